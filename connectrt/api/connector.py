@@ -1,0 +1,235 @@
+"""Connector and task SPI: what a plugin author implements (Java's connect-api, in Python form)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
+from enum import Enum
+from typing import Any
+
+from connectrt.api.plugin import Plugin
+from connectrt.api.records import SinkRecord, SourceRecord
+from connectrt.config.configdef import ConfigValue
+
+TaskConfig = dict[str, str]
+
+
+class ConnectException(Exception):
+    """A failure inside a connector or task (Java's ConnectException)."""
+
+
+class RetriableException(ConnectException):
+    """A transient failure: the framework retries the operation (Java's RetriableException)."""
+
+
+# --- contexts ---------------------------------------------------------------------------------
+
+
+class OffsetStorageReader(ABC):
+    """Reads the committed source offsets of this connector."""
+
+    @abstractmethod
+    def offsets(self, partitions: Sequence[Mapping[str, Any]]) -> dict[Any, dict[str, Any] | None]:
+        """Offsets for the given source partitions, keyed by ``freeze(partition)``."""
+
+    def offset(self, partition: Mapping[str, Any]) -> dict[str, Any] | None:
+        return self.offsets([partition]).get(freeze(partition))
+
+
+def freeze(value: Any) -> Any:
+    """A hashable form of a JSON-like value (for keying offsets by partition maps)."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+class ConnectorContext(ABC):
+    @abstractmethod
+    def request_task_reconfiguration(self) -> None:
+        """Ask the runtime to call ``task_configs`` again (e.g. the set of tables changed)."""
+
+    @abstractmethod
+    def raise_error(self, error: BaseException) -> None:
+        """Fail the connector from a background thread."""
+
+
+class SourceConnectorContext(ConnectorContext, ABC):
+    @property
+    @abstractmethod
+    def offset_storage_reader(self) -> OffsetStorageReader: ...
+
+
+class SinkConnectorContext(ConnectorContext, ABC):
+    pass
+
+
+class ErrantRecordReporter(ABC):
+    @abstractmethod
+    def report(self, record: SinkRecord, error: BaseException) -> Future[None]:
+        """Report a record the task could not process; tolerated per ``errors.tolerance``."""
+
+
+class SourceTaskContext(ABC):
+    @property
+    @abstractmethod
+    def configs(self) -> dict[str, str]: ...
+
+    @property
+    @abstractmethod
+    def offset_storage_reader(self) -> OffsetStorageReader: ...
+
+
+class SinkTaskContext(ABC):
+    @property
+    @abstractmethod
+    def configs(self) -> dict[str, str]: ...
+
+    @abstractmethod
+    def offset(self, offsets: Mapping[tuple[str, int], int]) -> None:
+        """Reset consumer positions: ``{(topic, partition): offset}``."""
+
+    @abstractmethod
+    def timeout(self, timeout_ms: int) -> None:
+        """After a RetriableException from put(), retry after this many ms."""
+
+    @abstractmethod
+    def assignment(self) -> set[tuple[str, int]]: ...
+
+    @abstractmethod
+    def pause(self, *partitions: tuple[str, int]) -> None: ...
+
+    @abstractmethod
+    def resume(self, *partitions: tuple[str, int]) -> None: ...
+
+    @abstractmethod
+    def request_commit(self) -> None: ...
+
+    @abstractmethod
+    def errant_record_reporter(self) -> ErrantRecordReporter | None: ...
+
+
+# --- connectors -------------------------------------------------------------------------------
+
+
+class ExactlyOnceSupport(str, Enum):
+    SUPPORTED = "SUPPORTED"
+    UNSUPPORTED = "UNSUPPORTED"
+
+
+class ConnectorTransactionBoundaries(str, Enum):
+    SUPPORTED = "SUPPORTED"
+    UNSUPPORTED = "UNSUPPORTED"
+
+
+class Connector(Plugin, ABC):
+    """Splits a job into task configs; runs once per connector in the cluster."""
+
+    context: Any = None
+
+    def initialize(self, context: ConnectorContext, task_configs: Sequence[TaskConfig] | None = None) -> None:
+        self.context = context
+
+    @abstractmethod
+    def start(self, props: Mapping[str, str]) -> None: ...
+
+    @abstractmethod
+    def task_class(self) -> type[Task]: ...
+
+    @abstractmethod
+    def task_configs(self, max_tasks: int) -> list[TaskConfig]: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    def validate(self, connector_configs: Mapping[str, str]) -> list[ConfigValue]:
+        """Validate against ``config()``; override to add cross-field checks."""
+        return self.config().validate(connector_configs)
+
+    def reconfigure(self, props: Mapping[str, str]) -> None:
+        self.stop()
+        self.start(props)
+
+
+class SourceConnector(Connector, ABC):
+    context: SourceConnectorContext
+
+    def exactly_once_support(self, props: Mapping[str, str]) -> ExactlyOnceSupport | None:
+        return None
+
+    def can_define_transaction_boundaries(self, props: Mapping[str, str]) -> ConnectorTransactionBoundaries:
+        return ConnectorTransactionBoundaries.UNSUPPORTED
+
+    def alter_offsets(
+        self, connector_config: Mapping[str, str], offsets: Mapping[Any, Mapping[str, Any] | None]
+    ) -> bool:
+        """Called before the framework alters/resets offsets; True if the connector handled them too."""
+        return False
+
+
+class SinkConnector(Connector, ABC):
+    TOPICS_CONFIG = "topics"
+    context: SinkConnectorContext
+
+    def alter_offsets(
+        self, connector_config: Mapping[str, str], offsets: Mapping[tuple[str, int], int | None]
+    ) -> bool:
+        return False
+
+
+# --- tasks ------------------------------------------------------------------------------------
+
+
+class Task(ABC):
+    def version(self) -> str:
+        return "undefined"
+
+    @abstractmethod
+    def start(self, props: Mapping[str, str]) -> None: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+
+class SourceTask(Task, ABC):
+    context: SourceTaskContext
+
+    def initialize(self, context: SourceTaskContext) -> None:
+        self.context = context
+
+    @abstractmethod
+    def poll(self) -> list[SourceRecord] | None:
+        """Return a batch of records, or None/[] when there is nothing now (may block briefly)."""
+
+    def commit(self) -> None:  # noqa: B027 - optional hook
+        """Offsets of everything polled so far that was acknowledged have been committed."""
+
+    def commit_record(self, record: SourceRecord, metadata: Any) -> None:  # noqa: B027
+        """``record`` was acknowledged by Kafka (metadata) or filtered out (None)."""
+
+
+class SinkTask(Task, ABC):
+    TOPICS_CONFIG = "topics"
+    context: SinkTaskContext
+
+    def initialize(self, context: SinkTaskContext) -> None:
+        self.context = context
+
+    @abstractmethod
+    def put(self, records: Sequence[SinkRecord]) -> None: ...
+
+    def flush(self, current_offsets: Mapping[tuple[str, int], int]) -> None:  # noqa: B027
+        """Make everything put so far durable."""
+
+    def pre_commit(self, current_offsets: Mapping[tuple[str, int], int]) -> Mapping[tuple[str, int], int]:
+        """Return the offsets safe to commit (next offset to read per partition)."""
+        self.flush(current_offsets)
+        return current_offsets
+
+    def open(self, partitions: Sequence[tuple[str, int]]) -> None:  # noqa: B027
+        """Partitions newly assigned to this task."""
+
+    def close(self, partitions: Sequence[tuple[str, int]]) -> None:  # noqa: B027
+        """Partitions being revoked from this task."""

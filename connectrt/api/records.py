@@ -1,0 +1,295 @@
+"""Records and headers: ConnectRecord, SourceRecord, SinkRecord, Header, Headers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from enum import Enum
+from typing import Any
+
+from connectrt.api.data import Schema
+
+
+class Header:
+    """One record header: a key, an optional schema and a value (Java's ConnectHeader)."""
+
+    __slots__ = ("key", "schema", "value")
+
+    def __init__(self, key: str, value: Any, schema: Schema | None = None) -> None:
+        self.key = key
+        self.value = value
+        self.schema = schema
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Header)
+            and self.key == other.key
+            and self.value == other.value
+            and self.schema == other.schema
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.key, repr(self.value)))
+
+    def __repr__(self) -> str:
+        return f"Header(key={self.key!r}, value={self.value!r}, schema={self.schema!r})"
+
+
+class Headers:
+    """An ordered, multi-valued collection of headers (Java's ConnectHeaders)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, headers: Iterable[Header] | None = None) -> None:
+        self._items: list[Header] = list(headers) if headers is not None else []
+
+    def add(self, key: str, value: Any, schema: Schema | None = None) -> Headers:
+        self._items.append(Header(key, value, schema))
+        return self
+
+    def add_header(self, header: Header) -> Headers:
+        self._items.append(header)
+        return self
+
+    def add_all(self, headers: Iterable[Header]) -> Headers:
+        self._items.extend(headers)
+        return self
+
+    def last_with_name(self, key: str) -> Header | None:
+        for h in reversed(self._items):
+            if h.key == key:
+                return h
+        return None
+
+    def all_with_name(self, key: str) -> list[Header]:
+        return [h for h in self._items if h.key == key]
+
+    def remove(self, key: str) -> Headers:
+        self._items = [h for h in self._items if h.key != key]
+        return self
+
+    def retain_latest(self) -> Headers:
+        seen: set[str] = set()
+        kept: list[Header] = []
+        for h in reversed(self._items):
+            if h.key not in seen:
+                seen.add(h.key)
+                kept.append(h)
+        kept.reverse()
+        self._items = kept
+        return self
+
+    def clear(self) -> Headers:
+        self._items.clear()
+        return self
+
+    def duplicate(self) -> Headers:
+        return Headers(self._items)
+
+    def __iter__(self) -> Iterator[Header]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Headers) and self._items == other._items
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Headers({self._items!r})"
+
+
+class ConnectRecord:
+    """Base of SourceRecord and SinkRecord (Java's ConnectRecord)."""
+
+    __slots__ = ("headers", "kafka_partition", "key", "key_schema", "timestamp", "topic", "value", "value_schema")
+
+    def __init__(
+        self,
+        topic: str,
+        kafka_partition: int | None,
+        key_schema: Schema | None,
+        key: Any,
+        value_schema: Schema | None,
+        value: Any,
+        timestamp: int | None = None,
+        headers: Headers | Iterable[Header] | None = None,
+    ) -> None:
+        self.topic = topic
+        self.kafka_partition = kafka_partition
+        self.key_schema = key_schema
+        self.key = key
+        self.value_schema = value_schema
+        self.value = value
+        self.timestamp = timestamp
+        if headers is None:
+            self.headers = Headers()
+        elif isinstance(headers, Headers):
+            self.headers = headers
+        else:
+            self.headers = Headers(headers)
+
+    def new_record(
+        self,
+        topic: str,
+        kafka_partition: int | None,
+        key_schema: Schema | None,
+        key: Any,
+        value_schema: Schema | None,
+        value: Any,
+        timestamp: int | None,
+        headers: Headers | None = None,
+    ) -> ConnectRecord:
+        """A copy with the given fields; headers are copied when not given (Java's newRecord)."""
+        raise NotImplementedError
+
+    def _eq_fields(self) -> tuple[Any, ...]:
+        return (
+            self.topic,
+            self.kafka_partition,
+            self.key_schema,
+            self.key,
+            self.value_schema,
+            self.value,
+            self.timestamp,
+            self.headers,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._eq_fields() == other._eq_fields()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class SourceRecord(ConnectRecord):
+    """A record produced by a SourceTask, with the source partition and offset it came from."""
+
+    __slots__ = ("source_offset", "source_partition")
+
+    def __init__(
+        self,
+        source_partition: Mapping[str, Any] | None,
+        source_offset: Mapping[str, Any] | None,
+        topic: str,
+        kafka_partition: int | None = None,
+        key_schema: Schema | None = None,
+        key: Any = None,
+        value_schema: Schema | None = None,
+        value: Any = None,
+        timestamp: int | None = None,
+        headers: Headers | Iterable[Header] | None = None,
+    ) -> None:
+        super().__init__(topic, kafka_partition, key_schema, key, value_schema, value, timestamp, headers)
+        self.source_partition = source_partition
+        self.source_offset = source_offset
+
+    def new_record(
+        self,
+        topic: str,
+        kafka_partition: int | None,
+        key_schema: Schema | None,
+        key: Any,
+        value_schema: Schema | None,
+        value: Any,
+        timestamp: int | None,
+        headers: Headers | None = None,
+    ) -> SourceRecord:
+        return SourceRecord(
+            self.source_partition,
+            self.source_offset,
+            topic,
+            kafka_partition,
+            key_schema,
+            key,
+            value_schema,
+            value,
+            timestamp,
+            headers if headers is not None else self.headers.duplicate(),
+        )
+
+    def _eq_fields(self) -> tuple[Any, ...]:
+        return (*super()._eq_fields(), self.source_partition, self.source_offset)
+
+    def __repr__(self) -> str:
+        return (
+            f"SourceRecord(topic={self.topic!r}, partition={self.kafka_partition}, key={self.key!r}, "
+            f"value={self.value!r}, timestamp={self.timestamp}, source_partition={self.source_partition}, "
+            f"source_offset={self.source_offset})"
+        )
+
+
+class TimestampType(str, Enum):
+    NO_TIMESTAMP_TYPE = "NoTimestampType"
+    CREATE_TIME = "CreateTime"
+    LOG_APPEND_TIME = "LogAppendTime"
+
+
+class SinkRecord(ConnectRecord):
+    """A record delivered to a SinkTask, with its Kafka offset and original coordinates."""
+
+    __slots__ = ("kafka_offset", "original_kafka_offset", "original_kafka_partition", "original_topic", "timestamp_type")
+
+    def __init__(
+        self,
+        topic: str,
+        kafka_partition: int,
+        key_schema: Schema | None,
+        key: Any,
+        value_schema: Schema | None,
+        value: Any,
+        kafka_offset: int,
+        timestamp: int | None = None,
+        timestamp_type: TimestampType = TimestampType.NO_TIMESTAMP_TYPE,
+        headers: Headers | Iterable[Header] | None = None,
+        original_topic: str | None = None,
+        original_kafka_partition: int | None = None,
+        original_kafka_offset: int | None = None,
+    ) -> None:
+        super().__init__(topic, kafka_partition, key_schema, key, value_schema, value, timestamp, headers)
+        self.kafka_offset = kafka_offset
+        self.timestamp_type = timestamp_type
+        self.original_topic = original_topic if original_topic is not None else topic
+        self.original_kafka_partition = (
+            original_kafka_partition if original_kafka_partition is not None else kafka_partition
+        )
+        self.original_kafka_offset = original_kafka_offset if original_kafka_offset is not None else kafka_offset
+
+    def new_record(
+        self,
+        topic: str,
+        kafka_partition: int | None,
+        key_schema: Schema | None,
+        key: Any,
+        value_schema: Schema | None,
+        value: Any,
+        timestamp: int | None,
+        headers: Headers | None = None,
+    ) -> SinkRecord:
+        return SinkRecord(
+            topic,
+            kafka_partition if kafka_partition is not None else self.kafka_partition or 0,
+            key_schema,
+            key,
+            value_schema,
+            value,
+            self.kafka_offset,
+            timestamp,
+            self.timestamp_type,
+            headers if headers is not None else self.headers.duplicate(),
+            self.original_topic,
+            self.original_kafka_partition,
+            self.original_kafka_offset,
+        )
+
+    def _eq_fields(self) -> tuple[Any, ...]:
+        return (*super()._eq_fields(), self.kafka_offset, self.timestamp_type)
+
+    def __repr__(self) -> str:
+        return (
+            f"SinkRecord(topic={self.topic!r}, partition={self.kafka_partition}, offset={self.kafka_offset}, "
+            f"key={self.key!r}, value={self.value!r}, timestamp={self.timestamp})"
+        )

@@ -1,0 +1,3 @@
+"""Built-in connectors; PLUGINS is what the entry point registers."""
+
+PLUGINS: list[type] = []

@@ -1,0 +1,3 @@
+"""Built-in converters; PLUGINS is what the entry point registers."""
+
+PLUGINS: list[type] = []

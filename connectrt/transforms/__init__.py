@@ -1,0 +1,3 @@
+"""Built-in transforms; PLUGINS is what the entry point registers."""
+
+PLUGINS: list[type] = []
