@@ -10,6 +10,7 @@ Schemas are immutable and hashable, so they can key the caches that SMTs and con
 
 from __future__ import annotations
 
+import builtins
 import datetime as _dt
 import decimal as _decimal
 from collections.abc import Iterable, Mapping
@@ -292,7 +293,7 @@ class SchemaBuilder:
         return b
 
     @classmethod
-    def from_schema(cls, schema: Schema, *, copy_fields: bool = True) -> SchemaBuilder:
+    def from_schema(cls, schema: Schema, *, copy_fields: builtins.bool = True) -> SchemaBuilder:
         """A builder holding everything of ``schema`` (Java's SchemaUtil.copySchemaBasics + fields)."""
         b = cls(schema.type)
         b._optional = schema.optional
@@ -437,7 +438,7 @@ class Struct(dict[str, Any]):
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment,unused-ignore]
 
     def __repr__(self) -> str:
         return "Struct{" + ",".join(f"{k}={v!r}" for k, v in self.items() if v is not None) + "}"
@@ -602,14 +603,19 @@ _LOGICAL_PY_TYPES: dict[str, tuple[type, ...]] = {
 
 def validate_value(schema: Schema, value: Any, field_name: str | None = None) -> None:
     """Check ``value`` against ``schema`` (Java's ConnectSchema.validateValue)."""
+    _validate(schema, value, field_name)
+
+
+def _validate(schema: Schema, obj: object, field_name: str | None) -> None:
+    value: Any = obj
     where = f' for field: "{field_name}"' if field_name else ""
     if value is None:
         if not schema.optional:
             raise DataException(f"Invalid value: null used for required field{where}, schema type: {schema.type.name}")
         return
     expected = _LOGICAL_PY_TYPES.get(schema.name or "") or _PY_TYPES[schema.type]
-    if not isinstance(value, expected) or (
-        isinstance(value, bool) and schema.type is not SchemaType.BOOLEAN and bool not in expected
+    if not isinstance(obj, expected) or (
+        isinstance(obj, bool) and schema.type is not SchemaType.BOOLEAN and bool not in expected
     ):
         raise DataException(
             f"Invalid Java object for schema with type {schema.type.name}: {type(value).__name__}{where}"

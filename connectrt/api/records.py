@@ -160,7 +160,7 @@ class ConnectRecord:
         )
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self._eq_fields() == other._eq_fields()  # type: ignore[attr-defined]
+        return type(other) is type(self) and self._eq_fields() == other._eq_fields()  # type: ignore[attr-defined,unused-ignore]
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -1,0 +1,399 @@
+"""ConnectorConfig, SinkConnectorConfig and SourceConnectorConfig definitions, with the
+transform/predicate/topic-creation enrichment Java applies (``ConnectorConfig.enrich``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from connectrt.api.plugin import Predicate, Transformation
+from connectrt.config.configdef import (
+    NO_DEFAULT_VALUE,
+    AbstractConfig,
+    CaseInsensitiveValidString,
+    CompositeValidator,
+    ConfigDef,
+    ConfigException,
+    Importance,
+    LambdaValidator,
+    NonEmptyStringWithoutControlChars,
+    NonNullValidator,
+    Range,
+    Recommender,
+    Type,
+    ValidString,
+    Width,
+    parse_type,
+)
+from connectrt.runtime.plugins import Plugins
+
+COMMON_GROUP = "Common"
+TRANSFORMS_GROUP = "Transforms"
+PREDICATES_GROUP = "Predicates"
+ERROR_GROUP = "Error Handling"
+TOPIC_CREATION_GROUP = "Topic Creation"
+EXACTLY_ONCE_SUPPORT_GROUP = "Exactly Once Support"
+OFFSETS_TOPIC_GROUP = "offsets.topic"
+
+PREDICATE_CONFIG = "predicate"
+NEGATE_CONFIG = "negate"
+DEFAULT_TOPIC_CREATION_GROUP = "default"
+
+
+def _unique_aliases(kind: str) -> CompositeValidator:
+    def check(name: str, value: Any) -> None:
+        if len(value) != len(set(value)):
+            raise ConfigException(name, value, "Duplicate alias provided.")
+
+    return CompositeValidator(NonNullValidator(), LambdaValidator(check, f"unique {kind} aliases"))
+
+
+def connector_config_def() -> ConfigDef:
+    d = ConfigDef()
+    o = 0
+
+    def nxt() -> int:
+        nonlocal o
+        o += 1
+        return o
+
+    d.define("name", Type.STRING, NO_DEFAULT_VALUE, NonEmptyStringWithoutControlChars(), Importance.HIGH,
+             "Globally unique name to use for this connector.", COMMON_GROUP, nxt(), Width.MEDIUM, "Connector name")
+    d.define("connector.class", Type.STRING, NO_DEFAULT_VALUE, None, Importance.HIGH,
+             "Name or alias of the class for this connector. Must be a subclass of "
+             "org.apache.kafka.connect.connector.Connector. If the connector is "
+             "org.apache.kafka.connect.file.FileStreamSinkConnector, you can either specify this full name, "
+             ' or use "FileStreamSink" or "FileStreamSinkConnector" to make the configuration a bit shorter',
+             COMMON_GROUP, nxt(), Width.LONG, "Connector class")
+    d.define("tasks.max", Type.INT, 1, Range.at_least(1), Importance.HIGH,
+             "Maximum number of tasks to use for this connector.", COMMON_GROUP, nxt(), Width.SHORT, "Tasks max")
+    d.define("tasks.max.enforce", Type.BOOLEAN, True, None, Importance.LOW,
+             "(Deprecated) Whether to enforce that the tasks.max property is respected by the connector. "
+             "By default, connectors that generate too many tasks will fail, and existing sets of tasks that "
+             "exceed the tasks.max property will also be failed. If this property is set to false, then "
+             "connectors will be allowed to generate more than the maximum number of tasks, and existing sets "
+             "of tasks that exceed the tasks.max property will be allowed to run. This property is deprecated "
+             "and will be removed in an upcoming major release.",
+             COMMON_GROUP, nxt(), Width.SHORT, "Enforce tasks max")
+    d.define("key.converter", Type.CLASS, None, None, Importance.LOW,
+             "Converter class used to convert between Kafka Connect format and the serialized form that is "
+             "written to Kafka. This controls the format of the keys in messages written to or read from Kafka, "
+             "and since this is independent of connectors it allows any connector to work with any "
+             "serialization format. Examples of common formats include JSON and Avro.",
+             COMMON_GROUP, nxt(), Width.SHORT, "Key converter class")
+    d.define("value.converter", Type.CLASS, None, None, Importance.LOW,
+             "Converter class used to convert between Kafka Connect format and the serialized form that is "
+             "written to Kafka. This controls the format of the values in messages written to or read from "
+             "Kafka, and since this is independent of connectors it allows any connector to work with any "
+             "serialization format. Examples of common formats include JSON and Avro.",
+             COMMON_GROUP, nxt(), Width.SHORT, "Value converter class")
+    d.define("header.converter", Type.CLASS, None, None, Importance.LOW,
+             "HeaderConverter class used to convert between Kafka Connect format and the serialized form that "
+             "is written to Kafka. This controls the format of the header values in messages written to or "
+             "read from Kafka, and since this is independent of connectors it allows any connector to work "
+             "with any serialization format. Examples of common formats include JSON and Avro. By default, the "
+             "SimpleHeaderConverter is used to serialize header values to strings and deserialize them by "
+             "inferring the schemas.",
+             COMMON_GROUP, nxt(), Width.SHORT, "Header converter class")
+    d.define("transforms", Type.LIST, [], _unique_aliases("transformation"), Importance.LOW,
+             "Aliases for the transformations to be applied to records.", TRANSFORMS_GROUP, nxt(), Width.LONG,
+             "Transforms")
+    d.define("predicates", Type.LIST, [], _unique_aliases("predicate"), Importance.LOW,
+             "Aliases for the predicates used by transformations.", PREDICATES_GROUP, nxt(), Width.LONG,
+             "Predicates")
+    d.define("config.action.reload", Type.STRING, "restart", ValidString(["none", "restart"]), Importance.LOW,
+             "The action that Connect should take on the connector when changes in external configuration "
+             "providers result in a change in the connector's configuration properties. A value of 'none' "
+             "indicates that Connect will do nothing. A value of 'restart' indicates that Connect should "
+             "restart/reload the connector with the updated configuration properties.The restart may actually "
+             "be scheduled in the future if the external configuration provider indicates that a configuration "
+             "value will expire in the future.",
+             COMMON_GROUP, nxt(), Width.MEDIUM, "Reload Action")
+    e = 0
+
+    def enxt() -> int:
+        nonlocal e
+        e += 1
+        return e
+
+    d.define("errors.retry.timeout", Type.LONG, 0, None, Importance.MEDIUM,
+             "The maximum duration in milliseconds that a failed operation will be reattempted. The default is "
+             "0, which means no retries will be attempted. Use -1 for infinite retries.",
+             ERROR_GROUP, enxt(), Width.MEDIUM, "Retry Timeout for Errors")
+    d.define("errors.retry.delay.max.ms", Type.LONG, 60000, None, Importance.MEDIUM,
+             "The maximum duration in milliseconds between consecutive retry attempts. Jitter will be added to "
+             "the delay once this limit is reached to prevent thundering herd issues.",
+             ERROR_GROUP, enxt(), Width.MEDIUM, "Maximum Delay Between Retries for Errors")
+    d.define("errors.tolerance", Type.STRING, "none", ValidString(["none", "all"]), Importance.MEDIUM,
+             "Behavior for tolerating errors during connector operation. 'none' is the default value and "
+             "signals that any error will result in an immediate connector task failure; 'all' changes the "
+             "behavior to skip over problematic records.",
+             ERROR_GROUP, enxt(), Width.SHORT, "Error Tolerance")
+    d.define("errors.log.enable", Type.BOOLEAN, False, None, Importance.MEDIUM,
+             "If true, write each error and the details of the failed operation and problematic record to the "
+             "Connect application log. This is 'false' by default, so that only errors that are not tolerated "
+             "are reported.",
+             ERROR_GROUP, enxt(), Width.SHORT, "Log Errors")
+    d.define("errors.log.include.messages", Type.BOOLEAN, False, None, Importance.MEDIUM,
+             "Whether to the include in the log the Connect record that resulted in a failure. This is 'false' "
+             "by default, which will prevent record keys, values, and headers from being written to log files, "
+             "although some information such as topic and partition number will still be logged.",
+             ERROR_GROUP, enxt(), Width.SHORT, "Log Error Details")
+    return d
+
+
+def _regex_validator(name: str, value: Any) -> None:
+    if value:
+        try:
+            re.compile(value)
+        except re.error as e:
+            raise ConfigException(name, value, f"Invalid regex: {e}")
+
+
+def sink_config_def() -> ConfigDef:
+    d = connector_config_def()
+    d.define("topics", Type.LIST, "", None, Importance.HIGH,
+             "List of topics to consume, separated by commas", COMMON_GROUP, 4, Width.LONG, "Topics")
+    d.define("topics.regex", Type.STRING, "", LambdaValidator(_regex_validator, "valid regex"), Importance.HIGH,
+             "Regular expression giving topics to consume. Under the hood, the regex is compiled to a "
+             "<code>java.util.regex.Pattern</code>. Only one of topics or topics.regex should be specified.",
+             COMMON_GROUP, 4, Width.LONG, "Topics regex")
+    d.define("errors.deadletterqueue.topic.name", Type.STRING, "", None, Importance.MEDIUM,
+             "The name of the topic to be used as the dead letter queue (DLQ) for messages that result in an "
+             "error when processed by this sink connector, or its transformations or converters. The topic "
+             "name is blank by default, which means that no messages are to be recorded in the DLQ.",
+             ERROR_GROUP, 6, Width.MEDIUM, "Dead Letter Queue Topic Name")
+    d.define("errors.deadletterqueue.topic.replication.factor", Type.SHORT, 3, None, Importance.MEDIUM,
+             "Replication factor used to create the dead letter queue topic when it doesn't already exist.",
+             ERROR_GROUP, 7, Width.MEDIUM, "Dead Letter Queue Topic Replication Factor")
+    d.define("errors.deadletterqueue.context.headers.enable", Type.BOOLEAN, False, None, Importance.MEDIUM,
+             "If true, add headers containing error context to the messages written to the dead letter queue. "
+             "To avoid clashing with headers from the original record, all error context header keys, all "
+             "error context header keys will start with <code>__connect.errors.</code>",
+             ERROR_GROUP, 8, Width.MEDIUM, "Enable Error Context Headers")
+    return d
+
+
+def source_config_def() -> ConfigDef:
+    d = connector_config_def()
+    d.define("topic.creation.groups", Type.LIST, [], _unique_aliases("topic creation group"), Importance.LOW,
+             "Groups of configurations for topics created by source connectors", TOPIC_CREATION_GROUP, 1,
+             Width.LONG, "Topic Creation Groups")
+    d.define("exactly.once.support", Type.STRING, "requested",
+             CaseInsensitiveValidString(["requested", "required"]), Importance.MEDIUM,
+             "Permitted values are requested, required. If set to \"required\", forces a preflight check for "
+             "the connector to ensure that it can provide exactly-once semantics with the given configuration. "
+             "Some connectors may be capable of providing exactly-once semantics but not signal to Connect that "
+             "they support this; in that case, documentation for the connector should be consulted carefully "
+             "before creating it, and the value for this property should be set to \"requested\". "
+             "Additionally, if the value is set to \"required\" but the worker that performs preflight "
+             "validation does not have exactly-once support enabled for source connectors, requests to create "
+             "or validate the connector will fail.",
+             EXACTLY_ONCE_SUPPORT_GROUP, 1, Width.SHORT, "Exactly once support")
+    d.define("transaction.boundary", Type.STRING, "poll",
+             CaseInsensitiveValidString(["poll", "interval", "connector"]), Importance.MEDIUM,
+             "Permitted values are: poll, interval, connector. If set to 'poll', a new producer transaction "
+             "will be started and committed for every batch of records that each task from this connector "
+             "provides to Connect. If set to 'connector', relies on connector-defined transaction boundaries; "
+             "note that not all connectors are capable of defining their own transaction boundaries, and in "
+             "that case, attempts to instantiate a connector with this value will fail. Finally, if set to "
+             "'interval', commits transactions only after a user-defined time interval has passed.",
+             EXACTLY_ONCE_SUPPORT_GROUP, 2, Width.SHORT, "Transaction Boundary")
+    d.define("transaction.boundary.interval.ms", Type.LONG, None, None, Importance.LOW,
+             "If 'transaction.boundary' is set to 'interval', determines the interval for producer transaction "
+             "commits by connector tasks. If unset, defaults to the value of the worker-level "
+             "'offset.flush.interval.ms' property. It has no effect if a different transaction.boundary is "
+             "specified.",
+             EXACTLY_ONCE_SUPPORT_GROUP, 3, Width.SHORT, "Transaction boundary interval")
+    d.define("offsets.storage.topic", Type.STRING, None, None, Importance.LOW,
+             "The name of a separate offsets topic to use for this connector. If empty or not specified, the "
+             "worker's global offsets topic name will be used. If specified, the offsets topic will be created "
+             "if it does not already exist on the Kafka cluster targeted by this connector (which may be "
+             "different from the one used for the worker's global offsets topic if the "
+             "bootstrap.servers property of the connector's producer has been overridden from the worker's). "
+             "Only applicable in distributed mode; in standalone mode, setting this property will have no effect.",
+             OFFSETS_TOPIC_GROUP, 1, Width.LONG, "Offsets topic")
+    return d
+
+
+# --- enrichment ------------------------------------------------------------------------------
+
+
+class _ClassRecommender(Recommender):
+    def __init__(self, plugins: Plugins, base: type) -> None:
+        self.plugins = plugins
+        self.base = base
+
+    def valid_values(self, name: str, parsed: Mapping[str, Any]) -> list[Any]:
+        return [d.class_name for d in self.plugins.all() if issubclass(d.cls, self.base)]
+
+
+def _enrich_plugins(
+    plugins: Plugins,
+    newdef: ConfigDef,
+    props: Mapping[str, Any],
+    require_full: bool,
+    alias_config: str,
+    group_name: str,
+    kind: str,
+    base: type,
+) -> None:
+    try:
+        aliases = parse_type(alias_config, props.get(alias_config), Type.LIST) or []
+    except ConfigException:
+        return
+    for alias in dict.fromkeys(aliases):
+        prefix = f"{alias_config}.{alias}."
+        group = f"{group_name}: {alias}"
+        type_config = prefix + "type"
+
+        def check_type(name: str, value: Any, prefix: str = prefix, type_config: str = type_config) -> None:
+            if kind == "Transformation":
+                neg, pred = prefix + NEGATE_CONFIG, prefix + PREDICATE_CONFIG
+                if neg in props and pred not in props:
+                    raise ConfigException(
+                        f"Config '{neg}' was provided but there is no config '{pred}' defining a predicate "
+                        "to be negated."
+                    )
+            _plugin_config_def(plugins, type_config, value, base, kind)
+
+        newdef.define(
+            type_config, Type.CLASS, NO_DEFAULT_VALUE,
+            LambdaValidator(check_type, f"valid configs for {alias} {kind.lower()}"),
+            Importance.HIGH, f"Class for the '{alias}' {kind.lower()}.", group, 0, Width.LONG,
+            f"{kind} type for {alias}", (), _ClassRecommender(plugins, base),
+        )
+        child = ConfigDef()
+        if kind == "Transformation":
+            child.define(PREDICATE_CONFIG, Type.STRING, "", None, Importance.MEDIUM,
+                         "The alias of a predicate used to determine whether to apply this transformation.")
+            child.define(NEGATE_CONFIG, Type.BOOLEAN, False, None, Importance.MEDIUM,
+                         "Whether the configured predicate should be negated.")
+        try:
+            cls_def = _plugin_config_def(plugins, type_config, props.get(type_config), base, kind)
+        except ConfigException:
+            if require_full:
+                raise
+            continue
+        for key in cls_def.config_keys().values():
+            if kind == "Transformation" and key.name in (PREDICATE_CONFIG, NEGATE_CONFIG):
+                continue
+            child.define(key.name, key.type, key.default_value, key.validator, key.importance, key.documentation,
+                         key.group, key.order_in_group, key.width, key.display_name, key.dependents,
+                         key.recommender)
+        newdef.embed(prefix, group, 1, child)
+
+
+def _plugin_config_def(plugins: Plugins, key: str, value: Any, base: type, kind: str) -> ConfigDef:
+    if value is None:
+        raise ConfigException(f'Missing required configuration "{key}" which has no default value.')
+    cls = plugins.find(str(value))
+    if cls is None:
+        raise ConfigException(key, value, f"Class {value} could not be found.")
+    if not issubclass(cls, base):
+        raise ConfigException(key, value, f"Not a {base.__name__}")
+    try:
+        instance: Any = cls()
+        return instance.config()
+    except Exception as e:
+        raise ConfigException(key, value, f"Error getting config definition from {base.__name__}: {e}")
+
+
+def enrich(plugins: Plugins, base: ConfigDef, props: Mapping[str, Any], require_full: bool) -> ConfigDef:
+    newdef = ConfigDef(base)
+    _enrich_plugins(plugins, newdef, props, require_full, "transforms", TRANSFORMS_GROUP, "Transformation",
+                    Transformation)
+    _enrich_plugins(plugins, newdef, props, require_full, "predicates", PREDICATES_GROUP, "Predicate", Predicate)
+    return newdef
+
+
+def enrich_topic_creation(base: ConfigDef, props: Mapping[str, Any]) -> ConfigDef:
+    """Add ``topic.creation.<group>.*`` definitions for source connectors."""
+    newdef = ConfigDef(base)
+    try:
+        groups = parse_type("topic.creation.groups", props.get("topic.creation.groups"), Type.LIST) or []
+    except ConfigException:
+        groups = []
+    creation_set = any(k.startswith("topic.creation.") and k != "topic.creation.groups" for k in props)
+    for group in [DEFAULT_TOPIC_CREATION_GROUP, *dict.fromkeys(g for g in groups if g != "default")]:
+        if group == DEFAULT_TOPIC_CREATION_GROUP and not creation_set:
+            continue
+        prefix = f"topic.creation.{group}."
+        gname = f"{TOPIC_CREATION_GROUP}: {group}"
+        is_default = group == DEFAULT_TOPIC_CREATION_GROUP
+        required: Any = NO_DEFAULT_VALUE if is_default else -1
+        newdef.define(prefix + "include", Type.LIST, [] if is_default else NO_DEFAULT_VALUE, None, Importance.LOW,
+                      "A list of regular expression literals used to match the topic names used by the source "
+                      "connector. This list is used to include topics that should be created using the topic "
+                      "settings defined by this group.", gname, 1, Width.LONG, "Inclusion Topic Pattern for "
+                      + group)
+        newdef.define(prefix + "exclude", Type.LIST, [], None, Importance.LOW,
+                      "A list of regular expression literals used to match the topic names used by the source "
+                      "connector. This list is used to exclude topics from being created with the topic "
+                      "settings defined by this group. Note that exclusion rules have precedent and override "
+                      "any inclusion rules for the topics.", gname, 2, Width.LONG,
+                      "Exclusion Topic Pattern for " + group)
+        newdef.define(prefix + "replication.factor", Type.INT, required,
+                      LambdaValidator(_rf_check, "Positive number not larger than the number of brokers in the "
+                                      "Kafka cluster, or -1 to use the broker's default"),
+                      Importance.LOW, "The replication factor for new topics created for this connector using "
+                      "this group. This value may be -1 to use the broker's default replication factor, or may "
+                      "be a positive number not larger than the number of brokers in the Kafka cluster. A value "
+                      "larger than the number of brokers in the Kafka cluster will result in an error when the "
+                      "new topic is created. For the default group this configuration is required. For any "
+                      "other group defined in topic.creation.groups this config is optional and if it's missing "
+                      "it gets the value of the default group", gname, 3, Width.LONG,
+                      "Replication Factor for Topics in " + group)
+        newdef.define(prefix + "partitions", Type.INT, required,
+                      LambdaValidator(_partitions_check, "Positive number, or -1 to use the broker's default"),
+                      Importance.LOW, "The number of partitions new topics created for this connector. This "
+                      "value may be -1 to use the broker's default number of partitions, or a positive number "
+                      "representing the desired number of partitions. For the default group this configuration "
+                      "is required. For any other group defined in topic.creation.groups this config is "
+                      "optional and if it's missing it gets the value of the default group", gname, 4,
+                      Width.LONG, "Partition Count for Topics in " + group)
+    return newdef
+
+
+def _rf_check(name: str, value: Any) -> None:
+    if value is not None and value != -1 and value < 1:
+        raise ConfigException(name, value, "Replication factor must be positive and not larger than the number "
+                              "of brokers in the Kafka cluster, or -1 to use the broker's default")
+
+
+def _partitions_check(name: str, value: Any) -> None:
+    if value is not None and value != -1 and value < 1:
+        raise ConfigException(name, value, "Number of partitions must be positive, or -1 to use the broker's "
+                              "default")
+
+
+class ConnectorConfig(AbstractConfig):
+    """A parsed connector config, enriched with its transforms and predicates."""
+
+    def __init__(self, plugins: Plugins, props: Mapping[str, Any], definition: ConfigDef | None = None) -> None:
+        base = definition if definition is not None else connector_config_def()
+        super().__init__(enrich(plugins, base, props, True), props)
+        self.plugins = plugins
+
+    @property
+    def name(self) -> str:
+        return self.get_str("name")
+
+    @property
+    def tasks_max(self) -> int:
+        return self.get_int("tasks.max")
+
+    @property
+    def errors_tolerance_all(self) -> bool:
+        return str(self.get("errors.tolerance")).lower() == "all"
+
+
+class SinkConnectorConfig(ConnectorConfig):
+    def __init__(self, plugins: Plugins, props: Mapping[str, Any]) -> None:
+        super().__init__(plugins, props, sink_config_def())
+
+
+class SourceConnectorConfig(ConnectorConfig):
+    def __init__(self, plugins: Plugins, props: Mapping[str, Any]) -> None:
+        super().__init__(plugins, props, enrich_topic_creation(source_config_def(), props))

@@ -1,0 +1,154 @@
+"""Client factories: the only place that builds confluent-kafka producers, consumers and admins.
+
+Java client property names are translated for librdkafka: keys that only mean something to the
+Java client are dropped, a few are renamed, and every producer hashes keys like Java
+(``partitioner=murmur2_random``) so records land in the same partitions as with Java Connect.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaException, Producer
+from confluent_kafka.admin import AdminClient
+
+from connectrt.config.configdef import ConfigException
+
+log = logging.getLogger(__name__)
+
+# Java client settings librdkafka has no equivalent for (or sets differently); dropped silently.
+_JAVA_ONLY = {
+    "key.serializer",
+    "value.serializer",
+    "key.deserializer",
+    "value.deserializer",
+    "buffer.memory",
+    "max.block.ms",
+    "interceptor.classes",
+    "partitioner.class",
+    "partitioner.ignore.keys",
+    "partitioner.adaptive.partitioning.enable",
+    "partitioner.availability.timeout.ms",
+    "metric.reporters",
+    "metrics.num.samples",
+    "metrics.recording.level",
+    "metrics.sample.window.ms",
+    "auto.include.jmx.reporter",
+    "client.dns.lookup",
+    "default.api.timeout.ms",
+    "exclude.internal.topics",
+    "send.buffer.bytes",
+    "receive.buffer.bytes",
+    "reconnect.backoff.max.ms",
+    "security.providers",
+    "ssl.engine.factory.class",
+    "sasl.jaas.config",
+    "sasl.login.callback.handler.class",
+    "sasl.client.callback.handler.class",
+    "transaction.timeout.ms.unused",
+    "metadata.max.idle.ms",
+    "connections.max.idle.ms",
+    "allow.auto.create.topics.unused",
+    "retries.unused",
+}
+
+_RENAMES = {
+    "max.request.size": "message.max.bytes",
+    "max.partition.fetch.bytes": "max.partition.fetch.bytes",
+    "fetch.max.wait.ms": "fetch.wait.max.ms",
+}
+
+# Values librdkafka wants spelled differently.
+_VALUE_FIXES: dict[str, Callable[[str], str]] = {
+    "delivery.timeout.ms": lambda v: "0" if int(v) >= 2**31 - 1 else v,
+    "isolation.level": lambda v: v.lower(),
+    "auto.offset.reset": lambda v: {"none": "error"}.get(v, v),
+}
+
+
+def translate(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Java client properties → librdkafka properties."""
+    out: dict[str, Any] = {}
+    for key, value in props.items():
+        if key in _JAVA_ONLY or value is None:
+            continue
+        key = _RENAMES.get(key, key)
+        text = value if isinstance(value, str) else _stringify(value)
+        fix = _VALUE_FIXES.get(key)
+        if fix is not None:
+            try:
+                text = fix(text)
+            except ValueError:
+                pass
+        out[key] = text
+    if "sasl.jaas.config" in props and "sasl.username" not in out:
+        user, password = _jaas_credentials(str(props["sasl.jaas.config"]))
+        if user is not None:
+            out["sasl.username"] = user
+            out["sasl.password"] = password or ""
+    return out
+
+
+def _stringify(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _jaas_credentials(jaas: str) -> tuple[str | None, str | None]:
+    import re
+
+    user = re.search(r'username\s*=\s*"([^"]*)"', jaas)
+    password = re.search(r'password\s*=\s*"([^"]*)"', jaas)
+    return (user.group(1) if user else None, password.group(1) if password else None)
+
+
+def _build(factory: Callable[[dict[str, Any]], Any], conf: dict[str, Any], what: str) -> Any:
+    try:
+        return factory(conf)
+    except KafkaException as e:
+        raise ConfigException(f"Invalid {what} configuration: {e.args[0].str() if e.args else e}")
+    except (ValueError, TypeError) as e:
+        raise ConfigException(f"Invalid {what} configuration: {e}")
+
+
+def make_producer(props: Mapping[str, Any], **callbacks: Any) -> Producer:
+    conf = translate(props)
+    conf.setdefault("partitioner", "murmur2_random")
+    conf.update(callbacks)
+    return _build(Producer, conf, "producer")
+
+
+def make_consumer(props: Mapping[str, Any], **callbacks: Any) -> Consumer:
+    conf = translate(props)
+    conf.update(callbacks)
+    return _build(Consumer, conf, "consumer")
+
+
+def make_admin(props: Mapping[str, Any]) -> AdminClient:
+    conf = {k: v for k, v in translate(props).items() if k in _ADMIN_KEYS or k.startswith(("ssl.", "sasl."))}
+    return _build(AdminClient, conf, "admin")
+
+
+_ADMIN_KEYS = {
+    "bootstrap.servers",
+    "client.id",
+    "security.protocol",
+    "request.timeout.ms",
+    "socket.timeout.ms",
+    "metadata.max.age.ms",
+    "retry.backoff.ms",
+    "reconnect.backoff.ms",
+    "socket.connection.setup.timeout.ms",
+}
+
+
+def producer_error_message(err: Any) -> str:
+    try:
+        return str(err.str())
+    except AttributeError:
+        return str(err)
