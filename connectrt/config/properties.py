@@ -30,7 +30,7 @@ def _logical_lines(text: str) -> list[str]:
     lines: list[str] = []
     pending = ""
     for raw in text.splitlines():
-        line = raw.lstrip() if pending == "" else raw.lstrip()
+        line = raw.lstrip()
         if pending == "" and (not line or line[0] in "#!"):
             continue
         # A line ending in an odd number of backslashes continues on the next line.

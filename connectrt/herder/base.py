@@ -208,5 +208,5 @@ class Herder(ABC):
         raise NotFoundException("HTTP 404 Not Found")
 
     # --- cluster-scope logging ---------------------------------------------------------------
-    async def set_cluster_logger_level(self, namespace: str, level: str) -> None:
+    async def set_cluster_logger_level(self, namespace: str, level: str) -> None:  # noqa: B027
         """Standalone: same as worker scope. Distributed: write a ``logger-cluster-*`` record."""

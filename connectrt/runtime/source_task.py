@@ -1,0 +1,292 @@
+"""WorkerSourceTask: poll → transforms → converters → producer; offsets committed once acknowledged."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
+
+from connectrt.api.connector import ConnectException, OffsetStorageReader, SourceTask, SourceTaskContext
+from connectrt.api.plugin import Converter, HeaderConverter
+from connectrt.api.records import SourceRecord
+from connectrt.herder.base import TargetState
+from connectrt.kafka.clients import producer_error_message
+from connectrt.rest.entities import ConnectorTaskId
+from connectrt.runtime.errors import FAILED, RetryWithToleranceOperator, Stage
+from connectrt.runtime.topic_creation import TopicCreator
+from connectrt.runtime.transformation_chain import TransformationChain
+from connectrt.runtime.worker_task import StatusListener, WorkerTask
+from connectrt.storage.offsets import OffsetStorageWriter, offset_key
+
+
+class _SourceTaskContext(SourceTaskContext):
+    def __init__(self, configs: dict[str, str], reader: OffsetStorageReader) -> None:
+        self._configs = configs
+        self._reader = reader
+
+    @property
+    def configs(self) -> dict[str, str]:
+        return self._configs
+
+    @property
+    def offset_storage_reader(self) -> OffsetStorageReader:
+        return self._reader
+
+
+class _Batch:
+    """Records of one poll in flight: committable once every one is acknowledged (or tolerated)."""
+
+    __slots__ = ("error", "offsets", "pending", "records")
+
+    def __init__(self) -> None:
+        self.pending = 0
+        self.offsets: dict[bytes, bytes | None] = {}
+        self.error: Any = None
+        self.records: list[SourceRecord] | None = None
+
+    def on_delivery(self, err: Any, msg: Any) -> None:
+        self.pending -= 1
+        if err is not None and self.error is None:
+            self.error = err
+
+
+class WorkerSourceTask(WorkerTask):
+    def __init__(
+        self,
+        task_id: ConnectorTaskId,
+        task: SourceTask,
+        task_config: dict[str, str],
+        listener: StatusListener,
+        target_state: TargetState,
+        producer: Any,
+        key_converter: Converter,
+        value_converter: Converter,
+        header_converter: HeaderConverter,
+        chain: TransformationChain[SourceRecord],
+        operator: RetryWithToleranceOperator,
+        offset_reader: OffsetStorageReader,
+        offset_writer: OffsetStorageWriter,
+        offset_flush_interval_ms: int,
+        offset_flush_timeout_ms: int,
+        topic_creator: TopicCreator | None = None,
+        on_topic_used: Callable[[str], None] | None = None,
+        close_hook: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(task_id, listener, target_state)
+        self.task = task
+        self.task_config = task_config
+        self.producer = producer
+        self.key_converter = key_converter
+        self.value_converter = value_converter
+        self.header_converter = header_converter
+        self.chain = chain
+        self.operator = operator
+        self.offset_reader = offset_reader
+        self.offset_writer = offset_writer
+        self.flush_interval_s = offset_flush_interval_ms / 1000
+        self.flush_timeout_s = offset_flush_timeout_ms / 1000
+        self.topic_creator = topic_creator
+        self.on_topic_used = on_topic_used
+        self.close_hook = close_hook
+        self.batches: deque[_Batch] = deque()
+        self.to_send: list[SourceRecord] | None = None
+        self.send_index = 0
+        self.current: _Batch | None = None
+        self.known_topics: set[str] = set()
+        self.per_record_commit = type(task).commit_record is not SourceTask.commit_record
+        self.records_sent = 0
+        self.started_task = False
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    def initialize_and_start(self) -> None:
+        self.task.initialize(_SourceTaskContext(self.task_config, self.offset_reader))
+        self.task.start(self.task_config)
+        self.started_task = True
+        self.log.info("Source task finished initialization and start")
+
+    def on_stop_requested(self) -> None:
+        # Java calls SourceTask.stop() from the stopping thread so that a blocked poll() can return.
+        if self.started_task:
+            try:
+                self.task.stop()
+            except Exception as e:
+                self.log.warning("Exception while stopping task: %s", e)
+
+    def execute(self) -> None:
+        next_commit = time.monotonic() + self.flush_interval_s
+        producer = self.producer
+        while not self.stopping.is_set():
+            if self.target_state is not TargetState.STARTED:
+                if not self.await_unpaused():
+                    break
+                continue
+            if self.to_send is None:
+                records = self.task.poll()
+                if records:
+                    self.to_send = records
+                    self.send_index = 0
+                    self.current = _Batch()
+            if self.to_send is not None:
+                self.send_records()
+            producer.poll(0)
+            self.check_batch_errors()
+            if time.monotonic() >= next_commit:
+                self.commit_offsets()
+                next_commit = time.monotonic() + self.flush_interval_s
+
+    def close(self) -> None:
+        try:
+            if self.producer is not None:
+                self.producer.flush(self.flush_timeout_s if self.failed else max(self.flush_timeout_s, 5.0))
+                self.check_batch_errors(raise_errors=False)
+                if not self.failed:
+                    self.commit_offsets()
+        finally:
+            if not self.stopping.is_set() and self.started_task:
+                try:
+                    self.task.stop()
+                except Exception as e:
+                    self.log.warning("Exception while stopping task: %s", e)
+            self.chain.close()
+            self.operator.close()
+            if self.close_hook is not None:
+                self.close_hook()
+
+    # --- sending -----------------------------------------------------------------------------
+    def send_records(self) -> None:
+        records = self.to_send
+        assert records is not None and self.current is not None
+        batch = self.current
+        chain = self.chain
+        operator = self.operator
+        kc, vc, hc = self.key_converter, self.value_converter, self.header_converter
+        producer = self.producer
+        connector = self.id.connector
+        per_record = self.per_record_commit
+        i = self.send_index
+        n = len(records)
+        while i < n:
+            record = records[i]
+            out = chain.apply(record, source_record=record) if chain.stages else record
+            if out is None:
+                self._record_offset(batch, connector, record)
+                if per_record:
+                    self.task.commit_record(record, None)
+                i += 1
+                continue
+            topic = out.topic
+            try:
+                headers = self._convert_headers(hc, out) if out.headers else None
+                key = kc.from_connect_data(topic, out.key_schema, out.key, out.headers)
+                value = vc.from_connect_data(topic, out.value_schema, out.value, out.headers)
+            except Exception as e:
+                converted = operator.handle(
+                    lambda o=out: self._convert_all(o), e, Stage.VALUE_CONVERTER, vc, None, record  # type: ignore[misc]
+                )
+                if converted is FAILED:
+                    self._record_offset(batch, connector, record)
+                    i += 1
+                    continue
+                key, value, headers = converted
+            if topic not in self.known_topics:
+                self._first_use_of(topic)
+            cb = self._per_record_callback(batch, record) if per_record else batch.on_delivery
+            try:
+                if out.kafka_partition is None:
+                    producer.produce(topic, value, key, on_delivery=cb, timestamp=out.timestamp or 0, headers=headers)
+                else:
+                    producer.produce(
+                        topic, value, key, out.kafka_partition, on_delivery=cb, timestamp=out.timestamp or 0,
+                        headers=headers,
+                    )
+            except BufferError:
+                # librdkafka's queue is full: serve delivery reports and come back for this record.
+                self.send_index = i
+                producer.poll(0.05)
+                return
+            batch.pending += 1
+            self._record_offset(batch, connector, record)
+            i += 1
+        self.records_sent += n - self.send_index
+        batch.records = records if per_record else None
+        self.batches.append(batch)
+        self.to_send = None
+        self.current = None
+        self.send_index = 0
+
+    @staticmethod
+    def _record_offset(batch: _Batch, connector: str, record: SourceRecord) -> None:
+        if record.source_partition is not None and record.source_offset is not None:
+            batch.offsets[offset_key(connector, record.source_partition)] = orjson.dumps(record.source_offset)
+
+    def _convert_all(self, out: SourceRecord) -> tuple[bytes | None, bytes | None, list[tuple[str, bytes | None]] | None]:
+        headers = self._convert_headers(self.header_converter, out) if out.headers else None
+        key = self.key_converter.from_connect_data(out.topic, out.key_schema, out.key, out.headers)
+        value = self.value_converter.from_connect_data(out.topic, out.value_schema, out.value, out.headers)
+        return key, value, headers
+
+    @staticmethod
+    def _convert_headers(hc: HeaderConverter, record: SourceRecord) -> list[tuple[str, bytes | None]]:
+        topic = record.topic
+        return [(h.key, hc.from_connect_header(topic, h.key, h.schema, h.value)) for h in record.headers]
+
+    def _per_record_callback(self, batch: _Batch, record: SourceRecord) -> Callable[[Any, Any], None]:
+        task = self.task
+
+        def cb(err: Any, msg: Any) -> None:
+            batch.on_delivery(err, msg)
+            if err is None:
+                try:
+                    task.commit_record(record, msg)
+                except Exception as e:
+                    self.log.warning("Exception thrown while calling task.commit_record(): %s", e)
+
+        return cb
+
+    def _first_use_of(self, topic: str) -> None:
+        if self.topic_creator is not None:
+            self.topic_creator.maybe_create(topic)
+        if self.on_topic_used is not None:
+            self.on_topic_used(topic)
+        self.known_topics.add(topic)
+
+    def check_batch_errors(self, raise_errors: bool = True) -> None:
+        for batch in self.batches:
+            if batch.error is not None:
+                err = batch.error
+                if self.operator.tolerance_all:
+                    self.log.error("Failed to send a record to Kafka (tolerated): %s", producer_error_message(err))
+                    batch.error = None
+                    continue
+                if raise_errors:
+                    raise ConnectException(
+                        f"Unrecoverable exception from producer send callback: {producer_error_message(err)}"
+                    )
+
+    # --- offsets -----------------------------------------------------------------------------
+    def commit_offsets(self) -> bool:
+        """Flush the offsets of every fully acknowledged leading batch; then call task.commit()."""
+        writer = self.offset_writer
+        acked: dict[bytes, bytes | None] = {}
+        while self.batches and self.batches[0].pending <= 0 and self.batches[0].error is None:
+            acked.update(self.batches.popleft().offsets)
+        if acked:
+            writer.offsets(acked)
+        try:
+            flushed = writer.flush(self.flush_timeout_s)
+        except Exception as e:
+            self.log.error("Failed to commit offsets: %s", e)
+            return False
+        if flushed:
+            self.log.debug("Committed offsets of %d source partitions", len(acked))
+        try:
+            self.task.commit()
+        except Exception as e:
+            self.log.error("Exception thrown while calling task.commit(): %s", e)
+        return True
+
+    def offsets_snapshot(self) -> Mapping[bytes, bytes | None]:
+        return {k: v for b in self.batches for k, v in b.offsets.items()}
