@@ -1,3 +1,21 @@
 """Built-in connectors; PLUGINS is what the entry point registers."""
 
-PLUGINS: list[type] = []
+from connectrt.connectors.file import (
+    FileStreamSinkConnector,
+    FileStreamSinkTask,
+    FileStreamSourceConnector,
+    FileStreamSourceTask,
+)
+
+PLUGINS: list[type] = [
+    FileStreamSourceConnector,
+    FileStreamSinkConnector,
+]
+
+__all__ = [
+    "PLUGINS",
+    "FileStreamSinkConnector",
+    "FileStreamSinkTask",
+    "FileStreamSourceConnector",
+    "FileStreamSourceTask",
+]
