@@ -1,0 +1,65 @@
+"""The ``connectrt`` command line.
+
+Each subcommand lives in its own module and registers itself through a function
+``add_<name>_parser(subparsers)`` that adds its parser and sets ``handler`` (a callable taking the
+parsed arguments and returning an exit code) with ``set_defaults``. To add a subcommand, add one
+line to ``SUBCOMMANDS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# (module, registration function): imported when the parser is built, so keep these modules light
+# at import time and import heavy dependencies inside the handlers.
+SUBCOMMANDS: tuple[tuple[str, str], ...] = (("connectrt.dev.cli", "add_dev_parser"),)
+
+
+class CommandError(Exception):
+    """An error the user can act on; ``main`` prints its message (one sentence) without a traceback.
+
+    ``details`` are extra lines (for example the last lines of a service's log) printed indented
+    below the sentence.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.details = tuple(details)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="connectrt", description="A Kafka Connect-compatible connector runtime in Python."
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name, function_name in SUBCOMMANDS:
+        getattr(importlib.import_module(module_name), function_name)(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(handler(args))
+    except CommandError as exc:
+        print(f"connectrt: {exc}", file=sys.stderr)
+        for line in exc.details:
+            print(f"    {line}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("connectrt: interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""``connectrt dev up|down|status|env|demo``: local Kafka, PostgreSQL and S3 for development."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+from connectrt.dev.config import DEFAULT_KAFKA_VERSION, DevSettings, parse_services
+from connectrt.dev.errors import DevError
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def add_dev_parser(subparsers: Any) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--cache-dir", type=Path, help="cache directory (default: $CONNECTRT_CACHE_DIR or ~/.cache/connectrt)"
+    )
+    common.add_argument(
+        "--instance", help="name of the set of services (default: $CONNECTRT_DEV_INSTANCE or 'default')"
+    )
+    common.add_argument(
+        "--port-base",
+        type=int,
+        help="ports are derived from it: Kafka base+92.., PostgreSQL base+432, S3 base+900 "
+        "(default: $CONNECTRT_DEV_PORT_BASE or 29000)",
+    )
+
+    dev = subparsers.add_parser(
+        "dev",
+        help="local Kafka, PostgreSQL and S3 services for development, tests and the demo",
+        description="Local services for development, tests, benchmarks and the demo.",
+    )
+    dev.set_defaults(handler=lambda _args: (dev.print_help(), 2)[1])
+    sub = dev.add_subparsers(dest="dev_command", metavar="COMMAND")
+
+    up = sub.add_parser("up", parents=[common], help="start the services (reuses running ones)")
+    up.add_argument("--brokers", type=int, help="Kafka nodes in the KRaft quorum: 1 (default) or 3")
+    up.add_argument(
+        "--kafka-version",
+        help=f"Apache Kafka 4.x version from Maven Central (default: $CONNECTRT_KAFKA_VERSION or {DEFAULT_KAFKA_VERSION}); "
+        "ignored when KAFKA_HOME points to a distribution",
+    )
+    up.add_argument("--services", help="comma-separated subset of kafka,postgres,s3 (default: all)")
+    up.add_argument("--timeout", type=float, help="seconds each service may take to become ready")
+    up.set_defaults(handler=cmd_up)
+
+    down = sub.add_parser("down", parents=[common], help="stop what `up` started")
+    down.add_argument("--purge", action="store_true", help="also delete the instance's data")
+    down.add_argument("--all", action="store_true", help="every instance in the cache directory")
+    down.set_defaults(handler=cmd_down)
+
+    status = sub.add_parser("status", parents=[common], help="list the services, addresses and pids")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(handler=cmd_status)
+
+    env = sub.add_parser("env", parents=[common], help="print `export` lines for the running services")
+    env.set_defaults(handler=cmd_env)
+
+    demo = sub.add_parser(
+        "demo", parents=[common], help="bring the services up and run a smoke pipeline through them"
+    )
+    demo.add_argument("--keep", action="store_true", help="leave the services it started running")
+    demo.add_argument("--timeout", type=float, help="seconds each service may take to become ready")
+    demo.set_defaults(handler=cmd_demo)
+
+
+def settings_from_args(args: argparse.Namespace) -> DevSettings:
+    return DevSettings.from_env(
+        cache_dir=args.cache_dir.expanduser().absolute() if args.cache_dir else None,
+        instance=args.instance,
+        port_base=args.port_base,
+        brokers=getattr(args, "brokers", None),
+        kafka_version=getattr(args, "kafka_version", None),
+        timeout=getattr(args, "timeout", None),
+    )
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from connectrt.dev import services
+
+    settings = settings_from_args(args)
+    result = services.up(settings, parse_services(args.services), say=_say)
+    if result.started:
+        print(
+            f'Ready in {result.seconds:.1f} s. Point a shell at them with: eval "$(connectrt dev env{_flags(args)})"'
+        )
+    else:
+        print("Every requested service was already running; nothing was started.")
+    return 0
+
+
+def _flags(args: argparse.Namespace) -> str:
+    parts = []
+    if args.cache_dir:
+        parts += ["--cache-dir", str(args.cache_dir)]
+    if args.instance:
+        parts += ["--instance", args.instance]
+    return "".join(" " + shlex.quote(part) for part in parts)
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    from connectrt.dev import services
+
+    settings = settings_from_args(args)
+    names = services.instances(settings) if args.all else [settings.instance]
+    stopped_any = False
+    for name in names:
+        one = DevSettings.from_env(cache_dir=settings.cache_dir, instance=name, port_base=settings.port_base)
+        stopped = services.down(one, purge=args.purge, say=_say)
+        stopped_any = stopped_any or bool(stopped)
+    if not stopped_any:
+        which = "any instance" if args.all else f"instance {settings.instance!r}"
+        print(f"Nothing was running for {which}.")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from connectrt.dev import services
+
+    settings = settings_from_args(args)
+    rows = services.status(settings)
+    if args.json:
+        print(json.dumps([row.__dict__ for row in rows], indent=2))
+        return 0
+    if not rows:
+        print(
+            f"No dev services are recorded for instance {settings.instance!r}; start them with `connectrt dev up`."
+        )
+        return 0
+    print(f"Instance {settings.instance!r} in {settings.instance_dir}")
+    print(f"{'SERVICE':<10}{'STATE':<9}{'ADDRESS':<24}{'PID':<9}LOG")
+    for row in rows:
+        state = "running" if row.running else "stopped"
+        print(f"{row.name:<10}{state:<9}{row.address:<24}{row.pid:<9}{row.log}")
+    return 0
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    from connectrt.dev import services
+
+    settings = settings_from_args(args)
+    state = services.load_running(settings)
+    if state is None:
+        raise DevError(
+            f"No dev services are running for instance {settings.instance!r}; start them with `connectrt dev up`."
+        )
+    for key, value in services.env_vars(state).items():
+        print(f"export {key}={shlex.quote(value)}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from connectrt.dev import demo
+
+    return demo.run(settings_from_args(args), keep=args.keep)

@@ -1,0 +1,176 @@
+"""Settings of a dev instance: where its files live, which ports and versions it uses.
+
+An *instance* is one set of services (Kafka nodes, PostgreSQL, S3) with its own directory under
+``<cache dir>/dev/<instance>`` and its own ports, derived from a port base. The default instance is
+what developers, the demo and the shared test fixtures use; tests that need a cluster of their own
+(three brokers, start/stop checks) use another instance name and port base. Jars resolved from
+Maven are shared by all instances under ``<cache dir>/kafka/<version>``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from connectrt.dev.errors import DevError
+
+DEFAULT_KAFKA_VERSION = "4.2.1"
+DEFAULT_PORT_BASE = 29000
+DEFAULT_INSTANCE = "default"
+SERVICE_KINDS: tuple[str, ...] = ("kafka", "postgres", "s3")
+MAX_BROKERS = 9
+
+# Port offsets from the port base; with the default base: Kafka 29092.., KRaft controllers
+# 29192.., PostgreSQL 29432, S3 29900.
+BROKER_PORT_OFFSET = 92
+CONTROLLER_PORT_OFFSET = 192
+POSTGRES_PORT_OFFSET = 432
+S3_PORT_OFFSET = 900
+PORT_SPAN = 1000
+
+LOOPBACK = "127.0.0.1"
+
+PG_USER = "connectrt"
+PG_PASSWORD = "connectrt"
+PG_DATABASE = "connectrt"
+
+S3_ACCESS_KEY = "testing"
+S3_SECRET_KEY = "testing"
+S3_REGION = "us-east-1"
+
+_INSTANCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_VERSION_RE = re.compile(r"^4\.\d+\.\d+([.-][A-Za-z0-9.-]+)?$")
+
+
+def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    if env.get("CONNECTRT_CACHE_DIR"):
+        return Path(env["CONNECTRT_CACHE_DIR"]).expanduser().absolute()
+    if env.get("XDG_CACHE_HOME"):
+        return Path(env["XDG_CACHE_HOME"]).expanduser().absolute() / "connectrt"
+    return Path.home() / ".cache" / "connectrt"
+
+
+@dataclass(frozen=True)
+class DevSettings:
+    """Everything ``up``/``down``/``status``/``env`` need to know about one instance."""
+
+    cache_dir: Path
+    instance: str = DEFAULT_INSTANCE
+    port_base: int = DEFAULT_PORT_BASE
+    kafka_version: str = DEFAULT_KAFKA_VERSION
+    brokers: int = 1
+    kafka_home: Path | None = None
+    timeout: float | None = None  # seconds per service; None: each service's default
+
+    def __post_init__(self) -> None:
+        if not _INSTANCE_RE.match(self.instance):
+            raise DevError(
+                f"Instance name {self.instance!r} is not valid; use letters, digits, '.', '_' or '-'."
+            )
+        if not 1024 <= self.port_base <= 65535 - PORT_SPAN:
+            raise DevError(
+                f"Port base {self.port_base} is out of range; choose one between 1024 and {65535 - PORT_SPAN}."
+            )
+        if not 1 <= self.brokers <= MAX_BROKERS:
+            raise DevError(f"The number of brokers must be between 1 and {MAX_BROKERS}, not {self.brokers}.")
+        if self.kafka_home is None and not _VERSION_RE.match(self.kafka_version):
+            raise DevError(
+                f"Kafka version {self.kafka_version!r} is not supported; choose an Apache Kafka 4.x release such as {DEFAULT_KAFKA_VERSION}."
+            )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> DevSettings:
+        """Settings from ``CONNECTRT_*`` / ``KAFKA_HOME`` variables; keyword overrides win when not None."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {
+            "cache_dir": default_cache_dir(env),
+            "instance": env.get("CONNECTRT_DEV_INSTANCE") or DEFAULT_INSTANCE,
+            "kafka_version": env.get("CONNECTRT_KAFKA_VERSION") or DEFAULT_KAFKA_VERSION,
+            "kafka_home": Path(env["KAFKA_HOME"]).expanduser().absolute() if env.get("KAFKA_HOME") else None,
+        }
+        if env.get("CONNECTRT_DEV_PORT_BASE"):
+            try:
+                values["port_base"] = int(env["CONNECTRT_DEV_PORT_BASE"])
+            except ValueError:
+                raise DevError(
+                    f"CONNECTRT_DEV_PORT_BASE must be a number, not {env['CONNECTRT_DEV_PORT_BASE']!r}."
+                )
+        for key, value in overrides.items():
+            if value is not None:
+                values[key] = value
+        return cls(**values)  # type: ignore[arg-type]
+
+    # ---- directories -------------------------------------------------------------------------
+
+    @property
+    def instance_dir(self) -> Path:
+        return self.cache_dir / "dev" / self.instance
+
+    @property
+    def state_file(self) -> Path:
+        return self.instance_dir / "state.json"
+
+    @property
+    def kafka_cache_dir(self) -> Path:
+        """Jars resolved from Maven for this Kafka version, shared by every instance."""
+        return self.cache_dir / "kafka" / self.kafka_version
+
+    def kafka_topology_dir(self, version: str) -> Path:
+        """Data of one Kafka version and cluster size (switching either keeps the other's data)."""
+        return self.instance_dir / f"kafka-{version}-{self.brokers}node"
+
+    # ---- ports -------------------------------------------------------------------------------
+
+    def broker_port(self, node_id: int) -> int:
+        return self.port_base + BROKER_PORT_OFFSET + node_id - 1
+
+    def controller_port(self, node_id: int) -> int:
+        return self.port_base + CONTROLLER_PORT_OFFSET + node_id - 1
+
+    @property
+    def postgres_port(self) -> int:
+        return self.port_base + POSTGRES_PORT_OFFSET
+
+    @property
+    def s3_port(self) -> int:
+        return self.port_base + S3_PORT_OFFSET
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return ",".join(f"{LOOPBACK}:{self.broker_port(i)}" for i in range(1, self.brokers + 1))
+
+    def ports(self, kinds: tuple[str, ...] = SERVICE_KINDS) -> dict[str, int]:
+        """Every port the given services listen on, by a readable label."""
+        result: dict[str, int] = {}
+        if "kafka" in kinds:
+            for node in range(1, self.brokers + 1):
+                result[f"Kafka broker {node}"] = self.broker_port(node)
+                result[f"KRaft controller {node}"] = self.controller_port(node)
+        if "postgres" in kinds:
+            result["PostgreSQL"] = self.postgres_port
+        if "s3" in kinds:
+            result["S3"] = self.s3_port
+        return result
+
+
+def pg_dsn(port: int, host: str = LOOPBACK) -> str:
+    return f"postgresql://{PG_USER}:{PG_PASSWORD}@{host}:{port}/{PG_DATABASE}"
+
+
+def s3_endpoint(port: int, host: str = LOOPBACK) -> str:
+    return f"http://{host}:{port}"
+
+
+def parse_services(text: str | None) -> tuple[str, ...]:
+    """``"kafka,postgres"`` -> ``("kafka", "postgres")`` in canonical order; None means all."""
+    if not text:
+        return SERVICE_KINDS
+    wanted = {part.strip().lower() for part in text.split(",") if part.strip()}
+    unknown = sorted(wanted - set(SERVICE_KINDS))
+    if unknown:
+        raise DevError(f"Unknown service {', '.join(unknown)}; choose from {', '.join(SERVICE_KINDS)}.")
+    return tuple(kind for kind in SERVICE_KINDS if kind in wanted)

@@ -1,0 +1,9 @@
+"""The one error type of ``connectrt dev``: a sentence for the user, optionally with log lines."""
+
+from __future__ import annotations
+
+from connectrt.cli import CommandError
+
+
+class DevError(CommandError):
+    """A dev service could not be prepared, started, checked or stopped."""
