@@ -1,0 +1,389 @@
+"""What every herder shares (Java's AbstractHerder): connector state, statuses, validation, plugins,
+task (re)configuration, restarts and offsets, on top of a Worker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectrt import __version__
+from connectrt.api.plugin import PluginType
+from connectrt.config.configdef import config_key_info
+from connectrt.config.providers import ConfigTransformer
+from connectrt.config.worker_config import WorkerConfig
+from connectrt.herder.base import Herder, RestartRequest, TargetState
+from connectrt.herder.validation import connector_type_of, invalid_config_message, validate_connector_config
+from connectrt.rest.entities import (
+    AbstractState,
+    ConfigInfos,
+    ConnectorInfo,
+    ConnectorOffsets,
+    ConnectorStateInfo,
+    ConnectorTaskId,
+    Message,
+    PluginInfo,
+    TaskInfo,
+    TaskState,
+)
+from connectrt.rest.errors import BadRequestException, ForbiddenException, NotFoundException
+from connectrt.runtime import offsets_admin
+from connectrt.runtime.errors import format_trace
+from connectrt.runtime.plugins import Plugins
+from connectrt.runtime.worker import Worker
+from connectrt.storage.offsets import OffsetBackingStore
+from connectrt.storage.status import (
+    ConnectorStatus,
+    State,
+    StatusBackingStore,
+    TaskStatus,
+    TopicStatus,
+    now_ms,
+)
+
+log = logging.getLogger(__name__)
+
+COMMIT = "undefined"
+
+
+@dataclass
+class ConnectorState:
+    name: str
+    config: dict[str, str]
+    target: TargetState
+    task_configs: list[dict[str, str]] = field(default_factory=list)
+
+
+class HerderCommon(Herder):
+    def __init__(
+        self,
+        config: WorkerConfig,
+        plugins: Plugins,
+        offset_store: OffsetBackingStore,
+        status_store: StatusBackingStore,
+        worker_id: str,
+        kafka_cluster_id: str | None,
+    ) -> None:
+        self.config = config
+        self.plugins = plugins
+        self.offset_store = offset_store
+        self.status_store = status_store
+        self.worker_id = worker_id
+        self._cluster_id = kafka_cluster_id
+        self.generation = 0
+        self.transformer = ConfigTransformer.from_worker_props(config.originals)
+        self.states: dict[str, ConnectorState] = {}
+        self.stage = "starting"
+        self.worker = Worker(
+            worker_id, config, plugins, offset_store, self._task_status, self._connector_status,
+            self.request_task_reconfiguration, self.transformer,
+            self._topic_used if self.topic_tracking_enabled() else None,
+        )
+
+    # --- hooks for subclasses ------------------------------------------------------------------
+    def request_task_reconfiguration(self, name: str) -> None:
+        raise NotImplementedError
+
+    def group_id(self) -> str | None:
+        return None
+
+    # --- status listeners (called from task/connector threads) ---------------------------------
+    def _connector_status(self, name: str, state: State, trace: str | None) -> None:
+        self.status_store.put_connector(ConnectorStatus(name, state, self.worker_id, self.generation, trace))
+
+    def _task_status(self, task_id: ConnectorTaskId, state: State, trace: str | None) -> None:
+        self.status_store.put_task(TaskStatus(task_id, state, self.worker_id, self.generation, trace))
+
+    def _topic_used(self, topic: str, task: int, connector: str) -> None:
+        if self.status_store.get_topic(connector, topic) is None:
+            self.status_store.put_topic(TopicStatus(topic, connector, task, now_ms()))
+
+    def _destroy_statuses(self, name: str, task_count: int) -> None:
+        self.status_store.put_connector(ConnectorStatus(name, State.DESTROYED, self.worker_id, self.generation))
+        for t in self.status_store.get_all_tasks(name):
+            self.status_store.put_task(TaskStatus(t.id, State.DESTROYED, self.worker_id, self.generation))
+
+    # --- simple reads --------------------------------------------------------------------------
+    def startup_stage(self) -> str:
+        return f"The worker is currently {self.stage}"
+
+    def kafka_cluster_id(self) -> str | None:
+        return self._cluster_id
+
+    def _require(self, name: str, unknown: bool = False) -> ConnectorState:
+        state = self.states.get(name)
+        if state is None:
+            raise NotFoundException(f"Unknown connector: {name}" if unknown else f"Connector {name} not found")
+        return state
+
+    async def connectors(self) -> list[str]:
+        return sorted(self.states)
+
+    def info(self, name: str) -> ConnectorInfo:
+        state = self.states[name]
+        tasks = [ConnectorTaskId(name, i) for i in range(len(state.task_configs))]
+        return ConnectorInfo(name, dict(state.config), tasks, self.connector_type(name))
+
+    async def connector_info(self, name: str) -> ConnectorInfo:
+        self._require(name)
+        return self.info(name)
+
+    async def connector_config(self, name: str) -> dict[str, str]:
+        return dict(self._require(name).config)
+
+    def connector_type(self, name: str) -> str:
+        state = self.states.get(name)
+        return connector_type_of(self.plugins, state.config) if state is not None else "unknown"
+
+    def connector_status(self, name: str) -> ConnectorStateInfo:
+        status = self.status_store.get_connector(name)
+        if status is None:
+            raise NotFoundException(f"No status found for connector {name}")
+        tasks = [
+            TaskState(t.state.value, t.worker_id, t.trace, id=t.id.task) for t in self.status_store.get_all_tasks(name)
+        ]
+        return ConnectorStateInfo(
+            name, AbstractState(status.state.value, status.worker_id, status.trace), tasks, self.connector_type(name)
+        )
+
+    def task_status(self, task_id: ConnectorTaskId) -> TaskState:
+        t = self.status_store.get_task(task_id)
+        if t is None:
+            raise NotFoundException(f"No status found for task {task_id}")
+        return TaskState(t.state.value, t.worker_id, t.trace, id=t.id.task)
+
+    def _raw_task_config(self, state: ConnectorState, cfg: dict[str, str]) -> dict[str, str]:
+        """Task configs reported with the raw ``${...}`` placeholders of the connector config."""
+        out = dict(cfg)
+        for k, v in state.config.items():
+            if k in out and isinstance(v, str) and "${" in v:
+                out[k] = v
+        return out
+
+    async def task_configs(self, name: str) -> list[TaskInfo]:
+        state = self._require(name)
+        return [
+            TaskInfo(ConnectorTaskId(name, i), self._raw_task_config(state, c)) for i, c in enumerate(state.task_configs)
+        ]
+
+    async def tasks_config(self, name: str) -> dict[str, dict[str, str]]:
+        state = self._require(name)
+        return {f"{name}-{i}": self._raw_task_config(state, c) for i, c in enumerate(state.task_configs)}
+
+    # --- topics --------------------------------------------------------------------------------
+    def topic_tracking_enabled(self) -> bool:
+        return bool(self.config.get("topic.tracking.enable"))
+
+    def topic_tracking_reset_enabled(self) -> bool:
+        return bool(self.config.get("topic.tracking.allow.reset"))
+
+    def connector_active_topics(self, name: str) -> list[str]:
+        if not self.topic_tracking_enabled():
+            raise ForbiddenException("Topic tracking is disabled.")
+        return sorted(t.topic for t in self.status_store.get_all_topics(name))
+
+    def reset_connector_active_topics(self, name: str) -> None:
+        if not self.topic_tracking_enabled():
+            raise ForbiddenException("Topic tracking is disabled.")
+        if not self.topic_tracking_reset_enabled():
+            raise ForbiddenException("Topic tracking reset is disabled.")
+        for t in self.status_store.get_all_topics(name):
+            self.status_store.delete_topic(name, t.topic)
+
+    # --- plugins and validation ----------------------------------------------------------------
+    async def validate_connector_config(self, config: Mapping[str, Any]) -> ConfigInfos:
+        return await asyncio.to_thread(
+            validate_connector_config, self.plugins, config, self.transformer, self.group_id(),
+            str(self.config.get("connector.client.config.override.policy")),
+        )
+
+    async def validate_or_raise(self, config: Mapping[str, Any]) -> None:
+        infos = await self.validate_connector_config(config)
+        if infos.error_count > 0:
+            raise BadRequestException(invalid_config_message(infos))
+
+    def connector_plugins(self, connectors_only: bool) -> list[PluginInfo]:
+        descs = self.plugins.connectors() if connectors_only else self.plugins.all()
+        return [PluginInfo(d.class_name, d.type.value, d.version) for d in descs]
+
+    def connector_plugin_config(self, plugin_name: str) -> list[dict[str, Any]]:
+        cls = self.plugins.find(plugin_name)
+        if cls is None:
+            raise NotFoundException(f"Unknown plugin {plugin_name}.")
+        desc = self.plugins.desc(cls)
+        if desc.type not in (PluginType.SINK, PluginType.SOURCE, PluginType.CONVERTER, PluginType.HEADER_CONVERTER,
+                             PluginType.TRANSFORMATION, PluginType.PREDICATE):
+            raise BadRequestException(f"Invalid plugin type {desc.type.value}. Valid types are sink, source, "
+                                      "converter, header_converter, transformation, predicate.")
+        return [config_key_info(k) for k in cls().config().config_keys().values() if not k.internal]
+
+    def server_version(self) -> str:
+        return __version__
+
+    # --- worker operations (run on a thread, never on the event loop) --------------------------
+    def _start_connector(self, state: ConnectorState) -> None:
+        ok = self.worker.start_connector(state.name, state.config, state.target)
+        if not ok:
+            return
+        if state.target is TargetState.STARTED:
+            self._update_tasks(state)
+        elif state.target is TargetState.PAUSED:
+            self._start_tasks(state, TargetState.PAUSED)
+
+    def _update_tasks(self, state: ConnectorState) -> None:
+        if not self.worker.is_running(state.name):
+            return
+        max_tasks = int(state.config.get("tasks.max", 1))
+        try:
+            configs = self.worker.connector_task_configs(state.name, max_tasks)
+        except Exception as e:
+            log.error("[%s] Failed to generate task configs", state.name, exc_info=e)
+            self._connector_status(state.name, State.FAILED, format_trace(e))
+            return
+        enforce = str(state.config.get("tasks.max.enforce", "true")).lower() != "false"
+        if enforce and len(configs) > max_tasks:
+            msg = (
+                f"The connector {state.name} has generated {len(configs)} tasks, which is greater than {max_tasks}, "
+                "the maximum number of tasks it is configured to create. "
+            )
+            self.worker.stop_connector(state.name)
+            self._connector_status(state.name, State.FAILED, msg)
+            return
+        if configs == state.task_configs and self.worker.task_ids(state.name):
+            return
+        self._stop_tasks(state)
+        state.task_configs = configs
+        self._start_tasks(state, state.target)
+
+    def _start_tasks(self, state: ConnectorState, target: TargetState) -> None:
+        for i, cfg in enumerate(state.task_configs):
+            self.worker.start_task(ConnectorTaskId(state.name, i), state.config, cfg, target)
+
+    def _stop_tasks(self, state: ConnectorState) -> None:
+        ids = self.worker.task_ids(state.name)
+        self.worker.stop_and_await_tasks(ids)
+        for tid in ids:
+            if tid.task >= len(state.task_configs):
+                self.status_store.put_task(TaskStatus(tid, State.DESTROYED, self.worker_id, self.generation))
+
+    def _stop_connector_and_tasks(self, name: str) -> None:
+        ids = self.worker.task_ids(name)
+        self.worker.stop_and_await_tasks(ids)
+        self.worker.stop_connector(name)
+
+    def _apply_target(self, state: ConnectorState, target: TargetState) -> None:
+        previous = state.target
+        state.target = target
+        if target is TargetState.STOPPED:
+            ids = self.worker.task_ids(state.name)
+            self.worker.stop_and_await_tasks(ids)
+            old = len(state.task_configs)
+            state.task_configs = []
+            for i in range(old):
+                self.status_store.put_task(
+                    TaskStatus(ConnectorTaskId(state.name, i), State.DESTROYED, self.worker_id, self.generation)
+                )
+            for t in self.status_store.get_all_tasks(state.name):
+                self.status_store.put_task(TaskStatus(t.id, State.DESTROYED, self.worker_id, self.generation))
+            if state.name in self.worker.connectors:
+                self.worker.set_connector_target_state(state.name, target)
+            else:
+                self._connector_status(state.name, State.STOPPED, None)
+            return
+        if state.name not in self.worker.connectors:
+            self._start_connector(state)
+            return
+        self.worker.set_connector_target_state(state.name, target)
+        self.worker.set_task_target_state(state.name, target)
+        if target is TargetState.STARTED and (previous is not TargetState.STARTED or not state.task_configs):
+            self._update_tasks(state)
+        elif not self.worker.task_ids(state.name) and state.task_configs:
+            self._start_tasks(state, target)
+
+    def _restart_connector_instance(self, state: ConnectorState) -> None:
+        self._connector_status(state.name, State.RESTARTING, None)
+        self.worker.stop_connector(state.name)
+        self._start_connector_only(state)
+
+    def _start_connector_only(self, state: ConnectorState) -> None:
+        if self.worker.start_connector(state.name, state.config, state.target) and state.target is TargetState.STARTED:
+            self._update_tasks(state)
+
+    def _restart_task(self, state: ConnectorState, task_id: ConnectorTaskId) -> None:
+        self.worker.stop_and_await_tasks([task_id])
+        self._task_status(task_id, State.RESTARTING, None)
+        self.worker.start_task(task_id, state.config, state.task_configs[task_id.task], state.target)
+
+    def build_restart_plan(self, request: RestartRequest) -> ConnectorStateInfo:
+        current = self.connector_status(request.connector)
+        conn = current.connector
+        if request.should_restart_connector(conn.state):
+            conn = AbstractState(State.RESTARTING.value, conn.worker_id, None)
+        tasks = [
+            TaskState(State.RESTARTING.value, t.worker_id, None, id=t.id)
+            if request.should_restart_task(t.state) else t
+            for t in current.tasks
+        ]
+        return ConnectorStateInfo(current.name, conn, tasks, current.type)
+
+    def _execute_restart_plan(self, state: ConnectorState, request: RestartRequest, plan: ConnectorStateInfo) -> None:
+        restart_tasks = [ConnectorTaskId(state.name, t.id) for t in plan.tasks if t.state == State.RESTARTING.value]
+        self.worker.stop_and_await_tasks(restart_tasks)
+        if plan.connector.state == State.RESTARTING.value:
+            self._connector_status(state.name, State.RESTARTING, None)
+            self.worker.stop_connector(state.name)
+            self.worker.start_connector(state.name, state.config, state.target)
+        for tid in restart_tasks:
+            self._task_status(tid, State.RESTARTING, None)
+            if tid.task < len(state.task_configs):
+                self.worker.start_task(tid, state.config, state.task_configs[tid.task], state.target)
+
+    # --- offsets -------------------------------------------------------------------------------
+    def _is_sink(self, state: ConnectorState) -> bool:
+        return connector_type_of(self.plugins, state.config) == "sink"
+
+    def _sink_offsets(self, state: ConnectorState) -> offsets_admin.SinkOffsets:
+        conn = self.transformer.transform(state.config)
+        return offsets_admin.SinkOffsets(
+            self.worker.sink_admin_props(conn), self.worker.consumer_group_id(conn, state.name)
+        )
+
+    def offsets_blocking(self, state: ConnectorState) -> ConnectorOffsets:
+        if self._is_sink(state):
+            return self._sink_offsets(state).get()
+        return offsets_admin.source_offsets(self.offset_store, state.name)
+
+    def alter_offsets_blocking(self, state: ConnectorState, entries: list[dict[str, Any]]) -> Message:
+        entries = offsets_admin.require_offsets(entries)
+        connector: Any = self.plugins.connector_class(state.config["connector.class"])()
+        if self._is_sink(state):
+            parsed = offsets_admin.parse_sink_offsets(entries)
+            handled = bool(connector.alter_offsets(state.config, parsed))
+            self._sink_offsets(state).alter(parsed)
+        else:
+            values = {}
+            for e in entries:
+                if e.get("partition") is None:
+                    raise BadRequestException("Source partitions may not be null")
+            handled = bool(
+                connector.alter_offsets(state.config, {str(e["partition"]): e.get("offset") for e in entries})
+            )
+            values = offsets_admin.alter_source_offsets(self.offset_store, state.name, entries)
+            log.debug("Altered %d source offsets of %s", len(values), state.name)
+        return offsets_admin.success_message(True, handled)
+
+    def reset_offsets_blocking(self, state: ConnectorState) -> Message:
+        connector: Any = self.plugins.connector_class(state.config["connector.class"])()
+        if self._is_sink(state):
+            sink = self._sink_offsets(state)
+            current = sink.get()
+            parsed = {(o.partition["kafka_topic"], o.partition["kafka_partition"]): None for o in current.offsets}
+            handled = bool(connector.alter_offsets(state.config, parsed))
+            sink.reset()
+        else:
+            partitions = self.offset_store.connector_partitions(state.name)
+            handled = bool(connector.alter_offsets(state.config, {str(p): None for p in partitions}))
+            offsets_admin.reset_source_offsets(self.offset_store, state.name)
+        return offsets_admin.success_message(False, handled)
