@@ -15,7 +15,10 @@ from collections.abc import Sequence
 
 # (module, registration function): imported when the parser is built, so keep these modules light
 # at import time and import heavy dependencies inside the handlers.
-SUBCOMMANDS: tuple[tuple[str, str], ...] = (("connectrt.dev.cli", "add_dev_parser"),)
+SUBCOMMANDS: tuple[tuple[str, str], ...] = (
+    ("connectrt.dev.cli", "add_dev_parser"),
+    ("connectrt.herder.cli", "add_standalone_parser"),
+)
 
 
 class CommandError(Exception):

@@ -1,0 +1,99 @@
+"""``connectrt standalone`` (and later ``distributed``): run a worker from Java's properties files."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from connectrt.config.configdef import ConfigException
+from connectrt.config.properties import load_properties
+
+
+def add_standalone_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "standalone",
+        help="run a standalone worker (Java's connect-standalone.properties)",
+        description="Run a single worker with offsets in a local file, like connect-standalone.sh.",
+    )
+    p.add_argument("worker_properties", help="worker config, e.g. connect-standalone.properties")
+    p.add_argument("connectors", nargs="*", help="connector configs (.properties or .json) to create at start")
+    p.set_defaults(handler=run_standalone)
+
+
+def read_connector_file(path: str) -> tuple[str, dict[str, str]]:
+    """A connector config file: Java .properties, or JSON ``{"name":..,"config":{..}}`` / a flat map."""
+    from connectrt.cli import CommandError
+
+    file = Path(path)
+    if not file.is_file():
+        raise CommandError(f"Connector config file {path} does not exist.")
+    if file.suffix.lower() == ".json":
+        try:
+            data = orjson.loads(file.read_bytes())
+        except orjson.JSONDecodeError as e:
+            raise CommandError(f"Connector config file {path} is not valid JSON: {e}.")
+        if isinstance(data, dict) and isinstance(data.get("config"), dict):
+            config = {str(k): str(v) for k, v in data["config"].items()}
+            name = str(data.get("name") or config.get("name") or "")
+        elif isinstance(data, dict):
+            config = {str(k): str(v) for k, v in data.items()}
+            name = config.get("name", "")
+        else:
+            raise CommandError(f"Connector config file {path} must hold a JSON object.")
+    else:
+        config = load_properties(file)
+        name = config.get("name", "")
+    if not name:
+        raise CommandError(f"Connector config file {path} has no connector name ('name').")
+    config.setdefault("name", name)
+    return name, config
+
+
+def _worker_props(path: str) -> dict[str, str]:
+    from connectrt.cli import CommandError
+
+    if not Path(path).is_file():
+        raise CommandError(f"Worker config file {path} does not exist.")
+    return load_properties(path)
+
+
+def run_standalone(args: argparse.Namespace) -> int:
+    from connectrt.cli import CommandError
+    from connectrt.config.worker_config import StandaloneConfig
+    from connectrt.herder.base import Herder
+    from connectrt.herder.runner import configure_logging, kafka_cluster_id, serve
+    from connectrt.herder.standalone import StandaloneHerder
+    from connectrt.rest.errors import ConnectRestException
+    from connectrt.runtime.plugins import default_plugins
+    from connectrt.storage.offsets import FileOffsetBackingStore
+
+    configure_logging()
+    props = _worker_props(args.worker_properties)
+    connectors = [read_connector_file(p) for p in args.connectors]
+    try:
+        config = StandaloneConfig(props)
+        cluster_id = kafka_cluster_id(config)
+    except ConfigException as e:
+        raise CommandError(str(e))
+    plugins = default_plugins()
+    store = FileOffsetBackingStore(config.get_str("offset.storage.file.filename"))
+
+    def factory(worker_id: str) -> Herder:
+        return StandaloneHerder(config, plugins, store, worker_id, cluster_id)
+
+    async def create_connectors(herder: Herder) -> None:
+        for name, cfg in connectors:
+            try:
+                await herder.put_connector_config(name, cfg, allow_replace=True)
+            except ConnectRestException as e:
+                raise CommandError(f"Failed to create connector {name}: {e.message}")
+
+    try:
+        asyncio.run(serve(factory, config, create_connectors))
+    except (ConfigException, OSError) as e:
+        raise CommandError(str(e))
+    return 0

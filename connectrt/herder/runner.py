@@ -1,0 +1,98 @@
+"""Running a worker process: logging, the Kafka cluster id, the herder and the REST server in one loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from connectrt.config.configdef import ConfigException
+from connectrt.config.worker_config import WorkerConfig
+from connectrt.herder.base import Herder
+
+log = logging.getLogger(__name__)
+
+LOG_FORMAT = "[%(asctime)s] %(levelname)s %(message)s (%(name)s)"
+
+
+def configure_logging() -> None:
+    level = os.environ.get("CONNECTRT_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr)
+    for noisy in ("kafka", "uvicorn.access", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def kafka_cluster_id(config: WorkerConfig, timeout_s: float = 30.0) -> str:
+    """The cluster id of ``bootstrap.servers``; raises ConfigException when Kafka is unreachable."""
+    from connectrt.kafka.clients import make_admin
+    from connectrt.kafka.topics import TopicAdmin
+
+    props: dict[str, Any] = {"bootstrap.servers": config.bootstrap_servers}
+    props.update(config.client_props("admin."))
+    try:
+        cluster_id = TopicAdmin(make_admin(props), timeout_s).cluster_id()
+    except Exception as e:
+        raise ConfigException(
+            f"Could not reach Kafka at bootstrap.servers={config.bootstrap_servers} within {timeout_s:.0f} s ({e})."
+        )
+    if not cluster_id:
+        raise ConfigException(f"Kafka at {config.bootstrap_servers} did not report a cluster id.")
+    return cluster_id
+
+
+async def serve(
+    herder_factory: Callable[[str], Herder],
+    config: WorkerConfig,
+    after_start: Callable[[Herder], Awaitable[None]] | None = None,
+) -> None:
+    """Start the REST server (to learn the advertised URL), then the herder; run until SIGTERM/SIGINT."""
+    from connectrt.rest.app import create_admin_app, create_app
+    from connectrt.rest.config import RestConfig
+    from connectrt.rest.server import RestServer
+
+    rest_config = RestConfig.from_worker_props(config.originals)
+    holder: dict[str, Herder] = {}
+
+    class _Lazy:
+        """Stands for the herder until it exists: not ready, and every request answers 503."""
+
+        def __getattr__(self, item: str) -> Any:
+            herder = holder.get("herder")
+            if herder is not None:
+                return getattr(herder, item)
+            if item == "is_ready":
+                return lambda: False
+            if item == "startup_stage":
+                return lambda: "The worker is currently starting"
+            from connectrt.rest.errors import ServiceUnavailableException
+
+            raise ServiceUnavailableException("Worker is still starting up.")
+
+    lazy: Any = _Lazy()
+    app = create_app(lazy, rest_config)
+    admin_app = create_admin_app(lazy, rest_config) if rest_config.admin_listeners else None
+    server = RestServer(app, rest_config, admin_app=admin_app)
+    await server.start()
+    url = server.advertised_url()
+    worker_id = url.split("://", 1)[-1].rstrip("/")
+    herder = herder_factory(worker_id)
+    holder["herder"] = herder
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await herder.start()
+        log.info("Kafka Connect started: REST API at %s, worker id %s", url, worker_id)
+        if after_start is not None:
+            await after_start(herder)
+        await stop.wait()
+    finally:
+        log.info("Kafka Connect stopping")
+        await server.stop()
+        await herder.stop()
+        log.info("Kafka Connect stopped")
