@@ -1,0 +1,108 @@
+"""The Connect REST application (Java's ``ConnectRestServer`` resources).
+
+``create_app(herder, config)`` serves ``/``, ``/health``, ``/connectors/**``,
+``/connector-plugins/**`` and the internal endpoints, plus ``/admin/loggers/**`` when
+``admin.listeners`` is unset. ``create_admin_app`` serves only ``/admin/loggers/**`` (for
+separate admin listeners).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from fastapi import APIRouter, FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from connectrt.herder.base import Herder
+from connectrt.rest.config import RestConfig
+from connectrt.rest.errors import BadRequestException
+from connectrt.rest.forwarding import RestClient
+from connectrt.rest.herder_requests import HerderRequestHandler
+from connectrt.rest.loggers import Loggers, default_loggers
+from connectrt.rest.middleware import (
+    ResponseHeadersMiddleware,
+    TrailingSlashMiddleware,
+    cors_middleware,
+    parse_header_rules,
+)
+from connectrt.rest.responses import error_response
+from connectrt.rest.routes import connectors, internal, plugins, root
+from connectrt.rest.routes import loggers as loggers_routes
+from connectrt.rest.routing import RestContext
+
+__all__ = ["RestConfig", "create_admin_app", "create_app"]
+
+TITLE = "Kafka Connect REST API (connectrt)"
+DESCRIPTION = "The Apache Kafka Connect REST API, as served by connectrt."
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    return error_response(exc, method=request.method, path=request.url.path)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    message = "Invalid request"
+    if isinstance(exc, RequestValidationError) and exc.errors():
+        first = exc.errors()[0]
+        location = ".".join(str(part) for part in first.get("loc", ()))
+        message = f"Invalid request: {location}: {first.get('msg', 'invalid value')}"
+    return error_response(BadRequestException(message), method=request.method, path=request.url.path)
+
+
+def _build(
+    herder: Herder | None,
+    config: RestConfig,
+    routers: Iterable[APIRouter],
+    loggers: Loggers | None,
+    cors: bool,
+) -> FastAPI:
+    middleware: list[Middleware] = [Middleware(TrailingSlashMiddleware)]
+    rules = parse_header_rules(config.response_http_headers)
+    if rules:
+        middleware.append(Middleware(ResponseHeadersMiddleware, rules=rules))
+    if cors:
+        cors_mw = cors_middleware(config.access_control_allow_origin, config.access_control_allow_methods)
+        if cors_mw is not None:
+            middleware.append(cors_mw)
+    app = FastAPI(
+        title=TITLE,
+        description=DESCRIPTION,
+        version=config.version,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        redirect_slashes=False,
+        middleware=middleware,
+        exception_handlers={
+            StarletteHTTPException: _http_error,
+            RequestValidationError: _validation_error,
+        },
+    )
+    for router in routers:
+        app.include_router(router)
+    client = RestClient(timeout_s=config.request_timeout_s, transport=config.forward_transport)
+    handler = HerderRequestHandler(lambda: herder, lambda: config.request_timeout_s, client)
+    app.state.connect = RestContext(herder, config, handler, loggers or default_loggers())
+    return app
+
+
+def create_app(
+    herder: Herder | None, config: RestConfig | None = None, *, loggers: Loggers | None = None
+) -> FastAPI:
+    """The worker's public REST app. ``herder`` None serves only 503s (used to build the API doc)."""
+    config = config or RestConfig()
+    routers = [root.router, connectors.router, internal.router, plugins.router]
+    if config.admin_on_main_listener:
+        routers.append(loggers_routes.router)
+    return _build(herder, config, routers, loggers, cors=True)
+
+
+def create_admin_app(
+    herder: Herder | None, config: RestConfig | None = None, *, loggers: Loggers | None = None
+) -> FastAPI:
+    """Only ``/admin/loggers/**``, for the ``admin.listeners`` (no CORS, as in Java)."""
+    return _build(herder, config or RestConfig(), [loggers_routes.router], loggers, cors=False)

@@ -1,0 +1,93 @@
+"""``RestConfig``: what the REST app and server need from the worker config (Java's
+``RestServerConfig`` plus the timeouts of ``RestServer``)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from starlette.requests import Request
+
+import connectrt
+from connectrt.rest.listeners import Listener, parse_admin_listeners, parse_listeners
+
+DEFAULT_REQUEST_TIMEOUT_S = 90.0
+DEFAULT_HEALTH_CHECK_TIMEOUT_S = 10.0
+DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT_S = 60.0
+
+InternalRequestVerifier = Callable[[Request, bytes], Awaitable[None]]
+"""Called with the request and its raw body before an internal endpoint hands them to the herder;
+raise a ``ConnectRestException`` to reject the request."""
+
+
+def connectrt_version() -> str:
+    return connectrt.__version__
+
+
+def connectrt_commit() -> str:
+    """The source commit this build came from (``CONNECTRT_COMMIT`` at build/run time), else "unknown"."""
+    import os
+
+    return os.environ.get("CONNECTRT_COMMIT", "unknown")
+
+
+@dataclass
+class RestConfig:
+    """REST settings. Timeouts are read per request, so tests may shorten them on a live app."""
+
+    listeners: list[Listener] = field(default_factory=lambda: parse_listeners("http://:8083"))
+    # None: logging endpoints on the main listeners; []: disabled; else served on these listeners only.
+    admin_listeners: list[Listener] | None = None
+    advertised_host_name: str | None = None
+    advertised_port: int | None = None
+    advertised_listener: str | None = None
+    # CORS (Jetty's CrossOriginFilter): comma-separated origins ("*" and "*.example.com" forms allowed).
+    access_control_allow_origin: str = ""
+    access_control_allow_methods: str = ""
+    # Jetty HeaderFilter rules: "set X-Frame-Options: DENY, add Cache-Control: no-cache, ...".
+    response_http_headers: str = ""
+    request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S
+    health_check_timeout_s: float = DEFAULT_HEALTH_CHECK_TIMEOUT_S
+    graceful_shutdown_timeout_s: float = DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT_S
+    version: str = field(default_factory=connectrt_version)
+    commit: str = field(default_factory=connectrt_commit)
+    # PEM files for https listeners (Java's JKS keystores are not read).
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    internal_request_verifier: InternalRequestVerifier | None = None
+    # For tests: the transport the forwarding client uses (e.g. httpx.ASGITransport of another app).
+    forward_transport: httpx.AsyncBaseTransport | None = None
+
+    @property
+    def admin_on_main_listener(self) -> bool:
+        """True when ``admin.listeners`` is unset: ``/admin/loggers`` is served with everything else."""
+        return self.admin_listeners is None
+
+    @classmethod
+    def from_worker_props(cls, props: Mapping[str, Any], **overrides: Any) -> RestConfig:
+        """From worker properties (raw strings, or values a ConfigDef already parsed)."""
+
+        def get(name: str) -> Any:
+            value = props.get(name)
+            return None if value is None else value
+
+        def opt_str(name: str) -> str | None:
+            value = get(name)
+            return None if value is None or str(value) == "" else str(value)
+
+        port = get("rest.advertised.port")
+        listeners_value = get("listeners")
+        kwargs: dict[str, Any] = {
+            "listeners": parse_listeners(listeners_value if listeners_value is not None else "http://:8083"),
+            "admin_listeners": parse_admin_listeners(get("admin.listeners")),
+            "advertised_host_name": opt_str("rest.advertised.host.name"),
+            "advertised_port": int(port) if port not in (None, "") else None,
+            "advertised_listener": opt_str("rest.advertised.listener"),
+            "access_control_allow_origin": str(get("access.control.allow.origin") or ""),
+            "access_control_allow_methods": str(get("access.control.allow.methods") or ""),
+            "response_http_headers": str(get("response.http.headers.config") or ""),
+        }
+        kwargs.update(overrides)
+        return cls(**kwargs)

@@ -1,0 +1,232 @@
+"""``RestServer``: serves the REST apps with uvicorn inside the worker's asyncio loop.
+
+Like Java's ``RestServer`` it starts in two steps, because the herder needs the advertised URL
+(its worker id) before it exists:
+
+    server = RestServer(rest_config)
+    server.bind()                         # sockets bound; advertised_url known (port 0 resolved)
+    herder = DistributedHerder(..., advertised_url=server.advertised_url)
+    await server.start(herder)            # serving
+    ...
+    await server.stop()                   # graceful: in-flight requests finish (60 s at most)
+
+Advertised URL: ``rest.advertised.listener`` (else http if any listener is http) picks the
+listener; host = ``rest.advertised.host.name``, else that listener's host, else the address of
+this machine's hostname (what Java's Jetty reports; see ``listeners.default_advertised_host``);
+port = ``rest.advertised.port``, else the listener's bound port. The URL ends with ``/``.
+
+An empty listener host binds all interfaces (IPv6 dual-stack where available, else 0.0.0.0).
+uvicorn's signal handling is disabled: the process's owner (the CLI) handles signals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from connectrt.config.configdef import ConfigException
+from connectrt.herder.base import Herder
+from connectrt.rest.app import create_admin_app, create_app
+from connectrt.rest.config import RestConfig
+from connectrt.rest.listeners import PROTOCOL_HTTPS, Listener, advertised_url, format_url
+from connectrt.rest.loggers import Loggers
+
+log = logging.getLogger(__name__)
+
+_BACKLOG = 2048
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to the process owner."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+@dataclass
+class _Bound:
+    listener: Listener
+    sock: socket.socket
+    admin: bool
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+
+def _bind(listener: Listener) -> socket.socket:
+    if not listener.host:
+        if socket.has_ipv6:
+            try:
+                sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind(("::", listener.port))
+                return sock
+            except OSError:
+                with contextlib.suppress(Exception):
+                    sock.close()
+        candidates: list[tuple[int, Any]] = [(socket.AF_INET, ("0.0.0.0", listener.port))]
+    else:
+        try:
+            infos = socket.getaddrinfo(listener.host, listener.port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            raise ConfigException(f"Cannot resolve the host of listener {listener}: {exc}")
+        candidates = [(family, addr) for family, _, _, _, addr in infos]
+    error: OSError | None = None
+    for family, address in candidates:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise ConfigException(f"Cannot bind listener {listener}: {error}")
+
+
+class RestServer:
+    def __init__(self, config: RestConfig, *, loggers: Loggers | None = None) -> None:
+        self.config = config
+        self.loggers = loggers
+        self._bound: list[_Bound] = []
+        self._servers: list[_EmbeddedServer] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self.app: FastAPI | None = None
+        self.admin_app: FastAPI | None = None
+
+    # --- binding -------------------------------------------------------------------------------
+    def bind(self) -> None:
+        """Bind every listener (idempotent). Port 0 gets an ephemeral port."""
+        if self._bound:
+            return
+        try:
+            for listener in self.config.listeners:
+                self._bound.append(_Bound(listener, _bind(listener), admin=False))
+                log.info("Added connector for %s", listener)
+            for listener in self.config.admin_listeners or []:
+                self._bound.append(_Bound(listener, _bind(listener), admin=True))
+                log.info("Added admin connector for %s", listener)
+        except Exception:
+            self._close_sockets()
+            raise
+
+    def _close_sockets(self) -> None:
+        for bound in self._bound:
+            with contextlib.suppress(OSError):
+                bound.sock.close()
+        self._bound = []
+
+    def _main(self) -> list[_Bound]:
+        if not self._bound:
+            raise RuntimeError("RestServer.bind() must be called first")
+        return [b for b in self._bound if not b.admin]
+
+    @property
+    def ports(self) -> list[int]:
+        """The bound ports of the regular listeners, in listener order."""
+        return [b.port for b in self._main()]
+
+    @property
+    def advertised_url(self) -> str:
+        main = self._main()
+        return advertised_url(
+            [b.listener for b in main],
+            [b.port for b in main],
+            advertised_host_name=self.config.advertised_host_name,
+            advertised_port=self.config.advertised_port,
+            advertised_listener=self.config.advertised_listener,
+        )
+
+    @property
+    def server_url(self) -> str:
+        """The first regular listener's URL as bound (``localhost`` for an all-interfaces host)."""
+        first = self._main()[0]
+        return format_url(first.listener.protocol, first.listener.host or "localhost", first.port)
+
+    @property
+    def admin_url(self) -> str | None:
+        """Where ``/admin/loggers`` is served; None when ``admin.listeners`` is empty."""
+        admin = [b for b in self._bound if b.admin]
+        if admin:
+            first = admin[0]
+            return format_url(first.listener.protocol, first.listener.host or "localhost", first.port)
+        if self.config.admin_listeners is None:
+            return self.advertised_url
+        return None
+
+    # --- serving -------------------------------------------------------------------------------
+    def _uvicorn_config(self, app: FastAPI, https: bool) -> uvicorn.Config:
+        if https and not self.config.ssl_certfile:
+            raise ConfigException(
+                "HTTPS listeners need a PEM certificate and key: set RestConfig.ssl_certfile and ssl_keyfile."
+            )
+        return uvicorn.Config(
+            app,
+            lifespan="off",
+            log_config=None,
+            access_log=True,
+            proxy_headers=False,
+            server_header=False,
+            backlog=_BACKLOG,
+            timeout_graceful_shutdown=int(self.config.graceful_shutdown_timeout_s),
+            ssl_certfile=self.config.ssl_certfile if https else None,
+            ssl_keyfile=self.config.ssl_keyfile if https else None,
+        )
+
+    async def start(self, herder: Herder | None) -> None:
+        """Serve the apps on the bound sockets; returns once every listener accepts connections."""
+        self.bind()
+        self.app = create_app(herder, self.config, loggers=self.loggers)
+        groups: dict[tuple[bool, bool], list[socket.socket]] = {}
+        for bound in self._bound:
+            groups.setdefault((bound.admin, bound.listener.protocol == PROTOCOL_HTTPS), []).append(bound.sock)
+        if any(admin for admin, _ in groups):
+            self.admin_app = create_admin_app(herder, self.config, loggers=self.loggers)
+        for (admin, https), sockets in groups.items():
+            app = self.admin_app if admin else self.app
+            assert app is not None
+            server = _EmbeddedServer(self._uvicorn_config(app, https))
+            self._servers.append(server)
+            self._tasks.append(asyncio.create_task(server.serve(sockets=sockets), name="connect-rest-server"))
+        await self._wait_started()
+        log.info("REST server listening at %s, advertising URL %s", self.server_url, self.advertised_url)
+        if self.admin_url is not None:
+            log.info("REST admin endpoints at %s", self.admin_url)
+
+    async def _wait_started(self) -> None:
+        while not all(server.started for server in self._servers):
+            failed = [task for task in self._tasks if task.done()]
+            if failed:
+                await self.stop()
+                exc = failed[0].exception() if not failed[0].cancelled() else None
+                raise RuntimeError(f"The REST server failed to start: {exc}") from exc
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        """Stop accepting connections and let in-flight requests finish (up to the graceful timeout)."""
+        log.info("Stopping REST server")
+        for server in self._servers:
+            server.should_exit = True
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=self.config.graceful_shutdown_timeout_s + 5)
+            for server in self._servers:
+                server.force_exit = True
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=5)
+        self._servers = []
+        self._tasks = []
+        self._close_sockets()
+        log.info("REST server stopped")

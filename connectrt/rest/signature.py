@@ -1,0 +1,111 @@
+"""Internal request signatures (Java's ``InternalRequestSignature``, spec §3.5).
+
+Workers sign the exact body of internal requests (``POST /connectors/{c}/tasks``,
+``PUT /connectors/{c}/fence``) with the cluster's session key:
+
+    X-Connect-Authorization: base64(HMAC(sessionKey, body))
+    X-Connect-Request-Signature-Algorithm: HmacSHA256
+
+:class:`InternalRequestSignature` is what the REST layer hands to the herder. It is a read-only
+mapping of those two headers (so it fits ``Herder.put_task_configs(..., signature: Mapping[str,
+str] | None)``) that also carries the body bytes and can check itself against a key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from collections.abc import Iterator, Mapping
+
+from connectrt.rest.errors import BadRequestException
+
+SIGNATURE_HEADER = "X-Connect-Authorization"
+SIGNATURE_ALGORITHM_HEADER = "X-Connect-Request-Signature-Algorithm"
+
+# Java Mac algorithm names → hashlib digest names.
+_ALGORITHMS: dict[str, str] = {
+    "HmacMD5": "md5",
+    "HmacSHA1": "sha1",
+    "HmacSHA224": "sha224",
+    "HmacSHA256": "sha256",
+    "HmacSHA384": "sha384",
+    "HmacSHA512": "sha512",
+    "HmacSHA512/224": "sha512_224",
+    "HmacSHA512/256": "sha512_256",
+    "HmacSHA3-224": "sha3_224",
+    "HmacSHA3-256": "sha3_256",
+    "HmacSHA3-384": "sha3_384",
+    "HmacSHA3-512": "sha3_512",
+}
+
+
+def _digest_name(algorithm: str) -> str:
+    for java_name, digest in _ALGORITHMS.items():
+        if java_name.lower() == algorithm.lower():
+            return digest
+    raise BadRequestException(f"Algorithm {algorithm} not available")
+
+
+def is_supported_algorithm(algorithm: str) -> bool:
+    return any(java_name.lower() == algorithm.lower() for java_name in _ALGORITHMS)
+
+
+def sign(key: bytes, body: bytes, algorithm: str = "HmacSHA256") -> bytes:
+    """The raw MAC of ``body``; an empty body signs the empty input."""
+    return hmac.new(key, body, _digest_name(algorithm)).digest()
+
+
+def signature_headers(key: bytes, body: bytes, algorithm: str = "HmacSHA256") -> dict[str, str]:
+    """The two headers a worker adds to an internal request it sends."""
+    return {
+        SIGNATURE_HEADER: base64.b64encode(sign(key, body, algorithm)).decode("ascii"),
+        SIGNATURE_ALGORITHM_HEADER: algorithm,
+    }
+
+
+class InternalRequestSignature(Mapping[str, str]):
+    """The signature of one internal request: its headers (as a mapping) and the body they sign."""
+
+    def __init__(self, algorithm: str, encoded_signature: str, body: bytes) -> None:
+        self.algorithm = algorithm
+        self.encoded_signature = encoded_signature
+        self.body = body
+        self._digest = _digest_name(algorithm)
+        try:
+            self.signature = base64.b64decode(encoded_signature, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise BadRequestException(f"Illegal base64 in the {SIGNATURE_HEADER} header: {exc}")
+
+    @classmethod
+    def from_headers(cls, body: bytes, headers: Mapping[str, str]) -> InternalRequestSignature | None:
+        """None when either header is absent (the herder then decides whether that is allowed)."""
+        lowered = {k.lower(): v for k, v in headers.items()}
+        algorithm = lowered.get(SIGNATURE_ALGORITHM_HEADER.lower())
+        encoded = lowered.get(SIGNATURE_HEADER.lower())
+        if algorithm is None or encoded is None:
+            return None
+        return cls(algorithm, encoded, body)
+
+    def key_algorithm(self) -> str:
+        return self.algorithm
+
+    def is_valid(self, key: bytes) -> bool:
+        expected = hmac.new(key, self.body, self._digest).digest()
+        return hmac.compare_digest(expected, self.signature)
+
+    # --- Mapping of the two headers --------------------------------------------------------------
+    def _headers(self) -> dict[str, str]:
+        return {SIGNATURE_HEADER: self.encoded_signature, SIGNATURE_ALGORITHM_HEADER: self.algorithm}
+
+    def __getitem__(self, key: str) -> str:
+        return self._headers()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._headers())
+
+    def __len__(self) -> int:
+        return 2
+
+    def __repr__(self) -> str:
+        return f"InternalRequestSignature(algorithm={self.algorithm!r}, body={len(self.body)} bytes)"

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from connectrt.rest.app import create_app
+from connectrt.rest.config import RestConfig
+from connectrt.rest.loggers import Loggers
+
+from .fake_herder import FakeHerder
+
+
+@pytest.fixture
+def herder() -> FakeHerder:
+    return FakeHerder()
+
+
+@pytest.fixture
+def rest_config() -> RestConfig:
+    return RestConfig(version="0.1.0", commit="abc123")
+
+
+@pytest.fixture
+def loggers() -> Loggers:
+    return Loggers(clock_ms=lambda: 1_700_000_000_000)
+
+
+@pytest.fixture
+def client(herder: FakeHerder, rest_config: RestConfig, loggers: Loggers) -> Iterator[TestClient]:
+    app = create_app(herder, rest_config, loggers=loggers)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
