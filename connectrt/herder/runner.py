@@ -8,7 +8,6 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from connectrt.config.configdef import ConfigException
 from connectrt.config.worker_config import WorkerConfig
@@ -31,7 +30,7 @@ def kafka_cluster_id(config: WorkerConfig, timeout_s: float = 30.0) -> str:
     from connectrt.kafka.clients import make_admin
     from connectrt.kafka.topics import TopicAdmin
 
-    props: dict[str, Any] = {"bootstrap.servers": config.bootstrap_servers}
+    props: dict[str, object] = {"bootstrap.servers": config.bootstrap_servers}
     props.update(config.client_props("admin."))
     try:
         cluster_id = TopicAdmin(make_admin(props), timeout_s).cluster_id()
@@ -55,32 +54,14 @@ async def serve(
     from connectrt.rest.server import RestServer
 
     rest_config = RestConfig.from_worker_props(config.originals)
-    holder: dict[str, Herder] = {}
-
-    class _Lazy:
-        """Stands for the herder until it exists: not ready, and every request answers 503."""
-
-        def __getattr__(self, item: str) -> Any:
-            herder = holder.get("herder")
-            if herder is not None:
-                return getattr(herder, item)
-            if item == "is_ready":
-                return lambda: False
-            if item == "startup_stage":
-                return lambda: "The worker is currently starting"
-            from connectrt.rest.errors import ServiceUnavailableException
-
-            raise ServiceUnavailableException("Worker is still starting up.")
-
-    lazy: Any = _Lazy()
-    app = create_app(lazy, rest_config)
-    admin_app = create_admin_app(lazy, rest_config) if rest_config.admin_listeners else None
-    server = RestServer(app, rest_config, admin_app=admin_app)
-    await server.start()
+    server = RestServer(None, rest_config)
+    server.bind()
     url = server.advertised_url()
     worker_id = url.split("://", 1)[-1].rstrip("/")
     herder = herder_factory(worker_id)
-    holder["herder"] = herder
+    admin_app = create_admin_app(herder, rest_config) if rest_config.admin_listeners else None
+    server.set_apps(create_app(herder, rest_config), admin_app)
+    await server.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
