@@ -59,7 +59,7 @@ def _write_input(path: Path, start: int, end: int) -> None:
 
 def test_file_pipeline_complete_and_in_order(kafka_bootstrap: str, create_topic: Any, unique_name: Any,
                                               tmp_path: Path) -> None:
-    topic = create_topic(unique_name("file-pipe"), partitions=1)
+    topic = create_topic(name=unique_name("file-pipe"), partitions=1)
     source_file, sink_file = tmp_path / "input.txt", tmp_path / "output.txt"
     _write_input(source_file, 0, LINES)
     worker = WorkerProcess(
@@ -82,7 +82,7 @@ def test_file_pipeline_complete_and_in_order(kafka_bootstrap: str, create_topic:
 
 
 def test_kill9_loses_nothing(kafka_bootstrap: str, create_topic: Any, unique_name: Any, tmp_path: Path) -> None:
-    topic = create_topic(unique_name("file-crash"), partitions=1)
+    topic = create_topic(name=unique_name("file-crash"), partitions=1)
     source_file, sink_file = tmp_path / "input.txt", tmp_path / "output.txt"
     _write_input(source_file, 0, LINES // 2)
     props = _worker_props(kafka_bootstrap, tmp_path)
