@@ -453,6 +453,9 @@ EPOCH_DATE = _dt.date(1970, 1, 1)
 EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 
 
+_EXACT = _decimal.Context(prec=_decimal.MAX_PREC, Emax=_decimal.MAX_EMAX, Emin=_decimal.MIN_EMIN)
+
+
 class Decimal:
     LOGICAL_NAME = "org.apache.kafka.connect.data.Decimal"
     SCALE_FIELD = "scale"
@@ -486,13 +489,13 @@ class Decimal:
                 f"Decimal value has mismatching scale for given Decimal schema. "
                 f"Schema has scale {scale}, value has scale {-exponent if isinstance(exponent, int) else exponent}."
             )
-        unscaled = int(value.scaleb(scale))
+        unscaled = int(value.scaleb(scale, _EXACT))
         return unscaled.to_bytes(max(1, (unscaled + (unscaled < 0)).bit_length() // 8 + 1), "big", signed=True)
 
     @staticmethod
     def to_logical(schema: Schema, value: bytes) -> _decimal.Decimal:
         unscaled = int.from_bytes(value, "big", signed=True)
-        return _decimal.Decimal(unscaled).scaleb(-Decimal.scale(schema))
+        return _decimal.Decimal(f"{unscaled}E{-Decimal.scale(schema)}")
 
 
 class Date:
@@ -611,7 +614,8 @@ def _validate(schema: Schema, obj: object, field_name: str | None) -> None:
     where = f' for field: "{field_name}"' if field_name else ""
     if value is None:
         if not schema.optional:
-            raise DataException(f"Invalid value: null used for required field{where}, schema type: {schema.type.name}")
+            location = f'field: "{field_name}"' if field_name else "value"
+            raise DataException(f"Invalid value: null used for required {location}, schema type: {schema.type.name}")
         return
     expected = _LOGICAL_PY_TYPES.get(schema.name or "") or _PY_TYPES[schema.type]
     if not isinstance(obj, expected) or (

@@ -208,7 +208,7 @@ def test_convert_to_string_of_struct_uses_defaults_and_field_order() -> None:
 
 
 def test_convert_to_string_rejects_unknown_types() -> None:
-    with pytest.raises(DataException, match="Failed to serialize unexpected value type builtins.object"):
+    with pytest.raises(DataException, match=r"Failed to serialize unexpected value type builtins\.object"):
         V.convert_to_string(None, object())
 
 
