@@ -6,10 +6,20 @@ from connectrt.connectors.file import (
     FileStreamSourceConnector,
     FileStreamSourceTask,
 )
+from connectrt.connectors.testing import (
+    MonitorableSinkConnector,
+    MonitorableSourceConnector,
+    VerifiableSinkConnector,
+    VerifiableSourceConnector,
+)
 
 PLUGINS: list[type] = [
     FileStreamSourceConnector,
     FileStreamSinkConnector,
+    VerifiableSourceConnector,
+    VerifiableSinkConnector,
+    MonitorableSourceConnector,
+    MonitorableSinkConnector,
 ]
 
 __all__ = [
@@ -18,4 +28,8 @@ __all__ = [
     "FileStreamSinkTask",
     "FileStreamSourceConnector",
     "FileStreamSourceTask",
+    "MonitorableSinkConnector",
+    "MonitorableSourceConnector",
+    "VerifiableSinkConnector",
+    "VerifiableSourceConnector",
 ]

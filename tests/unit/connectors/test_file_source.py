@@ -33,10 +33,12 @@ def path(tmp_path: Path) -> Path:
     return tmp_path / "input.txt"
 
 
-def make_task(path: Path | None, reader: MemoryOffsetReader | None = None, **extra: str) -> FastTask:
+def make_task(
+    path: Path | None, reader: MemoryOffsetReader | None = None, extra: dict[str, str] | None = None
+) -> FastTask:
     task = FastTask()
     task.initialize(FakeSourceTaskContext(reader))
-    props = {"topic": TOPIC, **extra}
+    props = {"topic": TOPIC, **(extra or {})}
     if path is not None:
         props["file"] = str(path)
     task.start(props)
@@ -141,7 +143,7 @@ def test_long_line_across_many_chunks(path: Path) -> None:
 def test_batch_size(path: Path) -> None:
     line = "Neque porro quisquam est qui dolorem ipsum quia dolor sit amet, consectetur, adipisci velit...\n"
     path.write_text(line * 10_000)
-    task = make_task(path, **{"batch.size": "5000"})
+    task = make_task(path, extra={"batch.size": "5000"})
     first = task.poll()
     second = task.poll()
     assert first is not None and second is not None
@@ -412,8 +414,8 @@ def test_random_line_endings_and_write_splits_match_java(path: Path, seed: int) 
             f.write(data[pos : pos + step])
             f.flush()
             pos += step
-            got.extend((r.value, r.source_offset["position"]) for r in task.poll() or [])
+            got.extend((r.value, (r.source_offset or {})["position"]) for r in task.poll() or [])
         while records := task.poll():
-            got.extend((r.value, r.source_offset["position"]) for r in records)
+            got.extend((r.value, (r.source_offset or {})["position"]) for r in records)
     task.stop()
     assert got == reference_lines(data)
