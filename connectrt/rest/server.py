@@ -1,14 +1,17 @@
 """``RestServer``: serves the REST apps with uvicorn inside the worker's asyncio loop.
 
-Like Java's ``RestServer`` it starts in two steps, because the herder needs the advertised URL
-(its worker id) before it exists:
+The apps are built by the caller (``create_app`` / ``create_admin_app``); the server binds the
+listeners and serves them:
 
-    server = RestServer(rest_config)
-    server.bind()                         # sockets bound; advertised_url known (port 0 resolved)
-    herder = DistributedHerder(..., advertised_url=server.advertised_url)
-    await server.start(herder)            # serving
+    server = RestServer(create_app(herder, rest_config), rest_config, admin_app=...)
+    server.bind()                         # optional: sockets bound, advertised_url() known
+    await server.start()                  # binds if needed, then serves
     ...
     await server.stop()                   # graceful: in-flight requests finish (60 s at most)
+
+The herder needs the advertised URL (its worker id) before it exists: either call ``bind()`` and
+``advertised_url()`` first and build the apps afterwards (pass ``app=None`` to the constructor and
+the apps to :meth:`RestServer.set_apps`), or serve a stand-in herder until the real one exists.
 
 Advertised URL: ``rest.advertised.listener`` (else http if any listener is http) picks the
 listener; host = ``rest.advertised.host.name``, else that listener's host, else the address of
@@ -33,11 +36,10 @@ import uvicorn
 from fastapi import FastAPI
 
 from connectrt.config.configdef import ConfigException
-from connectrt.herder.base import Herder
-from connectrt.rest.app import create_admin_app, create_app
+from connectrt.rest.app import create_admin_app
 from connectrt.rest.config import RestConfig
-from connectrt.rest.listeners import PROTOCOL_HTTPS, Listener, advertised_url, format_url
-from connectrt.rest.loggers import Loggers
+from connectrt.rest.listeners import PROTOCOL_HTTPS, Listener, format_url
+from connectrt.rest.listeners import advertised_url as compute_advertised_url
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,7 @@ def _bind(listener: Listener) -> socket.socket:
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 sock.bind(("::", listener.port))
+                sock.listen(_BACKLOG)
                 return sock
             except OSError:
                 with contextlib.suppress(Exception):
@@ -88,6 +91,7 @@ def _bind(listener: Listener) -> socket.socket:
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(address)
+            sock.listen(_BACKLOG)
             return sock
         except OSError as exc:
             sock.close()
@@ -96,14 +100,18 @@ def _bind(listener: Listener) -> socket.socket:
 
 
 class RestServer:
-    def __init__(self, config: RestConfig, *, loggers: Loggers | None = None) -> None:
+    def __init__(self, app: FastAPI | None, config: RestConfig, *, admin_app: FastAPI | None = None) -> None:
+        self.app = app
+        self.admin_app = admin_app
         self.config = config
-        self.loggers = loggers
         self._bound: list[_Bound] = []
         self._servers: list[_EmbeddedServer] = []
         self._tasks: list[asyncio.Task[None]] = []
-        self.app: FastAPI | None = None
-        self.admin_app: FastAPI | None = None
+
+    def set_apps(self, app: FastAPI, admin_app: FastAPI | None = None) -> None:
+        """The apps to serve, when they are built after :meth:`bind` (before :meth:`start`)."""
+        self.app = app
+        self.admin_app = admin_app
 
     # --- binding -------------------------------------------------------------------------------
     def bind(self) -> None:
@@ -132,15 +140,13 @@ class RestServer:
             raise RuntimeError("RestServer.bind() must be called first")
         return [b for b in self._bound if not b.admin]
 
-    @property
     def ports(self) -> list[int]:
         """The bound ports of the regular listeners, in listener order."""
         return [b.port for b in self._main()]
 
-    @property
     def advertised_url(self) -> str:
         main = self._main()
-        return advertised_url(
+        return compute_advertised_url(
             [b.listener for b in main],
             [b.port for b in main],
             advertised_host_name=self.config.advertised_host_name,
@@ -148,13 +154,11 @@ class RestServer:
             advertised_listener=self.config.advertised_listener,
         )
 
-    @property
     def server_url(self) -> str:
         """The first regular listener's URL as bound (``localhost`` for an all-interfaces host)."""
         first = self._main()[0]
         return format_url(first.listener.protocol, first.listener.host or "localhost", first.port)
 
-    @property
     def admin_url(self) -> str | None:
         """Where ``/admin/loggers`` is served; None when ``admin.listeners`` is empty."""
         admin = [b for b in self._bound if b.admin]
@@ -162,7 +166,7 @@ class RestServer:
             first = admin[0]
             return format_url(first.listener.protocol, first.listener.host or "localhost", first.port)
         if self.config.admin_listeners is None:
-            return self.advertised_url
+            return self.advertised_url()
         return None
 
     # --- serving -------------------------------------------------------------------------------
@@ -184,15 +188,19 @@ class RestServer:
             ssl_keyfile=self.config.ssl_keyfile if https else None,
         )
 
-    async def start(self, herder: Herder | None) -> None:
+    async def start(self) -> None:
         """Serve the apps on the bound sockets; returns once every listener accepts connections."""
+        if self.app is None:
+            raise RuntimeError("RestServer has no app to serve; pass one or call set_apps() first")
         self.bind()
-        self.app = create_app(herder, self.config, loggers=self.loggers)
         groups: dict[tuple[bool, bool], list[socket.socket]] = {}
         for bound in self._bound:
             groups.setdefault((bound.admin, bound.listener.protocol == PROTOCOL_HTTPS), []).append(bound.sock)
-        if any(admin for admin, _ in groups):
-            self.admin_app = create_admin_app(herder, self.config, loggers=self.loggers)
+        if any(admin for admin, _ in groups) and self.admin_app is None:
+            log.warning(
+                "admin.listeners is set but no admin app was given; serving worker-scope loggers only"
+            )
+            self.admin_app = create_admin_app(None, self.config)
         for (admin, https), sockets in groups.items():
             app = self.admin_app if admin else self.app
             assert app is not None
@@ -200,9 +208,10 @@ class RestServer:
             self._servers.append(server)
             self._tasks.append(asyncio.create_task(server.serve(sockets=sockets), name="connect-rest-server"))
         await self._wait_started()
-        log.info("REST server listening at %s, advertising URL %s", self.server_url, self.advertised_url)
-        if self.admin_url is not None:
-            log.info("REST admin endpoints at %s", self.admin_url)
+        log.info("REST server listening at %s, advertising URL %s", self.server_url(), self.advertised_url())
+        admin_url = self.admin_url()
+        if admin_url is not None:
+            log.info("REST admin endpoints at %s", admin_url)
 
     async def _wait_started(self) -> None:
         while not all(server.started for server in self._servers):

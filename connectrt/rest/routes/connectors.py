@@ -147,7 +147,7 @@ async def create_connector(request: Request) -> Response:
         request,
         path="/connectors",
         forward=forward,
-        body=create.to_json(),
+        body={**create.to_json(), "name": name},
     )
     _, body = created_result(result)
     return json_response(body, 201, headers=location_header(request, name))

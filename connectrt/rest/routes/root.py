@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from connectrt.herder.base import Herder
 from connectrt.rest.entities import ServerInfo
 from connectrt.rest.herder_requests import wait_with_timeout
 from connectrt.rest.responses import json_response
@@ -52,16 +53,34 @@ async def server_info(request: Request) -> Response:
 )
 async def health_check(request: Request) -> Response:
     ctx = context(request)
-    herder = ctx.require_herder()
+    herder = ctx.herder
+    if herder is None:
+        return json_response(worker_status("starting", STARTING_MESSAGE), 503)
     try:
         await wait_with_timeout(herder.health_check(), ctx.config.health_check_timeout_s)
     except TimeoutError:
-        details: str | None = None
-        try:
-            details = herder.startup_stage() or None
-        except Exception:
-            log.exception("Could not read the herder's current stage")
-        if not herder.is_ready():
+        details = _stage(herder)
+        if not _is_ready(herder):
             return json_response(worker_status("starting", STARTING_MESSAGE, details), 503)
         return json_response(worker_status("unhealthy", UNHEALTHY_MESSAGE, details), 500)
+    except Exception:
+        # A herder that cannot answer yet (e.g. a stand-in before startup) is still starting.
+        if not _is_ready(herder):
+            return json_response(worker_status("starting", STARTING_MESSAGE, _stage(herder)), 503)
+        raise
     return json_response(worker_status("healthy", HEALTHY_MESSAGE))
+
+
+def _is_ready(herder: Herder) -> bool:
+    try:
+        return bool(herder.is_ready())
+    except Exception:
+        return False
+
+
+def _stage(herder: Herder) -> str | None:
+    try:
+        return herder.startup_stage() or None
+    except Exception:
+        log.exception("Could not read the herder's current stage")
+        return None

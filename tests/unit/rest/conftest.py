@@ -3,13 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
 
 from connectrt.rest.app import create_app
 from connectrt.rest.config import RestConfig
 from connectrt.rest.loggers import Loggers
 
 from .fake_herder import FakeHerder
+from .helpers import AppClient
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def loggers() -> Loggers:
 
 
 @pytest.fixture
-def client(herder: FakeHerder, rest_config: RestConfig, loggers: Loggers) -> Iterator[TestClient]:
-    app = create_app(herder, rest_config, loggers=loggers)
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
+def client(herder: FakeHerder, rest_config: RestConfig, loggers: Loggers) -> Iterator[AppClient]:
+    c = AppClient(create_app(herder, rest_config, loggers=loggers))
+    yield c
+    c.close()
