@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -24,6 +25,7 @@ from connectrt.rest.forwarding import RestClient
 from connectrt.rest.herder_requests import HerderRequestHandler
 from connectrt.rest.loggers import Loggers, default_loggers
 from connectrt.rest.middleware import (
+    HeadMiddleware,
     ResponseHeadersMiddleware,
     TrailingSlashMiddleware,
     cors_middleware,
@@ -41,7 +43,18 @@ DESCRIPTION = "The Apache Kafka Connect REST API, as served by connectrt."
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, StarletteHTTPException) and exc.status_code == 405:
+        exc = StarletteHTTPException(405, headers={"Allow": ", ".join(_allowed_methods(request))})
     return error_response(exc, method=request.method, path=request.url.path)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method served on the request's path (a path may be split across routers)."""
+    methods: set[str] = set()
+    for route in request.app.state.connect_routes:
+        if route.path_regex.match(request.url.path):
+            methods.update(route.methods or ())
+    return sorted(methods)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -60,7 +73,7 @@ def _build(
     loggers: Loggers | None,
     cors: bool,
 ) -> FastAPI:
-    middleware: list[Middleware] = [Middleware(TrailingSlashMiddleware)]
+    middleware: list[Middleware] = [Middleware(TrailingSlashMiddleware), Middleware(HeadMiddleware)]
     rules = parse_header_rules(config.response_http_headers)
     if rules:
         middleware.append(Middleware(ResponseHeadersMiddleware, rules=rules))
@@ -80,10 +93,14 @@ def _build(
         exception_handlers={
             StarletteHTTPException: _http_error,
             RequestValidationError: _validation_error,
+            Exception: _http_error,
         },
     )
+    routes: list[APIRoute] = []
     for router in routers:
         app.include_router(router)
+        routes.extend(route for route in router.routes if isinstance(route, APIRoute))
+    app.state.connect_routes = routes
     client = RestClient(timeout_s=config.request_timeout_s, transport=config.forward_transport)
     handler = HerderRequestHandler(lambda: herder, lambda: config.request_timeout_s, client)
     app.state.connect = RestContext(herder, config, handler, loggers or default_loggers())

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,7 @@ import httpx
 from starlette.requests import Request
 
 import connectrt
+from connectrt.config.configdef import ConfigException
 from connectrt.rest.listeners import Listener, parse_admin_listeners, parse_listeners
 
 DEFAULT_REQUEST_TIMEOUT_S = 90.0
@@ -27,10 +29,17 @@ def connectrt_version() -> str:
 
 
 def connectrt_commit() -> str:
-    """The source commit this build came from (``CONNECTRT_COMMIT`` at build/run time), else "unknown"."""
-    import os
-
+    """The source commit of this build: ``CONNECTRT_COMMIT`` from the environment, else "unknown"."""
     return os.environ.get("CONNECTRT_COMMIT", "unknown")
+
+
+def _int_or_none(name: str, value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ConfigException(name, value, "Not a number of type INT")
 
 
 @dataclass
@@ -69,25 +78,21 @@ class RestConfig:
     def from_worker_props(cls, props: Mapping[str, Any], **overrides: Any) -> RestConfig:
         """From worker properties (raw strings, or values a ConfigDef already parsed)."""
 
-        def get(name: str) -> Any:
-            value = props.get(name)
-            return None if value is None else value
-
         def opt_str(name: str) -> str | None:
-            value = get(name)
+            value = props.get(name)
             return None if value is None or str(value) == "" else str(value)
 
-        port = get("rest.advertised.port")
-        listeners_value = get("listeners")
+        port = props.get("rest.advertised.port")
+        listeners_value = props.get("listeners")
         kwargs: dict[str, Any] = {
             "listeners": parse_listeners(listeners_value if listeners_value is not None else "http://:8083"),
-            "admin_listeners": parse_admin_listeners(get("admin.listeners")),
+            "admin_listeners": parse_admin_listeners(props.get("admin.listeners")),
             "advertised_host_name": opt_str("rest.advertised.host.name"),
-            "advertised_port": int(port) if port not in (None, "") else None,
+            "advertised_port": _int_or_none("rest.advertised.port", port),
             "advertised_listener": opt_str("rest.advertised.listener"),
-            "access_control_allow_origin": str(get("access.control.allow.origin") or ""),
-            "access_control_allow_methods": str(get("access.control.allow.methods") or ""),
-            "response_http_headers": str(get("response.http.headers.config") or ""),
+            "access_control_allow_origin": str(props.get("access.control.allow.origin") or ""),
+            "access_control_allow_methods": str(props.get("access.control.allow.methods") or ""),
+            "response_http_headers": str(props.get("response.http.headers.config") or ""),
         }
         kwargs.update(overrides)
         return cls(**kwargs)

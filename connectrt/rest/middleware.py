@@ -34,6 +34,31 @@ class TrailingSlashMiddleware:
         await self.app(scope, receive, send)
 
 
+class HeadMiddleware:
+    """Answer ``HEAD`` like the matching ``GET`` without a body (Jersey does this for every GET)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        scope = dict(scope)
+        scope["method"] = "GET"
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {
+                    "type": "http.response.body",
+                    "body": b"",
+                    "more_body": message.get("more_body", False),
+                }
+            await send(message)
+
+        await self.app(scope, receive, send_without_body)
+
+
 # --- response.http.headers.config (Jetty's HeaderFilter) -------------------------------------------
 
 _ACTIONS = ("set", "add", "setDate", "addDate")

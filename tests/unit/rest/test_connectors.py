@@ -546,6 +546,15 @@ def test_unknown_path_is_404(client: AppClient) -> None:
 def test_wrong_method_is_405(client: AppClient) -> None:
     r = client.delete("/connectors")
     assert (r.status_code, r.json()) == (405, error(405, "HTTP 405 Method Not Allowed"))
+    assert r.headers["allow"] == "GET, POST"
+    # GET /connectors/{c}/tasks and the internal POST live in different routers.
+    assert client.patch("/connectors/a/tasks").headers["allow"] == "GET, POST"
+
+
+def test_head_is_served_like_get_without_body(client: AppClient, herder: FakeHerder) -> None:
+    herder.add_connector("a")
+    r = client.request("HEAD", "/connectors")
+    assert (r.status_code, r.content, r.headers["content-length"]) == (200, b"", "5")
 
 
 def test_no_framework_routes(client: AppClient) -> None:

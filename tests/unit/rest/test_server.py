@@ -238,3 +238,10 @@ def test_port_in_use_is_a_config_error() -> None:
             second.bind()
     finally:
         asyncio.run(first.stop())
+
+
+def test_rest_config_bad_port() -> None:
+    with pytest.raises(
+        ConfigException, match="Invalid value abc for configuration rest.advertised.port: Not a number"
+    ):
+        RestConfig.from_worker_props({"rest.advertised.port": "abc"})
