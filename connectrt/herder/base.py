@@ -208,5 +208,8 @@ class Herder(ABC):
         raise NotFoundException("HTTP 404 Not Found")
 
     # --- cluster-scope logging ---------------------------------------------------------------
-    async def set_cluster_logger_level(self, namespace: str, level: str) -> None:  # noqa: B027
-        """Standalone: same as worker scope. Distributed: write a ``logger-cluster-*`` record."""
+    async def set_cluster_logger_level(self, namespace: str, level: str) -> None:
+        """Standalone: same as worker scope (this default). Distributed: write a ``logger-cluster-*`` record."""
+        from connectrt.rest.loggers import default_loggers
+
+        default_loggers().set_level(namespace, level)

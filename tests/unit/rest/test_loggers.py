@@ -196,3 +196,12 @@ def test_loggers_on_admin_app_only(herder: FakeHerder) -> None:
     finally:
         main.close()
         admin.close()
+
+
+def test_herder_default_cluster_scope_is_worker_scope(herder: FakeHerder) -> None:
+    import asyncio
+
+    from connectrt.herder.base import Herder
+
+    asyncio.run(Herder.set_cluster_logger_level(herder, f"{NS}.standalone", "ERROR"))
+    assert logging.getLogger(f"{NS}.standalone").level == logging.ERROR
