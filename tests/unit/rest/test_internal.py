@@ -124,3 +124,21 @@ def test_internal_request_verifier_can_reject(herder: FakeHerder) -> None:
         assert c.get("/connectors").status_code == 200  # public endpoints are not checked
     finally:
         c.close()
+
+
+def test_signed_request_round_trip(herder: FakeHerder) -> None:
+    import asyncio
+
+    import httpx
+
+    from connectrt.rest.forwarding import RestClient
+
+    client = RestClient(transport=httpx.ASGITransport(app=create_app(herder, RestConfig())))
+    configs = [{"task.class": "T", "n": "0"}]
+    response = asyncio.run(
+        client.signed_request("http://leader:8083/connectors/a/tasks", "POST", configs, KEY)
+    )
+    assert (response.status, response.body) == (204, None)
+    name, received, signature = herder.called("put_task_configs")[0]
+    assert (name, received) == ("a", configs)
+    assert signature.is_valid(KEY)
