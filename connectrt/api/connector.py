@@ -165,7 +165,8 @@ class SourceConnector(Connector, ABC):
     def alter_offsets(
         self, connector_config: Mapping[str, str], offsets: Mapping[Any, Mapping[str, Any] | None]
     ) -> bool:
-        """Called before the framework alters/resets offsets; True if the connector handled them too."""
+        """Called before the framework alters/resets offsets (keyed by ``freeze(partition)``, None =
+        reset); return True if the connector handled them in its external system too."""
         return False
 
 
@@ -203,10 +204,10 @@ class SourceTask(Task, ABC):
     def poll(self) -> list[SourceRecord] | None:
         """Return a batch of records, or None/[] when there is nothing now (may block briefly)."""
 
-    def commit(self) -> None:  # noqa: B027 - optional hook
+    def commit(self) -> None:
         """Offsets of everything polled so far that was acknowledged have been committed."""
 
-    def commit_record(self, record: SourceRecord, metadata: Any) -> None:  # noqa: B027
+    def commit_record(self, record: SourceRecord, metadata: Any) -> None:
         """``record`` was acknowledged by Kafka (metadata) or filtered out (None)."""
 
 
@@ -220,7 +221,7 @@ class SinkTask(Task, ABC):
     @abstractmethod
     def put(self, records: Sequence[SinkRecord]) -> None: ...
 
-    def flush(self, current_offsets: Mapping[tuple[str, int], int]) -> None:  # noqa: B027
+    def flush(self, current_offsets: Mapping[tuple[str, int], int]) -> None:
         """Make everything put so far durable."""
 
     def pre_commit(self, current_offsets: Mapping[tuple[str, int], int]) -> Mapping[tuple[str, int], int]:
@@ -228,8 +229,8 @@ class SinkTask(Task, ABC):
         self.flush(current_offsets)
         return current_offsets
 
-    def open(self, partitions: Sequence[tuple[str, int]]) -> None:  # noqa: B027
+    def open(self, partitions: Sequence[tuple[str, int]]) -> None:
         """Partitions newly assigned to this task."""
 
-    def close(self, partitions: Sequence[tuple[str, int]]) -> None:  # noqa: B027
+    def close(self, partitions: Sequence[tuple[str, int]]) -> None:
         """Partitions being revoked from this task."""

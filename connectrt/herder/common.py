@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from connectrt import __version__
+from connectrt.api.connector import freeze
 from connectrt.api.plugin import PluginType
 from connectrt.config.configdef import config_key_info
 from connectrt.config.providers import ConfigTransformer
@@ -106,8 +108,18 @@ class HerderCommon(Herder):
             self.status_store.put_task(TaskStatus(t.id, State.DESTROYED, self.worker_id, self.generation))
 
     # --- simple reads --------------------------------------------------------------------------
+    @property
+    def stage(self) -> str:
+        return self._stage
+
+    @stage.setter
+    def stage(self, value: str) -> None:
+        self._stage = value
+        self._stage_started = datetime.now(UTC)
+
     def startup_stage(self) -> str:
-        return f"The worker is currently {self.stage}"
+        began = self._stage_started.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return f"The worker is currently {self._stage}, which began at {began}."
 
     def kafka_cluster_id(self) -> str | None:
         return self._cluster_id
@@ -363,12 +375,11 @@ class HerderCommon(Herder):
             handled = bool(connector.alter_offsets(state.config, parsed))
             self._sink_offsets(state).alter(parsed)
         else:
-            values = {}
             for e in entries:
                 if e.get("partition") is None:
                     raise BadRequestException("Source partitions may not be null")
             handled = bool(
-                connector.alter_offsets(state.config, {str(e["partition"]): e.get("offset") for e in entries})
+                connector.alter_offsets(state.config, {freeze(e["partition"]): e.get("offset") for e in entries})
             )
             values = offsets_admin.alter_source_offsets(self.offset_store, state.name, entries)
             log.debug("Altered %d source offsets of %s", len(values), state.name)
@@ -384,6 +395,6 @@ class HerderCommon(Herder):
             sink.reset()
         else:
             partitions = self.offset_store.connector_partitions(state.name)
-            handled = bool(connector.alter_offsets(state.config, {str(p): None for p in partitions}))
+            handled = bool(connector.alter_offsets(state.config, {freeze(p): None for p in partitions}))
             offsets_admin.reset_source_offsets(self.offset_store, state.name)
         return offsets_admin.success_message(False, handled)

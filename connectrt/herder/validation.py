@@ -68,9 +68,9 @@ def validate_connector_config(
         base = connector_config_def()
     enriched = enrich(plugins, base, props, False)
     values = enriched.validate_all(props)
-    for name, raw in props.items():
-        if raw is None and name in values:
-            values[name].errors.insert(0, NULL_VALUE_MESSAGE)
+    for name, raw in raw_props.items():
+        if raw is None:
+            values.setdefault(name, ConfigValue(name)).errors.insert(0, NULL_VALUE_MESSAGE)
 
     if isinstance(connector, SinkConnector):
         _validate_sink(values, props, worker_group_id)
