@@ -1,0 +1,257 @@
+"""InsertField$Key / $Value: adds record metadata or a static value as fields (Java's InsertField)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, NamedTuple
+
+from connectrt.api.data import Schema, SchemaBuilder, Timestamp
+from connectrt.api.plugin import Transformation
+from connectrt.config.configdef import ConfigDef, ConfigException, Importance, Type
+from connectrt.transforms.util import (
+    REPLACE_NULL_WITH_DEFAULT_CONFIG,
+    REPLACE_NULL_WITH_DEFAULT_DOC,
+    VERSION,
+    R,
+    SchemaCache,
+    copy_schema_basics,
+    make_struct,
+    require_map,
+    require_sink_record,
+    require_struct,
+    with_key,
+    with_value,
+)
+
+TOPIC_FIELD = "topic.field"
+PARTITION_FIELD = "partition.field"
+OFFSET_FIELD = "offset.field"
+TIMESTAMP_FIELD = "timestamp.field"
+STATIC_FIELD = "static.field"
+STATIC_VALUE = "static.value"
+PURPOSE = "field insertion"
+
+OPTIONALITY_DOC = "Suffix with <code>!</code> to make this a required field, or <code>?</code> to keep it optional (the default)."
+
+CONFIG_DEF = (
+    ConfigDef()
+    .define(
+        TOPIC_FIELD,
+        Type.STRING,
+        None,
+        None,
+        Importance.MEDIUM,
+        "Field name for Kafka topic. " + OPTIONALITY_DOC,
+    )
+    .define(
+        PARTITION_FIELD,
+        Type.STRING,
+        None,
+        None,
+        Importance.MEDIUM,
+        "Field name for Kafka partition. " + OPTIONALITY_DOC,
+    )
+    .define(
+        OFFSET_FIELD,
+        Type.STRING,
+        None,
+        None,
+        Importance.MEDIUM,
+        "Field name for Kafka offset - only applicable to sink connectors.<br/>" + OPTIONALITY_DOC,
+    )
+    .define(
+        TIMESTAMP_FIELD,
+        Type.STRING,
+        None,
+        None,
+        Importance.MEDIUM,
+        "Field name for record timestamp. " + OPTIONALITY_DOC,
+    )
+    .define(
+        STATIC_FIELD,
+        Type.STRING,
+        None,
+        None,
+        Importance.MEDIUM,
+        "Field name for static data field. " + OPTIONALITY_DOC,
+    )
+    .define(
+        STATIC_VALUE,
+        Type.STRING,
+        None,
+        None,
+        Importance.MEDIUM,
+        "Static field value, if field name configured.",
+    )
+    .define(
+        REPLACE_NULL_WITH_DEFAULT_CONFIG,
+        Type.BOOLEAN,
+        True,
+        None,
+        Importance.MEDIUM,
+        REPLACE_NULL_WITH_DEFAULT_DOC,
+    )
+)
+
+OPTIONAL_TIMESTAMP_SCHEMA = Timestamp.builder().optional().build()
+
+
+class InsertionSpec(NamedTuple):
+    name: str
+    optional: bool
+
+    @staticmethod
+    def parse(spec: str | None) -> InsertionSpec | None:
+        if spec is None:
+            return None
+        if spec.endswith("?"):
+            return InsertionSpec(spec[:-1], True)
+        if spec.endswith("!"):
+            return InsertionSpec(spec[:-1], False)
+        return InsertionSpec(spec, True)
+
+
+# Cached per input schema: output schema, (name, default-or-None) per copied field, any defaults.
+_Plan = tuple[Schema, tuple[tuple[str, Any], ...], bool]
+
+
+class InsertField(Transformation[R]):
+    """Insert field(s) using attributes from the record metadata or a configured static value.
+
+    Use InsertField$Key or InsertField$Value.
+    """
+
+    _IS_KEY: ClassVar[bool] = False
+    VERSION = VERSION
+
+    def __init__(self) -> None:
+        self._topic: InsertionSpec | None = None
+        self._partition: InsertionSpec | None = None
+        self._offset: InsertionSpec | None = None
+        self._timestamp: InsertionSpec | None = None
+        self._static: InsertionSpec | None = None
+        self._static_value: str | None = None
+        self._replace_null_with_default = True
+        self._plans: SchemaCache[Schema, _Plan] = SchemaCache()
+        self._blanks: list[tuple[str, None]] = []
+
+    def configure(self, configs: Mapping[str, Any]) -> None:
+        values = CONFIG_DEF.parse(configs)
+        self._topic = InsertionSpec.parse(values[TOPIC_FIELD])
+        self._partition = InsertionSpec.parse(values[PARTITION_FIELD])
+        self._offset = InsertionSpec.parse(values[OFFSET_FIELD])
+        self._timestamp = InsertionSpec.parse(values[TIMESTAMP_FIELD])
+        self._static = InsertionSpec.parse(values[STATIC_FIELD])
+        self._static_value = values[STATIC_VALUE]
+        self._replace_null_with_default = values[REPLACE_NULL_WITH_DEFAULT_CONFIG]
+        if not (self._topic or self._partition or self._offset or self._timestamp or self._static):
+            raise ConfigException("No field insertion configured")
+        if self._static is not None and self._static_value is None:
+            raise ConfigException(
+                STATIC_VALUE, None, "No value specified for static field: " + self._static.name
+            )
+        self._plans = SchemaCache()
+        specs = (self._topic, self._partition, self._offset, self._timestamp, self._static)
+        self._blanks = [(spec.name, None) for spec in specs if spec is not None]
+
+    def _insertions(self, record: R) -> list[tuple[str, Any]]:
+        """The (name, value) pairs to add to a Struct."""
+        out: list[tuple[str, Any]] = []
+        if self._topic is not None:
+            out.append((self._topic.name, record.topic))
+        if self._partition is not None and record.kafka_partition is not None:
+            out.append((self._partition.name, record.kafka_partition))
+        if self._offset is not None:
+            out.append((self._offset.name, require_sink_record(record, PURPOSE).kafka_offset))
+        if self._timestamp is not None and record.timestamp is not None:
+            out.append((self._timestamp.name, Timestamp.to_logical(Timestamp.SCHEMA, record.timestamp)))
+        if self._static is not None and self._static_value is not None:
+            out.append((self._static.name, self._static_value))
+        return out
+
+    def apply(self, record: R) -> R | None:
+        if self._IS_KEY:
+            schema, value = record.key_schema, record.key
+        else:
+            schema, value = record.value_schema, record.value
+        if value is None:
+            return record
+        updated: Any
+        if schema is None:
+            updated = dict(value) if type(value) is dict else dict(require_map(value, PURPOSE))
+            if self._topic is not None:
+                updated[self._topic.name] = record.topic
+            if self._partition is not None and record.kafka_partition is not None:
+                updated[self._partition.name] = record.kafka_partition
+            if self._offset is not None:
+                updated[self._offset.name] = require_sink_record(record, PURPOSE).kafka_offset
+            if self._timestamp is not None and record.timestamp is not None:
+                updated[self._timestamp.name] = record.timestamp
+            if self._static is not None:
+                updated[self._static.name] = self._static_value
+            updated_schema = None
+        else:
+            struct = require_struct(value, PURPOSE)
+            plan = self._plans.get(struct.schema)
+            if plan is None:
+                plan = self._make_plan(struct.schema)
+            updated_schema, fields, with_defaults = plan
+            if with_defaults:
+                items = [
+                    (name, v if (v := struct[name]) is not None or d is None else d) for name, d in fields
+                ]
+            else:
+                items = list(struct.items())
+            items.extend(self._blanks)
+            updated = make_struct(updated_schema, items)
+            updated.update(self._insertions(record))
+        if self._IS_KEY:
+            return with_key(record, updated_schema, updated)
+        return with_value(record, updated_schema, updated)
+
+    def _make_plan(self, schema: Schema) -> _Plan:
+        assert schema.fields is not None
+        builder = copy_schema_basics(schema, SchemaBuilder.struct())
+        fields: list[tuple[str, Any]] = []
+        for field in schema.fields:
+            builder.field(field.name, field.schema)
+            fields.append((field.name, field.schema.default if self._replace_null_with_default else None))
+        if self._topic is not None:
+            builder.field(self._topic.name, _string(self._topic.optional))
+        if self._partition is not None:
+            opt = self._partition.optional
+            builder.field(self._partition.name, Schema.OPTIONAL_INT32_SCHEMA if opt else Schema.INT32_SCHEMA)
+        if self._offset is not None:
+            opt = self._offset.optional
+            builder.field(self._offset.name, Schema.OPTIONAL_INT64_SCHEMA if opt else Schema.INT64_SCHEMA)
+        if self._timestamp is not None:
+            opt = self._timestamp.optional
+            builder.field(self._timestamp.name, OPTIONAL_TIMESTAMP_SCHEMA if opt else Timestamp.SCHEMA)
+        if self._static is not None:
+            builder.field(self._static.name, _string(self._static.optional))
+        plan: _Plan = (builder.build(), tuple(fields), any(d is not None for _, d in fields))
+        return self._plans.put(schema, plan)
+
+    def config(self) -> ConfigDef:
+        return CONFIG_DEF
+
+    def close(self) -> None:
+        self._plans.clear()
+
+
+def _string(optional: bool) -> Schema:
+    return Schema.OPTIONAL_STRING_SCHEMA if optional else Schema.STRING_SCHEMA
+
+
+class InsertFieldKey(InsertField[R]):
+    """InsertField on the record key."""
+
+    ALIASES = ("org.apache.kafka.connect.transforms.InsertField$Key",)
+    _IS_KEY = True
+
+
+class InsertFieldValue(InsertField[R]):
+    """InsertField on the record value."""
+
+    ALIASES = ("org.apache.kafka.connect.transforms.InsertField$Value",)
+    _IS_KEY = False

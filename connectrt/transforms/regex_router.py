@@ -1,0 +1,105 @@
+"""RegexRouter: renames the topic with a Java regex and replacement (Java's RegexRouter)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from connectrt.api.plugin import Transformation
+from connectrt.config.configdef import (
+    NO_DEFAULT_VALUE,
+    ConfigDef,
+    ConfigException,
+    Importance,
+    Type,
+    Validator,
+)
+from connectrt.transforms.java_regex import (
+    JavaRegexError,
+    JavaReplacementError,
+    compile_java_regex,
+    compile_java_replacement,
+)
+from connectrt.transforms.util import VERSION, R, with_topic
+
+REGEX_CONFIG = "regex"
+REPLACEMENT_CONFIG = "replacement"
+
+_TOPIC_CACHE_SIZE = 10_000
+
+
+class RegexValidator(Validator):
+    """Java's RegexValidator: the value must be a Java regex we can apply exactly."""
+
+    def ensure_valid(self, name: str, value: Any) -> None:
+        try:
+            compile_java_regex(value)
+        except (JavaRegexError, TypeError) as e:
+            raise ConfigException(name, value, "Invalid regex: " + str(e))
+
+    def __str__(self) -> str:
+        return "valid regex"
+
+
+CONFIG_DEF = (
+    ConfigDef()
+    .define(
+        REGEX_CONFIG,
+        Type.STRING,
+        NO_DEFAULT_VALUE,
+        RegexValidator(),
+        Importance.HIGH,
+        "Regular expression to use for matching.",
+    )
+    .define(REPLACEMENT_CONFIG, Type.STRING, NO_DEFAULT_VALUE, None, Importance.HIGH, "Replacement string.")
+)
+
+
+class RegexRouter(Transformation[R]):
+    """Update the record topic using the configured regular expression and replacement string.
+
+    The regex is a Java regex (``java.util.regex.Pattern``). If it matches the whole topic,
+    ``Matcher.replaceFirst()`` with the replacement (``$1``, ``${name}``) gives the new topic.
+    """
+
+    ALIASES = ("org.apache.kafka.connect.transforms.RegexRouter",)
+    VERSION = VERSION
+
+    def __init__(self) -> None:
+        self._regex: re.Pattern[str] | None = None
+        self._replace: Callable[[re.Match[str]], str] | None = None
+        self._routes: dict[str, str | None] = {}
+
+    def configure(self, configs: Mapping[str, Any]) -> None:
+        values = CONFIG_DEF.parse(configs)
+        self._regex = compile_java_regex(values[REGEX_CONFIG])
+        replacement = values[REPLACEMENT_CONFIG]
+        try:
+            self._replace = compile_java_replacement(replacement, self._regex)
+        except JavaReplacementError as e:
+            raise ConfigException(REPLACEMENT_CONFIG, replacement, str(e))
+        self._routes = {}
+
+    def route(self, topic: str) -> str | None:
+        """The new topic for ``topic``, or None when the regex does not match it."""
+        regex = self._regex
+        assert regex is not None and self._replace is not None, "RegexRouter is not configured"
+        routed = regex.sub(self._replace, topic, count=1) if regex.fullmatch(topic) else None
+        if len(self._routes) >= _TOPIC_CACHE_SIZE:
+            self._routes.clear()
+        self._routes[topic] = routed
+        return routed
+
+    def apply(self, record: R) -> R | None:
+        topic = record.topic
+        try:
+            routed = self._routes[topic]
+        except KeyError:
+            routed = self.route(topic)
+        if routed is None:
+            return record
+        return with_topic(record, routed)
+
+    def config(self) -> ConfigDef:
+        return CONFIG_DEF

@@ -1,0 +1,210 @@
+"""ReplaceField$Key / $Value: filters and renames fields (Java's ReplaceField)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from connectrt.api.data import Schema, SchemaBuilder
+from connectrt.api.plugin import Transformation
+from connectrt.config.configdef import ConfigDef, ConfigException, Importance, LambdaValidator, Type
+from connectrt.transforms.util import (
+    REPLACE_NULL_WITH_DEFAULT_CONFIG,
+    REPLACE_NULL_WITH_DEFAULT_DOC,
+    VERSION,
+    R,
+    SchemaCache,
+    copy_schema_basics,
+    java_split,
+    make_struct,
+    require_map,
+    require_struct,
+    with_key,
+    with_value,
+)
+
+EXCLUDE_CONFIG = "exclude"
+INCLUDE_CONFIG = "include"
+RENAMES_CONFIG = "renames"
+PURPOSE = "field replacement"
+
+
+def parse_rename_mappings(mappings: list[str]) -> dict[str, str]:
+    """``old:new`` pairs; raises ConfigException("Invalid rename mapping: ...") like Java."""
+    renames: dict[str, str] = {}
+    for mapping in mappings:
+        parts = java_split(mapping, ":")
+        if len(parts) != 2:
+            raise ConfigException(RENAMES_CONFIG, mappings, "Invalid rename mapping: " + mapping)
+        renames[parts[0]] = parts[1]
+    return renames
+
+
+def _validate_renames(name: str, value: Any) -> None:
+    parse_rename_mappings(value or [])
+
+
+CONFIG_DEF = (
+    ConfigDef()
+    .define(
+        EXCLUDE_CONFIG,
+        Type.LIST,
+        [],
+        None,
+        Importance.MEDIUM,
+        "Fields to exclude. This takes precedence over the fields to include.",
+    )
+    .define(
+        INCLUDE_CONFIG,
+        Type.LIST,
+        [],
+        None,
+        Importance.MEDIUM,
+        "Fields to include. If specified, only these fields will be used.",
+    )
+    .define(
+        RENAMES_CONFIG,
+        Type.LIST,
+        [],
+        LambdaValidator(
+            _validate_renames,
+            "list of colon-delimited pairs, e.g. <code>foo:bar,abc:xyz</code>",
+        ),
+        Importance.MEDIUM,
+        "Field rename mappings.",
+    )
+    .define(
+        REPLACE_NULL_WITH_DEFAULT_CONFIG,
+        Type.BOOLEAN,
+        True,
+        None,
+        Importance.MEDIUM,
+        REPLACE_NULL_WITH_DEFAULT_DOC,
+    )
+)
+
+# One output field: (new name, old name, default to use when the value is null, or None).
+_Plan = tuple[Schema, tuple[tuple[str, str, Any], ...], bool]
+
+
+class ReplaceField(Transformation[R]):
+    """Filter or rename fields. Use ReplaceField$Key or ReplaceField$Value."""
+
+    _IS_KEY: ClassVar[bool] = False
+    VERSION = VERSION
+
+    def __init__(self) -> None:
+        self._exclude: frozenset[str] = frozenset()
+        self._include: frozenset[str] = frozenset()
+        self._renames: dict[str, str] = {}
+        self._replace_null_with_default = True
+        self._plans: SchemaCache[Schema, _Plan] = SchemaCache()
+        self._schemaless: Callable[[dict[str, Any]], dict[str, Any]] = dict
+
+    def configure(self, configs: Mapping[str, Any]) -> None:
+        values = CONFIG_DEF.parse(configs)
+        self._exclude = frozenset(values[EXCLUDE_CONFIG])
+        self._include = frozenset(values[INCLUDE_CONFIG])
+        self._renames = parse_rename_mappings(values[RENAMES_CONFIG])
+        self._replace_null_with_default = values[REPLACE_NULL_WITH_DEFAULT_CONFIG]
+        self._plans = SchemaCache()
+        self._schemaless = self._schemaless_function()
+
+    def _schemaless_function(self) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        """The map → map function for schemaless values, specialised for this configuration."""
+        exclude, include, renames = self._exclude, self._include, self._renames
+        if include:
+            keep = include - exclude
+            rename = renames.get
+            if renames:
+                return lambda value: {rename(k, k): v for k, v in value.items() if k in keep}
+            return lambda value: {k: v for k, v in value.items() if k in keep}
+        excluded = tuple(exclude)
+        pairs = tuple((old, new) for old, new in renames.items() if old not in exclude)
+        # A rename whose target is itself renamed (a:b,b:c) must read every old value first.
+        two_phase = any(new in renames for _, new in pairs)
+
+        def replace(value: dict[str, Any]) -> dict[str, Any]:
+            updated = dict(value)
+            for name in excluded:
+                updated.pop(name, None)
+            if two_phase:
+                updated.update([(new, updated.pop(old)) for old, new in pairs if old in updated])
+            else:
+                for old, new in pairs:
+                    if old in updated:
+                        updated[new] = updated.pop(old)
+            return updated
+
+        return replace
+
+    def filter(self, field_name: str) -> bool:
+        return field_name not in self._exclude and (not self._include or field_name in self._include)
+
+    def renamed(self, field_name: str) -> str:
+        return self._renames.get(field_name, field_name)
+
+    def apply(self, record: R) -> R | None:
+        if self._IS_KEY:
+            schema, value = record.key_schema, record.key
+        else:
+            schema, value = record.value_schema, record.value
+        if value is None:
+            return record
+        if schema is None:
+            if type(value) is not dict:
+                require_map(value, PURPOSE)
+            updated: Any = self._schemaless(value)
+            updated_schema = None
+        else:
+            struct = require_struct(value, PURPOSE)
+            plan = self._plans.get(struct.schema)
+            if plan is None:
+                plan = self._make_plan(struct.schema)
+            updated_schema, fields, with_defaults = plan
+            if with_defaults:
+                updated = make_struct(
+                    updated_schema,
+                    [
+                        (new, v if (v := struct[old]) is not None or d is None else d)
+                        for new, old, d in fields
+                    ],
+                )
+            else:
+                updated = make_struct(updated_schema, [(new, struct[old]) for new, old, _ in fields])
+        if self._IS_KEY:
+            return with_key(record, updated_schema, updated)
+        return with_value(record, updated_schema, updated)
+
+    def _make_plan(self, schema: Schema) -> _Plan:
+        assert schema.fields is not None
+        builder = copy_schema_basics(schema, SchemaBuilder.struct())
+        fields: list[tuple[str, str, Any]] = []
+        for field in schema.fields:
+            if self.filter(field.name):
+                new_name = self.renamed(field.name)
+                builder.field(new_name, field.schema)
+                default = field.schema.default if self._replace_null_with_default else None
+                fields.append((new_name, field.name, default))
+        plan: _Plan = (builder.build(), tuple(fields), any(d is not None for _, _, d in fields))
+        return self._plans.put(schema, plan)
+
+    def config(self) -> ConfigDef:
+        return CONFIG_DEF
+
+    def close(self) -> None:
+        self._plans.clear()
+
+
+class ReplaceFieldKey(ReplaceField[R]):
+    """ReplaceField on the record key."""
+
+    ALIASES = ("org.apache.kafka.connect.transforms.ReplaceField$Key",)
+    _IS_KEY = True
+
+
+class ReplaceFieldValue(ReplaceField[R]):
+    """ReplaceField on the record value."""
+
+    ALIASES = ("org.apache.kafka.connect.transforms.ReplaceField$Value",)
+    _IS_KEY = False
