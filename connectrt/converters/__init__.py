@@ -1,3 +1,5 @@
 """Built-in converters; PLUGINS is what the entry point registers."""
 
-PLUGINS: list[type] = []
+from connectrt.converters.json_converter import JsonConverter
+
+PLUGINS: list[type] = [JsonConverter]

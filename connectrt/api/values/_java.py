@@ -120,6 +120,8 @@ def java_class(value: Any, schema: Schema | None = None) -> str:
     """What Java's ``value.getClass().toString()`` would say for the equivalent Java value."""
     if schema is not None and schema.type in _BOXED and isinstance(value, (int, float)) and not schema.name:
         return "class " + _BOXED[schema.type]
+    if type(value) is int and -(2**31) <= value < 2**31:
+        return "class java.lang.Integer"  # how Java boxes an int literal
     return "class " + _JAVA_CLASSES.get(type(value), f"{type(value).__module__}.{type(value).__qualname__}")
 
 

@@ -1,0 +1,81 @@
+"""Pieces every converter shares: the version, Java's ``converter.type`` config and a small LRU cache."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
+from importlib import metadata
+from typing import Any, Generic, TypeVar
+
+from connectrt.config.configdef import NO_DEFAULT_VALUE, ConfigDef, Importance, Type, ValidString
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version("connectrt")
+    except metadata.PackageNotFoundError:  # a source tree without metadata
+        return "unknown"
+
+
+#: The version every built-in converter reports (Java's report the Kafka version).
+VERSION = _package_version()
+
+TYPE_CONFIG = "converter.type"
+KEY, VALUE, HEADER = "key", "value", "header"
+
+
+def converter_config_def() -> ConfigDef:
+    """A ConfigDef holding ``converter.type`` (Java's ``ConverterConfig.newConfigDef()``)."""
+    return ConfigDef().define(
+        TYPE_CONFIG,
+        Type.STRING,
+        NO_DEFAULT_VALUE,
+        ValidString.in_(KEY, VALUE, HEADER),
+        Importance.LOW,
+        "How this converter will be used.",
+    )
+
+
+def with_converter_type(configs: Mapping[str, Any], is_key: bool | None) -> dict[str, Any]:
+    """``configs`` with ``converter.type`` set as Java's ``configure(configs, isKey)`` does.
+
+    ``is_key=None`` is the HeaderConverter ``configure(configs)`` call: the type given in the configs is kept,
+    and ``header`` is assumed when there is none (Java's worker always passes it for header converters).
+    """
+    result = dict(configs)
+    if is_key is not None:
+        result[TYPE_CONFIG] = KEY if is_key else VALUE
+    else:
+        result.setdefault(TYPE_CONFIG, HEADER)
+    return result
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class LRUCache(Generic[K, V]):
+    """A bounded map that forgets the least recently used entry (Java's ``LRUCache``)."""
+
+    __slots__ = ("_data", "max_size")
+
+    def __init__(self, max_size: int) -> None:
+        self.max_size = max_size
+        self._data: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self._data.get(key)
+        if value is not None:
+            self._data.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        if self.max_size <= 0:
+            return
+        self._data[key] = value
+        self._data.move_to_end(key)
+        if len(self._data) > self.max_size:
+            self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
