@@ -260,6 +260,11 @@ class FileStreamSourceTask(SourceTask):
                 recorded = offset.get(POSITION_FIELD)
                 if recorded is not None and not is_long(recorded):
                     raise ConnectException("Offset position is the incorrect type")
+                if recorded is not None and recorded < 0:
+                    raise ConnectException(
+                        f"Offset position {recorded} for {self._filename} is negative; "
+                        "reset or alter this connector's offsets"
+                    )
                 if recorded is not None:
                     log.debug("Found previous offset, trying to skip to file offset %s", recorded)
                     stream.seek(recorded)

@@ -199,6 +199,15 @@ def test_offset_of_wrong_type_fails(path: Path) -> None:
         task.poll()
 
 
+def test_negative_offset_fails_clearly(path: Path) -> None:
+    path.write_bytes(b"one\n")
+    reader = MemoryOffsetReader()
+    reader.put({"filename": str(path)}, {"position": -3})
+    task = make_task(path, reader)
+    with pytest.raises(ConnectException, match="is negative"):
+        task.poll()
+
+
 def test_missing_file_waits_for_it(path: Path) -> None:
     task = make_task(path)
     for _ in range(3):
