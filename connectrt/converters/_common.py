@@ -57,16 +57,21 @@ V = TypeVar("V")
 class LRUCache(Generic[K, V]):
     """A bounded map that forgets the least recently used entry (Java's ``LRUCache``)."""
 
-    __slots__ = ("_data", "max_size")
+    __slots__ = ("_data", "_last_key", "_last_value", "max_size")
 
     def __init__(self, max_size: int) -> None:
         self.max_size = max_size
         self._data: OrderedDict[K, V] = OrderedDict()
+        self._last_key: Any = None
+        self._last_value: V | None = None
 
     def get(self, key: K) -> V | None:
+        if key is self._last_key:  # a batch of records usually shares one schema object
+            return self._last_value
         value = self._data.get(key)
         if value is not None:
             self._data.move_to_end(key)
+            self._last_key, self._last_value = key, value
         return value
 
     def put(self, key: K, value: V) -> None:
@@ -75,7 +80,9 @@ class LRUCache(Generic[K, V]):
         self._data[key] = value
         self._data.move_to_end(key)
         if len(self._data) > self.max_size:
-            self._data.popitem(last=False)
+            evicted, _ = self._data.popitem(last=False)
+            if evicted is self._last_key:
+                self._last_key, self._last_value = None, None
 
     def __len__(self) -> int:
         return len(self._data)

@@ -13,7 +13,6 @@ for float32/float64 fields.
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,8 +41,17 @@ ENVELOPE_ERROR = (
 )
 
 _SCHEMALESS_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
-# Text that orjson writes for a float where Java's Double.toString would differ (a false match only costs time).
-_NON_JAVA_FLOAT = re.compile(rb"[0-9]{8}\.|[0-9]e|0\.000")
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def _float_text_may_differ(out: bytes) -> bool:
+    """Whether orjson may have written a float unlike Java's Double.toString (>= 1e7, < 1e-3, exponents).
+
+    Digits are folded to 0 so three plain searches suffice; a false match (say "0e" inside a string) only
+    sends the record down the slower exact path.
+    """
+    folded = out.translate(_DIGITS_AS_ZERO)
+    return folded.find(b"0e") >= 0 or folded.find(b"00000000.") >= 0 or folded.find(b"0.000") >= 0
 
 
 def json_converter_config_def() -> ConfigDef:
@@ -138,7 +146,7 @@ class JsonConverter(Converter, HeaderConverter):
                 out = orjson.dumps(value, default=_unsupported, option=_SCHEMALESS_OPTIONS)
             except TypeError:  # a type orjson does not take the Java way: let the exact path say what
                 return dumps(encode_schemaless(value))
-            if _NON_JAVA_FLOAT.search(out) is not None:
+            if _float_text_may_differ(out):
                 return dumps(encode_schemaless(value))
             return java_escapes(out)
         return dumps(self._encoding.encoder(schema)(value))

@@ -25,6 +25,7 @@ from connectrt.converters._common import LRUCache
 Encoder = Callable[[Any], Any]
 Decoder = Callable[[Any], Any]
 
+_EXACT = _decimal.Context(prec=_decimal.MAX_PREC, Emax=_decimal.MAX_EMAX, Emin=_decimal.MIN_EMIN)
 REQUIRED_NULL = "Conversion error: null value for field that is required and has no default value"
 _NAN_TEXT = {"NaN": orjson.Fragment(b'"NaN"'), "Infinity": orjson.Fragment(b'"Infinity"')}
 _NAN_TEXT["-Infinity"] = orjson.Fragment(b'"-Infinity"')
@@ -227,11 +228,17 @@ class JsonEncoding:
 
     def _decimal(self, schema: Schema) -> Encoder:
         numeric = self.numeric_decimals
+        scale = Decimal.scale(schema)
 
         def decimal(v: Any) -> Any:
             if not isinstance(v, _decimal.Decimal):
                 raise DataException(f"Invalid type for Decimal, expected BigDecimal but was {java_class(v)}")
-            return decimal_json(v) if numeric else _b64(Decimal.from_logical(schema, v))
+            if numeric:
+                return decimal_json(v)
+            if v.as_tuple().exponent != -scale or not v.is_finite():
+                return _b64(Decimal.from_logical(schema, v))  # raises Java's scale message
+            unscaled = int(v.scaleb(scale, _EXACT))
+            return _b64(unscaled.to_bytes((unscaled + (unscaled < 0)).bit_length() // 8 + 1, "big", signed=True))
 
         return decimal
 
@@ -261,7 +268,9 @@ class JsonEncoding:
 
     def _struct(self, schema: Schema) -> Encoder:
         assert schema.fields is not None
-        fields = [(f.name, self.encoder(f.schema)) for f in schema.fields]
+        # (name, Python type written as it is, encoder for everything else)
+        fields = [(f.name, _PASS_THROUGH.get(f.schema.type) if not f.schema.name else None, self.encoder(f.schema))
+                  for f in schema.fields]  # fmt: skip
 
         def struct(v: Any) -> Any:
             if not isinstance(v, Struct):
@@ -269,7 +278,11 @@ class JsonEncoding:
             if v.schema is not schema and v.schema != schema:
                 raise DataException("Mismatching schema.")
             get = v.get
-            return {name: enc(get(name)) for name, enc in fields}
+            out = {}
+            for name, plain_type, enc in fields:
+                x = get(name)
+                out[name] = x if type(x) is plain_type else enc(x)
+            return out
 
         return struct
 
@@ -324,6 +337,16 @@ def _bytes(v: Any) -> Any:
         return _b64(v)
     raise DataException(f"Invalid type for bytes type: {java_class(v)}")
 
+
+# Values written unchanged when their type is exactly this (the rest go through the field's encoder).
+_PASS_THROUGH: dict[SchemaType, type] = {
+    SchemaType.INT8: int,
+    SchemaType.INT16: int,
+    SchemaType.INT32: int,
+    SchemaType.INT64: int,
+    SchemaType.BOOLEAN: bool,
+    SchemaType.STRING: str,
+}
 
 _PRIMITIVES: dict[SchemaType, Encoder] = {
     SchemaType.INT8: _integer_encoder(SchemaType.INT8),
@@ -487,14 +510,18 @@ class JsonDecoding:
     def _struct(self, schema: Schema) -> Decoder:
         assert schema.fields is not None
         names = tuple(f.name for f in schema.fields)
-        decoders = [(f.name, self.decoder(f.schema)) for f in schema.fields]
+        decoders = [(f.name, _KEPT.get(f.schema.type) if not f.schema.name else None, self.decoder(f.schema))
+                    for f in schema.fields]  # fmt: skip
         required = [(i, f.name, f.schema.type.name) for i, f in enumerate(schema.fields) if not f.schema.optional]
 
         def struct(n: Any) -> Any:
             if type(n) is not dict:
                 raise DataException(f"Structs should be encoded as JSON objects, but found {node_type(n)}")
             get = n.get
-            values = [dec(get(name)) for name, dec in decoders]
+            values = []
+            for name, kept_type, dec in decoders:
+                x = get(name)
+                values.append(x if type(x) is kept_type else dec(x))
             for i, name, type_name in required:
                 if values[i] is None:
                     raise DataException(
@@ -546,6 +573,9 @@ def _decode_bytes(n: Any) -> Any:
         return _unbase64(n, "Invalid bytes field")
     return None
 
+
+# JSON values taken as they are when their type is exactly this (the rest go through the field's decoder).
+_KEPT: dict[SchemaType, type] = {SchemaType.BOOLEAN: bool, SchemaType.STRING: str, SchemaType.FLOAT64: float}
 
 _DECODERS: dict[SchemaType, Decoder] = {
     SchemaType.BOOLEAN: _decode_bool,
