@@ -210,7 +210,12 @@ def ensure_jars(settings: DevSettings) -> Path:
             raise DevError(
                 f"Maven could not resolve Apache Kafka {version} (org.apache.kafka:kafka_2.13:{version}) from Maven Central; "
                 f"check the version and the network (log: {log}).",
-                [line for line in exc.details if "ERROR" in line][-8:] or exc.details,
+                [
+                    line
+                    for line in exc.details
+                    if "ERROR" in line and ("Could not" in line or "Failed" in line)
+                ][:3]
+                or exc.details,
             )
         if not any(partial.glob("kafka_2.13-*.jar")):
             raise DevError(f"Maven finished but no kafka_2.13 jar was copied (log: {log}).")
@@ -374,7 +379,7 @@ def wait_ready(settings: DevSettings, records: list[ServiceRecord], timeout: flo
         if time.monotonic() > deadline:
             rec = records[0]
             raise DevError(
-                f"Kafka did not become ready within {limit:.0f} s (log: {rec.log}).",
+                f"Kafka did not become ready within {limit:g} s (log: {rec.log}).",
                 tail_lines(Path(rec.log)),
             )
         time.sleep(0.25)

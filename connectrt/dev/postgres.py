@@ -222,7 +222,7 @@ def wait_ready(settings: DevSettings, record: ServiceRecord, timeout: float | No
             pass
         if time.monotonic() > deadline:
             raise DevError(
-                f"PostgreSQL did not accept connections within {limit:.0f} s (log: {record.log}).",
+                f"PostgreSQL did not accept connections within {limit:g} s (log: {record.log}).",
                 tail_lines(Path(record.log)),
             )
         time.sleep(0.2)

@@ -143,7 +143,7 @@ def run_logged(
         proc.kill()
         proc.wait()
         raise DevError(
-            f"{what} did not finish within {timeout:.0f} s (log: {log_path}).",
+            f"{what} did not finish within {timeout:g} s (log: {log_path}).",
             tail_lines(log_path, offset=start),
         )
     if code != 0:

@@ -62,7 +62,7 @@ def wait_ready(record: ServiceRecord, timeout: float | None) -> None:
             pass
         if time.monotonic() > deadline:
             raise DevError(
-                f"The S3 server did not answer on {record.address} within {limit:.0f} s (log: {record.log}).",
+                f"The S3 server did not answer on {record.address} within {limit:g} s (log: {record.log}).",
                 tail_lines(Path(record.log)),
             )
         time.sleep(0.2)

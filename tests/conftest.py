@@ -1,0 +1,41 @@
+"""Fixtures available to every test.
+
+Services (session scoped; started on first use, reused if `connectrt dev up` already runs them,
+and only what the session started is stopped at its end):
+  kafka_bootstrap, pg_dsn, pg_params, s3_endpoint, s3_credentials, s3_client, dev_services
+Clients and names:
+  unique_name (function: unique_name("orders"), .topic(), .table(), .slot(), .bucket(), ...),
+  kafka_admin (session AdminClient), create_topic (function: creates, waits, deletes after),
+  pg_conn (autocommit psycopg connection)
+Clusters of a test's own (e.g. three brokers): private_dev_instance_factory, or the
+`tests.fixtures.services.private_dev_instance` context manager.
+Helpers to import: tests.fixtures.clients.new_topic / consume_all / quiet_logger,
+tests.fixtures.names.unique_name.
+"""
+
+from tests.fixtures.clients import create_topic, kafka_admin, pg_conn, unique_name
+from tests.fixtures.services import (
+    dev_services,
+    kafka_bootstrap,
+    pg_dsn,
+    pg_params,
+    private_dev_instance_factory,
+    s3_client,
+    s3_credentials,
+    s3_endpoint,
+)
+
+__all__ = [
+    "create_topic",
+    "dev_services",
+    "kafka_admin",
+    "kafka_bootstrap",
+    "pg_conn",
+    "pg_dsn",
+    "pg_params",
+    "private_dev_instance_factory",
+    "s3_client",
+    "s3_credentials",
+    "s3_endpoint",
+    "unique_name",
+]

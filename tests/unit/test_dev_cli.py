@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from connectrt.cli import main
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture(autouse=True)
+def _cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("CONNECTRT_CACHE_DIR", str(tmp_path))
+    for name in (
+        "CONNECTRT_DEV_INSTANCE",
+        "CONNECTRT_DEV_PORT_BASE",
+        "CONNECTRT_KAFKA_VERSION",
+        "KAFKA_HOME",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("connectrt: ")
+    return lines[0]
+
+
+def test_env_without_services(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["dev", "env"]) == 1
+    assert _one_line_error(capsys) == (
+        "connectrt: No dev services are running for instance 'default'; start them with `connectrt dev up`."
+    )
+
+
+def test_status_and_down_without_services(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["dev", "status"]) == 0
+    assert "No dev services are recorded" in capsys.readouterr().out
+    assert main(["dev", "down"]) == 0
+    assert "Nothing was running for instance 'default'." in capsys.readouterr().out
+    assert main(["dev", "down", "--all"]) == 0
+
+
+def test_port_taken_by_someone_else(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        assert main(["dev", "up", "--services", "kafka", "--port-base", str(port - 92)]) == 1
+    line = _one_line_error(capsys)
+    assert f"Port {port} (Kafka broker 1) on 127.0.0.1 is already in use by another process" in line
+
+
+def test_java_missing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    with socket.socket() as sock:  # a port base whose ports are very likely free
+        sock.bind(("127.0.0.1", 0))
+        base = sock.getsockname()[1] - 500
+    assert main(["dev", "up", "--services", "kafka", "--port-base", str(base)]) == 1
+    assert "Java was not found on PATH" in _one_line_error(capsys)
+
+
+def test_unsupported_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["dev", "up", "--kafka-version", "3.9.0"]) == 1
+    assert "Kafka version '3.9.0' is not supported" in _one_line_error(capsys)
+
+
+def test_no_command_prints_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "usage: connectrt" in capsys.readouterr().err
+    assert main(["dev"]) == 2
