@@ -357,7 +357,8 @@ class Cast(Transformation[R]):
         if self._whole is not None:
             builder = copy_schema_basics(schema, _builder_for(self._whole))
         else:
-            assert schema.fields is not None
+            if schema.fields is None:
+                raise DataException("Cannot list fields on non-struct type")
             builder = copy_schema_basics(schema, SchemaBuilder.struct())
             for field in schema.fields:
                 target = self._casts.get(field.name)

@@ -121,11 +121,11 @@ class SingleFieldPath:
             (path_text,) if version is FieldSyntaxVersion.V1 else tuple(_parse_v2(path_text))
         )
         self._init = self.steps[:-1]
-        self._last = self.steps[-1]
+        self._last: str | None = self.steps[-1] if self.steps else None  # V2 "" has no steps
 
     def field_from(self, schema: Schema | None) -> Field | None:
         """The field at this path in a struct schema, or None."""
-        if schema is None:
+        if schema is None or self._last is None:
             return None
         current = schema
         for step in self._init:
@@ -137,7 +137,7 @@ class SingleFieldPath:
 
     def value_from_struct(self, struct: Struct | None, with_default: bool = True) -> Any:
         """The value at this path in a Struct (its default when null and ``with_default``), or None."""
-        if struct is None:
+        if struct is None or self._last is None:
             return None
         current: Struct | None = struct
         for step in self._init:
@@ -154,7 +154,7 @@ class SingleFieldPath:
 
     def value_from_map(self, value: dict[str, Any] | None) -> Any:
         """The value at this path in a schemaless map, or None."""
-        if value is None:
+        if value is None or self._last is None:
             return None
         current: dict[str, Any] | None = value
         for step in self._init:

@@ -28,12 +28,13 @@ from connectrt.api.values import (
     convert_to_short,
     java_class,
 )
-from connectrt.config.configdef import NO_DEFAULT_VALUE, ConfigDef, Importance, NonEmptyString, Type
+from connectrt.config.configdef import NO_DEFAULT_VALUE, ConfigDef, Importance, Type
 from connectrt.transforms.util import (
     REPLACE_NULL_WITH_DEFAULT_CONFIG,
     REPLACE_NULL_WITH_DEFAULT_DOC,
     VERSION,
     NonEmptyListValidator,
+    NonEmptyString,
     R,
     make_struct,
     require_map,

@@ -13,12 +13,11 @@ from connectrt.config.configdef import (
     ConfigDef,
     ConfigException,
     Importance,
-    NonEmptyString,
     Type,
 )
 from connectrt.transforms.java_regex import JavaRegexError, compile_java_regex
 from connectrt.transforms.regex_router import RegexValidator
-from connectrt.transforms.util import VERSION, R
+from connectrt.transforms.util import VERSION, NonEmptyString, R
 
 PATTERN_CONFIG = "pattern"
 NAME_CONFIG = "name"

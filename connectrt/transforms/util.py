@@ -11,14 +11,13 @@
 
 from __future__ import annotations
 
-import datetime as _dt
-import decimal as _decimal
 from collections.abc import Iterable, Mapping
 from importlib import metadata as _metadata
 from typing import Any, Generic, TypeVar
 
 from connectrt.api.data import DataException, Schema, SchemaBuilder, SchemaType, Struct
 from connectrt.api.records import ConnectRecord, Headers, SinkRecord, SourceRecord
+from connectrt.api.values import java_class
 from connectrt.config.configdef import ConfigException, Validator
 
 R = TypeVar("R", bound=ConnectRecord)
@@ -46,39 +45,14 @@ REPLACE_NULL_WITH_DEFAULT_DOC = (
 
 
 def java_class_name(value: Any) -> str:
-    """The Java class name Connect would report for ``value`` (``Class.getName()``)."""
+    """The Java class name Connect would report for ``value`` (``Class.getName()``), for messages."""
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "java.lang.Boolean"
-    if isinstance(value, int):
-        return "java.lang.Long"
-    if isinstance(value, float):
-        return "java.lang.Double"
-    if isinstance(value, str):
-        return "java.lang.String"
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return "[B"
-    if isinstance(value, Struct):
-        return "org.apache.kafka.connect.data.Struct"
-    if isinstance(value, dict):
-        return "java.util.HashMap"
-    if isinstance(value, (list, tuple)):
-        return "java.util.ArrayList"
-    if isinstance(value, _decimal.Decimal):
-        return "java.math.BigDecimal"
-    if isinstance(value, (_dt.date, _dt.time)):
-        return "java.util.Date"
     if isinstance(value, SourceRecord):
         return "org.apache.kafka.connect.source.SourceRecord"
     if isinstance(value, SinkRecord):
         return "org.apache.kafka.connect.sink.SinkRecord"
-    return f"{type(value).__module__}.{type(value).__qualname__}"
-
-
-def java_class(value: Any) -> str:
-    """``value.getClass().toString()``: ``class java.lang.String``."""
-    return "class " + java_class_name(value)
+    return java_class(value).removeprefix("class ")
 
 
 def schema_type_of(value: Any) -> SchemaType | None:
@@ -425,12 +399,15 @@ class NonEmptyListValidator(Validator):
         return "non-empty list"
 
 
-OVERVIEW_KEY_VALUE = (
-    "<p/>Use the concrete transformation type designed for the record key (<code>{key}</code>) "
-    "or value (<code>{value}</code>)."
-)
+class NonEmptyString(Validator):
+    """Java's ConfigDef.NonEmptyString: ``Invalid value  for configuration x: String must be non-empty``.
 
+    (connectrt.config.configdef.NonEmptyString words its message differently; this one matches Java.)
+    """
 
-def key_value_doc(java_class: str) -> str:
-    """The sentence Java appends to the overview of SMTs with $Key and $Value variants."""
-    return OVERVIEW_KEY_VALUE.format(key=java_class + "$Key", value=java_class + "$Value")
+    def ensure_valid(self, name: str, value: Any) -> None:
+        if isinstance(value, str) and value == "":
+            raise ConfigException(name, value, "String must be non-empty")
+
+    def __str__(self) -> str:
+        return "non-empty string"
