@@ -138,8 +138,14 @@ def java_str(value: Any, schema: Schema | None = None) -> str:
         return ts.strftime("%a %b %d %H:%M:%S UTC ") + str(ts.year)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(java_str(v) for v in value) + "]"
-    if isinstance(value, dict) and not isinstance(value, Struct):
+    if isinstance(value, Struct):
+        assert value.schema.fields is not None
+        present = [(f, dict.get(value, f.name)) for f in value.schema.fields]
+        return "Struct{" + ",".join(f"{f.name}={java_str(v, f.schema)}" for f, v in present if v is not None) + "}"
+    if isinstance(value, dict):
         return "{" + ", ".join(f"{java_str(k)}={java_str(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, _decimal.Decimal) and value.is_zero() and value.is_signed():
+        return str(value.copy_abs())
     return str(value)
 
 
