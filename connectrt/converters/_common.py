@@ -57,21 +57,21 @@ V = TypeVar("V")
 class LRUCache(Generic[K, V]):
     """A bounded map that forgets the least recently used entry (Java's ``LRUCache``)."""
 
-    __slots__ = ("_data", "_last_key", "_last_value", "max_size")
+    __slots__ = ("_data", "_last", "max_size")
 
     def __init__(self, max_size: int) -> None:
         self.max_size = max_size
         self._data: OrderedDict[K, V] = OrderedDict()
-        self._last_key: Any = None
-        self._last_value: V | None = None
+        self._last: tuple[Any, V | None] = (None, None)  # one tuple, so a reader never sees half an update
 
     def get(self, key: K) -> V | None:
-        if key is self._last_key:  # a batch of records usually shares one schema object
-            return self._last_value
+        last = self._last
+        if key is last[0]:  # a batch of records usually shares one schema object
+            return last[1]
         value = self._data.get(key)
         if value is not None:
             self._data.move_to_end(key)
-            self._last_key, self._last_value = key, value
+            self._last = (key, value)
         return value
 
     def put(self, key: K, value: V) -> None:
@@ -81,8 +81,8 @@ class LRUCache(Generic[K, V]):
         self._data.move_to_end(key)
         if len(self._data) > self.max_size:
             evicted, _ = self._data.popitem(last=False)
-            if evicted is self._last_key:
-                self._last_key, self._last_value = None, None
+            if evicted is self._last[0]:
+                self._last = (None, None)
 
     def __len__(self) -> int:
         return len(self._data)
