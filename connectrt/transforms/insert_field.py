@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any, ClassVar, NamedTuple
 
-from connectrt.api.data import Schema, SchemaBuilder, Timestamp
+from connectrt.api.data import EPOCH, Schema, SchemaBuilder, Timestamp
 from connectrt.api.plugin import Transformation
 from connectrt.config.configdef import ConfigDef, ConfigException, Importance, Type
 from connectrt.transforms.util import (
@@ -115,6 +116,10 @@ class InsertionSpec(NamedTuple):
 _Plan = tuple[Schema, tuple[tuple[str, Any], ...], bool]
 
 
+def _unconfigured(record: Any) -> Any:
+    raise RuntimeError("InsertField is not configured")
+
+
 class InsertField(Transformation[R]):
     """Insert field(s) using attributes from the record metadata or a configured static value.
 
@@ -133,7 +138,7 @@ class InsertField(Transformation[R]):
         self._static_value: str | None = None
         self._replace_null_with_default = True
         self._plans: SchemaCache[Schema, _Plan] = SchemaCache()
-        self._blanks: list[tuple[str, None]] = []
+        self._apply: Callable[[R], R | None] = _unconfigured
 
     def configure(self, configs: Mapping[str, Any]) -> None:
         values = CONFIG_DEF.parse(configs)
@@ -151,50 +156,50 @@ class InsertField(Transformation[R]):
                 STATIC_VALUE, None, "No value specified for static field: " + self._static.name
             )
         self._plans = SchemaCache()
-        specs = (self._topic, self._partition, self._offset, self._timestamp, self._static)
-        self._blanks = [(spec.name, None) for spec in specs if spec is not None]
-
-    def _insertions(self, record: R) -> list[tuple[str, Any]]:
-        """The (name, value) pairs to add to a Struct."""
-        out: list[tuple[str, Any]] = []
-        if self._topic is not None:
-            out.append((self._topic.name, record.topic))
-        if self._partition is not None and record.kafka_partition is not None:
-            out.append((self._partition.name, record.kafka_partition))
-        if self._offset is not None:
-            out.append((self._offset.name, require_sink_record(record, PURPOSE).kafka_offset))
-        if self._timestamp is not None and record.timestamp is not None:
-            out.append((self._timestamp.name, Timestamp.to_logical(Timestamp.SCHEMA, record.timestamp)))
-        if self._static is not None and self._static_value is not None:
-            out.append((self._static.name, self._static_value))
-        return out
+        self._apply = self._compile()
+        self.apply = self._apply  # type: ignore[method-assign,assignment]  # the hot path skips a call
 
     def apply(self, record: R) -> R | None:
-        if self._IS_KEY:
-            schema, value = record.key_schema, record.key
-        else:
-            schema, value = record.value_schema, record.value
-        if value is None:
-            return record
-        updated: Any
-        if schema is None:
-            updated = dict(value) if type(value) is dict else dict(require_map(value, PURPOSE))
-            if self._topic is not None:
-                updated[self._topic.name] = record.topic
-            if self._partition is not None and record.kafka_partition is not None:
-                updated[self._partition.name] = record.kafka_partition
-            if self._offset is not None:
-                updated[self._offset.name] = require_sink_record(record, PURPOSE).kafka_offset
-            if self._timestamp is not None and record.timestamp is not None:
-                updated[self._timestamp.name] = record.timestamp
-            if self._static is not None:
-                updated[self._static.name] = self._static_value
-            updated_schema = None
-        else:
+        return self._apply(record)
+
+    def _compile(self) -> Callable[[R], R | None]:
+        """The apply function for this configuration; configure() installs it as the instance's ``apply``."""
+        is_key = self._IS_KEY
+        topic = self._topic.name if self._topic is not None else None
+        partition = self._partition.name if self._partition is not None else None
+        offset = self._offset.name if self._offset is not None else None
+        timestamp = self._timestamp.name if self._timestamp is not None else None
+        static = self._static.name if self._static is not None else None
+        static_value = self._static_value
+        plans = self._plans
+        make_plan = self._make_plan
+        updated_record = with_key if is_key else with_value
+
+        def apply(record: R) -> R | None:
+            if is_key:
+                schema, value = record.key_schema, record.key
+            else:
+                schema, value = record.value_schema, record.value
+            if value is None:
+                return record
+            updated: Any
+            if schema is None:
+                updated = dict(value) if type(value) is dict else dict(require_map(value, PURPOSE))
+                if topic is not None:
+                    updated[topic] = record.topic
+                if partition is not None and record.kafka_partition is not None:
+                    updated[partition] = record.kafka_partition
+                if offset is not None:
+                    updated[offset] = require_sink_record(record, PURPOSE).kafka_offset
+                if timestamp is not None and record.timestamp is not None:
+                    updated[timestamp] = record.timestamp
+                if static is not None:
+                    updated[static] = static_value
+                return updated_record(record, None, updated)
             struct = require_struct(value, PURPOSE)
-            plan = self._plans.get(struct.schema)
+            plan = plans.get(struct.schema)
             if plan is None:
-                plan = self._make_plan(struct.schema)
+                plan = make_plan(struct.schema)
             updated_schema, fields, with_defaults = plan
             if with_defaults:
                 items = [
@@ -202,12 +207,21 @@ class InsertField(Transformation[R]):
                 ]
             else:
                 items = list(struct.items())
-            items.extend(self._blanks)
-            updated = make_struct(updated_schema, items)
-            updated.update(self._insertions(record))
-        if self._IS_KEY:
-            return with_key(record, updated_schema, updated)
-        return with_value(record, updated_schema, updated)
+            # the inserted fields follow in schema order; absent metadata stays null
+            if topic is not None:
+                items.append((topic, record.topic))
+            if partition is not None:
+                items.append((partition, record.kafka_partition))
+            if offset is not None:
+                items.append((offset, require_sink_record(record, PURPOSE).kafka_offset))
+            if timestamp is not None:
+                millis = record.timestamp
+                items.append((timestamp, None if millis is None else EPOCH + timedelta(milliseconds=millis)))
+            if static is not None:
+                items.append((static, static_value))
+            return updated_record(record, updated_schema, make_struct(updated_schema, items))
+
+        return apply
 
     def _make_plan(self, schema: Schema) -> _Plan:
         assert schema.fields is not None

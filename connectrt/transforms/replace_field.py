@@ -87,6 +87,10 @@ CONFIG_DEF = (
 _Plan = tuple[Schema, tuple[tuple[str, str, Any], ...], bool]
 
 
+def _unconfigured(record: Any) -> Any:
+    raise RuntimeError("ReplaceField is not configured")
+
+
 class ReplaceField(Transformation[R]):
     """Filter or rename fields. Use ReplaceField$Key or ReplaceField$Value."""
 
@@ -99,7 +103,7 @@ class ReplaceField(Transformation[R]):
         self._renames: dict[str, str] = {}
         self._replace_null_with_default = True
         self._plans: SchemaCache[Schema, _Plan] = SchemaCache()
-        self._schemaless: Callable[[dict[str, Any]], dict[str, Any]] = dict
+        self._apply: Callable[[R], R | None] = _unconfigured
 
     def configure(self, configs: Mapping[str, Any]) -> None:
         values = CONFIG_DEF.parse(configs)
@@ -108,7 +112,8 @@ class ReplaceField(Transformation[R]):
         self._renames = parse_rename_mappings(values[RENAMES_CONFIG])
         self._replace_null_with_default = values[REPLACE_NULL_WITH_DEFAULT_CONFIG]
         self._plans = SchemaCache()
-        self._schemaless = self._schemaless_function()
+        self._apply = self._compile()
+        self.apply = self._apply  # type: ignore[method-assign,assignment]  # the hot path skips a call
 
     def _schemaless_function(self) -> Callable[[dict[str, Any]], dict[str, Any]]:
         """The map → map function for schemaless values, specialised for this configuration."""
@@ -145,36 +150,41 @@ class ReplaceField(Transformation[R]):
         return self._renames.get(field_name, field_name)
 
     def apply(self, record: R) -> R | None:
-        if self._IS_KEY:
-            schema, value = record.key_schema, record.key
-        else:
-            schema, value = record.value_schema, record.value
-        if value is None:
-            return record
-        if schema is None:
-            if type(value) is not dict:
-                require_map(value, PURPOSE)
-            updated: Any = self._schemaless(value)
-            updated_schema = None
-        else:
+        return self._apply(record)
+
+    def _compile(self) -> Callable[[R], R | None]:
+        """The apply function for this configuration; configure() installs it as the instance's ``apply``."""
+        is_key = self._IS_KEY
+        schemaless = self._schemaless_function()
+        plans = self._plans
+        make_plan = self._make_plan
+        updated_record = with_key if is_key else with_value
+
+        def apply(record: R) -> R | None:
+            if is_key:
+                schema, value = record.key_schema, record.key
+            else:
+                schema, value = record.value_schema, record.value
+            if value is None:
+                return record
+            if schema is None:
+                if type(value) is not dict:
+                    require_map(value, PURPOSE)
+                return updated_record(record, None, schemaless(value))
             struct = require_struct(value, PURPOSE)
-            plan = self._plans.get(struct.schema)
+            plan = plans.get(struct.schema)
             if plan is None:
-                plan = self._make_plan(struct.schema)
+                plan = make_plan(struct.schema)
             updated_schema, fields, with_defaults = plan
             if with_defaults:
-                updated = make_struct(
-                    updated_schema,
-                    [
-                        (new, v if (v := struct[old]) is not None or d is None else d)
-                        for new, old, d in fields
-                    ],
-                )
+                items = [
+                    (new, v if (v := struct[old]) is not None or d is None else d) for new, old, d in fields
+                ]
             else:
-                updated = make_struct(updated_schema, [(new, struct[old]) for new, old, _ in fields])
-        if self._IS_KEY:
-            return with_key(record, updated_schema, updated)
-        return with_value(record, updated_schema, updated)
+                items = [(new, struct[old]) for new, old, _ in fields]
+            return updated_record(record, updated_schema, make_struct(updated_schema, items))
+
+        return apply
 
     def _make_plan(self, schema: Schema) -> _Plan:
         assert schema.fields is not None
