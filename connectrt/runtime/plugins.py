@@ -84,6 +84,7 @@ class Plugins:
         self._by_name: dict[str, type] = {}
         self._ambiguous: set[str] = set()
         self._descs: dict[type, PluginDesc] = {}
+        self._extra_descs: dict[type, PluginDesc] = {}
         if load_entry_points:
             for cls in self._entry_point_classes():
                 self.register(cls)
@@ -110,6 +111,9 @@ class Plugins:
         desc = PluginDesc(cls, display, ptype, _version_of(cls))
         with self._lock:
             self._descs[cls] = desc
+            # A converter that is also a header converter is listed under both types, as in Java.
+            if ptype is PluginType.CONVERTER and issubclass(cls, HeaderConverter):
+                self._extra_descs[cls] = PluginDesc(cls, display, PluginType.HEADER_CONVERTER, desc.version)
             names = {python_path(cls), f"{cls.__module__}:{cls.__qualname__}", *aliases}
             for name in names:
                 self._by_name[name] = cls
@@ -187,7 +191,7 @@ class Plugins:
     # --- listing -------------------------------------------------------------------------------
     def all(self) -> list[PluginDesc]:
         with self._lock:
-            descs = [d for d in self._descs.values() if d.type in _LIST_ORDER]
+            descs = [d for d in [*self._descs.values(), *self._extra_descs.values()] if d.type in _LIST_ORDER]
         descs.sort(key=lambda d: (_LIST_ORDER.index(d.type), d.class_name))
         return descs
 

@@ -286,7 +286,9 @@ class Worker:
             class_name, source = str(self.config.get(key)), self.config.originals
         conv: Converter = self.plugins.new_instance(class_name, Converter, key)
         prefix = key + "."
-        conv.configure({k[len(prefix) :]: v for k, v in source.items() if k.startswith(prefix)}, is_key)
+        configs = {k[len(prefix) :]: v for k, v in source.items() if k.startswith(prefix)}
+        configs["converter.type"] = "key" if is_key else "value"
+        conv.configure(configs, is_key)
         return conv
 
     def _header_converter(self, conn: Mapping[str, str]) -> HeaderConverter:
@@ -297,7 +299,9 @@ class Worker:
             class_name, source = str(self.config.get(key)), self.config.originals
         conv: HeaderConverter = self.plugins.new_instance(class_name, HeaderConverter, key)
         prefix = key + "."
-        conv.configure({k[len(prefix) :]: v for k, v in source.items() if k.startswith(prefix)})
+        configs = {k[len(prefix) :]: v for k, v in source.items() if k.startswith(prefix)}
+        configs["converter.type"] = "header"
+        conv.configure(configs)
         return conv
 
     # --- stopping ------------------------------------------------------------------------------
