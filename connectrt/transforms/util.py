@@ -3,15 +3,16 @@
 - ``require_*``: the type checks of Java's ``Requirements``, with the same messages.
 - ``copy_schema_basics``: Java's ``SchemaUtil.copySchemaBasics``.
 - ``SchemaCache``: a small bounded cache keyed by input Schema (Java uses ``LRUCache(16)``).
-- ``new_record``: a fast equivalent of ``record.new_record(...)`` for the runtime's own record classes,
-  used on the hot path of every transform.
+- ``new_record``, ``with_key``, ``with_value``, ``with_topic``, ``with_headers``: ``record.new_record(...)``;
+  for the runtime's own SourceRecord and SinkRecord a slot-by-slot copy several times faster than the
+  constructors, since every transform makes one per record.
 - ``make_struct``: builds a Struct from values already known to be valid, without re-validating.
 - ``java_class_name``: the Java class a Python value corresponds to, for error messages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from importlib import metadata as _metadata
 from typing import Any, Generic, TypeVar
 
@@ -154,21 +155,6 @@ def make_struct(schema: Schema, values: Iterable[tuple[str, Any]]) -> Struct:
     struct.update(values)
     struct.schema = schema
     return struct
-
-
-def struct_from_dict(schema: Schema, values: Mapping[str, Any]) -> Struct:
-    """A Struct of ``schema`` taking each field from ``values`` (missing → null), unvalidated."""
-    assert schema.fields is not None
-    get = values.get
-    return make_struct(schema, [(f.name, get(f.name)) for f in schema.fields])
-
-
-def field_value(struct: Struct, name: str, schema: Schema, replace_null_with_default: bool) -> Any:
-    """A field's value, or its schema default when null and ``replace_null_with_default`` (Struct.get)."""
-    value = dict.__getitem__(struct, name)
-    if value is None and replace_null_with_default:
-        return schema.default
-    return value
 
 
 class SchemaCache(dict[K, V], Generic[K, V]):
