@@ -90,6 +90,9 @@ class StatusBackingStore(ABC):
     def stop(self) -> None:  # noqa: B027 - optional hook
         pass
 
+    def flush(self) -> None:  # noqa: B027 - optional hook
+        """Wait until every status put so far is written (Java's ``StatusBackingStore.flush``)."""
+
 
 class MemoryStatusBackingStore(StatusBackingStore):
     def __init__(self) -> None:
