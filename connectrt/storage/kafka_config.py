@@ -44,6 +44,7 @@ from connectrt.storage.kafka_internal_topics import (
 )
 from connectrt.storage.kafka_log import (
     MAX_INT,
+    IllegalStateError,
     KafkaBasedLog,
     LogRecord,
     RecordLog,
@@ -248,7 +249,7 @@ class KafkaConfigBackingStore:
         ]
         try:
             self._send_privileged(records, deadline)
-        except PrivilegedWriteException:
+        except (PrivilegedWriteException, IllegalStateError):
             raise
         except Exception as e:
             raise ConnectException("Error writing task configurations to Kafka") from e
@@ -257,7 +258,7 @@ class KafkaConfigBackingStore:
                 self._log.read_to_end(self._left(deadline))
             self._send_privileged([(rec.commit_tasks_key(connector), rec.encode_commit(len(configs)))], deadline)
             self._log.read_to_end(self._left(deadline))
-        except PrivilegedWriteException:
+        except (PrivilegedWriteException, IllegalStateError):
             raise
         except Exception as e:
             raise ConnectException("Error writing root configuration to Kafka") from e
@@ -292,7 +293,7 @@ class KafkaConfigBackingStore:
         try:
             self._send_privileged(records, deadline)
             self._log.read_to_end(self._left(deadline))
-        except PrivilegedWriteException:
+        except (PrivilegedWriteException, IllegalStateError):
             raise
         except Exception as e:
             log.error("%s: %s", error, e)
@@ -322,7 +323,7 @@ class KafkaConfigBackingStore:
             return
         producer = self._fencable
         if producer is None:
-            raise ConnectException("Cannot produce to config topic without claiming write privileges first")
+            raise IllegalStateError("Cannot produce to config topic without claiming write privileges first")
         try:
             producer.begin_transaction()
             for key, value in records:
