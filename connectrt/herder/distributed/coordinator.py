@@ -309,15 +309,16 @@ class GroupMember(ABC):
             "Joined group at generation %s as %s with protocol %s: %s", generation, member_id, protocol, new
         )
 
-    def _revoke_all(self, why: str) -> None:
+    def _revoke_all(self, why: str) -> bool:
         """Revoke the whole assignment now (e.g. the coordinator is unreachable)."""
         with self._lock:
             snapshot = self._assignment
             if snapshot is None or snapshot.failed:
-                return
+                return False
             self._assignment = None
         log.info("%s; revoking the assignment %s", why, snapshot)
         self._listener.on_revoked(snapshot.leader, snapshot.connectors, snapshot.tasks)
+        return True
 
     def _deliver_pending(self) -> int:
         """Run queued listener callbacks on the calling thread; returns how many ran."""
@@ -332,6 +333,7 @@ class GroupMember(ABC):
 
 
 _client_ids = itertools.count(1)
+_JOIN_SLICE_MS = 250
 
 
 class KafkaGroupMember(GroupMember):
@@ -400,40 +402,47 @@ class KafkaGroupMember(GroupMember):
             except kafka_errors.KafkaError as exc:
                 if self._stopped:
                     return
-                if isinstance(exc, kafka_errors.RetriableError | kafka_errors.KafkaConnectionError):
-                    log.warning("Group %s: %s; will retry", self.config.group_id, exc)
-                    delivered = 0
-                else:
+                if not isinstance(exc, kafka_errors.RetriableError | kafka_errors.KafkaConnectionError):
                     raise GroupMemberError(
                         f"Group membership in {self.config.group_id} failed: {exc}"
                     ) from exc
+                log.warning("Group %s: %s; will retry", self.config.group_id, exc)
+                delivered = 0
+            except Exception:
+                if self._stopped:  # stop() closed the client under a concurrent poll
+                    return
+                raise
             delivered += self._deliver_pending()
             woken, self._woken = self._woken, False
             remaining = deadline - time.monotonic()
             if delivered or woken or remaining <= 0 or self._stopped:
                 return
-            wait = min(remaining, self.config.heartbeat_interval_ms / 1000)
-            if self.rejoin_needed_or_pending():
-                wait = min(wait, self.config.retry_backoff_ms / 1000)
-            self._signal.wait(wait)
+            coordinator = self._coordinator
+            if (
+                coordinator is not None
+                and not coordinator.coordinator_unknown()
+                and self.rejoin_needed_or_pending()
+            ):
+                continue  # a join is in flight: keep driving it (each attempt blocks up to a slice)
+            self._signal.wait(min(remaining, self.config.heartbeat_interval_ms / 1000))
 
     def _poll_once(self, deadline: float) -> int:
         if not self._ensure_coordinator(deadline):
             return 0
         coordinator = self._coordinator
-        delivered = 0
         if coordinator.coordinator_unknown():
             # Like Java: give discovery one heartbeat interval, else stop running work unsupervised.
             if not coordinator.ensure_coordinator_ready(timeout_ms=self.config.heartbeat_interval_ms):
-                self._revoke_all(
-                    f"Broker coordinator was unreachable for {self.config.heartbeat_interval_ms} ms"
-                )
-                return 1
+                unreachable = f"Broker coordinator was unreachable for {self.config.heartbeat_interval_ms} ms"
+                return 1 if self._revoke_all(unreachable) else 0
+        delivered = 0
         if self.rejoin_needed_or_pending():
             self._prepare_join()
-            delivered += self._deliver_pending()  # eager revocation happens before JoinGroup
-            remaining_ms = max(0, int((deadline - time.monotonic()) * 1000))
-            coordinator.ensure_active_group(timeout_ms=remaining_ms)
+            delivered += self._deliver_pending()  # an eager revocation happens before JoinGroup
+            # Join in slices so wakeup() is noticed; kafka-python keeps the JoinGroup in flight
+            # between calls and resumes it (its join task is cached), so slicing costs nothing.
+            remaining_ms = int((deadline - time.monotonic()) * 1000)
+            coordinator.ensure_active_group(timeout_ms=max(0, min(remaining_ms, _JOIN_SLICE_MS)))
         coordinator.poll_heartbeat()
         return delivered
 
