@@ -85,6 +85,17 @@ def pid_alive(pid: int, marker: str | None = None) -> bool:
     return True
 
 
+def process_start_time(pid: int) -> str | None:
+    """An identity of a live process that survives pid reuse (its start time), or None."""
+    if Path("/proc/self").exists():
+        try:
+            fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        return None if fields[0] in ("Z", "X") else fields[19]
+    return "-" if pid_alive(pid) else None
+
+
 def rotate_log(log_path: Path) -> None:
     """Keep the previous run's log as ``<name>.1`` so a new start begins an empty log."""
     if log_path.exists() and log_path.stat().st_size > 0:

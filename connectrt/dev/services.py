@@ -53,7 +53,8 @@ class UpResult:
         return env_vars(self.state)
 
 
-def _lock(settings: DevSettings) -> AbstractContextManager[None]:
+def instance_lock(settings: DevSettings) -> AbstractContextManager[None]:
+    """Serialises commands on one instance (held by up, down and lease releases)."""
     return file_lock(settings.instance_dir / ".lock", f"instance {settings.instance!r}")
 
 
@@ -89,10 +90,17 @@ def _check_ports(ports: dict[str, int]) -> None:
             )
 
 
-def up(settings: DevSettings, kinds: tuple[str, ...] = SERVICE_KINDS, say: Say = _quiet) -> UpResult:
-    """Start the given services of an instance (reusing running ones) and wait until they are ready."""
+def up(
+    settings: DevSettings,
+    kinds: tuple[str, ...] = SERVICE_KINDS,
+    say: Say = _quiet,
+    started_by: str | None = None,
+) -> UpResult:
+    """Start the given services of an instance (reusing running ones) and wait until they are ready.
+
+    ``started_by`` labels the services this call starts (see ``connectrt.dev.leases``)."""
     began = time.monotonic()
-    with _lock(settings):
+    with instance_lock(settings):
         state = load_state(settings.state_file) or InstanceState(settings.instance, settings.port_base)
         _check_compatible(settings, state, kinds)
         state.services = state.running()  # forget processes that are gone
@@ -122,6 +130,8 @@ def up(settings: DevSettings, kinds: tuple[str, ...] = SERVICE_KINDS, say: Say =
         launched: list[ServiceRecord] = []
 
         def record(rec: ServiceRecord) -> None:
+            if started_by:
+                rec.info["started_by"] = started_by
             launched.append(rec)
             state.services[rec.name] = rec
             save_state(settings.state_file, state)
@@ -150,7 +160,7 @@ def up(settings: DevSettings, kinds: tuple[str, ...] = SERVICE_KINDS, say: Say =
                 all_nodes = [state.services[name] for name in wanted_kafka]
                 kafka.wait_ready(settings, all_nodes, settings.timeout)
         except BaseException:
-            _stop(launched)
+            stop_records(launched)
             for rec in launched:
                 state.services.pop(rec.name, None)
             save_state(settings.state_file, state)
@@ -171,7 +181,7 @@ def _describe(rec: ServiceRecord) -> str:
     return "(moto S3 server, in memory)"
 
 
-def _stop(records: list[ServiceRecord]) -> list[str]:
+def stop_records(records: list[ServiceRecord]) -> list[str]:
     """Stop records concurrently; Kafka nodes get a longer grace period for controlled shutdown."""
     stopped = [rec.name for rec in records if rec.alive()]
     kafka_pids = {rec.pid: (rec.marker, rec.stop_signal) for rec in records if rec.kind == "kafka"}
@@ -188,12 +198,12 @@ def down(
 ) -> list[str]:
     """Stop the recorded processes of an instance (or only the named ones); ``purge`` also
     removes the instance's data. Returns the names of the services that were running."""
-    with _lock(settings):
+    with instance_lock(settings):
         state = load_state(settings.state_file)
         stopped: list[str] = []
         if state is not None:
             targets = [rec for name, rec in state.services.items() if only is None or name in only]
-            stopped = _stop(targets)
+            stopped = stop_records(targets)
             for rec in targets:
                 state.services.pop(rec.name, None)
                 if rec.name in stopped:

@@ -213,7 +213,8 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _processes_mentioning(text: str) -> list[int]:
+def _processes_mentioning(text: str, *more: str) -> list[int]:
+    """Live processes whose command line contains every given string."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -222,7 +223,7 @@ def _processes_mentioning(text: str) -> list[int]:
                 stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
             except OSError:
                 continue
-            if text in cmdline and stat != "Z":
+            if stat != "Z" and all(part in cmdline for part in (text, *more)):
                 found.append(int(entry.name))
     return found
 
@@ -248,8 +249,8 @@ def test_cli_up_twice_reuses_and_down_leaves_nothing() -> None:
         again = {row["name"]: row["pid"] for row in json.loads(_cli("status", "--json", env=env).stdout)}
         assert again == pids
         instance_dir = Path(status[0]["log"]).parent.parent
-        kafka_jvms = [pid for pid in _processes_mentioning(str(instance_dir)) if pid not in (pids["s3"],)]
-        assert kafka_jvms == [pids["kafka-1"]]  # exactly one broker, and it is the first one
+        # Exactly one broker JVM for this instance, and it is the first one.
+        assert _processes_mentioning(str(instance_dir), "server.properties") == [pids["kafka-1"]]
 
         exports = _cli("env", env=env).stdout
         assert f"export KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:{port_base + 92}\n" in exports
