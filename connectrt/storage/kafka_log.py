@@ -261,25 +261,32 @@ class KafkaBasedLog:
         tps = [TopicPartition(self._topic, p) for p in self._partitions]
         while not self._stopping:
             try:
-                # poll() returns as soon as one record is there; consume(n, timeout) would wait for n
-                first = consumer.poll(_POLL_S)
-                messages = [first, *consumer.consume(499, 0)] if first is not None else []
-            except (KafkaException, RuntimeError) as e:
-                log.error("Error polling topic %s: %s", self._topic, e)
+                self._consume_once(consumer, tps)
+            except Exception:  # keep reading: a dead thread would leave read_to_end waiting forever
+                log.exception("Unexpected exception in the KafkaBasedLog work thread of topic %s", self._topic)
                 time.sleep(_POLL_S)
-                continue
-            for msg in messages:
-                self._deliver(msg)
-            try:
-                positions = consumer.position(tps)
-            except (KafkaException, RuntimeError) as e:
-                log.debug("Could not read positions for topic %s: %s", self._topic, e)
-                positions = []
-            with self._cond:
-                for tp in positions:
-                    if tp.offset >= 0:
-                        self._positions[tp.partition] = tp.offset
-                self._cond.notify_all()
+
+    def _consume_once(self, consumer: Consumer, tps: list[TopicPartition]) -> None:
+        try:
+            # poll() returns as soon as one record is there; consume(n, timeout) would wait for n
+            first = consumer.poll(_POLL_S)
+            messages = [first, *consumer.consume(499, 0)] if first is not None else []
+        except KafkaException as e:
+            log.error("Error polling topic %s: %s", self._topic, e)
+            time.sleep(_POLL_S)
+            return
+        for msg in messages:
+            self._deliver(msg)
+        try:
+            positions = consumer.position(tps)
+        except KafkaException as e:
+            log.debug("Could not read positions for topic %s: %s", self._topic, e)
+            return
+        with self._cond:
+            for tp in positions:
+                if tp.offset >= 0:
+                    self._positions[tp.partition] = tp.offset
+            self._cond.notify_all()
 
     def _deliver(self, msg: Message) -> None:
         err = msg.error()

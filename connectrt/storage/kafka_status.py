@@ -103,6 +103,7 @@ class KafkaStatusBackingStore(StatusBackingStore):
         base["client.id"] = client_id
         producer = dict(base)
         producer["retries"] = 0  # retried by this store
+        producer.setdefault("delivery.timeout.ms", 120000)  # Java's default; librdkafka's is 300000
         producer["enable.idempotence"] = "false"
         create = InternalTopic(topic, partitions, replication_factor, TOPIC_CONFIG, TOPIC_PURPOSE, dict(settings or {}))
         self._log = KafkaBasedLog(topic, producer, dict(base), self._on_record, admin=admin, create=create)

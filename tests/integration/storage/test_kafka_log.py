@@ -168,3 +168,38 @@ def test_stop_ends_the_threads_and_later_reads_fail(
     assert not [t for t in threading.enumerate() if t.name.endswith(name)]
     with pytest.raises(ConnectException, match="is stopped"):
         log.read_to_end(1)
+
+
+def test_stores_from_a_distributed_worker_config(
+    store_topic: Callable[[str], str], topic_admin: TopicAdmin, kafka_bootstrap: str, started: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from connectrt.config.worker_config import DistributedConfig
+
+    configs, offsets, status = store_topic("configs"), store_topic("offsets"), store_topic("status")
+    config = DistributedConfig({
+        "bootstrap.servers": kafka_bootstrap,
+        "group.id": "storage-test",
+        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "rest.port": "8083",
+        "config.storage.topic": configs,
+        "config.storage.replication.factor": "1",
+        "config.storage.partitions": "3",
+        "offset.storage.topic": offsets,
+        "offset.storage.replication.factor": "1",
+        "offset.storage.partitions": "4",
+        "offset.storage.retention.ms": "86400000",
+        "status.storage.topic": status,
+        "status.storage.replication.factor": "1",
+        "status.storage.partitions": "2",
+        "status.storage.cleanup.policy": "delete",
+    })
+    started(KafkaConfigBackingStore.from_config(config, topic_admin))
+    started(KafkaOffsetBackingStore.from_config(config, topic_admin))
+    started(KafkaStatusBackingStore.from_config(config, topic_admin))
+    assert [topic_admin.partition_count(t) for t in (configs, offsets, status)] == [1, 4, 2]
+    assert topic_admin.topic_configs(offsets)["retention.ms"] == "86400000"
+    assert topic_admin.topic_configs(status)["cleanup.policy"] == "compact"
+    assert "since config topic partitions is always 1" in caplog.text
+    assert "Ignoring 'status.storage.cleanup.policy=delete' setting" in caplog.text
