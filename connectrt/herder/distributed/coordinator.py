@@ -6,7 +6,12 @@ How the herder drives a member:
 - Call :meth:`GroupMember.poll` from one thread (the herder's) in a loop, at least every
   ``rebalance.timeout.ms``. ``poll(timeout_s)`` finds the coordinator, joins/syncs when a rebalance
   is needed and returns when it delivered callbacks, when :meth:`GroupMember.wakeup` was called,
-  or after ``timeout_s``. Heartbeats run on kafka-python's IO thread meanwhile.
+  or after ``timeout_s``. Heartbeats run on kafka-python's IO thread meanwhile, except during a
+  join: if ``poll`` returns while ``rejoin_needed_or_pending()`` is still true, call it again soon
+  (kafka-python resumes the in-flight JoinGroup; the member is not stable until it completes).
+- ``request_rejoin()`` starts a rebalance (after revocations, when a scheduled ``delay`` is due,
+  on new/deleted connectors or task configs); ``leave()`` leaves and keeps the assignment;
+  ``stop()`` leaves and releases the client and its IO thread.
 - :class:`GroupListener` callbacks always run on the thread that calls ``poll``, never on
   kafka-python's IO thread, so they may block (stop connectors and tasks): ``on_revoked`` comes
   first (eager: everything, before the JoinGroup is sent; cooperative: the revoked part of the new
@@ -270,10 +275,10 @@ class GroupMember(ABC):
             self._eager_revoked = True
             if snapshot is None or snapshot.failed:
                 return
-        log.debug("Revoking previous assignment %s", snapshot)
-        self._pending.append(
-            lambda: self._listener.on_revoked(snapshot.leader, snapshot.connectors, snapshot.tasks)
-        )
+            log.debug("Revoking previous assignment %s", snapshot)
+            self._pending.append(
+                lambda: self._listener.on_revoked(snapshot.leader, snapshot.connectors, snapshot.tasks)
+            )
 
     def _complete_join(self, generation: int, member_id: str, protocol: str, data: bytes) -> None:
         """A SyncGroup result (Java's ``onJoinComplete``): augment and queue the callbacks. Quick."""
