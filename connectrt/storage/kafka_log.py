@@ -24,12 +24,14 @@ from typing import Any, Protocol
 from confluent_kafka import (
     OFFSET_BEGINNING,
     Consumer,
+    IsolationLevel,
     KafkaError,
     KafkaException,
     Message,
     Producer,
     TopicPartition,
 )
+from confluent_kafka.admin import OffsetSpec
 
 from connectrt.api.connector import ConnectException
 from connectrt.kafka.clients import make_admin, make_consumer, make_producer
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 MAX_INT = 2**31 - 1
 _POLL_S = 0.1
 _METADATA_TIMEOUT_S = 30.0
+_END_OFFSETS_RETRY_S = 15 * 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,14 +336,16 @@ class KafkaBasedLog:
                 self._cond.wait(0.5 if left is None else min(left, 0.5))
 
     def _end_offsets(self, deadline: float | None) -> dict[int, tuple[int, int]]:
-        """``{partition: (low, high)}`` watermarks, retrying transient failures until ``deadline``."""
+        """``{partition: (low, high)}`` watermarks, retrying transient failures until ``deadline``
+        (without one, for 15 minutes like Java's admin retries)."""
+        give_up = time.monotonic() + _END_OFFSETS_RETRY_S if deadline is None else deadline
         attempts = 0
         while True:
-            left = 30.0 if deadline is None else max(0.1, deadline - time.monotonic())
+            left = max(0.1, min(30.0, give_up - time.monotonic()))
             try:
                 return self._admin_end_offsets(left)
             except (KafkaException, FutureTimeout) as e:
-                if deadline is not None and time.monotonic() >= deadline:
+                if time.monotonic() >= give_up:
                     raise TimeoutError(f"Timed out listing the end offsets of topic '{self._topic}': {e}") from e
                 attempts += 1
                 (log.warning if attempts % 50 == 0 else log.debug)(
@@ -352,9 +357,6 @@ class KafkaBasedLog:
                     raise ConnectException(f"The log of topic '{self._topic}' is stopped")
 
     def _admin_end_offsets(self, timeout: float) -> dict[int, tuple[int, int]]:
-        from confluent_kafka import IsolationLevel
-        from confluent_kafka.admin import OffsetSpec
-
         admin = self._admin or self._own_admin
         if admin is None:
             raise ConnectException(f"The log of topic '{self._topic}' is stopped")

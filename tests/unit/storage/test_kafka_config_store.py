@@ -300,3 +300,22 @@ def test_config_topic_must_have_one_partition() -> None:
         "Topic 'configs' supplied via the 'config.storage.topic' property is required to have a single partition "
         "in order to guarantee consistency of connector configurations, but found 3 partitions."
     )
+
+
+def test_null_values_other_than_deletions_are_ignored() -> None:
+    store, log, listener = make_store()
+    store.start()
+    store.put_connector_config("c", {"name": "c"})
+    store.put_task_configs("c", [{"k": "0"}])
+    store.put_session_key(SessionKey(b"\x01", "HmacSHA256", 1))
+    before = store.snapshot()
+    listener.calls.clear()
+    for key in ("task-c-0", "commit-c", "session-key", "restart-connector-c", "tasks-fencing-c",
+                "logger-cluster-org.foo"):
+        log.append(key, None)
+    store.refresh(1)
+    after = store.snapshot()
+    assert after.offset == before.offset + 6
+    assert after.tasks("c") == before.tasks("c") and after.task_count("c") == 1
+    assert after.session_key == before.session_key and after.restart_requests == {}
+    assert listener.calls == []
