@@ -18,6 +18,7 @@ from collections.abc import Sequence
 SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("connectrt.dev.cli", "add_dev_parser"),
     ("connectrt.herder.cli", "add_standalone_parser"),
+    ("connectrt.herder.cli", "add_distributed_parser"),
 )
 
 

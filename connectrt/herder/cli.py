@@ -65,7 +65,7 @@ def run_standalone(args: argparse.Namespace) -> int:
     from connectrt.cli import CommandError
     from connectrt.config.worker_config import StandaloneConfig
     from connectrt.herder.base import Herder
-    from connectrt.herder.runner import configure_logging, kafka_cluster_id, serve
+    from connectrt.herder.runner import configure_logging, kafka_cluster_id
     from connectrt.herder.standalone import StandaloneHerder
     from connectrt.rest.errors import ConnectRestException
     from connectrt.runtime.plugins import default_plugins
@@ -82,7 +82,7 @@ def run_standalone(args: argparse.Namespace) -> int:
     plugins = default_plugins()
     store = FileOffsetBackingStore(config.get_str("offset.storage.file.filename"))
 
-    def factory(worker_id: str) -> Herder:
+    def factory(worker_id: str, url: str) -> Herder:
         return StandaloneHerder(config, plugins, store, worker_id, cluster_id)
 
     async def create_connectors(herder: Herder) -> None:
@@ -92,8 +92,73 @@ def run_standalone(args: argparse.Namespace) -> int:
             except ConnectRestException as e:
                 raise CommandError(f"Failed to create connector {name}: {e.message}")
 
+    _serve_or_fail(factory, config, create_connectors)
+    return 0
+
+
+def _serve_or_fail(factory: Any, config: Any, after_start: Any = None) -> None:
+    from connectrt.cli import CommandError
+    from connectrt.herder.runner import HerderFailed, serve
+
     try:
-        asyncio.run(serve(factory, config, create_connectors))
-    except (ConfigException, OSError) as e:
+        asyncio.run(serve(factory, config, after_start))
+    except (ConfigException, OSError, HerderFailed) as e:
         raise CommandError(str(e))
+
+
+def add_distributed_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "distributed",
+        help="run a distributed worker (Java's connect-distributed.properties)",
+        description="Run a worker that joins the cluster of its group.id, like connect-distributed.sh.",
+    )
+    p.add_argument("worker_properties", help="worker config, e.g. connect-distributed.properties")
+    p.set_defaults(handler=run_distributed)
+
+
+def run_distributed(args: argparse.Namespace) -> int:
+    from connectrt.cli import CommandError
+    from connectrt.config.worker_config import DistributedConfig
+    from connectrt.herder.base import Herder
+    from connectrt.herder.distributed.coordinator import GroupMemberConfig, KafkaGroupMember
+    from connectrt.herder.distributed.herder import DistributedHerder
+    from connectrt.herder.runner import configure_logging, kafka_cluster_id
+    from connectrt.kafka.clients import make_admin
+    from connectrt.kafka.topics import TopicAdmin
+    from connectrt.runtime.plugins import default_plugins
+    from connectrt.storage.kafka_config import KafkaConfigBackingStore
+    from connectrt.storage.kafka_offsets import KafkaOffsetBackingStore
+    from connectrt.storage.kafka_status import KafkaStatusBackingStore
+
+    configure_logging()
+    props = _worker_props(args.worker_properties)
+    try:
+        config = DistributedConfig(props)
+        cluster_id = kafka_cluster_id(config)
+    except ConfigException as e:
+        raise CommandError(str(e))
+    plugins = default_plugins()
+    admin_props: dict[str, Any] = {"bootstrap.servers": config.bootstrap_servers, **config.client_props("admin.")}
+
+    def factory(worker_id: str, url: str) -> Herder:
+        admin = TopicAdmin(make_admin(admin_props))
+
+        def member(herder: DistributedHerder) -> KafkaGroupMember:
+            return KafkaGroupMember(
+                GroupMemberConfig.from_worker_config(config, url),
+                config_snapshot=herder.config_view,
+                listener=herder,
+                client_configs={"bootstrap_servers": config.bootstrap_servers.split(","),
+                                "client_id": f"connect-{worker_id}"},
+            )
+
+        return DistributedHerder(
+            config, plugins, worker_id, url, cluster_id,
+            KafkaConfigBackingStore.from_config(config, admin),
+            KafkaOffsetBackingStore.from_config(config, admin),
+            KafkaStatusBackingStore.from_config(config, admin),
+            member,
+        )
+
+    _serve_or_fail(factory, config)
     return 0

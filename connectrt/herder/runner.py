@@ -15,6 +15,10 @@ from connectrt.herder.base import Herder
 
 log = logging.getLogger(__name__)
 
+class HerderFailed(Exception):
+    """The herder stopped after an error it cannot recover from (e.g. a bad internal topic)."""
+
+
 LOG_FORMAT = "[%(asctime)s] %(levelname)s %(message)s (%(name)s)"
 
 
@@ -44,7 +48,7 @@ def kafka_cluster_id(config: WorkerConfig, timeout_s: float = 30.0) -> str:
 
 
 async def serve(
-    herder_factory: Callable[[str], Herder],
+    herder_factory: Callable[[str, str], Herder],
     config: WorkerConfig,
     after_start: Callable[[Herder], Awaitable[None]] | None = None,
 ) -> None:
@@ -58,7 +62,7 @@ async def serve(
     server.bind()
     url = server.advertised_url()
     worker_id = url.split("://", 1)[-1].rstrip("/")
-    herder = herder_factory(worker_id)
+    herder = herder_factory(worker_id, url)
     admin_app = create_admin_app(herder, rest_config) if rest_config.admin_listeners else None
     server.set_apps(create_app(herder, rest_config), admin_app)
     await server.start()
@@ -71,7 +75,13 @@ async def serve(
         log.info("Kafka Connect started: REST API at %s, worker id %s", url, worker_id)
         if after_start is not None:
             await after_start(herder)
-        await stop.wait()
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), 1.0)
+            except TimeoutError:
+                failure = getattr(herder, "failure", None)
+                if failure is not None:
+                    raise HerderFailed(f"The worker stopped: {failure}") from failure
     finally:
         log.info("Kafka Connect stopping")
         await server.stop()

@@ -1,0 +1,574 @@
+"""DistributedHerder: a worker in a cluster coordinated through Kafka (Java's DistributedHerder).
+
+One herder thread owns every state change: it drives group membership (``GroupMember.poll``),
+applies rebalances (``on_revoked``/``on_assigned`` run on it), reacts to config-topic updates, and
+runs the requests REST handlers queue (``_submit``). REST reads are served from the immutable
+config snapshot and the status store, never from the herder thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from connectrt.config.worker_config import DistributedConfig
+from connectrt.herder.base import RestartRequest, TargetState
+from connectrt.herder.common import ConnectorState, HerderCommon
+from connectrt.herder.distributed.assignment import ConfigView
+from connectrt.herder.distributed.coordinator import GroupListener, GroupMember
+from connectrt.herder.distributed.protocol import ExtendedAssignment
+from connectrt.herder.distributed.work import WorkManager
+from connectrt.rest.entities import (
+    ConnectorInfo,
+    ConnectorOffsets,
+    ConnectorStateInfo,
+    ConnectorTaskId,
+    Created,
+    Message,
+    TaskInfo,
+)
+from connectrt.rest.errors import (
+    AlreadyExistsException,
+    BadRequestException,
+    ForbiddenException,
+    NotAssignedException,
+    NotFoundException,
+    NotLeaderException,
+    ServiceUnavailableException,
+)
+from connectrt.runtime.plugins import Plugins
+from connectrt.storage.kafka_config import KafkaConfigBackingStore
+from connectrt.storage.kafka_config_state import EMPTY_STATE, ClusterConfigState, ConfigUpdateListener
+from connectrt.storage.kafka_records import SessionKey
+from connectrt.storage.offsets import OffsetBackingStore
+from connectrt.storage.status import State, StatusBackingStore, TaskStatus
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CONFIG_REFRESH_TIMEOUT_S = 30.0
+
+
+class _ConfigEvents(ConfigUpdateListener):
+    """Collects config-topic events on the log thread for the herder thread to apply."""
+
+    def __init__(self, herder: DistributedHerder) -> None:
+        self.herder = herder
+        self.lock = threading.Lock()
+        self.connector_updates: set[str] = set()
+        self.connector_removals: set[str] = set()
+        self.task_updates: set[str] = set()
+        self.target_states: set[str] = set()
+        self.restarts: list[RestartRequest] = []
+        self.session_key = False
+
+    def _wake(self) -> None:
+        self.herder.wakeup()
+
+    def on_connector_config_update(self, connector: str) -> None:
+        with self.lock:
+            self.connector_updates.add(connector)
+        self._wake()
+
+    def on_connector_config_remove(self, connector: str) -> None:
+        with self.lock:
+            self.connector_removals.add(connector)
+        self._wake()
+
+    def on_task_config_update(self, task_ids: list[ConnectorTaskId]) -> None:
+        with self.lock:
+            self.task_updates.update(t.connector for t in task_ids)
+        self._wake()
+
+    def on_connector_target_state_change(self, connector: str) -> None:
+        with self.lock:
+            self.target_states.add(connector)
+        self._wake()
+
+    def on_session_key_update(self, key: SessionKey) -> None:
+        with self.lock:
+            self.session_key = True
+        self._wake()
+
+    def on_restart_request(self, request: RestartRequest) -> None:
+        with self.lock:
+            self.restarts.append(request)
+        self._wake()
+
+    def on_logger_level(self, namespace: str, level: str) -> None:
+        from connectrt.rest.loggers import default_loggers
+
+        try:
+            default_loggers().set_level(namespace, level)
+        except Exception as e:
+            log.warning("Ignoring cluster log level %s for %s: %s", level, namespace, e)
+
+    def drain(self) -> tuple[set[str], set[str], set[str], set[str], list[RestartRequest]]:
+        with self.lock:
+            out = (
+                self.connector_updates,
+                self.connector_removals,
+                self.task_updates,
+                self.target_states,
+                self.restarts,
+            )
+            self.connector_updates, self.connector_removals, self.task_updates = set(), set(), set()
+            self.target_states, self.restarts = set(), []
+            return out
+
+
+class DistributedHerder(HerderCommon, GroupListener):
+    def __init__(
+        self,
+        config: DistributedConfig,
+        plugins: Plugins,
+        worker_id: str,
+        rest_url: str,
+        kafka_cluster_id: str | None,
+        config_store: KafkaConfigBackingStore,
+        offset_store: OffsetBackingStore,
+        status_store: StatusBackingStore,
+        member_factory: Callable[[DistributedHerder], GroupMember],
+    ) -> None:
+        super().__init__(config, plugins, offset_store, status_store, worker_id, kafka_cluster_id)
+        self.rest_url = rest_url
+        self.config_store = config_store
+        self.events = _ConfigEvents(self)
+        self.config_store.set_update_listener(self.events)
+        self.snapshot: ClusterConfigState = EMPTY_STATE
+        self.requests: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
+        self.member = member_factory(self)
+        self.work = WorkManager(self)
+        self.thread = threading.Thread(target=self._run, name="DistributedHerder", daemon=True)
+        self.stopping = threading.Event()
+        self.ready = threading.Event()
+        self.failure: BaseException | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.key_ttl_ms = int(config.get("inter.worker.key.ttl.ms"))
+        self.signature_algorithm = str(config.get("inter.worker.signature.algorithm"))
+
+    def group_id(self) -> str | None:
+        return str(self.config.get("group.id"))
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.stage = "initializing and reading to the end of internal topics"
+        self.thread.start()
+
+    async def stop(self) -> None:
+        self.stage = "stopping"
+        self.stopping.set()
+        self.member.wakeup()
+        await asyncio.to_thread(self.thread.join, 60)
+
+    def is_ready(self) -> bool:
+        return self.ready.is_set()
+
+    def wakeup(self) -> None:
+        self.member.wakeup()
+
+    def _run(self) -> None:
+        try:
+            self.offset_store.start()
+            self.status_store.start()
+            self.config_store.start()
+            self.snapshot = self.config_store.snapshot()
+            self.ready.set()
+            self.stage = "running"
+            log.info("Herder started; joining group %s", self.group_id())
+            while not self.stopping.is_set():
+                self._tick()
+        except BaseException as e:
+            self.failure = e
+            log.error("Uncaught exception in herder work thread, exiting", exc_info=e)
+        finally:
+            self._halt()
+
+    def _halt(self) -> None:
+        self.stage = "stopping"
+        try:
+            self.work.stop_all()
+        finally:
+            for closer in (
+                self.member.stop,
+                self.config_store.stop,
+                self.status_store.stop,
+                self.offset_store.stop,
+            ):
+                try:
+                    closer()
+                except Exception as e:
+                    log.warning("Error while stopping the herder: %s", e)
+            while not self.requests.empty():
+                _, fut = self.requests.get_nowait()
+                if not fut.done():
+                    fut.set_exception(ServiceUnavailableException("The worker is shutting down."))
+
+    def _tick(self) -> None:
+        self.member.poll(0.5)
+        if self.stopping.is_set():
+            return
+        self._apply_config_events()
+        self.work.reconfigure_pending()
+        self._maybe_rotate_session_key()
+        self._run_requests()
+
+    # --- GroupListener (called on this thread from member.poll) -------------------------------
+    def on_revoked(
+        self, leader: str | None, connectors: Sequence[str], tasks: Sequence[ConnectorTaskId]
+    ) -> None:
+        log.info(
+            "Rebalance started: stopping revoked connectors %s and tasks %s",
+            list(connectors),
+            [str(t) for t in tasks],
+        )
+        self.work.stop(list(connectors), list(tasks))
+
+    def on_assigned(self, assignment: ExtendedAssignment, generation: int) -> None:
+        self.generation = generation
+        if assignment.failed:
+            log.info("Leader reported a config mismatch; reading the config topic to its end and rejoining")
+            self._refresh_snapshot()
+            self.member.request_rejoin("config mismatch")
+            return
+        if assignment.offset > self.snapshot.offset:
+            self._refresh_snapshot()
+            if self.snapshot.offset < assignment.offset:
+                self.member.request_rejoin("config snapshot behind the assignment")
+                return
+        log.info(
+            "Joined group at generation %d as %s; assigned connectors %s and tasks %s (leader %s)",
+            generation,
+            "leader" if self.member.is_leader() else "follower",
+            list(assignment.connectors),
+            [str(t) for t in assignment.tasks],
+            assignment.leader_url,
+        )
+        if self.member.is_leader():
+            self._leader_duties()
+        self.work.apply_assignment(assignment)
+
+    def _leader_duties(self) -> None:
+        for name in self.status_store.connectors():
+            if not self.snapshot.contains(name):
+                self._destroy_statuses(name, 0)
+            else:
+                self.work.destroy_task_statuses_beyond(name, len(self.snapshot.tasks(name)))
+        self._maybe_rotate_session_key(force_check=True)
+
+    # --- snapshot and config events --------------------------------------------------------
+    def _refresh_snapshot(self) -> None:
+        try:
+            self.config_store.refresh(CONFIG_REFRESH_TIMEOUT_S)
+        except Exception as e:
+            log.warning("Failed to read the config topic to its end: %s", e)
+        self.snapshot = self.config_store.snapshot()
+
+    def config_view(self) -> ConfigView:
+        """For the assignor (called on kafka-python's IO thread): cheap and immutable."""
+        snap = self.config_store.snapshot()
+        return ConfigView(snap.offset, {c: len(snap.tasks(c)) for c in snap.connectors()})
+
+    def _apply_config_events(self) -> None:
+        updates, removals, task_updates, targets, restarts = self.events.drain()
+        if not (updates or removals or task_updates or targets or restarts):
+            return
+        previous = self.snapshot
+        self.snapshot = self.config_store.snapshot()
+        rejoin = bool(removals) or bool(task_updates) or any(not previous.contains(c) for c in updates)
+        for name in updates:
+            if previous.contains(name) and self.snapshot.contains(name):
+                self.work.connector_config_changed(name)
+        for name in targets:
+            self.work.target_state_changed(name)
+        for name in task_updates:
+            self.work.task_configs_changed(name)
+        for request in restarts:
+            self.work.restart(request)
+        if rejoin:
+            self.member.request_rejoin("connector or task configs changed")
+
+    # --- session key ---------------------------------------------------------------------------
+    def _maybe_rotate_session_key(self, force_check: bool = False) -> None:
+        if not self.member.is_leader() or self.member.current_protocol_version < 2:
+            return
+        key = self.snapshot.session_key
+        now = int(time.time() * 1000)
+        if (
+            key is not None
+            and key.algorithm == "HmacSHA256"
+            and now < key.creation_timestamp + self.key_ttl_ms
+        ):
+            return
+        new_key = SessionKey(secrets.token_bytes(32), "HmacSHA256", now)
+        log.info("Distributing a new session key")
+        self.config_store.put_session_key(new_key)
+        self._refresh_snapshot()
+
+    # --- request queue -------------------------------------------------------------------------
+    def _run_requests(self) -> None:
+        while True:
+            try:
+                fn, fut = self.requests.get_nowait()
+            except queue.Empty:
+                return
+            if fut.cancelled():
+                continue
+            try:
+                fut.set_result(fn())
+            except BaseException as e:
+                fut.set_exception(e)
+
+    async def _submit(self, fn: Callable[[], T]) -> T:
+        if self.failure is not None:
+            raise ServiceUnavailableException("The herder has stopped after an error: " + str(self.failure))
+        fut: Future[T] = Future()
+        self.requests.put((fn, fut))
+        self.member.wakeup()
+        return await asyncio.wrap_future(fut)
+
+    async def health_check(self) -> None:
+        if not self.ready.is_set():
+            raise ServiceUnavailableException("Worker is still starting up.")
+        await self._submit(lambda: None)
+
+    def _require_leader(self) -> None:
+        if not self.member.is_leader():
+            raise NotLeaderException(
+                "Cannot complete request because this worker is not the leader", self.member.leader_url()
+            )
+
+    # --- reads from the snapshot -------------------------------------------------------------
+    def _state(self, name: str, unknown: bool = False) -> ConnectorState:
+        snap = self.snapshot
+        cfg = snap.connector_config(name)
+        if cfg is None:
+            raise NotFoundException(
+                f"Unknown connector: {name}" if unknown else f"Connector {name} not found"
+            )
+        return ConnectorState(
+            name,
+            {k: str(v) for k, v in cfg.items() if v is not None},
+            snap.target_state(name) or TargetState.STARTED,
+            [{k: str(v) for k, v in c.items() if v is not None} for c in snap.task_configs_of(name)],
+        )
+
+    async def connectors(self) -> list[str]:
+        return sorted(self.snapshot.connectors())
+
+    def info(self, name: str) -> ConnectorInfo:
+        state = self._state(name)
+        tasks = [ConnectorTaskId(name, i) for i in range(len(state.task_configs))]
+        return ConnectorInfo(name, dict(state.config), tasks, self.connector_type(name))
+
+    async def connector_info(self, name: str) -> ConnectorInfo:
+        return self.info(name)
+
+    async def connector_config(self, name: str) -> dict[str, str]:
+        return dict(self._state(name).config)
+
+    def connector_type(self, name: str) -> str:
+        from connectrt.herder.validation import connector_type_of
+
+        cfg = self.snapshot.connector_config(name)
+        return connector_type_of(self.plugins, cfg) if cfg is not None else "unknown"
+
+    async def task_configs(self, name: str) -> list[TaskInfo]:
+        state = self._state(name)
+        return [
+            TaskInfo(ConnectorTaskId(name, i), self._raw_task_config(state, c))
+            for i, c in enumerate(state.task_configs)
+        ]
+
+    async def tasks_config(self, name: str) -> dict[str, dict[str, str]]:
+        state = self._state(name)
+        return {f"{name}-{i}": self._raw_task_config(state, c) for i, c in enumerate(state.task_configs)}
+
+    # --- writes --------------------------------------------------------------------------------
+    async def put_connector_config(
+        self,
+        name: str,
+        config: Mapping[str, str],
+        allow_replace: bool,
+        initial_state: TargetState | None = None,
+        forward: bool | None = None,
+    ) -> Created:
+        await self.validate_or_raise(config)
+
+        def write() -> Created:
+            self._require_leader()
+            exists = self.snapshot.contains(name)
+            if exists and not allow_replace:
+                raise AlreadyExistsException(f"Connector {name} already exists")
+            self.config_store.put_connector_config(name, dict(config), None if exists else initial_state)
+            self._refresh_snapshot()
+            tasks = [ConnectorTaskId(name, i) for i in range(len(self.snapshot.tasks(name)))]
+            return Created(not exists, ConnectorInfo(name, dict(config), tasks, self.connector_type(name)))
+
+        return await self._submit(write)
+
+    async def patch_connector_config(
+        self, name: str, patch: Mapping[str, str | None], forward: bool | None = None
+    ) -> ConnectorInfo:
+        merged = dict(self._state(name).config)
+        for k, v in patch.items():
+            if v is None:
+                merged.pop(k, None)
+            else:
+                merged[k] = v
+        return (await self.put_connector_config(name, merged, True)).result
+
+    async def delete_connector(self, name: str, forward: bool | None = None) -> None:
+        def delete() -> None:
+            self._require_leader()
+            if not self.snapshot.contains(name):
+                raise NotFoundException(f"Connector {name} not found")
+            self.config_store.remove_connector_config(name)
+            self._refresh_snapshot()
+
+        await self._submit(delete)
+
+    async def pause_connector(self, name: str) -> None:
+        await self._put_target(name, TargetState.PAUSED)
+
+    async def resume_connector(self, name: str) -> None:
+        await self._put_target(name, TargetState.STARTED)
+
+    async def _put_target(self, name: str, target: TargetState) -> None:
+        if not self.snapshot.contains(name):
+            raise NotFoundException(f"Unknown connector {name}")
+        await asyncio.to_thread(self.config_store.put_target_state, name, target)
+
+    async def stop_connector(self, name: str, forward: bool | None = None) -> None:
+        def stop() -> None:
+            self._require_leader()
+            if not self.snapshot.contains(name):
+                raise NotFoundException(f"Unknown connector {name}")
+            self.config_store.put_task_configs(name, [])
+            self.config_store.put_target_state(name, TargetState.STOPPED)
+            self._refresh_snapshot()
+
+        await self._submit(stop)
+
+    # --- restarts ----------------------------------------------------------------------------
+    async def restart_connector(self, name: str, forward: bool | None = None) -> None:
+        def restart() -> None:
+            self._require_leader()
+            self._state(name, unknown=True)
+            if name not in self.work.assigned_connectors():
+                raise NotAssignedException(
+                    f"Cannot complete request because connector {name} is not assigned to this worker",
+                    self.member.owner_url(name),
+                )
+            self.work.restart_connector_instance(name)
+
+        await self._submit(restart)
+
+    async def restart_task(self, task_id: ConnectorTaskId, forward: bool | None = None) -> None:
+        def restart() -> None:
+            self._require_leader()
+            state = self._state(task_id.connector, unknown=True)
+            if task_id.task >= len(state.task_configs):
+                raise NotFoundException(f"Unknown task: {task_id}")
+            if task_id not in self.work.assigned_tasks():
+                raise NotAssignedException(
+                    f"Cannot complete request because task {task_id} is not assigned to this worker",
+                    self.member.owner_url(task_id),
+                )
+            self.work.restart_task(task_id)
+
+        await self._submit(restart)
+
+    async def restart_connector_and_tasks(
+        self, request: RestartRequest, forward: bool | None = None
+    ) -> ConnectorStateInfo:
+        def restart() -> ConnectorStateInfo:
+            self._require_leader()
+            self._state(request.connector, unknown=True)
+            plan = self.build_restart_plan(request)
+            self.config_store.put_restart_request(request)
+            return plan
+
+        return await self._submit(restart)
+
+    # --- offsets -------------------------------------------------------------------------------
+    async def connector_offsets(self, name: str) -> ConnectorOffsets:
+        state = self._state(name)
+        return await asyncio.to_thread(self.offsets_blocking, state)
+
+    def _stopped_state(self, name: str) -> ConnectorState:
+        self._require_leader()
+        self._refresh_snapshot()
+        state = self._state(name)
+        if state.target is not TargetState.STOPPED or state.task_configs:
+            raise BadRequestException(
+                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done "
+                f"for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
+            )
+        return state
+
+    async def alter_connector_offsets(
+        self, name: str, offsets: list[dict[str, Any]], forward: bool | None = None
+    ) -> Message:
+        return await self._submit(lambda: self.alter_offsets_blocking(self._stopped_state(name), offsets))
+
+    async def reset_connector_offsets(self, name: str, forward: bool | None = None) -> Message:
+        return await self._submit(lambda: self.reset_offsets_blocking(self._stopped_state(name)))
+
+    # --- internal endpoints ------------------------------------------------------------------
+    async def put_task_configs(
+        self, name: str, configs: list[dict[str, str]], signature: Mapping[str, str] | None
+    ) -> None:
+        self._verify_signature(signature)
+
+        def write() -> None:
+            self._require_leader()
+            if not self.snapshot.contains(name):
+                raise NotFoundException(f"Connector {name} not found")
+            self.write_task_configs(name, configs)
+
+        await self._submit(write)
+
+    def _verify_signature(self, signature: Mapping[str, str] | None) -> None:
+        if self.member.current_protocol_version < 2:
+            return
+        if signature is None:
+            raise BadRequestException("Internal request missing required signature")
+        key = self.snapshot.session_key
+        if key is None:
+            raise ServiceUnavailableException(
+                "This worker is still starting up and has not been able to read a "
+                "session key from the config topic yet"
+            )
+        is_valid = getattr(signature, "is_valid", None)
+        if is_valid is None or not is_valid(key.key):
+            raise ForbiddenException("Internal request contained invalid signature.")
+
+    def write_task_configs(self, name: str, configs: list[dict[str, str]]) -> None:
+        """Leader only (herder thread): publish task configs for a connector."""
+        if configs and self.snapshot.target_state(name) is TargetState.STOPPED:
+            raise BadRequestException(
+                f"Cannot submit non-empty set of task configs for stopped connector {name}"
+            )
+        self.config_store.put_task_configs(name, configs)
+        self._refresh_snapshot()
+
+    async def set_cluster_logger_level(self, namespace: str, level: str) -> None:
+        await asyncio.to_thread(self.config_store.put_logger_level, namespace, level)
+
+    def request_task_reconfiguration(self, name: str) -> None:
+        self.work.request_reconfiguration(name)
+        self.member.wakeup()
+
+    # HerderCommon's status listener writes statuses with our generation; nothing else to add.
+    def _task_status(self, task_id: ConnectorTaskId, state: State, trace: str | None) -> None:
+        self.status_store.put_task(TaskStatus(task_id, state, self.worker_id, self.generation, trace))
+

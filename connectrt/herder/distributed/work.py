@@ -1,0 +1,215 @@
+"""The connectors and tasks one distributed worker runs: starting what the group assigns, stopping
+what it revokes, reacting to config changes, restarts, and publishing task configs (Java's
+DistributedHerder work-management half). Every method runs on the herder thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import httpx
+import orjson
+
+from connectrt.herder.base import RestartRequest, TargetState
+from connectrt.herder.distributed.protocol import ExtendedAssignment
+from connectrt.rest.entities import ConnectorTaskId
+from connectrt.rest.signature import signature_headers
+from connectrt.runtime.errors import format_trace
+from connectrt.storage.status import State, TaskStatus
+
+if TYPE_CHECKING:
+    from connectrt.herder.distributed.herder import DistributedHerder
+
+log = logging.getLogger(__name__)
+
+RECONFIGURE_BACKOFF_S = 0.25
+
+
+class WorkManager:
+    def __init__(self, herder: DistributedHerder) -> None:
+        self.herder = herder
+        self.worker = herder.worker
+        self.connectors: set[str] = set()
+        self.tasks: set[ConnectorTaskId] = set()
+        self._lock = threading.Lock()
+        self._needs_reconfig: set[str] = set()
+        self._retry_at = 0.0
+
+    def assigned_connectors(self) -> set[str]:
+        return set(self.connectors)
+
+    def assigned_tasks(self) -> set[ConnectorTaskId]:
+        return set(self.tasks)
+
+    # --- rebalances ----------------------------------------------------------------------------
+    def apply_assignment(self, assignment: ExtendedAssignment) -> None:
+        want_connectors = set(assignment.connectors)
+        want_tasks = set(assignment.tasks)
+        stale_tasks = [t for t in self.tasks if t not in want_tasks]
+        stale_connectors = [c for c in self.connectors if c not in want_connectors]
+        if stale_tasks or stale_connectors:
+            self.stop(stale_connectors, stale_tasks)
+        for name in sorted(want_connectors - self.connectors):
+            self.start_connector(name)
+        for task_id in sorted(want_tasks - self.tasks):
+            self.start_task(task_id)
+
+    def start_connector(self, name: str) -> None:
+        snap = self.herder.snapshot
+        if not snap.contains(name):
+            return
+        state = self.herder._state(name)
+        self.connectors.add(name)
+        ok = self.worker.start_connector(name, state.config, state.target)
+        if ok and state.target is TargetState.STARTED:
+            self.request_reconfiguration(name)
+
+    def start_task(self, task_id: ConnectorTaskId) -> None:
+        snap = self.herder.snapshot
+        if not snap.contains(task_id.connector):
+            return
+        state = self.herder._state(task_id.connector)
+        if task_id.task >= len(state.task_configs):
+            log.info("Not starting task %s: its config is not in the config snapshot", task_id)
+            return
+        self.tasks.add(task_id)
+        self.worker.start_task(task_id, state.config, state.task_configs[task_id.task], state.target)
+
+    def stop(self, connectors: list[str], tasks: list[ConnectorTaskId]) -> None:
+        running = [t for t in tasks if t in self.tasks]
+        self.worker.stop_and_await_tasks(running)
+        for t in tasks:
+            self.tasks.discard(t)
+        for name in connectors:
+            if name in self.connectors:
+                self.worker.stop_connector(name)
+                self.connectors.discard(name)
+
+    def stop_all(self) -> None:
+        self.stop(sorted(self.connectors), sorted(self.tasks))
+
+    # --- config changes ------------------------------------------------------------------------
+    def connector_config_changed(self, name: str) -> None:
+        if name in self.connectors:
+            log.info("Connector %s config updated; restarting it", name)
+            self.restart_connector_instance(name)
+
+    def target_state_changed(self, name: str) -> None:
+        if not self.herder.snapshot.contains(name):
+            return
+        target = self.herder.snapshot.target_state(name) or TargetState.STARTED
+        if name in self.connectors:
+            self.worker.set_connector_target_state(name, target)
+            if target is TargetState.STARTED:
+                self.request_reconfiguration(name)
+        self.worker.set_task_target_state(name, target)
+
+    def task_configs_changed(self, name: str) -> None:
+        """Tasks of ``name`` running here stop; the rebalance that follows starts the new ones."""
+        local = [t for t in self.tasks if t.connector == name]
+        if local:
+            log.info("Task configs of %s changed; stopping its local tasks %s", name, [str(t) for t in local])
+            self.stop([], local)
+
+    # --- restarts ------------------------------------------------------------------------------
+    def restart_connector_instance(self, name: str) -> None:
+        self.herder._connector_status(name, State.RESTARTING, None)
+        self.worker.stop_connector(name)
+        self.connectors.discard(name)
+        self.start_connector(name)
+
+    def restart_task(self, task_id: ConnectorTaskId) -> None:
+        self.worker.stop_and_await_tasks([task_id])
+        self.tasks.discard(task_id)
+        self.herder._task_status(task_id, State.RESTARTING, None)
+        self.start_task(task_id)
+
+    def restart(self, request: RestartRequest) -> None:
+        """Apply a restart request read from the config topic to what runs on this worker."""
+        try:
+            status = self.herder.connector_status(request.connector)
+        except Exception:
+            return
+        if request.connector in self.connectors and request.should_restart_connector(status.connector.state):
+            self.restart_connector_instance(request.connector)
+        for t in status.tasks:
+            task_id = ConnectorTaskId(request.connector, t.id)
+            if task_id in self.tasks and request.should_restart_task(t.state):
+                self.restart_task(task_id)
+
+    # --- task configs --------------------------------------------------------------------------
+    def request_reconfiguration(self, name: str) -> None:
+        with self._lock:
+            self._needs_reconfig.add(name)
+
+    def reconfigure_pending(self) -> None:
+        if time.monotonic() < self._retry_at:
+            return
+        with self._lock:
+            pending, self._needs_reconfig = self._needs_reconfig, set()
+        failed: set[str] = set()
+        for name in sorted(pending):
+            try:
+                self._reconfigure(name)
+            except Exception as e:
+                log.warning("Failed to reconfigure the tasks of connector %s (will retry): %s", name, e)
+                failed.add(name)
+        if failed:
+            with self._lock:
+                self._needs_reconfig |= failed
+            self._retry_at = time.monotonic() + RECONFIGURE_BACKOFF_S
+
+    def _reconfigure(self, name: str) -> None:
+        herder = self.herder
+        snap = herder.snapshot
+        if name not in self.connectors or not snap.contains(name) or not self.worker.is_running(name):
+            return
+        if (snap.target_state(name) or TargetState.STARTED) is not TargetState.STARTED:
+            return
+        state = herder._state(name)
+        max_tasks = int(state.config.get("tasks.max", 1))
+        try:
+            configs = self.worker.connector_task_configs(name, max_tasks)
+        except Exception as e:
+            herder._connector_status(name, State.FAILED, format_trace(e))
+            return
+        enforce = str(state.config.get("tasks.max.enforce", "true")).lower() != "false"
+        if enforce and len(configs) > max_tasks:
+            msg = (f"The connector {name} has generated {len(configs)} tasks, which is greater than {max_tasks}, "
+                   "the maximum number of tasks it is configured to create. ")
+            self.worker.stop_connector(name)
+            herder._connector_status(name, State.FAILED, msg)
+            return
+        applied = snap.applied_connector_config(name)
+        current = {k: str(v) for k, v in (applied or {}).items() if v is not None}
+        if configs == state.task_configs and current == state.config:
+            return
+        if herder.member.is_leader():
+            herder.write_task_configs(name, configs)
+        else:
+            self._forward_task_configs(name, configs)
+
+    def _forward_task_configs(self, name: str, configs: list[dict[str, str]]) -> None:
+        herder = self.herder
+        leader = herder.member.leader_url()
+        if not leader:
+            raise RuntimeError("no known leader")
+        body = orjson.dumps(configs)
+        headers = {"Content-Type": "application/json", "User-Agent": "kafka-connect"}
+        key = herder.snapshot.session_key
+        if herder.member.current_protocol_version >= 2:
+            if key is None:
+                raise RuntimeError("no session key yet")
+            headers.update(signature_headers(key.key, body, herder.signature_algorithm))
+        url = leader.rstrip("/") + f"/connectors/{name}/tasks"
+        r = httpx.post(url, content=body, headers=headers, timeout=30)
+        if r.status_code >= 400:
+            raise RuntimeError(f"leader answered {r.status_code}: {r.text}")
+
+    def destroy_task_statuses_beyond(self, name: str, count: int) -> None:
+        for t in self.herder.status_store.get_all_tasks(name):
+            if t.id.task >= count:
+                self.herder.status_store.put_task(TaskStatus(t.id, State.DESTROYED, self.herder.worker_id,
+                                                             self.herder.generation))
