@@ -118,12 +118,12 @@ def test_transactions_read_committed_sees_only_committed(
 def test_three_broker_cluster_survives_losing_one_broker(unique_name: UniqueNames) -> None:
     from confluent_kafka.admin import AdminClient
 
-    with private_dev_instance("kraft3", brokers=3, kinds=("kafka",)) as cluster:
+    with private_dev_instance("kraft3", brokers=3, kinds=("kafka",), timeout=180) as cluster:
         bootstrap = cluster.bootstrap
         admin = AdminClient({"bootstrap.servers": bootstrap, "logger": quiet_logger()})
         topic = new_topic(admin, unique_name.topic(), partitions=6, replication_factor=3)
         meta = admin.list_topics(topic, timeout=10).topics[topic]
-        assert all(len(p.replicas) == 3 for p in meta.partitions.values())
+        assert all(len(p.replicas) == 3 for p in meta.partitions.values()), meta.partitions
 
         producer = _producer(bootstrap, **{"linger.ms": 5})
         acked: list[bytes] = []
@@ -137,14 +137,16 @@ def test_three_broker_cluster_survives_losing_one_broker(unique_name: UniqueName
                 producer.produce(
                     topic, key=str(i % 10).encode(), value=str(i).encode(), on_delivery=on_delivery
                 )
-            assert producer.flush(120) == 0
+            left = producer.flush(120)
+            assert left == 0, f"{left} records unacknowledged after 120 s; errors: {errors[:5]}"
 
         produce(0, 1000)
-        assert len(acked) == 1000
+        assert len(acked) == 1000, errors[:5]
         assert cluster.stop("kafka-2") == ["kafka-2"]
         produce(1000, 1000)  # acks=all with min.insync.replicas=2 still works with 2 of 3 replicas
         assert errors == []
         assert len(acked) == 2000
+        assert sorted(p.id for p in admin.list_topics(timeout=10).brokers.values()) == [1, 3]
 
         messages = consume_all(bootstrap, topic, 2000, timeout=120)
         assert {m.value() for m in messages} == set(acked)
