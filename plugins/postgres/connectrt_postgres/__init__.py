@@ -6,6 +6,9 @@ Debezium class name through ``ALIASES``.
 
 from __future__ import annotations
 
-PLUGINS: list[type] = []
+from connectrt_postgres.connector import PostgresConnector
+from connectrt_postgres.task import PostgresConnectorTask
 
-__all__ = ["PLUGINS"]
+PLUGINS: list[type] = [PostgresConnector]
+
+__all__ = ["PLUGINS", "PostgresConnector", "PostgresConnectorTask"]

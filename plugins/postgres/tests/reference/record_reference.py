@@ -25,7 +25,7 @@ from confluent_kafka import Consumer, TopicPartition
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-import scenario  # noqa: E402
+import pg_scenario as scenario  # noqa: E402
 
 CACHE = Path(os.environ.get("CONNECTRT_DEBEZIUM_CACHE", Path.home() / ".cache/connectrt/debezium-3.6.1"))
 OUT = HERE.parent / "data" / "debezium"
@@ -34,24 +34,7 @@ BOOTSTRAP = os.environ.get("CONNECTRT_KAFKA", "127.0.0.1:29092")
 PG = {"host": "127.0.0.1", "port": "29432", "user": "connectrt", "password": "connectrt", "dbname": "connectrt"}
 DSN = " ".join(f"{k}={v}" for k, v in PG.items())
 
-# variant name -> connector settings beyond the common ones
-VARIANTS: dict[str, dict[str, str]] = {
-    "default": {},
-    "alt_string": {
-        "decimal.handling.mode": "string", "time.precision.mode": "connect", "binary.handling.mode": "base64",
-        "hstore.handling.mode": "map", "interval.handling.mode": "string", "skipped.operations": "none",
-        "tombstones.on.delete": "false",
-    },
-    "alt_double": {
-        "decimal.handling.mode": "double", "time.precision.mode": "adaptive_time_microseconds",
-        "binary.handling.mode": "hex", "skipped.operations": "u,d",
-    },
-    "alt_micros": {"time.precision.mode": "microseconds", "binary.handling.mode": "base64-url-safe"},
-    # Debezium 3.6.1 fails the task on the DEFAULT-identity delete of `defaults` in nanoseconds mode
-    # (null for the required req_ts field), so that table is left out of this variant.
-    "alt_nanos": {"time.precision.mode": "nanoseconds", "table.exclude.list": f"{SCHEMA}.defaults"},
-    "alt_isostring": {"time.precision.mode": "isostring"},
-}
+VARIANTS = scenario.VARIANTS
 
 
 def ensure_jars() -> Path:
@@ -82,7 +65,7 @@ def connector_props(variant: str, extra: dict[str, str]) -> dict[str, str]:
         "slot.name": f"dbzref_{variant}", "slot.drop.on.stop": "true",
         "publication.name": f"dbzref_{variant}", "publication.autocreate.mode": "filtered",
         "schema.include.list": SCHEMA,
-        **extra,
+        **{k: v.format(s=SCHEMA) for k, v in extra.items()},
     }
 
 

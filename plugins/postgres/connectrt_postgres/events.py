@@ -1,0 +1,203 @@
+"""Debezium change events as SourceRecords: c/u/d/r/t envelopes, tombstones, primary-key changes,
+logical decoding messages and heartbeats.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from connectrt.api.data import Schema, Struct
+from connectrt.api.records import Header, Headers, SourceRecord
+
+from connectrt_postgres.config import DEBEZIUM_VERSION
+from connectrt_postgres.offsets import OffsetState
+from connectrt_postgres.schemas import (
+    ENVELOPE_FIELDS,
+    HEARTBEAT_KEY_SCHEMA,
+    HEARTBEAT_VALUE_SCHEMA,
+    MESSAGE_KEY_SCHEMA,
+    SOURCE_FIELDS,
+    SOURCE_SCHEMA,
+    TableSchema,
+    make_struct,
+    message_schemas,
+    topic_name,
+)
+from connectrt_postgres.types import binary_encoder
+
+_STRING = Schema.STRING_SCHEMA
+
+
+def uuid7() -> str:
+    """A time-ordered UUID (version 7), like the runId Debezium puts in its context headers."""
+    ms = time.time_ns() // 1_000_000
+    raw = bytearray(ms.to_bytes(6, "big") + os.urandom(10))
+    raw[6] = (raw[6] & 0x0F) | 0x70
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return str(uuid.UUID(bytes=bytes(raw)))
+
+
+@dataclass(frozen=True)
+class EventSettings:
+    prefix: str
+    database: str
+    delimiter: str = "."
+    tombstones: bool = True
+    skipped: frozenset[str] = frozenset({"t"})
+    extended_headers: bool = True
+    task_id: str = "0"
+    heartbeat_topic_prefix: str = "__debezium-heartbeat"
+    binary_mode: str = "bytes"
+
+
+class EventFactory:
+    """Builds the records of one connector task."""
+
+    def __init__(self, settings: EventSettings, clock: Callable[[], int] = time.time_ns) -> None:
+        self.settings = settings
+        self.partition = {"server": settings.prefix}
+        self.clock = clock
+        self.run_id = uuid7()
+        self.message_topic = topic_name(settings.prefix, "message", delimiter=settings.delimiter)
+        self.heartbeat_topic = f"{settings.heartbeat_topic_prefix}{settings.delimiter}{settings.prefix}"
+        content_schema, self.encode_content = binary_encoder(settings.binary_mode)
+        self.message_block_schema, self.message_value_schema = message_schemas(content_schema)
+        self.skip_create = "c" in settings.skipped
+        self.skip_update = "u" in settings.skipped
+        self.skip_delete = "d" in settings.skipped
+        self.skip_truncate = "t" in settings.skipped
+        self._context_headers: tuple[Header, ...] = (
+            (
+                Header("__debezium.context.connectorLogicalName", settings.prefix, _STRING),
+                Header("__debezium.context.taskId", settings.task_id, _STRING),
+                Header("__debezium.context.connectorName", "postgresql", _STRING),
+                Header("__debezium.context.runId", self.run_id, _STRING),
+            )
+            if settings.extended_headers
+            else ()
+        )
+
+    # --- pieces --------------------------------------------------------------------------------
+    def headers(self, *extra: Header) -> Headers:
+        return Headers([*extra, *self._context_headers])
+
+    def source(
+        self, offset: OffsetState, schema: str, table: str, snapshot: str | None, ts_us: int,
+        origin: str | None = None, origin_lsn: int | None = None, with_tx: bool = True,
+    ) -> Struct:
+        s = self.settings
+        return make_struct(
+            SOURCE_SCHEMA,
+            SOURCE_FIELDS,
+            (
+                DEBEZIUM_VERSION, "postgresql", s.prefix, ts_us // 1000, snapshot, s.database,
+                offset.sequence(), ts_us, ts_us * 1000, schema, table,
+                offset.tx_id if with_tx else None, offset.lsn, offset.xmin, origin, origin_lsn,
+            ),
+        )
+
+    def _envelope(self, ts: TableSchema, before: Struct | None, after: Struct | None, source: Struct, op: str) -> Struct:
+        now = self.clock()
+        return make_struct(
+            ts.envelope_schema,
+            ENVELOPE_FIELDS,
+            (before, after, source, None, op, now // 1_000_000, now // 1000, now),
+        )
+
+    # --- data change events ----------------------------------------------------------------------
+    def change(
+        self,
+        out: list[SourceRecord],
+        ts: TableSchema,
+        op: str,
+        key: Struct | None,
+        before: Struct | None,
+        after: Struct | None,
+        source: Struct,
+        offset: dict[str, Any],
+    ) -> None:
+        """Append the records of one c/u/d/r event (a delete is followed by its tombstone)."""
+        envelope = self._envelope(ts, before, after, source, op)
+        headers = self.headers()
+        out.append(
+            SourceRecord(
+                self.partition, offset, ts.topic, None, ts.key_schema, key, ts.envelope_schema, envelope,
+                None, headers,
+            )
+        )
+        if op == "d" and self.settings.tombstones:
+            out.append(
+                SourceRecord(self.partition, offset, ts.topic, None, ts.key_schema, key, None, None, None, headers)
+            )
+
+    def key_change(
+        self,
+        out: list[SourceRecord],
+        ts: TableSchema,
+        old_key: Struct | None,
+        new_key: Struct | None,
+        before: Struct | None,
+        after: Struct | None,
+        source: Struct,
+        offset: dict[str, Any],
+    ) -> None:
+        """An update that changed the key: a delete under the old key (and its tombstone), then a
+        create under the new one, cross-referenced by the __debezium.newkey/oldkey headers."""
+        delete_headers = self.headers(Header("__debezium.newkey", new_key, ts.key_schema))
+        out.append(
+            SourceRecord(
+                self.partition, offset, ts.topic, None, ts.key_schema, old_key, ts.envelope_schema,
+                self._envelope(ts, before, None, source, "d"), None, delete_headers,
+            )
+        )
+        if self.settings.tombstones:
+            out.append(
+                SourceRecord(
+                    self.partition, offset, ts.topic, None, ts.key_schema, old_key, None, None, None, delete_headers
+                )
+            )
+        out.append(
+            SourceRecord(
+                self.partition, offset, ts.topic, None, ts.key_schema, new_key, ts.envelope_schema,
+                self._envelope(ts, None, after, source, "c"),
+                None, self.headers(Header("__debezium.oldkey", old_key, ts.key_schema)),
+            )
+        )
+
+    def truncate(self, out: list[SourceRecord], ts: TableSchema, source: Struct, offset: dict[str, Any]) -> None:
+        out.append(
+            SourceRecord(
+                self.partition, offset, ts.topic, None, None, None, ts.envelope_schema,
+                self._envelope(ts, None, None, source, "t"), None, self.headers(),
+            )
+        )
+
+    # --- other records -----------------------------------------------------------------------------
+    def message(
+        self, out: list[SourceRecord], prefix: str, content: bytes, source: Struct, offset: dict[str, Any]
+    ) -> None:
+        key = make_struct(MESSAGE_KEY_SCHEMA, ("prefix",), (prefix,))
+        block = make_struct(self.message_block_schema, ("prefix", "content"), (prefix, self.encode_content(content)))
+        value = make_struct(
+            self.message_value_schema,
+            ("op", "ts_ms", "source", "transaction", "message"),
+            ("m", self.clock() // 1_000_000, source, None, block),
+        )
+        out.append(
+            SourceRecord(
+                self.partition, offset, self.message_topic, None, MESSAGE_KEY_SCHEMA, key,
+                self.message_value_schema, value,
+            )
+        )
+
+    def heartbeat(self, offset: dict[str, Any]) -> SourceRecord:
+        key = make_struct(HEARTBEAT_KEY_SCHEMA, ("serverName",), (self.settings.prefix,))
+        value = make_struct(HEARTBEAT_VALUE_SCHEMA, ("ts_ms",), (self.clock() // 1_000_000,))
+        return SourceRecord(
+            self.partition, offset, self.heartbeat_topic, None, HEARTBEAT_KEY_SCHEMA, key, HEARTBEAT_VALUE_SCHEMA, value
+        )

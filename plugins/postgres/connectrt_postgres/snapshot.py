@@ -1,0 +1,186 @@
+"""The initial snapshot: every captured table read in one transaction, as ``op: "r"`` events.
+
+With a freshly created slot the transaction imports the slot's exported snapshot (``SET TRANSACTION
+SNAPSHOT``), so the snapshot sees exactly the transactions committed before the slot's consistent
+point and streaming from that point emits everything after it: nothing falls in between and nothing
+is emitted twice. Otherwise (an existing slot, ``snapshot.mode=always``) the snapshot uses
+``snapshot.isolation.mode`` and ``pg_current_wal_lsn()``, as Debezium does.
+
+Markers in ``source.snapshot``: the first record is ``first``, the last ``last``; within a table
+``first_in_data_collection`` / ``last_in_data_collection``; the others ``true``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from connectrt.api.records import SourceRecord
+from psycopg.types.string import TextLoader
+
+from connectrt_postgres.catalog import TableId, quote_ident, quote_literal
+from connectrt_postgres.config import PostgresConfig
+from connectrt_postgres.events import EventFactory
+from connectrt_postgres.filters import Filters
+from connectrt_postgres.offsets import OffsetState
+from connectrt_postgres.pgoutput import parse_lsn
+from connectrt_postgres.replication import connect
+from connectrt_postgres.schemas import TableSchema
+from connectrt_postgres.tables import TableSchemas
+
+log = logging.getLogger(__name__)
+
+_ISOLATION = {
+    "serializable": "SERIALIZABLE, READ ONLY, DEFERRABLE",
+    "repeatable_read": "REPEATABLE READ, READ ONLY",
+    "read_committed": "READ COMMITTED, READ ONLY",
+    "read_uncommitted": "READ UNCOMMITTED, READ ONLY",
+}
+
+Emit = Callable[[list[SourceRecord]], None]
+Stopped = Callable[[], bool]
+
+
+class SnapshotStopped(Exception):
+    """The task stopped while the snapshot ran."""
+
+
+class Snapshot:
+    def __init__(
+        self,
+        config: PostgresConfig,
+        tables: TableSchemas,
+        events: EventFactory,
+        filters: Filters,
+        emit: Emit,
+        stopped: Stopped,
+    ) -> None:
+        self.config = config
+        self.tables = tables
+        self.events = events
+        self.filters = filters
+        self.emit = emit
+        self.stopped = stopped
+        self.batch_size = int(config.get("max.batch.size"))
+
+    def run(self, exported_snapshot: str | None, slot_lsn: int | None) -> OffsetState:
+        """Read every captured table; returns the offset streaming continues from."""
+        conn = connect(self.config.libpq_params())
+        try:
+            for oid in self.tables.types.by_oid:
+                conn.adapters.register_loader(oid, TextLoader)
+            for statement in self.config.initial_statements():
+                conn.execute(statement)
+            if exported_snapshot is not None:
+                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                conn.execute(f"SET TRANSACTION SNAPSHOT {quote_literal(exported_snapshot)}")
+            else:
+                conn.execute("BEGIN ISOLATION LEVEL " + _ISOLATION[self.config.enum("snapshot.isolation.mode")])
+            if slot_lsn is not None and exported_snapshot is not None:
+                lsn = slot_lsn
+            else:
+                row = conn.execute("SELECT pg_catalog.pg_current_wal_lsn()::text").fetchone()
+                lsn = parse_lsn(row[0]) if row else 0
+            tx_id: int | None = None
+            try:
+                conn.execute("SAVEPOINT dbz_txid")
+                row = conn.execute("SELECT pg_catalog.txid_current()").fetchone()
+                tx_id = int(row[0]) if row else None
+                conn.execute("RELEASE SAVEPOINT dbz_txid")
+            except Exception:
+                conn.execute("ROLLBACK TO SAVEPOINT dbz_txid")
+            started_us = time.time_ns() // 1000
+            offset = OffsetState(
+                lsn=lsn, tx_id=tx_id, ts_usec=started_us, snapshot="INITIAL",
+                last_snapshot_record=False, snapshot_completed=False,
+            )
+            captured = [(oid, tid) for oid, tid in self.tables.captured_tables() if self.filters.snapshots(tid)]
+            captured.sort(key=lambda item: (item[1].schema, item[1].table))
+            if self.config.enum("snapshot.locking.mode") == "shared" and captured:
+                conn.execute(f"SET LOCAL lock_timeout = {int(self.config.get('snapshot.lock.timeout.ms'))}")
+                for _oid, tid in captured:
+                    conn.execute(f"LOCK TABLE {tid.quoted} IN ACCESS SHARE MODE")
+            schemas = self.tables.for_tables([oid for oid, _ in captured])
+            log.info("Snapshot of %d table(s) at LSN %d (exported snapshot: %s)", len(captured), lsn, exported_snapshot)
+            self._read_all(conn, [(schemas[oid], tid) for oid, tid in captured if oid in schemas], offset, started_us)
+            conn.execute("COMMIT")
+            offset.snapshot = None
+            offset.last_snapshot_record = False
+            return offset
+        finally:
+            conn.close()
+
+    def _select(self, ts: TableSchema, tid: TableId, overrides: dict[str, str]) -> str:
+        override = overrides.get(f"{tid.schema}.{tid.table}")
+        if override is not None:
+            return override
+        columns = ", ".join(quote_ident(c.name) for c in ts.columns)
+        return f"SELECT {columns} FROM {tid.quoted}"
+
+    def _read_all(
+        self, conn: Any, tables: list[tuple[TableSchema, TableId]], offset: OffsetState, ts_us: int
+    ) -> None:
+        overrides = self.config.select_overrides()
+        fetch = int(self.config.get("snapshot.fetch.size"))
+        pending: tuple[TableSchema, Any, str] | None = None  # the last row read, not yet emitted
+        out: list[SourceRecord] = []
+        first_overall = True
+        total = 0
+        for index, (ts, tid) in enumerate(tables, start=1):
+            if self.stopped():
+                raise SnapshotStopped()
+            sql = self._select(ts, tid, overrides)
+            log.info("Snapshot step %d of %d: exporting %s", index, len(tables), tid)
+            began = time.monotonic()
+            rows = 0
+            with conn.cursor(name=f"dbz_snapshot_{index}") as cur:
+                cur.itersize = fetch
+                cur.execute(sql)
+                names = [d.name for d in cur.description or ()]
+                if names != [c.name for c in ts.columns]:
+                    ts = self._reorder(ts, names)
+                for row in cur:
+                    if pending is not None:
+                        self._emit_row(out, *pending, offset, ts_us)
+                    marker = "first" if first_overall else ("first_in_data_collection" if rows == 0 else "true")
+                    first_overall = False
+                    pending = (ts, row, marker)
+                    rows += 1
+                    if len(out) >= self.batch_size:
+                        self.emit(out)
+                        out = []
+                        if self.stopped():
+                            raise SnapshotStopped()
+                    if rows % 100_000 == 0:
+                        log.info("Snapshot of %s: %d rows so far", tid, rows)
+            if rows > 0 and pending is not None and pending[2] != "first":
+                pending = (pending[0], pending[1], "last_in_data_collection")
+            total += rows
+            log.info("Snapshot of %s: %d rows in %.1f s", tid, rows, time.monotonic() - began)
+        if pending is not None:
+            offset.last_snapshot_record = True
+            self._emit_row(out, pending[0], pending[1], "last", offset, ts_us)
+        if out:
+            self.emit(out)
+        log.info("Snapshot completed: %d rows from %d table(s)", total, len(tables))
+
+    def _emit_row(
+        self, out: list[SourceRecord], ts: TableSchema, row: Any, marker: str, offset: OffsetState, ts_us: int
+    ) -> None:
+        tid = ts.table.id
+        source = self.events.source(offset, tid.schema, tid.table, marker, ts_us)
+        after = ts.row(row)
+        self.events.change(out, ts, "r", ts.key(row, after), None, after, source, offset.to_dict())
+
+    def _reorder(self, ts: TableSchema, names: list[str]) -> TableSchema:
+        """A custom SELECT returned other columns: rebuild the plan over what it returned."""
+        by_name = {c.name: c for c in ts.columns}
+        missing = [n for n in names if n not in by_name]
+        if missing:
+            raise ValueError(
+                f"snapshot.select.statement.overrides for {ts.table.id} returns column(s) {', '.join(missing)} "
+                "that the table does not have; select only the table's columns."
+            )
+        return self.tables.rebuild(ts, [by_name[n] for n in names])
