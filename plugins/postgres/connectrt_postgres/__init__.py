@@ -7,8 +7,9 @@ Debezium class name through ``ALIASES``.
 from __future__ import annotations
 
 from connectrt_postgres.connector import PostgresConnector
+from connectrt_postgres.extract_new_record_state import ExtractNewRecordState
 from connectrt_postgres.task import PostgresConnectorTask
 
-PLUGINS: list[type] = [PostgresConnector]
+PLUGINS: list[type] = [PostgresConnector, ExtractNewRecordState]
 
-__all__ = ["PLUGINS", "PostgresConnector", "PostgresConnectorTask"]
+__all__ = ["PLUGINS", "ExtractNewRecordState", "PostgresConnector", "PostgresConnectorTask"]
