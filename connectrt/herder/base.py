@@ -65,8 +65,10 @@ class RestartRequest:
         return self.include_tasks and (not self.only_failed or state == "FAILED")
 
     def impact(self) -> int:
-        """Higher means more instances restart (for keeping the strongest pending request)."""
-        return (2 if self.include_tasks else 0) + (0 if self.only_failed else 1)
+        """Higher means more instances restart (Java's impactRank, for keeping the strongest request)."""
+        if self.only_failed:
+            return 1 if self.include_tasks else 0
+        return 3 if self.include_tasks else 2
 
 
 class Herder(ABC):

@@ -138,7 +138,9 @@ def run_distributed(args: argparse.Namespace) -> int:
     except ConfigException as e:
         raise CommandError(str(e))
     plugins = default_plugins()
-    admin_props: dict[str, Any] = {"bootstrap.servers": config.bootstrap_servers, **config.client_props("admin.")}
+    from connectrt.storage.kafka_internal_topics import client_id_base, internal_client_props
+
+    admin_props: dict[str, Any] = {**internal_client_props(config), "client.id": client_id_base(config) + "shared-admin"}
 
     def factory(worker_id: str, url: str) -> Herder:
         admin = TopicAdmin(make_admin(admin_props))

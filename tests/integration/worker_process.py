@@ -28,9 +28,10 @@ def write_properties(path: Path, props: dict[str, Any]) -> Path:
 class WorkerProcess:
     """``connectrt standalone|distributed`` in a subprocess, with its REST URL and log file."""
 
-    def __init__(self, mode: str, worker_props: dict[str, Any], workdir: Path, extra_args: list[str] | None = None):
+    def __init__(self, mode: str, worker_props: dict[str, Any], workdir: Path, extra_args: list[str] | None = None,
+                 port: int | None = None):
         self.mode = mode
-        self.port = free_port()
+        self.port = port or free_port()
         self.props = {"listeners": f"http://127.0.0.1:{self.port}", **worker_props}
         self.workdir = workdir
         self.extra_args = extra_args or []

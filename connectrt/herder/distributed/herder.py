@@ -149,7 +149,9 @@ class DistributedHerder(HerderCommon, GroupListener):
         self.thread = threading.Thread(target=self._run, name="DistributedHerder", daemon=True)
         self.stopping = threading.Event()
         self.ready = threading.Event()
+        self.joined = threading.Event()
         self.failure: BaseException | None = None
+        self.rejoin_at: float | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.key_ttl_ms = int(config.get("inter.worker.key.ttl.ms"))
         self.signature_algorithm = str(config.get("inter.worker.signature.algorithm"))
@@ -170,7 +172,9 @@ class DistributedHerder(HerderCommon, GroupListener):
         await asyncio.to_thread(self.thread.join, 60)
 
     def is_ready(self) -> bool:
-        return self.ready.is_set()
+        """Ready once the internal topics were read and the worker joined the group (Java answers
+        /health from its tick loop, which runs requests only while the member is active)."""
+        return self.ready.is_set() and self.joined.is_set()
 
     def wakeup(self) -> None:
         self.member.wakeup()
@@ -213,10 +217,16 @@ class DistributedHerder(HerderCommon, GroupListener):
                     fut.set_exception(ServiceUnavailableException("The worker is shutting down."))
 
     def _tick(self) -> None:
-        self.member.poll(0.5)
+        if self.rejoin_at is not None and time.monotonic() >= self.rejoin_at:
+            self.rejoin_at = None
+            self.member.request_rejoin("scheduled rebalance delay expired")
+        self.member.poll(0.1 if self.member.rejoin_needed_or_pending() else 0.5)
         if self.stopping.is_set():
             return
         self._apply_config_events()
+        if self.member.rejoin_needed_or_pending():
+            # As Java's tick: requests and task reconfiguration wait for a stable membership.
+            return
         self.work.reconfigure_pending()
         self._maybe_rotate_session_key()
         self._run_requests()
@@ -255,6 +265,11 @@ class DistributedHerder(HerderCommon, GroupListener):
         if self.member.is_leader():
             self._leader_duties()
         self.work.apply_assignment(assignment)
+        self.joined.set()
+        if assignment.revoked_connectors or assignment.revoked_tasks:
+            self.member.request_rejoin("the assignment revoked work")
+        if assignment.delay > 0:
+            self.rejoin_at = time.monotonic() + assignment.delay / 1000
 
     def _leader_duties(self) -> None:
         for name in self.status_store.connectors():
@@ -283,7 +298,10 @@ class DistributedHerder(HerderCommon, GroupListener):
             return
         previous = self.snapshot
         self.snapshot = self.config_store.snapshot()
-        rejoin = bool(removals) or bool(task_updates) or any(not previous.contains(c) for c in updates)
+        rejoin = (
+            bool(removals) or bool(task_updates) or any(not previous.contains(c) for c in updates)
+            or self._task_counts(previous) != self._task_counts(self.snapshot)
+        )
         for name in updates:
             if previous.contains(name) and self.snapshot.contains(name):
                 self.work.connector_config_changed(name)
@@ -295,6 +313,10 @@ class DistributedHerder(HerderCommon, GroupListener):
             self.work.restart(request)
         if rejoin:
             self.member.request_rejoin("connector or task configs changed")
+
+    @staticmethod
+    def _task_counts(snap: ClusterConfigState) -> dict[str, int]:
+        return {c: len(snap.tasks(c)) for c in snap.connectors()}
 
     # --- session key ---------------------------------------------------------------------------
     def _maybe_rotate_session_key(self, force_check: bool = False) -> None:
@@ -336,7 +358,7 @@ class DistributedHerder(HerderCommon, GroupListener):
         return await asyncio.wrap_future(fut)
 
     async def health_check(self) -> None:
-        if not self.ready.is_set():
+        if not self.is_ready():
             raise ServiceUnavailableException("Worker is still starting up.")
         await self._submit(lambda: None)
 
@@ -461,29 +483,31 @@ class DistributedHerder(HerderCommon, GroupListener):
     # --- restarts ----------------------------------------------------------------------------
     async def restart_connector(self, name: str, forward: bool | None = None) -> None:
         def restart() -> None:
-            self._require_leader()
             self._state(name, unknown=True)
-            if name not in self.work.assigned_connectors():
-                raise NotAssignedException(
-                    f"Cannot complete request because connector {name} is not assigned to this worker",
-                    self.member.owner_url(name),
-                )
-            self.work.restart_connector_instance(name)
+            if name in self.work.assigned_connectors():
+                self.work.restart_connector_instance(name)
+                return
+            self._require_leader()
+            raise NotAssignedException(
+                f"Cannot complete request because connector {name} is not assigned to this worker",
+                self.member.owner_url(name),
+            )
 
         await self._submit(restart)
 
     async def restart_task(self, task_id: ConnectorTaskId, forward: bool | None = None) -> None:
         def restart() -> None:
-            self._require_leader()
             state = self._state(task_id.connector, unknown=True)
             if task_id.task >= len(state.task_configs):
                 raise NotFoundException(f"Unknown task: {task_id}")
-            if task_id not in self.work.assigned_tasks():
-                raise NotAssignedException(
-                    f"Cannot complete request because task {task_id} is not assigned to this worker",
-                    self.member.owner_url(task_id),
-                )
-            self.work.restart_task(task_id)
+            if task_id in self.work.assigned_tasks():
+                self.work.restart_task(task_id)
+                return
+            self._require_leader()
+            raise NotAssignedException(
+                f"Cannot complete request because task {task_id} is not assigned to this worker",
+                self.member.owner_url(task_id),
+            )
 
         await self._submit(restart)
 
