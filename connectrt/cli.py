@@ -19,6 +19,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("connectrt.dev.cli", "add_dev_parser"),
     ("connectrt.herder.cli", "add_standalone_parser"),
     ("connectrt.herder.cli", "add_distributed_parser"),
+    ("connectrt.herder.cli", "add_plugins_parser"),
 )
 
 

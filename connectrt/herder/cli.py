@@ -54,11 +54,20 @@ def read_connector_file(path: str) -> tuple[str, dict[str, str]]:
 
 
 def _worker_props(path: str) -> dict[str, str]:
+    import logging
+
     from connectrt.cli import CommandError
 
     if not Path(path).is_file():
         raise CommandError(f"Worker config file {path} does not exist.")
-    return load_properties(path)
+    props = load_properties(path)
+    if props.get("plugin.path"):
+        logging.getLogger("connectrt.herder").info(
+            "plugin.path=%s is accepted for compatibility and not used: connectrt finds plugins installed as "
+            "Python distributions (entry points of the 'connectrt.plugins' group; see `connectrt plugins`).",
+            props["plugin.path"],
+        )
+    return props
 
 
 def run_standalone(args: argparse.Namespace) -> int:
@@ -163,4 +172,27 @@ def run_distributed(args: argparse.Namespace) -> int:
         )
 
     _serve_or_fail(factory, config)
+    return 0
+
+
+def add_plugins_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "plugins",
+        help="list the installed plugins (connectors, converters, transforms, predicates)",
+        description="List every plugin the worker can load, with the names configs may use.",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(handler=run_plugins)
+
+
+def run_plugins(args: argparse.Namespace) -> int:
+    from connectrt.runtime.plugins import default_plugins, python_path
+
+    rows = [(d.type.value, d.class_name, d.version, python_path(d.cls)) for d in default_plugins().all()]
+    if args.json:
+        print(orjson.dumps([{"type": t, "class": c, "version": v, "python": p} for t, c, v, p in rows]).decode())
+        return 0
+    width = max((len(c) for _, c, _, _ in rows), default=10)
+    for t, c, v, p in rows:
+        print(f"{t:<16} {c:<{width}}  {v:<10} {p}")
     return 0
