@@ -83,7 +83,7 @@ def test_message_key_columns() -> None:
     assert f.key_columns_for(TableId("inventory", "orders")) == ["a", "b"]
     assert f.key_columns_for(TableId("public", "x")) == ["c"]
     assert f.key_columns_for(TableId("other", "x")) is None
-    with pytest.raises(ConfigException, match="message.key.columns entry"):
+    with pytest.raises(ConfigException, match=r"message\.key\.columns entry"):
         parse_key_columns("nocolon")
 
 
