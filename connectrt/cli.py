@@ -20,6 +20,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("connectrt.herder.cli", "add_standalone_parser"),
     ("connectrt.herder.cli", "add_distributed_parser"),
     ("connectrt.herder.cli", "add_plugins_parser"),
+    ("connectrt.dev.demo_cli", "add_demo_parser"),
 )
 
 

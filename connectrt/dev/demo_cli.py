@@ -1,0 +1,33 @@
+"""``connectrt demo``: the CDC demo (PostgreSQL → connectrt cluster → warehouse.* topics)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_demo_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "demo",
+        help="run the CDC demo: PostgreSQL changes through a 2-worker connectrt cluster into warehouse.* topics",
+        description="Start the dev services and a 2-worker cluster, register compose/postgres-cdc-source.json, "
+        "stream inserts/updates/deletes and show the warehouse.* topics filling up.",
+    )
+    p.add_argument("--duration", type=float, default=60.0, help="seconds to stream changes (default 60)")
+    p.add_argument("--rate", type=float, default=20.0, help="changes generated per second (default 20)")
+    p.add_argument("--workers", type=int, default=2, help="connectrt workers in the cluster (default 2)")
+    p.set_defaults(handler=run_demo)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from connectrt.cli import CommandError
+    from connectrt.dev.cdc_demo import run
+    from connectrt.dev.config import DevSettings
+    from connectrt.dev.errors import DevError
+
+    if args.duration <= 0 or args.rate <= 0 or args.workers < 1:
+        raise CommandError("--duration and --rate must be positive and --workers at least 1.")
+    try:
+        return run(DevSettings.from_env(), args.duration, args.rate, args.workers)
+    except DevError as e:
+        raise CommandError(str(e))
