@@ -147,7 +147,7 @@ def start_workers(env: dict[str, str], workdir: Path, group: str, count: int) ->
         }
         path = workdir / f"worker-{i + 1}.properties"
         path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
-        log = open(workdir / f"worker-{i + 1}.log", "wb")  # noqa: SIM115 - closed with the process
+        log = open(workdir / f"worker-{i + 1}.log", "wb")
         proc = subprocess.Popen([sys.executable, "-m", "connectrt.cli", "distributed", str(path)],
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         workers.append((proc, f"http://127.0.0.1:{port}"))
