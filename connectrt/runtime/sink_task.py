@@ -249,6 +249,11 @@ class WorkerSinkTask(WorkerTask):
         out: list[SinkRecord] = []
         self.batch_consumed.clear()
         current = self.current_offsets
+        known_topics = self.known_topics
+        has_stages = bool(chain.stages)
+        tolerance_all = operator.tolerance_all
+        ts_types = _TS_TYPES
+        no_ts = TimestampType.NO_TIMESTAMP_TYPE
         for msg in msgs:
             err = msg.error()
             if err is not None:
@@ -257,8 +262,8 @@ class WorkerSinkTask(WorkerTask):
                 raise ConnectException(f"Consumer error: {err.str()}")
             topic, partition, offset = msg.topic(), msg.partition(), msg.offset()
             current[(topic, partition)] = offset + 1
-            if topic not in self.known_topics:
-                self.known_topics.add(topic)
+            if topic not in known_topics:
+                known_topics.add(topic)
                 if self.on_topic_used is not None:
                     self.on_topic_used(topic)
             raw_headers = msg.headers()
@@ -288,17 +293,17 @@ class WorkerSinkTask(WorkerTask):
                     if headers is FAILED:
                         continue
             ts_type, ts = msg.timestamp()
+            tt = ts_types.get(ts_type)
             record = SinkRecord(
                 topic, partition, key_sv[0], key_sv[1], value_sv[0], value_sv[1], offset,
-                ts if ts_type in _TS_TYPES else None, _TS_TYPES.get(ts_type, TimestampType.NO_TIMESTAMP_TYPE),
-                headers,
+                ts if tt is not None else None, tt if tt is not None else no_ts, headers,
             )
-            if chain.stages:
+            if has_stages:
                 transformed = chain.apply(record, consumed=self._consumed(msg))
                 if transformed is None:
                     continue
                 record = transformed
-            if operator.tolerance_all:
+            if tolerance_all:
                 self.batch_consumed[(record.original_topic, record.original_kafka_partition, offset)] = self._consumed(msg)
             out.append(record)
         return out

@@ -39,10 +39,13 @@ class _SourceTaskContext(SourceTaskContext):
 class _Batch:
     """Records of one poll in flight: committable once every one is acknowledged (or tolerated)."""
 
-    __slots__ = ("error", "offsets", "pending", "records")
+    __slots__ = ("error", "offsets", "pending", "raw_offsets", "records")
 
     def __init__(self) -> None:
         self.pending = 0
+        # While sending: the latest source offset per offset key, not yet serialized (one orjson.dumps per
+        # partition per batch instead of one per record). Once the whole batch is sent: ``offsets``.
+        self.raw_offsets: dict[bytes, Any] = {}
         self.offsets: dict[bytes, bytes | None] = {}
         self.error: Any = None
         self.records: list[SourceRecord] | None = None
@@ -166,11 +169,20 @@ class WorkerSourceTask(WorkerTask):
         producer = self.producer
         connector = self.id.connector
         per_record = self.per_record_commit
-        i = self.send_index
+        has_stages = bool(chain.stages)
+        known_topics = self.known_topics
+        on_delivery = batch.on_delivery
+        raw_offsets = batch.raw_offsets
+        # offset_key() of the last source partition seen, by identity: connectors usually hand the same
+        # partition object to every record of a poll (a connector must not change a partition once poll()
+        # returned it; Java serializes partitions only at commit time).
+        last_partition: Any = None
+        last_key = b""
+        i = start = self.send_index
         n = len(records)
         while i < n:
             record = records[i]
-            out = chain.apply(record, source_record=record) if chain.stages else record
+            out = chain.apply(record, source_record=record) if has_stages else record
             if out is None:
                 self._record_offset(batch, connector, record)
                 if per_record:
@@ -191,9 +203,9 @@ class WorkerSourceTask(WorkerTask):
                     i += 1
                     continue
                 key, value, headers = converted
-            if topic not in self.known_topics:
+            if topic not in known_topics:
                 self._first_use_of(topic)
-            cb = self._per_record_callback(batch, record) if per_record else batch.on_delivery
+            cb = self._per_record_callback(batch, record) if per_record else on_delivery
             try:
                 if out.kafka_partition is None:
                     producer.produce(topic, value, key, on_delivery=cb, timestamp=out.timestamp or 0, headers=headers)
@@ -205,12 +217,20 @@ class WorkerSourceTask(WorkerTask):
             except BufferError:
                 # librdkafka's queue is full: serve delivery reports and come back for this record.
                 self.send_index = i
+                self.records_sent += i - start
                 producer.poll(0.05)
                 return
             batch.pending += 1
-            self._record_offset(batch, connector, record)
+            partition = record.source_partition
+            if partition is not None and record.source_offset is not None:
+                if partition is not last_partition:
+                    last_key = offset_key(connector, partition)
+                    last_partition = partition
+                raw_offsets[last_key] = record.source_offset
             i += 1
-        self.records_sent += n - self.send_index
+        self.records_sent += n - start
+        batch.offsets = {key: orjson.dumps(offset) for key, offset in raw_offsets.items()}
+        raw_offsets.clear()
         batch.records = records if per_record else None
         self.batches.append(batch)
         self.to_send = None
@@ -220,7 +240,7 @@ class WorkerSourceTask(WorkerTask):
     @staticmethod
     def _record_offset(batch: _Batch, connector: str, record: SourceRecord) -> None:
         if record.source_partition is not None and record.source_offset is not None:
-            batch.offsets[offset_key(connector, record.source_partition)] = orjson.dumps(record.source_offset)
+            batch.raw_offsets[offset_key(connector, record.source_partition)] = record.source_offset
 
     def _convert_all(self, out: SourceRecord) -> tuple[bytes | None, bytes | None, list[tuple[str, bytes | None]] | None]:
         headers = self._convert_headers(self.header_converter, out) if out.headers else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -35,6 +36,28 @@ from connectrt.storage.offsets import OffsetBackingStore, OffsetStorageReaderImp
 log = logging.getLogger(__name__)
 
 TASK_CLASS_CONFIG = "task.class"
+
+
+_heap_frozen = False
+_freeze_lock = threading.Lock()
+
+
+def freeze_startup_heap() -> None:
+    """Once per process: collect, then move every live object out of the cyclic GC's reach (``gc.freeze()``).
+
+    Tasks allocate records in batches that outlive young collections, so CPython runs a full collection
+    every few thousand records; each walked the whole start-up heap again (modules, the REST app, plugin
+    classes): about a fifth of the worker's CPU time in the file pipeline benchmark. Frozen objects are still
+    freed by reference counting; only cycles among them that die later are never reclaimed, so this runs
+    once, before the first task, when the heap is mostly what lives for the whole process.
+    """
+    global _heap_frozen
+    with _freeze_lock:
+        if _heap_frozen:
+            return
+        _heap_frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 def _bool(value: Any, default: bool = False) -> bool:
@@ -140,6 +163,7 @@ class Worker:
             if task_id in self.tasks:
                 raise ConnectException(f"Task already exists in this worker: {task_id}")
         self.task_starts[task_id] = self.task_starts.get(task_id, 0) + 1
+        freeze_startup_heap()
         try:
             conn_props = self.transformer.transform(raw_conn_props)
             task_props = self.transformer.transform(raw_task_props)
