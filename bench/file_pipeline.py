@@ -16,6 +16,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import shlex
 import shutil
 import statistics
 import sys
@@ -56,6 +57,7 @@ class Result:
     side: str
     lines: int
     healthy_s: float = float("nan")
+    healthy_cpu_s: float = float("nan")  # the worker's CPU seconds when /health first answered 200
     first_line_s: float = float("nan")  # spawn → first byte in the sink file
     done_s: float = float("nan")  # spawn → every line in the sink file
     peak_rss_kib: int = 0
@@ -159,7 +161,7 @@ def run_side(
     ]
     if side == "connectrt":
         env = dict(os.environ, CONNECTRT_LOG_LEVEL=os.environ.get("CONNECTRT_LOG_LEVEL", "INFO"))
-        argv = [sys.executable, "-m", "connectrt.cli", "standalone", *map(str, files)]
+        argv = [sys.executable, *shlex.split(args.connectrt_launcher), "standalone", *map(str, files)]
     else:
         assert java_cache is not None
         env = dict(os.environ)
@@ -174,6 +176,7 @@ def run_side(
         if args.profile and side == "connectrt":
             profiler = PySpy(worker.pid, Path(args.profile), workdir / "py-spy.log").start()
         result.healthy_s = worker.wait_healthy(f"http://127.0.0.1:{port}/health")
+        result.healthy_cpu_s = cpu_seconds(worker.pid)
         deadline = worker.started_at + args.timeout
         size = 0
         while size < input_size:
@@ -245,6 +248,7 @@ def report(results: list[Result], title: str) -> None:
         ["wall time, spawn → last line (s)", *(f"{r.done_s:.2f}" for r in results)],
         ["spawn → first line in sink (s)", *(f"{r.first_line_s:.2f}" for r in results)],
         ["spawn → /health 200 (s)", *(f"{r.healthy_s:.2f}" for r in results)],
+        ["worker CPU time until /health 200 (s)", *(f"{r.healthy_cpu_s:.2f}" for r in results)],
         ["peak RSS (MiB)", *(f"{r.peak_rss_kib / 1024:.0f}" for r in results)],
         ["worker CPU time (s)", *(f"{r.cpu_s:.1f}" for r in results)],
         ["sink file == input", *("yes" if r.correct else "NO" for r in results)],
@@ -260,6 +264,7 @@ def report(results: list[Result], title: str) -> None:
 def median_result(side: str, rs: list[Result]) -> Result:
     m = Result(side, rs[0].lines)
     m.healthy_s = statistics.median(r.healthy_s for r in rs)
+    m.healthy_cpu_s = statistics.median(r.healthy_cpu_s for r in rs)
     m.first_line_s = statistics.median(r.first_line_s for r in rs)
     m.done_s = statistics.median(r.done_s for r in rs)
     m.peak_rss_kib = int(statistics.median(r.peak_rss_kib for r in rs))
@@ -322,6 +327,12 @@ def main() -> int:
         default=None,
         help="attach `py-spy record` to the connectrt worker and write its collapsed stacks to this file "
         "(pip install py-spy into the venv; not a runtime dependency)",
+    )
+    p.add_argument(
+        "--connectrt-launcher",
+        default="-m connectrt.cli",
+        help="what follows the venv's python for the connectrt worker (default '-m connectrt.cli'); "
+        "e.g. '-X importtime -m connectrt.cli', or a wrapper script that takes connectrt's arguments",
     )
     args = p.parse_args()
 
