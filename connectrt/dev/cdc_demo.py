@@ -123,6 +123,21 @@ class LoadGenerator(threading.Thread):
                     self.counts["delete"] += 1
 
 
+def reset_topics(bootstrap: str) -> None:
+    """Delete the warehouse topics of an earlier run, so the counts show this run's events."""
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    existing = [t for t in TOPICS if t in admin.list_topics(timeout=10).topics]
+    if not existing:
+        return
+    for fut in admin.delete_topics(existing, operation_timeout=30).values():
+        fut.result(30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(t in admin.list_topics(timeout=10).topics for t in existing):
+        time.sleep(0.2)
+
+
 def start_workers(env: dict[str, str], workdir: Path, group: str, count: int) -> list[tuple[subprocess.Popen[bytes], str]]:
     import socket
 
@@ -188,7 +203,9 @@ def live_view(bootstrap: str, duration_s: float, load: LoadGenerator, stop: thre
     from confluent_kafka import Consumer
 
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"demo-view-{os.getpid()}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                         # Topics appear as the connector first writes to them: notice them quickly.
+                         "topic.metadata.refresh.interval.ms": 1000})
     consumer.subscribe(list(TOPICS))
     counts = dict.fromkeys(TOPICS, 0)
     sample: dict[str, Any] | None = None
@@ -231,6 +248,7 @@ def run(settings: DevSettings, duration_s: float = 60, rate: float = 20, workers
     try:
         print(f"\n== Creating database '{DATABASE}' with customers, products and orders", flush=True)
         prepare_database(env, spec["config"].get("slot.name", "debezium"))
+        reset_topics(env["KAFKA_BOOTSTRAP_SERVERS"])
         print(f"\n== Starting {workers} connectrt workers (group {group}); logs in {workdir}", flush=True)
         procs = start_workers(env, workdir, group, workers)
         url = procs[-1][1]
