@@ -115,34 +115,6 @@ class ReplaceField(Transformation[R]):
         self._apply = self._compile()
         self.apply = self._apply  # type: ignore[method-assign,assignment]  # the hot path skips a call
 
-    def _schemaless_function(self) -> Callable[[dict[str, Any]], dict[str, Any]]:
-        """The map → map function for schemaless values, specialised for this configuration."""
-        exclude, include, renames = self._exclude, self._include, self._renames
-        if include:
-            keep = include - exclude
-            rename = renames.get
-            if renames:
-                return lambda value: {rename(k, k): v for k, v in value.items() if k in keep}
-            return lambda value: {k: v for k, v in value.items() if k in keep}
-        excluded = tuple(exclude)
-        pairs = tuple((old, new) for old, new in renames.items() if old not in exclude)
-        # A rename whose target is itself renamed (a:b,b:c) must read every old value first.
-        two_phase = any(new in renames for _, new in pairs)
-
-        def replace(value: dict[str, Any]) -> dict[str, Any]:
-            updated = dict(value)
-            for name in excluded:
-                updated.pop(name, None)
-            if two_phase:
-                updated.update([(new, updated.pop(old)) for old, new in pairs if old in updated])
-            else:
-                for old, new in pairs:
-                    if old in updated:
-                        updated[new] = updated.pop(old)
-            return updated
-
-        return replace
-
     def filter(self, field_name: str) -> bool:
         return field_name not in self._exclude and (not self._include or field_name in self._include)
 
@@ -155,7 +127,13 @@ class ReplaceField(Transformation[R]):
     def _compile(self) -> Callable[[R], R | None]:
         """The apply function for this configuration; configure() installs it as the instance's ``apply``."""
         is_key = self._IS_KEY
-        schemaless = self._schemaless_function()
+        exclude, include, renames = self._exclude, self._include, self._renames
+        keep = include - exclude if include else None  # schemaless with include: keep only these
+        rename = renames.get
+        excluded = tuple(exclude)
+        pairs = tuple((old, new) for old, new in renames.items() if old not in exclude)
+        # A rename whose target is itself renamed (a:b,b:c) must read every old value first.
+        two_phase = any(new in renames for _, new in pairs)
         plans = self._plans
         make_plan = self._make_plan
         updated_record = with_key if is_key else with_value
@@ -167,10 +145,23 @@ class ReplaceField(Transformation[R]):
                 schema, value = record.value_schema, record.value
             if value is None:
                 return record
+            updated: Any
             if schema is None:
                 if type(value) is not dict:
                     require_map(value, PURPOSE)
-                return updated_record(record, None, schemaless(value))
+                if keep is not None:
+                    updated = {rename(k, k): v for k, v in value.items() if k in keep}
+                else:
+                    updated = dict(value)
+                    for name in excluded:
+                        updated.pop(name, None)
+                    if two_phase:
+                        updated.update([(new, updated.pop(old)) for old, new in pairs if old in updated])
+                    else:
+                        for old, new in pairs:
+                            if old in updated:
+                                updated[new] = updated.pop(old)
+                return updated_record(record, None, updated)
             struct = require_struct(value, PURPOSE)
             plan = plans.get(struct.schema)
             if plan is None:
