@@ -214,11 +214,12 @@ def live_view(bootstrap: str, duration_s: float, load: LoadGenerator, stop: thre
     try:
         while time.monotonic() < end and not stop.is_set():
             for msg in consumer.consume(500, timeout=0.5):
-                if msg.error() or msg.topic() not in counts:
+                topic, value = msg.topic(), msg.value()
+                if msg.error() or topic is None or topic not in counts:
                     continue
-                counts[msg.topic()] += 1
-                if msg.value() is not None and msg.topic() == "warehouse.orders":
-                    sample = json.loads(msg.value())
+                counts[topic] += 1
+                if value is not None and topic == "warehouse.orders":
+                    sample = json.loads(value)
             if time.monotonic() - last_print >= 2:
                 last_print = time.monotonic()
                 line = "  ".join(f"{t}: {n}" for t, n in counts.items())
