@@ -229,7 +229,7 @@ class StreamProcessor:
 
     def idle(self, out: list[SourceRecord]) -> None:
         """Nothing arrived for a while: a heartbeat may carry the current offset."""
-        if self.heartbeat is not None and self.offset.lsn is not None and not self.in_transaction:
+        if self.heartbeat is not None:
             self.heartbeat(self.offset, out)
 
 
