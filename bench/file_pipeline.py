@@ -136,6 +136,12 @@ def run_side(
     }
     if args.header_converter:
         worker_props["header.converter"] = args.header_converter
+    extra = args.worker_prop + (args.java_worker_prop if side == "java" else [])
+    for item in extra:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--worker-prop wants KEY=VALUE, not {item!r}")
+        worker_props[key.strip()] = value.strip()
     files = [
         write_properties(workdir / "worker.properties", worker_props),
         write_properties(
@@ -166,6 +172,8 @@ def run_side(
         assert java_cache is not None
         env = dict(os.environ)
         argv = java_connect_standalone_argv(java_cache, files)
+    if args.nice:
+        argv = ["nice", "-n", str(args.nice), *argv]  # nice execs the worker: same pid, every thread inherits
     worker = Worker(side, argv, workdir / "worker.log", workdir, env)
     result = Result(side, args.lines, load=load_average())
     sampler: RssSampler | None = None
@@ -240,7 +248,43 @@ def fmt_rate(x: float) -> str:
     return "n/a" if x != x else f"{x:,.0f}"
 
 
-def report(results: list[Result], title: str) -> None:
+@dataclass
+class Summary:
+    """One side's figures: of one run, or the median of each figure over several runs."""
+
+    side: str
+    e2e_rate: float
+    steady_rate: float
+    done_s: float
+    first_line_s: float
+    healthy_s: float
+    healthy_cpu_s: float
+    peak_rss_mib: float
+    cpu_s: float
+    correct: bool
+    load: str = "-"
+
+    @classmethod
+    def of(cls, r: Result) -> Summary:
+        return cls(
+            r.side, r.e2e_rate, r.steady_rate, r.done_s, r.first_line_s, r.healthy_s, r.healthy_cpu_s,
+            r.peak_rss_kib / 1024, r.cpu_s, r.correct, r.load or "-",
+        )  # fmt: skip
+
+    @classmethod
+    def median(cls, rs: list[Result]) -> Summary:
+        ss = [cls.of(r) for r in rs]
+
+        def med(name: str) -> float:
+            return float(statistics.median(getattr(s, name) for s in ss))
+
+        return cls(
+            ss[0].side, med("e2e_rate"), med("steady_rate"), med("done_s"), med("first_line_s"), med("healthy_s"),
+            med("healthy_cpu_s"), med("peak_rss_mib"), med("cpu_s"), all(s.correct for s in ss),
+        )  # fmt: skip
+
+
+def report(results: list[Summary], title: str, notes: list[str] | None = None) -> None:
     sides = [r.side for r in results]
     rows = [
         ["records/s, end to end (spawn → last line)", *(fmt_rate(r.e2e_rate) for r in results)],
@@ -249,38 +293,25 @@ def report(results: list[Result], title: str) -> None:
         ["spawn → first line in sink (s)", *(f"{r.first_line_s:.2f}" for r in results)],
         ["spawn → /health 200 (s)", *(f"{r.healthy_s:.2f}" for r in results)],
         ["worker CPU time until /health 200 (s)", *(f"{r.healthy_cpu_s:.2f}" for r in results)],
-        ["peak RSS (MiB)", *(f"{r.peak_rss_kib / 1024:.0f}" for r in results)],
+        ["peak RSS (MiB)", *(f"{r.peak_rss_mib:.0f}" for r in results)],
         ["worker CPU time (s)", *(f"{r.cpu_s:.1f}" for r in results)],
         ["sink file == input", *("yes" if r.correct else "NO" for r in results)],
-        ["machine load average at start (1/5/15 min)", *(r.load or "-" for r in results)],
+        ["machine load average at start (1/5/15 min)", *(r.load for r in results)],
     ]
     print(f"\n{title}")
     print(table(["", *sides], rows))
-    for r in results:
-        for note in r.notes:
-            print(f"  {r.side}: {note}")
+    for note in notes or []:
+        print(f"  {note}")
 
 
-def median_result(side: str, rs: list[Result]) -> Result:
-    m = Result(side, rs[0].lines)
-    m.healthy_s = statistics.median(r.healthy_s for r in rs)
-    m.healthy_cpu_s = statistics.median(r.healthy_cpu_s for r in rs)
-    m.first_line_s = statistics.median(r.first_line_s for r in rs)
-    m.done_s = statistics.median(r.done_s for r in rs)
-    m.peak_rss_kib = int(statistics.median(r.peak_rss_kib for r in rs))
-    m.cpu_s = statistics.median(r.cpu_s for r in rs)
-    m.correct = all(r.correct for r in rs)
-    return m
-
-
-def verdict(c: Result, j: Result | None) -> None:
+def verdict(c: Summary, j: Summary | None) -> None:
     print()
     ok = "ok  " if c.healthy_s < TARGET_HEALTHY_S else "MISS"
     print(f"[{ok}] connectrt start-to-healthy {c.healthy_s:.2f} s < {TARGET_HEALTHY_S:.0f} s")
     if j is None:
         return
     e2e, steady = c.e2e_rate / j.e2e_rate, c.steady_rate / j.steady_rate
-    rss = c.peak_rss_kib / j.peak_rss_kib if j.peak_rss_kib else float("nan")
+    rss = c.peak_rss_mib / j.peak_rss_mib if j.peak_rss_mib else float("nan")
     print(f"throughput ratio connectrt/java: end to end {e2e:.2f}x, first→last line {steady:.2f}x")
     print(f"peak RSS ratio connectrt/java: {rss:.2f} (java is {1 / rss:.1f}x connectrt)")
     print(f"CPU time ratio connectrt/java: {c.cpu_s / j.cpu_s:.2f}")
@@ -318,6 +349,28 @@ def main() -> int:
         "--header-converter",
         default=None,
         help="header.converter for both workers (default: the worker default, SimpleHeaderConverter)",
+    )
+    p.add_argument(
+        "--worker-prop",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra worker property, both sides",
+    )
+    p.add_argument(
+        "--java-worker-prop",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra worker property for Java only, e.g. plugin.discovery=service_load (skips the ~8 s classpath "
+        "reflection scan that Java's default hybrid_warn does and warns about)",
+    )
+    p.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="run both workers under `nice -n N` (negative needs root): less noise from other load on the "
+        "machine; the broker keeps its priority",
     )
     p.add_argument("--timeout", type=float, default=900.0, help="seconds per side before giving up")
     p.add_argument("--workdir", type=Path, default=None, help="keep inputs and worker dirs here")
@@ -370,7 +423,11 @@ def main() -> int:
                 print(f"run {run + 1}/{args.runs}: {side} ...", flush=True)
                 results[side] = run_side(side, args, admin, input_file, input_size, base, java_cache)
                 all_results[side].append(results[side])
-            report([results[s] for s in sides], f"run {run + 1}/{args.runs} ({' then '.join(order)})")
+            report(
+                [Summary.of(results[s]) for s in sides],
+                f"run {run + 1}/{args.runs} ({' then '.join(order)})",
+                [f"{r.side}: {note}" for r in results.values() for note in r.notes],
+            )
             failed |= not all(r.correct for r in results.values())
     finally:
         if args.workdir is None and not args.keep and not failed:
@@ -378,10 +435,10 @@ def main() -> int:
         else:
             print(f"\nwork files kept in {base}")
     if args.runs > 1:
-        medians = [median_result(s, all_results[s]) for s in sides]
-        report(medians, f"median of {args.runs} runs")
+        medians = [Summary.median(all_results[s]) for s in sides]
+        report(medians, f"median of {args.runs} runs (each figure separately)")
     else:
-        medians = [all_results[s][0] for s in sides]
+        medians = [Summary.of(all_results[s][0]) for s in sides]
     by_side = {m.side: m for m in medians}
     if "connectrt" in by_side:
         verdict(by_side["connectrt"], by_side.get("java"))
