@@ -69,6 +69,28 @@ def read_rss_kib(pid: int) -> tuple[int, int]:
     return rss, hwm
 
 
+def cpu_and_run_delay_s(pid: int) -> tuple[float, float]:
+    """(CPU seconds, seconds spent runnable but waiting for a CPU) over a process's live threads.
+
+    From /proc/<pid>/task/*/schedstat; threads that already exited are not counted. The run delay shows how
+    much of a wall-clock figure other load on the machine took.
+    """
+    cpu_ns = wait_ns = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return float("nan"), float("nan")
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                run, wait, _ = f.read().split()
+        except (OSError, ValueError):
+            continue
+        cpu_ns += int(run)
+        wait_ns += int(wait)
+    return cpu_ns / 1e9, wait_ns / 1e9
+
+
 class RssSampler:
     """Samples VmRSS of one process every ``interval_s`` on a daemon thread; keeps the peak.
 
