@@ -35,7 +35,7 @@ class Plugin(Versioned):
         """The ConfigDef describing this plugin's configuration."""
         return ConfigDef()
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:
         """Release resources."""
 
 
