@@ -108,12 +108,21 @@ def test_kill9_loses_nothing(kafka_bootstrap: str, create_topic: Any, unique_nam
     assert len(fragments) <= 1, fragments[:5]
     assert all(re.fullmatch(r"(l(i(n(e(-\d{0,7})?)?)?)?)?", f) for f in fragments), fragments
     good = [line for line in lines if line in expected]
-    # Every line is there; first occurrences are in input order; duplicates only re-deliver a
-    # contiguous window (what was consumed after the last committed offset).
+    # Every line is there, and first occurrences are in input order.
     first_seen: dict[str, int] = {}
     for idx, line in enumerate(good):
         first_seen.setdefault(line, idx)
-    order = sorted(first_seen, key=first_seen.__getitem__)
-    assert order == sorted(expected)
-    duplicates = len(good) - len(expected)
-    assert duplicates <= before_restart, (duplicates, before_restart)
+    assert sorted(first_seen, key=first_seen.__getitem__) == sorted(expected)
+    # Duplicates come only from the uncommitted window: the source re-reads from its last committed
+    # offset and the sink re-consumes from its last committed offset, both windows ending where the
+    # worker died, so the duplicated lines form one contiguous range, each repeated at most twice more.
+    counts: dict[int, int] = {}
+    for line in good:
+        n = int(line[5:])
+        counts[n] = counts.get(n, 0) + 1
+    dups = sorted(n for n, c in counts.items() if c > 1)
+    assert all(c <= 3 for c in counts.values())
+    if dups:
+        assert dups[-1] - dups[0] + 1 == len(dups), "duplicates are not one contiguous window"
+        print(f"{len(dups)} duplicated lines ({dups[0]}..{dups[-1]}); {before_restart} lines were in the sink "
+              "when the worker was killed")

@@ -85,7 +85,7 @@ def test_returning_worker_gets_its_work_back_within_the_delay(kafka_bootstrap: s
         assert not (others & set(victim_tasks)), s
         back = cluster.add_worker(port=victim.port)
         assert back.url.split("://")[1] == victim_id
-        s = cluster.wait_running(name, 6, timeout_s=40)
+        s = cluster.wait_running(name, 6, timeout_s=90)
         assert sorted(t["id"] for t in s["tasks"] if t["worker_id"] == victim_id) == victim_tasks
     finally:
         cluster.stop()
