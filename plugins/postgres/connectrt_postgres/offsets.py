@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from connectrt_postgres.types import java_hashmap_order
 
 _ORDER_CACHE: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -87,6 +85,16 @@ class OffsetState:
         return self.snapshot is not None and not self.last_snapshot_record and not self.snapshot_completed
 
     def to_dict(self) -> dict[str, Any]:
+        if (
+            self.snapshot is None and self.xmin is None and self.events_at_lsn <= 1 and self.lsn_commit is not None
+            and self.lsn_proc is not None and self.message_type is not None and self.tx_id is not None
+            and self.lsn is not None and self.ts_usec is not None
+        ):
+            # The usual streaming offset, already in Java HashMap order.
+            return {
+                "lsn_proc": self.lsn_proc, "messageType": self.message_type, "lsn_commit": self.lsn_commit,
+                "lsn": self.lsn, "txId": self.tx_id, "ts_usec": self.ts_usec,
+            }
         out: dict[str, Any] = {}
         if self.ts_usec is not None:
             out["ts_usec"] = self.ts_usec
@@ -112,9 +120,9 @@ class OffsetState:
 
     def sequence(self) -> str:
         """source.sequence: ``["<lsn_commit>","<lsn>"]`` as decimal strings (or null)."""
-        return orjson.dumps(
-            [None if self.lsn_commit is None else str(self.lsn_commit), None if self.lsn is None else str(self.lsn)]
-        ).decode()
+        commit = "null" if self.lsn_commit is None else f'"{self.lsn_commit}"'
+        lsn = "null" if self.lsn is None else f'"{self.lsn}"'
+        return f"[{commit},{lsn}]"
 
     @property
     def start_lsn(self) -> int | None:

@@ -9,6 +9,7 @@ computed in doubles and saturated like Java's ``(long)`` cast).
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import re
 from collections.abc import Callable
@@ -60,8 +61,22 @@ def civil_from_days(days: int) -> tuple[int, int, int]:
     return y + (m <= 2), m, d
 
 
+_EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
+_EPOCH_NAIVE = _dt.datetime(1970, 1, 1)
+_EPOCH_UTC = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+_MICRO = _dt.timedelta(microseconds=1)
+_fromiso_date = _dt.date.fromisoformat
+_fromiso_datetime = _dt.datetime.fromisoformat
+_fromiso_time = _dt.time.fromisoformat
+
+
 def parse_date_days(text: str) -> int:
     """Epoch days of a PostgreSQL date (``2024-02-29``, ``0044-03-15 BC``)."""
+    if len(text) == 10:
+        try:
+            return _fromiso_date(text).toordinal() - _EPOCH_ORDINAL
+        except ValueError:
+            pass
     m = _DATE.fullmatch(text)
     if m is None:
         raise PgTextError(f"not a date: {text!r}")
@@ -73,6 +88,12 @@ def parse_date_days(text: str) -> int:
 
 def parse_time_micros(text: str) -> int:
     """µs since midnight of a PostgreSQL time (``24:00:00`` gives 86400000000)."""
+    if text[0] != "2" or text[1] != "4":
+        try:
+            t = _fromiso_time(text)
+            return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
+        except ValueError:
+            pass
     m = _TIME.match(text)
     if m is None:
         raise PgTextError(f"not a time: {text!r}")
@@ -91,6 +112,11 @@ def _offset_seconds(text: str) -> tuple[int, str]:
 
 def parse_timestamp_micros(text: str) -> int:
     """µs since the epoch of a PostgreSQL timestamp read as UTC (``2024-05-01 12:34:56.789``)."""
+    if text[4] == "-" and text[-1] != "C":
+        try:
+            return (_fromiso_datetime(text) - _EPOCH_NAIVE) // _MICRO
+        except ValueError:
+            pass
     bc = text.endswith(" BC")
     if bc:
         text = text[:-3]
@@ -101,6 +127,11 @@ def parse_timestamp_micros(text: str) -> int:
 
 def parse_timestamptz_micros(text: str) -> int:
     """µs since the epoch (UTC) of a PostgreSQL timestamptz (``2024-05-01 14:34:56.7+02``)."""
+    if text[4] == "-" and text[-1] != "C":
+        try:
+            return (_fromiso_datetime(text) - _EPOCH_UTC) // _MICRO
+        except ValueError:
+            pass
     bc = text.endswith(" BC")
     if bc:
         text = text[:-3]
@@ -151,6 +182,19 @@ def iso_timestamp(micros: int, width: int | None = None, nanos_extra: int = 0) -
     minutes, secs = divmod(rem, 60)
     digits = f"{frac * 1000 + nanos_extra:09d}"[:width]
     return f"{date}T{hours:02d}:{minutes:02d}:{secs:02d}.{digits}Z"
+
+
+def zoned_timestamp(text: str, width: int) -> str:
+    """Debezium's ZonedTimestamp of a timestamptz text: UTC, ``Z``, ``width`` fraction digits.
+
+    Our sessions use TimeZone=UTC, so the text almost always ends in ``+00`` and is rewritten in
+    place; anything else (BC, years past 9999, other offsets) is parsed."""
+    if text[-3:] == "+00" and text[4] == "-" and text[10] == " " and len(text) >= 22:
+        seconds, dot, frac = text[11:-3].partition(".")
+        if width <= 0:
+            return f"{text[:10]}T{seconds}{dot}{frac.rstrip('0') if dot else ''}Z".replace(".Z", "Z")
+        return f"{text[:10]}T{seconds}.{(frac + '000000000')[:width]}Z"
+    return iso_timestamp(parse_timestamptz_micros(text), width)
 
 
 # --- intervals ------------------------------------------------------------------------------------

@@ -177,6 +177,7 @@ class TableSchema:
     """The Connect schemas of one captured table and the plan that fills them from value texts."""
 
     __slots__ = (
+        "_row",
         "columns",
         "envelope_schema",
         "key_fields",
@@ -235,6 +236,7 @@ class TableSchema:
         self.value_schema: Schema = value_builder.build()
         self.plan = tuple(plan)
         self.row_fields = tuple(p[1] for p in plan)
+        self._row = self._compile_row()
         self.envelope_schema: Schema = envelope_schema(schema_base + ".Envelope", self.value_schema)
         keys = list(key_columns) if key_columns is not None else list(table.key_columns)
         index_of = {c.name: i for i, c in enumerate(self.columns)}
@@ -256,28 +258,47 @@ class TableSchema:
     def row(self, values: Sequence[Any], old: Struct | None = None) -> Struct:
         """The row Struct of value texts aligned with ``columns`` (None = SQL NULL or not sent;
         UNCHANGED_TOAST = unchanged TOASTed value, taken from ``old`` when known)."""
-        out: list[Any] = []
-        append = out.append
-        for index, field, convert, null_value, toast, column in self.plan:
-            v = values[index]
-            if v is None:
-                append(null_value)
-            elif v is UNCHANGED_TOAST:
-                previous = old.get(field) if old is not None else None
-                append(previous if previous is not None else toast)
+        return self._row(values, old)
+
+    def _compile_row(self) -> Callable[[Sequence[Any], Struct | None], Struct]:
+        """A function specialised to this table's columns, generated once (no per-row plan walk)."""
+        env: dict[str, Any] = {
+            "_Struct": Struct, "_new": Struct.__new__, "_update": dict.update, "_U": UNCHANGED_TOAST,
+            "_schema": self.value_schema, "_names": self.row_fields, "_failed": self._failed,
+            "_errors": (ValueError, ArithmeticError, IndexError, OverflowError),
+        }
+        lines = ["def row(values, old=None):"]
+        for i, (index, field, convert, null_value, toast, column) in enumerate(self.plan):
+            env[f"c{i}"], env[f"n{i}"], env[f"t{i}"], env[f"k{i}"] = convert, null_value, toast, (field, column)
+            if convert is str:
+                value_expr = f"    else: f{i} = v"
             else:
-                try:
-                    append(convert(v))
-                except (ValueError, ArithmeticError, IndexError, OverflowError) as e:
-                    log.warning(
-                        "Failed to properly convert data value for '%s.%s': %s", self.table.id, column,
-                        e if isinstance(e, ConversionError) else f"{type(e).__name__}: {e}",
-                    )
-                    append(null_value)
-        struct = Struct.__new__(Struct)
-        struct.schema = self.value_schema
-        dict.update(struct, zip(self.row_fields, out, strict=True))
-        return struct
+                value_expr = (
+                    f"    else:\n        try: f{i} = c{i}(v)\n"
+                    f"        except _errors as e: f{i} = _failed(e, k{i}, n{i})"
+                )
+            lines += [
+                f"    v = values[{index}]",
+                f"    if v is None: f{i} = n{i}",
+                f"    elif v is _U:\n        f{i} = old.get(k{i}[0]) if old is not None else None\n"
+                f"        if f{i} is None: f{i} = t{i}",
+                value_expr,
+            ]
+        lines += [
+            "    s = _new(_Struct)",
+            "    s.schema = _schema",
+            f"    _update(s, zip(_names, ({''.join(f'f{i}, ' for i in range(len(self.plan)))})))",
+            "    return s",
+        ]
+        exec("\n".join(lines), env)
+        return env["row"]
+
+    def _failed(self, error: BaseException, names: tuple[str, str], null_value: Any) -> Any:
+        log.warning(
+            "Failed to properly convert data value for '%s.%s': %s", self.table.id, names[1],
+            error if isinstance(error, ConversionError) else f"{type(error).__name__}: {error}",
+        )
+        return null_value
 
     def key(self, values: Sequence[Any], row: Struct | None) -> Struct | None:
         """The key Struct (None for keyless tables) from the tuple, reusing converted row values."""

@@ -207,9 +207,14 @@ def _numeric(modes: ValueModes, precision: int, scale: int, variable: bool) -> t
             b.parameter("connect.decimal.precision", str(precision))
         return b
 
+    make = decimal.Decimal
+
     def precise(text: str) -> decimal.Decimal:
+        dot = text.find(".")
+        if (dot >= 0 and len(text) - dot - 1 == scale) or (dot < 0 and scale == 0 and text[-1].isdigit()):
+            return make(text)  # PostgreSQL prints exactly the column's scale
         try:
-            value = decimal.Decimal(text)
+            value = make(text)
         except decimal.InvalidOperation as e:
             raise ConversionError(f"not a number: {text}") from e
         if not value.is_finite():
@@ -217,9 +222,7 @@ def _numeric(modes: ValueModes, precision: int, scale: int, variable: bool) -> t
                 "Got a special value (NaN/Infinity) for Decimal type but current mode does not handle it. "
                 "If you need to support it then set decimal handling mode to 'string'."
             )
-        if value.as_tuple().exponent != -scale:
-            value = value.quantize(quantum, rounding=decimal.ROUND_HALF_UP)
-        return value
+        return value.quantize(quantum, rounding=decimal.ROUND_HALF_UP)
 
     return builder, precise, quantum * 0
 
@@ -346,10 +349,12 @@ def pgtext_epoch_datetime(micros: int) -> _dt.datetime:
 def _timestamptz(typmod: int) -> tuple[Callable[[], SchemaBuilder], Convert, Any]:
     width = _precision(typmod) if typmod >= 0 else 6
 
+    zoned_timestamp = pgtext.zoned_timestamp
+
     def zoned(text: str) -> str:
         if text == "infinity" or text == "-infinity":
             return text
-        return pgtext.iso_timestamp(pgtext.parse_timestamptz_micros(text), width)
+        return zoned_timestamp(text, width)
 
     return lambda: _named(SchemaBuilder.string(), "io.debezium.time.ZonedTimestamp"), zoned, "1970-01-01T00:00:00Z"
 

@@ -1,0 +1,186 @@
+"""PostgreSQL CDC throughput: pgoutput decoding, event building, and end to end through Kafka.
+
+Needs the dev services (``connectrt dev up``). Prints rows/s; never a test.
+
+    .venv/bin/python plugins/postgres/bench/pg_cdc_bench.py [--rows 200000] [--skip-e2e]
+
+1. Captures the pgoutput frames of one ``INSERT ... SELECT`` of N rows (int, text, numeric,
+   timestamptz, jsonb, bool) from a real slot into memory.
+2. decode: ``decode_message`` over every frame.
+3. events: the connector's stream processor (decode, value conversion, Debezium envelopes, offsets).
+4. events+json: the above plus JsonConverter (schemas off) for key and value, what the worker does next.
+5. end to end: a standalone worker with the connector; time from the INSERT's commit until N records
+   are in Kafka.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from connectrt.converters.json_converter import JsonConverter
+
+from connectrt_postgres.config import parse_config
+from connectrt_postgres.events import EventFactory, EventSettings
+from connectrt_postgres.filters import Filters
+from connectrt_postgres.offsets import OffsetState
+from connectrt_postgres.pgoutput import decode_message
+from connectrt_postgres.replication import ReplicationStream, connect
+from connectrt_postgres.schemas import SchemaSettings
+from connectrt_postgres.streaming import StreamProcessor
+from connectrt_postgres.tables import TableSchemas
+from connectrt_postgres.task import value_modes
+
+PG = {"host": "127.0.0.1", "port": 29432, "user": "connectrt", "password": "connectrt", "dbname": "connectrt"}
+BOOTSTRAP = "127.0.0.1:29092"
+INSERT = ("INSERT INTO {t} (id, name, amount, created_at, doc, flag) SELECT g, 'name-' || g, g * 1.25, "
+          "'2024-05-01 12:00:00+00'::timestamptz + g * interval '1 second', jsonb_build_object('g', g), g % 2 = 0 "
+          "FROM generate_series(1, {n}) g")
+
+
+def capture(table: str, slot: str, rows: int) -> list[tuple[int, bytes]]:
+    with psycopg.connect(**PG, autocommit=True) as conn:
+        conn.execute(f'CREATE PUBLICATION "{slot}" FOR TABLE {table}')
+    stream = ReplicationStream(dict(PG))
+    created = stream.create_slot(slot, export_snapshot=False)
+    with psycopg.connect(**PG, autocommit=True) as conn:
+        conn.execute(INSERT.format(t=table, n=rows))
+    stream.start(slot, created.consistent_point, {"proto_version": "1", "publication_names": f'"{slot}"'},
+                 created.consistent_point)
+    frames: list[tuple[int, bytes]] = []
+    while True:
+        batch = stream.read(10_000, 5.0)
+        frames += batch
+        if batch and batch[-1][1][25] == ord("C"):
+            break
+        if not batch:
+            raise SystemExit("no frames arrived")
+    stream.stop_streaming()
+    stream.drop_slot(slot)
+    stream.close()
+    return frames
+
+
+def rate(label: str, rows: int, seconds: float) -> None:
+    print(f"{label:<28} {rows / seconds:>10,.0f} rows/s  ({seconds:.2f} s for {rows:,} rows)")
+
+
+def bench_in_process(table: str, frames: list[tuple[int, bytes]], rows: int) -> None:
+    t0 = time.perf_counter()
+    for _lsn, frame in frames:
+        decode_message(frame, 25)
+    rate("decode", rows, time.perf_counter() - t0)
+
+    config = parse_config({"database.hostname": "h", "database.user": "u", "database.dbname": PG["dbname"],
+                           "topic.prefix": "bench", "table.include.list": f"public.{table}"})
+    conn = connect(dict(PG))
+    filters = Filters(config)
+    events = EventFactory(EventSettings(prefix="bench", database=PG["dbname"]))
+    tables = TableSchemas(conn, filters, SchemaSettings("bench", ".", value_modes(config)))
+    for label, convert in (("decode+events", False), ("decode+events+json", True)):
+        processor = StreamProcessor(tables, events, filters, OffsetState())
+        key_conv, value_conv = JsonConverter(), JsonConverter()
+        key_conv.configure({"schemas.enable": "false"}, True)
+        value_conv.configure({"schemas.enable": "false"}, False)
+        t0 = time.perf_counter()
+        for i in range(0, len(frames), 2048):
+            out: list[Any] = []
+            processor.process(frames[i : i + 2048], out)
+            if convert:
+                for r in out:
+                    key_conv.from_connect_data(r.topic, r.key_schema, r.key)
+                    value_conv.from_connect_data(r.topic, r.value_schema, r.value)
+        rate(label, rows, time.perf_counter() - t0)
+    conn.close()
+
+
+def bench_end_to_end(table: str, rows: int) -> None:
+    prefix, slot = f"bench{secrets.token_hex(3)}", f"bench_{secrets.token_hex(3)}"
+    topic = f"{prefix}.public.{table}"
+    work = Path(tempfile.mkdtemp(prefix="pgbench-"))
+    (work / "worker.properties").write_text("\n".join([
+        f"bootstrap.servers={BOOTSTRAP}", "listeners=http://127.0.0.1:0",
+        "key.converter=org.apache.kafka.connect.json.JsonConverter",
+        "value.converter=org.apache.kafka.connect.json.JsonConverter",
+        "key.converter.schemas.enable=false", "value.converter.schemas.enable=false",
+        f"offset.storage.file.filename={work}/offsets", "offset.flush.interval.ms=5000",
+        "producer.linger.ms=20", "producer.batch.size=1000000", "producer.compression.type=lz4",
+    ]) + "\n")
+    (work / "connector.json").write_text(json.dumps({"name": "bench", "config": {
+        "connector.class": "io.debezium.connector.postgresql.PostgresConnector", "plugin.name": "pgoutput",
+        "database.hostname": PG["host"], "database.port": str(PG["port"]), "database.user": PG["user"],
+        "database.password": PG["password"], "database.dbname": PG["dbname"], "topic.prefix": prefix,
+        "slot.name": slot, "publication.name": slot, "publication.autocreate.mode": "filtered",
+        "table.include.list": f"public.{table}", "snapshot.mode": "no_data", "slot.drop.on.stop": "true",
+        "max.batch.size": "4096", "max.queue.size": "32768",
+    }}))
+    log = (work / "worker.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "connectrt.cli", "standalone", str(work / "worker.properties"),
+                             str(work / "connector.json")], stdout=log, stderr=subprocess.STDOUT,
+                            env=dict(os.environ, CONNECTRT_LOG_LEVEL="WARNING"))
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "bench"})
+
+    def size() -> int:
+        meta = consumer.list_topics(timeout=10).topics
+        if topic not in meta:
+            return 0
+        return sum(consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+                   for p in meta[topic].partitions)
+
+    try:
+        with psycopg.connect(**PG, autocommit=True) as conn:
+            for _ in range(120):
+                if conn.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone() == (True,):
+                    break
+                time.sleep(0.5)
+            time.sleep(1)
+            conn.execute(f"TRUNCATE {table}")
+            t0 = time.perf_counter()
+            conn.execute(INSERT.format(t=table, n=rows))
+            committed = time.perf_counter()
+        while size() < rows:
+            time.sleep(0.05)
+        done = time.perf_counter()
+        print(f"{'INSERT (server side)':<28} {committed - t0:.2f} s")
+        rate("end to end (from commit)", rows, done - committed)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        consumer.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--skip-e2e", action="store_true")
+    args = parser.parse_args()
+    table = f"bench_{secrets.token_hex(3)}"
+    with psycopg.connect(**PG, autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric(12,2), "
+                     "created_at timestamptz, doc jsonb, flag boolean)")
+    try:
+        frames = capture(table, f"benchslot_{secrets.token_hex(3)}", args.rows)
+        print(f"captured {len(frames):,} frames for {args.rows:,} rows")
+        bench_in_process(table, frames, args.rows)
+        if not args.skip_e2e:
+            bench_end_to_end(table, args.rows)
+    finally:
+        with psycopg.connect(**PG, autocommit=True) as conn:
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+            for (pub,) in conn.execute("SELECT pubname FROM pg_publication WHERE pubname LIKE 'bench%'").fetchall():
+                conn.execute(f'DROP PUBLICATION "{pub}"')
+
+
+if __name__ == "__main__":
+    main()
