@@ -35,23 +35,35 @@ class Header:
 
 
 class Headers:
-    """An ordered, multi-valued collection of headers (Java's ConnectHeaders)."""
+    """An ordered, multi-valued collection of headers (Java's ConnectHeaders).
 
-    __slots__ = ("_items",)
+    ``duplicate()`` is copy-on-write: the copy shares the list until either side changes, so
+    transforms that copy a record (as Java's ``newRecord`` does) pay nothing for headers they
+    leave alone.
+    """
+
+    __slots__ = ("_items", "_shared")
 
     def __init__(self, headers: Iterable[Header] | None = None) -> None:
         self._items: list[Header] = list(headers) if headers is not None else []
+        self._shared = False
+
+    def _own(self) -> list[Header]:
+        if self._shared:
+            self._items = list(self._items)
+            self._shared = False
+        return self._items
 
     def add(self, key: str, value: Any, schema: Schema | None = None) -> Headers:
-        self._items.append(Header(key, value, schema))
+        self._own().append(Header(key, value, schema))
         return self
 
     def add_header(self, header: Header) -> Headers:
-        self._items.append(header)
+        self._own().append(header)
         return self
 
     def add_all(self, headers: Iterable[Header]) -> Headers:
-        self._items.extend(headers)
+        self._own().extend(headers)
         return self
 
     def last_with_name(self, key: str) -> Header | None:
@@ -65,6 +77,7 @@ class Headers:
 
     def remove(self, key: str) -> Headers:
         self._items = [h for h in self._items if h.key != key]
+        self._shared = False
         return self
 
     def retain_latest(self) -> Headers:
@@ -76,14 +89,20 @@ class Headers:
                 kept.append(h)
         kept.reverse()
         self._items = kept
+        self._shared = False
         return self
 
     def clear(self) -> Headers:
-        self._items.clear()
+        self._items = []
+        self._shared = False
         return self
 
     def duplicate(self) -> Headers:
-        return Headers(self._items)
+        copy = Headers.__new__(Headers)
+        copy._items = self._items
+        copy._shared = True
+        self._shared = True
+        return copy
 
     def __iter__(self) -> Iterator[Header]:
         return iter(self._items)

@@ -301,7 +301,7 @@ class ValidList(Validator):
 class NonEmptyString(Validator):
     def ensure_valid(self, name: str, value: Any) -> None:
         if value is not None and isinstance(value, str) and value.strip() == "":
-            raise ConfigException(name, value, "String may not be empty")
+            raise ConfigException(name, value, "String must be non-empty")
 
     def __str__(self) -> str:
         return "non-empty string"

@@ -183,9 +183,7 @@ _new = object.__new__
 
 
 def _dup_headers(headers: Headers) -> Headers:
-    dup = _new(Headers)
-    dup._items = headers._items.copy()
-    return dup
+    return headers.duplicate()
 
 
 def new_record(
@@ -262,9 +260,7 @@ def with_key(record: R, key_schema: Schema | None, key: Any) -> R:
     out.value_schema = record.value_schema
     out.value = record.value
     out.timestamp = record.timestamp
-    headers = _new(Headers)
-    headers._items = record.headers._items.copy()
-    out.headers = headers
+    out.headers = record.headers.duplicate()
     return out
 
 
@@ -297,9 +293,7 @@ def with_value(record: R, value_schema: Schema | None, value: Any) -> R:
     out.value_schema = value_schema
     out.value = value
     out.timestamp = record.timestamp
-    headers = _new(Headers)
-    headers._items = record.headers._items.copy()
-    out.headers = headers
+    out.headers = record.headers.duplicate()
     return out
 
 
@@ -332,9 +326,7 @@ def with_topic(record: R, topic: str) -> R:
     out.value_schema = record.value_schema
     out.value = record.value
     out.timestamp = record.timestamp
-    headers = _new(Headers)
-    headers._items = record.headers._items.copy()
-    out.headers = headers
+    out.headers = record.headers.duplicate()
     return out
 
 

@@ -300,7 +300,7 @@ def test_config_keys_and_defaults() -> None:
     ("change", "message"),
     [
         ({"topic": None}, 'Missing required configuration "topic" which has no default value.'),
-        ({"topic": "   "}, "String may not be empty"),
+        ({"topic": "   "}, "String must be non-empty"),
         ({"batch.size": "abcd"}, "Not a number of type INT"),
     ],
 )
