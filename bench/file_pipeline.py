@@ -24,8 +24,9 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 from _common import (
     CONNECT_FILE_VERSION,
@@ -39,6 +40,7 @@ from _common import (
     free_port,
     java_connect_standalone_argv,
     load_average,
+    read_rss_kib,
     summarize_collapsed,
     table,
     write_properties,
@@ -64,6 +66,7 @@ class Result:
     first_line_s: float = float("nan")  # spawn → first byte in the sink file
     done_s: float = float("nan")  # spawn → every line in the sink file
     peak_rss_kib: int = 0
+    healthy_rss_kib: int = 0  # RSS when /health first answered 200: the idle worker
     cpu_s: float = float("nan")
     wait_s: float = float("nan")  # seconds the worker's threads were runnable but waiting for a CPU
     correct: bool = False
@@ -190,6 +193,7 @@ def run_side(
         result.healthy_s = worker.wait_healthy(f"http://127.0.0.1:{port}/health")
         result.healthy_cpu_s = cpu_seconds(worker.pid)
         result.healthy_wait_s = cpu_and_run_delay_s(worker.pid)[1]
+        result.healthy_rss_kib = read_rss_kib(worker.pid)[0]
         deadline = worker.started_at + args.timeout
         size = 0
         while size < input_size:
@@ -283,6 +287,7 @@ class Summary:
     healthy_cpu_s: float
     healthy_wait_s: float
     peak_rss_mib: float
+    healthy_rss_mib: float
     cpu_s: float
     wait_s: float
     correct: bool
@@ -292,7 +297,7 @@ class Summary:
     def of(cls, r: Result) -> Summary:
         return cls(
             r.side, r.e2e_rate, r.steady_rate, r.done_s, r.first_line_s, r.healthy_s, r.healthy_cpu_s,
-            r.healthy_wait_s, r.peak_rss_kib / 1024, r.cpu_s, r.wait_s, r.correct, r.load or "-",
+            r.healthy_wait_s, r.peak_rss_kib / 1024, r.healthy_rss_kib / 1024, r.cpu_s, r.wait_s, r.correct, r.load or "-",
         )  # fmt: skip
 
     @classmethod
@@ -302,11 +307,8 @@ class Summary:
         def med(name: str) -> float:
             return float(statistics.median(getattr(s, name) for s in ss))
 
-        return cls(
-            ss[0].side, med("e2e_rate"), med("steady_rate"), med("done_s"), med("first_line_s"), med("healthy_s"),
-            med("healthy_cpu_s"), med("healthy_wait_s"), med("peak_rss_mib"), med("cpu_s"), med("wait_s"),
-            all(s.correct for s in ss),
-        )  # fmt: skip
+        numbers: dict[str, Any] = {f.name: med(f.name) for f in fields(cls) if f.type == "float"}
+        return replace(ss[0], correct=all(s.correct for s in ss), load="-", **numbers)
 
 
 def report(results: list[Summary], title: str, notes: list[str] | None = None) -> None:
@@ -318,10 +320,11 @@ def report(results: list[Summary], title: str, notes: list[str] | None = None) -
         ["spawn → first line in sink (s)", *(f"{r.first_line_s:.2f}" for r in results)],
         ["spawn → /health 200 (s)", *(f"{r.healthy_s:.2f}" for r in results)],
         ["worker CPU time until /health 200 (s)", *(f"{r.healthy_cpu_s:.2f}" for r in results)],
-        ["  ... and time waiting for a CPU (s)", *(f"{r.healthy_wait_s:.2f}" for r in results)],
+        ["  ... and waiting for a CPU, sum over threads (s)", *(f"{r.healthy_wait_s:.2f}" for r in results)],
         ["peak RSS (MiB)", *(f"{r.peak_rss_mib:.0f}" for r in results)],
+        ["RSS at /health 200 (MiB)", *(f"{r.healthy_rss_mib:.0f}" for r in results)],
         ["worker CPU time (s)", *(f"{r.cpu_s:.1f}" for r in results)],
-        ["  ... and time waiting for a CPU (s)", *(f"{r.wait_s:.1f}" for r in results)],
+        ["  ... and waiting for a CPU, sum over threads (s)", *(f"{r.wait_s:.1f}" for r in results)],
         ["sink file == input", *("yes" if r.correct else "NO" for r in results)],
         ["machine load average at start (1/5/15 min)", *(r.load for r in results)],
     ]
