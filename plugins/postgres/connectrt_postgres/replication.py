@@ -94,6 +94,7 @@ class ReplicationStream:
         self._requested_flush: int | None = None
         self.received_lsn = 0  # highest WAL position seen in a frame
         self.server_wal_end = 0
+        self.keepalive_lsn = 0  # the walsender's sent position, from its last keepalive
         self.streaming = False
         self._last_status = 0.0
         self.started_at_lsn = 0
@@ -180,6 +181,9 @@ class ReplicationStream:
                     wal_end, _send_time, reply = _KEEPALIVE(data, 1)
                     if wal_end > self.server_wal_end:
                         self.server_wal_end = wal_end
+                    if not out:
+                        # Every frame before it has been handed out: the walsender sent all up to here.
+                        self.keepalive_lsn = max(self.keepalive_lsn, wal_end)
                     if reply:
                         self.send_status(force=True)
         except psycopg.Error as e:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -77,6 +78,10 @@ class PostgresConnectorTask(SourceTask):
         self.flush_allowed = False
         self.position: OffsetState | None = None  # the offset of the last record handed to the queue
         self.finished = False
+        self.progressed = False  # the stream delivered messages since the last failure
+        self.last_queued_offset: dict[str, Any] | None = None  # offset of the last record handed to poll()
+        self.committed_offset: dict[str, Any] | None = None  # offset Connect last committed
+        self._last_reply_request = 0.0
         self.partition: dict[str, str] = {}
 
     def version(self) -> str:
@@ -142,7 +147,9 @@ class PostgresConnectorTask(SourceTask):
         if not self.flush_allowed:
             log.debug("Not confirming an LSN yet: no message received since the stream started")
             return
-        offset = OffsetState.load(self.context.offset_storage_reader.offset(self.partition))
+        stored = self.context.offset_storage_reader.offset(self.partition)
+        self.committed_offset = stored
+        offset = OffsetState.load(stored)
         if offset is None:
             return
         lsn = offset.lsn_commit if offset.lsn_commit is not None else offset.lsn_proc
@@ -188,6 +195,9 @@ class PostgresConnectorTask(SourceTask):
             except _RETRIABLE as e:
                 if self.stopping.is_set():
                     return
+                if self.progressed:
+                    attempts = 0  # the stream worked since the last failure: start the backoff over
+                    self.progressed = False
                 attempts += 1
                 if 0 <= max_retries < attempts:
                     self.error = ConnectException(
@@ -195,8 +205,9 @@ class PostgresConnectorTask(SourceTask):
                         "or raise errors.max.retries."
                     )
                     return
-                log.warning("Connection problem (%s); reconnecting in %.1f s (attempt %d)", e, delay_s, attempts)
-                self._sleep(delay_s)
+                wait_s = min(delay_s * 2 ** (attempts - 1), max(delay_s, 60.0))
+                log.warning("Connection problem (%s); reconnecting in %.1f s (attempt %d)", e, wait_s, attempts)
+                self._sleep(wait_s)
             except Exception as e:
                 log.exception("The PostgreSQL connector failed")
                 self.error = e
@@ -217,6 +228,8 @@ class PostgresConnectorTask(SourceTask):
         assert self.queue is not None
         if records and not self.queue.put(records, self.stopping):
             raise SnapshotStopped()
+        if records:
+            self.last_queued_offset = dict(records[-1].source_offset or {})
         if position is not None:
             self.position = copy.copy(position)
 
@@ -308,6 +321,7 @@ class PostgresConnectorTask(SourceTask):
             if sep and key.strip():
                 options[key.strip()] = value.strip()
         stream.start(config.slot_name, start, options, confirmed)
+        self._last_reply_request = time.monotonic()
         heartbeat = Heartbeat(
             self.events, int(config.get("heartbeat.interval.ms")), config.get("heartbeat.action.query"), lambda: conn
         )
@@ -322,8 +336,29 @@ class PostgresConnectorTask(SourceTask):
             out: list[SourceRecord] = []
             if frames:
                 self.flush_allowed = True
+                self.progressed = True
                 processor.process(frames, out)
             else:
                 processor.idle(out)
             self._emit(out, processor.offset)
+            if not frames and not out:
+                self._confirm_when_idle(stream, processor)
         stream.stop_streaming()
+
+    def _confirm_when_idle(self, stream: ReplicationStream, processor: StreamProcessor) -> None:
+        """Nothing is in flight: every record handed out is committed in Kafka and every frame the
+        walsender sent before its last keepalive is processed. Confirming the keepalive's position
+        then skips only WAL without captured changes, so an idle slot stops holding WAL (and a
+        PostgreSQL fast shutdown, which waits for the client to confirm, completes)."""
+        config = self.config
+        assert config is not None and self.queue is not None
+        if config.lsn_flush_mode == "manual" or processor.in_transaction or len(self.queue):
+            return
+        if self.last_queued_offset is not None and self.last_queued_offset != self.committed_offset:
+            return
+        target = stream.keepalive_lsn
+        if target > stream.flushed_lsn:
+            stream.request_flush(target)
+        elif time.monotonic() - self._last_reply_request > stream.status_interval_s:
+            self._last_reply_request = time.monotonic()
+            stream.send_status(reply=True)  # ask the walsender for a keepalive with its position
