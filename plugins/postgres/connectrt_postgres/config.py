@@ -300,6 +300,9 @@ def validate_values(values: Mapping[str, Any]) -> list[tuple[str, str]]:
         bad = [op for op in split_list(skipped) if op not in _SKIPPABLE]
         if bad:
             add("skipped.operations", f"skipped.operations has unknown operation(s) {', '.join(bad)}; use c, u, d, t or none.")
+    for name in ("column.propagate.source.type", "datatype.propagate.source.type"):
+        if values.get(name):
+            add(name, f"{name} is not supported by connectrt yet; remove it.")
     if values.get("provide.transaction.metadata"):
         add("provide.transaction.metadata", "provide.transaction.metadata=true is not supported by connectrt yet; set it to false.")
     max_batch = values.get("max.batch.size")

@@ -19,7 +19,6 @@ from typing import Any
 
 import psycopg
 import pytest
-
 from pg_harness import cleanup_pg, connector_config, read_topic, standalone, topic_size, wait_running
 from tests.integration.worker_process import free_port, wait_until
 

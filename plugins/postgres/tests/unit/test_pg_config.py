@@ -36,6 +36,7 @@ def test_defaults() -> None:
         ({"skipped.operations": "c,x"}, "unknown operation(s) x"),
         ({"max.batch.size": "100", "max.queue.size": "50"}, "must be larger than max.batch.size"),
         ({"decimal.handling.mode": "float"}, "decimal.handling.mode"),
+        ({"column.propagate.source.type": ".*"}, "column.propagate.source.type is not supported"),
     ],
 )
 def test_invalid_configs(extra: dict[str, str], message: str) -> None:

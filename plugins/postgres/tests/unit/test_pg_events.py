@@ -283,3 +283,14 @@ def test_logical_decoding_messages() -> None:
     assert out[1].value["source"]["txId"] is None
     assert out[1].value["source"]["sequence"] == '["300","300"]'
     assert not out[1].headers
+
+
+def test_avro_name_adjustment() -> None:
+    from connectrt_postgres.schemas import adjust_name
+
+    table = TableInfo(TableId("my-schema", "2tbl"), 1, (ColumnInfo("a-b", 1, 23, -1, True, None),), ("a-b",), "d")
+    ts = TableSchema(table, table.columns, TYPES, SchemaSettings("srv", ".", ValueModes(), "avro", "avro"))
+    assert ts.topic == "srv.my-schema.2tbl"
+    assert ts.value_schema.name == "srv.my_schema._2tbl.Value"
+    assert [f.name for f in ts.value_schema.fields or ()] == ["a_b"]
+    assert adjust_name("ü-x", "avro_unicode", False) == "_u00fc_u002dx"
