@@ -11,6 +11,8 @@ Needs the dev services (``connectrt dev up``). Prints rows/s; never a test.
 4. events+json: the above plus JsonConverter (schemas off) for key and value, what the worker does next.
 5. end to end: a standalone worker with the connector; time from the INSERT's commit until N records
    are in Kafka.
+6. ``--snapshot``: time from the worker's start until an initial snapshot of the N rows is in Kafka
+   (includes the worker's start-up).
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ def bench_in_process(table: str, frames: list[tuple[int, bytes]], rows: int) -> 
     conn.close()
 
 
-def bench_end_to_end(table: str, rows: int) -> None:
+def bench_end_to_end(table: str, rows: int, snapshot: bool = False) -> None:
     prefix, slot = f"bench{secrets.token_hex(3)}", f"bench_{secrets.token_hex(3)}"
     topic = f"{prefix}.public.{table}"
     work = Path(tempfile.mkdtemp(prefix="pgbench-"))
@@ -120,10 +122,16 @@ def bench_end_to_end(table: str, rows: int) -> None:
         "database.hostname": PG["host"], "database.port": str(PG["port"]), "database.user": PG["user"],
         "database.password": PG["password"], "database.dbname": PG["dbname"], "topic.prefix": prefix,
         "slot.name": slot, "publication.name": slot, "publication.autocreate.mode": "filtered",
-        "table.include.list": f"public.{table}", "snapshot.mode": "no_data", "slot.drop.on.stop": "true",
+        "table.include.list": f"public.{table}", "snapshot.mode": "initial" if snapshot else "no_data",
+        "slot.drop.on.stop": "true",
         "max.batch.size": "4096", "max.queue.size": "32768",
     }}))
+    if snapshot:
+        with psycopg.connect(**PG, autocommit=True) as conn:
+            conn.execute(f"TRUNCATE {table}")
+            conn.execute(INSERT.format(t=table, n=rows))
     log = (work / "worker.log").open("wb")
+    started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "connectrt.cli", "standalone", str(work / "worker.properties"),
                              str(work / "connector.json")], stdout=log, stderr=subprocess.STDOUT,
                             env=dict(os.environ, CONNECTRT_LOG_LEVEL="WARNING"))
@@ -139,6 +147,11 @@ def bench_end_to_end(table: str, rows: int) -> None:
                    for p in meta[topic].partitions)
 
     try:
+        if snapshot:
+            while size() < rows:
+                time.sleep(0.05)
+            rate("snapshot end to end", rows, time.perf_counter() - started)
+            return
         with psycopg.connect(**PG, autocommit=True) as conn:
             for _ in range(120):
                 if conn.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone() == (True,):
@@ -164,6 +177,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--skip-e2e", action="store_true")
+    parser.add_argument("--snapshot", action="store_true", help="also time an initial snapshot of the rows")
     args = parser.parse_args()
     table = f"bench_{secrets.token_hex(3)}"
     with psycopg.connect(**PG, autocommit=True) as conn:
@@ -175,6 +189,8 @@ def main() -> None:
         bench_in_process(table, frames, args.rows)
         if not args.skip_e2e:
             bench_end_to_end(table, args.rows)
+        if args.snapshot:
+            bench_end_to_end(table, args.rows, snapshot=True)
     finally:
         with psycopg.connect(**PG, autocommit=True) as conn:
             conn.execute(f"DROP TABLE IF EXISTS {table}")

@@ -109,7 +109,7 @@ def ensure_publication(conn: Any, config: PostgresConfig, captured: Callable[[],
         ) from e
 
 
-def check_slot(conn: Any, config: PostgresConfig) -> SlotInfo | None:
+def check_slot(conn: Any, config: PostgresConfig, sleep: Callable[[float], Any] = time.sleep) -> SlotInfo | None:
     """The slot if it exists and is usable; waits for a slot still held by an older session."""
     name = config.slot_name
     retries = int(config.get("slot.max.retries"))
@@ -141,7 +141,7 @@ def check_slot(conn: Any, config: PostgresConfig) -> SlotInfo | None:
             "Replication slot %s is active for PID %s; waiting %.1f s (attempt %d of %d)",
             name, info.active_pid, delay_s, attempt, retries,
         )
-        time.sleep(delay_s)
+        sleep(delay_s)
 
 
 def drop_slot(conn: Any, name: str) -> None:

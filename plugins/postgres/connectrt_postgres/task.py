@@ -256,7 +256,9 @@ class PostgresConnectorTask(SourceTask):
             created = None
             if streaming:
                 ensure_publication(conn, config, lambda: [tid for _, tid in tables.captured_tables()])
-                slot = check_slot(conn, config)
+                slot = check_slot(conn, config, self._sleep)
+                if self.stopping.is_set():
+                    return
                 self.stream = ReplicationStream(params, int(config.get("status.update.interval.ms")) / 1000)
                 if slot is None:
                     if offset_exists:

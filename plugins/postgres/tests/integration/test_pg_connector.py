@@ -206,3 +206,37 @@ def test_a_slot_in_use_fails_clearly(table: str, pg_dsn: str, pg_params: dict[st
                 assert "stop the other consumer of the slot or set slot.name to another slot" in trace
     finally:
         cleanup_pg(pg_dsn, [slot], [slot], [])
+
+
+def test_schema_changes_while_streaming(table: str, pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str,
+                                        unique_name: Any, tmp_path: Path) -> None:
+    slot, prefix = unique_name.slot(), unique_name("pfx")
+    topic = f"{prefix}.public.{table}"
+    config = connector_config("ddl", pg_params, prefix, slot, slot, **{
+        "table.include.list": f"public.{table}", "publication.autocreate.mode": "filtered",
+        "snapshot.mode": "no_data", "slot.drop.on.stop": "true"})
+    try:
+        with standalone(kafka_bootstrap, tmp_path, [config], schemas=True) as worker, \
+                psycopg.connect(pg_dsn, autocommit=True) as conn:
+            wait_running(worker, "ddl")
+            time.sleep(1)
+            conn.execute(f"INSERT INTO {table} VALUES (10, 'a', 's')")
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN added numeric(4,1) NOT NULL DEFAULT 2.5")
+            conn.execute(f"INSERT INTO {table} VALUES (11, 'b', 's', 7.5)")
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN secret")
+            conn.execute(f"ALTER TABLE {table} ALTER COLUMN name TYPE int USING 5")
+            conn.execute(f"INSERT INTO {table} VALUES (12, 6, 1.5)")
+            wait_until(lambda: topic_size(kafka_bootstrap, topic) >= 3, 60, "the changes")
+            records = read_topic(kafka_bootstrap, topic)
+        shapes = []
+        for r in records:
+            fields = r["value"]["schema"]["fields"][1]["fields"]
+            shapes.append(([(f["field"], f["type"]) for f in fields], r["value"]["payload"]["after"]))
+        assert shapes[0] == ([("id", "int32"), ("name", "string"), ("secret", "string")],
+                             {"id": 10, "name": "a", "secret": "s"})
+        assert shapes[1][0] == [("id", "int32"), ("name", "string"), ("secret", "string"), ("added", "bytes")]
+        assert shapes[1][1]["id"] == 11 and shapes[1][1]["added"] == "Sw=="  # 7.5 at scale 1
+        assert shapes[2] == ([("id", "int32"), ("name", "int32"), ("added", "bytes")],
+                             {"id": 12, "name": 6, "added": "Dw=="})
+    finally:
+        cleanup_pg(pg_dsn, [slot], [slot], [])
