@@ -78,6 +78,7 @@ class PostgresConnectorTask(SourceTask):
         self.flush_allowed = False
         self.position: OffsetState | None = None  # the offset of the last record handed to the queue
         self.finished = False
+        self.snapshotted = False
         self.progressed = False  # the stream delivered messages since the last failure
         self.last_queued_offset: dict[str, Any] | None = None  # offset of the last record handed to poll()
         self.committed_offset: dict[str, Any] | None = None  # offset Connect last committed
@@ -239,7 +240,8 @@ class PostgresConnectorTask(SourceTask):
         mode = config.snapshot_mode
         stored = self.position
         offset_exists = stored is not None and not stored.snapshot_in_progress
-        snapshot_wanted = mode == "always" or (
+        # "always" snapshots once per task start, not again when a lost connection is retried.
+        snapshot_wanted = (mode == "always" and not self.snapshotted) or (
             mode in ("initial", "initial_only", "when_needed") and not offset_exists
         )
         if self.finished:
@@ -285,6 +287,7 @@ class PostgresConnectorTask(SourceTask):
                         drop_slot(conn, config.slot_name)
                     raise
                 self.position = copy.copy(offset)
+                self.snapshotted = True
                 if not streaming:
                     self.finished = True
                     log.info("Snapshot finished; snapshot.mode=initial_only does not stream")

@@ -53,6 +53,8 @@ SETUP = [
     "CREATE TABLE {s}.full_ident (id integer PRIMARY KEY, val text, n integer)",
     "ALTER TABLE {s}.full_ident REPLICA IDENTITY FULL",
     "CREATE TABLE {s}.toasted (id integer PRIMARY KEY, other integer, big text, big_bytes bytea, big_arr text[])",
+    "CREATE TABLE {s}.toast_full (id integer PRIMARY KEY, other integer, big text)",
+    "ALTER TABLE {s}.toast_full REPLICA IDENTITY FULL",
     "CREATE TABLE {s}.pk_change (id integer PRIMARY KEY, v text)",
     "CREATE TABLE {s}.no_pk (a integer, b text)",
     "CREATE TABLE {s}.uniq_idx (a integer NOT NULL, b integer NOT NULL, c text)",
@@ -62,7 +64,8 @@ SETUP = [
     "CREATE TABLE {s}.composite (k2 text, k1 integer, v text, PRIMARY KEY (k1, k2))",
 ]
 
-TABLES = ["all_types", "composite", "defaults", "full_ident", "no_pk", "pk_change", "toasted", "trunc", "uniq_idx"]
+TABLES = ["all_types", "composite", "defaults", "full_ident", "no_pk", "pk_change", "toast_full", "toasted", "trunc",
+          "uniq_idx"]
 
 _FULL_ROW = """INSERT INTO {s}.all_types (
     c_bool, c_bit1, c_bit3, c_varbit, c_int2, c_int4, c_int8, c_oid, c_float4, c_float8,
@@ -129,6 +132,8 @@ STREAM_STEPS = [
     f"INSERT INTO {{s}}.toasted VALUES (1, 1, {BIG_TEXT}, convert_to({BIG_TEXT}, 'UTF8'), ARRAY[{BIG_TEXT}, 'x'])",
     "UPDATE {s}.toasted SET other = 2 WHERE id = 1",
     "DELETE FROM {s}.toasted WHERE id = 1",
+    f"INSERT INTO {{s}}.toast_full VALUES (1, 1, {BIG_TEXT})",
+    "UPDATE {s}.toast_full SET other = 2 WHERE id = 1",
     "INSERT INTO {s}.pk_change VALUES (1, 'a')",
     "UPDATE {s}.pk_change SET id = 10, v = 'b' WHERE id = 1",
     "INSERT INTO {s}.no_pk VALUES (1, 'x'), (2, NULL)",
