@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 from connectrt.api.records import SourceRecord
 
@@ -17,13 +18,22 @@ class ChangeEventQueue:
         self._cond = threading.Condition()
         self._closed = False
 
-    def put(self, records: list[SourceRecord], stopped: threading.Event) -> bool:
-        """Add records, waiting while the queue is full; False when ``stopped`` was set meanwhile."""
+    def put(
+        self, records: list[SourceRecord], stopped: threading.Event, on_wait: Callable[[], None] | None = None
+    ) -> bool:
+        """Add records, waiting while the queue is full (calling ``on_wait`` now and then, e.g. to keep
+        a replication connection alive); False when ``stopped`` was set meanwhile."""
         if not records:
             return True
         with self._cond:
             while self._size >= self.max_records and not stopped.is_set() and not self._closed:
                 self._cond.wait(0.2)
+                if on_wait is not None and self._size >= self.max_records:
+                    self._cond.release()
+                    try:
+                        on_wait()
+                    finally:
+                        self._cond.acquire()
             if stopped.is_set() or self._closed:
                 return False
             self._batches.append(records)

@@ -225,9 +225,18 @@ class PostgresConnectorTask(SourceTask):
         if stream is not None:
             stream.close()
 
+    def _keep_alive(self) -> None:
+        """While poll() is not taking records, keep answering the walsender (wal_sender_timeout)."""
+        stream = self.stream
+        if stream is not None and stream.streaming:
+            try:
+                stream.maybe_send_status()
+            except ReplicationStreamError as e:
+                log.debug("Status update while waiting for poll(): %s", e)
+
     def _emit(self, records: list[SourceRecord], position: OffsetState | None) -> None:
         assert self.queue is not None
-        if records and not self.queue.put(records, self.stopping):
+        if records and not self.queue.put(records, self.stopping, self._keep_alive):
             raise SnapshotStopped()
         if records:
             self.last_queued_offset = dict(records[-1].source_offset or {})
