@@ -9,7 +9,13 @@ from typing import Any
 
 import orjson
 
-from connectrt.api.connector import ConnectException, OffsetStorageReader, SourceTask, SourceTaskContext
+from connectrt.api.connector import (
+    ConnectException,
+    OffsetStorageReader,
+    RetriableException,
+    SourceTask,
+    SourceTaskContext,
+)
 from connectrt.api.plugin import Converter, HeaderConverter
 from connectrt.api.records import SourceRecord
 from connectrt.herder.base import TargetState
@@ -127,7 +133,12 @@ class WorkerSourceTask(WorkerTask):
                     break
                 continue
             if self.to_send is None:
-                records = self.task.poll()
+                try:
+                    records = self.task.poll()
+                except RetriableException as e:
+                    # As Java: a retriable poll failure is logged and the task polls again.
+                    self.log.warning("Retriable exception from poll(); polling again: %s", e)
+                    records = None
                 if records:
                     self.to_send = records
                     self.send_index = 0
