@@ -48,6 +48,34 @@ from connectrt.storage.status import (
 log = logging.getLogger(__name__)
 
 COMMIT = "undefined"
+TASK_CLASS_CONFIG = "task.class"
+
+
+def too_many_tasks_message(name: str, num_tasks: int, max_tasks: int) -> str:
+    """Java's ``TooManyTasksException`` message (KIP-1004)."""
+    return (
+        f"The connector {name} has generated {num_tasks} tasks, which is greater than {max_tasks}, "
+        "the maximum number of tasks it is configured to create. This behaviour should be considered a bug "
+        "and is disallowed. If necessary, it can be permitted by reconfiguring the connector with "
+        "'tasks.max.enforce' set to false; however, this option will be removed in a future release of "
+        "Kafka Connect."
+    )
+
+
+def same_task_configs(generated: list[dict[str, str]], stored: list[dict[str, str]]) -> bool:
+    """Whether freshly generated task configs equal the stored ones, leaving out ``task.class``.
+
+    That key names the task class in the runtime that wrote the configs: after taking over a Java
+    Connect cluster it holds Java's class name (``...VerifiableSourceTask``), and connectrt starts a
+    task from its connector's ``task_class()``, never from this key. Comparing it would make every
+    taken-over connector rewrite its task configs (and restart its tasks) for no change.
+    """
+    if len(generated) != len(stored):
+        return False
+    return all(
+        {k: v for k, v in g.items() if k != TASK_CLASS_CONFIG} == {k: v for k, v in s.items() if k != TASK_CLASS_CONFIG}
+        for g, s in zip(generated, stored, strict=True)
+    )
 
 
 @dataclass
@@ -256,10 +284,7 @@ class HerderCommon(Herder):
             return
         enforce = str(state.config.get("tasks.max.enforce", "true")).lower() != "false"
         if enforce and len(configs) > max_tasks:
-            msg = (
-                f"The connector {state.name} has generated {len(configs)} tasks, which is greater than {max_tasks}, "
-                "the maximum number of tasks it is configured to create. "
-            )
+            msg = too_many_tasks_message(state.name, len(configs), max_tasks)
             self.worker.stop_connector(state.name)
             self._connector_status(state.name, State.FAILED, msg)
             return

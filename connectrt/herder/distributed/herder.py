@@ -62,9 +62,10 @@ class _ConfigEvents(ConfigUpdateListener):
     def __init__(self, herder: DistributedHerder) -> None:
         self.herder = herder
         self.lock = threading.Lock()
-        self.connector_updates: set[str] = set()
+        # connector -> config-topic offset just past its latest config record
+        self.connector_updates: dict[str, int] = {}
         self.connector_removals: set[str] = set()
-        self.task_updates: set[str] = set()
+        self.task_updates: dict[str, int] = {}  # connector -> offset just past its commit record
         self.target_states: set[str] = set()
         self.restarts: list[RestartRequest] = []
         self.session_key = False
@@ -73,8 +74,11 @@ class _ConfigEvents(ConfigUpdateListener):
         self.herder.wakeup()
 
     def on_connector_config_update(self, connector: str) -> None:
+        # Called on the log thread right after the record was applied, so the store's offset is
+        # the one just past this record.
+        offset = self.herder.config_store.snapshot().offset
         with self.lock:
-            self.connector_updates.add(connector)
+            self.connector_updates[connector] = offset
         self._wake()
 
     def on_connector_config_remove(self, connector: str) -> None:
@@ -83,8 +87,9 @@ class _ConfigEvents(ConfigUpdateListener):
         self._wake()
 
     def on_task_config_update(self, task_ids: list[ConnectorTaskId]) -> None:
+        offset = self.herder.config_store.snapshot().offset
         with self.lock:
-            self.task_updates.update(t.connector for t in task_ids)
+            self.task_updates.update((t.connector, offset) for t in task_ids)
         self._wake()
 
     def on_connector_target_state_change(self, connector: str) -> None:
@@ -110,7 +115,7 @@ class _ConfigEvents(ConfigUpdateListener):
         except Exception as e:
             log.warning("Ignoring cluster log level %s for %s: %s", level, namespace, e)
 
-    def drain(self) -> tuple[set[str], set[str], set[str], set[str], list[RestartRequest]]:
+    def drain(self) -> tuple[dict[str, int], set[str], dict[str, int], set[str], list[RestartRequest]]:
         with self.lock:
             out = (
                 self.connector_updates,
@@ -119,7 +124,7 @@ class _ConfigEvents(ConfigUpdateListener):
                 self.target_states,
                 self.restarts,
             )
-            self.connector_updates, self.connector_removals, self.task_updates = set(), set(), set()
+            self.connector_updates, self.connector_removals, self.task_updates = {}, set(), {}
             self.target_states, self.restarts = set(), []
             return out
 
@@ -199,6 +204,7 @@ class DistributedHerder(HerderCommon, GroupListener):
     def _halt(self) -> None:
         self.stage = "stopping"
         try:
+            self.work.close()
             self.work.stop_all()
         finally:
             for closer in (
@@ -302,13 +308,13 @@ class DistributedHerder(HerderCommon, GroupListener):
             bool(removals) or bool(task_updates) or any(not previous.contains(c) for c in updates)
             or self._task_counts(previous) != self._task_counts(self.snapshot)
         )
-        for name in updates:
+        for name, offset in updates.items():
             if previous.contains(name) and self.snapshot.contains(name):
-                self.work.connector_config_changed(name)
+                self.work.connector_config_changed(name, offset)
         for name in targets:
             self.work.target_state_changed(name)
-        for name in task_updates:
-            self.work.task_configs_changed(name)
+        for name, offset in task_updates.items():
+            self.work.task_configs_changed(name, offset)
         for request in restarts:
             self.work.restart(request)
         if rejoin:

@@ -7,12 +7,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import httpx
 import orjson
 
+from connectrt.api.connector import ConnectException
 from connectrt.herder.base import RestartRequest, TargetState
+from connectrt.herder.common import same_task_configs, too_many_tasks_message
 from connectrt.herder.distributed.protocol import ExtendedAssignment
 from connectrt.rest.entities import ConnectorTaskId
 from connectrt.rest.signature import signature_headers
@@ -35,6 +38,11 @@ class WorkManager:
         self.tasks: set[ConnectorTaskId] = set()
         self._lock = threading.Lock()
         self._needs_reconfig: set[str] = set()
+        # connector -> offset of the config snapshot its running instance was started from
+        self._started_at: dict[str, int] = {}
+        self._task_started_at: dict[ConnectorTaskId, int] = {}
+        self._forwarding: set[str] = set()
+        self._forwarder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="task-config-forwarder")
         self._retry_at = 0.0
 
     def assigned_connectors(self) -> set[str]:
@@ -62,6 +70,7 @@ class WorkManager:
             return
         state = self.herder._state(name)
         self.connectors.add(name)
+        self._started_at[name] = snap.offset
         ok = self.worker.start_connector(name, state.config, state.target)
         if ok and state.target is TargetState.STARTED:
             self.request_reconfiguration(name)
@@ -75,24 +84,54 @@ class WorkManager:
             log.info("Not starting task %s: its config is not in the config snapshot", task_id)
             return
         self.tasks.add(task_id)
+        self._task_started_at[task_id] = snap.offset
+        too_many = self._too_many_tasks(task_id.connector, state.config, len(state.task_configs))
+        if too_many is not None:
+            # Java's Worker.startTask: a stored task set larger than tasks.max (written before
+            # KIP-1004, or by hand) fails each task instead of starting it.
+            log.error("Failed to start task %s: %s", task_id, too_many)
+            self.herder._task_status(task_id, State.FAILED, format_trace(ConnectException(too_many)))
+            return
         self.worker.start_task(task_id, state.config, state.task_configs[task_id.task], state.target)
+
+    @staticmethod
+    def _too_many_tasks(name: str, config: dict[str, str], num_tasks: int) -> str | None:
+        try:
+            max_tasks = int(config.get("tasks.max", 1))
+        except ValueError:
+            return None
+        if num_tasks <= max_tasks:
+            return None
+        if str(config.get("tasks.max.enforce", "true")).strip().lower() == "false":
+            log.warning("The connector %s has %d tasks, more than its tasks.max %d; tasks.max.enforce is false, "
+                        "so they run anyway", name, num_tasks, max_tasks)
+            return None
+        return too_many_tasks_message(name, num_tasks, max_tasks)
 
     def stop(self, connectors: list[str], tasks: list[ConnectorTaskId]) -> None:
         running = [t for t in tasks if t in self.tasks]
         self.worker.stop_and_await_tasks(running)
         for t in tasks:
             self.tasks.discard(t)
+            self._task_started_at.pop(t, None)
         for name in connectors:
             if name in self.connectors:
                 self.worker.stop_connector(name)
                 self.connectors.discard(name)
+                self._started_at.pop(name, None)
 
     def stop_all(self) -> None:
         self.stop(sorted(self.connectors), sorted(self.tasks))
 
     # --- config changes ------------------------------------------------------------------------
-    def connector_config_changed(self, name: str) -> None:
-        if name in self.connectors:
+    def connector_config_changed(self, name: str, offset: int) -> None:
+        """A config record for ``name`` was read; ``offset`` is the config-topic offset just past it.
+
+        An instance started from a snapshot that already held that record (the rebalance that
+        assigned a new connector read the topic to its end first) runs that config already: a
+        restart would only stop and start it once more.
+        """
+        if name in self.connectors and self._started_at.get(name, -1) < offset:
             log.info("Connector %s config updated; restarting it", name)
             self.restart_connector_instance(name)
 
@@ -106,9 +145,14 @@ class WorkManager:
                 self.request_reconfiguration(name)
         self.worker.set_task_target_state(name, target)
 
-    def task_configs_changed(self, name: str) -> None:
-        """Tasks of ``name`` running here stop; the rebalance that follows starts the new ones."""
-        local = [t for t in self.tasks if t.connector == name]
+    def task_configs_changed(self, name: str, offset: int) -> None:
+        """Tasks of ``name`` running here stop; the rebalance that follows starts the new ones.
+
+        ``offset`` is the config-topic offset just past the commit record. A task started from a
+        snapshot that already held it (assigned by a rebalance that read the topic to its end
+        first) runs the new config already and keeps running.
+        """
+        local = [t for t in self.tasks if t.connector == name and self._task_started_at.get(t, -1) < offset]
         if local:
             log.info("Task configs of %s changed; stopping its local tasks %s", name, [str(t) for t in local])
             self.stop([], local)
@@ -148,7 +192,9 @@ class WorkManager:
         if time.monotonic() < self._retry_at:
             return
         with self._lock:
-            pending, self._needs_reconfig = self._needs_reconfig, set()
+            # A connector whose configs are on their way to the leader waits for that to finish.
+            pending = self._needs_reconfig - self._forwarding
+            self._needs_reconfig -= pending
         failed: set[str] = set()
         for name in sorted(pending):
             try:
@@ -177,14 +223,13 @@ class WorkManager:
             return
         enforce = str(state.config.get("tasks.max.enforce", "true")).lower() != "false"
         if enforce and len(configs) > max_tasks:
-            msg = (f"The connector {name} has generated {len(configs)} tasks, which is greater than {max_tasks}, "
-                   "the maximum number of tasks it is configured to create. ")
+            msg = too_many_tasks_message(name, len(configs), max_tasks)
             self.worker.stop_connector(name)
             herder._connector_status(name, State.FAILED, msg)
             return
         applied = snap.applied_connector_config(name)
         current = {k: str(v) for k, v in (applied or {}).items() if v is not None}
-        if configs == state.task_configs and current == state.config:
+        if same_task_configs(configs, state.task_configs) and current == state.config:
             return
         if herder.member.is_leader():
             herder.write_task_configs(name, configs)
@@ -192,6 +237,10 @@ class WorkManager:
             self._forward_task_configs(name, configs)
 
     def _forward_task_configs(self, name: str, configs: list[dict[str, str]]) -> None:
+        """Send the task configs to the leader from the forwarding thread, as Java does: the leader
+        may be waiting for this worker to rejoin a rebalance before it runs the write, so blocking
+        the herder thread on the request would stall the whole group until the request times out.
+        A failure puts the connector back in the queue (retried after a backoff)."""
         herder = self.herder
         leader = herder.member.leader_url()
         if not leader:
@@ -204,9 +253,33 @@ class WorkManager:
                 raise RuntimeError("no session key yet")
             headers.update(signature_headers(key.key, body, herder.signature_algorithm))
         url = leader.rstrip("/") + f"/connectors/{name}/tasks"
-        r = httpx.post(url, content=body, headers=headers, timeout=30)
-        if r.status_code >= 400:
-            raise RuntimeError(f"leader answered {r.status_code}: {r.text}")
+        with self._lock:
+            self._forwarding.add(name)
+
+        def send() -> None:
+            try:
+                r = httpx.post(url, content=body, headers=headers, timeout=30)
+                if r.status_code >= 400:
+                    raise RuntimeError(f"leader answered {r.status_code}: {r.text}")
+            except Exception as e:
+                log.warning("Failed to send the task configs of connector %s to the leader (will retry): %s",
+                            name, e)
+                self._retry_at = time.monotonic() + RECONFIGURE_BACKOFF_S
+                with self._lock:
+                    self._needs_reconfig.add(name)
+            finally:
+                with self._lock:
+                    self._forwarding.discard(name)
+                herder.wakeup()
+
+        try:
+            self._forwarder.submit(send)
+        except RuntimeError:  # shut down: the worker is stopping
+            with self._lock:
+                self._forwarding.discard(name)
+
+    def close(self) -> None:
+        self._forwarder.shutdown(wait=False, cancel_futures=True)
 
     def destroy_task_statuses_beyond(self, name: str, count: int) -> None:
         for t in self.herder.status_store.get_all_tasks(name):
