@@ -152,30 +152,46 @@ class HerderCommon(Herder):
     def kafka_cluster_id(self) -> str | None:
         return self._cluster_id
 
-    def _require(self, name: str, unknown: bool = False) -> ConnectorState:
+    # --- connector state: standalone keeps it in memory, distributed reads the config snapshot --
+    def _names(self) -> list[str]:
+        return list(self.states)
+
+    def _state(self, name: str, unknown: bool = False) -> ConnectorState:
         state = self.states.get(name)
         if state is None:
             raise NotFoundException(f"Unknown connector: {name}" if unknown else f"Connector {name} not found")
         return state
 
     async def connectors(self) -> list[str]:
-        return sorted(self.states)
+        return sorted(self._names())
 
     def info(self, name: str) -> ConnectorInfo:
-        state = self.states[name]
+        state = self._state(name)
         tasks = [ConnectorTaskId(name, i) for i in range(len(state.task_configs))]
-        return ConnectorInfo(name, dict(state.config), tasks, self.connector_type(name))
+        return ConnectorInfo(name, dict(state.config), tasks, connector_type_of(self.plugins, state.config))
 
     async def connector_info(self, name: str) -> ConnectorInfo:
-        self._require(name)
         return self.info(name)
 
     async def connector_config(self, name: str) -> dict[str, str]:
-        return dict(self._require(name).config)
+        return dict(self._state(name).config)
 
     def connector_type(self, name: str) -> str:
-        state = self.states.get(name)
-        return connector_type_of(self.plugins, state.config) if state is not None else "unknown"
+        try:
+            return connector_type_of(self.plugins, self._state(name).config)
+        except NotFoundException:
+            return "unknown"
+
+    async def patch_connector_config(
+        self, name: str, patch: Mapping[str, str | None], forward: bool | None = None
+    ) -> ConnectorInfo:
+        merged = dict(self._state(name).config)
+        for k, v in patch.items():
+            if v is None:
+                merged.pop(k, None)
+            else:
+                merged[k] = v
+        return (await self.put_connector_config(name, merged, True)).result
 
     def connector_status(self, name: str) -> ConnectorStateInfo:
         status = self.status_store.get_connector(name)
@@ -203,13 +219,13 @@ class HerderCommon(Herder):
         return out
 
     async def task_configs(self, name: str) -> list[TaskInfo]:
-        state = self._require(name)
+        state = self._state(name)
         return [
             TaskInfo(ConnectorTaskId(name, i), self._raw_task_config(state, c)) for i, c in enumerate(state.task_configs)
         ]
 
     async def tasks_config(self, name: str) -> dict[str, dict[str, str]]:
-        state = self._require(name)
+        state = self._state(name)
         return {f"{name}-{i}": self._raw_task_config(state, c) for i, c in enumerate(state.task_configs)}
 
     # --- topics --------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from connectrt.config.worker_config import WorkerConfig
 from connectrt.herder.base import RestartRequest, TargetState
 from connectrt.herder.common import ConnectorState, HerderCommon
 from connectrt.rest.entities import (
-    ConnectorInfo,
     ConnectorOffsets,
     ConnectorStateInfo,
     ConnectorTaskId,
@@ -84,22 +83,9 @@ class StandaloneHerder(HerderCommon):
             await asyncio.to_thread(self._start_connector, state)
             return Created(not exists, self.info(name))
 
-    async def patch_connector_config(
-        self, name: str, patch: Mapping[str, str | None], forward: bool | None = None
-    ) -> ConnectorInfo:
-        state = self._require(name)
-        merged = dict(state.config)
-        for k, v in patch.items():
-            if v is None:
-                merged.pop(k, None)
-            else:
-                merged[k] = v
-        result = await self.put_connector_config(name, merged, True)
-        return result.result
-
     async def delete_connector(self, name: str, forward: bool | None = None) -> None:
         async with self.lock:
-            self._require(name)
+            self._state(name)
             await asyncio.to_thread(self._stop_connector_and_tasks, name)
             state = self.states.pop(name)
             self._destroy_statuses(name, len(state.task_configs))
@@ -107,21 +93,21 @@ class StandaloneHerder(HerderCommon):
     # --- restarts and target states ----------------------------------------------------------
     async def restart_connector(self, name: str, forward: bool | None = None) -> None:
         async with self.lock:
-            state = self._require(name, unknown=True)
+            state = self._state(name, unknown=True)
             await asyncio.to_thread(self._restart_connector_instance, state)
 
     async def restart_connector_and_tasks(
         self, request: RestartRequest, forward: bool | None = None
     ) -> ConnectorStateInfo:
         async with self.lock:
-            state = self._require(request.connector, unknown=True)
+            state = self._state(request.connector, unknown=True)
             plan = self.build_restart_plan(request)
             await asyncio.to_thread(self._execute_restart_plan, state, request, plan)
             return plan
 
     async def restart_task(self, task_id: ConnectorTaskId, forward: bool | None = None) -> None:
         async with self.lock:
-            state = self._require(task_id.connector, unknown=True)
+            state = self._state(task_id.connector, unknown=True)
             if task_id.task >= len(state.task_configs):
                 raise NotFoundException(f"Unknown task: {task_id}")
             await asyncio.to_thread(self._restart_task, state, task_id)
@@ -149,18 +135,18 @@ class StandaloneHerder(HerderCommon):
         self, name: str, offsets: list[dict[str, Any]], forward: bool | None = None
     ) -> Message:
         async with self.lock:
-            state = self._require(name)
+            state = self._state(name)
             self._require_stopped(state)
             return await asyncio.to_thread(self.alter_offsets_blocking, state, offsets)
 
     async def reset_connector_offsets(self, name: str, forward: bool | None = None) -> Message:
         async with self.lock:
-            state = self._require(name)
+            state = self._state(name)
             self._require_stopped(state)
             return await asyncio.to_thread(self.reset_offsets_blocking, state)
 
     async def connector_offsets(self, name: str) -> ConnectorOffsets:
-        state = self._require(name)
+        state = self._state(name)
         return await asyncio.to_thread(self.offsets_blocking, state)
 
     def _require_stopped(self, state: ConnectorState) -> None:

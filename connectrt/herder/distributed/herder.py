@@ -32,7 +32,6 @@ from connectrt.rest.entities import (
     ConnectorTaskId,
     Created,
     Message,
-    TaskInfo,
 )
 from connectrt.rest.errors import (
     AlreadyExistsException,
@@ -389,36 +388,8 @@ class DistributedHerder(HerderCommon, GroupListener):
             [{k: str(v) for k, v in c.items() if v is not None} for c in snap.task_configs_of(name)],
         )
 
-    async def connectors(self) -> list[str]:
-        return sorted(self.snapshot.connectors())
-
-    def info(self, name: str) -> ConnectorInfo:
-        state = self._state(name)
-        tasks = [ConnectorTaskId(name, i) for i in range(len(state.task_configs))]
-        return ConnectorInfo(name, dict(state.config), tasks, self.connector_type(name))
-
-    async def connector_info(self, name: str) -> ConnectorInfo:
-        return self.info(name)
-
-    async def connector_config(self, name: str) -> dict[str, str]:
-        return dict(self._state(name).config)
-
-    def connector_type(self, name: str) -> str:
-        from connectrt.herder.validation import connector_type_of
-
-        cfg = self.snapshot.connector_config(name)
-        return connector_type_of(self.plugins, cfg) if cfg is not None else "unknown"
-
-    async def task_configs(self, name: str) -> list[TaskInfo]:
-        state = self._state(name)
-        return [
-            TaskInfo(ConnectorTaskId(name, i), self._raw_task_config(state, c))
-            for i, c in enumerate(state.task_configs)
-        ]
-
-    async def tasks_config(self, name: str) -> dict[str, dict[str, str]]:
-        state = self._state(name)
-        return {f"{name}-{i}": self._raw_task_config(state, c) for i, c in enumerate(state.task_configs)}
+    def _names(self) -> list[str]:
+        return self.snapshot.connectors()
 
     # --- writes --------------------------------------------------------------------------------
     async def put_connector_config(
@@ -442,17 +413,6 @@ class DistributedHerder(HerderCommon, GroupListener):
             return Created(not exists, ConnectorInfo(name, dict(config), tasks, self.connector_type(name)))
 
         return await self._submit(write)
-
-    async def patch_connector_config(
-        self, name: str, patch: Mapping[str, str | None], forward: bool | None = None
-    ) -> ConnectorInfo:
-        merged = dict(self._state(name).config)
-        for k, v in patch.items():
-            if v is None:
-                merged.pop(k, None)
-            else:
-                merged[k] = v
-        return (await self.put_connector_config(name, merged, True)).result
 
     async def delete_connector(self, name: str, forward: bool | None = None) -> None:
         def delete() -> None:
