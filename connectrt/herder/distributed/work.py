@@ -43,6 +43,7 @@ class WorkManager:
         self._task_started_at: dict[ConnectorTaskId, int] = {}
         self._forwarding: set[str] = set()
         self._forwarder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="task-config-forwarder")
+        self._http: httpx.Client | None = None  # used on the forwarder thread only
         self._retry_at = 0.0
 
     def assigned_connectors(self) -> set[str]:
@@ -258,7 +259,10 @@ class WorkManager:
 
         def send() -> None:
             try:
-                r = httpx.post(url, content=body, headers=headers, timeout=30)
+                if self._http is None:  # one client: building one loads the CA bundle (~50 ms of CPU);
+                    # no keep-alive, as Java's RestClient: a connection per request.
+                    self._http = httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0))
+                r = self._http.post(url, content=body, headers=headers)
                 if r.status_code >= 400:
                     raise RuntimeError(f"leader answered {r.status_code}: {r.text}")
             except Exception as e:
