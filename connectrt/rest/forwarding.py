@@ -14,6 +14,7 @@ the herder to send signed internal requests (task configs, zombie fencing) to th
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,11 +49,18 @@ def build_url(base_url: str, path: str, query: Sequence[tuple[str, str]] = ()) -
 
 
 class RestClient:
-    """Sends JSON requests to other workers. Stateless: one short-lived connection per request."""
+    """Sends JSON requests to other workers: one short-lived connection per request, with the TLS
+    context built once (building it per request costs ~55 ms of CPU on the event loop)."""
 
     def __init__(self, timeout_s: float = 90.0, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.timeout_s = timeout_s
         self._transport = transport
+        self._ssl_context: ssl.SSLContext | None = None
+
+    def _verify(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = httpx.create_ssl_context()
+        return self._ssl_context
 
     async def request(
         self,
@@ -78,7 +86,7 @@ class RestClient:
         log.debug("Sending %s to %s", method, url)
         try:
             async with httpx.AsyncClient(
-                transport=self._transport, timeout=self.timeout_s, follow_redirects=False
+                transport=self._transport, timeout=self.timeout_s, follow_redirects=False, verify=self._verify()
             ) as client:
                 response = await client.request(method, url, content=content, headers=headers)
         except httpx.HTTPError as exc:

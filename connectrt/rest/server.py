@@ -69,7 +69,8 @@ def _bind(listener: Listener) -> socket.socket:
     if not listener.host:
         if socket.has_ipv6:
             try:
-                sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+                # IPPROTO_TCP as the protocol lets asyncio set TCP_NODELAY on accepted connections.
+                sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP)
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 sock.bind(("::", listener.port))
@@ -87,7 +88,7 @@ def _bind(listener: Listener) -> socket.socket:
         candidates = [(family, addr) for family, _, _, _, addr in infos]
     error: OSError | None = None
     for family, address in candidates:
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(address)
