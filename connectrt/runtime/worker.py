@@ -303,27 +303,23 @@ class Worker:
         return self._admin_props(conn)
 
     # --- converters ----------------------------------------------------------------------------
-    def _converter(self, conn: Mapping[str, str], key: str, is_key: bool) -> Converter:
-        if conn.get(key):
-            class_name, source = str(conn[key]), conn
-        else:
-            class_name, source = str(self.config.get(key)), self.config.originals
-        conv: Converter = self.plugins.new_instance(class_name, Converter, key)
+    def _converter_class_and_configs(self, conn: Mapping[str, str], key: str) -> tuple[str, dict[str, Any]]:
+        """The connector's converter and its ``<key>.*`` settings, else the worker's (as Java)."""
+        source: Mapping[str, Any] = conn if conn.get(key) else self.config.originals
+        class_name = str(conn[key]) if conn.get(key) else str(self.config.get(key))
         prefix = key + "."
-        configs = {k[len(prefix) :]: v for k, v in source.items() if k.startswith(prefix)}
+        return class_name, {k[len(prefix) :]: v for k, v in source.items() if k.startswith(prefix)}
+
+    def _converter(self, conn: Mapping[str, str], key: str, is_key: bool) -> Converter:
+        class_name, configs = self._converter_class_and_configs(conn, key)
+        conv: Converter = self.plugins.new_instance(class_name, Converter, key)
         configs["converter.type"] = "key" if is_key else "value"
         conv.configure(configs, is_key)
         return conv
 
     def _header_converter(self, conn: Mapping[str, str]) -> HeaderConverter:
-        key = "header.converter"
-        if conn.get(key):
-            class_name, source = str(conn[key]), conn
-        else:
-            class_name, source = str(self.config.get(key)), self.config.originals
-        conv: HeaderConverter = self.plugins.new_instance(class_name, HeaderConverter, key)
-        prefix = key + "."
-        configs = {k[len(prefix) :]: v for k, v in source.items() if k.startswith(prefix)}
+        class_name, configs = self._converter_class_and_configs(conn, "header.converter")
+        conv: HeaderConverter = self.plugins.new_instance(class_name, HeaderConverter, "header.converter")
         configs["converter.type"] = "header"
         conv.configure(configs)
         return conv
