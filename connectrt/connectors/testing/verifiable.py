@@ -187,14 +187,8 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-# --- source -----------------------------------------------------------------------------------
-
-
-class VerifiableSourceConnector(SourceConnector):
-    """Generates ``tasks.max`` tasks, each producing seqnos 0, 1, 2, ..."""
-
-    ALIASES = ("org.apache.kafka.connect.tools.VerifiableSourceConnector",)
-    VERSION = VERSION
+class _VerifiableConnector:
+    """What both Verifiable connectors share: their props, ``tasks.max`` copies, lifecycle events."""
 
     def __init__(self) -> None:
         self._props: dict[str, str] = {}
@@ -205,15 +199,25 @@ class VerifiableSourceConnector(SourceConnector):
         self._lifecycle = Lifecycle(props.get(NAME_CONFIG, ""), None, props.get(EVENTS_FILE_CONFIG))
         self._lifecycle.started()
 
-    def task_class(self) -> type[VerifiableSourceTask]:
-        return VerifiableSourceTask
-
     def task_configs(self, max_tasks: int) -> list[TaskConfig]:
         return _task_configs(self._props, max_tasks)
 
     def stop(self) -> None:
         if self._lifecycle is not None:
             self._lifecycle.stopped()
+
+
+# --- source -----------------------------------------------------------------------------------
+
+
+class VerifiableSourceConnector(_VerifiableConnector, SourceConnector):
+    """Generates ``tasks.max`` tasks, each producing seqnos 0, 1, 2, ..."""
+
+    ALIASES = ("org.apache.kafka.connect.tools.VerifiableSourceConnector",)
+    VERSION = VERSION
+
+    def task_class(self) -> type[VerifiableSourceTask]:
+        return VerifiableSourceTask
 
     def config(self) -> ConfigDef:
         return SOURCE_CONFIG_DEF
@@ -357,30 +361,14 @@ class VerifiableSourceTask(SourceTask):
 # --- sink -------------------------------------------------------------------------------------
 
 
-class VerifiableSinkConnector(SinkConnector):
+class VerifiableSinkConnector(_VerifiableConnector, SinkConnector):
     """Generates ``tasks.max`` tasks that record every record they are given."""
 
     ALIASES = ("org.apache.kafka.connect.tools.VerifiableSinkConnector",)
     VERSION = VERSION
 
-    def __init__(self) -> None:
-        self._props: dict[str, str] = {}
-        self._lifecycle: Lifecycle | None = None
-
-    def start(self, props: Mapping[str, str]) -> None:
-        self._props = dict(props)
-        self._lifecycle = Lifecycle(props.get(NAME_CONFIG, ""), None, props.get(EVENTS_FILE_CONFIG))
-        self._lifecycle.started()
-
     def task_class(self) -> type[VerifiableSinkTask]:
         return VerifiableSinkTask
-
-    def task_configs(self, max_tasks: int) -> list[TaskConfig]:
-        return _task_configs(self._props, max_tasks)
-
-    def stop(self) -> None:
-        if self._lifecycle is not None:
-            self._lifecycle.stopped()
 
     def config(self) -> ConfigDef:
         return SINK_CONFIG_DEF
