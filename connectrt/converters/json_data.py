@@ -267,24 +267,47 @@ class JsonEncoding:
         return pairs
 
     def _struct(self, schema: Schema) -> Encoder:
+        """A function generated for this struct schema: one dict display, no per-field loop.
+
+        A field's value is written as it is when its Python type is the plain type of the field's schema
+        (int for integers, str, bool), or when it is None for an optional field without a default to put in
+        its place; anything else goes through the field's encoder.
+        """
         assert schema.fields is not None
-        # (name, Python type written as it is, encoder for everything else)
-        fields = [(f.name, _PASS_THROUGH.get(f.schema.type) if not f.schema.name else None, self.encoder(f.schema))
-                  for f in schema.fields]  # fmt: skip
-
-        def struct(v: Any) -> Any:
-            if not isinstance(v, Struct):
-                raise _invalid(SchemaType.STRUCT, v)
-            if v.schema is not schema and v.schema != schema:
-                raise DataException("Mismatching schema.")
-            get = v.get
-            out = {}
-            for name, plain_type, enc in fields:
-                x = get(name)
-                out[name] = x if type(x) is plain_type else enc(x)
-            return out
-
-        return struct
+        env: dict[str, Any] = {
+            "_Struct": Struct, "_isinstance": isinstance, "_invalid": _invalid, "_STRUCT": SchemaType.STRUCT,
+            "_DataException": DataException, "_schema": schema,
+        }  # fmt: skip
+        entries = []
+        for i, f in enumerate(schema.fields):
+            fs = f.schema
+            env[f"_e{i}"] = self.encoder(fs)
+            plain_type = _PASS_THROUGH.get(fs.type) if not fs.name else None
+            none_plain = fs.optional and (fs.default is None or not self.replace_null_with_default)
+            get = f"(x := g({f.name!r}))"  # the condition is evaluated first: it fetches the value
+            tests = []
+            if plain_type is not None:
+                env[f"_t{i}"] = plain_type
+                tests.append(f"type({get}) is _t{i}")
+            if none_plain:
+                tests.append("x is None" if tests else f"{get} is None")
+            value = f"x if {' or '.join(tests)} else _e{i}(x)" if tests else f"_e{i}(g({f.name!r}))"
+            entries.append(f"        {f.name!r}: ({value}),")
+        source = "\n".join([
+            "def struct(v):",
+            "    if not _isinstance(v, _Struct):",
+            "        raise _invalid(_STRUCT, v)",
+            "    s = v.schema",
+            "    if s is not _schema and s != _schema:",
+            "        raise _DataException('Mismatching schema.')",
+            "    g = v.get",
+            "    return {",
+            *entries,
+            "    }",
+        ])  # fmt: skip
+        exec(compile(source, f"<json struct encoder {schema.name or ''}>", "exec"), env)
+        fn: Encoder = env["struct"]
+        return fn
 
 
 def _invalid(t: SchemaType, v: Any) -> DataException:

@@ -8,7 +8,8 @@ Needs the dev services (``connectrt dev up``). Prints rows/s; never a test.
    timestamptz, jsonb, bool) from a real slot into memory.
 2. decode: ``decode_message`` over every frame.
 3. events: the connector's stream processor (decode, value conversion, Debezium envelopes, offsets).
-4. events+json: the above plus JsonConverter (schemas off) for key and value, what the worker does next.
+4. json: JsonConverter for the key and value of those records (schemas off, then on), what the worker
+   does next. In-process stages print rows per second of wall time and of CPU time.
 5. end to end: a standalone worker with the connector; time from the INSERT's commit until N records
    are in Kafka.
 6. ``--snapshot``: time from the worker's start until an initial snapshot of the N rows is in Kafka
@@ -72,15 +73,27 @@ def capture(table: str, slot: str, rows: int) -> list[tuple[int, bytes]]:
     return frames
 
 
-def rate(label: str, rows: int, seconds: float) -> None:
-    print(f"{label:<28} {rows / seconds:>10,.0f} rows/s  ({seconds:.2f} s for {rows:,} rows)")
+def rate(label: str, rows: int, seconds: float, cpu: float | None = None) -> None:
+    cpu_text = f", {rows / cpu:>9,.0f} rows/s of CPU" if cpu else ""
+    print(f"{label:<28} {rows / seconds:>10,.0f} rows/s  ({seconds:.2f} s for {rows:,} rows{cpu_text})")
+
+
+class Clock:
+    """Wall and CPU time of a stage (CPU time is what counts on a shared machine)."""
+
+    def __enter__(self) -> Clock:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
 def bench_in_process(table: str, frames: list[tuple[int, bytes]], rows: int) -> None:
-    t0 = time.perf_counter()
-    for _lsn, frame in frames:
-        decode_message(frame, 25)
-    rate("decode", rows, time.perf_counter() - t0)
+    with Clock() as c:
+        for _lsn, frame in frames:
+            decode_message(frame, 25)
+    rate("decode", rows, c.wall, c.cpu)
 
     config = parse_config({"database.hostname": "h", "database.user": "u", "database.dbname": PG["dbname"],
                            "topic.prefix": "bench", "table.include.list": f"public.{table}"})
@@ -88,21 +101,27 @@ def bench_in_process(table: str, frames: list[tuple[int, bytes]], rows: int) -> 
     filters = Filters(config)
     events = EventFactory(EventSettings(prefix="bench", database=PG["dbname"]))
     tables = TableSchemas(conn, filters, SchemaSettings("bench", ".", value_modes(config)))
-    for label, convert in (("decode+events", False), ("decode+events+json", True)):
-        processor = StreamProcessor(tables, events, filters, OffsetState())
-        key_conv, value_conv = JsonConverter(), JsonConverter()
-        key_conv.configure({"schemas.enable": "false"}, True)
-        value_conv.configure({"schemas.enable": "false"}, False)
-        t0 = time.perf_counter()
+    processor = StreamProcessor(tables, events, filters, OffsetState())
+    batches: list[list[Any]] = []
+    with Clock() as c:
         for i in range(0, len(frames), 2048):
             out: list[Any] = []
             processor.process(frames[i : i + 2048], out)
-            if convert:
+            batches.append(out)
+    rate("decode+events", rows, c.wall, c.cpu)
+    conn.close()
+    for schemas in ("false", "true"):
+        key_conv, value_conv = JsonConverter(), JsonConverter()
+        key_conv.configure({"schemas.enable": schemas}, True)
+        value_conv.configure({"schemas.enable": schemas}, False)
+        size = 0
+        with Clock() as c:
+            for out in batches:
                 for r in out:
                     key_conv.from_connect_data(r.topic, r.key_schema, r.key)
-                    value_conv.from_connect_data(r.topic, r.value_schema, r.value)
-        rate(label, rows, time.perf_counter() - t0)
-    conn.close()
+                    size += len(value_conv.from_connect_data(r.topic, r.value_schema, r.value) or b"")
+        rate(f"json key+value schemas={schemas}", rows, c.wall, c.cpu)
+        print(f"{'':<28} {size / rows:,.0f} value bytes per row")
 
 
 def bench_end_to_end(table: str, rows: int, snapshot: bool = False) -> None:
