@@ -8,6 +8,8 @@ from typing import Any
 
 from connectrt.api.data import Schema
 
+_new = object.__new__
+
 
 class Header:
     """One record header: a key, an optional schema and a value (Java's ConnectHeader)."""
@@ -98,7 +100,7 @@ class Headers:
         return self
 
     def duplicate(self) -> Headers:
-        copy = Headers.__new__(Headers)
+        copy = _new(Headers)
         copy._items = self._items
         copy._shared = True
         self._shared = True
@@ -120,6 +122,11 @@ class Headers:
 
     def __repr__(self) -> str:
         return f"Headers({self._items!r})"
+
+
+def _as_headers(headers: Headers | Iterable[Header]) -> Headers:
+    """``headers`` as the constructors take them: a Headers as is, any other iterable wrapped."""
+    return headers if isinstance(headers, Headers) else Headers(headers)
 
 
 class ConnectRecord:
@@ -217,18 +224,19 @@ class SourceRecord(ConnectRecord):
         timestamp: int | None,
         headers: Headers | None = None,
     ) -> SourceRecord:
-        return SourceRecord(
-            self.source_partition,
-            self.source_offset,
-            topic,
-            kafka_partition,
-            key_schema,
-            key,
-            value_schema,
-            value,
-            timestamp,
-            headers if headers is not None else self.headers.duplicate(),
-        )
+        # Slot by slot rather than through __init__: transforms copy every record, often several times.
+        out = _new(SourceRecord)
+        out.source_partition = self.source_partition
+        out.source_offset = self.source_offset
+        out.topic = topic
+        out.kafka_partition = kafka_partition
+        out.key_schema = key_schema
+        out.key = key
+        out.value_schema = value_schema
+        out.value = value
+        out.timestamp = timestamp
+        out.headers = self.headers.duplicate() if headers is None else _as_headers(headers)
+        return out
 
     def _eq_fields(self) -> tuple[Any, ...]:
         return (*super()._eq_fields(), self.source_partition, self.source_offset)
@@ -288,21 +296,28 @@ class SinkRecord(ConnectRecord):
         timestamp: int | None,
         headers: Headers | None = None,
     ) -> SinkRecord:
-        return SinkRecord(
-            topic,
-            kafka_partition if kafka_partition is not None else self.kafka_partition or 0,
-            key_schema,
-            key,
-            value_schema,
-            value,
-            self.kafka_offset,
-            timestamp,
-            self.timestamp_type,
-            headers if headers is not None else self.headers.duplicate(),
-            self.original_topic,
-            self.original_kafka_partition,
-            self.original_kafka_offset,
-        )
+        # Slot by slot rather than through __init__ (see SourceRecord.new_record).
+        out = _new(SinkRecord)
+        out.topic = topic
+        if kafka_partition is None:
+            kafka_partition = self.kafka_partition or 0
+        out.kafka_partition = kafka_partition
+        out.key_schema = key_schema
+        out.key = key
+        out.value_schema = value_schema
+        out.value = value
+        out.timestamp = timestamp
+        out.headers = self.headers.duplicate() if headers is None else _as_headers(headers)
+        out.kafka_offset = self.kafka_offset
+        out.timestamp_type = self.timestamp_type
+        # As the constructor: an original coordinate that is None falls back to the current one.
+        original = self.original_topic
+        out.original_topic = original if original is not None else topic
+        original = self.original_kafka_partition
+        out.original_kafka_partition = original if original is not None else kafka_partition
+        original = self.original_kafka_offset
+        out.original_kafka_offset = original if original is not None else self.kafka_offset
+        return out
 
     def _eq_fields(self) -> tuple[Any, ...]:
         return (*super()._eq_fields(), self.kafka_offset, self.timestamp_type)
