@@ -311,12 +311,12 @@ class SinkRecord(ConnectRecord):
         out.kafka_offset = self.kafka_offset
         out.timestamp_type = self.timestamp_type
         # As the constructor: an original coordinate that is None falls back to the current one.
-        original = self.original_topic
-        out.original_topic = original if original is not None else topic
-        original = self.original_kafka_partition
-        out.original_kafka_partition = original if original is not None else kafka_partition
-        original = self.original_kafka_offset
-        out.original_kafka_offset = original if original is not None else self.kafka_offset
+        original_topic = self.original_topic
+        out.original_topic = original_topic if original_topic is not None else topic
+        original_partition = self.original_kafka_partition
+        out.original_kafka_partition = original_partition if original_partition is not None else kafka_partition
+        original_offset = self.original_kafka_offset
+        out.original_kafka_offset = original_offset if original_offset is not None else self.kafka_offset
         return out
 
     def _eq_fields(self) -> tuple[Any, ...]:
