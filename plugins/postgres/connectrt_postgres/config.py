@@ -120,7 +120,7 @@ _DEFINITIONS: list[tuple[str, Type, Any, tuple[str, ...] | None, str, str]] = [
     ("field.name.adjustment.mode", Type.STRING, "none", NAME_ADJUSTMENT_MODES, _E, "How field names are adjusted for Avro."),
     ("tombstones.on.delete", Type.BOOLEAN, True, None, _E, "Send a tombstone after every delete event."),
     ("skipped.operations", Type.STRING, "t", None, _E, "Operations not to emit: c, u, d, t (comma separated), or none."),
-    ("provide.transaction.metadata", Type.BOOLEAN, False, None, _E, "Emit transaction boundary events (not supported by connectrt yet)."),
+    ("provide.transaction.metadata", Type.BOOLEAN, False, None, _E, "Emit BEGIN/END transaction events and a transaction block in every change event."),
     ("extended.headers.enabled", Type.BOOLEAN, True, None, _E, "Add the __debezium.context.* headers to every change event."),
     ("column.propagate.source.type", Type.STRING, None, None, _E, "Regexes of columns whose schemas get __debezium.source.column.* parameters."),
     ("datatype.propagate.source.type", Type.STRING, None, None, _E, "Regexes of type names whose columns get __debezium.source.column.* parameters."),
@@ -303,8 +303,6 @@ def validate_values(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     for name in ("column.propagate.source.type", "datatype.propagate.source.type"):
         if values.get(name):
             add(name, f"{name} is not supported by connectrt yet; remove it.")
-    if values.get("provide.transaction.metadata"):
-        add("provide.transaction.metadata", "provide.transaction.metadata=true is not supported by connectrt yet; set it to false.")
     max_batch = values.get("max.batch.size")
     max_queue = values.get("max.queue.size")
     if isinstance(max_batch, int) and isinstance(max_queue, int) and max_queue <= max_batch:

@@ -121,7 +121,7 @@ class StreamProcessor:
                 else:
                     self._delete(ts, msg, wal_start, out)  # type: ignore[arg-type]
             elif kind is Begin:
-                self._begin(msg, wal_start)  # type: ignore[arg-type]
+                self._begin(msg, wal_start, out)  # type: ignore[arg-type]
             elif kind is Commit:
                 self._commit(msg, wal_start, out)  # type: ignore[arg-type]
             elif kind is Relation:
@@ -138,7 +138,7 @@ class StreamProcessor:
             else:
                 log.debug("Ignoring pgoutput message %s", kind.__name__)
 
-    def _begin(self, msg: Begin, lsn: int) -> None:
+    def _begin(self, msg: Begin, lsn: int, out: list[SourceRecord]) -> None:
         self.xid = msg.xid
         self.commit_ts = msg.commit_ts
         self.origin = None

@@ -43,6 +43,7 @@ from connectrt_postgres.slots import (
 from connectrt_postgres.snapshot import Snapshot, SnapshotStopped
 from connectrt_postgres.streaming import StreamProcessor
 from connectrt_postgres.tables import TableSchemas
+from connectrt_postgres.transactions import TransactionalStreamProcessor
 from connectrt_postgres.types import ValueModes
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ class PostgresConnectorTask(SourceTask):
         self.committed_offset: dict[str, Any] | None = None  # offset Connect last committed
         self._last_reply_request = 0.0
         self.partition: dict[str, str] = {}
+        self.stored_offset: dict[str, Any] | None = None
 
     def version(self) -> str:
         return DEBEZIUM_VERSION
@@ -115,6 +117,7 @@ class PostgresConnectorTask(SourceTask):
         )
         self.partition = {"server": config.topic_prefix}
         stored = self.context.offset_storage_reader.offset(self.partition) if self.context is not None else None
+        self.stored_offset = stored
         self.position = OffsetState.load(stored)
         if self.position is not None:
             log.info("Found previous offset %s", stored)
@@ -339,9 +342,16 @@ class PostgresConnectorTask(SourceTask):
         heartbeat = Heartbeat(
             self.events, int(config.get("heartbeat.interval.ms")), config.get("heartbeat.action.query"), lambda: conn
         )
-        processor = StreamProcessor(
+        processor_class = TransactionalStreamProcessor if config.get("provide.transaction.metadata") else StreamProcessor
+        processor = processor_class(
             tables, self.events, self.filters, offset, resume, heartbeat if heartbeat.enabled else None
         )
+        if isinstance(processor, TransactionalStreamProcessor):
+            processor.configure_transactions(
+                str(config.get("topic.transaction")), str(config.get("topic.delimiter")),
+                config.enum("schema.name.adjustment.mode"),
+                self.last_queued_offset if self.last_queued_offset is not None else self.stored_offset,
+            )
         max_batch = self.max_batch
         timeout = self.poll_timeout_s
         stopping = self.stopping
