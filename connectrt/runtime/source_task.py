@@ -27,6 +27,9 @@ from connectrt.runtime.transformation_chain import TransformationChain
 from connectrt.runtime.worker_task import StatusListener, WorkerTask
 from connectrt.storage.offsets import OffsetStorageWriter, offset_key
 
+# Header values whose converted bytes cannot change while the Header keeps the same value object.
+_IMMUTABLE_HEADER_VALUES = frozenset({str, bytes, int, float, bool, type(None)})
+
 
 class _SourceTaskContext(SourceTaskContext):
     def __init__(self, configs: dict[str, str], reader: OffsetStorageReader) -> None:
@@ -105,6 +108,8 @@ class WorkerSourceTask(WorkerTask):
         self.send_index = 0
         self.current: _Batch | None = None
         self.known_topics: set[str] = set()
+        # id(Header) -> (header, value, schema, topic, converted) of headers seen lately (_convert_headers)
+        self._header_cache: dict[int, tuple[Any, Any, Any, str, tuple[str, bytes | None]]] = {}
         self.per_record_commit = type(task).commit_record is not SourceTask.commit_record
         self.records_sent = 0
         self.started_task = False
@@ -259,10 +264,27 @@ class WorkerSourceTask(WorkerTask):
         value = self.value_converter.from_connect_data(out.topic, out.value_schema, out.value, out.headers)
         return key, value, headers
 
-    @staticmethod
-    def _convert_headers(hc: HeaderConverter, record: SourceRecord) -> list[tuple[str, bytes | None]]:
+    def _convert_headers(self, hc: HeaderConverter, record: SourceRecord) -> list[tuple[str, bytes | None]]:
+        """The record's headers as bytes. Connectors often put the same Header objects on every record
+        (Debezium's context headers): the converted form of a Header holding an immutable value is
+        remembered while that Header keeps the same key, value and schema objects, for the same topic."""
         topic = record.topic
-        return [(h.key, hc.from_connect_header(topic, h.key, h.schema, h.value)) for h in record.headers]
+        cache = self._header_cache
+        out: list[tuple[str, bytes | None]] = []
+        for h in record.headers:
+            hit = cache.get(id(h))
+            value = h.value
+            if (hit is not None and hit[0] is h and hit[1] is value and hit[2] is h.schema and hit[3] == topic
+                    and hit[4][0] is h.key):
+                out.append(hit[4])
+                continue
+            converted = (h.key, hc.from_connect_header(topic, h.key, h.schema, value))
+            if type(value) in _IMMUTABLE_HEADER_VALUES:
+                if len(cache) >= 256:
+                    cache.clear()
+                cache[id(h)] = (h, value, h.schema, topic, converted)
+            out.append(converted)
+        return out
 
     def _per_record_callback(self, batch: _Batch, record: SourceRecord) -> Callable[[Any, Any], None]:
         task = self.task
