@@ -25,6 +25,8 @@ from connectrt.converters._common import LRUCache
 Encoder = Callable[[Any], Any]
 Decoder = Callable[[Any], Any]
 
+_PyDecimal = _decimal.Decimal
+_b2a = binascii.b2a_base64
 _EXACT = _decimal.Context(prec=_decimal.MAX_PREC, Emax=_decimal.MAX_EMAX, Emin=_decimal.MIN_EMIN)
 REQUIRED_NULL = "Conversion error: null value for field that is required and has no default value"
 _NAN_TEXT = {"NaN": orjson.Fragment(b'"NaN"'), "Infinity": orjson.Fragment(b'"Infinity"')}
@@ -231,6 +233,22 @@ class JsonEncoding:
         scale = Decimal.scale(schema)
 
         def decimal(v: Any) -> Any:
+            if type(v) is _PyDecimal and not numeric and scale >= 0:
+                # The plain text of a decimal has exactly -exponent digits after the point; no "E" means plain.
+                text = str(v)
+                if scale:
+                    if text[-scale - 1 : -scale] == "." and "E" not in text:
+                        unscaled = int(text[: -scale - 1] + text[-scale:])
+                        return _b2a(
+                            unscaled.to_bytes((unscaled + (unscaled < 0)).bit_length() // 8 + 1, "big", signed=True),
+                            newline=False,
+                        ).decode("ascii")
+                elif text.isdigit() or (text[:1] == "-" and text[1:].isdigit()):
+                    unscaled = int(text)
+                    return _b2a(
+                        unscaled.to_bytes((unscaled + (unscaled < 0)).bit_length() // 8 + 1, "big", signed=True),
+                        newline=False,
+                    ).decode("ascii")
             if not isinstance(v, _decimal.Decimal):
                 raise DataException(f"Invalid type for Decimal, expected BigDecimal but was {java_class(v)}")
             if numeric:
