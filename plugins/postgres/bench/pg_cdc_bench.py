@@ -124,7 +124,20 @@ def bench_in_process(table: str, frames: list[tuple[int, bytes]], rows: int) -> 
         print(f"{'':<28} {size / rows:,.0f} value bytes per row")
 
 
-def bench_end_to_end(table: str, rows: int, snapshot: bool = False) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def bench_end_to_end(table: str, rows: int, snapshot: bool = False, profile: str | None = None) -> None:
     prefix, slot = f"bench{secrets.token_hex(3)}", f"bench_{secrets.token_hex(3)}"
     topic = f"{prefix}.public.{table}"
     work = Path(tempfile.mkdtemp(prefix="pgbench-"))
@@ -157,6 +170,14 @@ def bench_end_to_end(table: str, rows: int, snapshot: bool = False) -> None:
     from confluent_kafka import Consumer, TopicPartition
 
     consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "bench"})
+    spy: subprocess.Popen[bytes] | None = None
+
+    def start_profile() -> None:
+        nonlocal spy
+        if profile:  # py-spy's collapsed stacks of every thread of the worker while it works
+            spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw",
+                                    "--threads", "--rate", "250", "-o", profile, "--pid", str(proc.pid)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def size() -> int:
         meta = consumer.list_topics(timeout=10).topics
@@ -167,9 +188,13 @@ def bench_end_to_end(table: str, rows: int, snapshot: bool = False) -> None:
 
     try:
         if snapshot:
+            start_profile()
             while size() < rows:
                 time.sleep(0.05)
             rate("snapshot end to end", rows, time.perf_counter() - started)
+            cpu = cpu_seconds(proc.pid)
+            print(f"{'worker CPU (incl. start)':<28} {cpu:.2f} s, {cpu / rows * 1e6:.1f} µs per row; "
+                  f"peak RSS {peak_rss_mib(proc.pid):.0f} MiB")
             return
         with psycopg.connect(**PG, autocommit=True) as conn:
             for _ in range(120):
@@ -178,15 +203,23 @@ def bench_end_to_end(table: str, rows: int, snapshot: bool = False) -> None:
                 time.sleep(0.5)
             time.sleep(1)
             conn.execute(f"TRUNCATE {table}")
+            start_profile()
+            cpu0 = cpu_seconds(proc.pid)
             t0 = time.perf_counter()
             conn.execute(INSERT.format(t=table, n=rows))
             committed = time.perf_counter()
         while size() < rows:
             time.sleep(0.05)
         done = time.perf_counter()
+        cpu = cpu_seconds(proc.pid) - cpu0
         print(f"{'INSERT (server side)':<28} {committed - t0:.2f} s")
         rate("end to end (from commit)", rows, done - committed)
+        print(f"{'worker CPU':<28} {cpu:.2f} s, {cpu / rows * 1e6:.1f} µs per row; "
+              f"peak RSS {peak_rss_mib(proc.pid):.0f} MiB")
     finally:
+        if spy is not None:
+            spy.send_signal(2)
+            spy.wait(30)
         proc.terminate()
         proc.wait(30)
         consumer.close()
@@ -196,7 +229,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--skip-e2e", action="store_true")
+    parser.add_argument("--skip-in-process", action="store_true")
     parser.add_argument("--snapshot", action="store_true", help="also time an initial snapshot of the rows")
+    parser.add_argument("--profile", help="py-spy the worker during the end-to-end runs (collapsed stacks to PATH.*)")
     args = parser.parse_args()
     table = f"bench_{secrets.token_hex(3)}"
     with psycopg.connect(**PG, autocommit=True) as conn:
@@ -205,11 +240,12 @@ def main() -> None:
     try:
         frames = capture(table, f"benchslot_{secrets.token_hex(3)}", args.rows)
         print(f"captured {len(frames):,} frames for {args.rows:,} rows")
-        bench_in_process(table, frames, args.rows)
+        if not args.skip_in_process:
+            bench_in_process(table, frames, args.rows)
         if not args.skip_e2e:
-            bench_end_to_end(table, args.rows)
+            bench_end_to_end(table, args.rows, profile=args.profile and args.profile + ".streaming")
         if args.snapshot:
-            bench_end_to_end(table, args.rows, snapshot=True)
+            bench_end_to_end(table, args.rows, snapshot=True, profile=args.profile and args.profile + ".snapshot")
     finally:
         with psycopg.connect(**PG, autocommit=True) as conn:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
