@@ -18,6 +18,7 @@ from connectrt.api.connector import (
     SourceTaskContext,
     Task,
     TaskConfig,
+    TransactionContext,
 )
 from connectrt.api.data import (
     DataException,
@@ -77,6 +78,7 @@ __all__ = [
     "Time",
     "Timestamp",
     "TimestampType",
+    "TransactionContext",
     "Transformation",
     "Type",
     "Width",

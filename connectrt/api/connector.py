@@ -72,6 +72,21 @@ class ErrantRecordReporter(ABC):
         """Report a record the task could not process; tolerated per ``errors.tolerance``."""
 
 
+class TransactionContext(ABC):
+    """Connector-defined transaction boundaries (``transaction.boundary=connector``, Java's
+    TransactionContext): a task asks for the current transaction to end after a record it returned
+    from ``poll()`` (or after the batch it is returning). Aborted records are never seen by
+    ``read_committed`` consumers; their source offsets are still committed."""
+
+    @abstractmethod
+    def commit_transaction(self, record: SourceRecord | None = None) -> None:
+        """Commit after ``record`` is sent (or, with no record, after the next batch)."""
+
+    @abstractmethod
+    def abort_transaction(self, record: SourceRecord | None = None) -> None:
+        """Abort after ``record`` is sent (or, with no record, after the next batch)."""
+
+
 class SourceTaskContext(ABC):
     @property
     @abstractmethod
@@ -80,6 +95,11 @@ class SourceTaskContext(ABC):
     @property
     @abstractmethod
     def offset_storage_reader(self) -> OffsetStorageReader: ...
+
+    def transaction_context(self) -> TransactionContext | None:
+        """The transaction context when the connector defines its own transaction boundaries
+        (exactly-once support enabled and ``transaction.boundary=connector``), else None."""
+        return None
 
 
 class SinkTaskContext(ABC):
@@ -192,6 +212,12 @@ class Task(ABC):
 
     @abstractmethod
     def stop(self) -> None: ...
+
+    def metrics(self) -> dict[str, Any]:
+        """The task's own progress figures as a JSON-able dict (a connectrt extension, shown by
+        ``GET /connectors/{c}/tasks/{t}/metrics``); empty by default. Called from another thread
+        while the task runs: read a few fields, never block."""
+        return {}
 
 
 class SourceTask(Task, ABC):

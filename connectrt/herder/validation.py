@@ -3,10 +3,17 @@ creation do it (Java's AbstractHerder.validateConnectorConfig)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
-from connectrt.api.connector import Connector, SinkConnector, SourceConnector
+from connectrt.api.connector import (
+    Connector,
+    ConnectorTransactionBoundaries,
+    ExactlyOnceSupport,
+    SinkConnector,
+    SourceConnector,
+)
 from connectrt.api.plugin import Converter, HeaderConverter
 from connectrt.config.configdef import (
     ConfigDef,
@@ -26,6 +33,8 @@ from connectrt.config.providers import ConfigTransformer
 from connectrt.rest.entities import ConfigInfos
 from connectrt.rest.errors import BadRequestException
 from connectrt.runtime.plugins import Plugins
+
+log = logging.getLogger(__name__)
 
 NULL_VALUE_MESSAGE = "Null value can not be supplied as the configuration value."
 
@@ -47,7 +56,10 @@ def validate_connector_config(
     transformer: ConfigTransformer,
     worker_group_id: str | None = None,
     override_policy: str = "All",
+    exactly_once_enabled: bool | None = None,
 ) -> ConfigInfos:
+    """``exactly_once_enabled`` is the distributed worker's ``exactly.once.source.support=enabled``;
+    None (standalone, as Java's StandaloneHerder) skips the exactly-once preflight checks."""
     class_name = raw_props.get("connector.class")
     if class_name is None:
         raise BadRequestException(f"Connector config {_java_map(raw_props)} contains no connector type")
@@ -74,6 +86,9 @@ def validate_connector_config(
 
     if isinstance(connector, SinkConnector):
         _validate_sink(values, props, worker_group_id)
+    elif isinstance(connector, SourceConnector) and exactly_once_enabled is not None:
+        validate_exactly_once_support(values, props, connector, exactly_once_enabled)
+        validate_transaction_boundary(values, props, connector)
     _validate_overrides(values, props, override_policy)
     _validate_converters(plugins, values, props)
 
@@ -147,6 +162,66 @@ def _validate_sink(values: dict[str, ConfigValue], props: Mapping[str, Any], wor
     group = str(props.get("consumer.override.group.id") or f"connect-{name}")
     if worker_group_id is not None and group == worker_group_id:
         values["name"].add_error(f"Consumer group {group} conflicts with Connect worker group {worker_group_id}")
+
+
+def _unexpected_error(e: BaseException) -> str:
+    message = str(e).strip()
+    if message:
+        return f"An unexpected error occurred during validation: {message}"
+    return "An unexpected error occurred during validation; please see the worker logs for more details."
+
+
+def validate_exactly_once_support(
+    values: dict[str, ConfigValue], props: Mapping[str, Any], connector: SourceConnector, worker_enabled: bool
+) -> None:
+    """``exactly.once.support=required``: the worker must have exactly-once source support enabled
+    and the connector must say SUPPORTED (Java's DistributedHerder preflight)."""
+    cv = values.get("exactly.once.support")
+    if cv is None or cv.errors or str(cv.value or "").strip().lower() != "required":
+        return
+    if not worker_enabled:
+        cv.add_error("This worker does not have exactly-once source support enabled.")
+    try:
+        support = connector.exactly_once_support(props)
+        if support is None:
+            cv.add_error(
+                "The connector does not implement the API required for preflight validation of exactly-once "
+                "source support. Please consult the documentation for the connector to determine whether it "
+                "supports exactly-once semantics, and then consider reconfiguring the connector to use the value "
+                '"requested" for this property (which will disable this preflight check and allow the connector '
+                "to be created)."
+            )
+        elif support is not ExactlyOnceSupport.SUPPORTED:
+            cv.add_error("The connector does not support exactly-once semantics with the provided configuration.")
+    except Exception as e:
+        log.error("Failed while validating connector support for exactly-once semantics", exc_info=e)
+        cv.add_error(_unexpected_error(e))
+
+
+def validate_transaction_boundary(
+    values: dict[str, ConfigValue], props: Mapping[str, Any], connector: SourceConnector
+) -> None:
+    """``transaction.boundary=connector``: the connector must be able to define transaction boundaries."""
+    cv = values.get("transaction.boundary")
+    if cv is None or cv.errors or str(cv.value or "").strip().lower() != "connector":
+        return
+    try:
+        boundaries = connector.can_define_transaction_boundaries(props)
+        if boundaries is None:
+            cv.add_error(
+                "This connector has returned a null value from its canDefineTransactionBoundaries method, which is "
+                "not permitted. The connector will be treated as if it cannot define its own transaction "
+                "boundaries, and cannot be configured with 'transaction.boundary' set to 'connector'."
+            )
+        elif boundaries is not ConnectorTransactionBoundaries.SUPPORTED:
+            cv.add_error(
+                "The connector does not support connector-defined transaction boundaries with the given "
+                "configuration. Please reconfigure it to use a different transaction boundary definition."
+            )
+    except Exception as e:
+        log.error("Failed while validating connector support for defining its own transaction boundaries",
+                  exc_info=e)
+        cv.add_error(_unexpected_error(e))
 
 
 def _validate_overrides(values: dict[str, ConfigValue], props: Mapping[str, Any], policy: str) -> None:

@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connectrt.api.connector import ConnectException, Connector, SinkConnector, SinkTask, SourceTask
 from connectrt.api.plugin import Converter, HeaderConverter
@@ -32,6 +32,9 @@ from connectrt.runtime.transformation_chain import build_chain
 from connectrt.runtime.worker_connector import ConnectorStatusListener, WorkerConnector
 from connectrt.runtime.worker_task import StatusListener, WorkerTask
 from connectrt.storage.offsets import OffsetBackingStore, OffsetStorageReaderImpl, OffsetStorageWriter
+
+if TYPE_CHECKING:
+    from connectrt.runtime.exactly_once_source_task import ExactlyOnceHooks
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +97,9 @@ class Worker:
         self.tasks: dict[ConnectorTaskId, WorkerTask] = {}
         self.lock = threading.RLock()
         self.task_starts: dict[ConnectorTaskId, int] = {}
+        # Set by the distributed herder when exactly.once.source.support=enabled: source tasks then run
+        # as ExactlyOnceWorkerSourceTask.
+        self.exactly_once: ExactlyOnceHooks | None = None
 
     # --- connectors ----------------------------------------------------------------------------
     def start_connector(self, name: str, raw_props: Mapping[str, str], target: TargetState) -> bool:
@@ -208,11 +214,20 @@ class Worker:
                 tolerance_all, reporters, stop_event=stop_event,
             )
             chain = build_chain(self.plugins, conn, operator)
-            producer = make_producer(self._producer_props(conn, task_id))
             creator = None
             groups = creation_groups(conn) if _bool(self.config.get("topic.creation.enable"), True) else None
             if groups:
                 creator = TopicCreator(TopicAdmin(make_admin(self._admin_props(conn))), groups)
+            if self.exactly_once is not None:
+                from connectrt.runtime.exactly_once_source_task import build_exactly_once_task
+
+                eos = build_exactly_once_task(
+                    self, self.exactly_once, task_id, task, dict(task_props), target, conn,
+                    (key_conv, value_conv, header_conv), chain, operator, creator, topic_used,
+                )
+                eos.stopping = stop_event
+                return eos
+            producer = make_producer(self._producer_props(conn, task_id))
             source = WorkerSourceTask(
                 task_id, task, dict(task_props), self.task_listener, target, producer, key_conv, value_conv,
                 header_conv, chain, operator, OffsetStorageReaderImpl(self.offset_store, name),

@@ -347,6 +347,11 @@ class KafkaConfigBackingStore:
             self.relinquish_write_privileges()
             raise ConnectException("Failed to create and initialize fencable producer for config topic") from e
 
+    def needs_write_privileges(self) -> bool:
+        """True when privileged writes go through the transactional producer and it is not claimed
+        (never claimed, or dropped after a failed write: e.g. another writer fenced it out)."""
+        return self._transactional_id is not None and self._fencable is None
+
     def relinquish_write_privileges(self) -> None:
         producer, self._fencable = self._fencable, None
         if producer is not None:

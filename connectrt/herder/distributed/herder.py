@@ -18,14 +18,18 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from connectrt.api.connector import ConnectException
 from connectrt.config.worker_config import DistributedConfig
 from connectrt.herder.base import RestartRequest, TargetState
 from connectrt.herder.common import ConnectorState, HerderCommon
 from connectrt.herder.distributed.assignment import ConfigView
 from connectrt.herder.distributed.coordinator import GroupListener, GroupMember
+from connectrt.herder.distributed.fencing import ZombieFencer
 from connectrt.herder.distributed.protocol import ExtendedAssignment
 from connectrt.herder.distributed.work import WorkManager
+from connectrt.herder.validation import validate_connector_config
 from connectrt.rest.entities import (
+    ConfigInfos,
     ConnectorInfo,
     ConnectorOffsets,
     ConnectorStateInfo,
@@ -43,7 +47,7 @@ from connectrt.rest.errors import (
     ServiceUnavailableException,
 )
 from connectrt.runtime.plugins import Plugins
-from connectrt.storage.kafka_config import KafkaConfigBackingStore
+from connectrt.storage.kafka_config import KafkaConfigBackingStore, PrivilegedWriteException
 from connectrt.storage.kafka_config_state import EMPTY_STATE, ClusterConfigState, ConfigUpdateListener
 from connectrt.storage.kafka_records import SessionKey
 from connectrt.storage.offsets import OffsetBackingStore
@@ -159,9 +163,25 @@ class DistributedHerder(HerderCommon, GroupListener):
         self.loop: asyncio.AbstractEventLoop | None = None
         self.key_ttl_ms = int(config.get("inter.worker.key.ttl.ms"))
         self.signature_algorithm = str(config.get("inter.worker.signature.algorithm"))
+        eos = str(config.get("exactly.once.source.support") or "disabled").lower()
+        self.exactly_once = eos == "enabled"
+        self.fencing = ZombieFencer(self)
+        self._claim_retry_at = 0.0
+        if self.exactly_once:
+            self.worker.exactly_once = self.fencing.hooks()
 
     def group_id(self) -> str | None:
         return str(self.config.get("group.id"))
+
+    def sync_timeout_s(self) -> float:
+        return int(self.config.get("worker.sync.timeout.ms")) / 1000
+
+    async def validate_connector_config(self, config: Mapping[str, Any]) -> ConfigInfos:
+        # As HerderCommon's, plus the exactly-once preflight checks of Java's DistributedHerder.
+        return await asyncio.to_thread(
+            validate_connector_config, self.plugins, config, self.transformer, self.group_id(),
+            str(self.config.get("connector.client.config.override.policy")), self.exactly_once,
+        )
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -204,6 +224,7 @@ class DistributedHerder(HerderCommon, GroupListener):
         self.stage = "stopping"
         try:
             self.work.close()
+            self.fencing.close()
             self.work.stop_all()
         finally:
             for closer in (
@@ -232,6 +253,7 @@ class DistributedHerder(HerderCommon, GroupListener):
         if self.member.rejoin_needed_or_pending():
             # As Java's tick: requests and task reconfiguration wait for a stable membership.
             return
+        self._maybe_claim_write_privileges()
         self.work.reconfigure_pending()
         self._maybe_rotate_session_key()
         self._run_requests()
@@ -277,6 +299,7 @@ class DistributedHerder(HerderCommon, GroupListener):
             self.rejoin_at = time.monotonic() + assignment.delay / 1000
 
     def _leader_duties(self) -> None:
+        self._maybe_claim_write_privileges(force=True)
         for name in self.status_store.connectors():
             if not self.snapshot.contains(name):
                 self._destroy_statuses(name, 0)
@@ -327,6 +350,8 @@ class DistributedHerder(HerderCommon, GroupListener):
     def _maybe_rotate_session_key(self, force_check: bool = False) -> None:
         if not self.member.is_leader() or self.member.current_protocol_version < 2:
             return
+        if self.config_store.needs_write_privileges():
+            return  # fenced out of the config topic: rotate once write privileges are reclaimed
         key = self.snapshot.session_key
         now = int(time.time() * 1000)
         if (
@@ -351,6 +376,8 @@ class DistributedHerder(HerderCommon, GroupListener):
                 continue
             try:
                 fut.set_result(fn())
+            except PrivilegedWriteException as e:
+                fut.set_exception(self._fenced_from_config_topic(e))
             except BaseException as e:
                 fut.set_exception(e)
 
@@ -366,6 +393,41 @@ class DistributedHerder(HerderCommon, GroupListener):
         if not self.is_ready():
             raise ServiceUnavailableException("Worker is still starting up.")
         await self._submit(lambda: None)
+
+    # --- exactly-once: config-topic write privileges and zombie fencing ------------------------
+    def _maybe_claim_write_privileges(self, force: bool = False) -> None:
+        """The leader (re)claims the transactional config-topic writer (``connect-cluster-<group.id>``)
+        when exactly-once source support is preparing/enabled and it does not hold it (first leadership,
+        or fenced out by another writer)."""
+        if not self.member.is_leader() or not self.config_store.needs_write_privileges():
+            return
+        if not force and time.monotonic() < self._claim_retry_at:
+            return
+        try:
+            self.config_store.claim_write_privileges()
+            log.info("Claimed write privileges for the config topic")
+        except Exception as e:
+            log.warning("Failed to claim write privileges for the config topic (will retry): %s", e)
+            self._claim_retry_at = time.monotonic() + 1.0
+
+    @staticmethod
+    def _fenced_from_config_topic(e: Exception) -> ConnectException:
+        log.warning("Failed to write to config topic as leader; if still leader, write privileges for the config "
+                    "topic will be reclaimed", exc_info=e)
+        return ConnectException(
+            "Failed to write to config topic; this may be due to a transient error and the request can be safely "
+            "retried"
+        )
+
+    def write_as_leader(self, write: Callable[[], None]) -> None:
+        try:
+            write()
+        except PrivilegedWriteException as e:
+            raise self._fenced_from_config_topic(e) from e
+
+    async def fence_zombies(self, name: str, signature: Mapping[str, str] | None) -> None:
+        self._verify_signature(signature)
+        await self._submit(lambda: self.fencing.fence(name))
 
     def _require_leader(self) -> None:
         if not self.member.is_leader():
@@ -503,6 +565,8 @@ class DistributedHerder(HerderCommon, GroupListener):
                 "Connectors must be in the STOPPED state before their offsets can be modified. This can be done "
                 f"for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
             )
+        if self.exactly_once and self.connector_type(name) == "source":
+            self.fencing.fence(name)  # as Java: a round of zombie fencing precedes an offsets change
         return state
 
     async def alter_connector_offsets(
