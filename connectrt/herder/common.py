@@ -7,7 +7,6 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from connectrt import __version__
@@ -17,6 +16,7 @@ from connectrt.config.configdef import config_key_info
 from connectrt.config.providers import ConfigTransformer
 from connectrt.config.worker_config import WorkerConfig
 from connectrt.herder.base import Herder, RestartRequest, TargetState
+from connectrt.herder.stage import StageTracker
 from connectrt.herder.validation import connector_type_of, invalid_config_message, validate_connector_config
 from connectrt.rest.entities import (
     AbstractState,
@@ -105,7 +105,7 @@ class HerderCommon(Herder):
         self.generation = 0
         self.transformer = ConfigTransformer.from_worker_props(config.originals)
         self.states: dict[str, ConnectorState] = {}
-        self.stage = "starting"
+        self.stages = StageTracker("awaiting startup")
         self.worker = Worker(
             worker_id, config, plugins, offset_store, self._task_status, self._connector_status,
             self.request_task_reconfiguration, self.transformer,
@@ -138,16 +138,16 @@ class HerderCommon(Herder):
     # --- simple reads --------------------------------------------------------------------------
     @property
     def stage(self) -> str:
-        return self._stage
+        latest = self.stages.latest
+        return latest.description if latest is not None else ""
 
     @stage.setter
     def stage(self, value: str) -> None:
-        self._stage = value
-        self._stage_started = datetime.now(UTC)
+        self.stages.record(value)
 
     def startup_stage(self) -> str:
-        began = self._stage_started.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        return f"The worker is currently {self._stage}, which began at {began}."
+        """The latest stage's summary (Java's ``Stage.summarize``), "" before any was recorded."""
+        return self.stages.summary() or ""
 
     def kafka_cluster_id(self) -> str | None:
         return self._cluster_id
@@ -400,7 +400,8 @@ class HerderCommon(Herder):
     def _sink_offsets(self, state: ConnectorState) -> offsets_admin.SinkOffsets:
         conn = self.transformer.transform(state.config)
         return offsets_admin.SinkOffsets(
-            self.worker.sink_admin_props(conn), self.worker.consumer_group_id(conn, state.name)
+            self.worker.sink_admin_props(conn), self.worker.consumer_group_id(conn, state.name),
+            connector=state.name,
         )
 
     def offsets_blocking(self, state: ConnectorState) -> ConnectorOffsets:

@@ -18,6 +18,11 @@ from connectrt.rest.listeners import Listener, parse_admin_listeners, parse_list
 DEFAULT_REQUEST_TIMEOUT_S = 90.0
 DEFAULT_HEALTH_CHECK_TIMEOUT_S = 10.0
 DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT_S = 60.0
+# connectrt extensions (Java sets these only through a test hook, RestServer.requestTimeout):
+# how long a herder-backed REST request, and GET /health, wait before answering 500 "Request timed
+# out. <what the worker is doing>".
+REQUEST_TIMEOUT_CONFIG = "rest.request.timeout.ms"
+HEALTH_CHECK_TIMEOUT_CONFIG = "rest.health.check.timeout.ms"
 
 InternalRequestVerifier = Callable[[Request, bytes], Awaitable[None]]
 """Called with the request and its raw body before an internal endpoint hands them to the herder;
@@ -94,5 +99,12 @@ class RestConfig:
             "access_control_allow_methods": str(props.get("access.control.allow.methods") or ""),
             "response_http_headers": str(props.get("response.http.headers.config") or ""),
         }
+        for key, attr in ((REQUEST_TIMEOUT_CONFIG, "request_timeout_s"),
+                          (HEALTH_CHECK_TIMEOUT_CONFIG, "health_check_timeout_s")):
+            ms = _int_or_none(key, props.get(key))
+            if ms is not None:
+                if ms <= 0:
+                    raise ConfigException(key, ms, "Value must be at least 1")
+                kwargs[attr] = ms / 1000
         kwargs.update(overrides)
         return cls(**kwargs)

@@ -146,13 +146,27 @@ def parse_sink_offsets(entries: list[dict[str, Any]]) -> dict[tuple[str, int], i
     return out
 
 
+def zombie_sink_message(operation: str, connector: str) -> str:
+    """Java's ``Worker`` message when a sink connector's consumer group still has live members."""
+    return (
+        f"Failed to {operation} consumer group offsets for connector {connector} either because its tasks "
+        f"haven't stopped completely yet or the connector was resumed before the request to {operation} its "
+        "offsets could be successfully completed. If the connector is in a stopped state, this operation can "
+        "be safely retried. If it doesn't eventually succeed, the Connect cluster may need to be restarted to "
+        "get rid of the zombie sink tasks."
+    )
+
+
 class SinkOffsets:
     """Consumer-group offsets of a sink connector (group ``connect-<name>`` unless overridden)."""
 
-    def __init__(self, admin_props: Mapping[str, Any], group: str, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, admin_props: Mapping[str, Any], group: str, timeout_s: float = 30.0, connector: str = ""
+    ) -> None:
         self.admin_props = dict(admin_props)
         self.group = group
         self.timeout_s = timeout_s
+        self.connector = connector
 
     def get(self) -> ConnectorOffsets:
         admin = make_admin(self.admin_props)
@@ -170,7 +184,9 @@ class SinkOffsets:
         ]
         return ConnectorOffsets(out)
 
-    def _ensure_no_members(self) -> None:
+    def _ensure_no_members(self, operation: str) -> None:
+        """Java's Worker fails an alter/reset (500) while the group still has members: tasks that
+        have not stopped yet, or zombies. ``operation`` is "alter" or "reset"."""
         admin = make_admin(self.admin_props)
         fut = admin.describe_consumer_groups([self.group])[self.group]
         try:
@@ -178,14 +194,10 @@ class SinkOffsets:
         except KafkaException:
             return
         if desc.members:
-            raise BadRequestException(
-                "Failed to alter consumer group offsets for connector: the consumer group "
-                f"{self.group} is not empty; this may be because a zombie sink task is still running. Please "
-                "retry after a short while."
-            )
+            raise ConnectRestException(zombie_sink_message(operation, self.connector or self.group))
 
     def alter(self, offsets: Mapping[tuple[str, int], int | None]) -> None:
-        self._ensure_no_members()
+        self._ensure_no_members("alter")
         to_set = [TopicPartition(t, p, o) for (t, p), o in offsets.items() if o is not None]
         to_delete = [(t, p) for (t, p), o in offsets.items() if o is None]
         if to_set:
@@ -206,7 +218,7 @@ class SinkOffsets:
             client.close()
 
     def reset(self) -> None:
-        self._ensure_no_members()
+        self._ensure_no_members("reset")
         admin = make_admin(self.admin_props)
         fut = admin.delete_consumer_groups([self.group], request_timeout=self.timeout_s)[self.group]
         try:

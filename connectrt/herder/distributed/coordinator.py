@@ -77,6 +77,10 @@ class GroupListener(ABC):
     ) -> None:
         """Stop these connectors and tasks before returning."""
 
+    def on_poll_timeout_expiry(self) -> None:  # noqa: B027 - optional hook
+        """The poll thread did not poll within ``rebalance.timeout.ms``; the member leaves the
+        group next. Called on the membership client's IO thread: log, do not block."""
+
 
 class GroupMemberError(RuntimeError):
     """Group membership failed in a way a retry will not fix (e.g. authorization, bad config)."""
@@ -325,6 +329,13 @@ class GroupMember(ABC):
         self._listener.on_revoked(snapshot.leader, snapshot.connectors, snapshot.tasks)
         return True
 
+    def _poll_timeout_expired(self) -> None:
+        """The client noticed that :meth:`poll` was not called within ``rebalance.timeout.ms``."""
+        try:
+            self._listener.on_poll_timeout_expiry()
+        except Exception:
+            log.exception("Error in the poll timeout listener")
+
     def _deliver_pending(self) -> int:
         """Run queued listener callbacks on the calling thread; returns how many ran."""
         delivered = 0
@@ -524,6 +535,14 @@ class _ConnectCoordinator(BaseCoordinator):
 
     def need_rejoin(self) -> bool:
         return self._owner.rejoin_needed_or_pending()
+
+    async def maybe_leave_group_async(self, reason: str | None = None, timeout_ms: Any = None) -> None:
+        # kafka-python's heartbeat loop leaves (without a reason) when the poll timeout expired;
+        # Java's WorkerCoordinator tells the herder first and leaves with this reason.
+        if reason is None and self.heartbeat.poll_timeout_expired():
+            self._owner._poll_timeout_expired()
+            reason = "worker poll timeout has expired."
+        await super().maybe_leave_group_async(reason, timeout_ms)
 
     def request_rejoin(self) -> None:
         super().request_rejoin()

@@ -44,6 +44,7 @@ from connectrt.rest.errors import (
     NotAssignedException,
     NotFoundException,
     NotLeaderException,
+    RebalanceNeededException,
     ServiceUnavailableException,
 )
 from connectrt.runtime.plugins import Plugins
@@ -72,6 +73,9 @@ class _ConfigEvents(ConfigUpdateListener):
         self.target_states: set[str] = set()
         self.restarts: list[RestartRequest] = []
         self.session_key = False
+        # Java's needsReconfigRebalance: a config record that calls for a rebalance (a new or
+        # removed connector, new task configs) was read and the herder thread has not acted on it.
+        self.rebalance_needed = False
 
     def _wake(self) -> None:
         self.herder.wakeup()
@@ -82,17 +86,22 @@ class _ConfigEvents(ConfigUpdateListener):
         offset = self.herder.config_store.snapshot().offset
         with self.lock:
             self.connector_updates[connector] = offset
+            if not self.herder.snapshot.contains(connector):
+                self.rebalance_needed = True
         self._wake()
 
     def on_connector_config_remove(self, connector: str) -> None:
         with self.lock:
             self.connector_removals.add(connector)
+            if self.herder.snapshot.contains(connector):
+                self.rebalance_needed = True
         self._wake()
 
     def on_task_config_update(self, task_ids: list[ConnectorTaskId]) -> None:
         offset = self.herder.config_store.snapshot().offset
         with self.lock:
             self.task_updates.update((t.connector, offset) for t in task_ids)
+            self.rebalance_needed = True
         self._wake()
 
     def on_connector_target_state_change(self, connector: str) -> None:
@@ -118,7 +127,7 @@ class _ConfigEvents(ConfigUpdateListener):
         except Exception as e:
             log.warning("Ignoring cluster log level %s for %s: %s", level, namespace, e)
 
-    def drain(self) -> tuple[dict[str, int], set[str], dict[str, int], set[str], list[RestartRequest]]:
+    def drain(self) -> tuple[dict[str, int], set[str], dict[str, int], set[str], list[RestartRequest], bool]:
         with self.lock:
             out = (
                 self.connector_updates,
@@ -126,9 +135,11 @@ class _ConfigEvents(ConfigUpdateListener):
                 self.task_updates,
                 self.target_states,
                 self.restarts,
+                self.rebalance_needed,
             )
             self.connector_updates, self.connector_removals, self.task_updates = {}, set(), {}
             self.target_states, self.restarts = set(), []
+            self.rebalance_needed = False
             return out
 
 
@@ -186,11 +197,9 @@ class DistributedHerder(HerderCommon, GroupListener):
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
-        self.stage = "initializing and reading to the end of internal topics"
         self.thread.start()
 
     async def stop(self) -> None:
-        self.stage = "stopping"
         self.stopping.set()
         self.member.wakeup()
         await asyncio.to_thread(self.thread.join, 60)
@@ -205,12 +214,12 @@ class DistributedHerder(HerderCommon, GroupListener):
 
     def _run(self) -> None:
         try:
-            self.offset_store.start()
-            self.status_store.start()
-            self.config_store.start()
-            self.snapshot = self.config_store.snapshot()
+            with self.stages.stage("initializing and reading to the end of internal topics"):
+                self.offset_store.start()
+                self.status_store.start()
+                self.config_store.start()
+                self.snapshot = self.config_store.snapshot()
             self.ready.set()
-            self.stage = "running"
             log.info("Herder started; joining group %s", self.group_id())
             while not self.stopping.is_set():
                 self._tick()
@@ -221,7 +230,7 @@ class DistributedHerder(HerderCommon, GroupListener):
             self._halt()
 
     def _halt(self) -> None:
-        self.stage = "stopping"
+        self.stages.record("shutting down")
         try:
             self.work.close()
             self.fencing.close()
@@ -246,7 +255,12 @@ class DistributedHerder(HerderCommon, GroupListener):
         if self.rejoin_at is not None and time.monotonic() >= self.rejoin_at:
             self.rejoin_at = None
             self.member.request_rejoin("scheduled rebalance delay expired")
-        self.member.poll(0.1 if self.member.rejoin_needed_or_pending() else 0.5)
+        if self.member.rejoin_needed_or_pending():
+            with self.stages.stage("ensuring membership in the cluster"):
+                self.member.poll(0.1)
+        else:
+            with self.stages.stage("polling the group coordinator for up to 500ms or until interrupted"):
+                self.member.poll(0.5)
         if self.stopping.is_set():
             return
         self._apply_config_events()
@@ -257,6 +271,9 @@ class DistributedHerder(HerderCommon, GroupListener):
         self.work.reconfigure_pending()
         self._maybe_rotate_session_key()
         self._run_requests()
+        # As Java's tick, config updates read meanwhile (e.g. written by these requests) are acted
+        # on right after the requests, so the rebalance they call for starts without delay.
+        self._apply_config_events()
 
     # --- GroupListener (called on this thread from member.poll) -------------------------------
     def on_revoked(
@@ -267,7 +284,27 @@ class DistributedHerder(HerderCommon, GroupListener):
             list(connectors),
             [str(t) for t in tasks],
         )
-        self.work.stop(list(connectors), list(tasks))
+        with self.stages.stage(f"stopping {len(connectors)} and {len(tasks)} tasks"):
+            self.work.stop(list(connectors), list(tasks))
+        log.info("Finished stopping tasks in preparation for rebalance")
+        # As Java: every status update is in the status topic before the rebalance, so a stale
+        # one cannot overwrite what the instances' next owners write.
+        with self.stages.stage("flushing updates to the status topic"):
+            self.status_store.flush()
+        log.info("Finished flushing status backing store in preparation for rebalance")
+
+    def on_poll_timeout_expiry(self) -> None:
+        """Called on the membership client's IO thread when this herder's thread did not poll the
+        group within ``rebalance.timeout.ms`` (the member then leaves the group, as Java's)."""
+        log.warning(
+            "worker poll timeout has expired. The last known action being performed by the worker is : %s "
+            "and may contribute to the timeout. Please review the last action (if known) for any corrective "
+            "actions. One of the ways of addressing this can be increasing the rebalance.timeout.ms "
+            "configuration value. Please note that rebalance.timeout.ms also controls the maximum allowed "
+            "time for each worker to join the group once a rebalance has begun so the set value should not "
+            "be very high",
+            self.stages.current_description or "not known",
+        )
 
     def on_assigned(self, assignment: ExtendedAssignment, generation: int) -> None:
         self.generation = generation
@@ -291,7 +328,8 @@ class DistributedHerder(HerderCommon, GroupListener):
         )
         if self.member.is_leader():
             self._leader_duties()
-        self.work.apply_assignment(assignment)
+        with self.stages.stage("starting connector(s) and task(s) after a rebalance"):
+            self.work.apply_assignment(assignment)
         self.joined.set()
         if assignment.revoked_connectors or assignment.revoked_tasks:
             self.member.request_rejoin("the assignment revoked work")
@@ -309,11 +347,12 @@ class DistributedHerder(HerderCommon, GroupListener):
 
     # --- snapshot and config events --------------------------------------------------------
     def _refresh_snapshot(self) -> None:
-        try:
-            self.config_store.refresh(CONFIG_REFRESH_TIMEOUT_S)
-        except Exception as e:
-            log.warning("Failed to read the config topic to its end: %s", e)
-        self.snapshot = self.config_store.snapshot()
+        with self.stages.stage("reading to the end of the config topic"):
+            try:
+                self.config_store.refresh(CONFIG_REFRESH_TIMEOUT_S)
+            except Exception as e:
+                log.warning("Failed to read the config topic to its end: %s", e)
+            self.snapshot = self.config_store.snapshot()
 
     def config_view(self) -> ConfigView:
         """For the assignor (called on kafka-python's IO thread): cheap and immutable."""
@@ -321,13 +360,13 @@ class DistributedHerder(HerderCommon, GroupListener):
         return ConfigView(snap.offset, {c: len(snap.tasks(c)) for c in snap.connectors()})
 
     def _apply_config_events(self) -> None:
-        updates, removals, task_updates, targets, restarts = self.events.drain()
-        if not (updates or removals or task_updates or targets or restarts):
+        updates, removals, task_updates, targets, restarts, rebalance_needed = self.events.drain()
+        if not (updates or removals or task_updates or targets or restarts or rebalance_needed):
             return
         previous = self.snapshot
         self.snapshot = self.config_store.snapshot()
         rejoin = (
-            bool(removals) or bool(task_updates) or any(not previous.contains(c) for c in updates)
+            rebalance_needed or bool(removals) or bool(task_updates) or any(not previous.contains(c) for c in updates)
             or self._task_counts(previous) != self._task_counts(self.snapshot)
         )
         for name, offset in updates.items():
@@ -362,7 +401,8 @@ class DistributedHerder(HerderCommon, GroupListener):
             return
         new_key = SessionKey(secrets.token_bytes(32), "HmacSHA256", now)
         log.info("Distributing a new session key")
-        self.config_store.put_session_key(new_key)
+        with self.stages.stage("writing a new session key to the config topic"):
+            self.config_store.put_session_key(new_key)
         self._refresh_snapshot()
 
     # --- request queue -------------------------------------------------------------------------
@@ -429,6 +469,12 @@ class DistributedHerder(HerderCommon, GroupListener):
         self._verify_signature(signature)
         await self._submit(lambda: self.fencing.fence(name))
 
+    def _check_rebalance_needed(self) -> None:
+        """Java's ``checkRebalanceNeeded``: a request that relies on the config snapshot or on the
+        current assignment fails (409) when a config change read meanwhile calls for a rebalance."""
+        if self.events.rebalance_needed:
+            raise RebalanceNeededException("Request cannot be completed because a rebalance is expected")
+
     def _require_leader(self) -> None:
         if not self.member.is_leader():
             raise NotLeaderException(
@@ -469,7 +515,8 @@ class DistributedHerder(HerderCommon, GroupListener):
             exists = self.snapshot.contains(name)
             if exists and not allow_replace:
                 raise AlreadyExistsException(f"Connector {name} already exists")
-            self.config_store.put_connector_config(name, dict(config), None if exists else initial_state)
+            with self.stages.stage(f"writing a config for connector {name} to the config topic"):
+                self.config_store.put_connector_config(name, dict(config), None if exists else initial_state)
             self._refresh_snapshot()
             tasks = [ConnectorTaskId(name, i) for i in range(len(self.snapshot.tasks(name)))]
             return Created(not exists, ConnectorInfo(name, dict(config), tasks, self.connector_type(name)))
@@ -481,7 +528,8 @@ class DistributedHerder(HerderCommon, GroupListener):
             self._require_leader()
             if not self.snapshot.contains(name):
                 raise NotFoundException(f"Connector {name} not found")
-            self.config_store.remove_connector_config(name)
+            with self.stages.stage(f"removing the config for connector {name} from the config topic"):
+                self.config_store.remove_connector_config(name)
             self._refresh_snapshot()
 
         await self._submit(delete)
@@ -502,8 +550,9 @@ class DistributedHerder(HerderCommon, GroupListener):
             self._require_leader()
             if not self.snapshot.contains(name):
                 raise NotFoundException(f"Unknown connector {name}")
-            self.config_store.put_task_configs(name, [])
-            self.config_store.put_target_state(name, TargetState.STOPPED)
+            with self.stages.stage(f"writing the STOPPED target stage for connector {name} to the config topic"):
+                self.config_store.put_task_configs(name, [])
+                self.config_store.put_target_state(name, TargetState.STOPPED)
             self._refresh_snapshot()
 
         await self._submit(stop)
@@ -511,9 +560,11 @@ class DistributedHerder(HerderCommon, GroupListener):
     # --- restarts ----------------------------------------------------------------------------
     async def restart_connector(self, name: str, forward: bool | None = None) -> None:
         def restart() -> None:
+            self._check_rebalance_needed()
             self._state(name, unknown=True)
             if name in self.work.assigned_connectors():
-                self.work.restart_connector_instance(name)
+                with self.stages.stage(f"stopping restarted connector {name}"):
+                    self.work.restart_connector_instance(name)
                 return
             self._require_leader()
             raise NotAssignedException(
@@ -525,11 +576,13 @@ class DistributedHerder(HerderCommon, GroupListener):
 
     async def restart_task(self, task_id: ConnectorTaskId, forward: bool | None = None) -> None:
         def restart() -> None:
+            self._check_rebalance_needed()
             state = self._state(task_id.connector, unknown=True)
             if task_id.task >= len(state.task_configs):
                 raise NotFoundException(f"Unknown task: {task_id}")
             if task_id in self.work.assigned_tasks():
-                self.work.restart_task(task_id)
+                with self.stages.stage(f"restarting task {task_id}"):
+                    self.work.restart_task(task_id)
                 return
             self._require_leader()
             raise NotAssignedException(
@@ -544,9 +597,11 @@ class DistributedHerder(HerderCommon, GroupListener):
     ) -> ConnectorStateInfo:
         def restart() -> ConnectorStateInfo:
             self._require_leader()
+            self._check_rebalance_needed()
             self._state(request.connector, unknown=True)
             plan = self.build_restart_plan(request)
-            self.config_store.put_restart_request(request)
+            with self.stages.stage(f"writing restart request for connector {request.connector} to the config topic"):
+                self.config_store.put_restart_request(request)
             return plan
 
         return await self._submit(restart)
@@ -557,6 +612,7 @@ class DistributedHerder(HerderCommon, GroupListener):
         return await asyncio.to_thread(self.offsets_blocking, state)
 
     def _stopped_state(self, name: str) -> ConnectorState:
+        self._check_rebalance_needed()
         self._require_leader()
         self._refresh_snapshot()
         state = self._state(name)
@@ -572,10 +628,20 @@ class DistributedHerder(HerderCommon, GroupListener):
     async def alter_connector_offsets(
         self, name: str, offsets: list[dict[str, Any]], forward: bool | None = None
     ) -> Message:
-        return await self._submit(lambda: self.alter_offsets_blocking(self._stopped_state(name), offsets))
+        def alter() -> Message:
+            state = self._stopped_state(name)
+            with self.stages.stage(f"modifying offsets for connector {name}"):
+                return self.alter_offsets_blocking(state, offsets)
+
+        return await self._submit(alter)
 
     async def reset_connector_offsets(self, name: str, forward: bool | None = None) -> Message:
-        return await self._submit(lambda: self.reset_offsets_blocking(self._stopped_state(name)))
+        def reset() -> Message:
+            state = self._stopped_state(name)
+            with self.stages.stage(f"modifying offsets for connector {name}"):
+                return self.reset_offsets_blocking(state)
+
+        return await self._submit(reset)
 
     # --- internal endpoints ------------------------------------------------------------------
     async def put_task_configs(
@@ -612,7 +678,8 @@ class DistributedHerder(HerderCommon, GroupListener):
             raise BadRequestException(
                 f"Cannot submit non-empty set of task configs for stopped connector {name}"
             )
-        self.config_store.put_task_configs(name, configs)
+        with self.stages.stage(f"writing {len(configs)} task configs for connector {name} to the config topic"):
+            self.config_store.put_task_configs(name, configs)
         self._refresh_snapshot()
 
     async def set_cluster_logger_level(self, namespace: str, level: str) -> None:
