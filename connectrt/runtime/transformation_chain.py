@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 from connectrt.api.plugin import Predicate, Transformation
 from connectrt.api.records import ConnectRecord
 from connectrt.config.configdef import ConfigException, Type, parse_type
 from connectrt.config.connector_config import NEGATE_CONFIG, PREDICATE_CONFIG
-from connectrt.runtime.errors import FAILED, RetryWithToleranceOperator, Stage
+from connectrt.runtime.errors import FAILED, ConsumedRecord, RetryWithToleranceOperator, Stage
 from connectrt.runtime.plugins import Plugins
+from connectrt.transforms.fused import Step, fuse
 
 R = TypeVar("R", bound=ConnectRecord)
 
@@ -45,39 +46,109 @@ class TransformationStage(Generic[R]):
 
 
 class TransformationChain(Generic[R]):
+    """The stages in order, as Java's TransformationChain applies them.
+
+    Consecutive stages without a predicate whose transforms offer a step (``fused_step()``, see
+    connectrt.transforms.fused) are applied together: one copy of the record, then each step edits
+    that copy, where one by one each transform would copy the record again. The result is the same
+    record. When a step raises, the record goes through those stages one by one instead, so the
+    failure is handled (retried, tolerated, reported) against the stage that failed, exactly as
+    without fusing.
+    """
+
     def __init__(self, stages: list[TransformationStage[R]], operator: RetryWithToleranceOperator | None = None):
         self.stages = stages
         self.operator = operator
+        self._runs: list[Callable[[R, ConnectRecord | None, ConsumedRecord | None], R | None]] = []
+        for run_stages, steps in _plan(stages):
+            one_by_one = self._one_by_one(run_stages)
+            self._runs.append(one_by_one if steps is None else fuse(steps, one_by_one, one_by_one))
+        if len(self._runs) == 1:
+            self.apply = self._runs[0]  # type: ignore[method-assign,assignment]  # the hot path skips a call
 
     def __bool__(self) -> bool:
         return bool(self.stages)
 
-    def apply(self, record: R, **error_context: Any) -> R | None:
-        """The transformed record, or None when a transform dropped it or its failure was tolerated."""
-        for stage in self.stages:
-            try:
-                out = stage.apply(record)
-            except Exception as e:
-                if self.operator is None:
-                    raise
-                out = self.operator.handle(
-                    lambda s=stage, r=record: s.apply(r),  # type: ignore[misc]
-                    e,
-                    Stage.TRANSFORMATION,
-                    stage.transformation,
-                    error_context.get("consumed"),
-                    error_context.get("source_record"),
-                )
-                if out is FAILED:
-                    return None
+    def apply(
+        self, record: R, source_record: ConnectRecord | None = None, consumed: ConsumedRecord | None = None
+    ) -> R | None:
+        """The transformed record, or None when a transform dropped it or its failure was tolerated.
+
+        ``source_record`` / ``consumed``: the record as the task produced or consumed it, for error reports.
+        """
+        out: R | None = record
+        for run in self._runs:
+            out = run(out, source_record, consumed)  # type: ignore[arg-type]
             if out is None:
                 return None
-            record = out
-        return record
+        return out
+
+    def _one_by_one(
+        self, stages: list[TransformationStage[R]]
+    ) -> Callable[[R, ConnectRecord | None, ConsumedRecord | None], R | None]:
+        """Apply ``stages`` one by one, each failure handled by the operator against its stage."""
+
+        def apply(
+            record: R, source_record: ConnectRecord | None = None, consumed: ConsumedRecord | None = None
+        ) -> R | None:
+            for stage in stages:
+                try:
+                    out = stage.apply(record)
+                except Exception as e:
+                    if self.operator is None:
+                        raise
+                    out = self.operator.handle(
+                        lambda s=stage, r=record: s.apply(r),  # type: ignore[misc]
+                        e,
+                        Stage.TRANSFORMATION,
+                        stage.transformation,
+                        consumed,
+                        source_record,
+                    )
+                    if out is FAILED:
+                        return None
+                if out is None:
+                    return None
+                record = out
+            return record
+
+        return apply
 
     def close(self) -> None:
         for stage in self.stages:
             stage.close()
+
+
+def _plan(stages: list[TransformationStage[R]]) -> list[tuple[list[TransformationStage[R]], list[Step] | None]]:
+    """The chain as runs of stages: (stages, their steps) for two or more consecutive fusable stages,
+    (stages, None) for stages applied one by one."""
+    runs: list[tuple[list[TransformationStage[R]], list[Step] | None]] = []
+    fused: list[tuple[TransformationStage[R], Step]] = []
+
+    def end_fused() -> None:
+        if len(fused) >= 2:
+            runs.append(([stage for stage, _ in fused], [step for _, step in fused]))
+        else:
+            for stage, _ in fused:
+                add_single(stage)
+        fused.clear()
+
+    def add_single(stage: TransformationStage[R]) -> None:
+        if runs and runs[-1][1] is None:
+            runs[-1][0].append(stage)
+        else:
+            runs.append(([stage], None))
+
+    for stage in stages:
+        make_step = getattr(stage.transformation, "fused_step", None)
+        step = make_step() if stage.predicate is None and callable(make_step) else None
+        if step is not None:
+            fused.append((stage, step))
+        else:
+            end_fused()
+            add_single(stage)
+    end_fused()
+    return runs
 
 
 def build_chain(

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, NamedTuple
 from connectrt.api.data import EPOCH, Schema, SchemaBuilder, Timestamp
 from connectrt.api.plugin import Transformation
 from connectrt.config.configdef import ConfigDef, ConfigException, Importance, Type
+from connectrt.transforms.fused import CHANGED, OWN_KEY, OWN_VALUE, Step, step_apply
 from connectrt.transforms.util import (
     REPLACE_NULL_WITH_DEFAULT_CONFIG,
     REPLACE_NULL_WITH_DEFAULT_DOC,
@@ -20,8 +21,6 @@ from connectrt.transforms.util import (
     require_map,
     require_sink_record,
     require_struct,
-    with_key,
-    with_value,
 )
 
 TOPIC_FIELD = "topic.field"
@@ -139,6 +138,7 @@ class InsertField(Transformation[R]):
         self._replace_null_with_default = True
         self._plans: SchemaCache[Schema, _Plan] = SchemaCache()
         self._apply: Callable[[R], R | None] = _unconfigured
+        self._step: Step | None = None
 
     def configure(self, configs: Mapping[str, Any]) -> None:
         values = CONFIG_DEF.parse(configs)
@@ -156,15 +156,22 @@ class InsertField(Transformation[R]):
                 STATIC_VALUE, None, "No value specified for static field: " + self._static.name
             )
         self._plans = SchemaCache()
-        self._apply = self._compile()
+        self._step = self._compile()
+        self._apply = step_apply(self._step)
         self.apply = self._apply  # type: ignore[method-assign,assignment]  # the hot path skips a call
 
     def apply(self, record: R) -> R | None:
         return self._apply(record)
 
-    def _compile(self) -> Callable[[R], R | None]:
-        """The apply function for this configuration; configure() installs it as the instance's ``apply``."""
+    def fused_step(self) -> Step | None:
+        """This transform as a step for a fused chain (see connectrt.transforms.fused)."""
+        return self._step
+
+    def _compile(self) -> Step:
+        """The step for this configuration; ``apply`` is the step on a copy of the record."""
         is_key = self._IS_KEY
+        own_flag = OWN_KEY if is_key else OWN_VALUE
+        made = own_flag | CHANGED
         topic = self._topic.name if self._topic is not None else None
         partition = self._partition.name if self._partition is not None else None
         offset = self._offset.name if self._offset is not None else None
@@ -173,55 +180,80 @@ class InsertField(Transformation[R]):
         static_value = self._static_value
         plans = self._plans
         make_plan = self._make_plan
-        updated_record = with_key if is_key else with_value
+        set_field = dict.__setitem__
+        # The last timestamp converted, as one (millis, datetime) tuple so that threads sharing the
+        # transform never see half an update: records of one batch often share a timestamp.
+        last: list[tuple[Any, Any]] = [(None, None)]
 
-        def apply(record: R) -> R | None:
+        def step(draft: Any, flags: int) -> int:
             if is_key:
-                schema, value = record.key_schema, record.key
+                schema, value = draft.key_schema, draft.key
             else:
-                schema, value = record.value_schema, record.value
+                schema, value = draft.value_schema, draft.value
             if value is None:
-                return record
+                return flags
             updated: Any
             if schema is None:
-                updated = dict(value) if type(value) is dict else dict(require_map(value, PURPOSE))
+                if type(value) is dict:
+                    # a dict this run made is edited in place, any other copied first
+                    updated = value if flags & own_flag else dict(value)
+                else:
+                    updated = dict(require_map(value, PURPOSE))
                 if topic is not None:
-                    updated[topic] = record.topic
-                if partition is not None and record.kafka_partition is not None:
-                    updated[partition] = record.kafka_partition
+                    updated[topic] = draft.topic
+                if partition is not None and draft.kafka_partition is not None:
+                    updated[partition] = draft.kafka_partition
                 if offset is not None:
-                    updated[offset] = require_sink_record(record, PURPOSE).kafka_offset
-                if timestamp is not None and record.timestamp is not None:
-                    updated[timestamp] = record.timestamp
+                    updated[offset] = require_sink_record(draft, PURPOSE).kafka_offset
+                if timestamp is not None and draft.timestamp is not None:
+                    updated[timestamp] = draft.timestamp
                 if static is not None:
                     updated[static] = static_value
-                return updated_record(record, None, updated)
-            struct = require_struct(value, PURPOSE)
-            plan = plans.get(struct.schema)
-            if plan is None:
-                plan = make_plan(struct.schema)
-            updated_schema, fields, with_defaults = plan
-            if with_defaults:
-                items = [
-                    (name, v if (v := struct[name]) is not None or d is None else d) for name, d in fields
-                ]
             else:
-                items = list(struct.items())
-            # the inserted fields follow in schema order; absent metadata stays null
-            if topic is not None:
-                items.append((topic, record.topic))
-            if partition is not None:
-                items.append((partition, record.kafka_partition))
-            if offset is not None:
-                items.append((offset, require_sink_record(record, PURPOSE).kafka_offset))
-            if timestamp is not None:
-                millis = record.timestamp
-                items.append((timestamp, None if millis is None else EPOCH + timedelta(milliseconds=millis)))
-            if static is not None:
-                items.append((static, static_value))
-            return updated_record(record, updated_schema, make_struct(updated_schema, items))
+                struct = require_struct(value, PURPOSE)
+                plan = plans.get(struct.schema)
+                if plan is None:
+                    plan = make_plan(struct.schema)
+                schema, fields, with_defaults = plan
+                if with_defaults:
+                    updated = make_struct(
+                        schema,
+                        [(name, v if (v := struct[name]) is not None or d is None else d) for name, d in fields],
+                    )
+                elif flags & own_flag:
+                    # a Struct this run made gains the fields in place (they follow in schema order)
+                    updated = struct
+                    updated.schema = schema
+                else:
+                    updated = make_struct(schema, struct)
+                # the inserted fields follow in schema order; absent metadata stays null
+                if topic is not None:
+                    set_field(updated, topic, draft.topic)
+                if partition is not None:
+                    set_field(updated, partition, draft.kafka_partition)
+                if offset is not None:
+                    set_field(updated, offset, require_sink_record(draft, PURPOSE).kafka_offset)
+                if timestamp is not None:
+                    millis = draft.timestamp
+                    if millis is None:
+                        set_field(updated, timestamp, None)
+                    else:
+                        last_millis, when = last[0]
+                        if millis != last_millis:
+                            when = EPOCH + timedelta(0, 0, 0, millis)  # (milliseconds=) is slower
+                            last[0] = (millis, when)
+                        set_field(updated, timestamp, when)
+                if static is not None:
+                    set_field(updated, static, static_value)
+            if is_key:
+                draft.key_schema = schema
+                draft.key = updated
+            else:
+                draft.value_schema = schema
+                draft.value = updated
+            return flags | made
 
-        return apply
+        return step
 
     def _make_plan(self, schema: Schema) -> _Plan:
         assert schema.fields is not None

@@ -15,13 +15,14 @@ from connectrt.config.configdef import (
     Type,
     Validator,
 )
+from connectrt.transforms.fused import CHANGED, Step, step_apply
 from connectrt.transforms.java_regex import (
     JavaRegexError,
     JavaReplacementError,
     compile_java_regex,
     compile_java_replacement,
 )
-from connectrt.transforms.util import VERSION, R, with_topic
+from connectrt.transforms.util import VERSION, R
 
 REGEX_CONFIG = "regex"
 REPLACEMENT_CONFIG = "replacement"
@@ -75,6 +76,7 @@ class RegexRouter(Transformation[R]):
         self._replace: Callable[[re.Match[str]], str] | None = None
         self._routes: dict[str, str | None] = {}
         self._apply: Callable[[R], R | None] = _unconfigured
+        self._step: Step | None = None
 
     def configure(self, configs: Mapping[str, Any]) -> None:
         values = CONFIG_DEF.parse(configs)
@@ -85,7 +87,8 @@ class RegexRouter(Transformation[R]):
         except JavaReplacementError as e:
             raise ConfigException(REPLACEMENT_CONFIG, replacement, str(e))
         self._routes = {}
-        self._apply = self._compile()
+        self._step = self._compile()
+        self._apply = step_apply(self._step)
         self.apply = self._apply  # type: ignore[method-assign,assignment]  # the hot path skips a call
 
     def route(self, topic: str) -> str | None:
@@ -101,20 +104,25 @@ class RegexRouter(Transformation[R]):
     def apply(self, record: R) -> R | None:
         return self._apply(record)
 
-    def _compile(self) -> Callable[[R], R | None]:
-        """The apply function; configure() installs it as the instance's ``apply``. Topics are few, so the
-        route of each is computed once and cached."""
+    def fused_step(self) -> Step | None:
+        """This transform as a step for a fused chain (see connectrt.transforms.fused)."""
+        return self._step
+
+    def _compile(self) -> Step:
+        """The step; ``apply`` is the step on a copy of the record. Topics are few, so the route of each
+        is computed once and cached."""
         routes = self._routes
         route = self.route
 
-        def apply(record: R) -> R | None:
-            topic = record.topic
+        def step(draft: Any, flags: int) -> int:
+            topic = draft.topic
             routed = routes[topic] if topic in routes else route(topic)
             if routed is None:
-                return record
-            return with_topic(record, routed)
+                return flags
+            draft.topic = routed
+            return flags | CHANGED
 
-        return apply
+        return step
 
     def config(self) -> ConfigDef:
         return CONFIG_DEF

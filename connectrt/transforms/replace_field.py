@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from connectrt.api.data import Schema, SchemaBuilder
 from connectrt.api.plugin import Transformation
 from connectrt.config.configdef import ConfigDef, ConfigException, Importance, LambdaValidator, Type
+from connectrt.transforms.fused import CHANGED, OWN_KEY, OWN_VALUE, Step, step_apply
 from connectrt.transforms.util import (
     REPLACE_NULL_WITH_DEFAULT_CONFIG,
     REPLACE_NULL_WITH_DEFAULT_DOC,
@@ -19,8 +20,6 @@ from connectrt.transforms.util import (
     make_struct,
     require_map,
     require_struct,
-    with_key,
-    with_value,
 )
 
 EXCLUDE_CONFIG = "exclude"
@@ -104,6 +103,7 @@ class ReplaceField(Transformation[R]):
         self._replace_null_with_default = True
         self._plans: SchemaCache[Schema, _Plan] = SchemaCache()
         self._apply: Callable[[R], R | None] = _unconfigured
+        self._step: Step | None = None
 
     def configure(self, configs: Mapping[str, Any]) -> None:
         values = CONFIG_DEF.parse(configs)
@@ -112,7 +112,8 @@ class ReplaceField(Transformation[R]):
         self._renames = parse_rename_mappings(values[RENAMES_CONFIG])
         self._replace_null_with_default = values[REPLACE_NULL_WITH_DEFAULT_CONFIG]
         self._plans = SchemaCache()
-        self._apply = self._compile()
+        self._step = self._compile()
+        self._apply = step_apply(self._step)
         self.apply = self._apply  # type: ignore[method-assign,assignment]  # the hot path skips a call
 
     def filter(self, field_name: str) -> bool:
@@ -124,9 +125,15 @@ class ReplaceField(Transformation[R]):
     def apply(self, record: R) -> R | None:
         return self._apply(record)
 
-    def _compile(self) -> Callable[[R], R | None]:
-        """The apply function for this configuration; configure() installs it as the instance's ``apply``."""
+    def fused_step(self) -> Step | None:
+        """This transform as a step for a fused chain (see connectrt.transforms.fused)."""
+        return self._step
+
+    def _compile(self) -> Step:
+        """The step for this configuration; ``apply`` is the step on a copy of the record."""
         is_key = self._IS_KEY
+        own_flag = OWN_KEY if is_key else OWN_VALUE
+        made = own_flag | CHANGED
         exclude, include, renames = self._exclude, self._include, self._renames
         keep = include - exclude if include else None  # schemaless with include: keep only these
         rename = renames.get
@@ -136,15 +143,14 @@ class ReplaceField(Transformation[R]):
         two_phase = any(new in renames for _, new in pairs)
         plans = self._plans
         make_plan = self._make_plan
-        updated_record = with_key if is_key else with_value
 
-        def apply(record: R) -> R | None:
+        def step(draft: Any, flags: int) -> int:
             if is_key:
-                schema, value = record.key_schema, record.key
+                schema, value = draft.key_schema, draft.key
             else:
-                schema, value = record.value_schema, record.value
+                schema, value = draft.value_schema, draft.value
             if value is None:
-                return record
+                return flags
             updated: Any
             if schema is None:
                 if type(value) is not dict:
@@ -152,7 +158,8 @@ class ReplaceField(Transformation[R]):
                 if keep is not None:
                     updated = {rename(k, k): v for k, v in value.items() if k in keep}
                 else:
-                    updated = dict(value)
+                    # a dict this run made is edited in place, any other copied first
+                    updated = value if flags & own_flag else dict(value)
                     for name in excluded:
                         updated.pop(name, None)
                     if two_phase:
@@ -161,21 +168,28 @@ class ReplaceField(Transformation[R]):
                         for old, new in pairs:
                             if old in updated:
                                 updated[new] = updated.pop(old)
-                return updated_record(record, None, updated)
-            struct = require_struct(value, PURPOSE)
-            plan = plans.get(struct.schema)
-            if plan is None:
-                plan = make_plan(struct.schema)
-            updated_schema, fields, with_defaults = plan
-            if with_defaults:
-                items = [
-                    (new, v if (v := struct[old]) is not None or d is None else d) for new, old, d in fields
-                ]
             else:
-                items = [(new, struct[old]) for new, old, _ in fields]
-            return updated_record(record, updated_schema, make_struct(updated_schema, items))
+                struct = require_struct(value, PURPOSE)
+                plan = plans.get(struct.schema)
+                if plan is None:
+                    plan = make_plan(struct.schema)
+                schema, fields, with_defaults = plan
+                if with_defaults:
+                    items = [
+                        (new, v if (v := struct[old]) is not None or d is None else d) for new, old, d in fields
+                    ]
+                else:
+                    items = [(new, struct[old]) for new, old, _ in fields]
+                updated = make_struct(schema, items)
+            if is_key:
+                draft.key_schema = schema
+                draft.key = updated
+            else:
+                draft.value_schema = schema
+                draft.value = updated
+            return flags | made
 
-        return apply
+        return step
 
     def _make_plan(self, schema: Schema) -> _Plan:
         assert schema.fields is not None

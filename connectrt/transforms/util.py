@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib import metadata as _metadata
 from typing import Any, Generic, TypeVar
 
@@ -145,8 +145,9 @@ _new_struct = Struct.__new__
 _dict_setitem = dict.__setitem__
 
 
-def make_struct(schema: Schema, values: Iterable[tuple[str, Any]]) -> Struct:
-    """A Struct of ``schema`` holding ``values`` (name, value pairs in schema field order), unvalidated.
+def make_struct(schema: Schema, values: Iterable[tuple[str, Any]] | Mapping[str, Any]) -> Struct:
+    """A Struct of ``schema`` holding ``values`` (name, value pairs or a mapping, in schema field order),
+    unvalidated.
 
     Callers pass values that are already valid for their fields (copied from a validated Struct or
     built for the field's own schema), as Java's ``Struct.put`` would accept them.

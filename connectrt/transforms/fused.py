@@ -1,0 +1,140 @@
+"""Steps: a transform's effect as an in-place edit of a private record copy, so a chain copies once.
+
+Java's ``newRecord`` semantics give every transform its own copy of the record; a chain of three
+transforms makes three. A transform that can say what it does as a *step* lets the runtime's
+TransformationChain copy the record once and apply consecutive steps to that copy (the *draft*).
+
+A step is ``step(draft, flags) -> flags``. ``draft`` is a record only this run of the chain holds
+(a fresh SourceRecord or SinkRecord whose headers are a copy-on-write duplicate), so the step may
+assign its fields. It must not change any object the draft merely *refers to* (the value dict, a
+Struct, the headers' list), because those are shared with the input record, unless ``flags`` says
+this run made that object itself:
+
+- ``OWN_KEY`` / ``OWN_VALUE``: ``draft.key`` / ``draft.value`` is a plain dict or Struct an earlier
+  step of this run built and nothing else refers to: a later step may change it in place.
+- ``CHANGED``: some step gave the draft new content (Java's transform would have returned a new
+  record); without it the chain returns the input record itself, as the transforms would.
+
+A step returns the flags with its own additions (a step that builds a new value sets ``OWN_VALUE``
+and ``CHANGED``; one that leaves the record alone returns ``flags`` unchanged). It raises exactly
+what the transform's ``apply`` raises; the chain then replays the record through the transforms
+one by one, so the failure is reported against the transform that failed. Steps never drop a
+record and never touch headers.
+
+A transform offers its step through ``fused_step()`` (None when it has none); ``step_apply(step)``
+turns a step into the transform's own ``apply``: a copy of the record, the step,
+and the copy or the record returned. The transforms that offer steps use it, so ``apply`` alone and
+the fused chain run the same code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from connectrt.api.records import ConnectRecord, Headers, SinkRecord, SourceRecord
+from connectrt.transforms.util import R
+
+OWN_KEY = 1
+OWN_VALUE = 2
+CHANGED = 4
+
+Step = Callable[[Any, int], int]
+
+_new = object.__new__
+
+
+def _slot_names(cls: type) -> tuple[str, ...]:
+    names: list[str] = []
+    for klass in cls.__mro__:
+        slots = klass.__dict__.get("__slots__", ())
+        names.extend([slots] if isinstance(slots, str) else slots)
+    return tuple(n for n in names if n not in ("__dict__", "__weakref__"))
+
+
+def _apply_other(step: Step, record: ConnectRecord) -> Any:
+    """A step on a record of another class (a subclass of the runtime's records): the step runs on a
+    scratch copy of the record's own class, and the class's ``new_record`` makes the result, as the
+    transform's ``record.new_record(...)`` would."""
+    cls = type(record)
+    scratch: Any = _new(cls)
+    for name in _slot_names(cls):
+        if hasattr(record, name):
+            setattr(scratch, name, getattr(record, name))
+    if hasattr(record, "__dict__"):
+        scratch.__dict__.update(record.__dict__)
+    if not step(scratch, 0) & CHANGED:
+        return record
+    return record.new_record(
+        scratch.topic,
+        scratch.kafka_partition,
+        scratch.key_schema,
+        scratch.key,
+        scratch.value_schema,
+        scratch.value,
+        scratch.timestamp,
+    )
+
+
+def step_apply(step: Step) -> Callable[[R], R | None]:
+    """The transform's ``apply`` for ``step``: the input record untouched, a new record when it changed."""
+    return fuse([step], lambda record, source_record, consumed: _apply_other(step, record))
+
+
+def fuse(
+    steps: Sequence[Step],
+    other: Callable[[Any, Any, Any], Any],
+    replay: Callable[[Any, Any, Any], Any] | None = None,
+) -> Callable[..., Any]:
+    """``apply(record, source_record=None, consumed=None)``: ``steps`` in order on one copy of the record.
+
+    Returns the copy when a step changed it, else the record itself. A record of a class other than
+    SourceRecord and SinkRecord goes to ``other(record, source_record, consumed)``; so does the record
+    when a step raises and ``replay`` is given (else the exception propagates).
+    """
+    steps = tuple(steps)
+    only = steps[0] if len(steps) == 1 else None
+
+    def apply(record: Any, source_record: Any = None, consumed: Any = None) -> Any:
+        cls = type(record)
+        out: Any
+        if cls is SourceRecord:
+            out = _new(SourceRecord)
+            out.source_partition = record.source_partition
+            out.source_offset = record.source_offset
+        elif cls is SinkRecord:
+            out = _new(SinkRecord)
+            out.kafka_offset = record.kafka_offset
+            out.timestamp_type = record.timestamp_type
+            out.original_topic = record.original_topic
+            out.original_kafka_partition = record.original_kafka_partition
+            out.original_kafka_offset = record.original_kafka_offset
+        else:
+            return other(record, source_record, consumed)
+        out.topic = record.topic
+        out.kafka_partition = record.kafka_partition
+        out.key_schema = record.key_schema
+        out.key = record.key
+        out.value_schema = record.value_schema
+        out.value = record.value
+        out.timestamp = record.timestamp
+        # headers.duplicate(), inline: the copy shares the list until either side changes it
+        headers = record.headers
+        duplicate = _new(Headers)
+        duplicate._items = headers._items
+        duplicate._shared = headers._shared = True
+        out.headers = duplicate
+        try:
+            if only is not None:
+                flags = only(out, 0)
+            else:
+                flags = 0
+                for step in steps:
+                    flags = step(out, flags)
+        except Exception:
+            if replay is None:
+                raise
+            return replay(record, source_record, consumed)
+        return out if flags & CHANGED else record
+
+    return apply
