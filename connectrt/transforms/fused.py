@@ -93,7 +93,9 @@ def fuse(
     when a step raises and ``replay`` is given (else the exception propagates).
     """
     steps = tuple(steps)
-    only = steps[0] if len(steps) == 1 else None
+    # up to three steps are called without a loop (the common chains are short)
+    n = len(steps)
+    first, second, third = (*steps, None, None, None)[:3]
 
     def apply(record: Any, source_record: Any = None, consumed: Any = None) -> Any:
         cls = type(record)
@@ -125,8 +127,12 @@ def fuse(
         duplicate._shared = headers._shared = True
         out.headers = duplicate
         try:
-            if only is not None:
-                flags = only(out, 0)
+            if n == 1:
+                flags = first(out, 0)  # type: ignore[misc]
+            elif n == 2:
+                flags = second(out, first(out, 0))  # type: ignore[misc]
+            elif n == 3:
+                flags = third(out, second(out, first(out, 0)))  # type: ignore[misc]
             else:
                 flags = 0
                 for step in steps:

@@ -181,6 +181,8 @@ class InsertField(Transformation[R]):
         plans = self._plans
         make_plan = self._make_plan
         set_field = dict.__setitem__
+        # the plan of the last input schema, by identity: a stream of records usually has one schema
+        last_plan: list[tuple[Schema | None, Any]] = [(None, None)]
         # The last timestamp converted, as one (millis, datetime) tuple so that threads sharing the
         # transform never see half an update: records of one batch often share a timestamp.
         last: list[tuple[Any, Any]] = [(None, None)]
@@ -211,9 +213,13 @@ class InsertField(Transformation[R]):
                     updated[static] = static_value
             else:
                 struct = require_struct(value, PURPOSE)
-                plan = plans.get(struct.schema)
-                if plan is None:
-                    plan = make_plan(struct.schema)
+                schema = struct.schema
+                last_schema, plan = last_plan[0]
+                if schema is not last_schema:
+                    plan = plans.get(schema)
+                    if plan is None:
+                        plan = make_plan(schema)
+                    last_plan[0] = (schema, plan)
                 schema, fields, with_defaults = plan
                 if with_defaults:
                     updated = make_struct(

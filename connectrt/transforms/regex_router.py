@@ -116,7 +116,10 @@ class RegexRouter(Transformation[R]):
 
         def step(draft: Any, flags: int) -> int:
             topic = draft.topic
-            routed = routes[topic] if topic in routes else route(topic)
+            try:
+                routed = routes[topic]
+            except KeyError:
+                routed = route(topic)
             if routed is None:
                 return flags
             draft.topic = routed

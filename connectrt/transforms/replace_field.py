@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from operator import itemgetter
 from typing import Any, ClassVar
 
-from connectrt.api.data import Schema, SchemaBuilder
+from connectrt.api.data import Schema, SchemaBuilder, Struct
 from connectrt.api.plugin import Transformation
 from connectrt.config.configdef import ConfigDef, ConfigException, Importance, LambdaValidator, Type
 from connectrt.transforms.fused import CHANGED, OWN_KEY, OWN_VALUE, Step, step_apply
@@ -26,6 +27,8 @@ EXCLUDE_CONFIG = "exclude"
 INCLUDE_CONFIG = "include"
 RENAMES_CONFIG = "renames"
 PURPOSE = "field replacement"
+
+new_struct = Struct.__new__
 
 
 def parse_rename_mappings(mappings: list[str]) -> dict[str, str]:
@@ -82,8 +85,10 @@ CONFIG_DEF = (
     )
 )
 
-# One output field: (new name, old name, default to use when the value is null, or None).
-_Plan = tuple[Schema, tuple[tuple[str, str, Any], ...], bool]
+# Cached per input schema: the output schema; (new name, old name, default to use when the value is
+# null, or None) per output field; whether any field has such a default; the new names and a getter of
+# the old values as a tuple (None for fewer than two fields).
+_Plan = tuple[Schema, tuple[tuple[str, str, Any], ...], bool, tuple[str, ...], Callable[[Any], Any] | None]
 
 
 def _unconfigured(record: Any) -> Any:
@@ -143,6 +148,9 @@ class ReplaceField(Transformation[R]):
         two_phase = any(new in renames for _, new in pairs)
         plans = self._plans
         make_plan = self._make_plan
+        # the plan of the last input schema, by identity: a stream of records usually has one schema
+        last: list[tuple[Schema | None, Any]] = [(None, None)]
+        update = dict.update
 
         def step(draft: Any, flags: int) -> int:
             if is_key:
@@ -170,17 +178,25 @@ class ReplaceField(Transformation[R]):
                                 updated[new] = updated.pop(old)
             else:
                 struct = require_struct(value, PURPOSE)
-                plan = plans.get(struct.schema)
-                if plan is None:
-                    plan = make_plan(struct.schema)
-                schema, fields, with_defaults = plan
+                schema = struct.schema
+                last_schema, plan = last[0]
+                if schema is not last_schema:
+                    plan = plans.get(schema)
+                    if plan is None:
+                        plan = make_plan(schema)
+                    last[0] = (schema, plan)
+                schema, fields, with_defaults, names, getter = plan
                 if with_defaults:
-                    items = [
-                        (new, v if (v := struct[old]) is not None or d is None else d) for new, old, d in fields
-                    ]
+                    updated = make_struct(
+                        schema,
+                        [(new, v if (v := struct[old]) is not None or d is None else d) for new, old, d in fields],
+                    )
+                elif getter is not None:
+                    updated = new_struct(Struct)
+                    update(updated, zip(names, getter(struct), strict=True))
+                    updated.schema = schema
                 else:
-                    items = [(new, struct[old]) for new, old, _ in fields]
-                updated = make_struct(schema, items)
+                    updated = make_struct(schema, [(new, struct[old]) for new, old, _ in fields])
             if is_key:
                 draft.key_schema = schema
                 draft.key = updated
@@ -201,7 +217,14 @@ class ReplaceField(Transformation[R]):
                 builder.field(new_name, field.schema)
                 default = field.schema.default if self._replace_null_with_default else None
                 fields.append((new_name, field.name, default))
-        plan: _Plan = (builder.build(), tuple(fields), any(d is not None for _, _, d in fields))
+        olds = [old for _, old, _ in fields]
+        plan: _Plan = (
+            builder.build(),
+            tuple(fields),
+            any(d is not None for _, _, d in fields),
+            tuple(new for new, _, _ in fields),
+            itemgetter(*olds) if len(olds) >= 2 else None,
+        )
         return self._plans.put(schema, plan)
 
     def config(self) -> ConfigDef:
