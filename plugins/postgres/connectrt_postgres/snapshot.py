@@ -24,6 +24,7 @@ from connectrt_postgres.catalog import TableId, quote_ident, quote_literal
 from connectrt_postgres.config import PostgresConfig
 from connectrt_postgres.events import EventFactory
 from connectrt_postgres.filters import Filters
+from connectrt_postgres.metrics import SnapshotProgress
 from connectrt_postgres.offsets import OffsetState
 from connectrt_postgres.pgoutput import parse_lsn
 from connectrt_postgres.replication import connect
@@ -43,6 +44,17 @@ Emit = Callable[[list[SourceRecord]], None]
 Stopped = Callable[[], bool]
 
 
+def _estimates(conn: Any, oids: list[int]) -> dict[int, int]:
+    """Row estimates (``pg_class.reltuples``) of the tables that were ever analyzed or vacuumed."""
+    if not oids:
+        return {}
+    rows = conn.execute(
+        "SELECT oid::bigint, reltuples::bigint FROM pg_catalog.pg_class WHERE oid = ANY(%s::bigint[]::oid[])", (oids,)
+    ).fetchall()
+    estimates = {int(oid): int(n) for oid, n in rows if n is not None}  # values may load as text here
+    return {oid: n for oid, n in estimates.items() if n >= 0}
+
+
 class SnapshotStopped(Exception):
     """The task stopped while the snapshot ran."""
 
@@ -56,6 +68,7 @@ class Snapshot:
         filters: Filters,
         emit: Emit,
         stopped: Stopped,
+        progress: SnapshotProgress | None = None,
     ) -> None:
         self.config = config
         self.tables = tables
@@ -64,6 +77,8 @@ class Snapshot:
         self.emit = emit
         self.stopped = stopped
         self.batch_size = int(config.get("max.batch.size"))
+        self.progress = progress if progress is not None else SnapshotProgress()
+        self.estimates: dict[int, int] = {}
 
     def run(self, exported_snapshot: str | None, slot_lsn: int | None) -> OffsetState:
         """Read every captured table; returns the offset streaming continues from."""
@@ -103,12 +118,18 @@ class Snapshot:
                 for _oid, tid in captured:
                     conn.execute(f"LOCK TABLE {tid.quoted} IN ACCESS SHARE MODE")
             schemas = self.tables.for_tables([oid for oid, _ in captured])
+            self.estimates = _estimates(conn, [oid for oid, _ in captured])
+            self.progress.start({f"{tid.schema}.{tid.table}": self.estimates.get(oid) for oid, tid in captured})
             log.info("Snapshot of %d table(s) at LSN %d (exported snapshot: %s)", len(captured), lsn, exported_snapshot)
             self._read_all(conn, [(schemas[oid], tid) for oid, tid in captured if oid in schemas], offset, started_us)
             conn.execute("COMMIT")
+            self.progress.finish()
             offset.snapshot = None
             offset.last_snapshot_record = False
             return offset
+        except BaseException:
+            self.progress.abort()
+            raise
         finally:
             conn.close()
 
@@ -132,7 +153,11 @@ class Snapshot:
             if self.stopped():
                 raise SnapshotStopped()
             sql = self._select(ts, tid, overrides)
-            log.info("Snapshot step %d of %d: exporting %s", index, len(tables), tid)
+            name = f"{tid.schema}.{tid.table}"
+            estimate = self.estimates.get(ts.table.oid)
+            about = "unknown" if estimate is None else f"~{estimate}"
+            log.info("Snapshot step %d of %d: exporting %s (%s rows estimated)", index, len(tables), tid, about)
+            self.progress.table_started(name)
             began = time.monotonic()
             rows = 0
             with conn.cursor(name=f"dbz_snapshot_{index}") as cur:
@@ -151,14 +176,16 @@ class Snapshot:
                     if len(out) >= self.batch_size:
                         self.emit(out)
                         out = []
+                        self.progress.scanned(name, rows)
                         if self.stopped():
                             raise SnapshotStopped()
                     if rows % 100_000 == 0:
-                        log.info("Snapshot of %s: %d rows so far", tid, rows)
+                        log.info("Snapshot of %s: %d of %s rows so far", tid, rows, about)
             if rows > 0 and pending is not None and pending[2] != "first":
                 pending = (pending[0], pending[1], "last_in_data_collection")
             total += rows
-            log.info("Snapshot of %s: %d rows in %.1f s", tid, rows, time.monotonic() - began)
+            self.progress.table_done(name, rows)
+            log.info("Snapshot of %s: %d rows (%s estimated) in %.1f s", tid, rows, about, time.monotonic() - began)
         if pending is not None:
             offset.last_snapshot_record = True
             self._emit_row(out, pending[0], pending[1], "last", offset, ts_us)

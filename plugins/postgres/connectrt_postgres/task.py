@@ -29,6 +29,7 @@ from connectrt_postgres.eventqueue import ChangeEventQueue
 from connectrt_postgres.events import EventFactory, EventSettings
 from connectrt_postgres.filters import Filters
 from connectrt_postgres.heartbeat import Heartbeat
+from connectrt_postgres.metrics import TaskMetrics
 from connectrt_postgres.offsets import OffsetState, ResumeFilter
 from connectrt_postgres.replication import ReplicationStream, ReplicationStreamError, connect
 from connectrt_postgres.schemas import SchemaSettings
@@ -86,9 +87,14 @@ class PostgresConnectorTask(SourceTask):
         self._last_reply_request = 0.0
         self.partition: dict[str, str] = {}
         self.stored_offset: dict[str, Any] | None = None
+        self.progress = TaskMetrics()
 
     def version(self) -> str:
         return DEBEZIUM_VERSION
+
+    def metrics(self) -> dict[str, Any]:
+        """Snapshot and streaming progress named like Debezium's JMX metrics (see metrics.py)."""
+        return self.progress.to_json()
 
     # --- lifecycle -----------------------------------------------------------------------------
     def start(self, props: Mapping[str, str]) -> None:
@@ -225,6 +231,7 @@ class PostgresConnectorTask(SourceTask):
         stream = self.stream
         self.stream = None
         self.flush_allowed = False
+        self.progress.streaming.connected = False
         if stream is not None:
             stream.close()
 
@@ -287,7 +294,10 @@ class PostgresConnectorTask(SourceTask):
             offset: OffsetState | None = stored if offset_exists else None
             if snapshot_wanted:
                 self._sleep(int(config.get("snapshot.delay.ms")) / 1000)
-                snap = Snapshot(config, tables, self.events, self.filters, lambda r: self._emit(r, None), self.stopping.is_set)
+                snap = Snapshot(
+                    config, tables, self.events, self.filters, lambda r: self._emit(r, None), self.stopping.is_set,
+                    self.progress.snapshot,
+                )
                 try:
                     offset = snap.run(
                         created.snapshot_name if created is not None else None,
@@ -338,6 +348,8 @@ class PostgresConnectorTask(SourceTask):
             if sep and key.strip():
                 options[key.strip()] = value.strip()
         stream.start(config.slot_name, start, options, confirmed)
+        self.progress.streaming.connected = True
+        streaming_progress = self.progress.streaming
         self._last_reply_request = time.monotonic()
         heartbeat = Heartbeat(
             self.events, int(config.get("heartbeat.interval.ms")), config.get("heartbeat.action.query"), lambda: conn
@@ -362,6 +374,8 @@ class PostgresConnectorTask(SourceTask):
                 self.flush_allowed = True
                 self.progressed = True
                 processor.process(frames, out)
+                if out:
+                    streaming_progress.on_batch(out)
             else:
                 processor.idle(out)
             self._emit(out, processor.offset)
