@@ -196,6 +196,14 @@ class Herder(ABC):
     def connector_plugin_config(self, plugin_name: str) -> list[dict[str, Any]]:
         """ConfigKeyInfo JSON list; NotFoundException "Unknown plugin p." / BadRequestException."""
 
+    # --- task metrics (a connectrt extension) ------------------------------------------------
+    async def task_metrics(self, task_id: ConnectorTaskId, forward: bool | None = None) -> dict[str, Any]:
+        """``{"id", "worker_id", "metrics"}`` of a task: its ``Task.metrics()`` read on the worker that
+        runs it (a distributed herder answers that another worker must serve the request)."""
+        from connectrt.rest.errors import NotFoundException
+
+        raise NotFoundException(f"Task {task_id} is not running")
+
     # --- internal (distributed) --------------------------------------------------------------
     async def put_task_configs(
         self, name: str, configs: list[dict[str, str]], signature: Mapping[str, str] | None

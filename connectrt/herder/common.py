@@ -210,6 +210,22 @@ class HerderCommon(Herder):
             raise NotFoundException(f"No status found for task {task_id}")
         return TaskState(t.state.value, t.worker_id, t.trace, id=t.id.task)
 
+    def _local_task_metrics(self, task_id: ConnectorTaskId) -> dict[str, Any] | None:
+        """The task's metrics document if it runs on this worker, else None (unknown task: 404)."""
+        state = self._state(task_id.connector, unknown=True)
+        if task_id.task >= len(state.task_configs):
+            raise NotFoundException(f"Unknown task: {task_id}")
+        metrics = self.worker.task_metrics(task_id)
+        if metrics is None:
+            return None
+        return {"id": task_id.to_json(), "worker_id": self.worker_id, "metrics": metrics}
+
+    async def task_metrics(self, task_id: ConnectorTaskId, forward: bool | None = None) -> dict[str, Any]:
+        document = self._local_task_metrics(task_id)
+        if document is None:
+            raise NotFoundException(f"Task {task_id} is not running")
+        return document
+
     def _raw_task_config(self, state: ConnectorState, cfg: dict[str, str]) -> dict[str, str]:
         """Task configs reported with the raw ``${...}`` placeholders of the connector config."""
         out = dict(cfg)

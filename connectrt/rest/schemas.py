@@ -77,6 +77,10 @@ COMPONENT_SCHEMAS: dict[str, dict[str, Any]] = {
         ["name", "connector", "tasks", "type"],
     ),
     "TaskInfo": _obj({"id": _ref("ConnectorTaskId"), "config": _STR_MAP}, ["id", "config"]),
+    # A connectrt extension (GET /connectors/{connector}/tasks/{task}/metrics).
+    "TaskMetrics": _obj(
+        {"id": _ref("ConnectorTaskId"), "worker_id": _STR, "metrics": _ANY_MAP}, ["id", "worker_id", "metrics"]
+    ),
     "ConnectorOffset": _obj(
         {"partition": _ANY_MAP, "offset": {"type": "object", "additionalProperties": {}, "nullable": True}},
         ["partition", "offset"],

@@ -369,6 +369,14 @@ class Worker:
             if tid.connector == name:
                 t.transition_to(target)
 
+    def task_metrics(self, task_id: ConnectorTaskId) -> dict[str, Any] | None:
+        """The task's ``metrics()`` if it runs on this worker, else None."""
+        worker_task = self.tasks.get(task_id)
+        if worker_task is None:
+            return None
+        task = getattr(worker_task, "task", None)
+        return dict(task.metrics()) if task is not None else {}
+
     def task_ids(self, name: str | None = None) -> list[ConnectorTaskId]:
         return sorted(t for t in self.tasks if name is None or t.connector == name)
 

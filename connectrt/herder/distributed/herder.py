@@ -592,6 +592,22 @@ class DistributedHerder(HerderCommon, GroupListener):
 
         await self._submit(restart)
 
+    async def task_metrics(self, task_id: ConnectorTaskId, forward: bool | None = None) -> dict[str, Any]:
+        """Answered by the worker running the task; others send the request on, as for a task
+        restart: a follower to the leader, the leader to the task's owner (at most two hops)."""
+
+        def read() -> dict[str, Any]:
+            document = self._local_task_metrics(task_id)
+            if document is not None:
+                return document
+            self._require_leader()
+            raise NotAssignedException(
+                f"Cannot complete request because task {task_id} is not assigned to this worker",
+                self.member.owner_url(task_id),
+            )
+
+        return await self._submit(read)
+
     async def restart_connector_and_tasks(
         self, request: RestartRequest, forward: bool | None = None
     ) -> ConnectorStateInfo:

@@ -338,6 +338,36 @@ async def restart_task(request: Request, connector: str) -> Response:
     return empty_response(204)
 
 
+@router.get(
+    "/connectors/{connector}/tasks/{task}/metrics",
+    summary="Get the metrics of the specified task (a connectrt extension)",
+    description=(
+        "Not part of Kafka Connect: the figures the task's `metrics()` reports (a Debezium-style "
+        "PostgreSQL source: snapshot and streaming progress), read on the worker that runs the task. "
+        "In a cluster, a worker that does not run the task sends the request on (to the leader, which "
+        "sends it to the task's worker), as for a task restart."
+    ),
+    operation_id="getTaskMetrics",
+    openapi_extra={
+        "x-connectrt-extension": True,
+        "parameters": [{"name": "task", "in": "path", "required": True, "schema": {"type": "integer"}}],
+    },
+    responses={200: json_response_doc("Task metrics", ref("TaskMetrics")), 404: ERROR_RESPONSE,
+               409: ERROR_RESPONSE},
+)
+async def get_task_metrics(request: Request, connector: str) -> Response:
+    ctx = context(request)
+    task = path_int(request.path_params["task"])
+    forward = forward_param(request)
+    result = await ctx.handler.complete_or_forward(
+        ctx.require_herder().task_metrics(ConnectorTaskId(connector, task), forward=forward),
+        request,
+        path=connector_path(connector, f"/tasks/{task}/metrics"),
+        forward=forward,
+    )
+    return json_response(result.body if isinstance(result, HttpResponse) else result)
+
+
 # --- restart / pause / resume / stop ---------------------------------------------------------------
 
 

@@ -38,6 +38,7 @@ def test_document_lists_every_public_endpoint() -> None:
         ("GET", "/connectors/{connector}/tasks-config"),
         ("GET", "/connectors/{connector}/tasks/{task}/status"),
         ("POST", "/connectors/{connector}/tasks/{task}/restart"),
+        ("GET", "/connectors/{connector}/tasks/{task}/metrics"),  # connectrt extension
         ("POST", "/connectors/{connector}/restart"),
         ("PUT", "/connectors/{connector}/pause"),
         ("PUT", "/connectors/{connector}/resume"),
