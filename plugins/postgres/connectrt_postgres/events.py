@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectrt.api.data import Schema, Struct
-from connectrt.api.records import Header, Headers, SourceRecord
+from connectrt.api.records import ConnectRecord, Header, Headers, SourceRecord
 
 from connectrt_postgres.config import DEBEZIUM_VERSION
 from connectrt_postgres.offsets import OffsetState
 from connectrt_postgres.schemas import (
-    ENVELOPE_FIELDS,
     HEARTBEAT_KEY_SCHEMA,
     HEARTBEAT_VALUE_SCHEMA,
     MESSAGE_KEY_SCHEMA,
@@ -31,6 +30,36 @@ from connectrt_postgres.schemas import (
 from connectrt_postgres.types import binary_encoder
 
 _STRING = Schema.STRING_SCHEMA
+_new_struct = Struct.__new__
+_update = dict.update
+
+# SourceRecords are filled slot by slot (no __init__ chain) while their slots are the ones known here.
+_RECORD_SLOTS = {"headers", "kafka_partition", "key", "key_schema", "timestamp", "topic", "value", "value_schema",
+                 "source_offset", "source_partition"}  # fmt: skip
+_FAST_RECORDS = set(ConnectRecord.__slots__) | set(SourceRecord.__slots__) == _RECORD_SLOTS and all(
+    "__dict__" not in vars(c) for c in SourceRecord.__mro__[:-1]
+)
+
+
+def source_record(
+    partition: dict[str, Any], offset: dict[str, Any], topic: str, key_schema: Schema | None, key: Any,
+    value_schema: Schema | None, value: Any, headers: Headers,
+) -> SourceRecord:
+    """``SourceRecord(partition, offset, topic, None, key_schema, key, value_schema, value, None, headers)``."""
+    if not _FAST_RECORDS:
+        return SourceRecord(partition, offset, topic, None, key_schema, key, value_schema, value, None, headers)
+    r: SourceRecord = object.__new__(SourceRecord)
+    r.source_partition = partition
+    r.source_offset = offset
+    r.topic = topic
+    r.kafka_partition = None
+    r.key_schema = key_schema
+    r.key = key
+    r.value_schema = value_schema
+    r.value = value
+    r.timestamp = None
+    r.headers = headers
+    return r
 
 
 def uuid7() -> str:
@@ -81,9 +110,13 @@ class EventFactory:
             if settings.extended_headers
             else ()
         )
+        # Every change event's headers are a copy-on-write duplicate of these.
+        self._headers_template = Headers(self._context_headers)
 
     # --- pieces --------------------------------------------------------------------------------
     def headers(self, *extra: Header) -> Headers:
+        if not extra:
+            return self._headers_template.duplicate()
         return Headers([*extra, *self._context_headers])
 
     def source(
@@ -103,11 +136,13 @@ class EventFactory:
 
     def _envelope(self, ts: TableSchema, before: Struct | None, after: Struct | None, source: Struct, op: str) -> Struct:
         now = self.clock()
-        return make_struct(
-            ts.envelope_schema,
-            ENVELOPE_FIELDS,
-            (before, after, source, None, op, now // 1_000_000, now // 1000, now),
-        )
+        envelope = _new_struct(Struct)
+        envelope.schema = ts.envelope_schema
+        _update(envelope, {
+            "before": before, "after": after, "source": source, "transaction": None, "op": op,
+            "ts_ms": now // 1_000_000, "ts_us": now // 1000, "ts_ns": now,
+        })  # fmt: skip
+        return envelope
 
     # --- data change events ----------------------------------------------------------------------
     def change(
@@ -123,17 +158,10 @@ class EventFactory:
     ) -> None:
         """Append the records of one c/u/d/r event (a delete is followed by its tombstone)."""
         envelope = self._envelope(ts, before, after, source, op)
-        headers = self.headers()
-        out.append(
-            SourceRecord(
-                self.partition, offset, ts.topic, None, ts.key_schema, key, ts.envelope_schema, envelope,
-                None, headers,
-            )
-        )
+        headers = self._headers_template.duplicate()
+        out.append(source_record(self.partition, offset, ts.topic, ts.key_schema, key, ts.envelope_schema, envelope, headers))
         if op == "d" and self.settings.tombstones:
-            out.append(
-                SourceRecord(self.partition, offset, ts.topic, None, ts.key_schema, key, None, None, None, headers)
-            )
+            out.append(source_record(self.partition, offset, ts.topic, ts.key_schema, key, None, None, headers))
 
     def key_change(
         self,

@@ -19,7 +19,7 @@ from connectrt.api.data import Schema, SchemaBuilder, SchemaType, Struct
 from connectrt_postgres.catalog import ColumnInfo, TableId, TableInfo, TypeRegistry
 from connectrt_postgres.defaults import default_value
 from connectrt_postgres.pgoutput import UNCHANGED_TOAST
-from connectrt_postgres.types import ALLOWED_SNAPSHOT, ConversionError, ValueModes, column_mapping
+from connectrt_postgres.types import ALLOWED_SNAPSHOT, ConversionError, ValueModes, column_mapping, parse_bool
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +177,7 @@ class TableSchema:
     """The Connect schemas of one captured table and the plan that fills them from value texts."""
 
     __slots__ = (
+        "_key",
         "_row",
         "columns",
         "envelope_schema",
@@ -253,6 +254,7 @@ class TableSchema:
         self.key_plan = tuple(key_plan)
         self.key_fields = tuple(k[1] for k in key_plan)
         self.key_schema: Schema | None = key_builder.build() if key_plan else None
+        self._key = self._compile_key()
 
     # --- rows -------------------------------------------------------------------------------
     def row(self, values: Sequence[Any], old: Struct | None = None) -> Struct:
@@ -272,6 +274,8 @@ class TableSchema:
             env[f"c{i}"], env[f"n{i}"], env[f"t{i}"], env[f"k{i}"] = convert, null_value, toast, (field, column)
             if convert is str:
                 value_expr = f"    else: f{i} = v"
+            elif convert is parse_bool:
+                value_expr = f"    else: f{i} = v == 't' or v == 'true'"
             else:
                 value_expr = (
                     f"    else:\n        try: f{i} = c{i}(v)\n"
@@ -284,13 +288,14 @@ class TableSchema:
                 f"        if f{i} is None: f{i} = t{i}",
                 value_expr,
             ]
+        values = "".join(f"{field!r}: f{i}, " for i, (_index, field, *_rest) in enumerate(self.plan))
         lines += [
             "    s = _new(_Struct)",
             "    s.schema = _schema",
-            f"    _update(s, zip(_names, ({''.join(f'f{i}, ' for i in range(len(self.plan)))})))",
+            f"    _update(s, {{{values}}})",
             "    return s",
         ]
-        exec("\n".join(lines), env)
+        exec(compile("\n".join(lines), f"<row of {self.table.id}>", "exec"), env)
         return env["row"]
 
     def _failed(self, error: BaseException, names: tuple[str, str], null_value: Any) -> Any:
@@ -302,23 +307,38 @@ class TableSchema:
 
     def key(self, values: Sequence[Any], row: Struct | None) -> Struct | None:
         """The key Struct (None for keyless tables) from the tuple, reusing converted row values."""
-        key_schema = self.key_schema
-        if key_schema is None:
-            return None
-        out: list[Any] = []
-        for index, _field, row_field, convert, null_value in self.key_plan:
-            if row is not None and row_field is not None:
-                out.append(dict.__getitem__(row, row_field))
-                continue
-            v = values[index]
-            if v is None or v is UNCHANGED_TOAST:
-                out.append(null_value)
+        return self._key(values, row)
+
+    def _compile_key(self) -> Callable[[Sequence[Any], Struct | None], Struct | None]:
+        """Like :meth:`_compile_row`, a function specialised to the key's columns."""
+        if self.key_schema is None:
+            return _no_key
+        env: dict[str, Any] = {
+            "_Struct": Struct, "_new": Struct.__new__, "_update": dict.update, "_get": dict.__getitem__,
+            "_U": UNCHANGED_TOAST, "_schema": self.key_schema,
+            "_errors": (ValueError, ArithmeticError, IndexError, OverflowError),
+        }
+        lines = ["def key(values, row):"]
+        for i, (index, _field, row_field, convert, null_value) in enumerate(self.key_plan):
+            env[f"c{i}"], env[f"n{i}"] = convert, null_value
+            converted = [
+                f"v = values[{index}]",
+                f"if v is None or v is _U: f{i} = n{i}",
+                "else:",
+                f"    try: f{i} = c{i}(v)",
+                f"    except _errors: f{i} = n{i}",
+            ]
+            if row_field is None:
+                lines += ["    " + line for line in converted]
             else:
-                try:
-                    out.append(convert(v))
-                except (ValueError, ArithmeticError, IndexError, OverflowError):
-                    out.append(null_value)
-        struct = Struct.__new__(Struct)
-        struct.schema = key_schema
-        dict.update(struct, zip(self.key_fields, out, strict=True))
-        return struct
+                lines += [f"    if row is not None: f{i} = _get(row, {row_field!r})", "    else:"]
+                lines += ["        " + line for line in converted]
+        values = "".join(f"{field!r}: f{i}, " for i, field in enumerate(self.key_fields))
+        lines += ["    s = _new(_Struct)", "    s.schema = _schema", f"    _update(s, {{{values}}})", "    return s"]
+        exec(compile("\n".join(lines), f"<key of {self.table.id}>", "exec"), env)
+        fn: Callable[[Sequence[Any], Struct | None], Struct | None] = env["key"]
+        return fn
+
+
+def _no_key(values: Sequence[Any], row: Struct | None) -> Struct | None:
+    return None

@@ -32,13 +32,16 @@ from connectrt_postgres.pgoutput import (
     Type,
     Update,
 )
-from connectrt_postgres.schemas import TableSchema
+from connectrt_postgres.schemas import SOURCE_SCHEMA, TableSchema
 from connectrt_postgres.tables import TableSchemas
 
 log = logging.getLogger(__name__)
 
 _u32 = struct.Struct("!I").unpack_from
 _DML_TAGS = (0x49, 0x55, 0x44)  # I U D
+_new_struct = Struct.__new__
+_update = dict.update
+_set = dict.__setitem__
 
 HeartbeatHook = Callable[[OffsetState, list[SourceRecord]], None]
 
@@ -69,6 +72,7 @@ class StreamProcessor:
         self.origin_lsn: int | None = None
         self.in_transaction = False
         self.messages = 0
+        self._source_template: tuple[tuple[Any, ...], Struct, str] | None = None
 
     # --- offset bookkeeping ----------------------------------------------------------------------
     def _position(self, lsn: int, message_type: str) -> None:
@@ -88,10 +92,26 @@ class StreamProcessor:
             o.snapshot_completed = False
 
     def _source(self, ts: TableSchema) -> Struct:
-        tid = ts.table.id
-        return self.events.source(
-            self.offset, tid.schema, tid.table, None, self.commit_ts, self.origin, self.origin_lsn
-        )
+        """The source block of a change in ``ts`` at the current offset.
+
+        Within a transaction only ``sequence`` and ``lsn`` change from one change of a table to the
+        next: the block is copied from a template made once per table and transaction.
+        """
+        o = self.offset
+        key = (ts, o.tx_id, self.commit_ts, o.lsn_commit, o.xmin, self.origin, self.origin_lsn)
+        cached = self._source_template
+        if cached is None or cached[0] != key:
+            tid = ts.table.id
+            template = self.events.source(o, tid.schema, tid.table, None, self.commit_ts, self.origin, self.origin_lsn)
+            commit = "null" if o.lsn_commit is None else f'"{o.lsn_commit}"'
+            cached = self._source_template = (key, template, f"[{commit},")
+        source = _new_struct(Struct)
+        source.schema = SOURCE_SCHEMA
+        _update(source, cached[1])
+        lsn = o.lsn
+        _set(source, "sequence", cached[2] + ("null]" if lsn is None else f'"{lsn}"]'))
+        _set(source, "lsn", lsn)
+        return source
 
     # --- frames ----------------------------------------------------------------------------------
     def process(self, frames: list[tuple[int, bytes]], out: list[SourceRecord]) -> None:

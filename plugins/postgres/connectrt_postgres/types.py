@@ -107,6 +107,9 @@ def _bool(text: str) -> bool:
     return text == "t" or text == "true"
 
 
+parse_bool = _bool  # row plans inline this one
+
+
 def _bytea(text: str) -> bytes:
     if text.startswith("\\x"):
         return bytes.fromhex(text[2:])
