@@ -187,6 +187,8 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
         self.transaction_timeout_s = transaction_timeout_s
         self.transactions = WorkerTransactionContext() if transaction_boundary == CONNECTOR else None
         self.transaction_open = False
+        self.transaction_number = 0
+        self.aborted: set[int] = set()
         self.pending_offsets: dict[bytes, bytes | None] = {}
         self.committable: list[tuple[SourceRecord, Any]] = []
         self.last_commit = time.monotonic()
@@ -239,6 +241,7 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
                     self.log.error("Failed to commit the final transaction: %s", e)
         finally:
             if self.producer is not None and self.transaction_open:
+                self.aborted.add(self.transaction_number)
                 try:
                     self.producer.abort_transaction(5.0)
                 except Exception as e:
@@ -319,9 +322,12 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
         self._maybe_commit(self._commit_for_record(record))
 
     def _delivery(self, record: SourceRecord) -> Callable[[Any, Any], None]:
+        transaction = self.transaction_number
+
         def cb(err: Any, msg: Any) -> None:
             if err is not None:
-                if self.delivery_error is None:
+                # Records of an aborted transaction come back purged: not an error.
+                if transaction not in self.aborted and self.delivery_error is None:
                     self.delivery_error = err
             elif self.per_record_commit:
                 self.committable.append((record, msg))
@@ -339,6 +345,7 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
         if not self.transaction_open:
             self.producer.begin_transaction()
             self.transaction_open = True
+            self.transaction_number += 1
 
     def _commit_for_record(self, record: SourceRecord) -> bool:
         tc = self.transactions
@@ -374,6 +381,7 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
 
     def _abort(self) -> None:
         if self.transaction_open:
+            self.aborted.add(self.transaction_number)
             self.producer.abort_transaction(self.transaction_timeout_s)
             self.transaction_open = False
         self.committable = [(r, m) for r, m in self.committable if m is None]
@@ -394,6 +402,7 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
             self.transaction_open = False
             raise self._wrap(e) from e
         self.transaction_open = False
+        self.aborted.clear()  # every delivery report of earlier transactions was served by the commit
         self._check_delivery()
         if self.secondary_store is not None and offsets:
             try:
