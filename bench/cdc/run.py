@@ -460,8 +460,30 @@ def wait_streaming(run: Run, s: Settings, timeout_s: float = 180.0) -> None:
     raise RuntimeError(f"{run.worker.label}: slot {run.names.slot} not active after {timeout_s:.0f} s")
 
 
+def thread_cpu(pid: int, top: int = 8) -> dict[str, float]:
+    """CPU seconds per thread name (threads of one name summed, e.g. JIT compiler or GC threads), the top ones."""
+    tick = os.sysconf("SC_CLK_TCK")
+    by_name: dict[str, float] = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return {}
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        name = name.rstrip("0123456789#-_ ") or name  # "GC Thread#3" -> "GC Thread", "C2 CompilerThre"
+        by_name[name] = by_name.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return dict(sorted(by_name.items(), key=lambda kv: -kv[1])[:top])
+
+
 def finish(run: Run, result: dict[str, Any]) -> dict[str, Any]:
     cpu, waited = cpu_and_run_delay_s(run.worker.pid)
+    result["threads_cpu_s"] = thread_cpu(run.worker.pid)
     result["peak_rss_mib"] = run.sampler.stop() / 1024
     result["worker_cpu_s"] = cpu
     result["worker_cpu_wait_s"] = waited
@@ -618,7 +640,12 @@ def scenario_latency(
                 g.start()
             for g in gens:
                 g.join()
-            reader.join(s.timeout_s)
+            # The reader stops once it has every record; give up only when nothing arrives for timeout_s.
+            seen, since = -1, time.perf_counter()
+            while reader.is_alive() and time.perf_counter() - since < s.timeout_s and not errors:
+                if len(received) != seen:
+                    seen, since = len(received), time.perf_counter()
+                reader.join(1.0)
             if errors:
                 raise errors[0]
         finally:
@@ -626,7 +653,9 @@ def scenario_latency(
             reader.join(10)
             consumer.close()
         latencies, stamps = [], []
+        value_bytes = 0
         for recv, value in received:
+            value_bytes += len(value)
             payload = orjson.loads(value)
             if s.schemas_enable:
                 payload = payload["payload"]
@@ -639,6 +668,7 @@ def scenario_latency(
         result.update(
             expected=expected,
             received=len(received),
+            value_bytes_avg=value_bytes / len(received) if received else float("nan"),
             measured=len(measured),
             rate_achieved=(len(stamps) - 1) / span if span == span and span > 0 else float("nan"),
             generator_s=max(gen_times) if gen_times else float("nan"),
@@ -828,6 +858,7 @@ def main() -> int:
                 brief = {k: fmt(v, 1) for k, v in r.items() if k in (
                     "rows_s", "load_rows_s", "p50_ms", "p99_ms", "rate_achieved", "peak_rss_mib", "worker_cpu_s")}
                 print(f"  done in {time.perf_counter() - t:.0f} s: {brief}", flush=True)
+                print(f"  CPU s by thread: {r['threads_cpu_s']}", flush=True)
     finally:
         if not s.keep:
             shutil.rmtree(s.base, ignore_errors=True)
