@@ -10,8 +10,10 @@ Needs the dev services (``connectrt dev up``). Prints rows/s; never a test.
 3. events: the connector's stream processor (decode, value conversion, Debezium envelopes, offsets).
 4. json: JsonConverter for the key and value of those records (schemas off, then on), what the worker
    does next. In-process stages print rows per second of wall time and of CPU time.
+4b. send: the worker's send path (WorkerSourceTask.send_records, schemas off) into a real topic.
 5. end to end: a standalone worker with the connector; time from the INSERT's commit until N records
-   are in Kafka.
+   are in Kafka, the worker's CPU time per row and its peak RSS (``--schemas-enable true --defaults``
+   for bench/cdc/run.py's settings).
 6. ``--snapshot``: time from the worker's start until an initial snapshot of the N rows is in Kafka
    (includes the worker's start-up).
 """
@@ -19,6 +21,7 @@ Needs the dev services (``connectrt dev up``). Prints rows/s; never a test.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import secrets
@@ -31,6 +34,7 @@ from typing import Any
 
 import psycopg
 from connectrt.converters.json_converter import JsonConverter
+from connectrt.runtime.source_task import _Batch
 
 from connectrt_postgres.config import parse_config
 from connectrt_postgres.events import EventFactory, EventSettings
@@ -41,10 +45,12 @@ from connectrt_postgres.replication import ReplicationStream, connect
 from connectrt_postgres.schemas import SchemaSettings
 from connectrt_postgres.streaming import StreamProcessor
 from connectrt_postgres.tables import TableSchemas
-from connectrt_postgres.task import value_modes
+from connectrt_postgres.task import PostgresConnectorTask, value_modes
 
 PG = {"host": "127.0.0.1", "port": 29432, "user": "connectrt", "password": "connectrt", "dbname": "connectrt"}
 BOOTSTRAP = "127.0.0.1:29092"
+# End-to-end settings (command line): JsonConverter schemas.enable; producer and queue defaults or tuned ones.
+SETTINGS: dict[str, Any] = {"schemas": "false", "defaults": False}
 INSERT = ("INSERT INTO {t} (id, name, amount, created_at, doc, flag) SELECT g, 'name-' || g, g * 1.25, "
           "'2024-05-01 12:00:00+00'::timestamptz + g * interval '1 second', jsonb_build_object('g', g), g % 2 = 0 "
           "FROM generate_series(1, {n}) g")
@@ -102,13 +108,19 @@ def bench_in_process(table: str, frames: list[tuple[int, bytes]], rows: int) -> 
     events = EventFactory(EventSettings(prefix="bench", database=PG["dbname"]))
     tables = TableSchemas(conn, filters, SchemaSettings("bench", ".", value_modes(config)))
     processor = StreamProcessor(tables, events, filters, OffsetState())
-    batches: list[list[Any]] = []
     with Clock() as c:
         for i in range(0, len(frames), 2048):
             out: list[Any] = []
             processor.process(frames[i : i + 2048], out)
-            batches.append(out)
     rate("decode+events", rows, c.wall, c.cpu)
+    # The records again, kept for the next stages (frozen: the collector would walk them again and again).
+    processor = StreamProcessor(tables, events, filters, OffsetState())
+    batches: list[list[Any]] = []
+    for i in range(0, len(frames), 2048):
+        batches.append([])
+        processor.process(frames[i : i + 2048], batches[-1])
+    gc.collect()
+    gc.freeze()
     conn.close()
     for schemas in ("false", "true"):
         key_conv, value_conv = JsonConverter(), JsonConverter()
@@ -122,6 +134,53 @@ def bench_in_process(table: str, frames: list[tuple[int, bytes]], rows: int) -> 
                     size += len(value_conv.from_connect_data(r.topic, r.value_schema, r.value) or b"")
         rate(f"json key+value schemas={schemas}", rows, c.wall, c.cpu)
         print(f"{'':<28} {size / rows:,.0f} value bytes per row")
+    bench_send(batches, rows)
+
+
+def bench_send(batches: list[list[Any]], rows: int) -> None:
+    """The worker's send path (WorkerSourceTask.send_records: JsonConverter with schemas off, headers, produce,
+    delivery reports, offsets) into a real topic, without the reader thread."""
+    from connectrt.converters.simple_header import SimpleHeaderConverter
+    from connectrt.herder.base import TargetState
+    from connectrt.kafka.clients import make_producer
+    from connectrt.rest.entities import ConnectorTaskId
+    from connectrt.runtime.errors import RetryWithToleranceOperator
+    from connectrt.runtime.source_task import WorkerSourceTask
+    from connectrt.runtime.transformation_chain import TransformationChain
+    from connectrt.storage.offsets import (
+        MemoryOffsetBackingStore,
+        OffsetStorageReaderImpl,
+        OffsetStorageWriter,
+    )
+
+    topic = f"bench_send_{secrets.token_hex(3)}"
+    producer = make_producer({"bootstrap.servers": BOOTSTRAP, "acks": "all", "enable.idempotence": "true",
+                              "linger.ms": "20", "batch.size": "1000000", "compression.type": "lz4"})
+    key_conv, value_conv = JsonConverter(), JsonConverter()
+    key_conv.configure({"schemas.enable": "false"}, True)
+    value_conv.configure({"schemas.enable": "false"}, False)
+    operator = RetryWithToleranceOperator(0, 60000, False, [])
+    store = MemoryOffsetBackingStore()
+    task = WorkerSourceTask(
+        ConnectorTaskId("bench", 0), PostgresConnectorTask(), {}, lambda *a: None, TargetState.STARTED, producer,
+        key_conv, value_conv, SimpleHeaderConverter(), TransformationChain([], operator), operator,
+        OffsetStorageReaderImpl(store, "bench"), OffsetStorageWriter(store, "bench"), 60000, 5000,
+    )
+    # Same records, another topic (the records' topic would mix with the end-to-end run's).
+    records = [[r.new_record(topic, None, r.key_schema, r.key, r.value_schema, r.value, None) for r in b] for b in batches]
+    thread0 = time.thread_time()
+    with Clock() as c:
+        for batch in records:
+            task.to_send, task.send_index, task.current = batch, 0, _Batch()
+            while task.to_send is not None:
+                task.send_records()
+                producer.poll(0)
+        producer.flush(60)
+    thread = time.thread_time() - thread0
+    pending = sum(b.pending for b in task.batches)
+    rate("send (produce+acks)", rows, c.wall, c.cpu)
+    print(f"{'':<28} {thread / rows * 1e6:.1f} µs per row in the sending thread, "
+          f"{(c.cpu - thread) / rows * 1e6:.1f} µs in librdkafka's threads; {pending} unacknowledged")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -145,9 +204,10 @@ def bench_end_to_end(table: str, rows: int, snapshot: bool = False, profile: str
         f"bootstrap.servers={BOOTSTRAP}", "listeners=http://127.0.0.1:0",
         "key.converter=org.apache.kafka.connect.json.JsonConverter",
         "value.converter=org.apache.kafka.connect.json.JsonConverter",
-        "key.converter.schemas.enable=false", "value.converter.schemas.enable=false",
+        f"key.converter.schemas.enable={SETTINGS['schemas']}", f"value.converter.schemas.enable={SETTINGS['schemas']}",
         f"offset.storage.file.filename={work}/offsets", "offset.flush.interval.ms=5000",
-        "producer.linger.ms=20", "producer.batch.size=1000000", "producer.compression.type=lz4",
+        *([] if SETTINGS["defaults"] else
+          ["producer.linger.ms=20", "producer.batch.size=1000000", "producer.compression.type=lz4"]),
     ]) + "\n")
     (work / "connector.json").write_text(json.dumps({"name": "bench", "config": {
         "connector.class": "io.debezium.connector.postgresql.PostgresConnector", "plugin.name": "pgoutput",
@@ -156,7 +216,7 @@ def bench_end_to_end(table: str, rows: int, snapshot: bool = False, profile: str
         "slot.name": slot, "publication.name": slot, "publication.autocreate.mode": "filtered",
         "table.include.list": f"public.{table}", "snapshot.mode": "initial" if snapshot else "no_data",
         "slot.drop.on.stop": "true",
-        "max.batch.size": "4096", "max.queue.size": "32768",
+        **({} if SETTINGS["defaults"] else {"max.batch.size": "4096", "max.queue.size": "32768"}),
     }}))
     if snapshot:
         with psycopg.connect(**PG, autocommit=True) as conn:
@@ -231,8 +291,14 @@ def main() -> None:
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument("--skip-in-process", action="store_true")
     parser.add_argument("--snapshot", action="store_true", help="also time an initial snapshot of the rows")
+    parser.add_argument("--schemas-enable", choices=("true", "false"), default="false",
+                        help="JsonConverter schemas.enable end to end (bench/cdc/run.py uses true)")
+    parser.add_argument("--defaults", action="store_true",
+                        help="end to end with the worker's producer defaults and the connector's queue defaults "
+                             "(as bench/cdc/run.py), not linger 20 ms, lz4, max.batch.size 4096, max.queue.size 32768")
     parser.add_argument("--profile", help="py-spy the worker during the end-to-end runs (collapsed stacks to PATH.*)")
     args = parser.parse_args()
+    SETTINGS.update(schemas=args.schemas_enable, defaults=args.defaults)
     table = f"bench_{secrets.token_hex(3)}"
     with psycopg.connect(**PG, autocommit=True) as conn:
         conn.execute(f"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric(12,2), "

@@ -18,6 +18,18 @@ def test_offset_keys_in_java_hashmap_order() -> None:
     assert list(snap.to_dict()) == ["last_snapshot_record", "lsn", "txId", "ts_usec", "snapshot", "snapshot_completed"]
 
 
+def test_fast_offset_shapes_keep_java_hashmap_order() -> None:
+    from connectrt_postgres.types import java_hashmap_order
+
+    for commit in (None, 2):
+        for events in (1, 2):
+            state = OffsetState(lsn=3, tx_id=899, ts_usec=5, lsn_proc=3, lsn_commit=commit, message_type="INSERT",
+                                events_at_lsn=events)  # fmt: skip
+            keys = ["ts_usec", "txId", "lsn", "lsn_proc"] + (["lsn_commit"] if commit else []) + ["messageType"]
+            keys += ["lsn_events_processed"] if events > 1 else []
+            assert list(state.to_dict()) == java_hashmap_order(keys)
+
+
 def test_load_a_java_debezium_offset() -> None:
     stored = {"lsn_proc": 28530624, "messageType": "DELETE", "lsn_commit": 28530600, "lsn": 28530624,
               "txId": 899, "ts_usec": 1795783121248329}
