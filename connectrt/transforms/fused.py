@@ -76,6 +76,20 @@ def _apply_other(step: Step, record: ConnectRecord) -> Any:
     )
 
 
+def compile_step(name: str, body: list[str], env: dict[str, Any]) -> Step:
+    """``def step(draft, flags):`` with ``body`` (lines indented by four spaces), compiled.
+
+    Generated steps are a transform's schemaless hot path written out for its configuration: its
+    excluded, renamed or inserted fields as straight-line code rather than loops over them. The source
+    names every value it uses (field names included) through ``env``, never as a literal.
+    """
+    source = "\n".join(["def step(draft, flags):", *body])
+    namespace = dict(env)
+    exec(compile(source, f"<{name} step>", "exec"), namespace)
+    step: Step = namespace["step"]
+    return step
+
+
 def step_apply(step: Step) -> Callable[[R], R | None]:
     """The transform's ``apply`` for ``step``: the input record untouched, a new record when it changed."""
     return fuse([step], lambda record, source_record, consumed: _apply_other(step, record))

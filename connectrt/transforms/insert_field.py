@@ -9,7 +9,7 @@ from typing import Any, ClassVar, NamedTuple
 from connectrt.api.data import EPOCH, Schema, SchemaBuilder, Timestamp
 from connectrt.api.plugin import Transformation
 from connectrt.config.configdef import ConfigDef, ConfigException, Importance, Type
-from connectrt.transforms.fused import CHANGED, OWN_KEY, OWN_VALUE, Step, step_apply
+from connectrt.transforms.fused import CHANGED, OWN_KEY, OWN_VALUE, Step, compile_step, step_apply
 from connectrt.transforms.util import (
     REPLACE_NULL_WITH_DEFAULT_CONFIG,
     REPLACE_NULL_WITH_DEFAULT_DOC,
@@ -156,7 +156,7 @@ class InsertField(Transformation[R]):
                 STATIC_VALUE, None, "No value specified for static field: " + self._static.name
             )
         self._plans = SchemaCache()
-        self._step = self._compile()
+        self._step = self._generate(self._compile())
         self._apply = step_apply(self._step)
         self.apply = self._apply  # type: ignore[method-assign,assignment]  # the hot path skips a call
 
@@ -260,6 +260,47 @@ class InsertField(Transformation[R]):
             return flags | made
 
         return step
+
+    def _generate(self, step: Step) -> Step:
+        """``step`` with its schemaless path written out for this configuration (see compile_step); a
+        value with a schema goes to ``step``."""
+        attr, schema_attr = ("key", "key_schema") if self._IS_KEY else ("value", "value_schema")
+        env: dict[str, Any] = {
+            "structured": step, "dict": dict, "type": type, "require_map": require_map, "PURPOSE": PURPOSE,
+            "require_sink_record": require_sink_record, "STATIC_VALUE": self._static_value,
+            "OWN": OWN_KEY if self._IS_KEY else OWN_VALUE, "MADE": (OWN_KEY if self._IS_KEY else OWN_VALUE) | CHANGED,
+        }  # fmt: skip
+        body = [
+            f"    value = draft.{attr}",
+            "    if value is None:",
+            "        return flags",
+            f"    if draft.{schema_attr} is not None:",
+            "        return structured(draft, flags)",
+            "    if type(value) is dict:",
+            "        if flags & OWN:",  # a dict this run made is edited in place, any other copied first
+            "            updated = value",
+            "        else:",
+            f"            updated = draft.{attr} = dict(value)",
+            "    else:",
+            f"        updated = draft.{attr} = dict(require_map(value, PURPOSE))",
+        ]
+        if self._topic is not None:
+            env["TOPIC"] = self._topic.name
+            body.append("    updated[TOPIC] = draft.topic")
+        if self._partition is not None:
+            env["PARTITION"] = self._partition.name
+            body += ["    if draft.kafka_partition is not None:", "        updated[PARTITION] = draft.kafka_partition"]
+        if self._offset is not None:
+            env["OFFSET"] = self._offset.name
+            body.append("    updated[OFFSET] = require_sink_record(draft, PURPOSE).kafka_offset")
+        if self._timestamp is not None:
+            env["TIMESTAMP"] = self._timestamp.name
+            body += ["    if draft.timestamp is not None:", "        updated[TIMESTAMP] = draft.timestamp"]
+        if self._static is not None:
+            env["STATIC"] = self._static.name
+            body.append("    updated[STATIC] = STATIC_VALUE")
+        body.append("    return flags | MADE")
+        return compile_step(f"{type(self).__name__}", body, env)
 
     def _make_plan(self, schema: Schema) -> _Plan:
         assert schema.fields is not None

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from connectrt.api.data import Schema, SchemaBuilder, Struct
 from connectrt.api.plugin import Transformation
 from connectrt.config.configdef import ConfigDef, ConfigException, Importance, LambdaValidator, Type
-from connectrt.transforms.fused import CHANGED, OWN_KEY, OWN_VALUE, Step, step_apply
+from connectrt.transforms.fused import CHANGED, OWN_KEY, OWN_VALUE, Step, compile_step, step_apply
 from connectrt.transforms.util import (
     REPLACE_NULL_WITH_DEFAULT_CONFIG,
     REPLACE_NULL_WITH_DEFAULT_DOC,
@@ -117,7 +117,7 @@ class ReplaceField(Transformation[R]):
         self._renames = parse_rename_mappings(values[RENAMES_CONFIG])
         self._replace_null_with_default = values[REPLACE_NULL_WITH_DEFAULT_CONFIG]
         self._plans = SchemaCache()
-        self._step = self._compile()
+        self._step = self._generate(self._compile())
         self._apply = step_apply(self._step)
         self.apply = self._apply  # type: ignore[method-assign,assignment]  # the hot path skips a call
 
@@ -206,6 +206,41 @@ class ReplaceField(Transformation[R]):
             return flags | made
 
         return step
+
+    def _generate(self, step: Step) -> Step:
+        """``step`` with its schemaless path written out for this configuration (see compile_step): when
+        no ``include`` is configured and no rename targets another renamed field; else ``step`` itself.
+        A value with a schema goes to ``step``."""
+        exclude, renames = self._exclude, self._renames
+        pairs = [(old, new) for old, new in renames.items() if old not in exclude]
+        if self._include or any(new in renames for _, new in pairs):
+            return step
+        attr, schema_attr = ("key", "key_schema") if self._IS_KEY else ("value", "value_schema")
+        env: dict[str, Any] = {
+            "structured": step, "dict": dict, "type": type, "require_map": require_map, "PURPOSE": PURPOSE,
+            "OWN": OWN_KEY if self._IS_KEY else OWN_VALUE, "MADE": (OWN_KEY if self._IS_KEY else OWN_VALUE) | CHANGED,
+        }  # fmt: skip
+        body = [
+            f"    value = draft.{attr}",
+            "    if value is None:",
+            "        return flags",
+            f"    if draft.{schema_attr} is not None:",
+            "        return structured(draft, flags)",
+            "    if type(value) is not dict:",
+            "        require_map(value, PURPOSE)",
+            "    if flags & OWN:",  # a dict this run made is edited in place, any other copied first
+            "        updated = value",
+            "    else:",
+            f"        updated = draft.{attr} = dict(value)",
+        ]
+        for i, name in enumerate(sorted(exclude)):
+            env[f"E{i}"] = name
+            body.append(f"    updated.pop(E{i}, None)")
+        for i, (old, new) in enumerate(pairs):
+            env[f"O{i}"], env[f"N{i}"] = old, new
+            body += [f"    if O{i} in updated:", f"        updated[N{i}] = updated.pop(O{i})"]
+        body.append("    return flags | MADE")
+        return compile_step(f"{type(self).__name__}", body, env)
 
     def _make_plan(self, schema: Schema) -> _Plan:
         assert schema.fields is not None
