@@ -42,6 +42,7 @@ ENVELOPE_ERROR = (
 
 _SCHEMALESS_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_join = b"".join
 
 
 def _float_text_may_differ(out: bytes) -> bool:
@@ -136,8 +137,7 @@ class JsonConverter(Converter, HeaderConverter):
         if schema is None and value is None:
             return None
         if self.schemas_enabled:
-            payload = self._payload(schema, value)
-            return b'{"schema":' + self._schemas.schema_bytes(schema) + b',"payload":' + payload + b"}"
+            return _join((self._schemas.envelope_prefix(schema), self._payload(schema, value), b"}"))
         return self._payload(schema, value)
 
     def _payload(self, schema: Schema | None, value: Any) -> bytes:

@@ -164,6 +164,7 @@ class JsonEncoding:
         self.numeric_decimals = numeric_decimals
         self.replace_null_with_default = replace_null_with_default
         self._cache: LRUCache[Schema, Encoder] = LRUCache(cache_size)
+        self._cores: LRUCache[Schema, Encoder] = LRUCache(cache_size)
 
     def encoder(self, schema: Schema | None) -> Encoder:
         """The function converting values of ``schema`` (with null and default handling)."""
@@ -177,10 +178,18 @@ class JsonEncoding:
 
     def encode_present(self, schema: Schema, value: Any) -> Any:
         """A non-null value of ``schema`` (what a schema's ``default`` is written with)."""
-        return self._core(schema)(value)
+        return self.core(schema)(value)
+
+    def core(self, schema: Schema) -> Encoder:
+        """The function converting non-null values of ``schema`` (cached)."""
+        fn = self._cores.get(schema)
+        if fn is None:
+            fn = self._core(schema)
+            self._cores.put(schema, fn)
+        return fn
 
     def _compile(self, schema: Schema) -> Encoder:
-        core = self._core(schema)
+        core = self.core(schema)
         default = schema.default
         if default is not None and self.replace_null_with_default:
 
@@ -299,9 +308,10 @@ class JsonEncoding:
         entries = []
         for i, f in enumerate(schema.fields):
             fs = f.schema
-            env[f"_e{i}"] = self.encoder(fs)
-            plain_type = _PASS_THROUGH.get(fs.type) if not fs.name else None
+            plain_type = _PASS_THROUGH.get(fs.type) if fs.name not in _LOGICAL_NAMES else None
             none_plain = fs.optional and (fs.default is None or not self.replace_null_with_default)
+            # With None written inline, the core encoder does the rest (no second None check).
+            env[f"_e{i}"] = self.core(fs) if none_plain else self.encoder(fs)
             get = f"(x := g({f.name!r}))"  # the condition is evaluated first: it fetches the value
             tests = []
             if plain_type is not None:
@@ -378,6 +388,10 @@ def _bytes(v: Any) -> Any:
         return _b64(v)
     raise DataException(f"Invalid type for bytes type: {java_class(v)}")
 
+
+# Schema names with their own encoding; other names (Debezium's io.debezium.time.ZonedTimestamp, ...) are encoded
+# by type alone.
+_LOGICAL_NAMES = frozenset({Decimal.LOGICAL_NAME, Date.LOGICAL_NAME, Time.LOGICAL_NAME, Timestamp.LOGICAL_NAME})
 
 # Values written unchanged when their type is exactly this (the rest go through the field's encoder).
 _PASS_THROUGH: dict[SchemaType, type] = {

@@ -32,6 +32,7 @@ TYPE_NAMES: dict[SchemaType, str] = {
 }
 _TYPES_BY_NAME = {name: t for t, name in TYPE_NAMES.items()}
 NULL_JSON = b"null"
+_NULL_PREFIX = b'{"schema":null,"payload":'
 
 
 class JsonSchemas:
@@ -42,6 +43,7 @@ class JsonSchemas:
         self._decoding = decoding
         self._trees: LRUCache[Schema, dict[str, Any]] = LRUCache(cache_size)
         self._bytes: LRUCache[Schema, bytes] = LRUCache(cache_size)
+        self._prefixes: LRUCache[Schema, bytes] = LRUCache(cache_size)
         self._schemas: LRUCache[bytes, Schema] = LRUCache(cache_size)
 
     # --- Connect → JSON ----------------------------------------------------------------------
@@ -53,6 +55,16 @@ class JsonSchemas:
         if cached is None:
             cached = dumps(self.tree(schema))
             self._bytes.put(schema, cached)
+        return cached
+
+    def envelope_prefix(self, schema: Schema | None) -> bytes:
+        """``{"schema":<schema>,"payload":`` for a record of this schema (the payload and ``}`` follow)."""
+        if schema is None:
+            return _NULL_PREFIX
+        cached = self._prefixes.get(schema)
+        if cached is None:
+            cached = b'{"schema":' + self.schema_bytes(schema) + b',"payload":'
+            self._prefixes.put(schema, cached)
         return cached
 
     def as_json_schema(self, schema: Schema | None) -> dict[str, Any] | None:
