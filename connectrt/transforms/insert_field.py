@@ -95,6 +95,8 @@ CONFIG_DEF = (
 
 OPTIONAL_TIMESTAMP_SCHEMA = Timestamp.builder().optional().build()
 
+_MILLIS = tuple(timedelta(milliseconds=n) for n in range(1000))
+
 
 class InsertionSpec(NamedTuple):
     name: str
@@ -183,9 +185,9 @@ class InsertField(Transformation[R]):
         set_field = dict.__setitem__
         # the plan of the last input schema, by identity: a stream of records usually has one schema
         last_plan: list[tuple[Schema | None, Any]] = [(None, None)]
-        # The last timestamp converted, as one (millis, datetime) tuple so that threads sharing the
-        # transform never see half an update: records of one batch often share a timestamp.
-        last: list[tuple[Any, Any]] = [(None, None)]
+        # The last whole second converted, as one (seconds, datetime) tuple so that threads sharing the
+        # transform never see half an update: the timestamps of a stream of records are close together.
+        last_second: list[tuple[Any, Any]] = [(None, None)]
 
         def step(draft: Any, flags: int) -> int:
             if is_key:
@@ -243,12 +245,17 @@ class InsertField(Transformation[R]):
                     millis = draft.timestamp
                     if millis is None:
                         set_field(updated, timestamp, None)
+                    elif type(millis) is int:
+                        # EPOCH + timedelta(milliseconds=millis), from the second's datetime and a
+                        # prebuilt timedelta of the milliseconds: a timedelta is slow to build
+                        second, rest = divmod(millis, 1000)
+                        last, base = last_second[0]
+                        if second != last:
+                            base = EPOCH + timedelta(0, second)
+                            last_second[0] = (second, base)
+                        set_field(updated, timestamp, base + _MILLIS[rest])
                     else:
-                        last_millis, when = last[0]
-                        if millis != last_millis:
-                            when = EPOCH + timedelta(0, 0, 0, millis)  # (milliseconds=) is slower
-                            last[0] = (millis, when)
-                        set_field(updated, timestamp, when)
+                        set_field(updated, timestamp, EPOCH + timedelta(0, 0, 0, millis))
                 if static is not None:
                     set_field(updated, static, static_value)
             if is_key:

@@ -184,3 +184,14 @@ def test_config_def() -> None:
     ]
     assert all(keys[k].default_value is None for k in list(keys)[:-1])
     assert "Suffix with <code>!</code> to make this a required field" in keys["topic.field"].documentation
+
+
+def test_schemaful_timestamps_convert_exactly_across_seconds() -> None:
+    """The converted timestamp is EPOCH + timedelta(milliseconds=t) for every t, whatever the last one was."""
+    xform = configure(InsertFieldValue, {"timestamp.field": "ts"})
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    stamps: list[Any] = [0, 1, 999, 1000, 1001, 999, -1, -999, -1000, -1001, 1_700_000_000_123,
+                         1_700_000_000_999, 1_700_000_001_000, 1_700_000_000_123, 253_402_300_799_999, 5, 2.5]  # fmt: skip
+    for millis in stamps:
+        out = xform.apply(source(Struct(SIMPLE, {"magic": 1}), SIMPLE, timestamp=millis))
+        assert out.value["ts"] == epoch + dt.timedelta(milliseconds=millis), millis
