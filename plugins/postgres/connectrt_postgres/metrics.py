@@ -27,6 +27,7 @@ class SnapshotProgress:
         self.running = False
         self.completed = False
         self.aborted = False
+        self.skipped = False
         self.started: float | None = None
         self.ended: float | None = None
         self.total_tables = 0
@@ -71,6 +72,8 @@ class SnapshotProgress:
             "SnapshotRunning": self.running,
             "SnapshotCompleted": self.completed,
             "SnapshotAborted": self.aborted,
+            "SnapshotSkipped": self.skipped,
+            "SnapshotPaused": False,
             "SnapshotDurationInSeconds": duration,
             "TotalTableCount": self.total_tables,
             "RemainingTableCount": self.total_tables - self.done_tables,
@@ -156,5 +159,6 @@ class TaskMetrics:
         self.snapshot = SnapshotProgress()
         self.streaming = StreamingProgress()
 
-    def to_json(self) -> dict[str, Any]:
-        return {"snapshot": self.snapshot.to_json(), "streaming": self.streaming.to_json()}
+    def to_json(self, queue_capacity: int = 0, queue_size: int = 0) -> dict[str, Any]:
+        queue = {"QueueTotalCapacity": queue_capacity, "QueueRemainingCapacity": max(0, queue_capacity - queue_size)}
+        return {"snapshot": {**self.snapshot.to_json(), **queue}, "streaming": {**self.streaming.to_json(), **queue}}

@@ -94,7 +94,8 @@ class PostgresConnectorTask(SourceTask):
 
     def metrics(self) -> dict[str, Any]:
         """Snapshot and streaming progress named like Debezium's JMX metrics (see metrics.py)."""
-        return self.progress.to_json()
+        queue = self.queue
+        return self.progress.to_json(queue.max_records if queue is not None else 0, len(queue) if queue is not None else 0)
 
     # --- lifecycle -----------------------------------------------------------------------------
     def start(self, props: Mapping[str, str]) -> None:
@@ -314,6 +315,8 @@ class PostgresConnectorTask(SourceTask):
                     self.finished = True
                     log.info("Snapshot finished; snapshot.mode=initial_only does not stream")
                     return
+            elif not self.snapshotted:
+                self.progress.snapshot.skipped = True  # an offset exists, or snapshot.mode=no_data
             if not streaming:
                 self.finished = True
                 return

@@ -81,11 +81,15 @@ def test_snapshot_and_streaming_progress(tmp_path: Any, pg_dsn: str, pg_params: 
                 "SnapshotRunning": True,
                 "SnapshotCompleted": False,
                 "SnapshotAborted": False,
+                "SnapshotSkipped": False,
+                "SnapshotPaused": False,
                 "TotalTableCount": 2,
                 "RemainingTableCount": 1,
                 "RowsScanned": {a: 5, b: 0},
                 "RowsEstimated": {a: 5, b: 3},
                 "CurrentTable": b,
+                "QueueTotalCapacity": 8192,
+                "QueueRemainingCapacity": 8192,
             }
             assert body["metrics"]["streaming"]["Connected"] is False
 
@@ -98,12 +102,17 @@ def test_snapshot_and_streaming_progress(tmp_path: Any, pg_dsn: str, pg_params: 
                 "SnapshotRunning": False,
                 "SnapshotCompleted": True,
                 "SnapshotAborted": False,
+                "SnapshotSkipped": False,
+                "SnapshotPaused": False,
                 "TotalTableCount": 2,
                 "RemainingTableCount": 0,
                 "RowsScanned": {a: 5, b: 3},
                 "RowsEstimated": {a: 5, b: 3},
                 "CurrentTable": None,
+                "QueueTotalCapacity": 8192,
+                "QueueRemainingCapacity": snapshot["QueueRemainingCapacity"],
             }
+            assert 0 <= snapshot["QueueRemainingCapacity"] <= 8192
 
             wait_until(lambda: _metrics(worker, name)["metrics"]["streaming"]["Connected"], 60, "streaming")
             with psycopg.connect(pg_dsn, autocommit=True) as conn:
