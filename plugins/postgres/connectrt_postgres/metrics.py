@@ -102,11 +102,11 @@ class StreamingProgress:
         creates = updates = deletes = events = 0
         last: Any = None
         for record in out:
-            value = record.value
+            value = record.value  # a Struct (a dict) or None
             if value is None:
                 continue
-            op = value.get("op") if isinstance(value, dict) else None
-            if op is None:
+            op = value.get("op")
+            if op is None:  # heartbeats, transaction metadata
                 continue
             events += 1
             last = value
