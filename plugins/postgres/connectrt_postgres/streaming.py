@@ -47,7 +47,12 @@ HeartbeatHook = Callable[[OffsetState, list[SourceRecord]], None]
 
 
 class StreamProcessor:
-    """Processes XLogData frames in order, appending SourceRecords to a list."""
+    """Processes XLogData frames in order, appending SourceRecords to a list.
+
+    ``transactions.TransactionalStreamProcessor`` (provide.transaction.metadata=true) overrides
+    ``_begin``, ``_commit``, ``_insert``, ``_update``, ``_delete``, ``_truncate`` and ``_message``:
+    keep them as the per-message steps (tests/unit/test_pg_transaction_metadata.py checks them).
+    """
 
     def __init__(
         self,
