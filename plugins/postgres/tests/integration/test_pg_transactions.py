@@ -290,3 +290,38 @@ def test_recording_says_how_it_was_made() -> None:
     header, _ = _recording()
     assert "Debezium 3.6.1.Final" in header["_produced_by"]
     assert Path(__file__).resolve().parents[1].joinpath("reference", "record_transactions.py").exists()
+
+
+def test_worker_restart_between_transactions(tmp_path: Path, pg_dsn: str, pg_params: dict[str, str],
+                                             kafka_bootstrap: str) -> None:
+    """The committed offset of an END record carries the transaction keys; a worker restarted from
+    it emits the next transaction's BEGIN and END once, with fresh counters, and nothing twice."""
+    from tests.fixtures.names import unique_name
+
+    schema, slot, prefix = unique_name("pgtxr"), unique_name("slot"), unique_name("p_txr")
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+        conn.execute(f"CREATE TABLE {schema}.t (id int PRIMARY KEY)")
+    config = connector_config(
+        "c-txr", pg_params, prefix, slot, slot,
+        **{"schema.include.list": schema, "publication.autocreate.mode": "filtered",
+           "provide.transaction.metadata": "true", "snapshot.mode": "no_data"},
+    )
+    topic = f"{prefix}.transaction"
+    try:
+        for round_ in (1, 2):
+            with standalone(kafka_bootstrap, tmp_path, [config]) as worker:
+                wait_running(worker, "c-txr")
+                time.sleep(2)
+                with psycopg.connect(pg_dsn) as conn:
+                    conn.execute(f"INSERT INTO {schema}.t VALUES ({round_ * 10}), ({round_ * 10 + 1})")
+                    conn.commit()
+                wait_until(lambda r=round_: topic_size(kafka_bootstrap, topic) >= 2 * r, 60, f"round {round_} END")
+                time.sleep(2)  # an offset flush (1 s) after the END record
+        markers = [r["value"]["payload"] for r in read_topic(kafka_bootstrap, topic)]
+        assert [(m["status"], m["event_count"]) for m in markers] == [("BEGIN", None), ("END", 2)] * 2
+        assert len({m["id"].split(":")[0] for m in markers}) == 2
+        rows = read_topic(kafka_bootstrap, f"{prefix}.{schema}.t")
+        assert [r["value"]["payload"]["transaction"]["total_order"] for r in rows] == [1, 2, 1, 2]
+    finally:
+        cleanup_pg(pg_dsn, [slot], [slot], [schema])
