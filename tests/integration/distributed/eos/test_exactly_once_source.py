@@ -3,7 +3,7 @@ connectrt cluster with ``exactly.once.source.support=enabled`` on the shared dev
 
 Records are read with ``isolation.level=read_committed``: per task, the MonitorableSource seqnos must
 be exactly 1..N (no gaps, no duplicates). Offsets are read from the offsets topics the same way.
-The kill -9 test runs last: it takes one worker away and brings it back.
+The kill -9 test runs last: it takes one worker away for good.
 """
 
 from __future__ import annotations
@@ -338,6 +338,46 @@ def test_separate_offsets_topic(eos: Eos) -> None:
     eos.admin.delete_topics([offsets_topic], operation_timeout=10)
 
 
+def test_offsets_api_with_exactly_once(eos: Eos) -> None:
+    """OffsetsApiIntegrationTest's EOS variants: alter and reset work, each after a fencing round
+    (the stopped connector's task count, 0, is then recorded)."""
+    topic = eos.topic()
+    name = unique_name("eos-offsets", "eos")
+    partition = {"task.id": f"{name}-0"}
+    put_config(eos.cluster, name, source(topic, 1, **{"max.messages": "10"}))
+    wait_running(eos.cluster, name, 1)
+    wait_until(lambda: request(eos.cluster, "GET", f"/connectors/{name}/offsets").json()
+               == {"offsets": [{"partition": partition, "offset": {"saved": 10}}]}, 30, "offsets at 10")
+    assert request(eos.cluster, "PUT", f"/connectors/{name}/stop").status_code == 204
+    wait_until(lambda: eos.cluster.status(name).get("connector", {}).get("state") == "STOPPED"
+               and eos.cluster.status(name).get("tasks") == [], 30, f"{name} stopped")
+    r = request(eos.cluster, "PATCH", f"/connectors/{name}/offsets",
+                json={"offsets": [{"partition": partition, "offset": {"saved": 5}}]})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"message": "The Connect framework-managed offsets for this connector have been altered "
+                        "successfully. However, if this connector manages offsets externally, they will need to be "
+                        "manually altered in the system that the connector uses."}
+    assert request(eos.cluster, "GET", f"/connectors/{name}/offsets").json() == {
+        "offsets": [{"partition": partition, "offset": {"saved": 5}}]}
+    fencing = [v for _, k, v in raw_topic(eos.bootstrap, f"{eos.group}-configs")
+               if k == f"tasks-fencing-{name}".encode()]
+    assert fencing == [b'{"task-count":1}', b'{"task-count":0}']
+    r = request(eos.cluster, "DELETE", f"/connectors/{name}/offsets")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"message": "The Connect framework-managed offsets for this connector have been reset "
+                        "successfully. However, if this connector manages offsets externally, they will need to be "
+                        "manually reset in the system that the connector uses."}
+    assert request(eos.cluster, "GET", f"/connectors/{name}/offsets").json() == {"offsets": []}
+    delete(eos.cluster, name)
+
+
+def test_fence_endpoint(eos: Eos) -> None:
+    """The internal ``PUT /connectors/{c}/fence``: signed requests only; not for sink connectors."""
+    r = request(eos.cluster, "PUT", "/connectors/nope/fence")
+    assert (r.status_code, r.json()) == (400, {"error_code": 400,
+                                               "message": "Internal request missing required signature"})
+
+
 def test_kill9_no_duplicates(eos: Eos) -> None:
     """kill -9 a worker mid-stream: its tasks restart elsewhere from the committed offsets, and the
     records their killed producers left in open transactions never become visible."""
@@ -363,5 +403,3 @@ def test_kill9_no_duplicates(eos: Eos) -> None:
     records = read_committed(eos.bootstrap, topic, at_least=200)
     assert_exactly_once(seqnos_by_task(records), task_ids(name, 3))
     assert survivors_before == 2
-    eos.cluster.workers.remove(victim)
-    eos.cluster.add_worker()
