@@ -218,6 +218,14 @@ class TransactionalStreamProcessor(StreamProcessor):
             source = record.value["source"]
             self._tag([record], f"{source['schema']}.{source['table']}")
 
+    def idle(self, out: list[SourceRecord]) -> None:
+        """A heartbeat inside a transaction carries its context too (Debezium's offset does)."""
+        start = len(out)
+        super().idle(out)
+        if self.tx.xid is not None:
+            for record in out[start:]:
+                record.source_offset = self.tx.store(dict(record.source_offset or {}))
+
     def _message(self, msg: LogicalMessage, lsn: int, out: list[SourceRecord]) -> None:
         start = len(out)
         super()._message(msg, lsn, out)

@@ -20,14 +20,16 @@ ORDERS = struct.pack("!I", 16384)
 
 
 def processor(offset: OffsetState | None = None, stored: dict[str, Any] | None = None,
-              resume: ResumeFilter | None = None) -> TransactionalStreamProcessor:
+              resume: ResumeFilter | None = None, heartbeat: Any = None) -> TransactionalStreamProcessor:
     class AllFilters(Filters):
         def __init__(self) -> None:
             self.message_include = None
             self.message_exclude = None
 
     events = EventFactory(EventSettings(prefix="dbserver1", database="shop"), clock=lambda: 1_000_000_000_000)
-    p = TransactionalStreamProcessor(FakeTables(), events, AllFilters(), offset or OffsetState(), resume)  # type: ignore[arg-type]
+    p = TransactionalStreamProcessor(
+        FakeTables(), events, AllFilters(), offset or OffsetState(), resume, heartbeat  # type: ignore[arg-type]
+    )
     p.configure_transactions("transaction", ".", "none", stored)
     return p
 
@@ -155,3 +157,20 @@ def test_context_round_trip_through_offsets() -> None:
     context.end()
     assert context.store({"lsn": 1}) == {"lsn": 1}
     assert TransactionContext.load(None).xid is None
+
+
+def test_heartbeats_inside_a_transaction_carry_its_context() -> None:
+    def heartbeat(offset: OffsetState, out: list[SourceRecord]) -> None:
+        out.append(SourceRecord({"server": "dbserver1"}, offset.to_dict(), "__debezium-heartbeat.dbserver1"))
+
+    p = processor(heartbeat=heartbeat)
+    out: list[SourceRecord] = []
+    p.process([frame(0, REL), frame(100, begin(190, 7)), frame(100, b"I" + ORDERS + b"N" + t("1", "a", None, None, "1"))],
+              out)
+    p.idle(out)
+    assert out[-1].source_offset == {"transaction_id": "7", "lsn_proc": 100, "messageType": "INSERT", "lsn": 100,
+                                     "transaction_data_collection_order_public.orders": 1, "txId": 7,
+                                     "ts_usec": 1714566900123456}
+    p.process([frame(210, commit(190, 210))], out)
+    assert [r.topic for r in out[-2:]] == ["dbserver1.transaction", "__debezium-heartbeat.dbserver1"]
+    assert "transaction_id" not in out[-1].source_offset  # after END, as in Debezium
