@@ -756,6 +756,9 @@ def comparison(results: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[d
         add(f"peak RSS, {scenario}", "MiB", *both(scenario, "peak_rss_mib"), None)
     add("peak RSS, max of scenarios", "MiB", peak_rss(results, "connectrt"), peak_rss(results, "debezium"),
         "peak_rss_mib")
+    for scenario in SCENARIOS:  # the machine is shared: how loaded it was when each side started
+        c, d = both(scenario, "load_before")
+        add(f"load average at start, {scenario}", "1 min", c and c.split()[0], d and d.split()[0], None)
     return [r for r in rows if r["connectrt"] is not None or r["debezium"] is not None]
 
 
