@@ -16,7 +16,7 @@ before the clock starts; every record goes through all three transforms.
 
 Each mode runs --repeat times and the best run is reported, as timeit does.
 
-    .venv/bin/python bench/smt_chain.py [--records 1000000] [--batch 10000] [--repeat 3] [--modes chain]
+    .venv/bin/python bench/smt_chain.py [--records 1000000] [--batch 10000] [--repeat 3] [--modes chain] [--stages]
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from connectrt.api.records import ConnectRecord, Headers, SourceRecord
 from connectrt.runtime.errors import RetryWithToleranceOperator
 from connectrt.runtime.plugins import Plugins
 from connectrt.runtime.transformation_chain import TransformationChain, build_chain
+from connectrt.transforms import PLUGINS
+from connectrt.transforms.fused import CHANGED, fuse
 from connectrt.transforms.insert_field import InsertFieldValue
 from connectrt.transforms.regex_router import RegexRouter
 from connectrt.transforms.replace_field import ReplaceFieldValue
@@ -70,9 +72,10 @@ CONNECTOR_CONFIG = {
 
 
 def runtime_chain() -> TransformationChain[Any]:
-    """The chain as the Worker builds it for a connector with CONNECTOR_CONFIG."""
+    """The chain as the Worker builds it for a connector with CONNECTOR_CONFIG (the plugin registry
+    holds the built-in transforms only, so that installed plugins' imports do not count in peak RSS)."""
     operator = RetryWithToleranceOperator(0, 60000, False, [])
-    return build_chain(Plugins(), CONNECTOR_CONFIG, operator)
+    return build_chain(Plugins(PLUGINS, load_entry_points=False), CONNECTOR_CONFIG, operator)
 
 
 def chain() -> list[Any]:
@@ -191,12 +194,41 @@ def run(total: int, batch_size: int, schemaful: bool, mode: str) -> tuple[float,
     return rounds * batch_size / elapsed, rounds * batch_size / cpu, last
 
 
+def stage_costs(batch_size: int, schemaful: bool, repeat: int) -> list[tuple[str, float]]:
+    """CPU ns per record of the fused chain's parts: the record copy alone, then each step added in turn
+    (best of ``repeat`` passes over one batch each; the differences are the steps' own costs)."""
+    chain_ = runtime_chain()
+    steps = [stage.transformation.fused_step() for stage in chain_.stages]
+    names = ["record copy", *(type(stage.transformation).__name__ for stage in chain_.stages)]
+    batch = make_batch(batch_size, schemaful)
+    costs: list[tuple[str, float]] = []
+    previous = 0.0
+    for k, name in enumerate(names):
+        apply = fuse([_changed, *steps[:k]], lambda r, s, c: r)
+        best = float("inf")
+        for _ in range(repeat):
+            gc.collect()
+            cpu_start = time.process_time()
+            for record in batch:
+                apply(record, source_record=record)
+            best = min(best, time.process_time() - cpu_start)
+        ns = best / len(batch) * 1e9
+        costs.append((name, ns - previous))
+        previous = ns
+    return costs
+
+
+def _changed(draft: Any, flags: int) -> int:
+    return flags | CHANGED
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per mode; the best is reported")
     parser.add_argument("--modes", default=",".join(MODES), help="comma-separated, of: " + ", ".join(MODES))
+    parser.add_argument("--stages", action="store_true", help="also print the fused chain's cost per part")
     args = parser.parse_args()
     modes = [m.strip() for m in args.modes.split(",")]
     print(f"load average (1/5/15 min) at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -209,6 +241,12 @@ def main() -> None:
                 f"{mode:<10}  {kind}  {args.records:>9,} records  {cpu_rate:>10,.0f} records/s (CPU time)"
                 f"  {wall_rate:>10,.0f} records/s (wall)   last topic: {last.topic}"
             )
+    if args.stages:
+        for schemaful in (False, True):
+            costs = stage_costs(args.batch, schemaful, max(args.repeat, 5))
+            parts = ", ".join(f"{name} {ns:.0f}" for name, ns in costs)
+            total = sum(ns for _, ns in costs)
+            print(f"fused chain, CPU ns/record, {'schemaful ' if schemaful else 'schemaless'}: {parts} (sum {total:.0f})")
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"peak RSS  {peak_kib / 1024:.1f} MiB")
 

@@ -83,11 +83,16 @@ def compile_step(name: str, body: list[str], env: dict[str, Any]) -> Step:
     excluded, renamed or inserted fields as straight-line code rather than loops over them. The source
     names every value it uses (field names included) through ``env``, never as a literal.
     """
-    source = "\n".join(["def step(draft, flags):", *body])
-    namespace = dict(env)
-    exec(compile(source, f"<{name} step>", "exec"), namespace)
-    step: Step = namespace["step"]
+    step: Step = compile_function(f"<{name} step>", ["def step(draft, flags):", *body], env, "step")
     return step
+
+
+def compile_function(label: str, lines: list[str], env: dict[str, Any], name: str) -> Callable[..., Any]:
+    """The function ``name`` defined by the source ``lines``, compiled with globals ``env``."""
+    namespace = dict(env)
+    exec(compile("\n".join(lines), label, "exec"), namespace)
+    function: Callable[..., Any] = namespace[name]
+    return function
 
 
 def step_apply(step: Step) -> Callable[[R], R | None]:

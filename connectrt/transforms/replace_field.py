@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from operator import itemgetter
 from typing import Any, ClassVar
 
 from connectrt.api.data import Schema, SchemaBuilder, Struct
 from connectrt.api.plugin import Transformation
 from connectrt.config.configdef import ConfigDef, ConfigException, Importance, LambdaValidator, Type
-from connectrt.transforms.fused import CHANGED, OWN_KEY, OWN_VALUE, Step, compile_step, step_apply
+from connectrt.transforms.fused import (
+    CHANGED,
+    OWN_KEY,
+    OWN_VALUE,
+    Step,
+    compile_function,
+    compile_step,
+    step_apply,
+)
 from connectrt.transforms.util import (
     REPLACE_NULL_WITH_DEFAULT_CONFIG,
     REPLACE_NULL_WITH_DEFAULT_DOC,
@@ -18,7 +25,6 @@ from connectrt.transforms.util import (
     SchemaCache,
     copy_schema_basics,
     java_split,
-    make_struct,
     require_map,
     require_struct,
 )
@@ -85,10 +91,8 @@ CONFIG_DEF = (
     )
 )
 
-# Cached per input schema: the output schema; (new name, old name, default to use when the value is
-# null, or None) per output field; whether any field has such a default; the new names and a getter of
-# the old values as a tuple (None for fewer than two fields).
-_Plan = tuple[Schema, tuple[tuple[str, str, Any], ...], bool, tuple[str, ...], Callable[[Any], Any] | None]
+# Cached per input schema: the output schema and a function from an input Struct to the output Struct.
+_Plan = tuple[Schema, Callable[[Struct], Struct]]
 
 
 def _unconfigured(record: Any) -> Any:
@@ -150,7 +154,6 @@ class ReplaceField(Transformation[R]):
         make_plan = self._make_plan
         # the plan of the last input schema, by identity: a stream of records usually has one schema
         last: list[tuple[Schema | None, Any]] = [(None, None)]
-        update = dict.update
 
         def step(draft: Any, flags: int) -> int:
             if is_key:
@@ -185,18 +188,8 @@ class ReplaceField(Transformation[R]):
                     if plan is None:
                         plan = make_plan(schema)
                     last[0] = (schema, plan)
-                schema, fields, with_defaults, names, getter = plan
-                if with_defaults:
-                    updated = make_struct(
-                        schema,
-                        [(new, v if (v := struct[old]) is not None or d is None else d) for new, old, d in fields],
-                    )
-                elif getter is not None:
-                    updated = new_struct(Struct)
-                    update(updated, zip(names, getter(struct), strict=True))
-                    updated.schema = schema
-                else:
-                    updated = make_struct(schema, [(new, struct[old]) for new, old, _ in fields])
+                schema, project = plan
+                updated = project(struct)
             if is_key:
                 draft.key_schema = schema
                 draft.key = updated
@@ -243,24 +236,38 @@ class ReplaceField(Transformation[R]):
         return compile_step(f"{type(self).__name__}", body, env)
 
     def _make_plan(self, schema: Schema) -> _Plan:
+        """The output schema for ``schema`` and its projection, generated: one dict display of the kept
+        fields under their new names (a null replaced by the field's default where it has one)."""
         assert schema.fields is not None
         builder = copy_schema_basics(schema, SchemaBuilder.struct())
-        fields: list[tuple[str, str, Any]] = []
+        env: dict[str, Any] = {"new_struct": new_struct, "Struct": Struct, "update": dict.update}
+        entries: list[str] = []
         for field in schema.fields:
             if self.filter(field.name):
                 new_name = self.renamed(field.name)
                 builder.field(new_name, field.schema)
+                i = len(entries)
+                env[f"N{i}"], env[f"O{i}"] = new_name, field.name
                 default = field.schema.default if self._replace_null_with_default else None
-                fields.append((new_name, field.name, default))
-        olds = [old for _, old, _ in fields]
-        plan: _Plan = (
-            builder.build(),
-            tuple(fields),
-            any(d is not None for _, _, d in fields),
-            tuple(new for new, _, _ in fields),
-            itemgetter(*olds) if len(olds) >= 2 else None,
-        )
-        return self._plans.put(schema, plan)
+                if default is None:
+                    entries.append(f"        N{i}: s[O{i}],")
+                else:
+                    env[f"D{i}"] = default
+                    entries.append(f"        N{i}: v if (v := s[O{i}]) is not None else D{i},")
+        updated_schema = builder.build()
+        env["SCHEMA"] = updated_schema
+        lines = [
+            "def project(s):",
+            "    out = new_struct(Struct)",
+            "    update(out, {",
+            *entries,
+            "    })",
+            "    out.schema = SCHEMA",
+            "    return out",
+        ]
+        label = f"<{type(self).__name__} projection of {schema.name or 'a struct'}>"
+        project = compile_function(label, lines, env, "project")
+        return self._plans.put(schema, (updated_schema, project))
 
     def config(self) -> ConfigDef:
         return CONFIG_DEF
