@@ -351,10 +351,25 @@ class KafkaBasedLog:
                 (log.warning if attempts % 50 == 0 else log.debug)(
                     "Retrying listing the end offsets of topic '%s': %s", self._topic, e
                 )
+                self._refresh_metadata_after(e)
                 time.sleep(0.1)
             with self._cond:
                 if self._stopping:
                     raise ConnectException(f"The log of topic '{self._topic}' is stopped")
+
+    def _refresh_metadata_after(self, error: BaseException) -> None:
+        """After a broker restart the admin client's cached leader epochs are stale and every
+        ListOffsets fails with FENCED_LEADER_EPOCH until its metadata is refreshed: ask for it."""
+        err = _kafka_error(error) if isinstance(error, KafkaException) else None
+        if err is None or err.code() not in _STALE_METADATA_CODES:
+            return
+        admin = self._admin or self._own_admin
+        if admin is None:
+            return
+        try:
+            admin.admin.list_topics(topic=self._topic, timeout=5)
+        except Exception as e:  # the next attempt reports what is wrong
+            log.debug("Could not refresh the metadata of topic '%s': %s", self._topic, e)
 
     def _admin_end_offsets(self, timeout: float) -> dict[int, tuple[int, int]]:
         admin = self._admin or self._own_admin
@@ -431,6 +446,13 @@ class KafkaBasedLog:
         if left:
             raise TimeoutError(f"{left} record(s) to topic '{self._topic}' were not acknowledged in time")
 
+
+_STALE_METADATA_CODES = {
+    KafkaError.FENCED_LEADER_EPOCH,
+    KafkaError.UNKNOWN_LEADER_EPOCH,
+    KafkaError.NOT_LEADER_FOR_PARTITION,
+    KafkaError.LEADER_NOT_AVAILABLE,
+}
 
 _RETRIABLE_CODES = {
     KafkaError._MSG_TIMED_OUT,

@@ -186,6 +186,11 @@ class GroupMember(ABC):
     def _signal_rejoin(self) -> None:
         """A rejoin became necessary: wake a sleeping :meth:`poll` (any thread)."""
 
+    def coordinator_reachable(self) -> bool:
+        """Whether this member is connected to its group coordinator. The herder runs requests only
+        then (Java's tick runs them only after ``ensureActive`` reached the coordinator)."""
+        return True
+
     def rejoin_needed_or_pending(self) -> bool:
         with self._lock:
             local = self._assignment is None or self._assignment.failed or self._rejoin_requested
@@ -399,6 +404,13 @@ class KafkaGroupMember(GroupMember):
     def _client_rejoin_needed(self) -> bool:
         coordinator = self._coordinator
         return True if coordinator is None else bool(coordinator.rejoin_needed)
+
+    def coordinator_reachable(self) -> bool:
+        coordinator = self._coordinator
+        if coordinator is None:
+            return False
+        node = coordinator.coordinator_id
+        return node is not None and bool(self._client.connected(node))
 
     def _signal_rejoin(self) -> None:
         self._signal.set()

@@ -264,7 +264,7 @@ class DistributedHerder(HerderCommon, GroupListener):
         if self.stopping.is_set():
             return
         self._apply_config_events()
-        if self.member.rejoin_needed_or_pending():
+        if not self._member_active():
             # As Java's tick: requests and task reconfiguration wait for a stable membership.
             return
         self._maybe_claim_write_privileges()
@@ -406,8 +406,11 @@ class DistributedHerder(HerderCommon, GroupListener):
         self._refresh_snapshot()
 
     # --- request queue -------------------------------------------------------------------------
+    def _member_active(self) -> bool:
+        return not self.member.rejoin_needed_or_pending() and self.member.coordinator_reachable()
+
     def _run_requests(self) -> None:
-        while True:
+        while self._member_active():
             try:
                 fn, fut = self.requests.get_nowait()
             except queue.Empty:

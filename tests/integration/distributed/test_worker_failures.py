@@ -1,0 +1,201 @@
+"""Kafka's ConnectWorkerIntegrationTest failure cases (spec/connect.md §7.1) on connectrt workers:
+
+- BrokerCoordinator: the brokers go away → every ``/health`` answers 500 "Worker was unable to handle
+  this request..." and the connector is stopped; the brokers come back → the same 3 workers are
+  healthy and the tasks run again.
+- RequestTimeouts: with the brokers down, a config PUT times out (500) naming what the herder
+  thread is stuck on ("flushing updates to the status topic"), and ``/health`` says the same.
+- PollTimeoutExpiry: a task whose ``stop()`` blocks the herder thread past ``rebalance.timeout.ms``
+  → Java's "worker poll timeout has expired..." warning naming "restarting task <c>-0".
+
+The broker tests run on a private single-broker Kafka of their own (stopped and restarted on the
+same port); the REST timeouts Java sets through a test hook are set with connectrt's worker
+settings ``rest.request.timeout.ms`` and ``rest.health.check.timeout.ms``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from connectrt.connectors.testing.handles import read_events
+from connectrt.dev import services
+from connectrt.dev.errors import DevError
+from tests.fixtures.services import PrivateInstance
+from tests.integration.distributed import blocking
+from tests.integration.distributed.cluster import ConnectCluster, monitorable
+from tests.integration.worker_process import WorkerProcess, wait_until
+
+pytestmark = pytest.mark.integration
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+UNHEALTHY = "Worker was unable to handle this request and may be unable to handle other requests."
+# Java's Stage.summarize(): "The worker is currently <stage>, which began at <Instant>."
+INSTANT = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z"
+
+
+def _health(worker: WorkerProcess, timeout_s: float = 30) -> httpx.Response:
+    return httpx.get(worker.url + "/health", timeout=timeout_s)
+
+
+def _all_health(workers: list[WorkerProcess]) -> list[httpx.Response]:
+    with concurrent.futures.ThreadPoolExecutor(len(workers)) as pool:
+        return list(pool.map(_health, workers))
+
+
+def _restart_brokers(kafka: PrivateInstance) -> None:
+    """Start the stopped broker again (same ports and data); a start that fails is retried."""
+    for attempt in range(3):
+        try:
+            services.up(kafka.settings, ("kafka",))
+            return
+        except DevError as e:
+            logs = sorted(Path(kafka.settings.instance_dir).glob("**/kafka-1.log"))
+            tail = logs[0].read_text(errors="replace")[-4000:] if logs else ""
+            if attempt == 2:
+                raise AssertionError(f"the broker did not start again: {e}\n{tail}") from e
+            print(f"broker restart failed ({e}); retrying. Log tail:\n{tail}")
+            time.sleep(2)
+
+
+def _connector_events(events: Path, name: str, kind: str) -> int:
+    return sum(1 for e in read_events(events) if e["event"] == kind and e["connector"] == name and e["task"] is None)
+
+
+def test_broker_coordinator(private_dev_instance_factory: Callable[..., PrivateInstance], unique_name: Any,
+                            tmp_path: Path) -> None:
+    kafka = private_dev_instance_factory("broker-coordinator")
+    cluster = ConnectCluster(kafka.bootstrap, unique_name("bc"), tmp_path, **{
+        "scheduled.rebalance.max.delay.ms": "5000",
+        "rest.health.check.timeout.ms": "2000",
+    }).start(3)
+    try:
+        name, events = unique_name("src"), tmp_path / "events.jsonl"
+        with cluster.client() as c:
+            r = c.put(f"/connectors/{name}/config", json=monitorable(unique_name("t"), 4, events))
+            assert r.status_code == 201, r.text
+        cluster.wait_running(name, 4)
+        stops = _connector_events(events, name, "stop")
+        starts = _connector_events(events, name, "start")
+
+        kafka.stop("kafka-1")
+        # Java waits heartbeat timeout * 2 + 4 s for the workers to notice; then no worker is healthy.
+        time.sleep(10)
+
+        def all_unhealthy() -> list[httpx.Response] | None:
+            answers = _all_health(cluster.workers)
+            return answers if all(r.status_code == 500 for r in answers) else None
+
+        for r in wait_until(all_unhealthy, 30, "every /health answers 500"):
+            body = r.json()
+            assert body["status"] == "unhealthy", body
+            assert body["message"].startswith(UNHEALTHY + " "), body
+        # The connector is stopped once its worker finds the coordinator gone.
+        wait_until(lambda: _connector_events(events, name, "stop") > stops, 60, "connector stopped")
+
+        _restart_brokers(kafka)
+        assert [w.wait_healthy(90) >= 0 for w in cluster.workers] == [True] * 3
+        assert len(cluster.alive()) == 3
+        status = cluster.wait_running(name, 4, timeout_s=90)
+        assert len({t["worker_id"] for t in status["tasks"]}) <= 3
+        wait_until(lambda: _connector_events(events, name, "start") > starts, 60, "connector started again")
+    finally:
+        cluster.stop()
+
+
+def test_request_timeouts(private_dev_instance_factory: Callable[..., PrivateInstance], unique_name: Any,
+                          tmp_path: Path) -> None:
+    kafka = private_dev_instance_factory("request-timeouts")
+    cluster = ConnectCluster(kafka.bootstrap, unique_name("rt"), tmp_path, **{
+        "rest.request.timeout.ms": "1000",
+        "rest.health.check.timeout.ms": "1000",
+    }).start(1)
+    worker = cluster.workers[0]
+    try:
+        name, topic = unique_name("src"), unique_name("t")
+        config1 = monitorable(topic, 4)
+        config2 = {**config1, "tasks.max": "5"}
+
+        def put(config: dict[str, str]) -> httpx.Response:
+            return httpx.put(f"{worker.url}/connectors/{name}/config", json=config, timeout=30)
+
+        # With a 1 s request timeout even the first write may time out; it completes anyway.
+        wait_until(lambda: put(config1).status_code in (200, 201), 60, "connector created")
+        cluster.wait_running(name, 4)
+
+        kafka.stop("kafka-1")
+        stage = "flushing updates to the status topic"
+
+        answers: list[str] = []
+
+        def timed_out() -> httpx.Response | None:
+            r = put(config2)
+            answers.append(f"{r.status_code} {r.text}")
+            return r if r.status_code == 500 and stage in r.json().get("message", "") else None
+
+        try:
+            r = wait_until(timed_out, 60, f"PUT times out while the worker is {stage}", interval_s=0.5)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; answers: {sorted(set(answers))}") from None
+        assert r.json()["error_code"] == 500
+        assert re.fullmatch(
+            f"Request timed out. The worker is currently {stage}, which began at {INSTANT}.", r.json()["message"]
+        ), r.text
+        health = _health(worker)
+        assert health.status_code == 500, health.text
+        assert health.json()["status"] == "unhealthy"
+        assert re.fullmatch(
+            f"{UNHEALTHY} The worker is currently {stage}, which began at {INSTANT}.", health.json()["message"]
+        ), health.text
+
+        _restart_brokers(kafka)
+        wait_until(lambda: put(config2).status_code == 200, 90, "PUT succeeds once the brokers are back")
+        cluster.wait_running(name, 5, timeout_s=90)
+        assert _health(worker).status_code == 200
+    finally:
+        cluster.stop()
+
+
+def test_poll_timeout_expiry(kafka_bootstrap: str, unique_name: Any, tmp_path: Path,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # The workers load the blocking test connector from this repository by its dotted path.
+    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
+    cluster = ConnectCluster(kafka_bootstrap, unique_name("pt"), tmp_path, **{
+        "rebalance.timeout.ms": "4000",
+        "task.shutdown.graceful.timeout.ms": "20000",
+    }).start(1)
+    worker = cluster.workers[0]
+    try:
+        name = unique_name("blocking")
+        config = {**monitorable(unique_name("t"), 1), "connector.class": blocking.CONNECTOR_CLASS,
+                  blocking.BLOCK_SECONDS_CONFIG: "8"}
+        with cluster.client() as c:
+            r = c.put(f"/connectors/{name}/config", json=config)
+            assert r.status_code == 201, r.text
+        cluster.wait_running(name, 1)
+
+        # The restart runs on the herder thread, which blocks in the task's stop() for 8 s: twice
+        # the rebalance timeout, so the member's poll timeout expires meanwhile.
+        with cluster.client() as c:
+            r = c.post(f"/connectors/{name}/tasks/0/restart")
+            assert r.status_code == 204, r.text
+        expected = (
+            "worker poll timeout has expired. The last known action being performed by the worker is : "
+            f"restarting task {name}-0 and may contribute to the timeout."
+        )
+        line = wait_until(lambda: next((ln for ln in worker.log_path.read_text(errors="replace").splitlines()
+                                        if "worker poll timeout has expired" in ln), None),
+                          20, "the poll timeout warning")
+        assert expected in line and "WARNING" in line, line
+        # The worker left the group and joins again; its task runs again.
+        cluster.wait_running(name, 1, timeout_s=60)
+        assert _health(worker).status_code == 200
+    finally:
+        cluster.stop()
