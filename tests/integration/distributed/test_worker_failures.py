@@ -199,3 +199,44 @@ def test_poll_timeout_expiry(kafka_bootstrap: str, unique_name: Any, tmp_path: P
         assert _health(worker).status_code == 200
     finally:
         cluster.stop()
+
+
+def test_request_behind_a_config_change_gets_409(kafka_bootstrap: str, unique_name: Any, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Java's RebalanceNeededException (spec §1.1): a restart queued behind a request that created a
+    connector runs while that creation awaits its rebalance → 409 "stale configuration"."""
+    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
+    cluster = ConnectCluster(kafka_bootstrap, unique_name("stale"), tmp_path).start(1)
+    worker = cluster.workers[0]
+    try:
+        blocker, other = unique_name("blocking"), unique_name("other")
+        config = {**monitorable(unique_name("t"), 1), "connector.class": blocking.CONNECTOR_CLASS,
+                  blocking.BLOCK_SECONDS_CONFIG: "4"}
+        with cluster.client() as c:
+            assert c.put(f"/connectors/{blocker}/config", json=config).status_code == 201
+        cluster.wait_running(blocker, 1)
+
+        def send(method: str, path: str, body: Any = None, delay: float = 0.0) -> httpx.Response:
+            time.sleep(delay)
+            return httpx.request(method, worker.url + path, json=body, timeout=60)
+
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            # The herder thread blocks ~4 s in the task's stop(); meanwhile a creation and then a
+            # restart queue up behind it and run in the same batch.
+            blocked = pool.submit(send, "POST", f"/connectors/{blocker}/tasks/0/restart")
+            created = pool.submit(send, "PUT", f"/connectors/{other}/config", monitorable(unique_name("t2"), 1), 1.0)
+            restart = pool.submit(send, "POST", f"/connectors/{blocker}/restart", None, 2.0)
+            assert blocked.result().status_code == 204, blocked.result().text
+            assert created.result().status_code == 201, created.result().text
+            r = restart.result()
+        assert r.status_code == 409, r.text
+        assert r.json() == {
+            "error_code": 409,
+            "message": "Cannot complete request momentarily due to stale configuration (typically caused by a "
+                       "concurrent config change)",
+        }
+        # Once the rebalance happened the same request succeeds.
+        cluster.wait_running(other, 1)
+        assert httpx.post(f"{worker.url}/connectors/{blocker}/restart", timeout=60).status_code == 204
+    finally:
+        cluster.stop()
