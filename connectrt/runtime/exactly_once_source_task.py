@@ -187,9 +187,12 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
         self.transaction_timeout_s = transaction_timeout_s
         self.transactions = WorkerTransactionContext() if transaction_boundary == CONNECTOR else None
         self.transaction_open = False
+        self.fenced_while_stopping = False
         self.transaction_number = 0
         self.aborted: set[int] = set()
-        self.pending_offsets: dict[bytes, bytes | None] = {}
+        self.pending_offsets: dict[bytes, Any] = {}  # offset key -> latest source offset (not serialized)
+        self._last_partition: Any = None
+        self._last_key = b""
         self.committable: list[tuple[SourceRecord, Any]] = []
         self.last_commit = time.monotonic()
         self.delivery_error: Any = None
@@ -212,6 +215,17 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
         self.log.info("Source task finished initialization and start (exactly-once)")
 
     def execute(self) -> None:
+        try:
+            self._send_loop()
+        except Exception as e:
+            if not self.stopping.is_set():
+                raise
+            # Stopping (revoked, or its configs changed): a newer generation of this task may have fenced
+            # this producer already. The uncommitted transaction is aborted; that is not a task failure.
+            self.log.info("Transaction not committed while stopping: %s", e)
+            self.fenced_while_stopping = True
+
+    def _send_loop(self) -> None:
         self.last_commit = time.monotonic()
         while not self.stopping.is_set():
             if self.target_state is not TargetState.STARTED:
@@ -234,7 +248,8 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
 
     def close(self) -> None:
         try:
-            if self.producer is not None and self.producer_ready and not self.failed and not self.cancelled:
+            if (self.producer is not None and self.producer_ready and not self.failed and not self.cancelled
+                    and not self.fenced_while_stopping):
                 try:
                     self._maybe_commit(self._final_commit_wanted())
                 except Exception as e:
@@ -312,11 +327,14 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
 
     def _record_done(self, connector: str, record: SourceRecord, sent: str | None) -> None:
         """The record was handed to the producer (or dropped): its offset joins the transaction."""
-        if record.source_partition is not None:
-            offset = record.source_offset
-            self.pending_offsets[offset_key(connector, record.source_partition)] = (
-                orjson.dumps(offset) if offset is not None else None
-            )
+        partition = record.source_partition
+        if partition is not None:
+            # Serialized once per partition and transaction, at commit; the key once per partition
+            # object (connectors usually hand the same partition to every record of a poll).
+            if partition is not self._last_partition:
+                self._last_key = offset_key(connector, partition)
+                self._last_partition = partition
+            self.pending_offsets[self._last_key] = record.source_offset
         if sent is None and self.per_record_commit:
             self.committable.append((record, None))
         self._maybe_commit(self._commit_for_record(record))
@@ -393,7 +411,8 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
     def commit_transaction(self) -> None:
         producer = self.producer
         self._begin()  # after an abort, the offsets go in a new transaction
-        offsets, self.pending_offsets = self.pending_offsets, {}
+        pending, self.pending_offsets = self.pending_offsets, {}
+        offsets = {k: (orjson.dumps(v) if v is not None else None) for k, v in pending.items()}
         try:
             for key, value in offsets.items():
                 producer.produce(self.offsets_topic, value, key)
@@ -439,7 +458,7 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
         return True
 
     def offsets_snapshot(self) -> Mapping[bytes, bytes | None]:
-        return dict(self.pending_offsets)
+        return {k: (orjson.dumps(v) if v is not None else None) for k, v in self.pending_offsets.items()}
 
 
 # --- building a task (called by the Worker on the herder thread) ---------------------------------

@@ -386,6 +386,9 @@ def test_kill9_no_duplicates(eos: Eos) -> None:
     put_config(eos.cluster, name, source(topic, 3, **{"throughput": "200", "messages.per.poll": "7"}))
     status = wait_running(eos.cluster, name, 3)
     read_committed(eos.bootstrap, topic, at_least=200, settle_s=0)
+    # Let the group settle first: a member killed while a rebalance round is still open is removed
+    # only after rebalance.timeout.ms (60 s), not session.timeout.ms (broker behaviour, as for Java).
+    time.sleep(4)
     owners = {t["worker_id"] for t in status["tasks"]}
     victim = next(w for w in eos.cluster.alive() if w.url.split("://", 1)[1] in owners)
     victim.kill9()
