@@ -31,6 +31,7 @@ from connectrt_postgres.types import binary_encoder
 
 _STRING = Schema.STRING_SCHEMA
 _new_struct = Struct.__new__
+_new_object = object.__new__
 _update = dict.update
 
 # SourceRecords are filled slot by slot (no __init__ chain) while their slots are the ones known here.
@@ -48,7 +49,7 @@ def source_record(
     """``SourceRecord(partition, offset, topic, None, key_schema, key, value_schema, value, None, headers)``."""
     if not _FAST_RECORDS:
         return SourceRecord(partition, offset, topic, None, key_schema, key, value_schema, value, None, headers)
-    r: SourceRecord = object.__new__(SourceRecord)
+    r: SourceRecord = _new_object(SourceRecord)
     r.source_partition = partition
     r.source_offset = offset
     r.topic = topic
@@ -157,9 +158,30 @@ class EventFactory:
         offset: dict[str, Any],
     ) -> None:
         """Append the records of one c/u/d/r event (a delete is followed by its tombstone)."""
-        envelope = self._envelope(ts, before, after, source, op)
+        now = self.clock()
+        envelope_schema = ts.envelope_schema
+        envelope = _new_struct(Struct)
+        envelope.schema = envelope_schema
+        _update(envelope, {
+            "before": before, "after": after, "source": source, "transaction": None, "op": op,
+            "ts_ms": now // 1_000_000, "ts_us": now // 1000, "ts_ns": now,
+        })  # fmt: skip
         headers = self._headers_template.duplicate()
-        out.append(source_record(self.partition, offset, ts.topic, ts.key_schema, key, ts.envelope_schema, envelope, headers))
+        if _FAST_RECORDS:  # source_record(), inline
+            r: SourceRecord = _new_object(SourceRecord)
+            r.source_partition = self.partition
+            r.source_offset = offset
+            r.topic = ts.topic
+            r.kafka_partition = None
+            r.key_schema = ts.key_schema
+            r.key = key
+            r.value_schema = envelope_schema
+            r.value = envelope
+            r.timestamp = None
+            r.headers = headers
+            out.append(r)
+        else:
+            out.append(source_record(self.partition, offset, ts.topic, ts.key_schema, key, envelope_schema, envelope, headers))
         if op == "d" and self.settings.tombstones:
             out.append(source_record(self.partition, offset, ts.topic, ts.key_schema, key, None, None, headers))
 

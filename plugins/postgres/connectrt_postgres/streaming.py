@@ -31,6 +31,7 @@ from connectrt_postgres.pgoutput import (
     Truncate,
     Type,
     Update,
+    decode_tuple,
 )
 from connectrt_postgres.schemas import SOURCE_SCHEMA, TableSchema
 from connectrt_postgres.tables import TableSchemas
@@ -42,6 +43,7 @@ _DML_TAGS = (0x49, 0x55, 0x44)  # I U D
 _new_struct = Struct.__new__
 _update = dict.update
 _set = dict.__setitem__
+_tuple_new = tuple.__new__
 
 HeartbeatHook = Callable[[OffsetState, list[SourceRecord]], None]
 
@@ -122,13 +124,27 @@ class StreamProcessor:
     def process(self, frames: list[tuple[int, bytes]], out: list[SourceRecord]) -> None:
         tables_by_oid = self.tables.by_oid
         ignored = self.tables.ignored
-        decode = self.decoder.decode
+        decoder = self.decoder
+        decode = decoder.decode
         for wal_start, frame in frames:
             tag = frame[25]
-            if tag in _DML_TAGS and not self.decoder.in_stream:
+            if tag in _DML_TAGS and not decoder.in_stream:
                 oid = _u32(frame, 26)[0]
                 if oid in ignored:
                     continue
+                if tag == 0x49 and frame[30] == 0x4E:  # an Insert: 'I', relation OID, 'N', the new tuple
+                    try:
+                        new = decode_tuple(frame, 31)[0]
+                    except (IndexError, struct.error):
+                        new = None  # malformed: decode_message says what is wrong
+                    if new is not None:
+                        self.messages += 1
+                        ts = tables_by_oid.get(oid)
+                        if ts is None:
+                            log.warning("Change for unknown relation %d skipped", oid)
+                        elif self.resume is None or not self.resume.skip_change(wal_start):
+                            self._insert(ts, _tuple_new(Insert, (None, oid, new)), wal_start, out)
+                        continue
             msg = decode(frame, 25)
             self.messages += 1
             kind = type(msg)
@@ -192,8 +208,9 @@ class StreamProcessor:
         self._position(lsn, "INSERT")
         if self.events.skip_create:
             return
-        after = ts.row(msg.new)
-        self.events.change(out, ts, "c", ts.key(msg.new, after), None, after, self._source(ts), self.offset.to_dict())
+        new = msg.new
+        after = ts._row(new, None)
+        self.events.change(out, ts, "c", ts._key(new, after), None, after, self._source(ts), self.offset.to_dict())
 
     def _update(self, ts: TableSchema, msg: Update, lsn: int, out: list[SourceRecord]) -> None:
         self._position(lsn, "UPDATE")
