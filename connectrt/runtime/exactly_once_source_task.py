@@ -37,14 +37,13 @@ from connectrt.api.connector import (
 from connectrt.api.plugin import Converter, HeaderConverter
 from connectrt.api.records import SourceRecord
 from connectrt.herder.base import TargetState
-from connectrt.kafka.clients import make_admin, make_producer, producer_error_message
-from connectrt.kafka.topics import TopicAdmin
+from connectrt.kafka.clients import make_producer, producer_error_message
 from connectrt.rest.entities import ConnectorTaskId
 from connectrt.runtime.errors import FAILED, RetryWithToleranceOperator, Stage
 from connectrt.runtime.source_task import WorkerSourceTask
 from connectrt.runtime.topic_creation import TopicCreator
 from connectrt.runtime.transformation_chain import TransformationChain
-from connectrt.storage.kafka_offsets import KafkaOffsetBackingStore
+from connectrt.storage.connector_offsets import connector_offsets_topic_store
 from connectrt.storage.offsets import (
     OffsetBackingStore,
     OffsetStorageReaderImpl,
@@ -486,9 +485,6 @@ def transactional_id(group_id: str, task_id: ConnectorTaskId) -> str:
     return f"{group_id}-{task_id.connector}-{task_id.task}"
 
 
-_CONNECTION_PREFIXES = ("security.", "sasl.", "ssl.", "client.dns.lookup")
-
-
 def build_exactly_once_task(
     worker: Worker,
     hooks: ExactlyOnceHooks,
@@ -508,20 +504,11 @@ def build_exactly_once_task(
     props["enable.idempotence"] = "true"
     props["acks"] = "all"
     props["transactional.id"] = transactional_id(hooks.group_id, task_id)
-    worker_topic = str(config.get("offset.storage.topic") or "")
-    connector_topic = str(conn.get("offsets.storage.topic") or "").strip()
-    same_cluster = str(props.get("bootstrap.servers")) == config.bootstrap_servers
-    primary_topic = connector_topic or worker_topic
-    connector_store: KafkaOffsetBackingStore | None = None
+    primary_topic, connector_store = connector_offsets_topic_store(
+        worker, conn, task_id, exactly_once=True, producer_props=props
+    )
     reader: OffsetStorageReader
-    if primary_topic != worker_topic or not same_cluster:
-        client = {k: v for k, v in props.items() if k == "bootstrap.servers" or k.startswith(_CONNECTION_PREFIXES)}
-        connector_store = KafkaOffsetBackingStore(
-            primary_topic, client, TopicAdmin(make_admin(worker._admin_props(conn))),
-            partitions=int(config.get("offset.storage.partitions")),
-            replication_factor=int(config.get("offset.storage.replication.factor")),
-            client_id=f"connector-offsets-{task_id}", exactly_once=True, read_only=True,
-        )
+    if connector_store is not None:
         reader = FallbackOffsetReader(task_id.connector, connector_store, worker.offset_store)
     else:
         reader = OffsetStorageReaderImpl(worker.offset_store, task_id.connector)

@@ -13,7 +13,7 @@ from connectrt.api.connector import ConnectException, Connector, SinkConnector, 
 from connectrt.api.plugin import Converter, HeaderConverter
 from connectrt.config.configdef import ConfigException
 from connectrt.config.providers import ConfigTransformer
-from connectrt.config.worker_config import WorkerConfig
+from connectrt.config.worker_config import DistributedConfig, WorkerConfig
 from connectrt.herder.base import TargetState
 from connectrt.kafka.clients import make_admin, make_consumer, make_producer
 from connectrt.kafka.topics import TopicAdmin, TopicSpec
@@ -31,6 +31,7 @@ from connectrt.runtime.topic_creation import TopicCreator, creation_groups
 from connectrt.runtime.transformation_chain import build_chain
 from connectrt.runtime.worker_connector import ConnectorStatusListener, WorkerConnector
 from connectrt.runtime.worker_task import StatusListener, WorkerTask
+from connectrt.storage.connector_offsets import regular_task_offset_store
 from connectrt.storage.offsets import OffsetBackingStore, OffsetStorageReaderImpl, OffsetStorageWriter
 
 if TYPE_CHECKING:
@@ -228,11 +229,18 @@ class Worker:
                 eos.stopping = stop_event
                 return eos
             producer = make_producer(self._producer_props(conn, task_id))
+            # Distributed mode: a connector with offsets.storage.topic reads and writes its own offsets topic
+            # (and writes the worker's too); standalone ignores the setting, as Java.
+            store: OffsetBackingStore = self.offset_store
+            own = regular_task_offset_store(self, conn, task_id) if isinstance(self.config, DistributedConfig) else None
+            if own is not None:
+                store = own
             source = WorkerSourceTask(
                 task_id, task, dict(task_props), self.task_listener, target, producer, key_conv, value_conv,
-                header_conv, chain, operator, OffsetStorageReaderImpl(self.offset_store, name),
-                OffsetStorageWriter(self.offset_store, name), int(self.config.get("offset.flush.interval.ms")),
+                header_conv, chain, operator, OffsetStorageReaderImpl(store, name),
+                OffsetStorageWriter(store, name), int(self.config.get("offset.flush.interval.ms")),
                 int(self.config.get("offset.flush.timeout.ms")), creator, topic_used,
+                close_hook=own.stop if own is not None else None,
             )
             source.stopping = stop_event
             return source

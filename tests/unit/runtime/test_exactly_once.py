@@ -135,3 +135,18 @@ def test_transaction_context_rejects_commit_and_abort_of_the_same() -> None:
 
 def test_transactional_id() -> None:
     assert transactional_id("connect-cluster", ConnectorTaskId("my-source", 3)) == "connect-cluster-my-source-3"
+
+
+def test_connector_offset_store_reads_own_then_worker_and_writes_both() -> None:
+    from connectrt.storage.connector_offsets import ConnectorOffsetBackingStore
+    from connectrt.storage.offsets import MemoryOffsetBackingStore, offset_key
+
+    own, worker = MemoryOffsetBackingStore(), MemoryOffsetBackingStore()
+    a, b = offset_key("c", {"p": "a"}), offset_key("c", {"p": "b"})
+    worker.set({a: b'{"o":1}', b: b'{"o":2}'})
+    own.set({a: b'{"o":10}'})
+    store = ConnectorOffsetBackingStore(own, worker)
+    assert store.get([a, b]) == {a: b'{"o":10}', b: b'{"o":2}'}
+    store.set({b: b'{"o":20}'}).result(1)
+    assert own.get([b]) == {b: b'{"o":20}'} and worker.get([b]) == {b: b'{"o":20}'}
+    assert sorted(p["p"] for p in store.connector_partitions("c")) == ["a", "b"]

@@ -85,7 +85,8 @@ def eos(kafka_bootstrap: str, kafka_admin: Any, tmp_path_factory: pytest.TempPat
 def read_committed(bootstrap: str, topic: str, at_least: int = 0, timeout_s: float = 60, settle_s: float = 2.0
                    ) -> list[tuple[bytes | None, bytes | None]]:
     """(key, value) of every committed record of ``topic`` (all partitions), with
-    ``isolation.level=read_committed``: waits for ``at_least`` records, then for ``settle_s`` of quiet."""
+    ``isolation.level=read_committed``: waits for ``at_least`` records, then for ``settle_s`` of quiet
+    (``settle_s=0``: returns as soon as there are ``at_least``)."""
     from confluent_kafka import Consumer, TopicPartition
 
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"eos-check-{time.monotonic_ns()}",
@@ -101,10 +102,10 @@ def read_committed(bootstrap: str, topic: str, at_least: int = 0, timeout_s: flo
             got = [m for m in consumer.consume(1000, timeout=0.3) if m.error() is None]
             out.extend((m.key(), m.value()) for m in got)
             now = time.monotonic()
+            if len(out) >= at_least and (settle_s <= 0 or (not got and now - quiet_since >= settle_s)):
+                break
             if got:
                 quiet_since = now
-            elif len(out) >= at_least and now - quiet_since >= settle_s:
-                break
     finally:
         consumer.close()
     if len(out) < at_least:
@@ -386,9 +387,6 @@ def test_kill9_no_duplicates(eos: Eos) -> None:
     put_config(eos.cluster, name, source(topic, 3, **{"throughput": "200", "messages.per.poll": "7"}))
     status = wait_running(eos.cluster, name, 3)
     read_committed(eos.bootstrap, topic, at_least=200, settle_s=0)
-    # Let the group settle first: a member killed while a rebalance round is still open is removed
-    # only after rebalance.timeout.ms (60 s), not session.timeout.ms (broker behaviour, as for Java).
-    time.sleep(4)
     owners = {t["worker_id"] for t in status["tasks"]}
     victim = next(w for w in eos.cluster.alive() if w.url.split("://", 1)[1] in owners)
     victim.kill9()
