@@ -16,6 +16,7 @@ from connectrt.api.data import DataException, Schema, SchemaBuilder, Struct
 from connectrt.api.plugin import Transformation
 from connectrt.api.records import ConnectRecord, Header, SinkRecord, SourceRecord
 from connectrt.runtime.errors import (
+    ConsumedRecord,
     ErrorReporter,
     ProcessingContext,
     RetryWithToleranceOperator,
@@ -256,3 +257,17 @@ def test_fuse_without_replay_raises_the_step_error() -> None:
     replayed = fuse([boom], lambda r, s, c: r, lambda r, s, c: ("replayed", r, s, c))
     record = source({})
     assert replayed(record, record, None) == ("replayed", record, record, None)
+
+
+def test_a_failing_step_of_a_sink_record_reports_the_consumed_record() -> None:
+    reporter = Capture()
+    transforms, chain = build(CHAINS["sink-fields"])
+    chain.operator = RetryWithToleranceOperator(0, 1000, True, [reporter])
+    consumed = ConsumedRecord("t", 0, 5, None, b"x", None, None)
+    bad = sink(value=3, topic="db.a.b")
+    assert chain.apply(bad, consumed=consumed) is None
+    (context,) = reporter.contexts
+    assert context.consumed is consumed and isinstance(context.executing_class, InsertFieldValue)
+    good = sink(value={"id": 1, "customer": "c", "note": None, "flag": False}, topic="db.a.b", offset=9)
+    out = chain.apply(good, consumed=consumed)
+    assert fields(out) == fields(one_by_one(transforms, good))
