@@ -17,6 +17,7 @@ from connectrt.config.configdef import (
     ConfigException,
     Importance,
     LambdaValidator,
+    NonEmptyString,
     NonEmptyStringWithoutControlChars,
     NonNullValidator,
     Range,
@@ -200,13 +201,14 @@ def source_config_def() -> ConfigDef:
              "that case, attempts to instantiate a connector with this value will fail. Finally, if set to "
              "'interval', commits transactions only after a user-defined time interval has passed.",
              EXACTLY_ONCE_SUPPORT_GROUP, 2, Width.SHORT, "Transaction Boundary")
-    d.define("transaction.boundary.interval.ms", Type.LONG, None, None, Importance.LOW,
+    d.define("transaction.boundary.interval.ms", Type.LONG, None,
+             LambdaValidator(_at_least_zero_or_null, str(Range.at_least(0))), Importance.LOW,
              "If 'transaction.boundary' is set to 'interval', determines the interval for producer transaction "
              "commits by connector tasks. If unset, defaults to the value of the worker-level "
              "'offset.flush.interval.ms' property. It has no effect if a different transaction.boundary is "
              "specified.",
              EXACTLY_ONCE_SUPPORT_GROUP, 3, Width.SHORT, "Transaction boundary interval")
-    d.define("offsets.storage.topic", Type.STRING, None, None, Importance.LOW,
+    d.define("offsets.storage.topic", Type.STRING, None, NonEmptyString(), Importance.LOW,
              "The name of a separate offsets topic to use for this connector. If empty or not specified, the "
              "worker's global offsets topic name will be used. If specified, the offsets topic will be created "
              "if it does not already exist on the Kafka cluster targeted by this connector (which may be "
@@ -215,6 +217,11 @@ def source_config_def() -> ConfigDef:
              "Only applicable in distributed mode; in standalone mode, setting this property will have no effect.",
              OFFSETS_TOPIC_GROUP, 1, Width.LONG, "Offsets topic")
     return d
+
+
+def _at_least_zero_or_null(name: str, value: Any) -> None:
+    if value is not None:
+        Range.at_least(0).ensure_valid(name, value)
 
 
 # --- enrichment ------------------------------------------------------------------------------

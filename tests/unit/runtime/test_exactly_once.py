@@ -150,3 +150,12 @@ def test_connector_offset_store_reads_own_then_worker_and_writes_both() -> None:
     store.set({b: b'{"o":20}'}).result(1)
     assert own.get([b]) == {b: b'{"o":20}'} and worker.get([b]) == {b: b'{"o":20}'}
     assert sorted(p["p"] for p in store.connector_partitions("c")) == ["a", "b"]
+
+
+def test_source_config_validators() -> None:
+    infos = _validate({"transaction.boundary.interval.ms": "-1", "offsets.storage.topic": ""})
+    assert _errors(infos, "transaction.boundary.interval.ms") == [
+        "Invalid value -1 for configuration transaction.boundary.interval.ms: Value must be at least 0"]
+    assert _errors(infos, "offsets.storage.topic") == [
+        "Invalid value  for configuration offsets.storage.topic: String must be non-empty"]
+    assert _validate({"transaction.boundary.interval.ms": "0"}).error_count == 0
