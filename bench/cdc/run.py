@@ -743,15 +743,18 @@ def comparison(results: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[d
     add("  load generator alone", "rows/s", *both("streaming", "load_rows_s"), None)
     add("  in Kafka after the load ended", "s", *both("streaming", "lag_after_load_s"), None, 1)
     add("  worker CPU (incl. start-up)", "s", *both("streaming", "worker_cpu_s"), None, 1)
+    add("  worker waiting for a CPU", "s", *both("streaming", "worker_cpu_wait_s"), None, 1)
     add("snapshot, POST → all in Kafka", "rows/s", *both("snapshot", "rows_s"), "snapshot_rows_s")
     add("  first record after POST", "s", *both("snapshot", "first_record_s"), None, 2)
     add("  worker CPU (incl. start-up)", "s", *both("snapshot", "worker_cpu_s"), None, 1)
+    add("  worker waiting for a CPU", "s", *both("snapshot", "worker_cpu_wait_s"), None, 1)
     add("latency p50", "ms", *both("latency", "p50_ms"), None, 1)
     add("latency p99", "ms", *both("latency", "p99_ms"), "latency_p99_ms", 1)
     add("latency p99.9", "ms", *both("latency", "p999_ms"), None, 1)
     add("latency max", "ms", *both("latency", "max_ms"), None, 1)
     add("  achieved commits/s", "1/s", *both("latency", "rate_achieved"), None)
     add("  worker CPU (incl. start-up)", "s", *both("latency", "worker_cpu_s"), None, 1)
+    add("  worker waiting for a CPU", "s", *both("latency", "worker_cpu_wait_s"), None, 1)
     for scenario in SCENARIOS:
         add(f"peak RSS, {scenario}", "MiB", *both(scenario, "peak_rss_mib"), None)
     add("peak RSS, max of scenarios", "MiB", peak_rss(results, "connectrt"), peak_rss(results, "debezium"),
