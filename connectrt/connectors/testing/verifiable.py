@@ -158,10 +158,11 @@ def _task_id(props: Mapping[str, str]) -> int:
 
 
 class _JsonLines:
-    """A buffered JSON-lines appender; ``flush`` makes the lines visible to other processes."""
+    """A JSON-lines appender. Each ``write`` is one unbuffered append (``O_APPEND``), so whole lines
+    from many worker processes sharing the file never interleave; ``flush`` is kept for callers."""
 
     def __init__(self, path: str) -> None:
-        self._f: IO[bytes] = open(path, "ab")  # closed in close()
+        self._f: IO[bytes] = open(path, "ab", buffering=0)  # closed in close()
         self._lock = threading.Lock()
 
     def write(self, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -350,12 +351,11 @@ class VerifiableSourceTask(SourceTask):
             self._out.flush()
 
     def stop(self) -> None:
+        # The file stays open: the runtime still acknowledges records polled before the stop, and
+        # commit_record() reports each one as committed (Java's task prints them to stdout).
         self._stopping.set()
         if self._lifecycle is not None:
             self._lifecycle.stopped()
-        if self._out is not None:
-            self._out.close()
-            self._out = None
 
 
 # --- sink -------------------------------------------------------------------------------------
