@@ -13,7 +13,7 @@ for float32/float64 fields.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -23,10 +23,16 @@ from connectrt.api.plugin import Converter, HeaderConverter
 from connectrt.api.records import Headers
 from connectrt.api.values import NULL_SCHEMA_AND_VALUE, SchemaAndValue
 from connectrt.config.configdef import CaseInsensitiveValidString, ConfigDef, Importance, Type, Width
-from connectrt.converters._common import TYPE_CONFIG, VERSION, converter_config_def, with_converter_type
+from connectrt.converters._common import (
+    TYPE_CONFIG,
+    VERSION,
+    LRUCache,
+    converter_config_def,
+    with_converter_type,
+)
 from connectrt.converters.json_data import JsonDecoding, JsonEncoding, NeedExactNumbers, encode_schemaless
 from connectrt.converters.json_schema import JsonSchemas
-from connectrt.converters.json_text import MISSING, dumps, java_escapes, loads, loads_exact
+from connectrt.converters.json_text import MISSING, WRITE_ERROR, dumps, java_escapes, loads, loads_exact
 
 SCHEMAS_ENABLE_CONFIG = "schemas.enable"
 SCHEMAS_CACHE_SIZE_CONFIG = "schemas.cache.size"
@@ -120,6 +126,7 @@ class JsonConverter(Converter, HeaderConverter):
         self._decoding = JsonDecoding(self.replace_null_with_default, self.cache_size)
         self._schemas = JsonSchemas(self._encoding, self._decoding, self.cache_size)
         self._fixed_schema: Schema | None = None
+        self._writers: LRUCache[Schema, Callable[[Any], bytes]] = LRUCache(self.cache_size)
         content = values[SCHEMA_CONTENT_CONFIG]
         if content:
             try:
@@ -134,11 +141,34 @@ class JsonConverter(Converter, HeaderConverter):
     def from_connect_data(
         self, topic: str, schema: Schema | None, value: Any, headers: Headers | None = None
     ) -> bytes | None:
-        if schema is None and value is None:
-            return None
-        if self.schemas_enabled:
-            return _join((self._schemas.envelope_prefix(schema), self._payload(schema, value), b"}"))
-        return self._payload(schema, value)
+        if schema is None:
+            if value is None:
+                return None
+            if self.schemas_enabled:
+                return _join((self._schemas.envelope_prefix(None), self._payload(None, value), b"}"))
+            return self._payload(None, value)
+        writer = self._writers.get(schema)
+        if writer is None:
+            writer = self._writer(schema)
+            self._writers.put(schema, writer)
+        return writer(value)
+
+    def _writer(self, schema: Schema) -> Callable[[Any], bytes]:
+        """Value → bytes for one schema: encoder, orjson, Jackson's escapes and (schemas.enable) the envelope."""
+        encode = self._encoding.encoder(schema)
+        prefix = self._schemas.envelope_prefix(schema) if self.schemas_enabled else None
+        orjson_dumps = orjson.dumps
+
+        def write(value: Any) -> bytes:
+            try:
+                out = orjson_dumps(encode(value))
+            except orjson.JSONEncodeError as e:
+                raise DataException(WRITE_ERROR) from e
+            if not out.isascii() or b"\\u00" in out:
+                out = java_escapes(out)
+            return out if prefix is None else _join((prefix, out, b"}"))
+
+        return write
 
     def _payload(self, schema: Schema | None, value: Any) -> bytes:
         if schema is None:

@@ -47,12 +47,15 @@ def java_escapes(out: bytes) -> bytes:
     return _ASTRAL.sub(_surrogates, out)
 
 
+WRITE_ERROR = "Converting Kafka Connect data to byte[] failed due to serialization error: "
+
+
 def dumps(tree: Any) -> bytes:
     """Serialize a JSON tree (which may hold orjson Fragments) as Jackson would."""
     try:
         return java_escapes(orjson.dumps(tree))
     except orjson.JSONEncodeError as e:
-        raise DataException("Converting Kafka Connect data to byte[] failed due to serialization error: ") from e
+        raise DataException(WRITE_ERROR) from e
 
 
 def _reject_constant(name: str) -> Any:
