@@ -164,7 +164,7 @@ class JsonConverter(Converter, HeaderConverter):
                 out = orjson_dumps(encode(value))
             except orjson.JSONEncodeError as e:
                 raise DataException(WRITE_ERROR) from e
-            if not out.isascii() or b"\\u00" in out:
+            if not out.isascii() or out.find(b"\\u00") >= 0:  # (not "in": it tries the operand as an int first)
                 out = java_escapes(out)
             return out if prefix is None else _join((prefix, out, b"}"))
 
