@@ -8,6 +8,7 @@ The kill -9 test runs last: it takes one worker away for good.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -314,6 +315,11 @@ def test_connector_reconfiguration(eos: Eos) -> None:
                if k == f"tasks-fencing-{name}".encode()]
     assert fencing == [b'{"task-count":3}', b'{"task-count":5}', b'{"task-count":1}', b'{"task-count":5}',
                        b'{"task-count":3}']
+    # The leader fenced the producers of the previous generation each time (none before the first; the
+    # producers of all 5 tasks before tasks.max=1; the one of 1 before 5 again, ...).
+    fenced = [int(m.group(1)) for w in eos.cluster.workers for m in re.finditer(
+        rf"Successfully fenced out (\d+) task producers for source connector {name}\b", w.log_path.read_text())]
+    assert fenced == [3, 5, 1, 5]
     delete(eos.cluster, name)
     records = read_committed(eos.bootstrap, topic, at_least=100)
     assert_exactly_once(seqnos_by_task(records), task_ids(name, 5))
