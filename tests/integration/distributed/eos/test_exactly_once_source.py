@@ -379,10 +379,43 @@ def test_offsets_api_with_exactly_once(eos: Eos) -> None:
 
 
 def test_fence_endpoint(eos: Eos) -> None:
-    """The internal ``PUT /connectors/{c}/fence``: signed requests only; not for sink connectors."""
+    """The internal ``PUT /connectors/{c}/fence``: signed requests only (any worker forwards them to the
+    leader); 404 for an unknown connector, 400 for a sink; for a source connector pending fencing, a
+    fencing round that records the task count."""
+    import base64
+
+    from connectrt.rest.signature import signature_headers
+
     r = request(eos.cluster, "PUT", "/connectors/nope/fence")
     assert (r.status_code, r.json()) == (400, {"error_code": 400,
                                                "message": "Internal request missing required signature"})
+    keys = [v for _, k, v in raw_topic(eos.bootstrap, f"{eos.group}-configs") if k == b"session-key" and v]
+    signed = signature_headers(base64.b64decode(orjson.loads(keys[-1])["key"]), b"")
+    # Only the leader runs fencing; as in Java, forwarding copies only the Authorization header, so a
+    # signed request sent to another worker arrives at the leader unsigned.
+    answers = [request(eos.cluster, "PUT", "/connectors/nope/fence", via, headers=signed) for via in range(3)]
+    assert sorted((r.status_code, r.json()["message"]) for r in answers) == [
+        (400, "Internal request missing required signature"), (400, "Internal request missing required signature"),
+        (404, "Connector nope not found")]
+    leader = next(i for i, r in enumerate(answers) if r.status_code == 404)
+    sink = unique_name("eos-sink", "eos")
+    put_config(eos.cluster, sink, {"connector.class": "org.apache.kafka.connect.integration.MonitorableSinkConnector",
+                                    "topics": eos.topic(), "tasks.max": "1"})
+    r = request(eos.cluster, "PUT", f"/connectors/{sink}/fence", leader, headers=signed)
+    assert (r.status_code, r.json()) == (400, {"error_code": 400,
+                                               "message": f"Connector {sink} is not a source connector"})
+    delete(eos.cluster, sink)
+    # A source connector stopped (task count 0) is pending fencing until a round records its count.
+    name = unique_name("eos-fence", "eos")
+    put_config(eos.cluster, name, source(eos.topic(), 2, **{"max.messages": "10"}))
+    wait_running(eos.cluster, name, 2)
+    assert request(eos.cluster, "PUT", f"/connectors/{name}/stop").status_code == 204
+    for _ in range(2):
+        assert request(eos.cluster, "PUT", f"/connectors/{name}/fence", leader, headers=signed).status_code == 204
+    fencing = [v for _, k, v in raw_topic(eos.bootstrap, f"{eos.group}-configs")
+               if k == f"tasks-fencing-{name}".encode()]
+    assert fencing == [b'{"task-count":2}', b'{"task-count":0}']  # the second request found nothing pending
+    delete(eos.cluster, name)
 
 
 def test_kill9_no_duplicates(eos: Eos) -> None:
