@@ -377,11 +377,15 @@ def worker_for(system: str, s: Settings, names: Names, admin: TopicAdmin) -> Ite
             sampler.stop()
         worker.stop()
         drop_pg_objects(s, names)
+        # The table's topic, and <prefix>.message: Debezium forwards logical decoding messages that other
+        # sessions emit on the shared database (pg_logical_emit_message) there.
         try:
-            for future in admin.admin.delete_topics([names.topic], operation_timeout=30).values():
+            doomed = [t for t in admin.admin.list_topics(timeout=10).topics
+                      if t == names.topic or t.startswith(f"{names.prefix}.")]
+            for future in admin.admin.delete_topics(doomed or [names.topic], operation_timeout=30).values():
                 future.result(60)
         except Exception as e:  # a leftover topic is harmless; say so and go on
-            print(f"note: could not delete topic {names.topic}: {e}", file=sys.stderr)
+            print(f"note: could not delete the topics of {names.prefix}: {e}", file=sys.stderr)
         if ok and not s.keep:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
@@ -495,8 +499,9 @@ def finish(run: Run, result: dict[str, Any]) -> dict[str, Any]:
 # --- scenarios ---------------------------------------------------------------------------------
 
 
-def scenario_streaming(system: str, s: Settings, admin: TopicAdmin, rows: int, updates: int, batch: int) -> dict[str, Any]:
-    names = Names(system, "streaming")
+def scenario_streaming(
+    system: str, s: Settings, admin: TopicAdmin, names: Names, rows: int, updates: int, batch: int
+) -> dict[str, Any]:
     with s.connect() as conn:
         conn.execute(CREATE_TABLE.format(t=names.table))
     total = rows + updates
@@ -551,8 +556,7 @@ def scenario_streaming(system: str, s: Settings, admin: TopicAdmin, rows: int, u
         return finish(run, result)
 
 
-def scenario_snapshot(system: str, s: Settings, admin: TopicAdmin, rows: int) -> dict[str, Any]:
-    names = Names(system, "snapshot")
+def scenario_snapshot(system: str, s: Settings, admin: TopicAdmin, names: Names, rows: int) -> dict[str, Any]:
     t_fill = time.perf_counter()
     with s.connect() as conn:
         conn.execute(CREATE_TABLE.format(t=names.table))
@@ -582,10 +586,9 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 def scenario_latency(
-    system: str, s: Settings, admin: TopicAdmin, rate: float, seconds: float, warmup: float, sessions: int,
-    prewarm_rows: int,
+    system: str, s: Settings, admin: TopicAdmin, names: Names, rate: float, seconds: float, warmup: float,
+    sessions: int, prewarm_rows: int,
 ) -> dict[str, Any]:
-    names = Names(system, "latency")
     per_session = round(rate * (warmup + seconds) / sessions)
     expected = per_session * sessions
     with s.connect() as conn:
@@ -866,18 +869,21 @@ def main() -> int:
             for system in systems:
                 print(f"{scenario}: {LABELS[system]} ... (load {load_average()})", flush=True)
                 t = time.perf_counter()
+                names = Names(system, scenario)
                 try:
                     if scenario == "streaming":
-                        r = scenario_streaming(system, s, admin, args.rows, args.updates, args.batch)
+                        r = scenario_streaming(system, s, admin, names, args.rows, args.updates, args.batch)
                     elif scenario == "snapshot":
-                        r = scenario_snapshot(system, s, admin, args.snapshot_rows)
+                        r = scenario_snapshot(system, s, admin, names, args.snapshot_rows)
                     else:
-                        r = scenario_latency(system, s, admin, args.rate, args.latency_seconds, args.latency_warmup,
-                                             args.latency_connections, args.latency_prewarm_rows)
+                        r = scenario_latency(system, s, admin, names, args.rate, args.latency_seconds,
+                                             args.latency_warmup, args.latency_connections, args.latency_prewarm_rows)
                 except Exception as e:
                     failures.append(f"{scenario}/{system}: {e}")
                     print(f"  FAILED: {e}", flush=True)
                     continue
+                finally:  # also when it failed before its worker started (the worker's own cleanup did not run)
+                    drop_pg_objects(s, names)
                 results[system][scenario] = r
                 brief = {k: fmt(v, 1) for k, v in r.items() if k in (
                     "rows_s", "load_rows_s", "p50_ms", "p99_ms", "rate_achieved", "peak_rss_mib", "worker_cpu_s")}
