@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
@@ -43,6 +43,7 @@ class ZombieFencer:
         self.group_id = str(herder.config.get("group.id"))
         self._http: httpx.Client | None = None
         self._http_lock = threading.Lock()
+        self._active: dict[str, Future[None]] = {}  # rounds in progress (herder thread only)
 
     def hooks(self) -> ExactlyOnceHooks:
         return ExactlyOnceHooks(self.group_id, self.fence_for_task, self.verify_task, self._generation)
@@ -52,7 +53,54 @@ class ZombieFencer:
 
     # --- on the herder thread ----------------------------------------------------------------
     def fence(self, name: str) -> None:
-        """A round of zombie fencing for ``name``; leader only (herder thread)."""
+        """A round of zombie fencing for ``name``, done when this returns; leader only (herder thread).
+        Used before an offsets change (the herder thread waits, as for the offsets write itself)."""
+        plan = self._plan(name)
+        if plan is not None:
+            count, record, generation = plan
+            self.fence_producers(name, record)
+            self._finish(name, count, generation)
+
+    def fence_async(self, name: str) -> Future[None]:
+        """A round of zombie fencing for ``name`` (herder thread), as Java's ZombieFencing: the producers
+        are fenced off the herder thread; the task-count record is written back on it. Concurrent requests
+        for the same connector join the round in progress."""
+        self._check(name)
+        active = self._active.get(name)
+        if active is not None:
+            return active
+        fut: Future[None] = Future()
+        plan = self._plan(name)
+        if plan is None:
+            fut.set_result(None)
+            return fut
+        count, record, generation = plan
+        self._active[name] = fut
+
+        def run() -> None:
+            error: Exception | None = None
+            try:
+                self.fence_producers(name, record)
+            except Exception as e:
+                error = e
+            self._submit(lambda: self._complete(name, count, generation, fut, error))
+
+        threading.Thread(target=run, name=f"zombie-fencing-{name}", daemon=True).start()
+        return fut
+
+    def _complete(self, name: str, count: int, generation: int | None, fut: Future[None],
+                  error: Exception | None) -> None:
+        self._active.pop(name, None)
+        try:
+            if error is not None:
+                raise error
+            self._finish(name, count, generation)
+        except Exception as e:
+            fut.set_exception(e)
+            return
+        fut.set_result(None)
+
+    def _check(self, name: str) -> None:
         herder = self.herder
         if not herder.member.is_leader():
             raise NotLeaderException("Only the leader may perform zombie fencing.", herder.member.leader_url())
@@ -60,6 +108,13 @@ class ZombieFencer:
             raise NotFoundException(f"Connector {name} not found")
         if herder.connector_type(name) != "source":
             raise BadRequestException(f"Connector {name} is not a source connector")
+
+    def _plan(self, name: str) -> tuple[int, int, int | None] | None:
+        """After the checks and a read to the end of the config topic: (task count, previous task count,
+        task-config generation) when producers must be fenced; None when the round is over already (nothing
+        pending, or only the task count to record, which this writes)."""
+        self._check(name)
+        herder = self.herder
         try:
             herder.config_store.refresh(herder.sync_timeout_s())
         except Exception as e:
@@ -68,10 +123,9 @@ class ZombieFencer:
         if not snap.pending_fencing(name):
             log.debug("Skipping zombie fencing round for connector %s as all old task generations have already "
                       "been fenced out", name)
-            return
+            return None
         count = snap.task_count(name)
         record = snap.task_count_record(name)
-        generation = snap.task_config_generation(name)
         if record is None:
             log.debug("Skipping zombie fencing round but writing task count record for connector %s as it is being "
                       "brought up for the first time with exactly-once source support", name)
@@ -79,13 +133,22 @@ class ZombieFencer:
             log.debug("Skipping zombie fencing round but writing task count record for connector %s as both the most "
                       "recent and the current generation of task configs only contain one task", name)
         else:
-            self.fence_producers(name, record)
-            herder._refresh_snapshot()
-            if herder.snapshot.task_config_generation(name) != generation:
-                raise ConnectException(
-                    f"Failed to complete zombie fencing for connector {name}: it generated a new set of task "
-                    "configs meanwhile; the next round of fencing will fence them"
-                )
+            return count, record, snap.task_config_generation(name)
+        self._write_count(name, count)
+        return None
+
+    def _finish(self, name: str, count: int, generation: int | None) -> None:
+        herder = self.herder
+        herder._refresh_snapshot()
+        if herder.snapshot.task_config_generation(name) != generation:
+            raise ConnectException(
+                f"Failed to complete zombie fencing for connector {name}: it generated a new set of task "
+                "configs meanwhile; the next round of fencing will fence them"
+            )
+        self._write_count(name, count)
+
+    def _write_count(self, name: str, count: int) -> None:
+        herder = self.herder
         herder.write_as_leader(lambda: herder.config_store.put_task_count_record(name, count))
         herder._refresh_snapshot()
 
@@ -137,7 +200,9 @@ class ZombieFencer:
         log.debug("Performing preflight zombie check for task %s", task_id)
         name = task_id.connector
         try:
-            self._await(self._submit(lambda: self.fence(name)), stopping)
+            round_ = self._await(self._submit(lambda: self.fence_async(name)), stopping)
+            if round_ is not None:
+                self._await(round_, stopping)
             return
         except NotLeaderException as e:
             leader = e.forward_url or self.herder.member.leader_url()
@@ -161,14 +226,14 @@ class ZombieFencer:
         return fut
 
     @staticmethod
-    def _await(fut: Future[Any], stopping: threading.Event | None) -> None:
+    def _await(fut: Future[T], stopping: threading.Event | None) -> T | None:
+        """The future's result; None once ``stopping`` is set first."""
         while True:
             if stopping is not None and stopping.is_set():
                 fut.cancel()
-                return
+                return None
             try:
-                fut.result(WAIT_STEP_S)
-                return
+                return fut.result(WAIT_STEP_S)
             except TimeoutError:
                 continue
 

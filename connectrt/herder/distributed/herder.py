@@ -470,7 +470,8 @@ class DistributedHerder(HerderCommon, GroupListener):
 
     async def fence_zombies(self, name: str, signature: Mapping[str, str] | None) -> None:
         self._verify_signature(signature)
-        await self._submit(lambda: self.fencing.fence(name))
+        round_ = await self._submit(lambda: self.fencing.fence_async(name))
+        await asyncio.wrap_future(round_)
 
     def _check_rebalance_needed(self) -> None:
         """Java's ``checkRebalanceNeeded``: a request that relies on the config snapshot or on the

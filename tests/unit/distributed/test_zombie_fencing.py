@@ -3,6 +3,8 @@ broker: which producers are fenced and which task count is recorded."""
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable
 from types import MappingProxyType
 from typing import Any
@@ -61,6 +63,10 @@ class _Herder:
         self.config_store = _Store(state)
         self.snapshot = state
         self.kind = kind
+        self.requests: queue.Queue[Any] = queue.Queue()
+
+    def wakeup(self) -> None:
+        pass
 
     def connector_type(self, name: str) -> str:
         return self.kind
@@ -132,3 +138,20 @@ def test_errors() -> None:
     fencer, _ = _fencer(_Herder(_state(1, None, True), kind="sink"))
     with pytest.raises(BadRequestException, match="Connector src is not a source connector"):
         fencer.fence("src")
+
+
+def test_async_round_joins_and_completes_on_the_herder_thread() -> None:
+    herder = _Herder(_state(5, 3, pending=True))
+    fencer, calls = _fencer(herder)
+    release = threading.Event()
+    fencer.fence_producers = lambda name, n: (release.wait(5), calls.append((name, n)))  # type: ignore[method-assign,func-returns-value]
+    first = fencer.fence_async("src")
+    assert fencer.fence_async("src") is first  # a concurrent request joins the round in progress
+    assert not first.done()
+    release.set()
+    fn, _ = herder.requests.get(timeout=5)  # the completion, queued for the herder thread
+    fn()
+    assert first.result(0) is None
+    assert calls == [("src", 3)] and herder.config_store.records == [("src", 5)]
+    again = fencer.fence_async("src")
+    assert again is not first and again.done()  # nothing pending: a finished round at once
