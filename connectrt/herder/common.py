@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -423,7 +423,17 @@ class HerderCommon(Herder):
     def offsets_blocking(self, state: ConnectorState) -> ConnectorOffsets:
         if self._is_sink(state):
             return self._sink_offsets(state).get()
-        return offsets_admin.source_offsets(self.offset_store, state.name)
+        store, done = self._source_offsets_store(state)
+        try:
+            return offsets_admin.source_offsets(store, state.name)
+        finally:
+            done()
+
+    def _source_offsets_store(self, state: ConnectorState) -> tuple[OffsetBackingStore, Callable[[], None]]:
+        """Where a source connector's offsets are read and written by the offsets API, and what to call
+        when done with it: the worker's store here; the distributed herder puts a connector's own
+        offsets topic (``offsets.storage.topic``) in front of it."""
+        return self.offset_store, lambda: None
 
     def alter_offsets_blocking(self, state: ConnectorState, entries: list[dict[str, Any]]) -> Message:
         entries = offsets_admin.require_offsets(entries)
@@ -439,7 +449,11 @@ class HerderCommon(Herder):
             handled = bool(
                 connector.alter_offsets(state.config, {freeze(e["partition"]): e.get("offset") for e in entries})
             )
-            values = offsets_admin.alter_source_offsets(self.offset_store, state.name, entries)
+            store, done = self._source_offsets_store(state)
+            try:
+                values = offsets_admin.alter_source_offsets(store, state.name, entries)
+            finally:
+                done()
             log.debug("Altered %d source offsets of %s", len(values), state.name)
         return offsets_admin.success_message(True, handled)
 
@@ -452,7 +466,11 @@ class HerderCommon(Herder):
             handled = bool(connector.alter_offsets(state.config, parsed))
             sink.reset()
         else:
-            partitions = self.offset_store.connector_partitions(state.name)
-            handled = bool(connector.alter_offsets(state.config, {freeze(p): None for p in partitions}))
-            offsets_admin.reset_source_offsets(self.offset_store, state.name)
+            store, done = self._source_offsets_store(state)
+            try:
+                partitions = store.connector_partitions(state.name)
+                handled = bool(connector.alter_offsets(state.config, {freeze(p): None for p in partitions}))
+                offsets_admin.reset_source_offsets(store, state.name)
+            finally:
+                done()
         return offsets_admin.success_message(False, handled)

@@ -46,25 +46,32 @@ class ConnectorOffsetBackingStore(OffsetBackingStore):
         return out
 
     def set(self, values: Mapping[bytes, bytes | None], callback: Callback | None = None) -> Future[None]:
+        """Write to the connector's topic, then to the worker's; done when both are (a failure of the
+        second write is logged, not reported: the connector's topic is the one its tasks read first)."""
         done: Future[None] = Future()
         secondary = self.secondary
 
-        def secondary_done(error: BaseException | None) -> None:
-            if error is not None:
-                log.warning("Failed to write offsets to the worker's global offsets topic: %s", error)
-
-        def after_primary(error: BaseException | None) -> None:
-            if error is None and secondary is not None:
-                try:
-                    secondary.set(values, secondary_done)
-                except Exception as e:
-                    log.warning("Failed to write offsets to the worker's global offsets topic: %s", e)
+        def finish(error: BaseException | None) -> None:
             if error is None:
                 done.set_result(None)
             else:
                 done.set_exception(error)
             if callback is not None:
                 callback(error)
+
+        def secondary_done(error: BaseException | None) -> None:
+            if error is not None:
+                log.warning("Failed to write offsets to the worker's global offsets topic: %s", error)
+            finish(None)
+
+        def after_primary(error: BaseException | None) -> None:
+            if error is not None or secondary is None:
+                finish(error)
+                return
+            try:
+                secondary.set(values, secondary_done)
+            except Exception as e:
+                secondary_done(e)
 
         self.primary.set(values, after_primary)
         return done
@@ -84,14 +91,15 @@ _CONNECTION_PREFIXES = ("security.", "sasl.", "ssl.", "client.dns.lookup")
 
 def connector_offsets_topic_store(
     worker: Worker, conn: Mapping[str, str], task_id: ConnectorTaskId, *, exactly_once: bool,
-    producer_props: Mapping[str, Any] | None = None,
+    producer_props: Mapping[str, Any] | None = None, read_only: bool | None = None,
 ) -> tuple[str, KafkaOffsetBackingStore | None]:
     """The connector's offsets topic and, when it is not the worker's global topic on the worker's
     cluster, a (not yet started) store for it on the connector's cluster. ``offsets.storage.topic``
     names it (default: the worker's ``offset.storage.topic``); the cluster is the one the connector's
     producer writes to (``producer.override.bootstrap.servers``). The topic is created when missing,
     with the worker's ``offset.storage.*`` partitions and replication factor. With exactly-once
-    support the store only reads (``read_committed``): the task's transactional producer writes."""
+    support the store reads with ``read_committed`` and, unless ``read_only=False``, only reads: the
+    task's transactional producer writes."""
     from connectrt.kafka.clients import make_admin
     from connectrt.kafka.topics import TopicAdmin
     from connectrt.storage.kafka_offsets import KafkaOffsetBackingStore
@@ -108,7 +116,8 @@ def connector_offsets_topic_store(
         topic, client, TopicAdmin(make_admin(worker._admin_props(conn))),
         partitions=int(config.get("offset.storage.partitions")),
         replication_factor=int(config.get("offset.storage.replication.factor")),
-        client_id=f"connector-offsets-{task_id}", exactly_once=exactly_once, read_only=exactly_once,
+        client_id=f"connector-offsets-{task_id}", exactly_once=exactly_once,
+        read_only=exactly_once if read_only is None else read_only,
     )
     return topic, store
 

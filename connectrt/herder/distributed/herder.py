@@ -48,6 +48,7 @@ from connectrt.rest.errors import (
     ServiceUnavailableException,
 )
 from connectrt.runtime.plugins import Plugins
+from connectrt.storage.connector_offsets import ConnectorOffsetBackingStore, connector_offsets_topic_store
 from connectrt.storage.kafka_config import KafkaConfigBackingStore, PrivilegedWriteException
 from connectrt.storage.kafka_config_state import EMPTY_STATE, ClusterConfigState, ConfigUpdateListener
 from connectrt.storage.kafka_records import SessionKey
@@ -461,6 +462,20 @@ class DistributedHerder(HerderCommon, GroupListener):
             "Failed to write to config topic; this may be due to a transient error and the request can be safely "
             "retried"
         )
+
+    def _source_offsets_store(self, state: ConnectorState) -> tuple[OffsetBackingStore, Callable[[], None]]:
+        """A connector with its own offsets topic: that topic in front of the worker's (as Java's offsets API)."""
+        conn = self.transformer.transform(state.config)
+        if not str(conn.get("offsets.storage.topic") or "").strip():
+            return self.offset_store, lambda: None
+        _, own = connector_offsets_topic_store(
+            self.worker, conn, ConnectorTaskId(state.name, 0), exactly_once=self.exactly_once, read_only=False
+        )
+        if own is None:
+            return self.offset_store, lambda: None
+        store = ConnectorOffsetBackingStore(own, self.offset_store)
+        store.start()
+        return store, store.stop
 
     def write_as_leader(self, write: Callable[[], None]) -> None:
         try:

@@ -60,8 +60,22 @@ def test_separate_offsets_topic_survives_restart_without_eos(kafka_bootstrap: st
             return bool(own) and bool(worker) and own[-1] == worker[-1] == n
 
         wait_until(lambda: both_at(100), 30, "offsets at 100 in both offsets topics")
+        partition = {"task.id": f"{name}-0"}
         assert request(cluster, "GET", f"/connectors/{name}/offsets").json() == {
-            "offsets": [{"partition": {"task.id": f"{name}-0"}, "offset": {"saved": 100}}]}
+            "offsets": [{"partition": partition, "offset": {"saved": 100}}]}
+
+        # The offsets API alters the connector's own topic too: the task resumes from the altered offset.
+        assert request(cluster, "PUT", f"/connectors/{name}/stop").status_code == 204
+        wait_until(lambda: cluster.status(name).get("tasks") == [], 30, f"{name} stopped")
+        r = request(cluster, "PATCH", f"/connectors/{name}/offsets",
+                    json={"offsets": [{"partition": partition, "offset": {"saved": 95}}]})
+        assert r.status_code == 200, r.text
+        assert request(cluster, "GET", f"/connectors/{name}/offsets").json() == {
+            "offsets": [{"partition": partition, "offset": {"saved": 95}}]}
+        assert request(cluster, "PUT", f"/connectors/{name}/resume").status_code == 202
+        records = read_committed(kafka_bootstrap, topic, at_least=105)
+        assert len(records) == 105
+        assert seqnos_by_task(records)[f"{name}-0"][-5:] == [96, 97, 98, 99, 100]
     finally:
         cluster.stop()
         for future in kafka_admin.delete_topics(
