@@ -151,8 +151,11 @@ def run_distributed(args: argparse.Namespace) -> int:
 
     admin_props: dict[str, Any] = {**internal_client_props(config), "client.id": client_id_base(config) + "shared-admin"}
 
+    # Java retries creating an internal topic for the worker's default.api.timeout.ms.
+    create_retry_s = int(props.get("default.api.timeout.ms") or 60000) / 1000
+
     def factory(worker_id: str, url: str) -> Herder:
-        admin = TopicAdmin(make_admin(admin_props))
+        admin = TopicAdmin(make_admin(admin_props), create_retry_timeout_s=create_retry_s)
 
         def member(herder: DistributedHerder) -> KafkaGroupMember:
             return KafkaGroupMember(

@@ -24,9 +24,11 @@ class TopicSpec:
 class TopicAdmin:
     """A thin wrapper over confluent-kafka's AdminClient (Java's TopicAdmin)."""
 
-    def __init__(self, admin: AdminClient, timeout_s: float = 30.0) -> None:
+    def __init__(self, admin: AdminClient, timeout_s: float = 30.0, create_retry_timeout_s: float = 60.0) -> None:
         self.admin = admin
         self.timeout_s = timeout_s
+        # How long creating an internal topic is retried (Java: the worker's default.api.timeout.ms).
+        self.create_retry_timeout_s = create_retry_timeout_s
 
     def cluster_id(self) -> str | None:
         md = self.admin.describe_cluster(request_timeout=self.timeout_s).result(timeout=self.timeout_s)

@@ -131,7 +131,7 @@ class KafkaBasedLog:
         *,
         admin: TopicAdmin | None = None,
         create: InternalTopic | None = None,
-        create_timeout_s: float = 60.0,
+        create_timeout_s: float | None = None,
         metadata_timeout_s: float = _METADATA_TIMEOUT_S,
         start_timeout_s: float | None = None,
         close_timeout_s: float = 30.0,
@@ -170,7 +170,10 @@ class KafkaBasedLog:
     def start(self) -> None:
         log.info("Starting KafkaBasedLog with topic %s", self._topic)
         if self._create is not None and self._admin is not None:
-            ensure_internal_topic(self._admin, self._create, self._create_timeout_s)
+            timeout = self._create_timeout_s
+            if timeout is None:
+                timeout = self._admin.create_retry_timeout_s
+            ensure_internal_topic(self._admin, self._create, timeout)
         try:
             self._start_clients()
             self.read_to_end(self._start_timeout_s)

@@ -47,6 +47,8 @@ def test_more_replicas_than_brokers_fails_startup(kafka_bootstrap: str, kafka_ad
         "offset.storage.replication.factor": too_many,
         "status.storage.replication.factor": "1",
         "rest.health.check.timeout.ms": "1000",
+        # How long creating the topics is retried (Java reads the same worker setting; default 60 s).
+        "default.api.timeout.ms": "8000",
     })
     worker = cluster.add_worker(wait=False)
     try:
@@ -64,9 +66,9 @@ def test_more_replicas_than_brokers_fails_startup(kafka_bootstrap: str, kafka_ad
             "Worker is still starting up. The worker is currently initializing and reading to the end of internal "
             f"topics, which began at {INSTANT}.", r.json()["message"]
         ), r.text
-        # Creating the topics is retried for 60 s (Java's default.api.timeout.ms), then the worker stops.
+        # Creating the topics is retried for default.api.timeout.ms, then the worker stops.
         assert worker.proc is not None
-        assert worker.proc.wait(120) != 0
+        assert worker.proc.wait(60) != 0
         log = worker.log_path.read_text(errors="replace")
         assert "INVALID_REPLICATION_FACTOR" in log or "replication factor" in log.lower(), worker.tail()
         assert not _topic_exists(kafka_admin, cluster.props["config.storage.topic"])
