@@ -85,6 +85,11 @@ class EventSettings:
     binary_mode: str = "bytes"
 
 
+# EventFactory.source() fills the block in this order.
+assert SOURCE_FIELDS == ("version", "connector", "name", "ts_ms", "snapshot", "db", "sequence", "ts_us", "ts_ns",
+                         "schema", "table", "txId", "lsn", "xmin", "origin", "origin_lsn")  # fmt: skip
+
+
 class EventFactory:
     """Builds the records of one connector task."""
 
@@ -125,15 +130,15 @@ class EventFactory:
         origin: str | None = None, origin_lsn: int | None = None, with_tx: bool = True,
     ) -> Struct:
         s = self.settings
-        return make_struct(
-            SOURCE_SCHEMA,
-            SOURCE_FIELDS,
-            (
-                DEBEZIUM_VERSION, "postgresql", s.prefix, ts_us // 1000, snapshot, s.database,
-                offset.sequence(), ts_us, ts_us * 1000, schema, table,
-                offset.tx_id if with_tx else None, offset.lsn, offset.xmin, origin, origin_lsn,
-            ),
-        )
+        source = _new_struct(Struct)
+        source.schema = SOURCE_SCHEMA
+        _update(source, {
+            "version": DEBEZIUM_VERSION, "connector": "postgresql", "name": s.prefix, "ts_ms": ts_us // 1000,
+            "snapshot": snapshot, "db": s.database, "sequence": offset.sequence(), "ts_us": ts_us,
+            "ts_ns": ts_us * 1000, "schema": schema, "table": table, "txId": offset.tx_id if with_tx else None,
+            "lsn": offset.lsn, "xmin": offset.xmin, "origin": origin, "origin_lsn": origin_lsn,
+        })  # fmt: skip
+        return source
 
     def _envelope(self, ts: TableSchema, before: Struct | None, after: Struct | None, source: Struct, op: str) -> Struct:
         now = self.clock()

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from connectrt.api.data import Struct
 from connectrt.api.records import SourceRecord
 from psycopg.types.string import TextLoader
 
@@ -28,10 +29,13 @@ from connectrt_postgres.metrics import SnapshotProgress
 from connectrt_postgres.offsets import OffsetState
 from connectrt_postgres.pgoutput import parse_lsn
 from connectrt_postgres.replication import connect
-from connectrt_postgres.schemas import TableSchema
+from connectrt_postgres.schemas import SOURCE_SCHEMA, TableSchema
 from connectrt_postgres.tables import TableSchemas
 
 log = logging.getLogger(__name__)
+
+_new_struct = Struct.__new__
+_update = dict.update
 
 _ISOLATION = {
     "serializable": "SERIALIZABLE, READ ONLY, DEFERRABLE",
@@ -77,6 +81,7 @@ class Snapshot:
         self.emit = emit
         self.stopped = stopped
         self.batch_size = int(config.get("max.batch.size"))
+        self._row_templates: tuple[tuple[Any, ...], Struct, dict[str, Any]] | None = None
         self.progress = progress if progress is not None else SnapshotProgress()
         self.estimates: dict[int, int] = {}
 
@@ -196,10 +201,20 @@ class Snapshot:
     def _emit_row(
         self, out: list[SourceRecord], ts: TableSchema, row: Any, marker: str, offset: OffsetState, ts_us: int
     ) -> None:
-        tid = ts.table.id
-        source = self.events.source(offset, tid.schema, tid.table, marker, ts_us)
-        after = ts.row(row)
-        self.events.change(out, ts, "r", ts.key(row, after), None, after, source, offset.to_dict())
+        # Within a table every row has the same source block and offset but for the marker (first, last, ...):
+        # both are made once and copied.
+        state = (ts, marker, ts_us, offset.lsn, offset.lsn_commit, offset.tx_id, offset.xmin, offset.snapshot,
+                 offset.last_snapshot_record, offset.snapshot_completed)  # fmt: skip
+        cached = self._row_templates
+        if cached is None or cached[0] != state:
+            tid = ts.table.id
+            source_template = self.events.source(offset, tid.schema, tid.table, marker, ts_us)
+            cached = self._row_templates = (state, source_template, offset.to_dict())
+        source = _new_struct(Struct)
+        source.schema = SOURCE_SCHEMA
+        _update(source, cached[1])
+        after = ts._row(row, None)
+        self.events.change(out, ts, "r", ts._key(row, after), None, after, source, dict(cached[2]))
 
     def _reorder(self, ts: TableSchema, names: list[str]) -> TableSchema:
         """A custom SELECT returned other columns: rebuild the plan over what it returned."""
