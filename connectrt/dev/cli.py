@@ -8,7 +8,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from connectrt.dev.config import DEFAULT_KAFKA_VERSION, DevSettings, parse_services
+from connectrt.dev.config import DEFAULT_KAFKA_VERSION, DevSettings, parse_broker_prop, parse_services
 from connectrt.dev.errors import DevError
 
 
@@ -48,6 +48,13 @@ def add_dev_parser(subparsers: Any) -> None:
     )
     up.add_argument("--services", help="comma-separated subset of kafka,postgres,s3 (default: all)")
     up.add_argument("--timeout", type=float, help="seconds each service may take to become ready")
+    up.add_argument(
+        "--broker-prop",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a Kafka broker property over the defaults, e.g. auto.create.topics.enable=false (repeatable; "
+        "applied when the brokers start)",
+    )
     up.set_defaults(handler=cmd_up)
 
     down = sub.add_parser("down", parents=[common], help="stop what `up` started")
@@ -78,6 +85,7 @@ def settings_from_args(args: argparse.Namespace) -> DevSettings:
         brokers=getattr(args, "brokers", None),
         kafka_version=getattr(args, "kafka_version", None),
         timeout=getattr(args, "timeout", None),
+        broker_props=tuple(parse_broker_prop(text) for text in getattr(args, "broker_prop", None) or ()) or None,
     )
 
 

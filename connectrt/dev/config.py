@@ -43,6 +43,7 @@ S3_REGION = "us-east-1"
 
 _INSTANCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _VERSION_RE = re.compile(r"^4\.\d+\.\d+([.-][A-Za-z0-9.-]+)?$")
+_BROKER_PROP_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -65,8 +66,13 @@ class DevSettings:
     brokers: int = 1
     kafka_home: Path | None = None
     timeout: float | None = None  # seconds per service; None: each service's default
+    # Broker properties written on top of the defaults (e.g. auto.create.topics.enable=false),
+    # in order; a later pair for the same key wins.
+    broker_props: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
+        for key, value in self.broker_props:
+            check_broker_prop(key, value)
         if not _INSTANCE_RE.match(self.instance):
             raise DevError(
                 f"Instance name {self.instance!r} is not valid; use letters, digits, '.', '_' or '-'."
@@ -155,6 +161,25 @@ class DevSettings:
         if "s3" in kinds:
             result["S3"] = self.s3_port
         return result
+
+
+def check_broker_prop(key: str, value: str) -> None:
+    if not _BROKER_PROP_KEY_RE.match(key):
+        raise DevError(
+            f"Broker property name {key!r} is not valid; use letters, digits, '.', '_' or '-' (e.g. auto.create.topics.enable)."
+        )
+    if "\n" in value or "\r" in value:
+        raise DevError(f"The value of broker property {key} must be a single line.")
+
+
+def parse_broker_prop(text: str) -> tuple[str, str]:
+    """``"auto.create.topics.enable=false"`` -> ``("auto.create.topics.enable", "false")``."""
+    key, sep, value = text.partition("=")
+    key, value = key.strip(), value.strip()
+    if not sep or not key:
+        raise DevError(f"Broker property {text!r} is not of the form KEY=VALUE (e.g. auto.create.topics.enable=false).")
+    check_broker_prop(key, value)
+    return key, value
 
 
 def pg_dsn(port: int, host: str = LOOPBACK) -> str:

@@ -262,6 +262,7 @@ def server_properties(settings: DevSettings, node_id: int, data_dir: Path) -> st
         "auto.create.topics.enable": "true",
         "delete.topic.enable": "true",
     }
+    props.update(settings.broker_props)
     lines = [f"# Written by connectrt dev for instance {settings.instance!r}; rewritten on every start."]
     lines += [f"{key}={value}" for key, value in props.items()]
     return "\n".join(lines) + "\n"

@@ -296,7 +296,8 @@ class KafkaConfigBackingStore:
         except (PrivilegedWriteException, IllegalStateError):
             raise
         except Exception as e:
-            log.error("%s: %s", error, e)
+            # A future's timeout has no message: name the exception then.
+            log.error("%s: %s", error, e if str(e) else type(e).__name__)
             raise ConnectException(error) from e
 
     def _send_plain(self, key: str, value: bytes, error: str) -> None:

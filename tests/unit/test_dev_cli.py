@@ -74,6 +74,36 @@ def test_unsupported_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Kafka version '3.9.0' is not supported" in _one_line_error(capsys)
 
 
+@pytest.mark.parametrize(
+    ("arg", "message"),
+    [
+        ("auto.create.topics.enable", "Broker property 'auto.create.topics.enable' is not of the form KEY=VALUE"),
+        ("=false", "Broker property '=false' is not of the form KEY=VALUE"),
+        ("bad key=1", "Broker property name 'bad key' is not valid"),
+    ],
+)
+def test_malformed_broker_prop(capsys: pytest.CaptureFixture[str], arg: str, message: str) -> None:
+    assert main(["dev", "up", "--services", "kafka", "--broker-prop", arg]) == 1
+    assert message in _one_line_error(capsys)
+
+
+def test_broker_props_reach_the_settings() -> None:
+    import argparse
+
+    from connectrt.dev.cli import add_dev_parser, settings_from_args
+
+    parser = argparse.ArgumentParser()
+    add_dev_parser(parser.add_subparsers())
+    args = parser.parse_args(
+        ["dev", "up", "--broker-prop", "auto.create.topics.enable=false", "--broker-prop", "log.retention.ms=-1"]
+    )
+    assert settings_from_args(args).broker_props == (
+        ("auto.create.topics.enable", "false"),
+        ("log.retention.ms", "-1"),
+    )
+    assert settings_from_args(parser.parse_args(["dev", "up"])).broker_props == ()
+
+
 def test_no_command_prints_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
     assert "usage: connectrt" in capsys.readouterr().err

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from connectrt.dev.config import DevSettings, default_cache_dir, parse_services, pg_dsn
+from connectrt.dev.config import DevSettings, default_cache_dir, parse_broker_prop, parse_services, pg_dsn
 from connectrt.dev.errors import DevError
 
 pytestmark = pytest.mark.unit
@@ -75,6 +75,21 @@ def test_parse_services() -> None:
     assert parse_services("s3, kafka") == ("kafka", "s3")
     with pytest.raises(DevError, match="Unknown service redis"):
         parse_services("kafka,redis")
+
+
+def test_parse_broker_prop(tmp_path: Path) -> None:
+    assert parse_broker_prop("auto.create.topics.enable=false") == ("auto.create.topics.enable", "false")
+    assert parse_broker_prop(" log.cleaner.enable = true ") == ("log.cleaner.enable", "true")
+    assert parse_broker_prop("a.b=x=y") == ("a.b", "x=y")
+    assert parse_broker_prop("a.b=") == ("a.b", "")
+    for text in ("auto.create.topics.enable", "=1", ""):
+        with pytest.raises(DevError, match="is not of the form KEY=VALUE"):
+            parse_broker_prop(text)
+    for key in ("a\nb", "a b", "-x"):
+        with pytest.raises(DevError, match="Broker property name .* is not valid"):
+            DevSettings(cache_dir=tmp_path, broker_props=((key, "1"),))
+    with pytest.raises(DevError, match="must be a single line"):
+        DevSettings(cache_dir=tmp_path, broker_props=(("a.b", "1\nc=2"),))
 
 
 def test_pg_dsn() -> None:

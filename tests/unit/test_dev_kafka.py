@@ -45,6 +45,22 @@ def test_three_node_properties(tmp_path: Path) -> None:
     assert props["transaction.state.log.min.isr"] == "2"
 
 
+def test_broker_props_override_the_defaults(tmp_path: Path) -> None:
+    assert _props(kafka.server_properties(DevSettings(cache_dir=tmp_path), 1, tmp_path))["auto.create.topics.enable"] == "true"
+    settings = DevSettings(
+        cache_dir=tmp_path,
+        broker_props=(("auto.create.topics.enable", "false"), ("log.retention.ms", "-1"), ("log.retention.ms", "5")),
+    )
+    text = kafka.server_properties(settings, 1, tmp_path / "data")
+    props = _props(text)
+    assert props["auto.create.topics.enable"] == "false"
+    assert props["log.retention.ms"] == "5"  # the last pair for a key wins
+    assert props["delete.topic.enable"] == "true"  # the other defaults stay
+    assert props["node.id"] == "1"
+    keys = [line.split("=", 1)[0] for line in text.splitlines() if not line.startswith("#")]
+    assert len(keys) == len(set(keys))  # each key once: an override replaces the default's line
+
+
 def test_cluster_id_is_kafka_uuid_text() -> None:
     for _ in range(50):
         cluster_id = kafka.new_cluster_id()

@@ -5,6 +5,8 @@
   healthy and the tasks run again.
 - RequestTimeouts: with the brokers down, a config PUT times out (500) naming what the herder
   thread is stuck on ("flushing updates to the status topic"), and ``/health`` says the same.
+  Second half, on a broker without auto topic creation (as Java's): after the config topic is
+  deleted, a config PUT times out "writing a config for connector <c> to the config topic".
 - PollTimeoutExpiry: a task whose ``stop()`` blocks the herder thread past ``rebalance.timeout.ms``
   → Java's "worker poll timeout has expired..." warning naming "restarting task <c>-0".
 
@@ -166,6 +168,65 @@ def test_request_timeouts(private_dev_instance_factory: Callable[..., PrivateIns
         wait_until(lambda: put(config2).status_code == 200, 90, "PUT succeeds once the brokers are back")
         cluster.wait_running(name, 5, timeout_s=90)
         assert _health(worker).status_code == 200
+    finally:
+        cluster.stop()
+
+
+def test_request_timeouts_config_topic_deleted(private_dev_instance_factory: Callable[..., PrivateInstance],
+                                               unique_name: Any, tmp_path: Path) -> None:
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    # Java's ConnectWorkerIntegrationTest runs its broker without auto topic creation: the deleted
+    # config topic is not created again by the worker's producer, so the config write blocks.
+    kafka = private_dev_instance_factory("config-topic-deleted",
+                                         broker_props={"auto.create.topics.enable": "false"})
+    admin = AdminClient({"bootstrap.servers": kafka.bootstrap})
+    name, topic = unique_name("src"), unique_name("t")
+    for future in admin.create_topics([NewTopic(topic, 1, 1)]).values():
+        future.result(30)
+    cluster = ConnectCluster(kafka.bootstrap, unique_name("rt"), tmp_path, **{
+        "rest.request.timeout.ms": "1000",
+        "rest.health.check.timeout.ms": "1000",
+    }).start(1)
+    worker = cluster.workers[0]
+    try:
+        config1 = monitorable(topic, 2)
+        config2 = {**config1, "tasks.max": "1"}
+
+        def put(config: dict[str, str]) -> httpx.Response:
+            return httpx.put(f"{worker.url}/connectors/{name}/config", json=config, timeout=30)
+
+        wait_until(lambda: put(config1).status_code in (200, 201), 60, "connector created")
+        cluster.wait_running(name, 2)
+
+        config_topic = cluster.props["config.storage.topic"]
+        for future in admin.delete_topics([config_topic], operation_timeout=30).values():
+            future.result(30)
+        stage = f"writing a config for connector {name} to the config topic"
+
+        answers: list[str] = []
+
+        def timed_out() -> httpx.Response | None:
+            r = put(config2)
+            answers.append(f"{r.status_code} {r.text}")
+            return r if r.status_code == 500 and stage in r.json().get("message", "") else None
+
+        try:
+            r = wait_until(timed_out, 30, f"PUT times out while the worker is {stage}", interval_s=0.5)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; answers: {sorted(set(answers))}") from None
+        assert r.json()["error_code"] == 500
+        assert re.fullmatch(
+            f"Request timed out. The worker is currently {stage}, which began at {INSTANT}.", r.json()["message"]
+        ), r.text
+        health = _health(worker)
+        assert health.status_code == 500, health.text
+        assert health.json()["status"] == "unhealthy"
+        assert re.fullmatch(
+            f"{UNHEALTHY} The worker is currently {stage}, which began at {INSTANT}.", health.json()["message"]
+        ), health.text
+        # The config topic stays gone (no auto creation): the write fails for good, as Java's.
+        assert config_topic not in admin.list_topics(timeout=10).topics
     finally:
         cluster.stop()
 
