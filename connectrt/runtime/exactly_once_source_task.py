@@ -30,7 +30,6 @@ from connectrt.api.connector import (
     OffsetStorageReader,
     RetriableException,
     SourceTask,
-    SourceTaskContext,
     TransactionContext,
     freeze,
 )
@@ -40,7 +39,7 @@ from connectrt.herder.base import TargetState
 from connectrt.kafka.clients import make_producer, producer_error_message
 from connectrt.rest.entities import ConnectorTaskId
 from connectrt.runtime.errors import FAILED, RetryWithToleranceOperator, Stage
-from connectrt.runtime.source_task import WorkerSourceTask
+from connectrt.runtime.source_task import WorkerSourceTask, _SourceTaskContext
 from connectrt.runtime.topic_creation import TopicCreator
 from connectrt.runtime.transformation_chain import TransformationChain
 from connectrt.storage.connector_offsets import connector_offsets_topic_store
@@ -123,20 +122,11 @@ class WorkerTransactionContext(TransactionContext):
             raise ConnectException("Connector requested both commit and abort of same record")
 
 
-class _EosTaskContext(SourceTaskContext):
+class _EosTaskContext(_SourceTaskContext):
     def __init__(self, configs: dict[str, str], reader: OffsetStorageReader,
                  transactions: TransactionContext | None) -> None:
-        self._configs = configs
-        self._reader = reader
+        super().__init__(configs, reader)
         self._transactions = transactions
-
-    @property
-    def configs(self) -> dict[str, str]:
-        return self._configs
-
-    @property
-    def offset_storage_reader(self) -> OffsetStorageReader:
-        return self._reader
 
     def transaction_context(self) -> TransactionContext | None:
         return self._transactions
