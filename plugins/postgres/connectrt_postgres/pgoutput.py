@@ -179,25 +179,23 @@ def decode_tuple(data: bytes, pos: int) -> tuple[TupleData, int]:
     """TupleData at ``pos``: the column values and the position after them."""
     (n,) = _i16(data, pos)
     pos += 2
-    values: TupleData = [None] * n
-    for i in range(n):
+    values: TupleData = []
+    append = values.append
+    for _ in range(n):
         kind = data[pos]
-        pos += 1
         if kind == _KIND_T:
-            (length,) = _i32(data, pos)
-            pos += 4
-            end = pos + length
-            values[i] = data[pos:end].decode("utf-8")
+            end = pos + 5 + _i32(data, pos + 1)[0]
+            append(data[pos + 5 : end].decode())
             pos = end
         elif kind == _KIND_N:
-            continue
+            append(None)
+            pos += 1
         elif kind == _KIND_U:
-            values[i] = UNCHANGED_TOAST
+            append(UNCHANGED_TOAST)
+            pos += 1
         elif kind == _KIND_B:
-            (length,) = _i32(data, pos)
-            pos += 4
-            end = pos + length
-            values[i] = data[pos:end]
+            end = pos + 5 + _i32(data, pos + 1)[0]
+            append(data[pos + 5 : end])
             pos = end
         else:
             raise PgOutputError(f"unknown tuple column kind {chr(kind)!r}")
