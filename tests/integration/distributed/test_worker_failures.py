@@ -75,6 +75,32 @@ def _restart_brokers(kafka: PrivateInstance) -> None:
             time.sleep(5)
 
 
+def _assert_put_times_out(worker: WorkerProcess, put: Callable[[], httpx.Response], stage: str,
+                          within_s: float) -> None:
+    """A PUT answers Java's 500 "Request timed out" naming ``stage``, and /health the same stage."""
+    answers: list[str] = []
+
+    def timed_out() -> httpx.Response | None:
+        r = put()
+        answers.append(f"{r.status_code} {r.text}")
+        return r if r.status_code == 500 and stage in r.json().get("message", "") else None
+
+    try:
+        r = wait_until(timed_out, within_s, f"PUT times out while the worker is {stage}", interval_s=0.5)
+    except AssertionError as e:
+        raise AssertionError(f"{e}; answers: {sorted(set(answers))}") from None
+    assert r.json()["error_code"] == 500
+    assert re.fullmatch(
+        f"Request timed out. The worker is currently {stage}, which began at {INSTANT}.", r.json()["message"]
+    ), r.text
+    health = _health(worker)
+    assert health.status_code == 500, health.text
+    assert health.json()["status"] == "unhealthy"
+    assert re.fullmatch(
+        f"{UNHEALTHY} The worker is currently {stage}, which began at {INSTANT}.", health.json()["message"]
+    ), health.text
+
+
 def _connector_events(events: Path, name: str, kind: str) -> int:
     return sum(1 for e in read_events(events) if e["event"] == kind and e["connector"] == name and e["task"] is None)
 
@@ -142,27 +168,7 @@ def test_request_timeouts(private_dev_instance_factory: Callable[..., PrivateIns
         kafka.stop("kafka-1")
         stage = "flushing updates to the status topic"
 
-        answers: list[str] = []
-
-        def timed_out() -> httpx.Response | None:
-            r = put(config2)
-            answers.append(f"{r.status_code} {r.text}")
-            return r if r.status_code == 500 and stage in r.json().get("message", "") else None
-
-        try:
-            r = wait_until(timed_out, 60, f"PUT times out while the worker is {stage}", interval_s=0.5)
-        except AssertionError as e:
-            raise AssertionError(f"{e}; answers: {sorted(set(answers))}") from None
-        assert r.json()["error_code"] == 500
-        assert re.fullmatch(
-            f"Request timed out. The worker is currently {stage}, which began at {INSTANT}.", r.json()["message"]
-        ), r.text
-        health = _health(worker)
-        assert health.status_code == 500, health.text
-        assert health.json()["status"] == "unhealthy"
-        assert re.fullmatch(
-            f"{UNHEALTHY} The worker is currently {stage}, which began at {INSTANT}.", health.json()["message"]
-        ), health.text
+        _assert_put_times_out(worker, lambda: put(config2), stage, 60)
 
         _restart_brokers(kafka)
         wait_until(lambda: put(config2).status_code == 200, 90, "PUT succeeds once the brokers are back")
@@ -204,27 +210,7 @@ def test_request_timeouts_config_topic_deleted(private_dev_instance_factory: Cal
             future.result(30)
         stage = f"writing a config for connector {name} to the config topic"
 
-        answers: list[str] = []
-
-        def timed_out() -> httpx.Response | None:
-            r = put(config2)
-            answers.append(f"{r.status_code} {r.text}")
-            return r if r.status_code == 500 and stage in r.json().get("message", "") else None
-
-        try:
-            r = wait_until(timed_out, 30, f"PUT times out while the worker is {stage}", interval_s=0.5)
-        except AssertionError as e:
-            raise AssertionError(f"{e}; answers: {sorted(set(answers))}") from None
-        assert r.json()["error_code"] == 500
-        assert re.fullmatch(
-            f"Request timed out. The worker is currently {stage}, which began at {INSTANT}.", r.json()["message"]
-        ), r.text
-        health = _health(worker)
-        assert health.status_code == 500, health.text
-        assert health.json()["status"] == "unhealthy"
-        assert re.fullmatch(
-            f"{UNHEALTHY} The worker is currently {stage}, which began at {INSTANT}.", health.json()["message"]
-        ), health.text
+        _assert_put_times_out(worker, lambda: put(config2), stage, 30)
         # The config topic stays gone (no auto creation): the write fails for good, as Java's.
         assert config_topic not in admin.list_topics(timeout=10).topics
     finally:
