@@ -140,12 +140,41 @@ def wait_for(predicate: Any, timeout: float, what: str, log: Path) -> None:
     raise SystemExit(f"timed out waiting for {what}; see {log}")
 
 
-def delete_topics() -> None:
+def start_connect_standalone(lib: Path, work: Path, port: int, connector_files: list[str]) -> tuple[subprocess.Popen[bytes], Path]:
+    """Java Connect standalone (JsonConverter, file offsets flushed every second) with the connector
+    property files; its log goes to ``work/connect.log``."""
+    worker = work / "worker.properties"
+    worker.write_text("\n".join([
+        f"bootstrap.servers={BOOTSTRAP}",
+        "key.converter=org.apache.kafka.connect.json.JsonConverter",
+        "value.converter=org.apache.kafka.connect.json.JsonConverter",
+        f"offset.storage.file.filename={work}/offsets",
+        "offset.flush.interval.ms=1000",
+        f"listeners=http://127.0.0.1:{port}",
+    ]) + "\n")
+    log = work / "connect.log"
+    log4j = work / "log4j2.xml"
+    log4j.write_text(
+        '<Configuration status="WARN"><Appenders><Console name="O" target="SYSTEM_OUT">'
+        '<PatternLayout pattern="[%d] %p %m (%c)%n"/></Console></Appenders>'
+        '<Loggers><Root level="INFO"><AppenderRef ref="O"/></Root></Loggers></Configuration>\n'
+    )
+    cmd = ["java", "-Xmx1g", f"-Dlog4j2.configurationFile={log4j}", "-cp", f"{lib}/*",
+           "org.apache.kafka.connect.cli.ConnectStandalone", str(worker), *connector_files]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+    return proc, log
+
+
+def delete_topics(names: list[str] | None = None) -> None:
+    """Deletes the topics ``names`` (default: every variant's) that exist."""
     from confluent_kafka.admin import AdminClient
 
     admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
     existing = admin.list_topics(timeout=10).topics
-    doomed = [t for v in VARIANTS for t in topics_of(f"dbzref_{v}") if t in existing]
+    if names is None:
+        names = [t for v in VARIANTS for t in topics_of(f"dbzref_{v}")]
+    doomed = [t for t in names if t in existing]
     if doomed:
         for future in admin.delete_topics(doomed, operation_timeout=30).values():
             future.result(60)
@@ -158,31 +187,12 @@ def main() -> None:
     delete_topics()
     run_sql(scenario.EXTENSIONS + scenario.statements(scenario.SETUP + scenario.SNAPSHOT_ROWS, SCHEMA))
     work = Path(tempfile.mkdtemp(prefix="dbzref-"))
-    worker = work / "worker.properties"
-    worker.write_text("\n".join([
-        f"bootstrap.servers={BOOTSTRAP}",
-        "key.converter=org.apache.kafka.connect.json.JsonConverter",
-        "value.converter=org.apache.kafka.connect.json.JsonConverter",
-        f"offset.storage.file.filename={work}/offsets",
-        "offset.flush.interval.ms=1000",
-        "listeners=http://127.0.0.1:18083",
-    ]) + "\n")
     files = []
     for variant, extra in VARIANTS.items():
         path = work / f"{variant}.properties"
         path.write_text("".join(f"{k}={v}\n" for k, v in connector_props(variant, extra).items()))
         files.append(str(path))
-    log = work / "connect.log"
-    log4j = work / "log4j2.xml"
-    log4j.write_text(
-        '<Configuration status="WARN"><Appenders><Console name="O" target="SYSTEM_OUT">'
-        '<PatternLayout pattern="[%d] %p %m (%c)%n"/></Console></Appenders>'
-        '<Loggers><Root level="INFO"><AppenderRef ref="O"/></Root></Loggers></Configuration>\n'
-    )
-    cmd = ["java", "-Xmx1g", f"-Dlog4j2.configurationFile={log4j}", "-cp", f"{lib}/*",
-           "org.apache.kafka.connect.cli.ConnectStandalone", str(worker), *files]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+    proc, log = start_connect_standalone(lib, work, 18083, files)
     try:
         for variant in VARIANTS:
             wait_for(lambda v=variant: count(f"dbzref_{v}.{SCHEMA}.trunc") >= 1, 180, f"{variant} snapshot", log)

@@ -25,7 +25,17 @@ import psycopg
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from record_reference import BOOTSTRAP, DSN, OUT, PG, count, drain, ensure_jars  # noqa: E402
+from record_reference import (  # noqa: E402
+    DSN,
+    OUT,
+    PG,
+    count,
+    delete_topics,
+    drain,
+    ensure_jars,
+    start_connect_standalone,
+    wait_for,
+)
 
 SCHEMA = "dbzref_tx"
 PORT = 18093
@@ -91,60 +101,20 @@ def topics(name: str) -> list[str]:
     return [f"dbzref_{name}.{SCHEMA}.orders", f"dbzref_{name}.{SCHEMA}.lines", f"dbzref_{name}.{tx}"]
 
 
-def delete_topics() -> None:
-    from confluent_kafka.admin import AdminClient
-
-    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
-    existing = admin.list_topics(timeout=10).topics
-    doomed = [t for n in CONNECTORS for t in topics(n) if t in existing]
-    if doomed:
-        for future in admin.delete_topics(doomed, operation_timeout=30).values():
-            future.result(60)
-        time.sleep(2)
-
-
-def wait_for(predicate: Any, timeout: float, what: str, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(1)
-    raise SystemExit(f"timed out waiting for {what}; see {log}")
-
-
 def main() -> None:
     lib = ensure_jars()
     cleanup()
-    delete_topics()
+    delete_topics([t for n in CONNECTORS for t in topics(n)])
     with psycopg.connect(DSN, autocommit=True) as conn:
         for statement in SETUP:
             conn.execute(statement)
     work = Path(tempfile.mkdtemp(prefix="dbzref-tx-"))
-    worker = work / "worker.properties"
-    worker.write_text("\n".join([
-        f"bootstrap.servers={BOOTSTRAP}",
-        "key.converter=org.apache.kafka.connect.json.JsonConverter",
-        "value.converter=org.apache.kafka.connect.json.JsonConverter",
-        f"offset.storage.file.filename={work}/offsets",
-        "offset.flush.interval.ms=1000",
-        f"listeners=http://127.0.0.1:{PORT}",
-    ]) + "\n")
     files = []
     for name, extra in CONNECTORS.items():
         path = work / f"{name}.properties"
         path.write_text("".join(f"{k}={v}\n" for k, v in props(name, extra).items()))
         files.append(str(path))
-    log = work / "connect.log"
-    log4j = work / "log4j2.xml"
-    log4j.write_text(
-        '<Configuration status="WARN"><Appenders><Console name="O" target="SYSTEM_OUT">'
-        '<PatternLayout pattern="[%d] %p %m (%c)%n"/></Console></Appenders>'
-        '<Loggers><Root level="INFO"><AppenderRef ref="O"/></Root></Loggers></Configuration>\n'
-    )
-    cmd = ["java", "-Xmx1g", f"-Dlog4j2.configurationFile={log4j}", "-cp", f"{lib}/*",
-           "org.apache.kafka.connect.cli.ConnectStandalone", str(worker), *files]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+    proc, log = start_connect_standalone(lib, work, PORT, files)
     try:
         for name in CONNECTORS:
             wait_for(lambda n=name: count(f"dbzref_{n}.{SCHEMA}.orders") >= 1, 180, f"{name} snapshot", log)
