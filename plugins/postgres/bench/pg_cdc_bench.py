@@ -10,7 +10,7 @@ Needs the dev services (``connectrt dev up``). Prints rows/s; never a test.
 3. events: the connector's stream processor (decode, value conversion, Debezium envelopes, offsets).
 4. json: JsonConverter for the key and value of those records (schemas off, then on), what the worker
    does next. In-process stages print rows per second of wall time and of CPU time.
-4b. send: the worker's send path (WorkerSourceTask.send_records, schemas off) into a real topic.
+4b. send: the worker's send path (WorkerSourceTask.send_records, JSON, produce, acks) into a real topic.
 5. end to end: a standalone worker with the connector; time from the INSERT's commit until N records
    are in Kafka, the worker's CPU time per row and its peak RSS (``--schemas-enable true --defaults``
    for bench/cdc/run.py's settings).
@@ -134,12 +134,13 @@ def bench_in_process(table: str, frames: list[tuple[int, bytes]], rows: int) -> 
                     size += len(value_conv.from_connect_data(r.topic, r.value_schema, r.value) or b"")
         rate(f"json key+value schemas={schemas}", rows, c.wall, c.cpu)
         print(f"{'':<28} {size / rows:,.0f} value bytes per row")
-    bench_send(batches, rows)
+    for schemas in ("false", "true"):
+        bench_send(batches, rows, schemas)
 
 
-def bench_send(batches: list[list[Any]], rows: int) -> None:
-    """The worker's send path (WorkerSourceTask.send_records: JsonConverter with schemas off, headers, produce,
-    delivery reports, offsets) into a real topic, without the reader thread."""
+def bench_send(batches: list[list[Any]], rows: int, schemas: str) -> None:
+    """The worker's send path (WorkerSourceTask.send_records: JsonConverter, headers, produce, delivery reports,
+    offsets) into a real topic, without the reader thread; the worker's default producer settings."""
     from connectrt.converters.simple_header import SimpleHeaderConverter
     from connectrt.herder.base import TargetState
     from connectrt.kafka.clients import make_producer
@@ -155,10 +156,10 @@ def bench_send(batches: list[list[Any]], rows: int) -> None:
 
     topic = f"bench_send_{secrets.token_hex(3)}"
     producer = make_producer({"bootstrap.servers": BOOTSTRAP, "acks": "all", "enable.idempotence": "true",
-                              "linger.ms": "20", "batch.size": "1000000", "compression.type": "lz4"})
+                              "linger.ms": "5"})
     key_conv, value_conv = JsonConverter(), JsonConverter()
-    key_conv.configure({"schemas.enable": "false"}, True)
-    value_conv.configure({"schemas.enable": "false"}, False)
+    key_conv.configure({"schemas.enable": schemas}, True)
+    value_conv.configure({"schemas.enable": schemas}, False)
     operator = RetryWithToleranceOperator(0, 60000, False, [])
     store = MemoryOffsetBackingStore()
     task = WorkerSourceTask(
@@ -178,7 +179,7 @@ def bench_send(batches: list[list[Any]], rows: int) -> None:
         producer.flush(60)
     thread = time.thread_time() - thread0
     pending = sum(b.pending for b in task.batches)
-    rate("send (produce+acks)", rows, c.wall, c.cpu)
+    rate(f"send schemas={schemas}", rows, c.wall, c.cpu)
     print(f"{'':<28} {thread / rows * 1e6:.1f} µs per row in the sending thread, "
           f"{(c.cpu - thread) / rows * 1e6:.1f} µs in librdkafka's threads; {pending} unacknowledged")
 
