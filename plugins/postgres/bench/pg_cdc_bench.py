@@ -190,6 +190,26 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds per thread name of a process (Linux truncates names to 15 characters)."""
+    out: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def print_thread_cpu(before: dict[str, float], after: dict[str, float], rows: int) -> None:
+    spent = {k: v - before.get(k, 0.0) for k, v in after.items()}
+    top = sorted(((v, k) for k, v in spent.items() if v > 0.05), reverse=True)
+    print(f"{'':<28} " + ", ".join(f"{k} {v / rows * 1e6:.1f}" for v, k in top) + " µs per row")
+
+
 def peak_rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -256,6 +276,7 @@ def bench_end_to_end(table: str, rows: int, snapshot: bool = False, profile: str
             cpu = cpu_seconds(proc.pid)
             print(f"{'worker CPU (incl. start)':<28} {cpu:.2f} s, {cpu / rows * 1e6:.1f} µs per row; "
                   f"peak RSS {peak_rss_mib(proc.pid):.0f} MiB")
+            print_thread_cpu({}, thread_cpu(proc.pid), rows)
             return
         with psycopg.connect(**PG, autocommit=True) as conn:
             for _ in range(120):
@@ -266,6 +287,7 @@ def bench_end_to_end(table: str, rows: int, snapshot: bool = False, profile: str
             conn.execute(f"TRUNCATE {table}")
             start_profile()
             cpu0 = cpu_seconds(proc.pid)
+            threads0 = thread_cpu(proc.pid)
             t0 = time.perf_counter()
             conn.execute(INSERT.format(t=table, n=rows))
             committed = time.perf_counter()
@@ -277,6 +299,7 @@ def bench_end_to_end(table: str, rows: int, snapshot: bool = False, profile: str
         rate("end to end (from commit)", rows, done - committed)
         print(f"{'worker CPU':<28} {cpu:.2f} s, {cpu / rows * 1e6:.1f} µs per row; "
               f"peak RSS {peak_rss_mib(proc.pid):.0f} MiB")
+        print_thread_cpu(threads0, thread_cpu(proc.pid), rows)
     finally:
         if spy is not None:
             spy.send_signal(2)
