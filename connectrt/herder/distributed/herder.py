@@ -128,7 +128,7 @@ class _ConfigEvents(ConfigUpdateListener):
         except Exception as e:
             log.warning("Ignoring cluster log level %s for %s: %s", level, namespace, e)
 
-    def drain(self) -> tuple[dict[str, int], set[str], dict[str, int], set[str], list[RestartRequest], bool]:
+    def drain(self) -> tuple[dict[str, int], set[str], dict[str, int], set[str], list[RestartRequest], bool, bool]:
         with self.lock:
             out = (
                 self.connector_updates,
@@ -137,10 +137,11 @@ class _ConfigEvents(ConfigUpdateListener):
                 self.target_states,
                 self.restarts,
                 self.rebalance_needed,
+                self.session_key,
             )
             self.connector_updates, self.connector_removals, self.task_updates = {}, set(), {}
             self.target_states, self.restarts = set(), []
-            self.rebalance_needed = False
+            self.rebalance_needed = self.session_key = False
             return out
 
 
@@ -361,8 +362,8 @@ class DistributedHerder(HerderCommon, GroupListener):
         return ConfigView(snap.offset, {c: len(snap.tasks(c)) for c in snap.connectors()})
 
     def _apply_config_events(self) -> None:
-        updates, removals, task_updates, targets, restarts, rebalance_needed = self.events.drain()
-        if not (updates or removals or task_updates or targets or restarts or rebalance_needed):
+        updates, removals, task_updates, targets, restarts, rebalance_needed, session_key = self.events.drain()
+        if not (updates or removals or task_updates or targets or restarts or rebalance_needed or session_key):
             return
         previous = self.snapshot
         self.snapshot = self.config_store.snapshot()
