@@ -198,35 +198,11 @@ def new_record(
     timestamp: int | None,
     headers: Headers | None = None,
 ) -> R:
-    """``record.new_record(...)``: a copy with these fields, headers duplicated when not given.
-
-    For exactly SourceRecord and SinkRecord the copy is made slot by slot, which is several times
-    faster than the constructors; any other record class gets its own ``new_record``.
-    """
-    cls = type(record)
-    out: Any
-    if cls is SourceRecord:
-        out = _new(SourceRecord)
-        out.source_partition = record.source_partition  # type: ignore[attr-defined]
-        out.source_offset = record.source_offset  # type: ignore[attr-defined]
-    elif cls is SinkRecord:
-        out = _new(SinkRecord)
-        if kafka_partition is None:
-            kafka_partition = record.kafka_partition or 0
-        _copy_sink_slots(record, out)
-    else:
-        return record.new_record(  # type: ignore[return-value]
-            topic, kafka_partition, key_schema, key, value_schema, value, timestamp, headers
-        )
-    out.topic = topic
-    out.kafka_partition = kafka_partition
-    out.key_schema = key_schema
-    out.key = key
-    out.value_schema = value_schema
-    out.value = value
-    out.timestamp = timestamp
-    out.headers = headers if headers is not None else _dup_headers(record.headers)
-    return out
+    """``record.new_record(...)``: a copy with these fields, headers duplicated when not given (the
+    record classes copy slot by slot; see connectrt.api.records)."""
+    return record.new_record(  # type: ignore[return-value]
+        topic, kafka_partition, key_schema, key, value_schema, value, timestamp, headers
+    )
 
 
 # The three copies below are new_record() specialised for the hot path: one call, no argument shuffling.
