@@ -60,8 +60,10 @@ def worker_config_def() -> ConfigDef:
     d.define("rest.extension.classes", Type.LIST, "", None, lo,
              "Comma-separated names of ConnectRestExtension classes (accepted; not supported by connectrt).")
     d.define("plugin.path", Type.LIST, None, None, lo,
-             "Accepted for compatibility; connectrt discovers Python plugins through entry points of installed "
-             "distributions, so this setting has no effect.")
+             "List of directories that contain plugins, besides the distributions installed in the worker's "
+             "Python environment. A directory holding *.dist-info metadata (pip install --target <dir>) is one "
+             "plugin location; otherwise each of its subdirectories and *.whl files is one. Only the "
+             "'connectrt.plugins' entry points of the distributions found there are loaded.")
     d.define("plugin.discovery", Type.STRING, "hybrid_warn",
              CaseInsensitiveValidString(["only_scan", "hybrid_warn", "hybrid_fail", "service_load"]), lo,
              "Method to use to discover plugins present in the classpath and plugin.path configuration.")
