@@ -54,20 +54,11 @@ def read_connector_file(path: str) -> tuple[str, dict[str, str]]:
 
 
 def _worker_props(path: str) -> dict[str, str]:
-    import logging
-
     from connectrt.cli import CommandError
 
     if not Path(path).is_file():
         raise CommandError(f"Worker config file {path} does not exist.")
-    props = load_properties(path)
-    if props.get("plugin.path"):
-        logging.getLogger("connectrt.herder").info(
-            "plugin.path=%s is accepted for compatibility and not used: connectrt finds plugins installed as "
-            "Python distributions (entry points of the 'connectrt.plugins' group; see `connectrt plugins`).",
-            props["plugin.path"],
-        )
-    return props
+    return load_properties(path)
 
 
 def run_standalone(args: argparse.Namespace) -> int:
@@ -77,7 +68,7 @@ def run_standalone(args: argparse.Namespace) -> int:
     from connectrt.herder.runner import configure_logging, kafka_cluster_id
     from connectrt.herder.standalone import StandaloneHerder
     from connectrt.rest.errors import ConnectRestException
-    from connectrt.runtime.plugins import default_plugins
+    from connectrt.runtime.plugins import Plugins
     from connectrt.storage.offsets import FileOffsetBackingStore
 
     configure_logging()
@@ -88,7 +79,7 @@ def run_standalone(args: argparse.Namespace) -> int:
         cluster_id = kafka_cluster_id(config)
     except ConfigException as e:
         raise CommandError(str(e))
-    plugins = default_plugins()
+    plugins = Plugins.for_worker(config.originals)
     store = FileOffsetBackingStore(config.get_str("offset.storage.file.filename"))
 
     def factory(worker_id: str, url: str) -> Herder:
@@ -134,7 +125,7 @@ def run_distributed(args: argparse.Namespace) -> int:
     from connectrt.herder.runner import configure_logging, kafka_cluster_id
     from connectrt.kafka.clients import make_admin
     from connectrt.kafka.topics import TopicAdmin
-    from connectrt.runtime.plugins import default_plugins
+    from connectrt.runtime.plugins import Plugins
     from connectrt.storage.kafka_config import KafkaConfigBackingStore
     from connectrt.storage.kafka_offsets import KafkaOffsetBackingStore
     from connectrt.storage.kafka_status import KafkaStatusBackingStore
@@ -146,7 +137,7 @@ def run_distributed(args: argparse.Namespace) -> int:
         cluster_id = kafka_cluster_id(config)
     except ConfigException as e:
         raise CommandError(str(e))
-    plugins = default_plugins()
+    plugins = Plugins.for_worker(config.originals)
     from connectrt.storage.kafka_internal_topics import client_id_base, internal_client_props
 
     admin_props: dict[str, Any] = {**internal_client_props(config), "client.id": client_id_base(config) + "shared-admin"}
@@ -185,13 +176,16 @@ def add_plugins_parser(subparsers: Any) -> None:
         description="List every plugin the worker can load, with the names configs may use.",
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--worker-config", metavar="FILE",
+                   help="a worker config whose plugin.path locations are listed too")
     p.set_defaults(handler=run_plugins)
 
 
 def run_plugins(args: argparse.Namespace) -> int:
-    from connectrt.runtime.plugins import default_plugins, python_path
+    from connectrt.runtime.plugins import Plugins, default_plugins, python_path
 
-    rows = [(d.type.value, d.class_name, d.version, python_path(d.cls)) for d in default_plugins().all()]
+    registry = Plugins.for_worker(_worker_props(args.worker_config)) if args.worker_config else default_plugins()
+    rows = [(d.type.value, d.class_name, d.version, python_path(d.cls)) for d in registry.all()]
     if args.json:
         print(orjson.dumps([{"type": t, "class": c, "version": v, "python": p} for t, c, v, p in rows]).decode())
         return 0

@@ -37,7 +37,6 @@ from tests.integration.worker_process import WorkerProcess, wait_until
 
 pytestmark = pytest.mark.integration
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 UNHEALTHY = "Worker was unable to handle this request and may be unable to handle other requests."
 # Java's Stage.summarize(): "The worker is currently <stage>, which began at <Instant>."
 INSTANT = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z"
@@ -217,11 +216,10 @@ def test_request_timeouts_config_topic_deleted(private_dev_instance_factory: Cal
         cluster.stop()
 
 
-def test_poll_timeout_expiry(kafka_bootstrap: str, unique_name: Any, tmp_path: Path,
-                             monkeypatch: pytest.MonkeyPatch) -> None:
-    # The workers load the blocking test connector from this repository by its dotted path.
-    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
+def test_poll_timeout_expiry(kafka_bootstrap: str, unique_name: Any, tmp_path: Path) -> None:
+    # The workers load the blocking test connector from a plugin location on their plugin.path.
     cluster = ConnectCluster(kafka_bootstrap, unique_name("pt"), tmp_path, **{
+        "plugin.path": str(blocking.plugin_location(tmp_path / "plugins")),
         "rebalance.timeout.ms": "4000",
         "task.shutdown.graceful.timeout.ms": "20000",
     }).start(1)
@@ -255,12 +253,11 @@ def test_poll_timeout_expiry(kafka_bootstrap: str, unique_name: Any, tmp_path: P
         cluster.stop()
 
 
-def test_request_behind_a_config_change_gets_409(kafka_bootstrap: str, unique_name: Any, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_request_behind_a_config_change_gets_409(kafka_bootstrap: str, unique_name: Any, tmp_path: Path) -> None:
     """Java's RebalanceNeededException (spec §1.1): a restart queued behind a request that created a
     connector runs while that creation awaits its rebalance → 409 "stale configuration"."""
-    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
-    cluster = ConnectCluster(kafka_bootstrap, unique_name("stale"), tmp_path).start(1)
+    cluster = ConnectCluster(kafka_bootstrap, unique_name("stale"), tmp_path,
+                             **{"plugin.path": str(blocking.plugin_location(tmp_path / "plugins"))}).start(1)
     worker = cluster.workers[0]
     try:
         blocker, other = unique_name("blocking"), unique_name("other")
