@@ -1,7 +1,8 @@
 """Client factories: the only place that builds confluent-kafka producers, consumers and admins.
 
 Java client property names are translated for librdkafka: keys that only mean something to the
-Java client are dropped, a few are renamed, and every producer hashes keys like Java
+Java client are dropped, a few are renamed, security settings are read the Java way (see
+:mod:`connectrt.kafka.security`), and every producer hashes keys like Java
 (``partitioner=murmur2_random``) so records land in the same partitions as with Java Connect.
 """
 
@@ -15,6 +16,12 @@ from confluent_kafka import Consumer, KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 
 from connectrt.config.configdef import ConfigException
+from connectrt.kafka.security import (
+    client_security,
+    is_security_key,
+    librdkafka_passthrough,
+    librdkafka_settings,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +50,6 @@ _JAVA_ONLY = {
     "receive.buffer.bytes",
     "reconnect.backoff.max.ms",
     "security.providers",
-    "ssl.engine.factory.class",
-    "sasl.jaas.config",
-    "sasl.login.callback.handler.class",
-    "sasl.client.callback.handler.class",
     "transaction.timeout.ms.unused",
     "metadata.max.idle.ms",
     "connections.max.idle.ms",
@@ -69,10 +72,13 @@ _VALUE_FIXES: dict[str, Callable[[str], str]] = {
 
 
 def translate(props: Mapping[str, Any]) -> dict[str, Any]:
-    """Java client properties → librdkafka properties."""
+    """Java client properties → librdkafka properties.
+
+    Security settings (``security.protocol``, ``sasl.*``, ``ssl.*``) are read as Java reads them
+    and rendered for librdkafka by :mod:`connectrt.kafka.security` (stores become inline PEM)."""
     out: dict[str, Any] = {}
     for key, value in props.items():
-        if key in _JAVA_ONLY or value is None:
+        if key in _JAVA_ONLY or value is None or is_security_key(key):
             continue
         key = _RENAMES.get(key, key)
         text = value if isinstance(value, str) else _stringify(value)
@@ -83,11 +89,8 @@ def translate(props: Mapping[str, Any]) -> dict[str, Any]:
             except ValueError:
                 pass
         out[key] = text
-    if "sasl.jaas.config" in props and "sasl.username" not in out:
-        user, password = _jaas_credentials(str(props["sasl.jaas.config"]))
-        if user is not None:
-            out["sasl.username"] = user
-            out["sasl.password"] = password or ""
+    out.update(librdkafka_settings(client_security(props)))
+    out.update(librdkafka_passthrough(props))
     return out
 
 
@@ -97,14 +100,6 @@ def _stringify(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)
     return str(value)
-
-
-def _jaas_credentials(jaas: str) -> tuple[str | None, str | None]:
-    import re
-
-    user = re.search(r'username\s*=\s*"([^"]*)"', jaas)
-    password = re.search(r'password\s*=\s*"([^"]*)"', jaas)
-    return (user.group(1) if user else None, password.group(1) if password else None)
 
 
 def _build(factory: Callable[[dict[str, Any]], Any], conf: dict[str, Any], what: str) -> Any:

@@ -32,7 +32,7 @@ import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kafka import errors as kafka_errors
@@ -47,6 +47,7 @@ from connectrt.herder.distributed.assignor import (
     LeaderState,
     monotonic_ms,
 )
+from connectrt.herder.distributed.client_config import kafka_python_client_configs
 from connectrt.herder.distributed.protocol import (
     PROTOCOL_TYPE,
     ConnectProtocolCompatibility,
@@ -99,10 +100,15 @@ class GroupMemberConfig:
     scheduled_rebalance_max_delay_ms: int = 300_000  # scheduled.rebalance.max.delay.ms
     request_timeout_ms: int = 40_000  # request.timeout.ms
     retry_backoff_ms: int = 100  # retry.backoff.ms
+    # kafka-python connection and security settings from the worker's top-level keys
+    # (security.protocol, sasl.*, ssl.*, ...), as Java's WorkerGroupMember client gets them.
+    client_settings: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @staticmethod
     def from_worker_config(config: Any, rest_url: str) -> GroupMemberConfig:
-        """Build from a parsed ``DistributedConfig`` (anything with ``get_int``/``get_str``)."""
+        """Build from a parsed ``DistributedConfig`` (anything with ``get_int``/``get_str``;
+        its ``originals``, when it has them, give the client's security settings)."""
+        originals = getattr(config, "originals", None)
         return GroupMemberConfig(
             group_id=config.get_str("group.id"),
             rest_url=rest_url,
@@ -113,6 +119,7 @@ class GroupMemberConfig:
             scheduled_rebalance_max_delay_ms=config.get_int("scheduled.rebalance.max.delay.ms"),
             request_timeout_ms=config.get_int("request.timeout.ms"),
             retry_backoff_ms=config.get_int("retry.backoff.ms"),
+            client_settings=kafka_python_client_configs(originals) if isinstance(originals, Mapping) else {},
         )
 
 
@@ -375,7 +382,7 @@ class KafkaGroupMember(GroupMember):
         clock: Callable[[], int] = monotonic_ms,
     ) -> None:
         super().__init__(config, config_snapshot=config_snapshot, listener=listener, clock=clock)
-        settings = dict(client_configs)
+        settings = {**config.client_settings, **client_configs}
         settings.setdefault("client_id", f"connect-{next(_client_ids)}")
         settings.setdefault("request_timeout_ms", config.request_timeout_ms)
         settings.setdefault("retry_backoff_ms", config.retry_backoff_ms)
