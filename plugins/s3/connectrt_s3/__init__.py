@@ -1,0 +1,14 @@
+"""connectrt-s3: an S3 sink compatible with Confluent's ``io.confluent.connect.s3.S3SinkConnector``.
+
+``PLUGINS`` is what the ``connectrt.plugins`` entry point registers; formats, partitioners and timestamp
+extractors are config values the connector maps itself by their Java names (never imported by name).
+"""
+
+from __future__ import annotations
+
+from connectrt_s3.connector import S3SinkConnector
+from connectrt_s3.task import S3SinkTask
+
+PLUGINS: list[type] = [S3SinkConnector]
+
+__all__ = ["PLUGINS", "S3SinkConnector", "S3SinkTask"]
