@@ -360,3 +360,16 @@ def rest_client_context(worker_props: Mapping[str, Any]) -> ssl.SSLContext:
     keystore is presented when the listener asks for a client certificate."""
     settings, prefix = with_prefix_all_or_nothing(worker_props, REST_HTTPS_PREFIX)
     return client_context(settings, prefix)
+
+
+def rest_uses_https(worker_props: Mapping[str, Any]) -> bool:
+    """Whether this worker serves HTTPS (its cluster's REST URLs may then be https://)."""
+    texts = [_text(worker_props, key) or "" for key in ("listeners", "rest.advertised.listener")]
+    return any("https" in t.lower() for t in texts) or any(k.startswith(REST_HTTPS_PREFIX) for k in worker_props)
+
+
+def rest_client_verify(worker_props: Mapping[str, Any]) -> ssl.SSLContext | bool:
+    """``verify`` for an HTTP client that calls other workers: :func:`rest_client_context` when
+    this worker serves HTTPS, else True (the system CAs; like Java, a worker that serves only HTTP
+    never reads its ``ssl.*`` stores for the REST client)."""
+    return rest_client_context(worker_props) if rest_uses_https(worker_props) else True

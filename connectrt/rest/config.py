@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +14,11 @@ from starlette.requests import Request
 
 import connectrt
 from connectrt.config.configdef import ConfigException
-from connectrt.rest.listeners import Listener, parse_admin_listeners, parse_listeners
+from connectrt.kafka.tls import rest_client_verify
+from connectrt.rest.basic_auth import BasicAuthenticator
+from connectrt.rest.extensions import load_rest_extensions
+from connectrt.rest.listeners import Listener, parse_admin_listeners, parse_listeners, split_list
+from connectrt.rest.tls import listener_ssl_context
 
 DEFAULT_REQUEST_TIMEOUT_S = 90.0
 DEFAULT_HEALTH_CHECK_TIMEOUT_S = 10.0
@@ -67,9 +72,17 @@ class RestConfig:
     graceful_shutdown_timeout_s: float = DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT_S
     version: str = field(default_factory=connectrt_version)
     commit: str = field(default_factory=connectrt_commit)
-    # PEM files for https listeners (Java's JKS keystores are not read).
+    # TLS of the https listeners (from listeners.https.ssl.* / admin.listeners.https.ssl.* / ssl.*).
+    ssl_context: ssl.SSLContext | None = field(default=None, repr=False)
+    admin_ssl_context: ssl.SSLContext | None = field(default=None, repr=False)
+    # Or PEM files for the https listeners (a shortcut for tests and embedding).
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
+    # How the forwarding client verifies other workers' https URLs (True: the system CAs).
+    client_verify: ssl.SSLContext | bool = field(default=True, repr=False)
+    # rest.extension.classes=...BasicAuthSecurityRestExtension: HTTP Basic authentication of the
+    # main listeners (admin listeners are not authenticated, as in Java).
+    authenticator: BasicAuthenticator | None = field(default=None, repr=False)
     internal_request_verifier: InternalRequestVerifier | None = None
     # For tests: the transport the forwarding client uses (e.g. httpx.ASGITransport of another app).
     forward_transport: httpx.AsyncBaseTransport | None = None
@@ -80,8 +93,11 @@ class RestConfig:
         return self.admin_listeners is None
 
     @classmethod
-    def from_worker_props(cls, props: Mapping[str, Any], **overrides: Any) -> RestConfig:
-        """From worker properties (raw strings, or values a ConfigDef already parsed)."""
+    def from_worker_props(
+        cls, props: Mapping[str, Any], *, environ: Mapping[str, str] | None = None, **overrides: Any
+    ) -> RestConfig:
+        """From worker properties (raw strings, or values a ConfigDef already parsed). ``environ``
+        (default: the process environment) holds the JVM options that name the JAAS file."""
 
         def opt_str(name: str) -> str | None:
             value = props.get(name)
@@ -89,9 +105,17 @@ class RestConfig:
 
         port = props.get("rest.advertised.port")
         listeners_value = props.get("listeners")
+        listeners = parse_listeners(listeners_value if listeners_value is not None else "http://:8083")
+        admin_listeners = parse_admin_listeners(props.get("admin.listeners"))
         kwargs: dict[str, Any] = {
-            "listeners": parse_listeners(listeners_value if listeners_value is not None else "http://:8083"),
-            "admin_listeners": parse_admin_listeners(props.get("admin.listeners")),
+            "listeners": listeners,
+            "admin_listeners": admin_listeners,
+            "ssl_context": listener_ssl_context(props, listeners, admin=False),
+            "admin_ssl_context": listener_ssl_context(props, admin_listeners, admin=True),
+            "client_verify": rest_client_verify(props),
+            "authenticator": load_rest_extensions(
+                split_list(props.get("rest.extension.classes")) or [], os.environ if environ is None else environ
+            ),
             "advertised_host_name": opt_str("rest.advertised.host.name"),
             "advertised_port": _int_or_none("rest.advertised.port", port),
             "advertised_listener": opt_str("rest.advertised.listener"),

@@ -52,10 +52,17 @@ class RestClient:
     """Sends JSON requests to other workers: one short-lived connection per request, with the TLS
     context built once (building it per request costs ~55 ms of CPU on the event loop)."""
 
-    def __init__(self, timeout_s: float = 90.0, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        timeout_s: float = 90.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
         self.timeout_s = timeout_s
         self._transport = transport
-        self._ssl_context: ssl.SSLContext | None = None
+        # An SSLContext from the worker's listeners.https.* / ssl.* stores (trust the other
+        # workers' certificates, present this worker's when asked); True: the system CAs.
+        self._ssl_context: ssl.SSLContext | None = verify if isinstance(verify, ssl.SSLContext) else None
 
     def _verify(self) -> ssl.SSLContext:
         if self._ssl_context is None:
