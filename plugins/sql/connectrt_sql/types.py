@@ -26,6 +26,7 @@ Convert = Callable[[Any], Any]
 EPOCH = _dt.datetime(1970, 1, 1)
 EPOCH_DATE = _dt.date(1970, 1, 1)
 DEFAULT_DECIMAL_PRECISION = 38
+_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
 
 class RawType(UserDefinedType[Any]):
@@ -82,7 +83,15 @@ def _variable_scale(value: Any) -> decimal.Decimal | None:
     if value is None:
         return None
     unscaled = int.from_bytes(value["value"], "big", signed=True)
-    return decimal.Decimal(unscaled).scaleb(-int(value["scale"]))
+    return decimal.Decimal(unscaled).scaleb(-int(value["scale"]), context=_EXACT)
+
+
+def _interval_text(micros: int) -> str:
+    """PostgreSQL interval input that prints back as the source did (``-00:00:01``, not ``-1 days +23:59:59``)."""
+    sign = "-" if micros < 0 else ""
+    days, rest = divmod(abs(micros), 86_400_000_000)
+    s, us = divmod(rest, 1_000_000)
+    return f"{sign}{days} days {sign}{s // 3600:02d}:{(s // 60) % 60:02d}:{s % 60:02d}.{us:06d}"
 
 
 def _bits(length: int) -> Convert:
@@ -190,7 +199,9 @@ def _semantic(schema: Schema, dialect: str, tz: _dt.tzinfo) -> ColumnSpec | None
     if name == "io.debezium.time.Year":
         return ColumnSpec(sa.Integer(), None)
     if name == "io.debezium.time.MicroDuration":
-        if pg or duck:
+        if pg:
+            return ColumnSpec(RawType("INTERVAL"), _interval_text)
+        if duck:
             return ColumnSpec(RawType("INTERVAL"), lambda v: _dt.timedelta(microseconds=v))
         return ColumnSpec(sa.BigInteger(), None)
     if name == "io.debezium.time.Interval":
