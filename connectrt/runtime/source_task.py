@@ -22,6 +22,7 @@ from connectrt.herder.base import TargetState
 from connectrt.kafka.clients import producer_error_message
 from connectrt.rest.entities import ConnectorTaskId
 from connectrt.runtime.errors import FAILED, RetryWithToleranceOperator, Stage
+from connectrt.runtime.serialized import preconverted
 from connectrt.runtime.topic_creation import TopicCreator
 from connectrt.runtime.transformation_chain import TransformationChain
 from connectrt.runtime.worker_task import StatusListener, WorkerTask
@@ -208,8 +209,12 @@ class WorkerSourceTask(WorkerTask):
             topic = out.topic
             try:
                 headers = self._convert_headers(hc, out) if out.headers else None
-                key = kc.from_connect_data(topic, out.key_schema, out.key, out.headers)
-                value = vc.from_connect_data(topic, out.value_schema, out.value, out.headers)
+                known = None if type(out) is SourceRecord else preconverted(out, kc, vc)
+                if known is not None:
+                    key, value = known
+                else:
+                    key = kc.from_connect_data(topic, out.key_schema, out.key, out.headers)
+                    value = vc.from_connect_data(topic, out.value_schema, out.value, out.headers)
             except Exception as e:
                 converted = operator.handle(
                     lambda o=out: self._convert_all(o), e, Stage.VALUE_CONVERTER, vc, None, record  # type: ignore[misc]
