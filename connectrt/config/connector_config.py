@@ -42,6 +42,31 @@ NEGATE_CONFIG = "negate"
 DEFAULT_TOPIC_CREATION_GROUP = "default"
 
 
+#: The longest connector name accepted, in UTF-8 bytes. Every REST URL of the connector fits the
+#: server's request head even percent-encoded, and every Kafka protocol string derived from it (the
+#: group assignment, ``connect-<name>`` consumer groups, transactional ids) fits the protocol's
+#: 32767-byte strings. Java sets no limit; a longer name took a Java-compatible cluster down.
+MAX_CONNECTOR_NAME_BYTES = 4096
+
+
+def connector_name_problem(name: str) -> str | None:
+    """Why the REST API or the group protocol could not carry ``name`` (beyond Java's own checks).
+
+    Checked when a connector is created or reconfigured through the REST API or the command line;
+    a worker still runs what it finds in the config topic under any name the protocol carries."""
+    if "/" in name:
+        return "Connector names may not contain '/': no REST path could address the connector"
+    if name.strip() in (".", ".."):
+        return f"Connector names may not be '{name.strip()}': no REST path could address the connector"
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "Connector names must be valid Unicode text (this one holds an unpaired surrogate)"
+    if size > MAX_CONNECTOR_NAME_BYTES:
+        return f"Connector names may not be longer than {MAX_CONNECTOR_NAME_BYTES} bytes in UTF-8 (this one has {size})"
+    return None
+
+
 def _unique_aliases(kind: str) -> CompositeValidator:
     def check(name: str, value: Any) -> None:
         if len(value) != len(set(value)):

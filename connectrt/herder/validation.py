@@ -24,6 +24,7 @@ from connectrt.config.configdef import (
 )
 from connectrt.config.connector_config import (
     connector_config_def,
+    connector_name_problem,
     enrich,
     enrich_topic_creation,
     sink_config_def,
@@ -80,6 +81,7 @@ def validate_connector_config(
         base = connector_config_def()
     enriched = enrich(plugins, base, props, False)
     values = enriched.validate_all(props)
+    _validate_name(values, props)
     for name, raw in raw_props.items():
         if raw is None:
             values.setdefault(name, ConfigValue(name)).errors.insert(0, NULL_VALUE_MESSAGE)
@@ -128,6 +130,18 @@ def validate_connector_config(
         )
         error_count += len(cv.errors)
     return ConfigInfos(str(class_name), error_count, groups, configs)
+
+
+def _validate_name(values: dict[str, ConfigValue], props: Mapping[str, Any]) -> None:
+    """Names the REST API or the group protocol could not carry, after Java's own name checks."""
+    cv = values.get("name")
+    name = props.get("name")
+    if cv is None or cv.errors or not isinstance(name, str):
+        return
+    problem = connector_name_problem(name)
+    if problem is not None:
+        shown = name if len(name) <= 200 else name[:100] + "..."
+        cv.add_error(f"Invalid value {shown} for configuration name: {problem}")
 
 
 def _validate_sink(values: dict[str, ConfigValue], props: Mapping[str, Any], worker_group_id: str | None) -> None:

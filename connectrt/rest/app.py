@@ -8,6 +8,7 @@ separate admin listeners).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from fastapi import APIRouter, FastAPI
@@ -18,7 +19,9 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
+from connectrt.config.connector_config import connector_name_problem
 from connectrt.herder.base import Herder
+from connectrt.rest.basic_auth import BasicAuthMiddleware
 from connectrt.rest.config import RestConfig
 from connectrt.rest.errors import BadRequestException
 from connectrt.rest.forwarding import RestClient
@@ -42,7 +45,18 @@ TITLE = "Kafka Connect REST API (connectrt)"
 DESCRIPTION = "The Apache Kafka Connect REST API, as served by connectrt."
 
 
+_ENCODED_SLASH_IN_NAME = re.compile(rb"^/connectors/[^/]*%2f", re.IGNORECASE)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
+    if (
+        isinstance(exc, StarletteHTTPException)
+        and exc.status_code in (404, 405)
+        and _ENCODED_SLASH_IN_NAME.match(request.scope.get("raw_path") or b"")
+    ):
+        # /connectors/a%2Fb/...: the name holds a '/', which no route can carry (Jetty answers 400
+        # "Ambiguous URI path separator"); POST and PUT refuse such names, so none can exist.
+        exc = BadRequestException(connector_name_problem("/") or "")
     if isinstance(exc, StarletteHTTPException) and exc.status_code == 405:
         exc = StarletteHTTPException(405, headers={"Allow": ", ".join(_allowed_methods(request))})
     return error_response(exc, method=request.method, path=request.url.path)
@@ -81,6 +95,8 @@ def _build(
         cors_mw = cors_middleware(config.access_control_allow_origin, config.access_control_allow_methods)
         if cors_mw is not None:
             middleware.append(cors_mw)
+        if config.authenticator is not None:  # inside CORS: preflights pass, as with Java's filters
+            middleware.append(Middleware(BasicAuthMiddleware, authenticator=config.authenticator))
     app = FastAPI(
         title=TITLE,
         description=DESCRIPTION,
@@ -101,7 +117,9 @@ def _build(
         app.include_router(router)
         routes.extend(route for route in router.routes if isinstance(route, APIRoute))
     app.state.connect_routes = routes
-    client = RestClient(timeout_s=config.request_timeout_s, transport=config.forward_transport)
+    client = RestClient(
+        timeout_s=config.request_timeout_s, transport=config.forward_transport, verify=config.client_verify
+    )
     handler = HerderRequestHandler(lambda: herder, lambda: config.request_timeout_s, client)
     app.state.connect = RestContext(herder, config, handler, loggers or default_loggers())
     return app

@@ -4,6 +4,10 @@ Java deserializes bodies with Jackson and answers a malformed or wrong-shaped bo
 answer 400 (one deliberate difference) and keep Jackson's message openings, e.g.
 "Cannot deserialize value ...", "Unrecognized field ...", "Cannot construct instance ...".
 Like Jackson, ``Map<String, String>`` bodies accept numbers and booleans and turn them into strings.
+
+Bodies are bounded (Java's Jetty sets no limit): :data:`MAX_BODY_BYTES` for what clients send,
+:data:`MAX_INTERNAL_BODY_BYTES` for task configs between workers. A larger body is answered 413
+with Connect's error JSON before it is read whole.
 """
 
 from __future__ import annotations
@@ -18,6 +22,46 @@ from connectrt.herder.base import InitialState
 from connectrt.rest.errors import BadRequestException, ConnectRestException
 
 JSON_MEDIA_TYPES = ("application/json",)
+
+#: The largest body a client may send (512 KiB). A connector config stored in the config topic must
+#: fit Kafka's default 1 MB record limit; real configs, even with long table lists or schemas, are
+#: a few kilobytes.
+MAX_BODY_BYTES = 512 * 1024
+#: The largest body of an internal request (16 MiB): the task configs of all of a connector's tasks.
+MAX_INTERNAL_BODY_BYTES = 16 * 1024 * 1024
+
+
+class PayloadTooLargeException(ConnectRestException):
+    status = 413
+
+    def __init__(self, limit: int, size: int | None = None) -> None:
+        found = f"of {size} bytes " if size is not None else ""
+        super().__init__(
+            f"The request body {found}is larger than the {limit} bytes this worker accepts; send a smaller body "
+            "(a connector configuration is far smaller than that)."
+        )
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The raw body, refused with 413 once it is known to exceed ``limit`` (never read past it)."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            size = int(declared)
+        except ValueError:
+            raise BadRequestException(f"Invalid Content-Length header: {declared[:40]}")
+        if size > limit:
+            raise PayloadTooLargeException(limit, size)
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise PayloadTooLargeException(limit)
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    request._body = body  # what Request.body() caches, so a later reader gets it too
+    return body
 
 
 class UnsupportedMediaTypeException(ConnectRestException):
@@ -46,7 +90,7 @@ async def read_json(request: Request, *, check_media_type: bool = True) -> Any:
     """The parsed JSON body; an empty body reads as ``None``."""
     if check_media_type:
         check_json_content_type(request)
-    raw = await request.body()
+    raw = await read_body(request)
     return parse_json(raw)
 
 

@@ -30,6 +30,9 @@ from connectrt.runtime.transformation_chain import TransformationChain
 from connectrt.runtime.worker_task import StatusListener, WorkerTask
 
 TP = tuple[str, int]
+# A topic of `topics` that does not exist yet: the task waits for it, as Java's.
+_WAIT_FOR_TOPIC_ERRORS = frozenset({KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC,
+                                    KafkaError._UNKNOWN_PARTITION})
 _TS_TYPES = {TIMESTAMP_CREATE_TIME: TimestampType.CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME: TimestampType.LOG_APPEND_TIME}
 
 
@@ -114,6 +117,7 @@ class WorkerSinkTask(WorkerTask):
         self.current_offsets: dict[TP, int] = {}
         self.last_committed: dict[TP, int] = {}
         self.known_topics: set[str] = set()
+        self._next_consumer_warning = 0.0
         self.started_task = False
         self.batch_consumed: dict[tuple[str, int, int], ConsumedRecord] = {}
         self.retry_batch: list[SinkRecord] | None = None
@@ -243,6 +247,29 @@ class WorkerSinkTask(WorkerTask):
                 self.consumer.seek(TopicPartition(tp[0], tp[1], offset))
                 self.current_offsets[tp] = offset
 
+    def _transient_consumer_error(self, err: Any) -> bool:
+        """A subscribed topic that does not exist (yet), or a retriable error: as Java's consumer, keep
+        polling (logged at most once a minute) instead of failing the task."""
+        if err.fatal() or not (err.code() in _WAIT_FOR_TOPIC_ERRORS or err.retriable()):
+            return False
+        now = time.monotonic()
+        if now >= self._next_consumer_warning:
+            self._next_consumer_warning = now + 60.0
+            self.log.warning("Consumer error (will keep polling): %s", err.str())
+            if err.code() in _WAIT_FOR_TOPIC_ERRORS:
+                self._request_topic_metadata()
+        return True
+
+    def _request_topic_metadata(self) -> None:
+        """Java's consumer asks for a subscribed topic's metadata with auto-creation allowed, so a broker
+        with ``auto.create.topics.enable=true`` creates it; librdkafka's subscription does not. A metadata
+        request for each topic does the same (it honours the consumer's ``allow.auto.create.topics``)."""
+        for topic in self.topics or ():
+            try:
+                self.consumer.list_topics(topic=topic, timeout=5)
+            except Exception as e:
+                self.log.debug("Metadata request for topic %s failed: %s", topic, e)
+
     def convert_messages(self, msgs: Sequence[Any]) -> list[SinkRecord]:
         kc, vc, hc = self.key_converter, self.value_converter, self.header_converter
         chain, operator = self.chain, self.operator
@@ -258,6 +285,8 @@ class WorkerSinkTask(WorkerTask):
             err = msg.error()
             if err is not None:
                 if err.code() == KafkaError._PARTITION_EOF:
+                    continue
+                if self._transient_consumer_error(err):
                     continue
                 raise ConnectException(f"Consumer error: {err.str()}")
             topic, partition, offset = msg.topic(), msg.partition(), msg.offset()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from connectrt.api.connector import ConnectException, Connector, SinkConnector, SinkTask, SourceTask
 from connectrt.api.plugin import Converter, HeaderConverter
 from connectrt.config.configdef import ConfigException
+from connectrt.config.connector_config import SinkConnectorConfig, SourceConnectorConfig
 from connectrt.config.providers import ConfigTransformer
 from connectrt.config.worker_config import DistributedConfig, WorkerConfig
 from connectrt.herder.base import TargetState
@@ -109,7 +110,13 @@ class Worker:
                 raise ConnectException(f"Connector with name {name} already exists")
         try:
             props = self.transformer.transform(raw_props)
-            cls = self.plugins.connector_class(props["connector.class"])
+            cls = self.plugins.connector_class(str(props.get("connector.class")))
+            # As Java's Worker.startConnector: the whole connector config must parse (a config read from
+            # the config topic was never validated by this worker) before the connector is instantiated.
+            if issubclass(cls, SinkConnector):
+                SinkConnectorConfig(self.plugins, props)
+            else:
+                SourceConnectorConfig(self.plugins, props)
             connector: Connector = cls()
         except Exception as e:
             from connectrt.runtime.errors import format_trace
@@ -307,6 +314,9 @@ class Worker:
             "group.id": f"connect-{task_id.connector}",
             "enable.auto.commit": "false",
             "auto.offset.reset": "earliest",
+            # Java's consumer default: a sink subscribing to a topic that does not exist yet makes a broker
+            # with auto.create.topics.enable=true create it (librdkafka's default is false).
+            "allow.auto.create.topics": "true",
             "client.id": f"connector-consumer-{task_id}",
         }
         props.update(self.config.client_props("consumer."))

@@ -372,7 +372,13 @@ class KafkaConfigBackingStore:
             return
         with self._lock:  # the state and its offset change together; listeners run after
             self._offset = record.offset + 1
-            notify = self._apply(key, value)
+            try:
+                notify = self._apply(key, value)
+            except Exception as e:  # one unreadable record must not stop the reader (and the worker)
+                shown = key if key is None or len(key) <= 200 else key[:200] + "..."
+                log.error("Ignoring config record %s at offset %d that could not be applied: %s", shown,
+                          record.offset, e)
+                notify = None
         if notify is not None and self._started:
             try:
                 notify()

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
+from functools import partial
 from typing import Any, TypeVar
 
 from connectrt.api.connector import ConnectException
@@ -25,7 +26,7 @@ from connectrt.herder.common import ConnectorState, HerderCommon
 from connectrt.herder.distributed.assignment import ConfigView
 from connectrt.herder.distributed.coordinator import GroupListener, GroupMember
 from connectrt.herder.distributed.fencing import ZombieFencer
-from connectrt.herder.distributed.protocol import ExtendedAssignment
+from connectrt.herder.distributed.protocol import MAX_STRING_BYTES, ExtendedAssignment, fits_protocol_string
 from connectrt.herder.distributed.work import WorkManager
 from connectrt.herder.validation import validate_connector_config
 from connectrt.rest.entities import (
@@ -180,6 +181,7 @@ class DistributedHerder(HerderCommon, GroupListener):
         self.exactly_once = eos == "enabled"
         self.fencing = ZombieFencer(self)
         self._claim_retry_at = 0.0
+        self._unassignable_reported: set[str] = set()
         if self.exactly_once:
             self.worker.exactly_once = self.fencing.hooks()
 
@@ -340,6 +342,8 @@ class DistributedHerder(HerderCommon, GroupListener):
 
     def _leader_duties(self) -> None:
         self._maybe_claim_write_privileges(force=True)
+        self._unassignable_reported.clear()
+        self._report_unassignable()
         for name in self.status_store.connectors():
             if not self.snapshot.contains(name):
                 self._destroy_statuses(name, 0)
@@ -357,9 +361,27 @@ class DistributedHerder(HerderCommon, GroupListener):
             self.snapshot = self.config_store.snapshot()
 
     def config_view(self) -> ConfigView:
-        """For the assignor (called on kafka-python's IO thread): cheap and immutable."""
+        """For the assignor (called on kafka-python's IO thread): cheap and immutable. A connector
+        whose name the group protocol cannot carry is never assigned (see ``_report_unassignable``)."""
         snap = self.config_store.snapshot()
-        return ConfigView(snap.offset, {c: len(snap.tasks(c)) for c in snap.connectors()})
+        return ConfigView(snap.offset, {c: len(snap.tasks(c)) for c in snap.connectors() if fits_protocol_string(c)})
+
+    def _report_unassignable(self) -> None:
+        """Leader: a connector whose name is longer than the group protocol carries (written to the
+        config topic by other means than this REST API, which refuses such names) can never run.
+        It is FAILED, with what to do, once per leadership instead of failing the whole cluster."""
+        for name in self.snapshot.connectors():
+            if fits_protocol_string(name) or name in self._unassignable_reported:
+                continue
+            self._unassignable_reported.add(name)
+            message = (
+                f"Connector {name[:64]}... cannot run: its name of {len(name)} characters is longer than the "
+                f"{MAX_STRING_BYTES} bytes the Connect group protocol carries. Remove it by writing a tombstone "
+                f"(a record with a null value) for its key 'connector-<name>' to the config topic "
+                f"{self.config.get('config.storage.topic')}."
+            )
+            log.error(message)
+            self._connector_status(name, State.FAILED, message)
 
     def _apply_config_events(self) -> None:
         updates, removals, task_updates, targets, restarts, rebalance_needed, session_key = self.events.drain()
@@ -371,15 +393,18 @@ class DistributedHerder(HerderCommon, GroupListener):
             rebalance_needed or bool(removals) or bool(task_updates) or any(not previous.contains(c) for c in updates)
             or self._task_counts(previous) != self._task_counts(self.snapshot)
         )
+        guarded = self.work.guarded
         for name, offset in updates.items():
             if previous.contains(name) and self.snapshot.contains(name):
-                self.work.connector_config_changed(name, offset)
+                guarded(name, "applying its new config", partial(self.work.connector_config_changed, name, offset))
         for name in targets:
-            self.work.target_state_changed(name)
+            guarded(name, "changing its target state", partial(self.work.target_state_changed, name))
         for name, offset in task_updates.items():
-            self.work.task_configs_changed(name, offset)
+            guarded(name, "applying its new task configs", partial(self.work.task_configs_changed, name, offset))
         for request in restarts:
-            self.work.restart(request)
+            guarded(request.connector, "restarting", partial(self.work.restart, request))
+        if updates and self.member.is_leader():
+            self._report_unassignable()
         if rejoin:
             self.member.request_rejoin("connector or task configs changed")
 

@@ -28,11 +28,14 @@ any version >= 0 with the v1 layout and tolerates a buffer that ends after ``con
 from __future__ import annotations
 
 import enum
+import logging
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from connectrt.rest.entities import ConnectorTaskId
+
+log = logging.getLogger(__name__)
 
 PROTOCOL_TYPE = "connect"
 
@@ -50,6 +53,18 @@ CONFIG_MISMATCH = 1
 
 class ProtocolError(ValueError):
     """Bytes that are not a valid Connect group protocol message."""
+
+
+#: The longest ``STRING`` the protocol carries, in UTF-8 bytes.
+MAX_STRING_BYTES = 0x7FFF
+
+
+def fits_protocol_string(value: str) -> bool:
+    """Whether ``value`` can be written as a protocol ``STRING`` (e.g. a connector name)."""
+    try:
+        return len(value.encode("utf-8")) <= MAX_STRING_BYTES
+    except UnicodeEncodeError:
+        return False
 
 
 class ConnectProtocolCompatibility(enum.Enum):
@@ -167,7 +182,7 @@ class _Writer:
         if value is None:
             raise ProtocolError(f"Field {name} is a non-nullable STRING but is None")
         data = value.encode("utf-8")
-        if len(data) > 0x7FFF:
+        if len(data) > MAX_STRING_BYTES:
             raise ProtocolError(f"String field {name} is longer than 32767 bytes")
         self.int16(len(data))
         self._parts.append(data)
@@ -228,12 +243,19 @@ class _Reader:
 
 
 def _group(connectors: Iterable[str], tasks: Iterable[ConnectorTaskId]) -> dict[str, list[int]]:
-    """Connector -> task ids: every distinct connector gets -1 first, then tasks in order."""
+    """Connector -> task ids: every distinct connector gets -1 first, then tasks in order.
+
+    A connector whose name no protocol STRING can carry is left out (the herder never assigns one;
+    this keeps one such name from failing every member's assignment)."""
     grouped: dict[str, list[int]] = {}
     for connector in dict.fromkeys(connectors):
         grouped.setdefault(connector, []).append(CONNECTOR_TASK)
     for task in tasks:
         grouped.setdefault(task.connector, []).append(task.task)
+    for connector in [c for c in grouped if not fits_protocol_string(c)]:
+        log.error("Leaving connector %s... (%d characters) out of the assignment: its name is longer than the %d "
+                  "bytes the group protocol carries", connector[:64], len(connector), MAX_STRING_BYTES)
+        del grouped[connector]
     return grouped
 
 

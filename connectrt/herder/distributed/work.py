@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING
 
 import httpx
@@ -61,9 +63,21 @@ class WorkManager:
         if stale_tasks or stale_connectors:
             self.stop(stale_connectors, stale_tasks)
         for name in sorted(want_connectors - self.connectors):
-            self.start_connector(name)
+            self.guarded(name, "starting the connector", partial(self.start_connector, name))
         for task_id in sorted(want_tasks - self.tasks):
-            self.start_task(task_id)
+            self.guarded(task_id, "starting the task", partial(self.start_task, task_id))
+
+    def guarded(self, target: str | ConnectorTaskId, what: str, action: Callable[[], None]) -> None:
+        """Run one connector's or task's step; if its config makes it fail, that connector or task is
+        FAILED, never the herder thread (a bad record in the config topic must not stop the worker)."""
+        try:
+            action()
+        except Exception as e:
+            log.error("[%s] Failed %s", target, what, exc_info=e)
+            if isinstance(target, ConnectorTaskId):
+                self.herder._task_status(target, State.FAILED, format_trace(e))
+            else:
+                self.herder._connector_status(target, State.FAILED, format_trace(e))
 
     def start_connector(self, name: str) -> None:
         snap = self.herder.snapshot
@@ -216,8 +230,8 @@ class WorkManager:
         if (snap.target_state(name) or TargetState.STARTED) is not TargetState.STARTED:
             return
         state = herder._state(name)
-        max_tasks = int(state.config.get("tasks.max", 1))
         try:
+            max_tasks = int(state.config.get("tasks.max", 1))
             configs = self.worker.connector_task_configs(name, max_tasks)
         except Exception as e:
             herder._connector_status(name, State.FAILED, format_trace(e))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from connectrt.rest.body import parse_json, parse_task_configs
+from connectrt.rest.body import MAX_INTERNAL_BODY_BYTES, parse_json, parse_task_configs, read_body
 from connectrt.rest.responses import empty_response
 from connectrt.rest.routing import connect_router, connector_path, context, forward_param
 from connectrt.rest.signature import InternalRequestSignature
@@ -18,7 +18,7 @@ router = connect_router()
 
 
 async def _raw_body(request: Request) -> bytes:
-    raw = await request.body()
+    raw = await read_body(request, MAX_INTERNAL_BODY_BYTES)
     verifier = context(request).config.internal_request_verifier
     if verifier is not None:
         await verifier(request, raw)
