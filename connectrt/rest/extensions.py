@@ -128,17 +128,12 @@ def basic_auth_from_environment(environ: Mapping[str, str]) -> BasicAuthenticato
 
 def load_rest_extensions(classes: Iterable[str], environ: Mapping[str, str]) -> BasicAuthenticator | None:
     """The authenticator ``rest.extension.classes`` asks for (None when the list is empty)."""
-    authenticator = None
-    for name in classes:
-        name = name.strip()
-        if not name:
-            continue
+    names = [name.strip() for name in classes if name.strip()]
+    for name in names:
         if name not in _ALIASES:
             raise ConfigException(
                 f"Failed to find any class that implements interface {REST_EXTENSION_INTERFACE} and which name "
                 f"matches {name}; connectrt provides only {BASIC_AUTH_EXTENSION}: remove the others from "
                 "rest.extension.classes."
             )
-        if authenticator is None:
-            authenticator = basic_auth_from_environment(environ)
-    return authenticator
+    return basic_auth_from_environment(environ) if names else None

@@ -20,20 +20,28 @@ port = ``rest.advertised.port``, else the listener's bound port. The URL ends wi
 
 An empty listener host binds all interfaces (IPv6 dual-stack where available, else 0.0.0.0).
 uvicorn's signal handling is disabled: the process's owner (the CLI) handles signals.
+
+HTTPS listeners serve ``RestConfig.ssl_context`` (admin listeners ``admin_ssl_context``), built
+from the worker's ``listeners.https.ssl.*`` / ``admin.listeners.https.ssl.*`` / ``ssl.*`` keys
+(see ``connectrt.rest.tls``). A listener on a non-loopback address that asks for no credentials
+is named in a warning at start.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import socket
+import ssl
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from connectrt.config.configdef import ConfigException
 from connectrt.rest.app import create_admin_app
@@ -63,6 +71,15 @@ class _Bound:
     @property
     def port(self) -> int:
         return int(self.sock.getsockname()[1])
+
+
+def _is_loopback(sock: socket.socket) -> bool:
+    try:
+        address = ipaddress.ip_address(str(sock.getsockname()[0]).split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return bool((mapped or address).is_loopback)
 
 
 def _bind(listener: Listener) -> socket.socket:
@@ -171,11 +188,21 @@ class RestServer:
         return None
 
     # --- serving -------------------------------------------------------------------------------
-    def _uvicorn_config(self, app: FastAPI, https: bool) -> uvicorn.Config:
-        if https and not self.config.ssl_certfile:
+    def _ssl_context(self, admin: bool) -> ssl.SSLContext | None:
+        context = self.config.admin_ssl_context if admin else self.config.ssl_context
+        if context is None and self.config.ssl_certfile:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(self.config.ssl_certfile, self.config.ssl_keyfile)
+        if context is None:
+            name = "admin.listeners.https." if admin else "listeners.https."
             raise ConfigException(
-                "HTTPS listeners need a PEM certificate and key: set RestConfig.ssl_certfile and ssl_keyfile."
+                f"HTTPS {'admin ' if admin else ''}listeners need a keystore: set {name}ssl.keystore.location "
+                f"(PKCS12 or PEM) with {name}ssl.keystore.type and {name}ssl.keystore.password."
             )
+        return context
+
+    def _uvicorn_config(self, app: ASGIApp, https: bool, admin: bool = False) -> uvicorn.Config:
+        context = self._ssl_context(admin) if https else None
         return uvicorn.Config(
             app,
             lifespan="off",
@@ -185,9 +212,25 @@ class RestServer:
             server_header=False,
             backlog=_BACKLOG,
             timeout_graceful_shutdown=int(self.config.graceful_shutdown_timeout_s),
-            ssl_certfile=self.config.ssl_certfile if https else None,
-            ssl_keyfile=self.config.ssl_keyfile if https else None,
+            ssl_context_factory=(lambda _config, _default: context) if context is not None else None,
         )
+
+    def _warn_unauthenticated(self) -> None:
+        """Java binds all interfaces by default, as we do: say so when nothing asks for credentials."""
+        for bound in self._bound:
+            if bound.admin or self.config.authenticator is None:
+                if _is_loopback(bound.sock):
+                    continue
+                what = "admin endpoints (/admin/loggers)" if bound.admin else "REST API"
+                log.warning(
+                    "The %s listens on %s without authentication: anyone who can reach this address can %s. "
+                    "Bind %s to 127.0.0.1, or %s.",
+                    what, bound.listener, "change log levels" if bound.admin else "create and delete connectors",
+                    "admin.listeners" if bound.admin else "listeners",
+                    "firewall the port" if bound.admin else
+                    "set rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension."
+                    "BasicAuthSecurityRestExtension",
+                )
 
     async def start(self) -> None:
         """Serve the apps on the bound sockets; returns once every listener accepts connections."""
@@ -205,10 +248,11 @@ class RestServer:
         for (admin, https), sockets in groups.items():
             app = self.admin_app if admin else self.app
             assert app is not None
-            server = _EmbeddedServer(self._uvicorn_config(app, https))
+            server = _EmbeddedServer(self._uvicorn_config(app, https, admin))
             self._servers.append(server)
             self._tasks.append(asyncio.create_task(server.serve(sockets=sockets), name="connect-rest-server"))
         await self._wait_started()
+        self._warn_unauthenticated()
         log.info("REST server listening at %s, advertising URL %s", self.server_url(), self.advertised_url())
         admin_url = self.admin_url()
         if admin_url is not None:
