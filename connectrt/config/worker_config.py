@@ -58,7 +58,10 @@ def worker_config_def() -> ConfigDef:
              "header.")
     d.define("response.http.headers.config", Type.STRING, "", None, lo, "Rules for REST API HTTP response headers")
     d.define("rest.extension.classes", Type.LIST, "", None, lo,
-             "Comma-separated names of ConnectRestExtension classes (accepted; not supported by connectrt).")
+             "Comma-separated names of ConnectRestExtension classes. connectrt provides "
+             "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension (HTTP Basic "
+             "authentication with the JAAS file of -Djava.security.auth.login.config); any other name stops the "
+             "worker at start.")
     d.define("plugin.path", Type.LIST, None, None, lo,
              "List of directories that contain plugins, besides the distributions installed in the worker's "
              "Python environment. A directory holding *.dist-info metadata (pip install --target <dir>) is one "
