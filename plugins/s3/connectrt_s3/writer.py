@@ -293,8 +293,8 @@ class TopicPartitionWriter:
         self.offset_to_filename.clear()
         self.record_count = 0
         self.base_record_timestamp = None
-        log.info("%sFILES COMMITTED: Topic-partition %s, files: %d, target commit offset: %s", self.prefix,
-                 self.tp, files, self.offset_to_commit)  # fmt: skip
+        log.info("%sFILES COMMITTED: Topic-partition %s-%d, files: %d, target commit offset: %s", self.prefix,
+                 self.tp[0], self.tp[1], files, self.offset_to_commit)  # fmt: skip
 
     def _commit_file(self, encoded: str) -> None:
         writer = self.writers.get(encoded)
