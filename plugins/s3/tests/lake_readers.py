@@ -31,7 +31,9 @@ class BotoFileSystem(AbstractFileSystem):  # type: ignore[misc]
         bucket, prefix = self._split(path)
         prefix = prefix.rstrip("/") + "/" if prefix else ""
         out: list[dict[str, Any]] = []
-        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix, Delimiter="/")
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=prefix, Delimiter="/"
+        )
         for page in pages:
             for p in page.get("CommonPrefixes", []):
                 out.append({"name": f"{bucket}/{p['Prefix'].rstrip('/')}", "size": 0, "type": "directory"})

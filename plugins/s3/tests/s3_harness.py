@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from confluent_kafka import Consumer, Producer, TopicPartition
-from tests.fixtures.clients import quiet_logger
-from tests.integration.worker_process import WorkerProcess, wait_until
-
 from connectrt.api import Schema, SchemaBuilder, Struct
 from connectrt.api.data import Timestamp
 from connectrt.converters.json_converter import JsonConverter
+from tests.fixtures.clients import quiet_logger
+from tests.integration.worker_process import WorkerProcess, wait_until
 
 ROW_SCHEMA = (
     SchemaBuilder.struct().name("shop.Order").version(1)
@@ -139,7 +138,9 @@ def objects(client: Any, bucket: str, prefix: str = "") -> dict[str, bytes]:
 
 
 def json_records(files: dict[str, bytes]) -> list[dict[str, Any]]:
-    return [json.loads(line) for key in sorted(files) for line in files[key].splitlines() if key.endswith(".json")]
+    return [
+        json.loads(line) for key in sorted(files) for line in files[key].splitlines() if key.endswith(".json")
+    ]
 
 
 def sleep_until(predicate: Any, timeout: float) -> bool:

@@ -35,7 +35,9 @@ def test_json_avro_parquet_objects_read_back_as_produced(
     produce(kafka_bootstrap, topic, range(N), PARTITIONS)
     names = {fmt: unique_name(f"s3-{fmt.lower()}") for fmt in ("JsonFormat", "AvroFormat", "ParquetFormat")}
     connectors = [
-        sink_connector(names[fmt], topic, bucket, s3_credentials, **{"format.class": fmt, "topics.dir": fmt.lower()})
+        sink_connector(
+            names[fmt], topic, bucket, s3_credentials, **{"format.class": fmt, "topics.dir": fmt.lower()}
+        )
         for fmt in names
     ]
     with worker(kafka_bootstrap, tmp_path, connectors) as w:
@@ -68,7 +70,9 @@ def test_json_avro_parquet_objects_read_back_as_produced(
         f"select count(*), sum(id), min(ts) from read_parquet('s3://{bucket}/parquetformat/*/*/*.parquet')"
     ).fetchall()[0]
     assert (count, total) == (N, sum(range(N)))
-    assert first_ts == dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC) or str(first_ts).startswith("2026-01-05 10:00:00")
+    assert first_ts == dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC) or str(first_ts).startswith(
+        "2026-01-05 10:00:00"
+    )
     rows = con.sql(
         f"select id, customer, note from read_json('s3://{bucket}/jsonformat/*/*/*.json', format='newline_delimited') "
         "order by id limit 6"
@@ -109,4 +113,6 @@ def test_records_parquet_cannot_encode_go_to_the_dead_letter_queue(
     dead = consume_all(kafka_bootstrap, dlq, 1)
     assert [m.key() for m in dead] == [b"bad"]
     headers = dict(dead[0].headers() or [])
-    assert headers["__connect.errors.exception.class.name"] == b"org.apache.kafka.connect.errors.DataException"
+    assert (
+        headers["__connect.errors.exception.class.name"] == b"org.apache.kafka.connect.errors.DataException"
+    )
