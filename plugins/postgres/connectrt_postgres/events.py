@@ -141,7 +141,12 @@ class EventFactory:
         return source
 
     def _envelope(self, ts: TableSchema, before: Struct | None, after: Struct | None, source: Struct, op: str) -> Struct:
-        now = self.clock()
+        return self.envelope(ts, before, after, source, op, self.clock())
+
+    def envelope(
+        self, ts: TableSchema, before: Struct | None, after: Struct | None, source: Struct, op: str, now: int
+    ) -> Struct:
+        """The change event envelope, processed at ``now`` (ns since the epoch)."""
         envelope = _new_struct(Struct)
         envelope.schema = ts.envelope_schema
         _update(envelope, {

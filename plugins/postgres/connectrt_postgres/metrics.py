@@ -102,6 +102,8 @@ class StreamingProgress:
         creates = updates = deletes = events = 0
         last: Any = None
         for record in out:
+            if getattr(record, "NATIVE", False):
+                continue  # counted by on_counts, without building its value
             value = record.value  # a Struct (a dict) or None
             if value is None:
                 continue
@@ -135,6 +137,23 @@ class StreamingProgress:
         if source.get("txId") is not None:
             position["txId"] = str(source.get("txId"))
         self.position = position
+
+    def on_counts(
+        self, creates: int, updates: int, deletes: int, ts: Any, op: str, tx_id: int | None, lsn: int,
+        commit_ts_us: int | None,
+    ) -> None:
+        """Change events the native path made (connectrt_postgres.native): counts and the last event."""
+        self.events += creates + updates + deletes
+        self.creates += creates
+        self.updates += updates
+        self.deletes += deletes
+        ts_ms = commit_ts_us // 1000 if commit_ts_us is not None else None
+        now_ms = time.time_ns() // 1_000_000
+        self.behind_ms = max(0, now_ms - ts_ms) if ts_ms is not None else -1
+        tid = ts.table.id
+        self.last_event = {"op": op, "schema": tid.schema, "table": tid.table, "txId": tx_id, "lsn": lsn, "ts_ms": ts_ms}
+        self.last_event_at = time.monotonic()
+        self.position = {"lsn": str(lsn)} if tx_id is None else {"lsn": str(lsn), "txId": str(tx_id)}
 
     def to_json(self) -> dict[str, Any]:
         since = -1

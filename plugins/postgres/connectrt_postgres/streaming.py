@@ -18,6 +18,9 @@ from connectrt.api.records import SourceRecord
 
 from connectrt_postgres.events import EventFactory
 from connectrt_postgres.filters import Filters
+from connectrt_postgres.metrics import StreamingProgress
+from connectrt_postgres.native import NativeStream, SerializationTarget
+from connectrt_postgres.native import available as native_available
 from connectrt_postgres.offsets import OffsetState, ResumeFilter
 from connectrt_postgres.pgoutput import (
     Begin,
@@ -80,6 +83,16 @@ class StreamProcessor:
         self.in_transaction = False
         self.messages = 0
         self._source_template: tuple[tuple[Any, ...], Struct, str] | None = None
+        self.progress: StreamingProgress | None = None  # the task's metrics; the native path counts into it
+        self.native: NativeStream | None = None
+
+    def use_native(self, target: SerializationTarget | None = None) -> bool:
+        """Build change events with the compiled path when it applies (see connectrt_postgres.native);
+        ``target``: what an earlier processor of the task learnt about the worker's converters."""
+        if type(self) is not StreamProcessor or not native_available():
+            return False
+        self.native = NativeStream(self, target)
+        return True
 
     # --- offset bookkeeping ----------------------------------------------------------------------
     def _position(self, lsn: int, message_type: str) -> None:
@@ -122,6 +135,22 @@ class StreamProcessor:
 
     # --- frames ----------------------------------------------------------------------------------
     def process(self, frames: list[tuple[int, bytes]], out: list[SourceRecord]) -> None:
+        native = self.native
+        if native is None:
+            self._process(frames, out)
+            return
+        # Runs of frames the native path takes, and in between the ones only this class processes.
+        i, n = 0, len(frames)
+        while i < n:
+            i = native.run(frames, i, out)
+            if i < n:
+                tag = frames[i][1][25]
+                self._process(frames[i : i + 1], out)
+                if tag == 0x52 or tag == 0x59:  # Relation, Type: table schemas may have changed
+                    native.dirty = True
+                i += 1
+
+    def _process(self, frames: list[tuple[int, bytes]], out: list[SourceRecord]) -> None:
         tables_by_oid = self.tables.by_oid
         ignored = self.tables.ignored
         decoder = self.decoder

@@ -30,6 +30,8 @@ from connectrt_postgres.events import EventFactory, EventSettings
 from connectrt_postgres.filters import Filters
 from connectrt_postgres.heartbeat import Heartbeat
 from connectrt_postgres.metrics import TaskMetrics
+from connectrt_postgres.native import SerializationTarget
+from connectrt_postgres.native import unavailable_reason as native_unavailable_reason
 from connectrt_postgres.offsets import OffsetState, ResumeFilter
 from connectrt_postgres.replication import ReplicationStream, ReplicationStreamError, connect
 from connectrt_postgres.schemas import SchemaSettings
@@ -88,6 +90,7 @@ class PostgresConnectorTask(SourceTask):
         self.partition: dict[str, str] = {}
         self.stored_offset: dict[str, Any] | None = None
         self.progress = TaskMetrics()
+        self.serialization_target: SerializationTarget | None = None  # kept across reconnections
 
     def version(self) -> str:
         return DEBEZIUM_VERSION
@@ -361,6 +364,14 @@ class PostgresConnectorTask(SourceTask):
         processor = processor_class(
             tables, self.events, self.filters, offset, resume, heartbeat if heartbeat.enabled else None
         )
+        processor.progress = streaming_progress
+        if processor.use_native(self.serialization_target):
+            assert processor.native is not None
+            self.serialization_target = processor.native.target
+        elif self.serialization_target is None:
+            log.info("Change events are built by the Python path (%s)", native_unavailable_reason() or
+                     "transaction metadata is on")
+            self.serialization_target = SerializationTarget()  # log once
         if isinstance(processor, TransactionalStreamProcessor):
             processor.configure_transactions(
                 str(config.get("topic.transaction")), str(config.get("topic.delimiter")),

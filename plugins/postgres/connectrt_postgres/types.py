@@ -507,14 +507,25 @@ def _toast_value(t: PgType, builder: Callable[[], SchemaBuilder], modes: ValueMo
     return None
 
 
-def column_mapping(registry: TypeRegistry, type_oid: int, typmod: int, modes: ValueModes) -> ColumnMapping | None:
-    """How a column of this type and typmod is represented, or None when Debezium leaves it out."""
+def resolve_type(registry: TypeRegistry, type_oid: int, typmod: int) -> tuple[PgType, int] | None:
+    """The base type of a column's type (domains resolved) and the typmod that applies to it."""
     t = registry.get(type_oid)
     if t is None:
         return None
     root, domain_typmod = registry.root(t)
     if domain_typmod is not None and typmod < 0:
         typmod = domain_typmod
+    return root, typmod
+
+
+def column_mapping(registry: TypeRegistry, type_oid: int, typmod: int, modes: ValueModes) -> ColumnMapping | None:
+    """How a column of this type and typmod is represented, or None when Debezium leaves it out."""
+    resolved = resolve_type(registry, type_oid, typmod)
+    if resolved is None:
+        return None
+    root, typmod = resolved
+    t = registry.get(type_oid)
+    assert t is not None
     if root.is_array:
         element = registry.get(root.element_oid)
         if element is None:

@@ -1,0 +1,559 @@
+"""The compiled hot path: change events as the bytes the worker's JsonConverter would write.
+
+On the usual configuration (JsonConverter for key and value, no transform that looks at keys or
+values) the Python work per row - decoding the tuple, building Structs, walking them in the
+converter - is what limits the stream. The native module (``native/``, Rust) does that work for a
+batch of frames without holding the GIL, so it runs beside the task thread's producer calls, and
+hands back each event's key and value bytes. The records it yields are :class:`NativeChangeRecord`:
+
+- a SourceRecord like any other: topic, schemas, headers, partition and offset are set as the Python
+  path sets them;
+- its ``key`` and ``value`` are built by the Python path on first access (an SMT, another converter,
+  an error report): nothing sees a difference;
+- the runtime asks it for its bytes before converting (``connect_serialized(key_converter,
+  value_converter)``, see connectrt/runtime/serialized.py). It answers only if nobody has accessed its
+  key or value (so a transform cannot have changed them) and the converters are JsonConverters whose
+  settings the bytes were made for; otherwise the runtime converts as usual.
+
+What the converters write is learnt from the first record the runtime asks about
+(:class:`SerializationTarget`); the plans are rebuilt for it, and the first record of every table is
+checked against the real converters' bytes before any bytes are used (a mismatch turns the native
+path off for the task, with a warning). When the runtime keeps materializing records (an SMT reads
+every value), or converts with something else than JsonConverter, the task goes back to the Python
+path: the native work would be wasted.
+
+A table whose columns include a type the native path does not convert (arrays, floats, intervals,
+geometry, decimal modes other than ``precise``, ...) stays on the Python path, as does a row with a
+value outside the canonical text forms, an update that carries the old key or row, an unchanged
+TOASTed value, or anything else than Begin/Commit/Insert/Update/Delete: those frames go through
+:class:`~connectrt_postgres.streaming.StreamProcessor`'s own code, in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from connectrt.api.data import Schema, SchemaType
+from connectrt.api.records import ConnectRecord, SourceRecord
+
+from connectrt_postgres.catalog import TypeRegistry
+from connectrt_postgres.offsets import OffsetState
+from connectrt_postgres.pgoutput import Delete, Insert, Update, decode_message
+from connectrt_postgres.schemas import TableSchema
+from connectrt_postgres.types import ValueModes, resolve_type
+
+if TYPE_CHECKING:
+    from connectrt_postgres.streaming import StreamProcessor
+
+log = logging.getLogger(__name__)
+
+ABI = 1
+DISABLE_ENV = "CONNECTRT_POSTGRES_NATIVE"  # "0" turns the native path off (comparisons, debugging)
+
+try:
+    from connectrt_postgres import _native
+except ImportError as e:  # pragma: no cover - the distribution builds it; a source checkout may not have
+    _native = None  # type: ignore[assignment]
+    _IMPORT_ERROR: str | None = str(e)
+else:
+    _IMPORT_ERROR = None
+    if getattr(_native, "ABI", None) != ABI:
+        _IMPORT_ERROR = f"connectrt_postgres/_native is a build of another version (ABI {getattr(_native, 'ABI', '?')})"
+        _native = None  # type: ignore[assignment]
+
+
+def available() -> bool:
+    """Whether the native path can be used (built, current, and not turned off)."""
+    return _native is not None and os.environ.get(DISABLE_ENV, "1") != "0"
+
+
+def unavailable_reason() -> str:
+    if os.environ.get(DISABLE_ENV, "1") == "0":
+        return f"{DISABLE_ENV}=0"
+    return _IMPORT_ERROR or ""
+
+
+# Value kinds (native/src/convert.rs).
+K_INT, K_BOOL, K_STR, K_DECIMAL, K_ZONED_TS, K_MICRO_TS, K_MILLI_TS, K_DATE, K_MICRO_TIME, K_MILLI_TIME, K_BYTES = range(1, 12)
+
+_STRING_TYPES = {
+    "bpchar", "varchar", "text", "char", "name", "citext", "inet", "cidr", "macaddr", "macaddr8",
+    "int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange", "isbn",
+    "json", "jsonb", "xml", "uuid", "ltree", "tsvector",
+}  # fmt: skip
+_INT_TYPES = {"int2": SchemaType.INT16, "int4": SchemaType.INT32, "int8": SchemaType.INT64, "oid": SchemaType.INT64}
+_DECIMAL = "org.apache.kafka.connect.data.Decimal"
+# What each kind's field schema must look like (name, type): a check that types.py still maps the column so.
+_EXPECTED: dict[int, tuple[str | None, SchemaType]] = {
+    K_BOOL: (None, SchemaType.BOOLEAN),
+    K_DECIMAL: (_DECIMAL, SchemaType.BYTES),
+    K_ZONED_TS: ("io.debezium.time.ZonedTimestamp", SchemaType.STRING),
+    K_MICRO_TS: ("io.debezium.time.MicroTimestamp", SchemaType.INT64),
+    K_MILLI_TS: ("io.debezium.time.Timestamp", SchemaType.INT64),
+    K_DATE: ("io.debezium.time.Date", SchemaType.INT32),
+    K_MICRO_TIME: ("io.debezium.time.MicroTime", SchemaType.INT64),
+    K_MILLI_TIME: ("io.debezium.time.Time", SchemaType.INT32),
+    K_BYTES: (None, SchemaType.BYTES),
+}
+
+
+def _precision(typmod: int) -> int:
+    return typmod if 0 <= typmod <= 6 else 6
+
+
+def native_kind(registry: TypeRegistry, type_oid: int, typmod: int, modes: ValueModes, schema: Schema) -> tuple[int, int] | None:
+    """The native kind (and its parameter) of a column, or None when only the Python path converts it."""
+    resolved = resolve_type(registry, type_oid, typmod)
+    if resolved is None or resolved[0].is_array:
+        return None
+    root, typmod = resolved
+    name = root.name
+    time_mode = modes.time
+    kind: tuple[int, int] | None = None
+    if root.kind == "e" or name in _STRING_TYPES:
+        kind = (K_STR, 0)
+    elif name == "bool":
+        kind = (K_BOOL, 0)
+    elif name in _INT_TYPES:
+        if schema.type is _INT_TYPES[name] and schema.name is None:
+            kind = (K_INT, 0)
+    elif name == "numeric":
+        if typmod >= 4 and modes.decimal == "precise":
+            kind = (K_DECIMAL, (typmod - 4) & 0xFFFF)
+    elif name == "bytea":
+        if modes.binary == "bytes":
+            kind = (K_BYTES, 0)
+    elif name == "timestamptz":
+        kind = (K_ZONED_TS, _precision(typmod) if typmod >= 0 else 6)
+    elif name == "timestamp":
+        if time_mode in ("adaptive", "adaptive_time_microseconds"):
+            kind = (K_MILLI_TS, 0) if _precision(typmod) <= 3 else (K_MICRO_TS, 0)
+        elif time_mode == "microseconds":
+            kind = (K_MICRO_TS, 0)
+    elif name == "date":
+        if time_mode not in ("connect", "isostring"):
+            kind = (K_DATE, 0)
+    elif name == "time":
+        if time_mode == "adaptive":
+            kind = (K_MILLI_TIME, 0) if _precision(typmod) <= 3 else (K_MICRO_TIME, 0)
+        elif time_mode in ("adaptive_time_microseconds", "microseconds"):
+            kind = (K_MICRO_TIME, 0)
+    if kind is None:
+        return None
+    if kind[0] == K_STR:
+        return kind if schema.type is SchemaType.STRING else None
+    expected = _EXPECTED.get(kind[0])
+    if expected is not None and (schema.name != expected[0] or schema.type is not expected[1]):
+        return None
+    if kind[0] == K_DECIMAL and (schema.parameters or {}).get("scale") != str(kind[1]):
+        return None
+    return kind
+
+
+class SerializationTarget:
+    """The worker's converters for this task, as far as the native bytes are concerned.
+
+    Until the runtime first asks a record for its bytes, the plans assume JsonConverter with Connect's
+    defaults for key and value. The first ``connect_serialized`` call shows the real converters: JSON
+    ones with other settings bump :attr:`version` (the processor rebuilds its plans), anything else
+    makes the target unsupported.
+    """
+
+    def __init__(self) -> None:
+        self.key_converter: Any = None
+        self.value_converter: Any = None
+        self.key_schemas = True
+        self.value_schemas = True
+        self.replace_null_with_default = True
+        self.version = 1
+        self.supported = True
+        self.verified: set[int] = set()  # id() of plans whose first record matched the real converters
+        self.served = 0
+        self.materialized = 0
+        self.mismatch: str | None = None
+
+    def learn(self, kc: Any, vc: Any) -> None:
+        self.key_converter, self.value_converter = kc, vc
+        settings = [_json_settings(kc), _json_settings(vc)]
+        if settings[0] is None or settings[1] is None or settings[0][1] != settings[1][1]:
+            self.supported = False
+            log.info("The worker's converters are not both JsonConverter with decimal.format=BASE64: "
+                     "change events are built by the Python path")
+            return
+        (key_schemas, replace), (value_schemas, _) = settings  # type: ignore[misc]
+        if (key_schemas, value_schemas, replace) != (self.key_schemas, self.value_schemas, self.replace_null_with_default):
+            self.key_schemas, self.value_schemas, self.replace_null_with_default = key_schemas, value_schemas, replace
+            self.version += 1
+            self.verified.clear()
+
+    def wasted(self) -> bool:
+        """Most records were materialized anyway (a transform reads them): the native work is wasted."""
+        return self.materialized > 64 and self.materialized > self.served
+
+
+def _json_settings(converter: Any) -> tuple[bool, bool] | None:
+    """(schemas.enable, replace.null.with.default) of connectrt's JsonConverter with BASE64 decimals."""
+    cls = type(converter)
+    if cls.__name__ != "JsonConverter" or cls.__module__ != "connectrt.converters.json_converter":
+        return None
+    if getattr(converter, "decimal_format", None) != "BASE64":
+        return None
+    return bool(converter.schemas_enabled), bool(converter.replace_null_with_default)
+
+
+def _json_converter(schemas: bool, replace_null: bool, is_key: bool) -> Any:
+    from connectrt.converters.json_converter import JsonConverter
+
+    conv = JsonConverter()
+    conv.configure({"schemas.enable": schemas, "replace.null.with.default": replace_null}, is_key)
+    return conv
+
+
+_KEY_SLOT: Any = ConnectRecord.__dict__["key"]
+_VALUE_SLOT: Any = ConnectRecord.__dict__["value"]
+
+
+class NativeChangeRecord(SourceRecord):
+    """A change event whose key and value bytes were made natively; its Structs are made on demand."""
+
+    __slots__ = ("_done", "_lazy")
+    _done: bool
+    _lazy: tuple[Any, ...]  # (context, frame, op, now_ns, key bytes, value bytes, target version, (origin, lsn))
+    NATIVE = True  # StreamingProgress counts these from the native batch, without reading values
+
+    def _materialize(self) -> None:
+        self._done = True
+        context, frame, op, now = self._lazy[:4]
+        key, value = context.materialize(self, frame, op, now)
+        _KEY_SLOT.__set__(self, key)
+        _VALUE_SLOT.__set__(self, value)
+        context.target.materialized += 1
+
+    @property
+    def key(self) -> Any:
+        if not self._done:
+            self._materialize()
+        return _KEY_SLOT.__get__(self)
+
+    @key.setter
+    def key(self, value: Any) -> None:
+        if not self._done:
+            self._materialize()
+        _KEY_SLOT.__set__(self, value)
+
+    @property
+    def value(self) -> Any:
+        if not self._done:
+            self._materialize()
+        return _VALUE_SLOT.__get__(self)
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        if not self._done:
+            self._materialize()
+        _VALUE_SLOT.__set__(self, value)
+
+    def connect_serialized(self, key_converter: Any, value_converter: Any) -> tuple[bytes | None, bytes | None] | None:
+        """The key and value bytes ``key_converter``/``value_converter`` would write, if known and untouched."""
+        if self._done:
+            return None
+        context, _frame, _op, _now, key_bytes, value_bytes, version, _origin = self._lazy
+        target = context.target
+        if key_converter is not target.key_converter or value_converter is not target.value_converter:
+            target.learn(key_converter, value_converter)
+        if not target.supported or version != target.version:
+            return None
+        if id(context.plan) not in target.verified:
+            return context.verify(self, key_converter, value_converter)
+        target.served += 1
+        return key_bytes, value_bytes
+
+
+class PlanContext:
+    """What the records of one table plan share: how to materialize them and check their bytes."""
+
+    __slots__ = ("events", "plan", "processor", "target", "ts")
+
+    def __init__(self, processor: StreamProcessor, ts: TableSchema, plan: Any, target: SerializationTarget) -> None:
+        self.processor = processor
+        self.events = processor.events
+        self.ts = ts
+        self.plan = plan
+        self.target = target
+
+    def materialize(self, record: NativeChangeRecord, frame: bytes, op: str, now: int) -> tuple[Any, Any]:
+        ts = self.ts
+        msg = decode_message(frame, 25)
+        offset = record.source_offset or {}
+        origin, origin_lsn = record._lazy[7]
+        state = OffsetState(
+            lsn=offset.get("lsn"), tx_id=offset.get("txId"), ts_usec=offset.get("ts_usec"),
+            lsn_proc=offset.get("lsn_proc"), lsn_commit=offset.get("lsn_commit"), xmin=offset.get("xmin"),
+        )
+        if isinstance(msg, Delete):
+            before = ts.row(msg.old)
+            key = ts.key(msg.old, before)
+            if op == "T":
+                return key, None
+            after = None
+        elif isinstance(msg, Insert | Update):
+            before = None
+            after = ts.row(msg.new)
+            key = ts.key(msg.new, after)
+        else:  # pragma: no cover - the native path emits only these
+            raise AssertionError(f"unexpected message {type(msg).__name__} in a native record")
+        tid = ts.table.id
+        commit_ts = state.ts_usec or 0
+        source = self.events.source(state, tid.schema, tid.table, None, commit_ts, origin, origin_lsn)
+        envelope = self.events.envelope(ts, before, after, source, op, now)
+        return key, envelope
+
+    def verify(self, record: NativeChangeRecord, kc: Any, vc: Any) -> tuple[bytes | None, bytes | None] | None:
+        """The first record of a plan: its bytes must be what the converters make of its Structs."""
+        target = self.target
+        key_bytes, value_bytes = record._lazy[4:6]
+        topic = record.topic
+        expected_key = kc.from_connect_data(topic, record.key_schema, record.key, record.headers)
+        expected_value = vc.from_connect_data(topic, record.value_schema, record.value, record.headers)
+        target.materialized -= 1  # a check, not a transform reading values
+        if (expected_key, expected_value) != (key_bytes, value_bytes):
+            target.supported = False
+            target.mismatch = f"table {self.ts.table.id}"
+            log.warning(
+                "The native change event bytes of table %s differ from JsonConverter's (a bug; please report it "
+                "with the table's definition): this task builds its events with the Python path from now on. "
+                "Expected value %r, native %r", self.ts.table.id, expected_value[:400] if expected_value else None,
+                value_bytes[:400] if value_bytes else None,
+            )
+        else:
+            target.verified.add(id(self.plan))
+            log.info("Change events of table %s are built by the compiled path (the first one checked against "
+                     "the converters)", self.ts.table.id)
+        return expected_key, expected_value
+
+
+def _envelope_prefix(converter: Any, schema: Schema) -> bytes:
+    """``{"schema":<the schema's JSON>,"payload":`` as JsonConverter writes it with schemas.enable=true."""
+    from connectrt.converters.json_text import dumps
+
+    return b'{"schema":' + dumps(converter.as_json_schema(schema)) + b',"payload":'
+
+
+def _json_str(converter: Any, text: str) -> bytes:
+    out: bytes = converter.from_connect_data("", Schema.STRING_SCHEMA, text)
+    return out
+
+
+class NativeStream:
+    """Runs the native path for a StreamProcessor: plans per table, state in and out, records out."""
+
+    def __init__(self, processor: StreamProcessor, target: SerializationTarget | None = None) -> None:
+        assert _native is not None
+        self.processor = processor
+        self.target = target if target is not None else SerializationTarget()
+        self.version = 0
+        self.plans: dict[int, tuple[TableSchema, Any, PlanContext | None]] = {}  # oid -> (schema, plan, context)
+        self.native_plans: dict[int, Any] = {}
+        self.config: Any = None
+        self.enabled = True
+        self.dirty = True  # the tables' schemas may have changed since the plans were made
+        events = processor.events
+        self._partition = events.partition
+        self._headers = events._headers_template
+        # A test's clock is read once per batch; the real one per event, natively.
+        self._clock: Callable[[], int] | None = events.clock if events.clock is not time.time_ns else None
+
+    # --- plans ---------------------------------------------------------------------------------
+    def _refresh(self) -> None:
+        target = self.target
+        if self.version == target.version and not self.dirty:
+            return
+        self.dirty = False
+        if self.version != target.version:
+            self.version = target.version
+            self.plans.clear()
+            value_conv = _json_converter(False, target.replace_null_with_default, False)
+            self._value_json = value_conv
+            events = self.processor.events
+            settings = events.settings
+            from connectrt_postgres.config import DEBEZIUM_VERSION
+            from connectrt_postgres.schemas import SOURCE_SCHEMA
+
+            snapshot_field = SOURCE_SCHEMA.field("snapshot")
+            assert snapshot_field is not None
+            snapshot_json = value_conv.from_connect_data("", snapshot_field.schema, None)
+            head = (b'{"version":' + _json_str(value_conv, DEBEZIUM_VERSION) + b',"connector":"postgresql","name":'
+                    + _json_str(value_conv, settings.prefix) + b',"ts_ms":')
+            middle = b',"snapshot":' + snapshot_json + b',"db":' + _json_str(value_conv, settings.database) + b',"sequence":'
+            self.config = _native.StreamConfig(
+                head, middle, events.skip_create, events.skip_update, events.skip_delete, settings.tombstones,
+                self.processor.heartbeat is not None,
+            )
+            self._key_conv = _json_converter(target.key_schemas, target.replace_null_with_default, True)
+            self._value_conv = _json_converter(target.value_schemas, target.replace_null_with_default, False)
+        tables = self.processor.tables
+        native_plans = {}
+        for oid, ts in tables.by_oid.items():
+            cached = self.plans.get(oid)
+            if cached is None or cached[0] is not ts:
+                plan = self._plan(ts, tables.types)
+                cached = (ts, plan, PlanContext(self.processor, ts, plan, target) if plan is not None else None)
+                self.plans[oid] = cached
+            if cached[1] is not None:
+                native_plans[oid] = cached[1]
+        self.native_plans = native_plans
+
+    def _plan(self, ts: TableSchema, registry: TypeRegistry) -> Any:
+        modes = self.processor.tables.settings.modes
+        value_fields = ts.value_schema.fields or ()
+        by_field = {f.name: f.schema for f in value_fields}
+        conv = self._value_json
+
+        def spec(index: int, field: str, null_value: Any, schema: Schema) -> tuple[int, int, int, bytes, bytes] | None:
+            column = ts.columns[index]
+            kind = native_kind(registry, column.type_oid, column.typmod, modes, schema)
+            if kind is None:
+                return None
+            null_json = conv.from_connect_data("", schema, null_value)
+            return (index, kind[0], kind[1], _json_str(conv, field) + b":", null_json)
+
+        fields = []
+        for index, field, _convert, null_value, _toast, _column in ts.plan:
+            entry = spec(index, field, null_value, by_field[field])
+            if entry is None:
+                log.info("Table %s has column %s of a type the native path does not convert: its events are "
+                         "built by the Python path", ts.table.id, ts.columns[index].name)
+                return None
+            fields.append(entry)
+        keys = []
+        row_positions = {p[1]: i for i, p in enumerate(ts.plan)}
+        key_schema_fields = {f.name: f.schema for f in (ts.key_schema.fields or [])} if ts.key_schema else {}
+        for index, field, row_field, _convert, null_value in ts.key_plan:
+            entry = spec(index, field, null_value, key_schema_fields[field])
+            if entry is None:
+                return None
+            keys.append((row_positions.get(row_field) if row_field is not None else None, entry))
+        target = self.target
+        key_prefix = value_prefix = b""
+        key_suffix = value_suffix = b""
+        if target.key_schemas and ts.key_schema is not None:
+            key_prefix, key_suffix = _envelope_prefix(self._key_conv, ts.key_schema), b"}"
+        if target.value_schemas:
+            value_prefix, value_suffix = _envelope_prefix(self._value_conv, ts.envelope_schema), b"}"
+        tid = ts.table.id
+        source_table = (b',"schema":' + _json_str(conv, tid.schema) + b',"table":' + _json_str(conv, tid.table)
+                        + b',"txId":')
+        try:
+            return _native.TablePlan(len(ts.columns), fields, keys, key_prefix, key_suffix, value_prefix,
+                                     value_suffix, source_table)
+        except ValueError as e:  # pragma: no cover - the specs above are checked
+            log.warning("No native plan for table %s: %s", tid, e)
+            return None
+
+    # --- batches -------------------------------------------------------------------------------
+    def run(self, frames: list[tuple[int, bytes]], start: int, out: list[SourceRecord]) -> int:
+        """Process ``frames[start:]`` natively up to the first frame the Python path must take; its index."""
+        target = self.target
+        if not target.supported or target.wasted():
+            if self.enabled:
+                self.enabled = False
+                log.info("Change events are built by the Python path from now on (%s)",
+                         target.mismatch or ("the records are read by transforms" if target.supported
+                                             else "the converters are not JsonConverter"))
+            return start
+        self._refresh()
+        p = self.processor
+        o = p.offset
+        if o.snapshot is not None or p.resume is not None or not self.native_plans:
+            return start
+        mt = _MT_CODES.get(o.message_type, 9)
+        state: dict[str, Any] = {
+            "lsn": o.lsn, "lsn_proc": o.lsn_proc, "lsn_commit": o.lsn_commit, "tx_id": o.tx_id, "ts_usec": o.ts_usec,
+            "message_type": mt, "events_at_lsn": o.events_at_lsn, "xmin": o.xmin, "xid": p.xid,
+            "commit_ts": p.commit_ts, "in_transaction": p.in_transaction,
+            "origin": None if p.origin is None else _json_str(self._value_json, p.origin), "origin_lsn": p.origin_lsn,
+        }
+        fixed_now = self._clock() if self._clock is not None else 0
+        origin = (p.origin, p.origin_lsn)  # constant for the call: the native path stops at a Begin after an Origin
+        nxt, state, events, messages = _native.process(
+            self.config, frames, start, self.native_plans, p.tables.ignored, state, fixed_now
+        )
+        if nxt == start:
+            return start
+        o.lsn, o.lsn_proc, o.lsn_commit = state["lsn"], state["lsn_proc"], state["lsn_commit"]
+        o.tx_id, o.ts_usec, o.events_at_lsn = state["tx_id"], state["ts_usec"], state["events_at_lsn"]
+        if state["message_type"] != 9:
+            o.message_type = _MT_NAMES[state["message_type"]]
+        p.xid, p.commit_ts, p.in_transaction = state["xid"], state["commit_ts"], state["in_transaction"]
+        p.origin, p.origin_lsn = (None, None) if state["origin"] is None else (p.origin, state["origin_lsn"])
+        p.messages += messages
+        if events:
+            self._records(events, out, o.xmin, origin)
+        return int(nxt)
+
+    def _records(self, events: list[Any], out: list[SourceRecord], xmin: int | None, origin: tuple[Any, Any]) -> None:
+        plans = self.plans
+        partition = self._partition
+        headers_template = self._headers
+        version = self.version
+        new = object.__new__
+        cls = NativeChangeRecord
+        names = _MT_NAMES
+        append = out.append
+        offset: dict[str, Any] = {}
+        headers: Any = None
+        progress = self.processor.progress
+        creates = updates = deletes = 0
+        for oid, op, key, value, frame, lsn, n_at, mt, tx_id, ts_usec, lsn_commit, now in events:
+            ts, _plan, context = plans[oid]
+            r = new(cls)
+            r.source_partition = partition
+            if op != "T":
+                if n_at <= 1 and xmin is None and tx_id is not None and ts_usec is not None:
+                    if lsn_commit is not None:
+                        offset = {"lsn_proc": lsn, "messageType": names[mt], "lsn_commit": lsn_commit, "lsn": lsn,
+                                  "txId": tx_id, "ts_usec": ts_usec}
+                    else:
+                        offset = {"lsn_proc": lsn, "messageType": names[mt], "lsn": lsn, "txId": tx_id,
+                                  "ts_usec": ts_usec}
+                else:
+                    offset = OffsetState(lsn=lsn, tx_id=tx_id, ts_usec=ts_usec, lsn_proc=lsn, lsn_commit=lsn_commit,
+                                         message_type=names[mt], events_at_lsn=n_at, xmin=xmin).to_dict()
+                headers = headers_template.duplicate()
+                if op == "c":
+                    creates += 1
+                elif op == "u":
+                    updates += 1
+                else:
+                    deletes += 1
+                r.value_schema = ts.envelope_schema
+            else:
+                r.value_schema = None
+            r.source_offset = offset
+            r.topic = ts.topic
+            r.kafka_partition = None
+            r.key_schema = ts.key_schema
+            r.timestamp = None
+            r.headers = headers
+            r._done = False
+            r._lazy = (context, frame, op, now, key, value, version, origin)
+            append(r)
+        if progress is not None and (creates or updates or deletes):
+            last = events[-1]
+            progress.on_counts(creates, updates, deletes, plans[last[0]][0], last[1], last[8], last[5], last[9])
+
+
+_MT_NAMES: dict[int, str | None] = {0: None, 1: "INSERT", 2: "UPDATE", 3: "DELETE", 4: "COMMIT"}
+_MT_CODES: dict[str | None, int] = {v: k for k, v in _MT_NAMES.items()}
+
+
+def convert_value(kind: int, param: int, text: bytes) -> bytes | None:
+    """The native JSON of one value (tests)."""
+    assert _native is not None
+    out: bytes | None = _native.convert_value(kind, param, text)
+    return out
+
