@@ -55,6 +55,12 @@ def add_dev_parser(subparsers: Any) -> None:
         help="a Kafka broker property over the defaults, e.g. auto.create.topics.enable=false (repeatable; "
         "applied when the brokers start)",
     )
+    up.add_argument(
+        "--sasl",
+        action="store_true",
+        help="also serve SASL_SSL (SCRAM-SHA-512 over TLS) on Kafka base+292..; `connectrt dev env` prints the "
+        "client settings",
+    )
     up.set_defaults(handler=cmd_up)
 
     down = sub.add_parser("down", parents=[common], help="stop what `up` started")
@@ -86,6 +92,7 @@ def settings_from_args(args: argparse.Namespace) -> DevSettings:
         kafka_version=getattr(args, "kafka_version", None),
         timeout=getattr(args, "timeout", None),
         broker_props=tuple(parse_broker_prop(text) for text in getattr(args, "broker_prop", None) or ()) or None,
+        sasl=getattr(args, "sasl", None) or None,
     )
 
 

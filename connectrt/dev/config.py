@@ -27,6 +27,7 @@ MAX_BROKERS = 9
 # 29192.., PostgreSQL 29432, S3 29900.
 BROKER_PORT_OFFSET = 92
 CONTROLLER_PORT_OFFSET = 192
+SASL_PORT_OFFSET = 292  # SASL_SSL listeners (connectrt dev up --sasl)
 POSTGRES_PORT_OFFSET = 432
 S3_PORT_OFFSET = 900
 PORT_SPAN = 1000
@@ -69,6 +70,8 @@ class DevSettings:
     # Broker properties written on top of the defaults (e.g. auto.create.topics.enable=false),
     # in order; a later pair for the same key wins.
     broker_props: tuple[tuple[str, str], ...] = ()
+    # A SASL_SSL (SCRAM-SHA-512) listener on every Kafka node, next to the PLAINTEXT one.
+    sasl: bool = False
 
     def __post_init__(self) -> None:
         for key, value in self.broker_props:
@@ -137,6 +140,9 @@ class DevSettings:
     def controller_port(self, node_id: int) -> int:
         return self.port_base + CONTROLLER_PORT_OFFSET + node_id - 1
 
+    def sasl_port(self, node_id: int) -> int:
+        return self.port_base + SASL_PORT_OFFSET + node_id - 1
+
     @property
     def postgres_port(self) -> int:
         return self.port_base + POSTGRES_PORT_OFFSET
@@ -156,6 +162,8 @@ class DevSettings:
             for node in range(1, self.brokers + 1):
                 result[f"Kafka broker {node}"] = self.broker_port(node)
                 result[f"KRaft controller {node}"] = self.controller_port(node)
+                if self.sasl:
+                    result[f"Kafka SASL_SSL {node}"] = self.sasl_port(node)
         if "postgres" in kinds:
             result["PostgreSQL"] = self.postgres_port
         if "s3" in kinds:

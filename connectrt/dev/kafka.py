@@ -3,7 +3,8 @@ storage formatting, node start-up and the readiness check.
 
 Every node is a combined broker+controller JVM on loopback. With one node the internal topics use
 replication factor 1; with three or more they use 3 with ``min.insync.replicas=2`` and new topics
-get 6 partitions, like a small production cluster.
+get 6 partitions, like a small production cluster. With ``sasl`` each node also listens for
+SASL_SSL clients (see ``connectrt.dev.kafka_sasl``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from connectrt.dev import kafka_sasl
 from connectrt.dev.config import LOOPBACK, DevSettings
 from connectrt.dev.errors import DevError
 from connectrt.dev.procs import (
@@ -262,6 +264,11 @@ def server_properties(settings: DevSettings, node_id: int, data_dir: Path) -> st
         "auto.create.topics.enable": "true",
         "delete.topic.enable": "true",
     }
+    if settings.sasl:
+        props["listeners"] += "," + kafka_sasl.listener(settings, node_id)
+        props["advertised.listeners"] += "," + kafka_sasl.listener(settings, node_id)
+        props["listener.security.protocol.map"] += f",{kafka_sasl.LISTENER}:{kafka_sasl.LISTENER}"
+        props.update(kafka_sasl.broker_properties(settings, node_id))
     props.update(settings.broker_props)
     lines = [f"# Written by connectrt dev for instance {settings.instance!r}; rewritten on every start."]
     lines += [f"{key}={value}" for key, value in props.items()]
@@ -303,6 +310,8 @@ def prepare_nodes(settings: DevSettings, dist: KafkaDistribution, nodes: list[Ka
     if not cluster_file.exists():
         cluster_file.write_text(new_cluster_id() + "\n")
     cluster_id = cluster_file.read_text().strip()
+    if settings.sasl:
+        kafka_sasl.ensure_tls(settings)
     to_format = []
     for node in nodes:
         node.directory.mkdir(parents=True, exist_ok=True)
@@ -341,6 +350,12 @@ def launch_node(settings: DevSettings, dist: KafkaDistribution, node: KafkaNode)
             "version": dist.version,
             "controller": f"{LOOPBACK}:{settings.controller_port(node.node_id)}",
             "source": dist.source,
+            **(
+                {"sasl_ssl": f"{LOOPBACK}:{settings.sasl_port(node.node_id)}",
+                 "sasl_ssl_tls": str(kafka_sasl.tls_dir(settings))}
+                if settings.sasl
+                else {}
+            ),
         },
     )
 
@@ -376,6 +391,8 @@ def wait_ready(settings: DevSettings, records: list[ServiceRecord], timeout: flo
                 )
         if all(port_accepts(int(rec.address.rsplit(":", 1)[1])) for rec in records):
             if count_brokers(settings.bootstrap_servers) >= settings.brokers:
+                if settings.sasl:
+                    kafka_sasl.create_user(settings, max(5.0, deadline - time.monotonic()))
                 return
         if time.monotonic() > deadline:
             rec = records[0]

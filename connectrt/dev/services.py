@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from connectrt.dev import kafka, postgres, s3
 from connectrt.dev.config import (
@@ -74,6 +75,11 @@ def _check_compatible(settings: DevSettings, state: InstanceState, kinds: tuple[
                 f"The dev Kafka of instance {settings.instance!r} runs with {state.brokers} broker(s); "
                 f"run `connectrt dev down` first to start it with {settings.brokers}."
             )
+        if settings.sasl and not all("sasl_ssl" in rec.info for rec in running.values() if rec.kind == "kafka"):
+            raise DevError(
+                f"The dev Kafka of instance {settings.instance!r} runs without a SASL_SSL listener; "
+                "run `connectrt dev down` first to start it with --sasl."
+            )
         if settings.kafka_home is None and state.kafka_version != settings.kafka_version:
             raise DevError(
                 f"The dev Kafka of instance {settings.instance!r} runs Apache Kafka {state.kafka_version}; "
@@ -125,6 +131,8 @@ def up(
             node_id = int(name.split("-")[1])
             ports[f"Kafka broker {node_id}"] = settings.broker_port(node_id)
             ports[f"KRaft controller {node_id}"] = settings.controller_port(node_id)
+            if settings.sasl:
+                ports[f"Kafka SASL_SSL {node_id}"] = settings.sasl_port(node_id)
         _check_ports(ports)
 
         launched: list[ServiceRecord] = []
@@ -259,6 +267,9 @@ def env_vars(state: InstanceState) -> dict[str, str]:
     if kafka_nodes:
         env["KAFKA_BOOTSTRAP_SERVERS"] = ",".join(rec.address for rec in kafka_nodes)
         env["CONNECTRT_KAFKA_VERSION"] = kafka_nodes[0].info.get("version", "")
+        if all("sasl_ssl" in rec.info for rec in kafka_nodes):
+            tls = Path(kafka_nodes[0].info["sasl_ssl_tls"])
+            env.update(kafka.kafka_sasl.env_vars(tls, [rec.info["sasl_ssl"] for rec in kafka_nodes]))
     pg = running.get("postgres")
     if pg is not None:
         host, port = pg.address.rsplit(":", 1)
