@@ -18,6 +18,7 @@ import binascii
 import hmac
 from collections.abc import Iterator, Mapping
 
+from connectrt.config.configdef import ConfigException
 from connectrt.rest.errors import BadRequestException
 
 SIGNATURE_HEADER = "X-Connect-Authorization"
@@ -49,6 +50,42 @@ def _digest_name(algorithm: str) -> str:
 
 def is_supported_algorithm(algorithm: str) -> bool:
     return any(java_name.lower() == algorithm.lower() for java_name in _ALGORITHMS)
+
+
+SIGNATURE_ALGORITHM_CONFIG = "inter.worker.signature.algorithm"
+VERIFICATION_ALGORITHMS_CONFIG = "inter.worker.verification.algorithms"
+
+
+def _unsupported(config: str, algorithm: str) -> ConfigException:
+    supported = ", ".join(_ALGORITHMS)
+    return ConfigException(
+        config, algorithm, f"the algorithm is not supported by this worker; the supported algorithms are: {supported}"
+    )
+
+
+def check_algorithm_configs(signature_algorithm: str, verification_algorithms: list[str]) -> None:
+    """Java's DistributedConfig checks of the two settings, run when a distributed worker starts."""
+    if not is_supported_algorithm(signature_algorithm):
+        raise _unsupported(SIGNATURE_ALGORITHM_CONFIG, signature_algorithm)
+    if not verification_algorithms:
+        raise ConfigException(VERIFICATION_ALGORITHMS_CONFIG, verification_algorithms,
+                              "At least one signature verification algorithm must be provided")
+    for algorithm in verification_algorithms:
+        if not is_supported_algorithm(algorithm):
+            raise _unsupported(VERIFICATION_ALGORITHMS_CONFIG, algorithm)
+    if signature_algorithm not in verification_algorithms:
+        raise ConfigException(SIGNATURE_ALGORITHM_CONFIG, signature_algorithm,
+                              f"Signature algorithm must be present in {VERIFICATION_ALGORITHMS_CONFIG} list")
+
+
+def unsupported_signature_message(algorithm: str, verification_algorithms: list[str]) -> str:
+    """Java's 400 answer to an internal request signed with an algorithm this worker does not permit."""
+    return (
+        f"This worker does not support the '{algorithm}' key signing algorithm used by other workers. "
+        f"This worker is currently configured to use: [{', '.join(verification_algorithms)}]. "
+        "Check that all workers' configuration files permit the same set of signature algorithms, "
+        "and correct any misconfigured worker and restart it."
+    )
 
 
 def sign(key: bytes, body: bytes, algorithm: str = "HmacSHA256") -> bytes:

@@ -48,6 +48,12 @@ from connectrt.rest.errors import (
     RebalanceNeededException,
     ServiceUnavailableException,
 )
+from connectrt.rest.signature import (
+    SIGNATURE_ALGORITHM_CONFIG,
+    VERIFICATION_ALGORITHMS_CONFIG,
+    check_algorithm_configs,
+    unsupported_signature_message,
+)
 from connectrt.runtime.plugins import Plugins
 from connectrt.storage.connector_offsets import ConnectorOffsetBackingStore, connector_offsets_topic_store
 from connectrt.storage.kafka_config import KafkaConfigBackingStore, PrivilegedWriteException
@@ -176,7 +182,9 @@ class DistributedHerder(HerderCommon, GroupListener):
         self.rejoin_at: float | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.key_ttl_ms = int(config.get("inter.worker.key.ttl.ms"))
-        self.signature_algorithm = str(config.get("inter.worker.signature.algorithm"))
+        self.signature_algorithm = str(config.get(SIGNATURE_ALGORITHM_CONFIG))
+        self.verification_algorithms = [str(a) for a in config.get_list(VERIFICATION_ALGORITHMS_CONFIG)]
+        check_algorithm_configs(self.signature_algorithm, self.verification_algorithms)
         eos = str(config.get("exactly.once.source.support") or "disabled").lower()
         self.exactly_once = eos == "enabled"
         self.fencing = ZombieFencer(self)
@@ -723,6 +731,9 @@ class DistributedHerder(HerderCommon, GroupListener):
             return
         if signature is None:
             raise BadRequestException("Internal request missing required signature")
+        algorithm = getattr(signature, "algorithm", None)
+        if algorithm not in self.verification_algorithms:
+            raise BadRequestException(unsupported_signature_message(str(algorithm), self.verification_algorithms))
         key = self.snapshot.session_key
         if key is None:
             raise ServiceUnavailableException(

@@ -1,4 +1,6 @@
-"""Issue #13 item 1: no connector config can stop a distributed worker or its cluster.
+"""Issue #13 items 1 and 7 against real distributed workers.
+
+Item 1: no connector config can stop a distributed worker or its cluster.
 
 The attack: ``POST /connectors`` with a 100,000-character name was accepted, and the leader died
 building the group assignment (``String field connector is longer than 32767 bytes``) on every
@@ -6,23 +8,30 @@ restart. Now the REST API refuses such names, and a worker survives any single b
 reaches the config topic by other means (written here with a plain producer, as an operator with
 topic access, an older runtime or an attacker could): that connector fails, the worker and every
 other connector run, and a restarted worker comes back.
+
+Item 7: internal requests signed with an algorithm outside ``inter.worker.verification.algorithms``
+(HmacMD5, HmacSHA1) were accepted; Java answers 400 (its answers are recorded).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.integration.distributed.cluster import ConnectCluster, monitorable
-from tests.integration.security.config_topic import write_config_record
-from tests.integration.worker_process import wait_until
+from tests.integration.security.config_topic import read_config_topic, write_config_record
+from tests.integration.worker_process import WorkerProcess, wait_until
 
 pytestmark = pytest.mark.integration
 
+JAVA = json.loads((Path(__file__).parent / "data" / "java_security_4_2_1.json").read_text())["answers"]
 LONG_NAME = "y" * 100_000
 MONITORABLE = "org.apache.kafka.connect.integration.MonitorableSourceConnector"
 
@@ -119,3 +128,55 @@ def _check_failed(cluster: ConnectCluster) -> None:
     assert "longer than the 32767 bytes the Connect group protocol carries" in trace(LONG_NAME)
     # A name the REST API cannot address still runs (it fits the group protocol).
     assert statuses["a/slash"]["status"]["connector"]["state"] == "RUNNING"
+
+
+def test_internal_requests_signed_with_a_disallowed_algorithm_are_refused(
+    cluster: ConnectCluster, kafka_bootstrap: str, unique_name: Any
+) -> None:
+    name = unique_name("signed")
+    with cluster.client() as c:
+        assert c.put(f"/connectors/{name}/config", json=monitorable(unique_name("t"), 1)).status_code == 201
+    cluster.wait_running(name, 1)
+    records = read_config_topic(kafka_bootstrap, cluster.props["config.storage.topic"])
+    session = next(json.loads(v) for k, v in reversed(records) if k == "session-key" and v is not None)
+    key = base64.b64decode(session["key"])
+    body = json.dumps([{"k": "v"}]).encode()
+    cases: list[tuple[str, str, Callable[..., Any], bytes]] = [
+        ("signed_hmacmd5", "HmacMD5", hashlib.md5, key),
+        ("signed_hmacsha1", "HmacSHA1", hashlib.sha1, key),
+        ("signed_unknown_algorithm", "HmacNope", hashlib.sha256, key),
+        ("signed_wrong_key", "HmacSHA256", hashlib.sha256, b"x" * 32),
+    ]
+    with cluster.client() as c:
+        for case, algorithm, digest, signing_key in cases:
+            signature = base64.b64encode(hmac.new(signing_key, body, digest).digest()).decode()
+            r = c.post(f"/connectors/{name}/tasks", content=body, headers={
+                "Content-Type": "application/json", "X-Connect-Authorization": signature,
+                "X-Connect-Request-Signature-Algorithm": algorithm})
+            assert (r.status_code, r.json()) == (JAVA[case]["status"], JAVA[case]["body"]), case
+        r = c.post(f"/connectors/{name}/tasks", content=body, headers={"Content-Type": "application/json"})
+        assert (r.status_code, r.json()) == (JAVA["unsigned"]["status"], JAVA["unsigned"]["body"])
+    # The task configs were left alone.
+    cluster.wait_running(name, 1)
+
+
+@pytest.mark.parametrize(("props", "message"), [
+    ({"inter.worker.verification.algorithms": "HmacSHA1"},
+     "Invalid value HmacSHA256 for configuration inter.worker.signature.algorithm: Signature algorithm must be "
+     "present in inter.worker.verification.algorithms list"),
+    ({"inter.worker.verification.algorithms": "HmacSHA256,HmacFoo"},
+     "Invalid value HmacFoo for configuration inter.worker.verification.algorithms: the algorithm is not supported "
+     "by this worker; the supported algorithms are: HmacMD5, HmacSHA1, "),
+    ({"inter.worker.verification.algorithms": ""},
+     "Invalid value [] for configuration inter.worker.verification.algorithms: At least one signature verification "
+     "algorithm must be provided"),
+])
+def test_algorithm_settings_are_checked_at_start(
+    kafka_bootstrap: str, unique_name: Any, tmp_path: Path, props: dict[str, str], message: str
+) -> None:
+    cluster = ConnectCluster(kafka_bootstrap, unique_name("alg"), tmp_path, **props)
+    worker = WorkerProcess("distributed", dict(cluster.props), tmp_path)
+    worker.start(wait_healthy=False)
+    assert worker.proc is not None
+    assert worker.proc.wait(60) != 0
+    assert message in worker.tail(), worker.tail()
