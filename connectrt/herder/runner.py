@@ -33,8 +33,10 @@ def kafka_cluster_id(config: WorkerConfig, timeout_s: float = 30.0) -> str:
     """The cluster id of ``bootstrap.servers``; raises ConfigException when Kafka is unreachable."""
     from connectrt.kafka.clients import make_admin
     from connectrt.kafka.topics import TopicAdmin
+    from connectrt.storage.kafka_internal_topics import internal_client_props
 
-    props: dict[str, object] = {"bootstrap.servers": config.bootstrap_servers}
+    # Java's lookupKafkaClusterId: an admin client of the worker's top-level settings (security included).
+    props: dict[str, object] = internal_client_props(config)
     props.update(config.client_props("admin."))
     try:
         cluster_id = TopicAdmin(make_admin(props), timeout_s).cluster_id()

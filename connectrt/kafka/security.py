@@ -173,3 +173,21 @@ def kafka_python_settings(security: ClientSecurity) -> dict[str, Any]:
 
 def is_security_key(key: str) -> bool:
     return key == "security.protocol" or key.startswith(SECURITY_PREFIXES)
+
+
+def task_client_warnings(worker_props: Mapping[str, Any]) -> list[str]:
+    """Java gives task producers and consumers only the ``producer.*`` / ``consumer.*`` worker
+    settings, not the top-level ones: say so when the worker's own clients are secured and a
+    task client would not be."""
+    top = (_str(worker_props, "security.protocol") or "PLAINTEXT").upper()
+    if top == "PLAINTEXT":
+        return []
+    out = []
+    for prefix, who in (("producer.", "source task and dead letter queue producers"),
+                        ("consumer.", "sink task consumers")):
+        if _str(worker_props, prefix + "security.protocol") is None:
+            out.append(
+                f"security.protocol={top} secures the worker's own Kafka clients only: {who} connect with "
+                f"PLAINTEXT unless {prefix}security.protocol (and {prefix}sasl.* / {prefix}ssl.*) are set, as in Java."
+            )
+    return out

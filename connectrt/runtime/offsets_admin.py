@@ -211,7 +211,9 @@ class SinkOffsets:
         from kafka.admin import KafkaAdminClient
         from kafka.structs import TopicPartition as KTopicPartition
 
-        client = KafkaAdminClient(bootstrap_servers=self.admin_props["bootstrap.servers"])
+        from connectrt.kafka.python_client import kafka_python_client_configs
+
+        client = KafkaAdminClient(**kafka_python_client_configs(self.admin_props))
         try:
             client.delete_group_offsets(self.group, [KTopicPartition(t, p) for t, p in partitions])
         finally:

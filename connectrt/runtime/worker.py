@@ -17,6 +17,7 @@ from connectrt.config.providers import ConfigTransformer
 from connectrt.config.worker_config import DistributedConfig, WorkerConfig
 from connectrt.herder.base import TargetState
 from connectrt.kafka.clients import make_admin, make_consumer, make_producer
+from connectrt.kafka.security import task_client_warnings
 from connectrt.kafka.topics import TopicAdmin, TopicSpec
 from connectrt.rest.entities import ConnectorTaskId
 from connectrt.runtime.errors import (
@@ -33,6 +34,7 @@ from connectrt.runtime.transformation_chain import build_chain
 from connectrt.runtime.worker_connector import ConnectorStatusListener, WorkerConnector
 from connectrt.runtime.worker_task import StatusListener, WorkerTask
 from connectrt.storage.connector_offsets import regular_task_offset_store
+from connectrt.storage.kafka_internal_topics import internal_client_props
 from connectrt.storage.offsets import OffsetBackingStore, OffsetStorageReaderImpl, OffsetStorageWriter
 
 if TYPE_CHECKING:
@@ -95,6 +97,8 @@ class Worker:
         self.on_reconfigure_request = on_reconfigure_request
         self.transformer = config_transformer or ConfigTransformer({})
         self.on_topic_used = on_topic_used
+        for warning in task_client_warnings(config.originals):
+            log.warning(warning)
         self.connectors: dict[str, WorkerConnector] = {}
         self.tasks: dict[ConnectorTaskId, WorkerTask] = {}
         self.lock = threading.RLock()
@@ -324,7 +328,8 @@ class Worker:
         return props
 
     def _admin_props(self, conn: Mapping[str, str]) -> dict[str, Any]:
-        props: dict[str, Any] = {"bootstrap.servers": self.config.bootstrap_servers}
+        # Java's Worker.adminConfigs: the worker's top-level settings (security included), then admin.*.
+        props: dict[str, Any] = internal_client_props(self.config)
         props.update(self.config.client_props("admin."))
         props.update(self._overrides(conn, "admin.override."))
         return props

@@ -47,7 +47,6 @@ from connectrt.herder.distributed.assignor import (
     LeaderState,
     monotonic_ms,
 )
-from connectrt.herder.distributed.client_config import kafka_python_client_configs
 from connectrt.herder.distributed.protocol import (
     PROTOCOL_TYPE,
     ConnectProtocolCompatibility,
@@ -57,6 +56,7 @@ from connectrt.herder.distributed.protocol import (
     decode_metadata,
     metadata_protocols,
 )
+from connectrt.kafka.python_client import kafka_python_client_configs
 from connectrt.rest.entities import ConnectorTaskId
 
 log = logging.getLogger(__name__)

@@ -22,6 +22,7 @@ import httpx
 
 from connectrt.api.connector import ConnectException
 from connectrt.kafka.clients import make_producer
+from connectrt.kafka.tls import rest_client_verify
 from connectrt.rest.entities import ConnectorTaskId
 from connectrt.rest.errors import BadRequestException, NotFoundException, NotLeaderException
 from connectrt.rest.signature import signature_headers
@@ -250,7 +251,8 @@ class ZombieFencer:
         with self._http_lock:
             if self._http is None:
                 self._http = httpx.Client(timeout=FENCE_TIMEOUT_S + 30,
-                                          limits=httpx.Limits(max_keepalive_connections=0))
+                                          limits=httpx.Limits(max_keepalive_connections=0),
+                                          verify=rest_client_verify(herder.config.originals))
             client = self._http
         started = time.monotonic()
         try:

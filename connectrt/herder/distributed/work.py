@@ -19,6 +19,7 @@ from connectrt.api.connector import ConnectException
 from connectrt.herder.base import RestartRequest, TargetState
 from connectrt.herder.common import same_task_configs, too_many_tasks_message
 from connectrt.herder.distributed.protocol import ExtendedAssignment
+from connectrt.kafka.tls import rest_client_verify
 from connectrt.rest.entities import ConnectorTaskId
 from connectrt.rest.signature import signature_headers
 from connectrt.runtime.errors import format_trace
@@ -275,7 +276,8 @@ class WorkManager:
             try:
                 if self._http is None:  # one client: building one loads the CA bundle (~50 ms of CPU);
                     # no keep-alive, as Java's RestClient: a connection per request.
-                    self._http = httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0))
+                    self._http = httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0),
+                                              verify=rest_client_verify(herder.config.originals))
                 r = self._http.post(url, content=body, headers=headers)
                 if r.status_code >= 400:
                     raise RuntimeError(f"leader answered {r.status_code}: {r.text}")

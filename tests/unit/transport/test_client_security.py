@@ -7,9 +7,9 @@ import ssl
 import pytest
 
 from connectrt.config.configdef import ConfigException
-from connectrt.herder.distributed.client_config import kafka_python_client_configs
 from connectrt.herder.distributed.coordinator import GroupMemberConfig
 from connectrt.kafka.clients import make_admin, make_consumer, make_producer, translate
+from connectrt.kafka.python_client import kafka_python_client_configs
 from connectrt.kafka.security import client_security
 
 from .conftest import STORE_PASSWORD, TRUST_PASSWORD, Stores

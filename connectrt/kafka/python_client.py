@@ -1,4 +1,4 @@
-"""Worker properties (Java client names) -> kafka-python client settings for the group member.
+"""Java client properties -> kafka-python client settings (the group member, the offsets tools).
 
 Java's ``WorkerGroupMember`` builds its client from the worker's top-level ``bootstrap.servers``,
 ``security.protocol``, ``ssl.*``, ``sasl.*`` and timing settings; this does the same for
