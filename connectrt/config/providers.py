@@ -2,11 +2,14 @@
 
 Built in, by their Java names too: ``file`` (FileConfigProvider: a key of a properties file),
 ``directory`` (DirectoryConfigProvider: the contents of a file in a directory) and ``env``
-(EnvVarConfigProvider: an environment variable, ``${env::NAME}``).
+(EnvVarConfigProvider: an environment variable, ``${env::NAME}``). ``allowed.paths`` limits what
+the file and directory providers read (checked on real paths), ``allowlist.pattern`` which
+environment variables resolve. Only these classes can be configured as providers.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from abc import ABC, abstractmethod
@@ -17,65 +20,126 @@ from typing import Any, ClassVar
 from connectrt.config.configdef import ConfigException
 from connectrt.config.properties import load_properties
 
+log = logging.getLogger(__name__)
+
 PATTERN = re.compile(r"\$\{([^}]*?):(([^}]*?):)?([^}]*?)\}")
 
 
 class ConfigProvider(ABC):
     ALIASES: ClassVar[tuple[str, ...]] = ()
 
-    def configure(self, params: Mapping[str, str]) -> None:
-        allowed = params.get("allowed.paths")
-        self.allowed_paths = [Path(p.strip()).resolve() for p in allowed.split(",")] if allowed else None
-
-    def _check_path(self, path: str) -> Path:
-        p = Path(path)
-        allowed = getattr(self, "allowed_paths", None)
-        if allowed is not None:
-            resolved = p.resolve()
-            if not any(resolved == a or a in resolved.parents for a in allowed):
-                raise ConfigException(f"The path {path} is not allowed to be accessed")
-        return p
+    def configure(self, params: Mapping[str, str]) -> None:  # noqa: B027 (optional, as Java's default)
+        """Take the provider's ``config.providers.<name>.param.*`` settings."""
 
     @abstractmethod
     def get(self, path: str, keys: set[str]) -> dict[str, str]: ...
 
 
-class FileConfigProvider(ConfigProvider):
+class _FileSystemProvider(ConfigProvider):
+    """``allowed.paths`` (Java's AllowedPaths): absolute, existing paths a provider may read under.
+
+    Unlike Java, which only normalises the text of a path, every file is checked by its real path
+    (symbolic links and ``..`` resolved), so neither a link nor a key can lead out of them.
+    """
+
+    allowed_paths: list[Path] | None = None
+
+    def configure(self, params: Mapping[str, str]) -> None:
+        allowed = params.get("allowed.paths")
+        if not allowed:
+            self.allowed_paths = None
+            return
+        paths: list[Path] = []
+        for text in allowed.split(","):
+            normalised = os.path.normpath(text.strip())
+            if not os.path.isabs(normalised):
+                raise ConfigException(f"Path {normalised} is not absolute")
+            if not os.path.exists(normalised):
+                raise ConfigException(f"Path {normalised} does not exist")
+            paths.append(Path(os.path.realpath(normalised)))
+        self.allowed_paths = paths
+
+    def _allowed(self, path: str | Path) -> Path | None:
+        """The real path of ``path`` if it may be read, else None."""
+        real = Path(os.path.realpath(path))
+        if self.allowed_paths is None:
+            return real
+        if any(real == a or a in real.parents for a in self.allowed_paths):
+            return real
+        return None
+
+
+class FileConfigProvider(_FileSystemProvider):
+    """``${file:<properties file>:<key>}``."""
+
     ALIASES = ("org.apache.kafka.common.config.provider.FileConfigProvider",)
 
     def get(self, path: str, keys: set[str]) -> dict[str, str]:
-        p = self._check_path(path)
+        if not path:
+            return {}
+        real = self._allowed(path)
+        if real is None:
+            log.warning("The path %s is not allowed to be accessed", path)
+            return {}
         try:
-            props = load_properties(p)
-        except OSError:
+            props = load_properties(real)
+        except (OSError, UnicodeDecodeError):
+            log.error("Could not read properties from file %s", path)
             raise ConfigException(f"Could not read properties from file {path}")
         return {k: props[k] for k in keys if k in props}
 
 
-class DirectoryConfigProvider(ConfigProvider):
+class DirectoryConfigProvider(_FileSystemProvider):
+    """``${dir:<directory>:<file name>}``: the contents of a regular file directly in the directory."""
+
     ALIASES = ("org.apache.kafka.common.config.provider.DirectoryConfigProvider",)
 
     def get(self, path: str, keys: set[str]) -> dict[str, str]:
-        d = self._check_path(path)
-        if not d.is_dir():
-            raise ConfigException(f"Could not read directory {path}")
+        if not path:
+            return {}
+        directory = self._allowed(path)
+        if directory is None:
+            log.warning("The path %s is not allowed to be accessed", path)
+            return {}
+        if not directory.is_dir():
+            log.warning("The path %s is not a directory", path)
+            return {}
         out: dict[str, str] = {}
-        for k in keys:
-            f = d / k
-            if f.is_file():
-                out[k] = f.read_text(encoding="utf-8")
+        for key in keys:
+            # As Java, which lists the directory: a key is the name of a file in it, never a path.
+            if not key or key in (".", "..") or "/" in key or os.sep in key or "\0" in key:
+                continue
+            real = self._allowed(directory / key)
+            if real is None:
+                log.warning("The file %s in %s is not allowed to be accessed", key, path)
+                continue
+            if not real.is_file():
+                continue
+            try:
+                out[key] = real.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                log.error("Could not read file %s for property %s", directory / key, key)
+                raise ConfigException(f"Could not read file {directory / key} for property {key}")
         return out
 
 
 class EnvVarConfigProvider(ConfigProvider):
+    """``${env::<NAME>}``; ``allowlist.pattern`` (a regular expression over the whole name) limits
+    which variables resolve (Java's default ``.*`` allows every one)."""
+
     ALIASES = ("org.apache.kafka.common.config.provider.EnvVarConfigProvider",)
 
     def configure(self, params: Mapping[str, str]) -> None:
-        self.allowlist = re.compile(params.get("allowlist.pattern", ".*"))
+        pattern = params.get("allowlist.pattern", ".*")
+        try:
+            self.allowlist = re.compile(pattern)
+        except re.error as e:
+            raise ConfigException("allowlist.pattern", pattern, f"Not a valid regular expression: {e}")
 
     def get(self, path: str, keys: set[str]) -> dict[str, str]:
         if path:
-            raise ConfigException("EnvVarConfigProvider does not support paths; use ${env::NAME}")
+            log.error("Path is not supported for EnvVarConfigProvider, invalid value '%s'", path)
+            raise ConfigException(f"Path is not supported for EnvVarConfigProvider, invalid value '{path}'")
         return {k: os.environ[k] for k in keys if k in os.environ and self.allowlist.fullmatch(k)}
 
 
