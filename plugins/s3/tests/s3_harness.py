@@ -27,10 +27,12 @@ ROW_SCHEMA = (
 BASE_TS = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
 
 
-def row(i: int) -> Struct:
+def row(i: int, pad: int = 0) -> Struct:
+    """Record ``i``; ``pad`` > 0 makes every note that many characters long (bigger objects)."""
+    note = ("n" * pad) if pad else (None if i % 5 else f"note {i}")
     return Struct(ROW_SCHEMA, {
         "id": i, "customer": f"customer-{i % 97}", "amount": i * 1.25, "qty": i % 13,
-        "ts": BASE_TS + dt.timedelta(seconds=i), "note": None if i % 5 else f"note {i}",
+        "ts": BASE_TS + dt.timedelta(seconds=i), "note": note,
     })  # fmt: skip
 
 
@@ -40,12 +42,12 @@ def expected_json(i: int) -> dict[str, Any]:
     return {**r, "ts": Timestamp.from_logical(Timestamp.SCHEMA, r["ts"])}
 
 
-def produce(bootstrap: str, topic: str, ids: range, partitions: int) -> None:
+def produce(bootstrap: str, topic: str, ids: range, partitions: int, pad: int = 0) -> None:
     converter = JsonConverter()
     converter.configure({"schemas.enable": "true"}, False)
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "logger": quiet_logger()})
     for i in ids:
-        value = converter.from_connect_data(topic, ROW_SCHEMA, row(i))
+        value = converter.from_connect_data(topic, ROW_SCHEMA, row(i, pad))
         producer.produce(topic, value=value, key=f"k{i}".encode(), partition=i % partitions)
         if i % 1000 == 0:
             producer.poll(0)
@@ -74,13 +76,18 @@ def sink_connector(name: str, topic: str, bucket: str, creds: dict[str, str], **
 
 
 def worker_props(bootstrap: str, workdir: Path) -> dict[str, Any]:
+    # Static membership: a restarted worker takes its killed predecessor's partitions at once.
     return {
+        "consumer.group.instance.id": f"s3-test-{workdir.name}",
         "bootstrap.servers": bootstrap,
         "key.converter": "org.apache.kafka.connect.storage.StringConverter",
         "value.converter": "org.apache.kafka.connect.json.JsonConverter",
         "value.converter.schemas.enable": "true",
         "offset.storage.file.filename": str(workdir / "connect.offsets"),
         "offset.flush.interval.ms": "500",
+        # A killed worker's consumer leaves the group after this, not Kafka's default 45 s.
+        "consumer.session.timeout.ms": "6000",
+        "consumer.heartbeat.interval.ms": "1000",
     }
 
 
