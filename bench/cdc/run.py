@@ -66,24 +66,31 @@ from _common import (
 )
 from confluent_kafka import Consumer, TopicPartition
 from debezium import DEBEZIUM_VERSION, DEFAULT_DEBEZIUM_CACHE, ensure_debezium_plugin
+from raw import scenario_raw
 
 from connectrt.kafka.clients import make_admin
 from connectrt.kafka.topics import TopicAdmin, TopicSpec
 
 SYSTEMS = ("connectrt", "debezium")
-SCENARIOS = ("streaming", "snapshot", "latency")
-LABELS = {"connectrt": "connectrt", "debezium": f"Debezium {DEBEZIUM_VERSION.removesuffix('.Final')}"}
+SCENARIOS = ("streaming", "streaming_1cpu", "snapshot", "latency")
+RAW = "pgoutput"  # pg_recvlogical on the streaming scenario's load (raw.py)
+ONE_CPU = "1"  # the CPU streaming_1cpu pins the worker to
+LABELS = {"connectrt": "connectrt", "debezium": f"Debezium {DEBEZIUM_VERSION.removesuffix('.Final')}",
+          RAW: "raw pgoutput (pg_recvlogical)"}
 JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter"
 CONNECTOR_CLASS = "io.debezium.connector.postgresql.PostgresConnector"
 #: Every name this benchmark creates in PostgreSQL and Kafka starts with this.
 PREFIX = "cdcbench"
 
-TARGETS = {  # the issue's targets, as connectrt / Debezium
-    "streaming_rows_s": (">=", 1.5),
+TARGETS = {  # issue #16's targets, as connectrt / Debezium (and connectrt / the raw pgoutput rate)
+    "streaming_rows_s": (">=", 2.0),
+    "streaming_vs_raw": (">=", 0.5),
     "snapshot_rows_s": (">=", 2.0),
     "latency_p99_ms": ("<=", 1.0),
     "peak_rss_mib": ("<=", 1 / 3),
 }
+SNAPSHOT_FLOOR_ROWS_S = 50_000  # issue #16: the snapshot, absolute
+RSS_CEILING_MIB = 300  # issue #16: connectrt's peak RSS, absolute
 
 COLUMNS = "id, name, amount, created_at, doc, flag, ts_us"
 CREATE_TABLE = (
@@ -362,6 +369,8 @@ def worker_for(system: str, s: Settings, names: Names, admin: TopicAdmin) -> Ite
         props["plugin.path"] = str(ensure_debezium_plugin(s.debezium_cache))
     props.update(s.worker_props)
     argv, env = worker_argv(system, s, [write_properties(workdir / "worker.properties", props)])
+    if names.scenario == "streaming_1cpu":  # the worker's threads share one CPU (PostgreSQL and Kafka do not)
+        argv = ["taskset", "-c", ONE_CPU, *argv]
     admin.create_topics([TopicSpec(names.topic, 1, 1)])
     worker = Worker(system, argv, workdir / "worker.log", workdir, env)
     sampler: TreeRssSampler | None = None
@@ -499,6 +508,27 @@ def finish(run: Run, result: dict[str, Any]) -> dict[str, Any]:
 # --- scenarios ---------------------------------------------------------------------------------
 
 
+def run_load(
+    s: Settings, table: str, rows: int, updates: int, batch: int, times: dict[str, float], errors: list[BaseException],
+    after_inserts: Callable[[psycopg.Connection[Any]], None] | None = None,
+) -> None:
+    """The streaming scenario's load: inserts then updates in transactions of ``batch`` rows, on one session."""
+    try:
+        with s.connect() as conn:
+            times["start"] = time.perf_counter()
+            for lo in range(1, rows + 1, batch):
+                conn.execute(INSERT_RANGE.format(t=table), (lo, min(lo + batch - 1, rows)))
+                times.setdefault("first_commit", time.perf_counter())
+            times["inserts_done"] = time.perf_counter()
+            if after_inserts is not None:
+                after_inserts(conn)
+            for lo in range(1, updates + 1, batch):
+                conn.execute(UPDATE_RANGE.format(t=table), (lo, min(lo + batch - 1, updates)))
+            times["done"] = time.perf_counter()
+    except BaseException as e:
+        errors.append(e)
+
+
 def scenario_streaming(
     system: str, s: Settings, admin: TopicAdmin, names: Names, rows: int, updates: int, batch: int
 ) -> dict[str, Any]:
@@ -514,18 +544,7 @@ def scenario_streaming(
         errors: list[BaseException] = []
 
         def load() -> None:
-            try:
-                with s.connect() as conn:
-                    times["start"] = time.perf_counter()
-                    for lo in range(1, rows + 1, batch):
-                        conn.execute(INSERT_RANGE.format(t=names.table), (lo, min(lo + batch - 1, rows)))
-                        times.setdefault("first_commit", time.perf_counter())
-                    times["inserts_done"] = time.perf_counter()
-                    for lo in range(1, updates + 1, batch):
-                        conn.execute(UPDATE_RANGE.format(t=names.table), (lo, min(lo + batch - 1, updates)))
-                    times["done"] = time.perf_counter()
-            except BaseException as e:
-                errors.append(e)
+            run_load(s, names.table, rows, updates, batch, times, errors)
 
         def check() -> None:
             if errors:
@@ -554,6 +573,19 @@ def scenario_streaming(
             lag_after_load_s=done - times["done"],
         )
         return finish(run, result)
+
+
+def run_raw(s: Settings, names: Names, rows: int, updates: int, batch: int) -> dict[str, Any]:
+    """The streaming scenario's load read by pg_recvlogical (raw.py): the walsender's own rate."""
+
+    def create() -> None:
+        with s.connect() as conn:
+            conn.execute(CREATE_TABLE.format(t=names.table))
+
+    def load(times: dict[str, float], errors: list[BaseException], after_inserts: Any) -> None:
+        run_load(s, names.table, rows, updates, batch, times, errors, after_inserts)
+
+    return scenario_raw(s.pg, names.table, names.slot, create, load, rows, updates, s.timeout_s, load_average)
 
 
 def scenario_snapshot(system: str, s: Settings, admin: TopicAdmin, names: Names, rows: int) -> dict[str, Any]:
@@ -725,12 +757,14 @@ def comparison(results: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[d
     """The headline figures, each with connectrt / Debezium and the target's verdict."""
     rows: list[dict[str, Any]] = []
 
-    def add(name: str, unit: str, c: Any, d: Any, target: str | None, digits: int = 0) -> None:
-        ratio = c / d if isinstance(c, float | int) and isinstance(d, float | int) and d else None
+    def add(name: str, unit: str, c: Any, d: Any, target: str | None, digits: int = 0, ratio_ok: bool = True) -> None:
+        ratio = c / d if ratio_ok and isinstance(c, float | int) and isinstance(d, float | int) and d else None
         verdict = None
         if target is not None and ratio is not None:
             op, bound = TARGETS[target]
             verdict = "PASS" if (ratio >= bound if op == ">=" else ratio <= bound) else "MISS"
+        if target is None and name.startswith("  floor:") and ratio is not None:
+            verdict = "PASS" if (ratio >= 1 if "≥" in name else ratio <= 1) else "MISS"
         rows.append({
             "figure": name, "unit": unit, "connectrt": c, "debezium": d, "ratio": ratio,
             "target": None if target is None else f"{TARGETS[target][0]} {TARGETS[target][1]:.2f}x",
@@ -747,7 +781,21 @@ def comparison(results: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[d
     add("  in Kafka after the load ended", "s", *both("streaming", "lag_after_load_s"), None, 1)
     add("  worker CPU (incl. start-up)", "s", *both("streaming", "worker_cpu_s"), None, 1)
     add("  worker waiting for a CPU", "s", *both("streaming", "worker_cpu_wait_s"), None, 1)
+    raw = get(results, RAW, "streaming", "rows_s")
+    add("streaming vs raw pgoutput (2nd column: pg_recvlogical)", "rows/s",
+        get(results, "connectrt", "streaming", "rows_s"), raw, "streaming_vs_raw")
+    add("  Debezium vs raw pgoutput", "rows/s", get(results, "debezium", "streaming", "rows_s"), raw, None)
+    add("  raw: inserts / updates only", "rows/s", get(results, RAW, "streaming", "insert_rows_s"),
+        get(results, RAW, "streaming", "update_rows_s"), None)
+    add("  raw: load generator alone / receiver CPU", "rows/s, s", get(results, RAW, "streaming", "load_rows_s"),
+        get(results, RAW, "streaming", "receiver_cpu_s"), None, 1, ratio_ok=False)
+    add(f"streaming, worker on 1 CPU (taskset -c {ONE_CPU})", "rows/s", *both("streaming_1cpu", "rows_s"), None)
+    add("  worker CPU (incl. start-up)", "s", *both("streaming_1cpu", "worker_cpu_s"), None, 1)
+    add("  1 CPU / 2 CPUs", "ratio", *[(a / b if a and b else None) for a, b in zip(
+        both("streaming_1cpu", "rows_s"), both("streaming", "rows_s"), strict=True)], None, 2, ratio_ok=False)
     add("snapshot, POST → all in Kafka", "rows/s", *both("snapshot", "rows_s"), "snapshot_rows_s")
+    add(f"  floor: connectrt ≥ {SNAPSHOT_FLOOR_ROWS_S:,} rows/s (2nd column: the floor)", "rows/s",
+        get(results, "connectrt", "snapshot", "rows_s"), SNAPSHOT_FLOOR_ROWS_S, None)
     add("  first record after POST", "s", *both("snapshot", "first_record_s"), None, 2)
     add("  worker CPU (incl. start-up)", "s", *both("snapshot", "worker_cpu_s"), None, 1)
     add("  worker waiting for a CPU", "s", *both("snapshot", "worker_cpu_wait_s"), None, 1)
@@ -762,6 +810,8 @@ def comparison(results: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[d
         add(f"peak RSS, {scenario}", "MiB", *both(scenario, "peak_rss_mib"), None)
     add("peak RSS, max of scenarios", "MiB", peak_rss(results, "connectrt"), peak_rss(results, "debezium"),
         "peak_rss_mib")
+    add(f"  floor: connectrt ≤ {RSS_CEILING_MIB} MiB (2nd column: the ceiling)", "MiB", peak_rss(results, "connectrt"),
+        RSS_CEILING_MIB, None)
     for scenario in SCENARIOS:  # the machine is shared: how loaded it was when each side started
         c, d = both(scenario, "load_before")
         add(f"load average at start, {scenario}", "1 min", c and c.split()[0], d and d.split()[0], None)
@@ -806,6 +856,7 @@ def main() -> int:
                         "untimed (default 100,000)")
     p.add_argument("--latency-connections", type=int, default=4,
                    help="latency: generator sessions, each at rate/N (default 4)")
+    p.add_argument("--skip-raw", action="store_true", help="streaming: do not measure the raw pgoutput rate")
     p.add_argument("--only", choices=SYSTEMS, default=None, help="run one system only")
     p.add_argument("--order", default="connectrt,debezium", help="who goes first in each scenario")
     p.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated subset of " + ",".join(SCENARIOS))
@@ -871,7 +922,7 @@ def main() -> int:
                 t = time.perf_counter()
                 names = Names(system, scenario)
                 try:
-                    if scenario == "streaming":
+                    if scenario in ("streaming", "streaming_1cpu"):
                         r = scenario_streaming(system, s, admin, names, args.rows, args.updates, args.batch)
                     elif scenario == "snapshot":
                         r = scenario_snapshot(system, s, admin, names, args.snapshot_rows)
@@ -889,6 +940,17 @@ def main() -> int:
                     "rows_s", "load_rows_s", "p50_ms", "p99_ms", "rate_achieved", "peak_rss_mib", "worker_cpu_s")}
                 print(f"  done in {time.perf_counter() - t:.0f} s: {brief}", flush=True)
                 print(f"  CPU s by thread: {r['threads_cpu_s']}", flush=True)
+            if scenario == "streaming" and not args.skip_raw:
+                print(f"streaming: {LABELS[RAW]} ... (load {load_average()})", flush=True)
+                names = Names("raw", scenario)
+                try:
+                    results.setdefault(RAW, {})["streaming"] = r = run_raw(s, names, args.rows, args.updates, args.batch)
+                    print(f"  {fmt(r['rows_s'], 1)} rows/s, receiver CPU {fmt(r['receiver_cpu_s'], 1)} s", flush=True)
+                except Exception as e:
+                    failures.append(f"{scenario}/{RAW}: {e}")
+                    print(f"  FAILED: {e}", flush=True)
+                finally:
+                    drop_pg_objects(s, names)
     finally:
         if not s.keep:
             shutil.rmtree(s.base, ignore_errors=True)

@@ -113,6 +113,7 @@ def bench_in_process(table: str, frames: list[tuple[int, bytes]], rows: int) -> 
             out: list[Any] = []
             processor.process(frames[i : i + 2048], out)
     rate("decode+events", rows, c.wall, c.cpu)
+    bench_native(tables, events, filters, frames, rows)
     # The records again, kept for the next stages (frozen: the collector would walk them again and again).
     processor = StreamProcessor(tables, events, filters, OffsetState())
     batches: list[list[Any]] = []
@@ -136,6 +137,49 @@ def bench_in_process(table: str, frames: list[tuple[int, bytes]], rows: int) -> 
         print(f"{'':<28} {size / rows:,.0f} value bytes per row")
     for schemas in ("false", "true"):
         bench_send(batches, rows, schemas)
+
+
+def bench_native(tables: Any, events: Any, filters: Any, frames: list[tuple[int, bytes]], rows: int) -> None:
+    """The compiled path (connectrt_postgres.native): frames to records that carry their JsonConverter bytes
+    (schemas on), as the runtime takes them; and the share of that spent in the native call itself."""
+    from connectrt.runtime.serialized import preconverted
+
+    from connectrt_postgres import native
+
+    if not native.available():
+        print(f"compiled path unavailable: {native.unavailable_reason()}")
+        return
+    key_conv, value_conv = JsonConverter(), JsonConverter()
+    key_conv.configure({"schemas.enable": "true"}, True)
+    value_conv.configure({"schemas.enable": "true"}, False)
+    inner = native._native.process
+    spent = [0]
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t = time.thread_time_ns()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            spent[0] += time.thread_time_ns() - t
+
+    for _pass in ("warm-up", "run"):
+        processor = StreamProcessor(tables, events, filters, OffsetState())
+        processor.use_native()
+        native._native.process = timed  # type: ignore[attr-defined]
+        spent[0] = 0
+        served = 0
+        try:
+            with Clock() as c:
+                for i in range(0, len(frames), 2048):
+                    out: list[Any] = []
+                    processor.process(frames[i : i + 2048], out)
+                    for r in out:
+                        served += preconverted(r, key_conv, value_conv) is not None
+        finally:
+            native._native.process = inner  # type: ignore[attr-defined]
+    rate("compiled: frames → bytes", rows, c.wall, c.cpu)
+    print(f"{'':<28} {spent[0] / 1e3 / rows:.2f} µs per row in the native call (its GIL-free part runs beside "
+          f"the task thread), {(c.cpu * 1e9 - spent[0]) / 1e3 / rows:.2f} µs in Python; {served:,} records served")
 
 
 def bench_send(batches: list[list[Any]], rows: int, schemas: str) -> None:
