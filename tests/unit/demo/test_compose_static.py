@@ -1,5 +1,5 @@
 """The compose file cannot run here (no Docker engine); check it statically: services, images,
-ports, and that it registers the same connector config file the local demo uses."""
+ports, and that it registers the same connector config files the local demo uses."""
 
 from __future__ import annotations
 
@@ -74,13 +74,42 @@ def test_services_images_and_ports() -> None:
         assert worker["ports"] == [port]
 
 
-def test_registration_posts_the_shared_config_file() -> None:
+SINK_CONFIG = {
+    "name": "warehouse-sink",
+    "config": {
+        "connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector",
+        "topics": "warehouse.orders,warehouse.customers,warehouse.products",
+        "connection.url": "jdbc:postgresql://postgres-primary:5432/warehouse",
+        "connection.username": "replication_user",
+        "connection.password": "replication_password",
+        "insert.mode": "upsert",
+        "primary.key.mode": "record_key",
+        "delete.enabled": "true",
+        "schema.evolution": "basic",
+        "collection.name.format": "${source.table}",
+    },
+}
+
+
+def test_sink_config_is_the_debezium_jdbc_sink_config() -> None:
+    assert json.loads((ROOT / "compose" / "warehouse-sink.json").read_text()) == SINK_CONFIG
+
+
+def test_registration_posts_both_shared_config_files() -> None:
     reg = _compose()["services"]["register-connector"]
-    [volume] = reg["volumes"]
-    source, target, _ = volume.split(":")
-    assert (COMPOSE.parent / source).resolve() == cdc_demo.CONFIG_FILE
-    assert f"--data @{target}" in " ".join(reg["command"])
-    assert "/connectors" in " ".join(reg["command"])
+    mounted = {}
+    for volume in reg["volumes"]:
+        source, target, _ = volume.split(":")
+        mounted[(COMPOSE.parent / source).resolve()] = target
+    assert set(mounted) == {cdc_demo.CONFIG_FILE, cdc_demo.SINK_FILE}
+    command = " ".join(reg["command"])
+    assert "for c in postgres-cdc-source warehouse-sink" in command
+    assert all(target == f"/config/{p.name}" for p, target in mounted.items())
+    assert "--data @/config/$$c.json http://connect-1:8083/connectors" in command
+
+
+def test_compose_postgres_creates_the_warehouse_database() -> None:
+    assert "CREATE DATABASE warehouse;" in (ROOT / "compose" / "postgres-init.sql").read_text()
 
 
 def test_local_demo_changes_only_host_and_credentials() -> None:
@@ -89,6 +118,21 @@ def test_local_demo_changes_only_host_and_credentials() -> None:
     spec = cdc_demo.local_config(env)
     changed = {k for k in spec["config"] if spec["config"][k] != SEED_CONFIG["config"].get(k)}
     assert changed == {"database.hostname", "database.port", "database.user", "database.password"}
+
+
+def test_local_sink_changes_only_url_and_credentials(tmp_path: Path) -> None:
+    env = {"CONNECTRT_PG_HOST": "127.0.0.1", "CONNECTRT_PG_PORT": "29432", "CONNECTRT_PG_USER": "u",
+           "CONNECTRT_PG_PASSWORD": "p"}
+    duck = tmp_path / "w.duckdb"
+    default = cdc_demo.local_sink_config(env, cdc_demo.warehouse_url(env, None, duck))["config"]
+    assert default["connection.url"] == f"jdbc:duckdb:{duck}"
+    assert {k: v for k, v in default.items() if k != "connection.url"} == {
+        k: v for k, v in SINK_CONFIG["config"].items()
+        if k not in ("connection.url", "connection.username", "connection.password")}
+    pg = cdc_demo.local_sink_config(env, cdc_demo.warehouse_url(env, "postgresql", duck))["config"]
+    changed = {k for k in pg if pg[k] != SINK_CONFIG["config"].get(k)}
+    assert changed == {"connection.url", "connection.username", "connection.password"}
+    assert pg["connection.url"] == "jdbc:postgresql://127.0.0.1:29432/warehouse"
 
 
 def test_worker_properties_are_java_keys() -> None:
