@@ -255,7 +255,8 @@ def validate_values(flavour: str, props: Mapping[str, str], values: Mapping[str,
     if url:
         try:
             parsed = _url(flavour, values)
-            if flavour == DEBEZIUM and parsed.needs_user and not values.get("connection.username"):
+            if (flavour == DEBEZIUM and parsed.needs_user and not values.get("connection.username")
+                    and not parsed.url.username):
                 errors.append(("connection.username", "The 'connection.username' value is invalid: A value is "
                                                       "required"))
         except UrlError as e:
