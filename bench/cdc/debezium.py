@@ -25,19 +25,21 @@ PROVIDED_ARTIFACT_IDS = "lz4-java,snappy-java,zstd-jni"
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 
 
-def ensure_debezium_plugin(cache_dir: Path = DEFAULT_DEBEZIUM_CACHE, version: str = DEBEZIUM_VERSION) -> Path:
-    """Resolve the Debezium PostgreSQL connector plugin; returns the directory to use as ``plugin.path``."""
+def ensure_debezium_plugin(cache_dir: Path = DEFAULT_DEBEZIUM_CACHE, version: str = DEBEZIUM_VERSION,
+                           artifact: str = "debezium-connector-postgres") -> Path:
+    """Resolve a Debezium connector plugin (the PostgreSQL connector unless ``artifact`` names another,
+    e.g. ``debezium-connector-jdbc``); returns the directory to use as ``plugin.path``."""
     plugins = cache_dir / "plugins"
-    plugin = plugins / "debezium-connector-postgres"
+    plugin = plugins / artifact
     marker = cache_dir / ".complete"
-    if not (marker.exists() and any(plugin.glob(f"debezium-connector-postgres-{version}.jar"))):
+    if not (marker.exists() and any(plugin.glob(f"{artifact}-{version}.jar"))):
         if shutil.which("mvn") is None:
             raise RuntimeError("mvn is not on PATH: install Maven, or run with --only connectrt")
         shutil.rmtree(plugins, ignore_errors=True)
         cache_dir.mkdir(parents=True, exist_ok=True)
-        deps = _DEP.format(g="io.debezium", a="debezium-connector-postgres", v=version)
+        deps = _DEP.format(g="io.debezium", a=artifact, v=version)
         (cache_dir / "pom.xml").write_text(_POM.format(deps=deps))
-        print(f"resolving Debezium {version} (PostgreSQL connector) with mvn into {plugin} ...", flush=True)
+        print(f"resolving Debezium {version} ({artifact}) with mvn into {plugin} ...", flush=True)
         subprocess.run(
             [
                 "mvn",
