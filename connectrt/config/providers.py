@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
@@ -158,6 +159,59 @@ def provider_class(name: str) -> type[ConfigProvider]:
     return cls
 
 
+class ResolvedValues:
+    """Every value a provider resolved, with the placeholder it came from: :meth:`redact` puts the
+    placeholder back wherever such a value would be shown (logs, status traces, error answers).
+
+    Values shorter than :attr:`MIN_LENGTH` characters are not tracked (they would blank out
+    ordinary words); at most :attr:`MAX_VALUES` are kept, the oldest dropped first.
+    """
+
+    MIN_LENGTH = 3
+    MAX_VALUES = 10_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[str, str] = {}
+        self._longest_first: tuple[str, ...] = ()
+
+    def add(self, value: str, placeholder: str) -> None:
+        if len(value.strip()) < self.MIN_LENGTH or value == placeholder:
+            return
+        forms = {value, value.strip()}
+        with self._lock:
+            if all(self._values.get(f) == placeholder for f in forms):
+                return
+            for form in forms:
+                self._values.pop(form, None)
+                self._values[form] = placeholder
+            while len(self._values) > self.MAX_VALUES:
+                del self._values[next(iter(self._values))]
+            self._longest_first = tuple(sorted(self._values, key=len, reverse=True))
+
+    def __bool__(self) -> bool:
+        return bool(self._longest_first)
+
+    def redact(self, text: str) -> str:
+        values = self._longest_first
+        if not values or not text:
+            return text
+        placeholders = self._values
+        for value in values:
+            if value in text:
+                text = text.replace(value, placeholders.get(value, "[hidden]"))
+        return text
+
+
+#: The process's resolved values (a worker has one set of providers).
+RESOLVED_VALUES = ResolvedValues()
+
+
+def redact(text: str) -> str:
+    """``text`` with every value a config provider resolved replaced by its placeholder."""
+    return RESOLVED_VALUES.redact(text)
+
+
 class ConfigTransformer:
     """Resolves ``${provider:path:key}`` placeholders using the worker's configured providers."""
 
@@ -199,6 +253,7 @@ class ConfigTransformer:
             data = resolved.get((provider, path))
             if data is None or key not in data:
                 return m.group(0)
+            RESOLVED_VALUES.add(data[key], m.group(0))
             return data[key]
 
         return {

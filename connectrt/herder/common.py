@@ -13,10 +13,11 @@ from connectrt import __version__
 from connectrt.api.connector import freeze
 from connectrt.api.plugin import PluginType
 from connectrt.config.configdef import config_key_info
-from connectrt.config.providers import ConfigTransformer
+from connectrt.config.providers import ConfigTransformer, redact
 from connectrt.config.worker_config import WorkerConfig
 from connectrt.herder.base import Herder, RestartRequest, TargetState
 from connectrt.herder.stage import StageTracker
+from connectrt.herder.task_configs import reverse_transform
 from connectrt.herder.validation import connector_type_of, invalid_config_message, validate_connector_config
 from connectrt.rest.entities import (
     AbstractState,
@@ -120,10 +121,13 @@ class HerderCommon(Herder):
         return None
 
     # --- status listeners (called from task/connector threads) ---------------------------------
+    # A trace never shows what a config provider resolved (a failing connector may print its password).
     def _connector_status(self, name: str, state: State, trace: str | None) -> None:
+        trace = redact(trace) if trace else trace
         self.status_store.put_connector(ConnectorStatus(name, state, self.worker_id, self.generation, trace))
 
     def _task_status(self, task_id: ConnectorTaskId, state: State, trace: str | None) -> None:
+        trace = redact(trace) if trace else trace
         self.status_store.put_task(TaskStatus(task_id, state, self.worker_id, self.generation, trace))
 
     def _topic_used(self, topic: str, task: int, connector: str) -> None:
@@ -307,9 +311,9 @@ class HerderCommon(Herder):
     def _update_tasks(self, state: ConnectorState) -> None:
         if not self.worker.is_running(state.name):
             return
-        max_tasks = int(state.config.get("tasks.max", 1))
         try:
-            configs = self.worker.connector_task_configs(state.name, max_tasks)
+            max_tasks = int(state.config.get("tasks.max", 1))
+            configs = reverse_transform(state.config, self.worker.connector_task_configs(state.name, max_tasks))
         except Exception as e:
             log.error("[%s] Failed to generate task configs", state.name, exc_info=e)
             self._connector_status(state.name, State.FAILED, format_trace(e))

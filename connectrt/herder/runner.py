@@ -10,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from connectrt.config.configdef import ConfigException
+from connectrt.config.providers import RESOLVED_VALUES, redact
 from connectrt.config.worker_config import WorkerConfig
 from connectrt.herder.base import Herder
 
@@ -22,11 +23,33 @@ class HerderFailed(Exception):
 LOG_FORMAT = "[%(asctime)s] %(levelname)s %(message)s (%(name)s)"
 
 
+class RedactingFilter(logging.Filter):
+    """Puts the placeholder back wherever a log line (or its traceback) would show a value a config
+    provider resolved: a connector or a client library may print a password it was given."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not RESOLVED_VALUES:
+            return True
+        message = record.getMessage()
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
 def configure_logging() -> None:
     level = os.environ.get("CONNECTRT_LOG_LEVEL", "INFO").upper()
     logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr)
     for noisy in ("kafka", "uvicorn.access", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())
 
 
 def kafka_cluster_id(config: WorkerConfig, timeout_s: float = 30.0) -> str:

@@ -19,6 +19,7 @@ from connectrt.config.configdef import (
     ConfigDef,
     ConfigException,
     ConfigValue,
+    Password,
     config_key_info,
     config_value_info,
 )
@@ -30,7 +31,8 @@ from connectrt.config.connector_config import (
     sink_config_def,
     source_config_def,
 )
-from connectrt.config.providers import ConfigTransformer
+from connectrt.config.providers import ConfigTransformer, redact
+from connectrt.herder.task_configs import has_placeholder
 from connectrt.rest.entities import ConfigInfos
 from connectrt.rest.errors import BadRequestException
 from connectrt.runtime.plugins import Plugins
@@ -122,12 +124,14 @@ def validate_connector_config(
     error_count = 0
     for name, cv in results:
         key = keys.get(name)
-        configs.append(
-            {
-                "definition": config_key_info(key) if key is not None else None,
-                "value": config_value_info(cv, key.type if key is not None else None),
-            }
-        )
+        info = config_value_info(cv, key.type if key is not None else None)
+        # What a provider resolved is never answered (Java answers it for non-PASSWORD keys): a key
+        # configured with a placeholder shows the placeholder, and no error shows a resolved value.
+        raw = raw_props.get(name)
+        if has_placeholder(raw) and info["value"] != Password.HIDDEN:
+            info["value"] = raw
+        info["errors"] = [redact(e) for e in info["errors"]]
+        configs.append({"definition": config_key_info(key) if key is not None else None, "value": info})
         error_count += len(cv.errors)
     return ConfigInfos(str(class_name), error_count, groups, configs)
 

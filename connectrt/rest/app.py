@@ -37,7 +37,7 @@ from connectrt.rest.middleware import (
 from connectrt.rest.responses import error_response
 from connectrt.rest.routes import connectors, internal, plugins, root
 from connectrt.rest.routes import loggers as loggers_routes
-from connectrt.rest.routing import RestContext
+from connectrt.rest.routing import RestContext, redacted
 
 __all__ = ["RestConfig", "create_admin_app", "create_app"]
 
@@ -59,7 +59,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         exc = BadRequestException(connector_name_problem("/") or "")
     if isinstance(exc, StarletteHTTPException) and exc.status_code == 405:
         exc = StarletteHTTPException(405, headers={"Allow": ", ".join(_allowed_methods(request))})
-    return error_response(exc, method=request.method, path=request.url.path)
+    return redacted(error_response(exc, method=request.method, path=request.url.path))
 
 
 def _allowed_methods(request: Request) -> list[str]:

@@ -9,18 +9,20 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from connectrt.config.providers import RESOLVED_VALUES, redact
 from connectrt.herder.base import Herder
 from connectrt.rest.config import RestConfig
 from connectrt.rest.errors import ServiceUnavailableException
 from connectrt.rest.herder_requests import HerderRequestHandler
 from connectrt.rest.loggers import Loggers
-from connectrt.rest.responses import error_response
+from connectrt.rest.responses import error_response, json_response
 
 
 @dataclass
@@ -57,9 +59,24 @@ class ConnectRoute(APIRoute):
             try:
                 return await original(request)
             except Exception as exc:  # every error becomes the error JSON
-                return error_response(exc, method=request.method, path=request.url.path)
+                return redacted(error_response(exc, method=request.method, path=request.url.path))
 
         return handler
+
+
+def redacted(response: Response) -> Response:
+    """An error answer never shows a value a config provider resolved (the placeholder instead)."""
+    if not RESOLVED_VALUES or response.status_code < 400:
+        return response
+    try:
+        body = orjson.loads(response.body)
+    except orjson.JSONDecodeError:
+        return response
+    message = body.get("message") if isinstance(body, dict) else None
+    if not isinstance(message, str) or redact(message) == message:
+        return response
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+    return json_response({**body, "message": redact(message)}, response.status_code, headers)
 
 
 def connect_router() -> APIRouter:

@@ -60,7 +60,7 @@ from connectrt.storage.kafka_config import KafkaConfigBackingStore, PrivilegedWr
 from connectrt.storage.kafka_config_state import EMPTY_STATE, ClusterConfigState, ConfigUpdateListener
 from connectrt.storage.kafka_records import SessionKey
 from connectrt.storage.offsets import OffsetBackingStore
-from connectrt.storage.status import State, StatusBackingStore, TaskStatus
+from connectrt.storage.status import State, StatusBackingStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -761,7 +761,4 @@ class DistributedHerder(HerderCommon, GroupListener):
         self.work.request_reconfiguration(name)
         self.member.wakeup()
 
-    # HerderCommon's status listener writes statuses with our generation; nothing else to add.
-    def _task_status(self, task_id: ConnectorTaskId, state: State, trace: str | None) -> None:
-        self.status_store.put_task(TaskStatus(task_id, state, self.worker_id, self.generation, trace))
 

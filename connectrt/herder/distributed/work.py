@@ -19,6 +19,7 @@ from connectrt.api.connector import ConnectException
 from connectrt.herder.base import RestartRequest, TargetState
 from connectrt.herder.common import same_task_configs, too_many_tasks_message
 from connectrt.herder.distributed.protocol import ExtendedAssignment
+from connectrt.herder.task_configs import reverse_transform
 from connectrt.kafka.tls import rest_client_verify
 from connectrt.rest.entities import ConnectorTaskId
 from connectrt.rest.signature import signature_headers
@@ -233,7 +234,7 @@ class WorkManager:
         state = herder._state(name)
         try:
             max_tasks = int(state.config.get("tasks.max", 1))
-            configs = self.worker.connector_task_configs(name, max_tasks)
+            configs = reverse_transform(state.config, self.worker.connector_task_configs(name, max_tasks))
         except Exception as e:
             herder._connector_status(name, State.FAILED, format_trace(e))
             return
