@@ -46,7 +46,15 @@ def add_dev_parser(subparsers: Any) -> None:
         help=f"Apache Kafka 4.x version from Maven Central (default: $CONNECTRT_KAFKA_VERSION or {DEFAULT_KAFKA_VERSION}); "
         "ignored when KAFKA_HOME points to a distribution",
     )
-    up.add_argument("--services", help="comma-separated subset of kafka,postgres,s3 (default: all)")
+    up.add_argument("--services", help="comma-separated subset of kafka,postgres,s3,bigquery (default: kafka,postgres,s3)")
+    up.add_argument(
+        "--with",
+        dest="with_services",
+        action="append",
+        metavar="SERVICE",
+        help="also start an optional service: bigquery (a BigQuery emulator, REST on base+50, Storage Write gRPC on "
+        "base+60; installed from PyPI into the cache directory on first use)",
+    )
     up.add_argument("--timeout", type=float, help="seconds each service may take to become ready")
     up.add_argument(
         "--broker-prop",
@@ -100,7 +108,11 @@ def cmd_up(args: argparse.Namespace) -> int:
     from connectrt.dev import services
 
     settings = settings_from_args(args)
-    result = services.up(settings, parse_services(args.services), say=_say)
+    kinds = parse_services(args.services)
+    if args.with_services:
+        extra = parse_services(",".join(args.with_services))
+        kinds = parse_services(",".join(dict.fromkeys((*kinds, *extra))))
+    result = services.up(settings, kinds, say=_say)
     if result.started:
         print(
             f'Ready in {result.seconds:.1f} s. Point a shell at them with: eval "$(connectrt dev env{_flags(args)})"'

@@ -20,7 +20,9 @@ from connectrt.dev.errors import DevError
 DEFAULT_KAFKA_VERSION = "4.2.1"
 DEFAULT_PORT_BASE = 29000
 DEFAULT_INSTANCE = "default"
-SERVICE_KINDS: tuple[str, ...] = ("kafka", "postgres", "s3")
+SERVICE_KINDS: tuple[str, ...] = ("kafka", "postgres", "s3", "bigquery")
+# What `connectrt dev up` starts without --services/--with (the BigQuery emulator is on request).
+DEFAULT_SERVICE_KINDS: tuple[str, ...] = ("kafka", "postgres", "s3")
 MAX_BROKERS = 9
 
 # Port offsets from the port base; with the default base: Kafka 29092.., KRaft controllers
@@ -30,6 +32,8 @@ CONTROLLER_PORT_OFFSET = 192
 SASL_PORT_OFFSET = 292  # SASL_SSL listeners (connectrt dev up --sasl)
 POSTGRES_PORT_OFFSET = 432
 S3_PORT_OFFSET = 900
+BIGQUERY_PORT_OFFSET = 50  # BigQuery emulator REST; its Storage Write gRPC on base+60
+BIGQUERY_GRPC_PORT_OFFSET = 60
 PORT_SPAN = 1000
 
 LOOPBACK = "127.0.0.1"
@@ -41,6 +45,8 @@ PG_DATABASE = "connectrt"
 S3_ACCESS_KEY = "testing"
 S3_SECRET_KEY = "testing"
 S3_REGION = "us-east-1"
+
+BIGQUERY_PROJECT = "connectrt-dev"
 
 _INSTANCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _VERSION_RE = re.compile(r"^4\.\d+\.\d+([.-][A-Za-z0-9.-]+)?$")
@@ -152,6 +158,14 @@ class DevSettings:
         return self.port_base + S3_PORT_OFFSET
 
     @property
+    def bigquery_port(self) -> int:
+        return self.port_base + BIGQUERY_PORT_OFFSET
+
+    @property
+    def bigquery_grpc_port(self) -> int:
+        return self.port_base + BIGQUERY_GRPC_PORT_OFFSET
+
+    @property
     def bootstrap_servers(self) -> str:
         return ",".join(f"{LOOPBACK}:{self.broker_port(i)}" for i in range(1, self.brokers + 1))
 
@@ -168,6 +182,9 @@ class DevSettings:
             result["PostgreSQL"] = self.postgres_port
         if "s3" in kinds:
             result["S3"] = self.s3_port
+        if "bigquery" in kinds:
+            result["BigQuery emulator"] = self.bigquery_port
+            result["BigQuery emulator gRPC"] = self.bigquery_grpc_port
         return result
 
 
@@ -201,7 +218,7 @@ def s3_endpoint(port: int, host: str = LOOPBACK) -> str:
 def parse_services(text: str | None) -> tuple[str, ...]:
     """``"kafka,postgres"`` -> ``("kafka", "postgres")`` in canonical order; None means all."""
     if not text:
-        return SERVICE_KINDS
+        return DEFAULT_SERVICE_KINDS
     wanted = {part.strip().lower() for part in text.split(",") if part.strip()}
     unknown = sorted(wanted - set(SERVICE_KINDS))
     if unknown:

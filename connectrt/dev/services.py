@@ -15,8 +15,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from connectrt.dev import kafka, postgres, s3
+from connectrt.dev import bigquery, kafka, postgres, s3
 from connectrt.dev.config import (
+    DEFAULT_SERVICE_KINDS,
     LOOPBACK,
     PG_DATABASE,
     PG_PASSWORD,
@@ -24,7 +25,6 @@ from connectrt.dev.config import (
     S3_ACCESS_KEY,
     S3_REGION,
     S3_SECRET_KEY,
-    SERVICE_KINDS,
     DevSettings,
     pg_dsn,
 )
@@ -98,7 +98,7 @@ def _check_ports(ports: dict[str, int]) -> None:
 
 def up(
     settings: DevSettings,
-    kinds: tuple[str, ...] = SERVICE_KINDS,
+    kinds: tuple[str, ...] = DEFAULT_SERVICE_KINDS,
     say: Say = _quiet,
     started_by: str | None = None,
 ) -> UpResult:
@@ -121,12 +121,16 @@ def up(
 
         start_s3 = "s3" in kinds and "s3" not in state.services
         start_pg = "postgres" in kinds and "postgres" not in state.services
+        start_bq = "bigquery" in kinds and "bigquery" not in state.services
         missing_nodes = [n for n in wanted_kafka if n not in state.services] if "kafka" in kinds else []
         ports: dict[str, int] = {}
         if start_s3:
             ports["S3"] = settings.s3_port
         if start_pg:
             ports["PostgreSQL"] = settings.postgres_port
+        if start_bq:
+            ports["BigQuery emulator"] = settings.bigquery_port
+            ports["BigQuery emulator gRPC"] = settings.bigquery_grpc_port
         for name in missing_nodes:
             node_id = int(name.split("-")[1])
             ports[f"Kafka broker {node_id}"] = settings.broker_port(node_id)
@@ -149,6 +153,8 @@ def up(
                 record(s3.launch(settings))
             if start_pg:
                 record(postgres.launch(settings))
+            if start_bq:
+                record(bigquery.launch(settings))
             if missing_nodes:
                 dist = kafka.resolve_distribution(settings)
                 state.brokers, state.kafka_version = settings.brokers, dist.version
@@ -163,6 +169,8 @@ def up(
                     s3.wait_ready(rec, settings.timeout)
                 elif rec.kind == "postgres":
                     postgres.wait_ready(settings, rec, settings.timeout)
+                elif rec.kind == "bigquery":
+                    bigquery.wait_ready(rec, settings.timeout)
             kafka_recs = [rec for rec in launched if rec.kind == "kafka"]
             if kafka_recs:
                 all_nodes = [state.services[name] for name in wanted_kafka]
@@ -186,6 +194,8 @@ def _describe(rec: ServiceRecord) -> str:
         return f"(Apache Kafka {rec.info.get('version', '?')}, KRaft broker+controller)"
     if rec.kind == "postgres":
         return f"(PostgreSQL {rec.info.get('version', '')}, wal_level=logical)".replace("  ", " ")
+    if rec.kind == "bigquery":
+        return f"({rec.info.get('server', 'bqemulator')}, in memory; Storage Write gRPC on {rec.info.get('grpc')})"
     return "(moto S3 server, in memory)"
 
 
@@ -297,4 +307,7 @@ def env_vars(state: InstanceState) -> dict[str, str]:
                 "AWS_DEFAULT_REGION": S3_REGION,
             }
         )
+    bq = running.get("bigquery")
+    if bq is not None:
+        env.update(bigquery.env_vars(bq))
     return env
