@@ -1,0 +1,67 @@
+"""A worker whose REST security settings cannot be honoured refuses to start with one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.integration.worker_process import free_port, write_properties
+
+pytestmark = pytest.mark.integration
+
+EXTENSION = "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"
+
+
+def start(tmp_path: Path, kafka_bootstrap: str, extra: dict[str, str], env: dict[str, str] | None = None
+          ) -> tuple[int, list[str]]:
+    props = write_properties(tmp_path / "worker.properties", {
+        "bootstrap.servers": kafka_bootstrap,
+        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "offset.storage.file.filename": str(tmp_path / "offsets"),
+        "listeners": f"http://127.0.0.1:{free_port()}",
+        **extra,
+    })
+    environ = {k: v for k, v in os.environ.items() if k not in ("KAFKA_OPTS", "JAVA_TOOL_OPTIONS", "EXTRA_ARGS")}
+    environ["HOME"] = str(tmp_path)
+    # The console script, as users run it (``python -m connectrt.cli`` prints a traceback around the
+    # line: its CommandError is another class than the one connectrt.cli.main catches).
+    connectrt = str(Path(sys.executable).parent / "connectrt")
+    proc = subprocess.run([connectrt, "standalone", str(props)], capture_output=True,
+                          text=True, timeout=120, env={**environ, **(env or {})}, cwd=tmp_path)
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("connectrt: ")]
+    return proc.returncode, lines
+
+
+def test_start_refusals(tmp_path: Path, kafka_bootstrap: str) -> None:
+    code, lines = start(tmp_path, kafka_bootstrap, {"rest.extension.classes": "com.example.MyExtension"})
+    assert code == 1
+    assert lines == [
+        "connectrt: Failed to find any class that implements interface "
+        "org.apache.kafka.connect.rest.ConnectRestExtension and which name matches com.example.MyExtension; "
+        "connectrt provides only org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension: "
+        "remove the others from rest.extension.classes."
+    ]
+    code, lines = start(tmp_path, kafka_bootstrap, {"rest.extension.classes": EXTENSION})
+    assert code == 1
+    assert lines[0].startswith("connectrt: rest.extension.classes names BasicAuthSecurityRestExtension but no "
+                               "JAAS file is configured: start the worker with KAFKA_OPTS=")
+    jks = tmp_path / "keystore.jks"
+    jks.write_bytes(b"\xfe\xed\xfe\xed\x00\x00\x00\x02" + b"\x00" * 32)
+    code, lines = start(tmp_path, kafka_bootstrap, {
+        "listeners": f"https://127.0.0.1:{free_port()}", "listeners.https.ssl.keystore.location": str(jks),
+        "listeners.https.ssl.keystore.password": "x"})
+    assert code == 1
+    assert lines == [
+        f"connectrt: listeners.https.ssl.keystore.location={jks} is a JKS keystore, which connectrt cannot read; "
+        f"convert it to PKCS12 (keytool -importkeystore -srckeystore {jks} -destkeystore keystore.p12 "
+        "-deststoretype PKCS12) and set listeners.https.ssl.keystore.type=PKCS12, or use PEM files."
+    ]
+    code, lines = start(tmp_path, kafka_bootstrap, {"listeners": f"https://127.0.0.1:{free_port()}"})
+    assert code == 1 and lines[0].startswith("connectrt: listeners=https://127.0.0.1:")
+    assert lines[0].endswith("needs a keystore: set listeners.https.ssl.keystore.location (PKCS12 or PEM) with "
+                             "listeners.https.ssl.keystore.type and listeners.https.ssl.keystore.password.")
