@@ -2,7 +2,8 @@
 
 Services (session scoped; started on first use, reused if `connectrt dev up` already runs them,
 and only what the session started is stopped at its end):
-  kafka_bootstrap, pg_dsn, pg_params, s3_endpoint, s3_credentials, s3_client, dev_services
+  kafka_bootstrap, pg_dsn, pg_params, s3_endpoint, s3_credentials, s3_client, dev_services,
+  bigquery_emulator (.endpoint, .storage_endpoint, .project, .client())
 Clients and names:
   unique_name (function: unique_name("orders"), .topic(), .table(), .slot(), .bucket(), ...),
   kafka_admin (session AdminClient), create_topic (function: creates, waits, deletes after),
@@ -15,6 +16,7 @@ tests.fixtures.names.unique_name.
 
 from tests.fixtures.clients import create_topic, kafka_admin, pg_conn, unique_name
 from tests.fixtures.services import (
+    bigquery_emulator,
     dev_services,
     kafka_bootstrap,
     pg_dsn,
@@ -26,6 +28,7 @@ from tests.fixtures.services import (
 )
 
 __all__ = [
+    "bigquery_emulator",
     "create_topic",
     "dev_services",
     "kafka_admin",

@@ -47,5 +47,6 @@ class BigQuerySinkConnector(SinkConnector):
         except ConfigException:
             return list(results.values())
         for name, message in c.validate_values(parsed, connector_configs):
-            results[name].add_error(message)
+            if not results[name].errors:  # Java's MultiPropertyValidator skips keys already in error
+                results[name].add_error(message)
         return list(results.values())
