@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaException, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 
 from connectrt.config.configdef import ConfigException
@@ -125,8 +125,29 @@ def make_consumer(props: Mapping[str, Any], **callbacks: Any) -> Consumer:
 
 
 def make_admin(props: Mapping[str, Any]) -> AdminClient:
+    """An admin client; ``security_error(admin)`` then tells why it could not connect when the
+    broker refused its TLS handshake or its SASL credentials (librdkafka only says "transport
+    failure" to the request)."""
     conf = {k: v for k, v in translate(props).items() if k in _ADMIN_KEYS or k.startswith(("ssl.", "sasl."))}
-    return _build(AdminClient, conf, "admin")
+    errors: list[str] = []
+
+    def on_error(err: Any) -> None:
+        if err.code() in (KafkaError._AUTHENTICATION, KafkaError._SSL) and len(errors) < 5:
+            errors.append(producer_error_message(err))
+
+    conf["error_cb"] = on_error
+    admin = _build(AdminClient, conf, "admin")
+    admin.connectrt_security_errors = errors
+    return admin
+
+
+def security_error(admin: Any) -> str | None:
+    """The last TLS or SASL error the broker gave ``admin`` (made by :func:`make_admin`), if any."""
+    errors = getattr(admin, "connectrt_security_errors", None)
+    if errors is None:
+        return None
+    admin.poll(0)  # serves error_cb
+    return errors[-1] if errors else None
 
 
 _ADMIN_KEYS = {

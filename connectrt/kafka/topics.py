@@ -10,6 +10,8 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
+from connectrt.kafka.clients import security_error
+
 log = logging.getLogger(__name__)
 
 
@@ -31,7 +33,13 @@ class TopicAdmin:
         self.create_retry_timeout_s = create_retry_timeout_s
 
     def cluster_id(self) -> str | None:
-        md = self.admin.describe_cluster(request_timeout=self.timeout_s).result(timeout=self.timeout_s)
+        try:
+            md = self.admin.describe_cluster(request_timeout=self.timeout_s).result(timeout=self.timeout_s)
+        except (KafkaException, TimeoutError) as e:
+            cause = security_error(self.admin)
+            if cause is not None:  # the broker refused the TLS handshake or the credentials: say so
+                raise KafkaException(f"{cause}; check security.protocol, sasl.* and ssl.*") from e
+            raise
         return md.cluster_id
 
     def existing(self, names: Iterable[str]) -> set[str]:
