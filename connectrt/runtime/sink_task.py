@@ -235,6 +235,9 @@ class WorkerSinkTask(WorkerTask):
             return
         msgs = self.consumer.consume(num_messages=self.max_poll_records, timeout=0.5)
         if not msgs:
+            # Java's WorkerSinkTask calls put() after every poll, with an empty batch too: sinks rotate files or
+            # flush on time there (the S3 sink's rotate.schedule.interval.ms with no new records).
+            self.deliver([])
             return
         records = self.convert_messages(msgs)
         if records:
