@@ -75,7 +75,7 @@ def sink_connector(name: str, topic: str, bucket: str, creds: dict[str, str], **
     }
 
 
-def worker_props(bootstrap: str, workdir: Path) -> dict[str, Any]:
+def worker_props(bootstrap: str, workdir: Path, flush_ms: int = 500) -> dict[str, Any]:
     # Static membership: a restarted worker takes its killed predecessor's partitions at once.
     return {
         "consumer.group.instance.id": f"s3-test-{workdir.name}",
@@ -84,20 +84,22 @@ def worker_props(bootstrap: str, workdir: Path) -> dict[str, Any]:
         "value.converter": "org.apache.kafka.connect.json.JsonConverter",
         "value.converter.schemas.enable": "true",
         "offset.storage.file.filename": str(workdir / "connect.offsets"),
-        "offset.flush.interval.ms": "500",
+        "offset.flush.interval.ms": str(flush_ms),
         # A killed worker's consumer leaves the group after this, not Kafka's default 45 s.
         "consumer.session.timeout.ms": "6000",
         "consumer.heartbeat.interval.ms": "1000",
     }
 
 
-def start_worker(bootstrap: str, workdir: Path, connectors: list[dict[str, Any]]) -> WorkerProcess:
+def start_worker(
+    bootstrap: str, workdir: Path, connectors: list[dict[str, Any]], flush_ms: int = 500
+) -> WorkerProcess:
     files = []
     for c in connectors:
         path = workdir / f"{c['name']}.json"
         path.write_text(json.dumps(c))
         files.append(str(path))
-    return WorkerProcess("standalone", worker_props(bootstrap, workdir), workdir, files).start()
+    return WorkerProcess("standalone", worker_props(bootstrap, workdir, flush_ms), workdir, files).start()
 
 
 @contextmanager
