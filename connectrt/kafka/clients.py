@@ -111,9 +111,26 @@ def _build(factory: Callable[[dict[str, Any]], Any], conf: dict[str, Any], what:
         raise ConfigException(f"Invalid {what} configuration: {e}")
 
 
-def make_producer(props: Mapping[str, Any], **callbacks: Any) -> Producer:
+JAVA_BUFFER_MEMORY = 33_554_432  # the Java producer's buffer.memory default (32 MiB)
+
+
+def producer_conf(props: Mapping[str, Any]) -> dict[str, Any]:
+    """librdkafka settings of a producer. Java's ``buffer.memory`` (default 32 MiB) bounds the bytes waiting
+    to be sent, as ``queue.buffering.max.kbytes`` (librdkafka's own default is 1 GiB): a fast source is held
+    back (BufferError, then a retry) instead of growing the worker's memory by up to 1 GiB."""
     conf = translate(props)
     conf.setdefault("partitioner", "murmur2_random")
+    memory = props.get("buffer.memory", JAVA_BUFFER_MEMORY)
+    try:
+        kbytes = max(1, int(memory) // 1024)
+    except (TypeError, ValueError):
+        raise ConfigException(f"Invalid producer configuration: buffer.memory must be a number of bytes, not {memory!r}")
+    conf.setdefault("queue.buffering.max.kbytes", str(kbytes))
+    return conf
+
+
+def make_producer(props: Mapping[str, Any], **callbacks: Any) -> Producer:
+    conf = producer_conf(props)
     conf.update(callbacks)
     return _build(Producer, conf, "producer")
 
