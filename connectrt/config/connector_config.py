@@ -47,6 +47,9 @@ DEFAULT_TOPIC_CREATION_GROUP = "default"
 #: group assignment, ``connect-<name>`` consumer groups, transactional ids) fits the protocol's
 #: 32767-byte strings. Java sets no limit; a longer name took a Java-compatible cluster down.
 MAX_CONNECTOR_NAME_BYTES = 4096
+#: The largest connector config accepted, as JSON: its config-topic record must fit Kafka's default
+#: 1 MB limit; real configs, even with long table lists or schemas, are a few kilobytes.
+MAX_CONNECTOR_CONFIG_BYTES = 512 * 1024
 
 
 def connector_name_problem(name: str) -> str | None:

@@ -9,10 +9,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from connectrt import __version__
 from connectrt.api.connector import freeze
 from connectrt.api.plugin import PluginType
 from connectrt.config.configdef import config_key_info
+from connectrt.config.connector_config import MAX_CONNECTOR_CONFIG_BYTES
 from connectrt.config.providers import ConfigTransformer, redact
 from connectrt.config.worker_config import WorkerConfig
 from connectrt.herder.base import Herder, RestartRequest, TargetState
@@ -276,6 +279,12 @@ class HerderCommon(Herder):
         )
 
     async def validate_or_raise(self, config: Mapping[str, Any]) -> None:
+        size = len(orjson.dumps(dict(config)))
+        if size > MAX_CONNECTOR_CONFIG_BYTES:  # e.g. a PATCH that grew a config past what is stored
+            raise BadRequestException(
+                f"The connector configuration is {size} bytes of JSON, more than the {MAX_CONNECTOR_CONFIG_BYTES} "
+                "bytes a connector configuration may have; make it smaller."
+            )
         infos = await self.validate_connector_config(config)
         if infos.error_count > 0:
             raise BadRequestException(invalid_config_message(infos))

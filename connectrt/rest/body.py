@@ -18,15 +18,14 @@ from typing import Any, cast
 import orjson
 from starlette.requests import Request
 
+from connectrt.config.connector_config import MAX_CONNECTOR_CONFIG_BYTES
 from connectrt.herder.base import InitialState
 from connectrt.rest.errors import BadRequestException, ConnectRestException
 
 JSON_MEDIA_TYPES = ("application/json",)
 
-#: The largest body a client may send (512 KiB). A connector config stored in the config topic must
-#: fit Kafka's default 1 MB record limit; real configs, even with long table lists or schemas, are
-#: a few kilobytes.
-MAX_BODY_BYTES = 512 * 1024
+#: The largest body a client may send (512 KiB): a connector config, which must fit a config-topic record.
+MAX_BODY_BYTES = MAX_CONNECTOR_CONFIG_BYTES
 #: The largest body of an internal request (16 MiB): the task configs of all of a connector's tasks.
 MAX_INTERNAL_BODY_BYTES = 16 * 1024 * 1024
 

@@ -188,9 +188,15 @@ def test_request_bodies_are_bounded(worker: WorkerProcess, client: httpx.Client,
     r = client.post("/connectors/x/tasks", content=b"[" + b" " * (17 * 1024 * 1024) + b"]",
                     headers={"Content-Type": "application/json"})
     assert r.status_code == 413
-    # A config of 400 KB is still accepted.
-    r = client.put(f"/connectors/{unique_name('large')}/config", json={**_source(tmp_path), "padding": "x" * 400_000})
+    # A config of 400 KB is still accepted; a PATCH that would grow it past 512 KiB is not.
+    large = unique_name("large")
+    r = client.put(f"/connectors/{large}/config", json={**_source(tmp_path), "padding": "x" * 400_000})
     assert r.status_code == 201, r.text[:200]
+    r = client.patch(f"/connectors/{large}/config", json={"more.padding": "y" * 400_000})
+    assert r.status_code == 400, r.text[:200]
+    assert r.json()["message"].startswith("The connector configuration is ")
+    assert r.json()["message"].endswith(" bytes of JSON, more than the 524288 bytes a connector configuration may "
+                                        "have; make it smaller.")
     _assert_alive(worker)
 
 

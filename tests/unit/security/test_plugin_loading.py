@@ -205,3 +205,17 @@ def test_plugin_path_modules_never_shadow_the_environment(tmp_path: Path) -> Non
     import json as json_module
 
     assert json_module.dumps([1]) == "[1]"
+
+
+def test_plugins_command_lists_plugin_path_locations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from connectrt.cli import main
+
+    module = f"cli_{uuid.uuid4().hex}"
+    source, _ = _module(tmp_path, module)
+    write_plugin_location(tmp_path / "plugins" / "mypkg", "mypkg", {f"{module}.py": source},
+                          {"mypkg": f"{module}:PLUGINS"})
+    worker = tmp_path / "worker.properties"
+    worker.write_text(f"bootstrap.servers=localhost:9092\nplugin.path={tmp_path / 'plugins'}\n")
+    assert main(["plugins", "--json", "--worker-config", str(worker)]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {"type": "source", "class": "com.example.Evil", "version": "2.5.0", "python": f"{module}.Evil"} in listed
