@@ -362,6 +362,7 @@ class GroupMember(ABC):
 
 _client_ids = itertools.count(1)
 _JOIN_SLICE_MS = 250
+_BOOTSTRAP_MIN_MS = 5_000
 
 
 class KafkaGroupMember(GroupMember):
@@ -389,6 +390,7 @@ class KafkaGroupMember(GroupMember):
         self._client = KafkaNetClient(**settings)
         self._client._manager._net.start()
         self._coordinator: Any = None
+        self._bootstrap: tuple[Any, threading.Event] | None = None
         self._signal = threading.Event()
         self._woken = False
         self._stopped = False
@@ -485,11 +487,23 @@ class KafkaGroupMember(GroupMember):
         if self._coordinator is not None:
             return True
         manager = self._client._manager
-        remaining_ms = max(1, int((deadline - time.monotonic()) * 1000))
-        try:
-            manager.bootstrap(timeout_ms=remaining_ms)
-        except kafka_errors.KafkaTimeoutError:
-            log.warning("Could not reach the Kafka cluster within %d ms; will retry", remaining_ms)
+        # One bootstrap runs on the client's IO thread across polls: a poll that ends waits no more,
+        # but does not abort a TLS + SASL handshake half way (it would start over on every poll).
+        if self._bootstrap is None:
+            done = threading.Event()
+            future = manager._net.call_soon_with_future(
+                manager.bootstrap_async, max(self.config.request_timeout_ms, _BOOTSTRAP_MIN_MS), True
+            )
+            future.add_callback(lambda _: done.set())
+            future.add_errback(lambda _: done.set())
+            self._bootstrap = (future, done)
+        future, done = self._bootstrap
+        done.wait(max(0.0, deadline - time.monotonic()))
+        if not future.is_done:
+            return False
+        if future.failed():
+            self._bootstrap = None
+            log.warning("Could not reach the Kafka cluster (%s); will retry", future.exception)
             return False
         self._coordinator = _ConnectCoordinator(
             self,

@@ -208,6 +208,7 @@ def test_distributed_cdc_to_sink_on_sasl_ssl_with_https_and_auth(
         for secret in (REST_PASSWORD, kafka_sasl.SASL_PASSWORD, STORE_PASSWORD, pg_params["password"] + "\n"):
             assert secret not in logs, f"a password reached a worker log: {secret!r}"
         assert "Traceback" not in logs
+        assert "Could not reach the Kafka cluster" not in logs  # the group member's TLS + SASL bootstrap
     finally:
         for w in workers:
             w.stop(20)
