@@ -20,7 +20,8 @@ from connectrt.api.data import Schema
 
 from connectrt_s3.compat import Compatibility, SchemaProjectorException
 from connectrt_s3.config import S3SinkConfig
-from connectrt_s3.formats import KeyValueHeaderWriter, RecordWriterProvider
+from connectrt_s3.formats import RecordWriterProvider
+from connectrt_s3.formats.base import RecordWriter
 from connectrt_s3.partitioner import Partitioner, PartitionException, parse_zone
 from connectrt_s3.rotation import next_time_adjusted_by_day
 from connectrt_s3.storage import FileExistsException, S3Storage
@@ -82,7 +83,7 @@ class TopicPartitionWriter:
         self.extension = provider.extension
 
         self.buffer: deque[SinkRecord] = deque()
-        self.writers: dict[str, KeyValueHeaderWriter] = {}
+        self.writers: dict[str, RecordWriter] = {}
         self.commit_files: dict[str, str] = {}
         self.current_schemas: dict[str, Schema | None] = {}
         self.start_offsets: dict[str, int] = {}
@@ -100,6 +101,13 @@ class TopicPartitionWriter:
         self.paused = False
         self.deadline = 2**63 - 1
         self.set_next_scheduled_rotation()
+        # The common case (DefaultPartitioner, no time-based or scheduled rotation, no open-file limit, no
+        # tombstone partition) has one encoded partition per Kafka partition: runs of records with the file's
+        # schema are appended in a tight loop (_append_run); anything else takes the general path (_step).
+        plain = type(partitioner) is Partitioner and self.extractor is None and self.schedule_ms <= 0
+        self.fast_encoded = (
+            f"partition={tp[1]}" if plain and self.max_open_files == -1 and not self.tombstones else None
+        )
 
     # --- the task's calls ------------------------------------------------------------------------
     def buffer_record(self, record: SinkRecord) -> None:
@@ -114,6 +122,8 @@ class TopicPartitionWriter:
         self.deadline = min(now + self.max_write_ms, 2**63 - 1)
         while self.buffer and self.clock() <= self.deadline:
             try:
+                if self.fast_encoded is not None and self._append_run():
+                    continue
                 self._step(now)
             except SchemaProjectorException as e:
                 if self.reporter is None:
@@ -145,6 +155,41 @@ class TopicPartitionWriter:
                 log.warning("%sError closing writer for %s: %s", self.prefix, self.tp, e)
         self.writers.clear()
         self.start_offsets.clear()
+
+    def _append_run(self) -> bool:
+        """Append buffered records while they have the open file's schema; False when the first one does not."""
+        encoded = self.fast_encoded
+        assert encoded is not None
+        writer = self.writers.get(encoded)
+        if writer is None or encoded not in self.current_schemas:
+            return False
+        schema = self.current_schemas[encoded]
+        buffer, write, flush_size = self.buffer, writer.write, self.flush_size
+        appended = 0
+        offset = -1
+        while buffer:
+            record = buffer[0]
+            if record.value_schema is not schema or record.value is None:
+                break
+            try:
+                write(record)
+            except Exception:
+                break  # the general path writes it again and handles the failure
+            buffer.popleft()
+            offset = record.kafka_offset
+            appended += 1
+            if self.record_count + appended >= flush_size:
+                break
+        if not appended:
+            return False
+        self.current_offset = offset
+        self.current_encoded_partition = encoded
+        self.record_count += appended
+        self.record_counts[encoded] += appended
+        self.end_offsets[encoded] = offset
+        if self.record_count >= flush_size:
+            self._commit_files()
+        return True
 
     # --- one record ------------------------------------------------------------------------------
     def _step(self, now: int) -> None:

@@ -100,8 +100,10 @@ class RecordWriterProvider:
         self.tombstone_partition = config.string("tombstone.encoded.partition")
         self.tombstones = config.tombstone_write_enabled
 
-    def new_writer(self, key: str) -> KeyValueHeaderWriter:
+    def new_writer(self, key: str) -> KeyValueHeaderWriter | RecordWriter:
         base = key[: -len(self.extension)] if self.extension and key.endswith(self.extension) else key
+        if self.key_format is None and self.header_format is None and not self.tombstones:
+            return self.value_format.new_writer(base)  # values only: no per-record dispatch
         value = (
             None
             if self.tombstones and self.tombstone_partition in key

@@ -1,0 +1,314 @@
+"""S3 sink benchmark: 6-column Struct records (JsonConverter with schemas) already in Kafka → the dev S3
+server, through connectrt's S3 sink (one task) with JsonFormat, AvroFormat and ParquetFormat, and the physical
+limit in the same run: the same object bytes uploaded with boto3 alone.
+
+    .venv/bin/python bench/sinks/s3.py                        # 1,000,000 records, flush.size 100,000, all formats
+    .venv/bin/python bench/sinks/s3.py --records 100000       # a small run
+    .venv/bin/python bench/sinks/s3.py --formats parquet --profile /tmp/s3.txt   # + py-spy
+
+No Java S3 sink is served from Maven Central (Confluent's and Aiven's are not), so the anchor is the limit.
+A side is done when its consumer group has committed the topic's end offset; the objects are then read back
+and must hold every record once. No latency percentiles: the records are a backlog, so a record's latency
+is its position in it; the limit's per-object upload times are shown as percentiles instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # bench/_common.py
+
+from _common import (  # noqa: E402
+    PySpy,
+    RssSampler,
+    Worker,
+    cpu_and_run_delay_s,
+    free_port,
+    load_average,
+    table,
+    write_properties,
+)
+
+FORMATS = {
+    "json": "io.confluent.connect.s3.format.json.JsonFormat",
+    "avro": "io.confluent.connect.s3.format.avro.AvroFormat",
+    "parquet": "io.confluent.connect.s3.format.parquet.ParquetFormat",
+}
+BUCKET = "bench-s3"
+
+
+def dev_env() -> dict[str, str]:
+    from connectrt.dev import services
+    from connectrt.dev.config import DevSettings
+
+    running = services.load_running(DevSettings.from_env())
+    if running is None:
+        raise SystemExit("The dev services are not running: start them with `.venv/bin/connectrt dev up`.")
+    return services.env_vars(running)
+
+
+def s3_client(env: dict[str, str]) -> Any:
+    import boto3
+
+    return boto3.client(
+        "s3", endpoint_url=env["CONNECTRT_S3_ENDPOINT"], aws_access_key_id=env["CONNECTRT_S3_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["CONNECTRT_S3_SECRET_ACCESS_KEY"], region_name=env["CONNECTRT_S3_REGION"],
+    )  # fmt: skip
+
+
+def end_offset(bootstrap: str, topic: str) -> int:
+    from confluent_kafka import Consumer, TopicPartition
+
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-s3-probe"})
+    try:
+        if topic not in c.list_topics(timeout=10).topics:
+            return -1
+        return int(c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1])
+    finally:
+        c.close()
+
+
+def prepare_topic(bootstrap: str, n: int) -> str:
+    """A 1-partition topic holding exactly ``n`` records (made once, reused by later runs)."""
+    import datetime as dt
+
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    from connectrt.api import Schema, SchemaBuilder, Struct
+    from connectrt.api.data import Timestamp
+    from connectrt.converters.json_converter import JsonConverter
+
+    topic = f"bench-s3-{n}"
+    have = end_offset(bootstrap, topic)
+    if have == n:
+        return topic
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    if have >= 0:
+        admin.delete_topics([topic])[topic].result()
+        time.sleep(2)
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result()
+    schema = (
+        SchemaBuilder.struct().name("bench.Order")
+        .field("id", Schema.INT64_SCHEMA).field("customer", Schema.STRING_SCHEMA)
+        .field("amount", Schema.FLOAT64_SCHEMA).field("quantity", Schema.INT32_SCHEMA)
+        .field("status", Schema.STRING_SCHEMA).field("updated_at", Timestamp.SCHEMA).build()
+    )  # fmt: skip
+    converter = JsonConverter()
+    converter.configure({"schemas.enable": "true"}, False)
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 50, "batch.size": 1_000_000,
+                         "compression.type": "lz4"})  # fmt: skip
+    base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    statuses = ("new", "paid", "shipped", "delivered")
+    started = time.monotonic()
+    for i in range(n):
+        value = Struct(schema, {
+            "id": i, "customer": f"customer-{i % 9973:05d}", "amount": (i % 100_000) / 100,
+            "quantity": i % 17, "status": statuses[i % 4], "updated_at": base + dt.timedelta(milliseconds=i * 37),
+        })  # fmt: skip
+        producer.produce(topic, converter.from_connect_data(topic, schema, value), key=str(i).encode())
+        if i % 10_000 == 0:
+            producer.poll(0)
+    producer.flush(60)
+    print(f"-- produced {n:,} records to {topic} in {time.monotonic() - started:.1f} s", flush=True)
+    return topic
+
+
+def committed(bootstrap: str, group: str, topic: str) -> int:
+    from confluent_kafka import Consumer, TopicPartition
+
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        [tp] = c.committed([TopicPartition(topic, 0)], timeout=10)
+        return int(tp.offset) if tp.offset >= 0 else 0
+    finally:
+        c.close()
+
+
+def list_objects(client: Any, prefix: str) -> list[tuple[str, int]]:
+    out = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
+        out.extend((o["Key"], int(o["Size"])) for o in page.get("Contents", []))
+    return sorted(out)
+
+
+def count_records(client: Any, fmt: str, keys: list[str]) -> int:
+    total = 0
+    for key in keys:
+        body = client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        if fmt == "json":
+            total += body.count(b"\n")
+        elif fmt == "avro":
+            import fastavro
+
+            total += sum(1 for _ in fastavro.reader(io.BytesIO(body)))
+        else:
+            import pyarrow.parquet as pq
+
+            total += pq.ParquetFile(io.BytesIO(body)).metadata.num_rows
+    return total
+
+
+def run_sink(
+    fmt: str, args: argparse.Namespace, env: dict[str, str], topic: str, workdir: Path
+) -> dict[str, Any]:
+    bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
+    name = f"bench-s3-{fmt}-{int(time.time())}"
+    port = free_port()
+    props = {
+        "bootstrap.servers": bootstrap, "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "true",
+        "offset.storage.file.filename": str(workdir / f"{name}.offsets"), "offset.flush.interval.ms": "1000",
+        "listeners": f"http://127.0.0.1:{port}",
+    }  # fmt: skip
+    connector = {
+        "connector.class": "io.confluent.connect.s3.S3SinkConnector", "tasks.max": "1", "topics": topic,
+        "s3.bucket.name": BUCKET, "s3.region": env["CONNECTRT_S3_REGION"], "store.url": env["CONNECTRT_S3_ENDPOINT"],
+        "aws.access.key.id": env["CONNECTRT_S3_ACCESS_KEY_ID"],
+        "aws.secret.access.key": env["CONNECTRT_S3_SECRET_ACCESS_KEY"],
+        "storage.class": "io.confluent.connect.s3.storage.S3Storage", "format.class": FORMATS[fmt],
+        "flush.size": str(args.flush_size), "topics.dir": name,
+    }  # fmt: skip
+    conn_file = workdir / f"{name}.json"
+    conn_file.write_text(json.dumps({"name": name, "config": connector}))
+    argv = [sys.executable, "-m", "connectrt.cli", "standalone",
+            str(write_properties(workdir / f"{name}-worker.properties", props)), str(conn_file)]  # fmt: skip
+    worker = Worker(fmt, argv, workdir / f"{name}.log", workdir)
+    print(f"-- {fmt}: {args.records:,} records → s3://{BUCKET}/{name}/", flush=True)
+    worker.start()
+    rss = RssSampler(worker.pid).start()
+    spy = PySpy(worker.pid, Path(args.profile), workdir / "py-spy.log") if args.profile else None
+    group = f"connect-{name}"
+    first: tuple[float, int] | None = None
+    cpu_at_first = 0.0
+    deadline = time.monotonic() + args.timeout
+    try:
+        healthy = worker.wait_healthy(f"http://127.0.0.1:{port}/", 180)
+        if spy is not None:
+            spy.start()
+        while time.monotonic() < deadline:
+            if not worker.alive():
+                raise RuntimeError(f"{fmt} worker exited:\n{worker.tail()}")
+            offset = committed(bootstrap, group, topic)
+            now = time.monotonic()
+            if offset > 0 and first is None:
+                first = (now, offset)
+                cpu_at_first = cpu_and_run_delay_s(worker.pid)[0]
+            if offset >= args.records:
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError(f"{fmt} did not finish within {args.timeout} s:\n{worker.tail()}")
+        done = time.monotonic()
+        cpu, waited = cpu_and_run_delay_s(worker.pid)
+    finally:
+        if spy is not None:
+            spy.stop()
+        peak = rss.stop()
+        worker.stop()
+    assert first is not None
+    objects = list_objects(s3_client(env), name + "/")
+    written = sum(size for _, size in objects)
+    records_after_first = args.records - first[1]
+    busy = done - first[0]
+    return {
+        "format": fmt, "prefix": name, "objects": objects, "wall": done - worker.started_at, "healthy": healthy,
+        "rate": records_after_first / busy if busy > 0 and records_after_first > 0 else 0.0,
+        "rate_wall": args.records / (done - worker.started_at), "mb": written / 1e6,
+        "mbps": written / 1e6 * (records_after_first / args.records) / busy if busy > 0 else 0.0,
+        "cpu": cpu, "cpu_us": (cpu - cpu_at_first) / max(1, records_after_first) * 1e6, "waited": waited,
+        "peak_mib": peak / 1024,
+    }  # fmt: skip
+
+
+def raw_limit(
+    env: dict[str, str], objects: list[tuple[str, int]], part_size: int = 25 * 1024 * 1024
+) -> dict[str, Any]:
+    """Upload the same object bytes with boto3 alone, one after the other (one task's worth of I/O)."""
+    client = s3_client(env)
+    bodies = [client.get_object(Bucket=BUCKET, Key=k)["Body"].read() for k, _ in objects]
+    times = []
+    started = time.monotonic()
+    for i, body in enumerate(bodies):
+        key = f"bench-limit/{i:05d}"
+        t0 = time.monotonic()
+        if len(body) < part_size:
+            client.put_object(Bucket=BUCKET, Key=key, Body=body)
+        else:
+            upload = client.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
+            parts = []
+            for n, off in enumerate(range(0, len(body), part_size), start=1):
+                etag = client.upload_part(Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=n,
+                                          Body=body[off: off + part_size])["ETag"]  # fmt: skip
+                parts.append({"ETag": etag, "PartNumber": n})
+            client.complete_multipart_upload(
+                Bucket=BUCKET, Key=key, UploadId=upload, MultipartUpload={"Parts": parts}
+            )
+        times.append(time.monotonic() - t0)
+    elapsed = time.monotonic() - started
+    for i in range(len(bodies)):
+        client.delete_object(Bucket=BUCKET, Key=f"bench-limit/{i:05d}")
+    size = sum(len(b) for b in bodies)
+    q = statistics.quantiles(times, n=100) if len(times) >= 2 else [times[0]] * 99
+    return {"seconds": elapsed, "mbps": size / 1e6 / elapsed, "p50": q[49], "p99": q[98]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--flush-size", type=int, default=100_000)
+    parser.add_argument("--formats", default="json,avro,parquet")
+    parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--profile", help="py-spy output file (needs py-spy)")
+    parser.add_argument("--keep", action="store_true", help="keep the objects written")
+    args = parser.parse_args()
+    env = dev_env()
+    client = s3_client(env)
+    try:
+        client.create_bucket(Bucket=BUCKET)
+    except client.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    print(f"load average at start: {load_average()}", flush=True)
+    topic = prepare_topic(env["KAFKA_BOOTSTRAP_SERVERS"], args.records)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-s3-") as tmp:
+        for fmt in args.formats.split(","):
+            r = run_sink(fmt.strip(), args, env, topic, Path(tmp))
+            keys = [k for k, _ in r["objects"]]
+            found = count_records(client, r["format"], keys)
+            limit = raw_limit(env, r["objects"])
+            limit_rate = args.records / limit["seconds"]
+            rows.append([
+                r["format"], f"{len(keys)}", f"{found:,}" + ("" if found == args.records else " MISMATCH"),
+                f"{r['rate']:,.0f}", f"{r['rate_wall']:,.0f}", f"{r['mb']:.1f}", f"{r['mbps']:.1f}",
+                f"{r['cpu_us']:.2f}", f"{r['peak_mib']:.0f}", f"{r['healthy']:.2f}",
+                f"{limit['mbps']:.1f}", f"{limit_rate:,.0f}", f"{limit['p50'] * 1000:.0f}/{limit['p99'] * 1000:.0f}",
+                f"{r['rate'] / limit_rate:.0%}",
+            ])  # fmt: skip
+            if not args.keep:
+                for key in keys:
+                    client.delete_object(Bucket=BUCKET, Key=key)
+    print()
+    print(table(
+        ["format", "objects", "records read back", "records/s", "records/s incl. start", "MB", "MB/s",
+         "CPU µs/record", "peak RSS MiB", "start s", "limit MB/s", "limit records/s", "limit p50/p99 ms",
+         "sink / limit"], rows,
+    ))  # fmt: skip
+    print(f"\nload average at end: {load_average()}")
+    print("records/s: from the first committed offset to the last (start-up excluded); CPU µs/record over the same "
+          "span (all worker threads); limit: the same object bytes PUT (multipart above 25 MiB) with boto3 alone, "
+          "sequentially.")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
