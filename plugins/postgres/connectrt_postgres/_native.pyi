@@ -39,3 +39,12 @@ def process(
     fixed_now_ns: int = 0,
 ) -> tuple[int, dict[str, Any], list[tuple[Any, ...]], int]: ...
 def convert_value(kind: int, param: int, text: bytes) -> bytes | None: ...
+def snapshot_rows(
+    plan: TablePlan,
+    data: bytes,
+    source_before: bytes,
+    source_after: bytes,
+    marker: bytes,
+    first_marker: bytes | None = None,
+    fixed_now_ns: int = 0,
+) -> list[tuple[bytes | None, bytes | None, bytes, int]]: ...

@@ -33,25 +33,21 @@ from __future__ import annotations
 
 import logging
 import os
-import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from connectrt.api.data import Schema, SchemaType
+from connectrt.api.data import Schema, SchemaType, Struct
 from connectrt.api.records import ConnectRecord, SourceRecord
 
 from connectrt_postgres.catalog import TypeRegistry
+from connectrt_postgres.events import EventFactory
 from connectrt_postgres.offsets import OffsetState
 from connectrt_postgres.pgoutput import Delete, Insert, Update, decode_message
 from connectrt_postgres.schemas import TableSchema
 from connectrt_postgres.types import ValueModes, resolve_type
 
-if TYPE_CHECKING:
-    from connectrt_postgres.streaming import StreamProcessor
-
 log = logging.getLogger(__name__)
 
-ABI = 1
+ABI = 2
 DISABLE_ENV = "CONNECTRT_POSTGRES_NATIVE"  # "0" turns the native path off (comparisons, debugging)
 
 try:
@@ -276,17 +272,23 @@ class NativeChangeRecord(SourceRecord):
 class PlanContext:
     """What the records of one table plan share: how to materialize them and check their bytes."""
 
-    __slots__ = ("events", "plan", "processor", "target", "ts")
+    __slots__ = ("events", "plan", "target", "ts")
 
-    def __init__(self, processor: StreamProcessor, ts: TableSchema, plan: Any, target: SerializationTarget) -> None:
-        self.processor = processor
-        self.events = processor.events
+    def __init__(self, events: EventFactory, ts: TableSchema, plan: Any, target: SerializationTarget) -> None:
+        self.events = events
         self.ts = ts
         self.plan = plan
         self.target = target
 
     def materialize(self, record: NativeChangeRecord, frame: bytes, op: str, now: int) -> tuple[Any, Any]:
         ts = self.ts
+        if op == "r":  # a snapshot row: its COPY line, the marker and the snapshot's offset state
+            marker, ts_us, snapshot_state = record._lazy[7]
+            values = parse_copy_line(frame)
+            row = ts.row(values)
+            tid = ts.table.id
+            source = self.events.source(snapshot_state, tid.schema, tid.table, marker, ts_us)
+            return ts.key(values, row), self.events.envelope(ts, None, row, source, "r", now)
         msg = decode_message(frame, 25)
         offset = record.source_offset or {}
         origin, origin_lsn = record._lazy[7]
@@ -294,6 +296,8 @@ class PlanContext:
             lsn=offset.get("lsn"), tx_id=offset.get("txId"), ts_usec=offset.get("ts_usec"),
             lsn_proc=offset.get("lsn_proc"), lsn_commit=offset.get("lsn_commit"), xmin=offset.get("xmin"),
         )
+        before: Struct | None
+        after: Struct | None
         if isinstance(msg, Delete):
             before = ts.row(msg.old)
             key = ts.key(msg.old, before)
@@ -348,70 +352,54 @@ def _json_str(converter: Any, text: str) -> bytes:
     return out
 
 
-class NativeStream:
-    """Runs the native path for a StreamProcessor: plans per table, state in and out, records out."""
+class PlanBuilder:
+    """Table plans for the current :class:`SerializationTarget`: the converters' envelopes, field names and
+    the JSON of null values, all written by real JsonConverters configured as the worker's."""
 
-    def __init__(self, processor: StreamProcessor, target: SerializationTarget | None = None) -> None:
+    def __init__(self, events: EventFactory, modes: ValueModes, target: SerializationTarget) -> None:
         assert _native is not None
-        self.processor = processor
-        self.target = target if target is not None else SerializationTarget()
+        self.events = events
+        self.modes = modes
+        self.target = target
         self.version = 0
-        self.plans: dict[int, tuple[TableSchema, Any, PlanContext | None]] = {}  # oid -> (schema, plan, context)
-        self.native_plans: dict[int, Any] = {}
-        self.config: Any = None
-        self.enabled = True
-        self.dirty = True  # the tables' schemas may have changed since the plans were made
-        events = processor.events
-        self._partition = events.partition
-        self._headers = events._headers_template
-        # A test's clock is read once per batch; the real one per event, natively.
-        self._clock: Callable[[], int] | None = events.clock if events.clock is not time.time_ns else None
+        self.refresh()
 
-    # --- plans ---------------------------------------------------------------------------------
-    def _refresh(self) -> None:
+    def refresh(self) -> bool:
+        """Follow the target's converters; True when the plans made so far are stale."""
         target = self.target
-        if self.version == target.version and not self.dirty:
-            return
-        self.dirty = False
-        if self.version != target.version:
-            self.version = target.version
-            self.plans.clear()
-            value_conv = _json_converter(False, target.replace_null_with_default, False)
-            self._value_json = value_conv
-            events = self.processor.events
-            settings = events.settings
-            from connectrt_postgres.config import DEBEZIUM_VERSION
-            from connectrt_postgres.schemas import SOURCE_SCHEMA
+        if self.version == target.version:
+            return False
+        self.version = target.version
+        self.value_json = _json_converter(False, target.replace_null_with_default, False)
+        self.key_conv = _json_converter(target.key_schemas, target.replace_null_with_default, True)
+        self.value_conv = _json_converter(target.value_schemas, target.replace_null_with_default, False)
+        return True
 
-            snapshot_field = SOURCE_SCHEMA.field("snapshot")
-            assert snapshot_field is not None
-            snapshot_json = value_conv.from_connect_data("", snapshot_field.schema, None)
-            head = (b'{"version":' + _json_str(value_conv, DEBEZIUM_VERSION) + b',"connector":"postgresql","name":'
-                    + _json_str(value_conv, settings.prefix) + b',"ts_ms":')
-            middle = b',"snapshot":' + snapshot_json + b',"db":' + _json_str(value_conv, settings.database) + b',"sequence":'
-            self.config = _native.StreamConfig(
-                head, middle, events.skip_create, events.skip_update, events.skip_delete, settings.tombstones,
-                self.processor.heartbeat is not None,
-            )
-            self._key_conv = _json_converter(target.key_schemas, target.replace_null_with_default, True)
-            self._value_conv = _json_converter(target.value_schemas, target.replace_null_with_default, False)
-        tables = self.processor.tables
-        native_plans = {}
-        for oid, ts in tables.by_oid.items():
-            cached = self.plans.get(oid)
-            if cached is None or cached[0] is not ts:
-                plan = self._plan(ts, tables.types)
-                cached = (ts, plan, PlanContext(self.processor, ts, plan, target) if plan is not None else None)
-                self.plans[oid] = cached
-            if cached[1] is not None:
-                native_plans[oid] = cached[1]
-        self.native_plans = native_plans
+    def json_str(self, text: str) -> bytes:
+        return _json_str(self.value_json, text)
 
-    def _plan(self, ts: TableSchema, registry: TypeRegistry) -> Any:
-        modes = self.processor.tables.settings.modes
+    def stream_config(self, stop_at_commit: bool) -> Any:
+        """The streaming settings: the source block's fixed head and middle, skipped operations, tombstones."""
+        from connectrt_postgres.config import DEBEZIUM_VERSION
+        from connectrt_postgres.schemas import SOURCE_SCHEMA
+
+        events = self.events
+        settings = events.settings
+        snapshot_field = SOURCE_SCHEMA.field("snapshot")
+        assert snapshot_field is not None
+        snapshot_json = self.value_json.from_connect_data("", snapshot_field.schema, None)
+        head = (b'{"version":' + self.json_str(DEBEZIUM_VERSION) + b',"connector":"postgresql","name":'
+                + self.json_str(settings.prefix) + b',"ts_ms":')
+        middle = b',"snapshot":' + snapshot_json + b',"db":' + self.json_str(settings.database) + b',"sequence":'
+        return _native.StreamConfig(head, middle, events.skip_create, events.skip_update, events.skip_delete,
+                                    settings.tombstones, stop_at_commit)
+
+    def plan(self, ts: TableSchema, registry: TypeRegistry) -> Any:
+        """The native plan of a table, or None when one of its columns is converted by Python only."""
+        modes = self.modes
         value_fields = ts.value_schema.fields or ()
         by_field = {f.name: f.schema for f in value_fields}
-        conv = self._value_json
+        conv = self.value_json
 
         def spec(index: int, field: str, null_value: Any, schema: Schema) -> tuple[int, int, int, bytes, bytes] | None:
             column = ts.columns[index]
@@ -420,7 +408,6 @@ class NativeStream:
                 return None
             null_json = conv.from_connect_data("", schema, null_value)
             return (index, kind[0], kind[1], _json_str(conv, field) + b":", null_json)
-
         fields = []
         for index, field, _convert, null_value, _toast, _column in ts.plan:
             entry = spec(index, field, null_value, by_field[field])
@@ -441,9 +428,9 @@ class NativeStream:
         key_prefix = value_prefix = b""
         key_suffix = value_suffix = b""
         if target.key_schemas and ts.key_schema is not None:
-            key_prefix, key_suffix = _envelope_prefix(self._key_conv, ts.key_schema), b"}"
+            key_prefix, key_suffix = _envelope_prefix(self.key_conv, ts.key_schema), b"}"
         if target.value_schemas:
-            value_prefix, value_suffix = _envelope_prefix(self._value_conv, ts.envelope_schema), b"}"
+            value_prefix, value_suffix = _envelope_prefix(self.value_conv, ts.envelope_schema), b"}"
         tid = ts.table.id
         source_table = (b',"schema":' + _json_str(conv, tid.schema) + b',"table":' + _json_str(conv, tid.table)
                         + b',"txId":')
@@ -454,101 +441,61 @@ class NativeStream:
             log.warning("No native plan for table %s: %s", tid, e)
             return None
 
-    # --- batches -------------------------------------------------------------------------------
-    def run(self, frames: list[tuple[int, bytes]], start: int, out: list[SourceRecord]) -> int:
-        """Process ``frames[start:]`` natively up to the first frame the Python path must take; its index."""
-        target = self.target
-        if not target.supported or target.wasted():
-            if self.enabled:
-                self.enabled = False
-                log.info("Change events are built by the Python path from now on (%s)",
-                         target.mismatch or ("the records are read by transforms" if target.supported
-                                             else "the converters are not JsonConverter"))
-            return start
-        self._refresh()
-        p = self.processor
-        o = p.offset
-        if o.snapshot is not None or p.resume is not None or not self.native_plans:
-            return start
-        mt = _MT_CODES.get(o.message_type, 9)
-        state: dict[str, Any] = {
-            "lsn": o.lsn, "lsn_proc": o.lsn_proc, "lsn_commit": o.lsn_commit, "tx_id": o.tx_id, "ts_usec": o.ts_usec,
-            "message_type": mt, "events_at_lsn": o.events_at_lsn, "xmin": o.xmin, "xid": p.xid,
-            "commit_ts": p.commit_ts, "in_transaction": p.in_transaction,
-            "origin": None if p.origin is None else _json_str(self._value_json, p.origin), "origin_lsn": p.origin_lsn,
-        }
-        fixed_now = self._clock() if self._clock is not None else 0
-        origin = (p.origin, p.origin_lsn)  # constant for the call: the native path stops at a Begin after an Origin
-        nxt, state, events, messages = _native.process(
-            self.config, frames, start, self.native_plans, p.tables.ignored, state, fixed_now
-        )
-        if nxt == start:
-            return start
-        o.lsn, o.lsn_proc, o.lsn_commit = state["lsn"], state["lsn_proc"], state["lsn_commit"]
-        o.tx_id, o.ts_usec, o.events_at_lsn = state["tx_id"], state["ts_usec"], state["events_at_lsn"]
-        if state["message_type"] != 9:
-            o.message_type = _MT_NAMES[state["message_type"]]
-        p.xid, p.commit_ts, p.in_transaction = state["xid"], state["commit_ts"], state["in_transaction"]
-        p.origin, p.origin_lsn = (None, None) if state["origin"] is None else (p.origin, state["origin_lsn"])
-        p.messages += messages
-        if events:
-            self._records(events, out, o.xmin, origin)
-        return int(nxt)
-
-    def _records(self, events: list[Any], out: list[SourceRecord], xmin: int | None, origin: tuple[Any, Any]) -> None:
-        plans = self.plans
-        partition = self._partition
-        headers_template = self._headers
-        version = self.version
-        new = object.__new__
-        cls = NativeChangeRecord
-        names = _MT_NAMES
-        append = out.append
-        offset: dict[str, Any] = {}
-        headers: Any = None
-        progress = self.processor.progress
-        creates = updates = deletes = 0
-        for oid, op, key, value, frame, lsn, n_at, mt, tx_id, ts_usec, lsn_commit, now in events:
-            ts, _plan, context = plans[oid]
-            r = new(cls)
-            r.source_partition = partition
-            if op != "T":
-                if n_at <= 1 and xmin is None and tx_id is not None and ts_usec is not None:
-                    if lsn_commit is not None:
-                        offset = {"lsn_proc": lsn, "messageType": names[mt], "lsn_commit": lsn_commit, "lsn": lsn,
-                                  "txId": tx_id, "ts_usec": ts_usec}
-                    else:
-                        offset = {"lsn_proc": lsn, "messageType": names[mt], "lsn": lsn, "txId": tx_id,
-                                  "ts_usec": ts_usec}
-                else:
-                    offset = OffsetState(lsn=lsn, tx_id=tx_id, ts_usec=ts_usec, lsn_proc=lsn, lsn_commit=lsn_commit,
-                                         message_type=names[mt], events_at_lsn=n_at, xmin=xmin).to_dict()
-                headers = headers_template.duplicate()
-                if op == "c":
-                    creates += 1
-                elif op == "u":
-                    updates += 1
-                else:
-                    deletes += 1
-                r.value_schema = ts.envelope_schema
-            else:
-                r.value_schema = None
-            r.source_offset = offset
-            r.topic = ts.topic
-            r.kafka_partition = None
-            r.key_schema = ts.key_schema
-            r.timestamp = None
-            r.headers = headers
-            r._done = False
-            r._lazy = (context, frame, op, now, key, value, version, origin)
-            append(r)
-        if progress is not None and (creates or updates or deletes):
-            last = events[-1]
-            progress.on_counts(creates, updates, deletes, plans[last[0]][0], last[1], last[8], last[5], last[9])
 
 
-_MT_NAMES: dict[int, str | None] = {0: None, 1: "INSERT", 2: "UPDATE", 3: "DELETE", 4: "COMMIT"}
-_MT_CODES: dict[str | None, int] = {v: k for k, v in _MT_NAMES.items()}
+def process(*args: Any) -> tuple[int, dict[str, Any], list[tuple[Any, ...]], int]:
+    """native/src/stream.rs ``process`` (see native_stream.py)."""
+    assert _native is not None
+    return _native.process(*args)
+
+
+def snapshot_rows(*args: Any, **kwargs: Any) -> list[tuple[bytes | None, bytes | None, bytes, int]]:
+    """native/src/snapshot.rs ``snapshot_rows`` (see native_snapshot.py)."""
+    assert _native is not None
+    return _native.snapshot_rows(*args, **kwargs)
+
+
+def parse_copy_line(line: bytes) -> list[str | None]:
+    """The values of one ``COPY ... TO STDOUT`` text-format line (None for NULL), as the snapshot's SELECT
+    would return them: tab-separated, ``\\N`` for NULL, backslash escapes (octal ``\\NNN`` and
+    hex ``\\xHH`` too, though COPY TO writes neither)."""
+    out: list[str | None] = []
+    for raw in line.split(b"\t"):
+        if raw == b"\\N":
+            out.append(None)
+        elif b"\\" not in raw:
+            out.append(raw.decode())
+        else:
+            out.append(_unescape(raw).decode())
+    return out
+
+
+def _unescape(raw: bytes) -> bytes:
+    out = bytearray()
+    i, n = 0, len(raw)
+    while i < n:
+        b = raw[i]
+        if b != 0x5C or i + 1 >= n:
+            out.append(b)
+            i += 1
+            continue
+        c = chr(raw[i + 1])
+        if c in "01234567":
+            j = i + 1
+            while j < n and j < i + 4 and chr(raw[j]) in "01234567":
+                j += 1
+            out.append(int(raw[i + 1 : j], 8) & 0xFF)
+            i = j
+        elif c == "x" and i + 2 < n and chr(raw[i + 2]) in "0123456789abcdefABCDEF":
+            j = i + 2
+            while j < n and j < i + 4 and chr(raw[j]) in "0123456789abcdefABCDEF":
+                j += 1
+            out.append(int(raw[i + 2 : j], 16))
+            i = j
+        else:
+            out.append({"b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11}.get(c, raw[i + 1]))
+            i += 2
+    return bytes(out)
 
 
 def convert_value(kind: int, param: int, text: bytes) -> bytes | None:

@@ -26,6 +26,7 @@ from connectrt_postgres.config import PostgresConfig
 from connectrt_postgres.events import EventFactory
 from connectrt_postgres.filters import Filters
 from connectrt_postgres.metrics import SnapshotProgress
+from connectrt_postgres.native_snapshot import NativeSnapshot, PythonRow
 from connectrt_postgres.offsets import OffsetState
 from connectrt_postgres.pgoutput import parse_lsn
 from connectrt_postgres.replication import connect
@@ -59,6 +60,20 @@ def _estimates(conn: Any, oids: list[int]) -> dict[int, int]:
     return {oid: n for oid, n in estimates.items() if n >= 0}
 
 
+class _Run:
+    """The state of one snapshot across its tables."""
+
+    __slots__ = ("first_overall", "offset", "out", "pending", "ts_us")
+
+    def __init__(self, offset: OffsetState, ts_us: int) -> None:
+        self.offset = offset
+        self.ts_us = ts_us
+        self.out: list[SourceRecord] = []
+        self.first_overall = True
+        # the last row read, not yet emitted: (schema, row tuple or COPY line, marker, native plan or None)
+        self.pending: tuple[TableSchema, Any, str, Any] | None = None
+
+
 class SnapshotStopped(Exception):
     """The task stopped while the snapshot ran."""
 
@@ -73,7 +88,9 @@ class Snapshot:
         emit: Emit,
         stopped: Stopped,
         progress: SnapshotProgress | None = None,
+        native: NativeSnapshot | None = None,
     ) -> None:
+        self.native = native  # the compiled path for tables it converts (COPY), else the cursor path
         self.config = config
         self.tables = tables
         self.events = events
@@ -150,9 +167,7 @@ class Snapshot:
     ) -> None:
         overrides = self.config.select_overrides()
         fetch = int(self.config.get("snapshot.fetch.size"))
-        pending: tuple[TableSchema, Any, str] | None = None  # the last row read, not yet emitted
-        out: list[SourceRecord] = []
-        first_overall = True
+        run = _Run(offset, ts_us)
         total = 0
         for index, (ts, tid) in enumerate(tables, start=1):
             if self.stopped():
@@ -164,39 +179,112 @@ class Snapshot:
             log.info("Snapshot step %d of %d: exporting %s (%s rows estimated)", index, len(tables), tid, about)
             self.progress.table_started(name)
             began = time.monotonic()
-            rows = 0
-            with conn.cursor(name=f"dbz_snapshot_{index}") as cur:
-                cur.itersize = fetch
-                cur.execute(sql)
-                names = [d.name for d in cur.description or ()]
-                if names != [c.name for c in ts.columns]:
-                    ts = self._reorder(ts, names)
-                for row in cur:
-                    if pending is not None:
-                        self._emit_row(out, *pending, offset, ts_us)
-                    marker = "first" if first_overall else ("first_in_data_collection" if rows == 0 else "true")
-                    first_overall = False
-                    pending = (ts, row, marker)
-                    rows += 1
-                    if len(out) >= self.batch_size:
-                        self.emit(out)
-                        out = []
-                        self.progress.scanned(name, rows)
-                        if self.stopped():
-                            raise SnapshotStopped()
-                    if rows % 100_000 == 0:
-                        log.info("Snapshot of %s: %d of %s rows so far", tid, rows, about)
+            planned = None
+            if self.native is not None and name not in overrides:
+                planned = self.native.plan_for(ts)
+            if planned is not None:
+                rows = self._read_copy(conn, run, ts, planned, sql, name, about)
+            else:
+                rows = self._read_cursor(conn, run, index, ts, sql, fetch, name, about)
+            pending = run.pending
             if rows > 0 and pending is not None and pending[2] != "first":
-                pending = (pending[0], pending[1], "last_in_data_collection")
+                run.pending = (pending[0], pending[1], "last_in_data_collection", pending[3])
             total += rows
             self.progress.table_done(name, rows)
             log.info("Snapshot of %s: %d rows (%s estimated) in %.1f s", tid, rows, about, time.monotonic() - began)
-        if pending is not None:
+        if run.pending is not None:
             offset.last_snapshot_record = True
-            self._emit_row(out, pending[0], pending[1], "last", offset, ts_us)
-        if out:
-            self.emit(out)
+            pending = run.pending
+            self._emit_pending(run, (pending[0], pending[1], "last", pending[3]))
+        if run.out:
+            self.emit(run.out)
         log.info("Snapshot completed: %d rows from %d table(s)", total, len(tables))
+
+    def _flush(self, run: _Run, name: str, rows: int) -> None:
+        if len(run.out) >= self.batch_size:
+            self.emit(run.out)
+            run.out = []
+            self.progress.scanned(name, rows)
+            if self.stopped():
+                raise SnapshotStopped()
+
+    def _read_cursor(
+        self, conn: Any, run: _Run, index: int, ts: TableSchema, sql: str, fetch: int, name: str, about: str
+    ) -> int:
+        rows = 0
+        with conn.cursor(name=f"dbz_snapshot_{index}") as cur:
+            cur.itersize = fetch
+            cur.execute(sql)
+            names = [d.name for d in cur.description or ()]
+            if names != [c.name for c in ts.columns]:
+                ts = self._reorder(ts, names)
+            for row in cur:
+                if run.pending is not None:
+                    self._emit_pending(run, run.pending)
+                marker = "first" if run.first_overall else ("first_in_data_collection" if rows == 0 else "true")
+                run.first_overall = False
+                run.pending = (ts, row, marker, None)
+                rows += 1
+                self._flush(run, name, rows)
+                if rows % 100_000 == 0:
+                    log.info("Snapshot of %s: %d of %s rows so far", ts.table.id, rows, about)
+        return rows
+
+    def _read_copy(
+        self, conn: Any, run: _Run, ts: TableSchema, planned: tuple[Any, Any], sql: str, name: str, about: str
+    ) -> int:
+        """The table through COPY and the compiled path (native_snapshot.py); the same rows, markers and order
+        as the cursor path. The last line read is held back: its marker depends on whether another follows."""
+        assert self.native is not None
+        rows = 0
+        lines: list[Any] = []
+        first_marker: str | None = None  # the marker of the table's first line, until it is converted
+        started = False
+        limit = max(1, self.batch_size)
+        python_row = self._python_row(run)
+        with conn.cursor().copy(f"COPY ({sql}) TO STDOUT") as copy:
+            for data in copy:
+                if not started:
+                    started = True
+                    if run.pending is not None:  # the previous table's last row, now that another row follows
+                        self._emit_pending(run, run.pending)
+                        run.pending = None
+                    first_marker = "first" if run.first_overall else "first_in_data_collection"
+                    run.first_overall = False
+                lines.append(bytes(data))
+                rows += 1
+                if len(lines) > limit:
+                    self.native.rows(run.out, ts, planned, lines[:-1], "true", first_marker, run.offset, run.ts_us,
+                                     python_row)
+                    first_marker = None
+                    lines = lines[-1:]
+                    self._flush(run, name, rows)
+                    if rows % 100_000 < limit:
+                        log.info("Snapshot of %s: %d of %s rows so far", ts.table.id, rows, about)
+        if lines:
+            if len(lines) > 1:
+                self.native.rows(run.out, ts, planned, lines[:-1], "true", first_marker, run.offset, run.ts_us,
+                                 python_row)
+                first_marker = None
+            # the held line: marked as the cursor path marks a table's last row before it knows it is the last
+            run.pending = (ts, lines[-1], first_marker or "true", planned)
+        return rows
+
+    def _emit_pending(self, run: _Run, pending: tuple[TableSchema, Any, str, Any]) -> None:
+        ts, row, marker, planned = pending
+        if planned is None:
+            self._emit_row(run.out, ts, row, marker, run.offset, run.ts_us)
+        else:
+            assert self.native is not None
+            self.native.rows(run.out, ts, planned, [row], marker, None, run.offset, run.ts_us, self._python_row(run))
+
+    def _python_row(self, run: _Run) -> PythonRow:
+        """For COPY lines the compiled path leaves to Python: the cursor path's row conversion."""
+
+        def emit(out: list[SourceRecord], ts: TableSchema, values: list[str | None], marker: str) -> None:
+            self._emit_row(out, ts, tuple(values), marker, run.offset, run.ts_us)
+
+        return emit
 
     def _emit_row(
         self, out: list[SourceRecord], ts: TableSchema, row: Any, marker: str, offset: OffsetState, ts_us: int

@@ -19,8 +19,9 @@ from connectrt.api.records import SourceRecord
 from connectrt_postgres.events import EventFactory
 from connectrt_postgres.filters import Filters
 from connectrt_postgres.metrics import StreamingProgress
-from connectrt_postgres.native import NativeStream, SerializationTarget
+from connectrt_postgres.native import SerializationTarget
 from connectrt_postgres.native import available as native_available
+from connectrt_postgres.native_stream import NativeStream
 from connectrt_postgres.offsets import OffsetState, ResumeFilter
 from connectrt_postgres.pgoutput import (
     Begin,

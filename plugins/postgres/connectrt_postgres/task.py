@@ -33,7 +33,9 @@ from connectrt_postgres.filters import Filters
 from connectrt_postgres.heartbeat import Heartbeat
 from connectrt_postgres.metrics import TaskMetrics
 from connectrt_postgres.native import SerializationTarget
+from connectrt_postgres.native import available as native_available
 from connectrt_postgres.native import unavailable_reason as native_unavailable_reason
+from connectrt_postgres.native_snapshot import NativeSnapshot
 from connectrt_postgres.offsets import OffsetState, ResumeFilter
 from connectrt_postgres.replication import ReplicationStream, ReplicationStreamError, connect
 from connectrt_postgres.schemas import SchemaSettings
@@ -315,7 +317,7 @@ class PostgresConnectorTask(SourceTask):
                 self._sleep(int(config.get("snapshot.delay.ms")) / 1000)
                 snap = Snapshot(
                     config, tables, self.events, self.filters, lambda r: self._emit(r, None), self.stopping.is_set,
-                    self.progress.snapshot,
+                    self.progress.snapshot, self._native_snapshot(tables),
                 )
                 try:
                     offset = snap.run(
@@ -343,6 +345,14 @@ class PostgresConnectorTask(SourceTask):
                          created.consistent_point if created is not None else None)
         finally:
             conn.close()
+
+    def _native_snapshot(self, tables: TableSchemas) -> NativeSnapshot | None:
+        """The compiled path for the snapshot, sharing what it learns about the converters with streaming."""
+        if not native_available():
+            return None
+        if self.serialization_target is None:
+            self.serialization_target = SerializationTarget()
+        return NativeSnapshot(self.events, tables, self.serialization_target)
 
     def _stream(
         self, conn: Any, tables: TableSchemas, offset: OffsetState | None, slot_flush: int | None, created_at: int | None

@@ -10,12 +10,13 @@
 
 mod convert;
 mod json;
+mod snapshot;
 mod stream;
 
 use pyo3::prelude::*;
 
 /// Bumped whenever the interface between native.py and this module changes: a stale build is not used.
-pub const ABI: u32 = 1;
+pub const ABI: u32 = 2;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -25,5 +26,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<stream::StreamConfig>()?;
     m.add_function(wrap_pyfunction!(stream::process, m)?)?;
     m.add_function(wrap_pyfunction!(stream::convert_value, m)?)?;
+    m.add_function(wrap_pyfunction!(snapshot::snapshot_rows, m)?)?;
     Ok(())
 }

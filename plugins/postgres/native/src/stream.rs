@@ -18,7 +18,7 @@ const MT_UPDATE: u8 = 2;
 const MT_DELETE: u8 = 3;
 const MT_COMMIT: u8 = 4;
 
-struct Field {
+pub(crate) struct Field {
     index: usize,
     kind: u8,
     param: i32,
@@ -26,7 +26,7 @@ struct Field {
     null_json: Vec<u8>, // what a NULL (or not-sent) value is written as
 }
 
-struct KeyField {
+pub(crate) struct KeyField {
     row_pos: Option<usize>, // the row field holding the same value, when the key column is in the row
     field: Field,
 }
@@ -36,11 +36,11 @@ struct KeyField {
 pub struct TablePlan {
     ncols: usize,
     fields: Vec<Field>,
-    keys: Vec<KeyField>,
+    pub(crate) keys: Vec<KeyField>,
     key_prefix: Vec<u8>,
     key_suffix: Vec<u8>,
-    value_prefix: Vec<u8>,
-    value_suffix: Vec<u8>,
+    pub(crate) value_prefix: Vec<u8>,
+    pub(crate) value_suffix: Vec<u8>,
     source_table: Vec<u8>, // `,"schema":"public","table":"t","txId":`
 }
 
@@ -173,7 +173,7 @@ struct Event {
     now_ns: i64,
 }
 
-enum Stop {
+pub(crate) enum Stop {
     Python, // this frame goes to the Python path
 }
 
@@ -211,7 +211,7 @@ fn tuple<'a>(data: &'a [u8], pos: &mut usize, out: &mut Vec<Option<&'a [u8]>>) -
 }
 
 /// The row JSON `{"a":1,...}` into `out`, remembering where each field's value is.
-fn row(plan: &TablePlan, values: &[Option<&[u8]>], out: &mut Vec<u8>, spans: &mut Vec<(usize, usize)>) -> Result<(), Stop> {
+pub(crate) fn row(plan: &TablePlan, values: &[Option<&[u8]>], out: &mut Vec<u8>, spans: &mut Vec<(usize, usize)>) -> Result<(), Stop> {
     if values.len() != plan.ncols {
         return Err(Stop::Python);
     }
@@ -233,7 +233,7 @@ fn row(plan: &TablePlan, values: &[Option<&[u8]>], out: &mut Vec<u8>, spans: &mu
     Ok(())
 }
 
-fn key(plan: &TablePlan, values: &[Option<&[u8]>], row_json: &[u8], spans: &[(usize, usize)], out: &mut Vec<u8>) -> Result<(), Stop> {
+pub(crate) fn key(plan: &TablePlan, values: &[Option<&[u8]>], row_json: &[u8], spans: &[(usize, usize)], out: &mut Vec<u8>) -> Result<(), Stop> {
     out.extend_from_slice(&plan.key_prefix);
     out.push(b'{');
     for (i, k) in plan.keys.iter().enumerate() {
@@ -257,7 +257,7 @@ fn key(plan: &TablePlan, values: &[Option<&[u8]>], row_json: &[u8], spans: &[(us
     Ok(())
 }
 
-fn now_ns(fixed: i64) -> i64 {
+pub(crate) fn now_ns(fixed: i64) -> i64 {
     if fixed != 0 {
         return fixed;
     }
