@@ -322,3 +322,23 @@ def test_secret_is_a_password_and_not_shown() -> None:
     keys = S3SinkConnector().config().config_keys()
     assert keys["aws.secret.access.key"].type.value == "PASSWORD"
     assert keys["s3.sse.customer.key"].type.value == "PASSWORD"
+
+
+def test_many_open_partitions_cost_what_they_hold_not_a_part_each(s3: Any) -> None:
+    import tracemalloc
+
+    config = base_config(**{"partitioner.class": "FieldPartitioner", "partition.field.name": "id",
+                            "flush.size": "100000"})  # fmt: skip
+    task, _ = start_task(config)
+    tracemalloc.start()
+    task.put([rec(i) for i in range(2_000)])  # 2,000 open files of one record each
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    writer = task.writers[("orders", 0)]
+    assert len(writer.writers) == 2_000
+    assert (
+        sum(len(w.out.buffer) for w in writer.writers.values()) == 0
+    )  # JSON lines wait in the 1 MiB pending list
+    assert peak < 40 * 1024 * 1024  # vs 2,000 x 25 MiB = 49 GiB if each open file held a full part buffer
+    task.close([("orders", 0)])
+    assert objects(s3) == {}  # nothing was committed: no object visible
