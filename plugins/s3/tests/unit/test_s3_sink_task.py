@@ -342,3 +342,23 @@ def test_many_open_partitions_cost_what_they_hold_not_a_part_each(s3: Any) -> No
     assert peak < 40 * 1024 * 1024  # vs 2,000 x 25 MiB = 49 GiB if each open file held a full part buffer
     task.close([("orders", 0)])
     assert objects(s3) == {}  # nothing was committed: no object visible
+
+
+def test_registered_through_its_entry_point_under_confluents_name() -> None:
+    from connectrt.runtime.plugins import Plugins
+
+    plugins = Plugins()
+    assert plugins.connector_class("io.confluent.connect.s3.S3SinkConnector") is S3SinkConnector
+    assert plugins.desc(S3SinkConnector).class_name == "io.confluent.connect.s3.S3SinkConnector"
+
+
+def test_class_valued_keys_never_import_what_they_name() -> None:
+    import sys
+
+    for key, value in (("format.class", "connectrt_s3.task.S3SinkTask"), ("partitioner.class", "os.system"),
+                       ("keys.format.class", "subprocess.Popen"), ("storage.class", "builtins.eval"),
+                       ("s3.credentials.provider.class", "antigravity.Fly")):  # fmt: skip
+        sys.modules.pop("antigravity", None)
+        errors = {v.name: v.errors for v in S3SinkConnector().validate(base_config(**{key: value}))}
+        assert errors[key], f"{key}={value} was accepted"
+        assert "antigravity" not in sys.modules
