@@ -10,6 +10,7 @@ and :func:`kafka_python_settings` render them for the two client libraries. Ever
 
 from __future__ import annotations
 
+import logging
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from typing import Any
 from connectrt.config.configdef import ConfigException
 from connectrt.kafka.jaas import LoginModule, parse_jaas_config
 from connectrt.kafka.tls import KeyStore, certs_pem, client_context, load_keystore, load_truststore
+
+log = logging.getLogger(__name__)
 
 PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "GSSAPI")
@@ -116,6 +119,7 @@ def client_security(props: Mapping[str, Any], prefix: str = "") -> ClientSecurit
             fields["password"] = module.options["password"]
     if protocol in ("SSL", "SASL_SSL"):
         settings = {k: v for k, v in props.items() if k.startswith("ssl.")}
+        _warn_not_applied(settings, prefix)
         trust = load_truststore(settings, prefix)
         fields["trust_pem"] = certs_pem(trust) if trust is not None else None
         fields["keystore"] = load_keystore(settings, prefix)
@@ -123,6 +127,18 @@ def client_security(props: Mapping[str, Any], prefix: str = "") -> ClientSecurit
         fields["check_hostname"] = algorithm is None or str(algorithm).strip().lower() == "https"
         fields["settings"] = settings
     return ClientSecurity(**fields)
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_not_applied(settings: Mapping[str, Any], prefix: str) -> None:
+    """Java-only TLS tuning the Kafka clients cannot apply: said once per key, not silently dropped."""
+    for key in ("ssl.cipher.suites", "ssl.enabled.protocols", "ssl.protocol", "ssl.provider"):
+        if _str(settings, key) is not None and prefix + key not in _WARNED:
+            _WARNED.add(prefix + key)
+            log.warning("%s%s is not applied to the producers, consumers and admin clients (librdkafka uses "
+                        "OpenSSL's defaults: TLS 1.2 and 1.3 with its secure cipher suites).", prefix, key)
 
 
 def librdkafka_settings(security: ClientSecurity) -> dict[str, str]:

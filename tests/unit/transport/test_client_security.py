@@ -191,3 +191,16 @@ def test_refused_tls_is_named_when_kafka_cannot_be_reached(stores: Stores) -> No
         assert str(info.value).endswith("; check security.protocol, sasl.* and ssl.*")
     finally:
         server.close()
+
+
+def test_java_only_tls_tuning_is_named_once(stores: Stores, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    props = _sasl_ssl(stores, **{"ssl.cipher.suites": "TLS_AES_256_GCM_SHA384"})
+    with caplog.at_level(logging.WARNING, logger="connectrt.kafka.security"):
+        client_security(props, "consumer.")
+        client_security(props, "consumer.")
+    assert caplog.messages == [
+        "consumer.ssl.cipher.suites is not applied to the producers, consumers and admin clients (librdkafka "
+        "uses OpenSSL's defaults: TLS 1.2 and 1.3 with its secure cipher suites)."
+    ]
