@@ -39,9 +39,7 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,37 +58,19 @@ from _common import (
     free_port,
     java_connect_standalone_argv,
     load_average,
-    read_rss_kib,
-    table,
     write_properties,
 )
 from confluent_kafka import Consumer, TopicPartition
 from debezium import DEBEZIUM_VERSION, DEFAULT_DEBEZIUM_CACHE, ensure_debezium_plugin
+from harness import PREFIX, EndOffsets, TreeRssSampler, rest, wait_for_count
 from raw import scenario_raw
+from report import LABELS, ONE_CPU, RAW, SCENARIOS, SYSTEMS, comparison, fmt, print_table
 
 from connectrt.kafka.clients import make_admin
 from connectrt.kafka.topics import TopicAdmin, TopicSpec
 
-SYSTEMS = ("connectrt", "debezium")
-SCENARIOS = ("streaming", "streaming_1cpu", "snapshot", "latency")
-RAW = "pgoutput"  # pg_recvlogical on the streaming scenario's load (raw.py)
-ONE_CPU = "1"  # the CPU streaming_1cpu pins the worker to
-LABELS = {"connectrt": "connectrt", "debezium": f"Debezium {DEBEZIUM_VERSION.removesuffix('.Final')}",
-          RAW: "raw pgoutput (pg_recvlogical)"}
 JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter"
 CONNECTOR_CLASS = "io.debezium.connector.postgresql.PostgresConnector"
-#: Every name this benchmark creates in PostgreSQL and Kafka starts with this.
-PREFIX = "cdcbench"
-
-TARGETS = {  # issue #16's targets, as connectrt / Debezium (and connectrt / the raw pgoutput rate)
-    "streaming_rows_s": (">=", 2.0),
-    "streaming_vs_raw": (">=", 0.5),
-    "snapshot_rows_s": (">=", 2.0),
-    "latency_p99_ms": ("<=", 1.0),
-    "peak_rss_mib": ("<=", 1 / 3),
-}
-SNAPSHOT_FLOOR_ROWS_S = 50_000  # issue #16: the snapshot, absolute
-RSS_CEILING_MIB = 300  # issue #16: connectrt's peak RSS, absolute
 
 COLUMNS = "id, name, amount, created_at, doc, flag, ts_us"
 CREATE_TABLE = (
@@ -188,125 +168,6 @@ class Names:
     @property
     def connector(self) -> str:
         return f"{self.base}-connector"
-
-
-# --- process tree RSS --------------------------------------------------------------------------
-
-
-def descendants(pid: int) -> list[int]:
-    out: list[int] = []
-    todo = [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            tids = os.listdir(f"/proc/{p}/task")
-        except OSError:
-            continue
-        for tid in tids:
-            try:
-                with open(f"/proc/{p}/task/{tid}/children") as f:
-                    kids = [int(c) for c in f.read().split()]
-            except (OSError, ValueError):
-                continue
-            out += kids
-            todo += kids
-    return out
-
-
-class TreeRssSampler:
-    """Peak RSS of a process and its descendants: max of the summed VmRSS (every ``interval_s``) and VmHWM."""
-
-    def __init__(self, pid: int, interval_s: float = 0.1) -> None:
-        self.pid = pid
-        self.interval_s = interval_s
-        self.peak_kib = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"rss-{pid}", daemon=True)
-
-    def start(self) -> TreeRssSampler:
-        self._thread.start()
-        return self
-
-    def sample(self) -> None:
-        rss, hwm = read_rss_kib(self.pid)
-        total = rss + sum(read_rss_kib(c)[0] for c in descendants(self.pid))
-        self.peak_kib = max(self.peak_kib, total, hwm)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.sample()
-            self._stop.wait(self.interval_s)
-
-    def stop(self) -> int:
-        self.sample()
-        self._stop.set()
-        self._thread.join(2)
-        return self.peak_kib
-
-
-# --- REST --------------------------------------------------------------------------------------
-
-
-def rest(method: str, url: str, body: Any = None, timeout_s: float = 30.0) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout_s) as resp:
-            raw = resp.read()
-            return int(resp.status), json.loads(raw) if raw else None
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        try:
-            return int(e.code), json.loads(raw) if raw else None
-        except ValueError:
-            return int(e.code), raw.decode(errors="replace")
-
-
-# --- Kafka -------------------------------------------------------------------------------------
-
-
-class EndOffsets:
-    """The end offset of a 1-partition topic: the records acknowledged so far."""
-
-    def __init__(self, bootstrap: str, topic: str) -> None:
-        self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"{PREFIX}-watermarks"})
-        self.tp = TopicPartition(topic, 0)
-
-    def __call__(self) -> int:
-        return int(self.consumer.get_watermark_offsets(self.tp, timeout=10, cached=False)[1])
-
-    def close(self) -> None:
-        self.consumer.close()
-
-
-def wait_for_count(
-    count: Callable[[], int], target: int, worker: Worker, timeout_s: float, interval_s: float = 0.02,
-    on_reach: dict[int, float] | None = None, check: Callable[[], None] | None = None,
-) -> float:
-    """Polls until ``count() >= target``; returns the perf_counter time it got there. Fails on a stall.
-
-    ``on_reach`` maps intermediate counts to None-yet; each is set to the time the count first reached it.
-    """
-    last, last_change = -1, time.perf_counter()
-    while True:
-        n = count()
-        now = time.perf_counter()
-        if on_reach is not None:
-            for mark in on_reach:
-                if on_reach[mark] != on_reach[mark] and n >= mark:  # NaN: not reached yet
-                    on_reach[mark] = now
-        if n >= target:
-            return now
-        if check is not None:
-            check()
-        if n != last:
-            last, last_change = n, now
-        elif now - last_change > timeout_s:
-            raise RuntimeError(f"{worker.label}: stuck at {n:,} of {target:,} records for {timeout_s:.0f} s:\n"
-                               f"{worker.tail()}")
-        if not worker.alive():
-            raise RuntimeError(f"{worker.label} worker exited ({worker.returncode()}):\n{worker.tail()}")
-        time.sleep(interval_s)
 
 
 # --- one worker with one connector ---------------------------------------------------------------
@@ -731,101 +592,6 @@ def scenario_latency(
         if len(received) < expected:
             result["note"] = f"received {len(received):,} of {expected:,} records"
         return finish(run, result)
-
-
-# --- output ------------------------------------------------------------------------------------
-
-
-def fmt(x: Any, digits: int = 0) -> str:
-    if x is None or (isinstance(x, float) and x != x):
-        return "-"
-    if isinstance(x, float):
-        return f"{x:,.{digits}f}"
-    return f"{x:,}" if isinstance(x, int) else str(x)
-
-
-def get(results: Mapping[str, Mapping[str, Mapping[str, Any]]], system: str, scenario: str, key: str) -> Any:
-    return results.get(system, {}).get(scenario, {}).get(key)
-
-
-def peak_rss(results: Mapping[str, Mapping[str, Mapping[str, Any]]], system: str) -> float | None:
-    peaks = [r["peak_rss_mib"] for r in results.get(system, {}).values() if "peak_rss_mib" in r]
-    return max(peaks) if peaks else None
-
-
-def comparison(results: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
-    """The headline figures, each with connectrt / Debezium and the target's verdict."""
-    rows: list[dict[str, Any]] = []
-
-    def add(name: str, unit: str, c: Any, d: Any, target: str | None, digits: int = 0, ratio_ok: bool = True) -> None:
-        ratio = c / d if ratio_ok and isinstance(c, float | int) and isinstance(d, float | int) and d else None
-        verdict = None
-        if target is not None and ratio is not None:
-            op, bound = TARGETS[target]
-            verdict = "PASS" if (ratio >= bound if op == ">=" else ratio <= bound) else "MISS"
-        if target is None and name.startswith("  floor:") and ratio is not None:
-            verdict = "PASS" if (ratio >= 1 if "≥" in name else ratio <= 1) else "MISS"
-        rows.append({
-            "figure": name, "unit": unit, "connectrt": c, "debezium": d, "ratio": ratio,
-            "target": None if target is None else f"{TARGETS[target][0]} {TARGETS[target][1]:.2f}x",
-            "verdict": verdict, "digits": digits,
-        })
-
-    def both(scenario: str, key: str) -> tuple[Any, Any]:
-        return get(results, "connectrt", scenario, key), get(results, "debezium", scenario, key)
-
-    add("streaming, commit → Kafka ack", "rows/s", *both("streaming", "rows_s"), "streaming_rows_s")
-    add("  inserts only", "rows/s", *both("streaming", "insert_rows_s"), None)
-    add("  updates only", "rows/s", *both("streaming", "update_rows_s"), None)
-    add("  load generator alone", "rows/s", *both("streaming", "load_rows_s"), None)
-    add("  in Kafka after the load ended", "s", *both("streaming", "lag_after_load_s"), None, 1)
-    add("  worker CPU (incl. start-up)", "s", *both("streaming", "worker_cpu_s"), None, 1)
-    add("  worker waiting for a CPU", "s", *both("streaming", "worker_cpu_wait_s"), None, 1)
-    raw = get(results, RAW, "streaming", "rows_s")
-    add("streaming vs raw pgoutput (2nd column: pg_recvlogical)", "rows/s",
-        get(results, "connectrt", "streaming", "rows_s"), raw, "streaming_vs_raw")
-    add("  Debezium vs raw pgoutput", "rows/s", get(results, "debezium", "streaming", "rows_s"), raw, None)
-    add("  raw: inserts / updates only", "rows/s", get(results, RAW, "streaming", "insert_rows_s"),
-        get(results, RAW, "streaming", "update_rows_s"), None)
-    add("  raw: load generator alone / receiver CPU", "rows/s, s", get(results, RAW, "streaming", "load_rows_s"),
-        get(results, RAW, "streaming", "receiver_cpu_s"), None, 1, ratio_ok=False)
-    add(f"streaming, worker on 1 CPU (taskset -c {ONE_CPU})", "rows/s", *both("streaming_1cpu", "rows_s"), None)
-    add("  worker CPU (incl. start-up)", "s", *both("streaming_1cpu", "worker_cpu_s"), None, 1)
-    add("  1 CPU / 2 CPUs", "ratio", *[(a / b if a and b else None) for a, b in zip(
-        both("streaming_1cpu", "rows_s"), both("streaming", "rows_s"), strict=True)], None, 2, ratio_ok=False)
-    add("snapshot, POST → all in Kafka", "rows/s", *both("snapshot", "rows_s"), "snapshot_rows_s")
-    add(f"  floor: connectrt ≥ {SNAPSHOT_FLOOR_ROWS_S:,} rows/s (2nd column: the floor)", "rows/s",
-        get(results, "connectrt", "snapshot", "rows_s"), SNAPSHOT_FLOOR_ROWS_S, None)
-    add("  first record after POST", "s", *both("snapshot", "first_record_s"), None, 2)
-    add("  worker CPU (incl. start-up)", "s", *both("snapshot", "worker_cpu_s"), None, 1)
-    add("  worker waiting for a CPU", "s", *both("snapshot", "worker_cpu_wait_s"), None, 1)
-    add("latency p50", "ms", *both("latency", "p50_ms"), None, 1)
-    add("latency p99", "ms", *both("latency", "p99_ms"), "latency_p99_ms", 1)
-    add("latency p99.9", "ms", *both("latency", "p999_ms"), None, 1)
-    add("latency max", "ms", *both("latency", "max_ms"), None, 1)
-    add("  achieved commits/s", "1/s", *both("latency", "rate_achieved"), None)
-    add("  worker CPU (incl. start-up)", "s", *both("latency", "worker_cpu_s"), None, 1)
-    add("  worker waiting for a CPU", "s", *both("latency", "worker_cpu_wait_s"), None, 1)
-    for scenario in SCENARIOS:
-        add(f"peak RSS, {scenario}", "MiB", *both(scenario, "peak_rss_mib"), None)
-    add("peak RSS, max of scenarios", "MiB", peak_rss(results, "connectrt"), peak_rss(results, "debezium"),
-        "peak_rss_mib")
-    add(f"  floor: connectrt ≤ {RSS_CEILING_MIB} MiB (2nd column: the ceiling)", "MiB", peak_rss(results, "connectrt"),
-        RSS_CEILING_MIB, None)
-    for scenario in SCENARIOS:  # the machine is shared: how loaded it was when each side started
-        c, d = both(scenario, "load_before")
-        add(f"load average at start, {scenario}", "1 min", c and c.split()[0], d and d.split()[0], None)
-    return [r for r in rows if r["connectrt"] is not None or r["debezium"] is not None]
-
-
-def print_table(rows: list[dict[str, Any]]) -> None:
-    header = ["figure", "unit", LABELS["connectrt"], LABELS["debezium"], "ratio", "target", ""]
-    body = [
-        [r["figure"], r["unit"], fmt(r["connectrt"], r["digits"]), fmt(r["debezium"], r["digits"]),
-         "-" if r["ratio"] is None else f"{r['ratio']:.2f}x", r["target"] or "", r["verdict"] or ""]
-        for r in rows
-    ]
-    print(table(header, body))
 
 
 # --- main --------------------------------------------------------------------------------------
