@@ -91,7 +91,10 @@ def scenario_raw(
                     raise RuntimeError(f"pg_recvlogical did not start streaming: {proc.stderr.read().decode() if proc.stderr else ''}")
                 time.sleep(0.1)
         time.sleep(2.0)
-        cpu0 = _cpu_s(proc.pid)
+        with psycopg.connect(**params, autocommit=True) as conn:  # type: ignore[arg-type]
+            row = conn.execute("SELECT active_pid FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone()
+        walsender = int(row[0]) if row and row[0] else 0
+        cpu0, wal0 = _cpu_s(proc.pid), _cpu_s(walsender)
         times: dict[str, float] = {}
         errors: list[BaseException] = []
 
@@ -120,6 +123,7 @@ def scenario_raw(
             lag_after_load_s=done - times["done"],
             stream_bytes=drain.bytes,
             receiver_cpu_s=_cpu_s(proc.pid) - cpu0,
+            walsender_cpu_s=_cpu_s(walsender) - wal0,  # the server process decoding the WAL for the slot
             load_after=load_average(),
         )
         return result

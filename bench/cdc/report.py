@@ -82,6 +82,8 @@ def comparison(results: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[d
         get(results, RAW, "streaming", "update_rows_s"), None)
     add("  raw: load generator alone / receiver CPU", "rows/s, s", get(results, RAW, "streaming", "load_rows_s"),
         get(results, RAW, "streaming", "receiver_cpu_s"), None, 1, ratio_ok=False)
+    add("  raw: walsender CPU (PostgreSQL's decoding)", "s", get(results, RAW, "streaming", "walsender_cpu_s"), None,
+        None, 1)
     add(f"streaming, worker on 1 CPU (taskset -c {ONE_CPU})", "rows/s", *both("streaming_1cpu", "rows_s"), None)
     add("  worker CPU (incl. start-up)", "s", *both("streaming_1cpu", "worker_cpu_s"), None, 1)
     add("  1 CPU / 2 CPUs", "ratio", *[(a / b if a and b else None) for a, b in zip(

@@ -355,3 +355,49 @@ def test_each_native_value_is_what_the_python_converters_write(case: tuple[str, 
         native_count += 1
         assert got == conv.from_connect_data("t", schema, mapping.convert(text)), text
     assert native_count > 0
+
+
+CHAINS = {
+    "RegexRouter": {
+        "transforms": "route",
+        "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+        "transforms.route.regex": r"dbserver1\.([^.]+)\.(.+)",
+        "transforms.route.replacement": "$1_$2",
+    },
+    "ExtractNewRecordState": {
+        "transforms": "unwrap",
+        "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
+        "transforms.unwrap.add.fields": "op,lsn",
+    },
+}
+
+
+@pytest.mark.parametrize("chain_name", list(CHAINS))
+def test_transforms_see_the_python_paths_records_and_their_output_is_sent(chain_name: str) -> None:
+    from connectrt.runtime.errors import RetryWithToleranceOperator
+    from connectrt.runtime.plugins import Plugins
+    from connectrt.runtime.transformation_chain import build_chain
+    from connectrt.transforms import PLUGINS as TRANSFORMS
+
+    from connectrt_postgres import PLUGINS as POSTGRES
+
+    plugins = Plugins([*TRANSFORMS, *POSTGRES], load_entry_points=False)
+    kc, vc = json_converters()
+
+    def through_chain(use_native: bool) -> tuple[list[tuple[Any, ...]], StreamProcessor]:
+        chain = build_chain(plugins, CHAINS[chain_name], RetryWithToleranceOperator(0, 1000, False, []))
+        p = make_processor(ValueModes())
+        if use_native:
+            assert p.use_native()
+        sent: list[tuple[Any, ...]] = []
+        for _ in range(12):  # enough batches for the native path to see its work is wasted
+            out: list[SourceRecord] = []
+            p.process(frames(), out)
+            transformed = [t for r in out if (t := chain.apply(r, source_record=r)) is not None]
+            sent += send(transformed, kc, vc)
+        return sent, p
+
+    expected, _ = through_chain(False)
+    actual, p = through_chain(True)
+    assert actual == expected
+    assert p.native is not None and p.native.target.wasted() and not p.native.enabled
