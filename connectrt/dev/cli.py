@@ -46,14 +46,15 @@ def add_dev_parser(subparsers: Any) -> None:
         help=f"Apache Kafka 4.x version from Maven Central (default: $CONNECTRT_KAFKA_VERSION or {DEFAULT_KAFKA_VERSION}); "
         "ignored when KAFKA_HOME points to a distribution",
     )
-    up.add_argument("--services", help="comma-separated subset of kafka,postgres,s3,bigquery (default: kafka,postgres,s3)")
+    up.add_argument("--services", help="comma-separated subset of kafka,postgres,s3,bigquery,registry (default: kafka,postgres,s3)")
     up.add_argument(
         "--with",
         dest="with_services",
         action="append",
         metavar="SERVICE",
         help="also start an optional service: bigquery (a BigQuery emulator, REST on base+50, Storage Write gRPC on "
-        "base+60; installed from PyPI into the cache directory on first use)",
+        "base+60; installed from PyPI into the cache directory on first use), registry (Apicurio Registry, "
+        "Confluent's schema registry API on base+81; needs Java 21+, fetched from Maven Central on first use)",
     )
     up.add_argument("--timeout", type=float, help="seconds each service may take to become ready")
     up.add_argument(

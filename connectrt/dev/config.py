@@ -20,8 +20,9 @@ from connectrt.dev.errors import DevError
 DEFAULT_KAFKA_VERSION = "4.2.1"
 DEFAULT_PORT_BASE = 29000
 DEFAULT_INSTANCE = "default"
-SERVICE_KINDS: tuple[str, ...] = ("kafka", "postgres", "s3", "bigquery")
-# What `connectrt dev up` starts without --services/--with (the BigQuery emulator is on request).
+SERVICE_KINDS: tuple[str, ...] = ("kafka", "postgres", "s3", "bigquery", "registry")
+# What `connectrt dev up` starts without --services/--with (the BigQuery emulator and the schema registry
+# are on request).
 DEFAULT_SERVICE_KINDS: tuple[str, ...] = ("kafka", "postgres", "s3")
 MAX_BROKERS = 9
 
@@ -34,6 +35,8 @@ POSTGRES_PORT_OFFSET = 432
 S3_PORT_OFFSET = 900
 BIGQUERY_PORT_OFFSET = 50  # BigQuery emulator REST; its Storage Write gRPC on base+60
 BIGQUERY_GRPC_PORT_OFFSET = 60
+REGISTRY_PORT_OFFSET = 81  # Apicurio Registry (Confluent API under /apis/ccompat/v7); its management on base+82
+REGISTRY_MANAGEMENT_PORT_OFFSET = 82
 PORT_SPAN = 1000
 
 LOOPBACK = "127.0.0.1"
@@ -166,6 +169,14 @@ class DevSettings:
         return self.port_base + BIGQUERY_GRPC_PORT_OFFSET
 
     @property
+    def registry_port(self) -> int:
+        return self.port_base + REGISTRY_PORT_OFFSET
+
+    @property
+    def registry_management_port(self) -> int:
+        return self.port_base + REGISTRY_MANAGEMENT_PORT_OFFSET
+
+    @property
     def bootstrap_servers(self) -> str:
         return ",".join(f"{LOOPBACK}:{self.broker_port(i)}" for i in range(1, self.brokers + 1))
 
@@ -185,6 +196,9 @@ class DevSettings:
         if "bigquery" in kinds:
             result["BigQuery emulator"] = self.bigquery_port
             result["BigQuery emulator gRPC"] = self.bigquery_grpc_port
+        if "registry" in kinds:
+            result["Schema registry"] = self.registry_port
+            result["Schema registry management"] = self.registry_management_port
         return result
 
 

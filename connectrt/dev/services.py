@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from connectrt.dev import bigquery, kafka, postgres, s3
+from connectrt.dev import bigquery, kafka, postgres, registry, s3
 from connectrt.dev.config import (
     DEFAULT_SERVICE_KINDS,
     LOOPBACK,
@@ -122,6 +122,7 @@ def up(
         start_s3 = "s3" in kinds and "s3" not in state.services
         start_pg = "postgres" in kinds and "postgres" not in state.services
         start_bq = "bigquery" in kinds and "bigquery" not in state.services
+        start_registry = "registry" in kinds and "registry" not in state.services
         missing_nodes = [n for n in wanted_kafka if n not in state.services] if "kafka" in kinds else []
         ports: dict[str, int] = {}
         if start_s3:
@@ -131,6 +132,9 @@ def up(
         if start_bq:
             ports["BigQuery emulator"] = settings.bigquery_port
             ports["BigQuery emulator gRPC"] = settings.bigquery_grpc_port
+        if start_registry:
+            ports["Schema registry"] = settings.registry_port
+            ports["Schema registry management"] = settings.registry_management_port
         for name in missing_nodes:
             node_id = int(name.split("-")[1])
             ports[f"Kafka broker {node_id}"] = settings.broker_port(node_id)
@@ -155,6 +159,8 @@ def up(
                 record(postgres.launch(settings))
             if start_bq:
                 record(bigquery.launch(settings))
+            if start_registry:
+                record(registry.launch(settings))
             if missing_nodes:
                 dist = kafka.resolve_distribution(settings)
                 state.brokers, state.kafka_version = settings.brokers, dist.version
@@ -171,6 +177,8 @@ def up(
                     postgres.wait_ready(settings, rec, settings.timeout)
                 elif rec.kind == "bigquery":
                     bigquery.wait_ready(rec, settings.timeout)
+                elif rec.kind == "registry":
+                    registry.wait_ready(rec, settings.timeout)
             kafka_recs = [rec for rec in launched if rec.kind == "kafka"]
             if kafka_recs:
                 all_nodes = [state.services[name] for name in wanted_kafka]
@@ -196,6 +204,8 @@ def _describe(rec: ServiceRecord) -> str:
         return f"(PostgreSQL {rec.info.get('version', '')}, wal_level=logical)".replace("  ", " ")
     if rec.kind == "bigquery":
         return f"({rec.info.get('server', 'bqemulator')}, in memory; Storage Write gRPC on {rec.info.get('grpc')})"
+    if rec.kind == "registry":
+        return f"({rec.info.get('server', 'Apicurio Registry')}, in memory, Confluent API; BACKWARD)"
     return "(moto S3 server, in memory)"
 
 
@@ -310,4 +320,7 @@ def env_vars(state: InstanceState) -> dict[str, str]:
     bq = running.get("bigquery")
     if bq is not None:
         env.update(bigquery.env_vars(bq))
+    reg = running.get("registry")
+    if reg is not None:
+        env.update(registry.env_vars(reg))
     return env
