@@ -3,7 +3,8 @@
 Services (session scoped; started on first use, reused if `connectrt dev up` already runs them,
 and only what the session started is stopped at its end):
   kafka_bootstrap, pg_dsn, pg_params, s3_endpoint, s3_credentials, s3_client, dev_services,
-  bigquery_emulator (.endpoint, .storage_endpoint, .project, .client())
+  bigquery_emulator (.endpoint, .storage_endpoint, .project, .client()),
+  schema_registry_url (Apicurio Registry's Confluent API; skipped without Java 21+)
 Clients and names:
   unique_name (function: unique_name("orders"), .topic(), .table(), .slot(), .bucket(), ...),
   kafka_admin (session AdminClient), create_topic (function: creates, waits, deletes after),
@@ -25,6 +26,7 @@ from tests.fixtures.services import (
     s3_client,
     s3_credentials,
     s3_endpoint,
+    schema_registry_url,
 )
 
 __all__ = [
@@ -40,5 +42,6 @@ __all__ = [
     "s3_client",
     "s3_credentials",
     "s3_endpoint",
+    "schema_registry_url",
     "unique_name",
 ]
