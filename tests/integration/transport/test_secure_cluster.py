@@ -199,6 +199,14 @@ def test_distributed_cdc_to_sink_on_sasl_ssl_with_https_and_auth(
                 assert sink_offsets[0]["partition"] == {"kafka_topic": topic, "kafka_partition": 0}
                 source_offsets = c.get("/connectors/pg-source/offsets").json()["offsets"]
                 assert source_offsets and source_offsets[0]["partition"] == {"server": prefix}
+                # Removing a sink partition's offset goes through kafka-python's admin client.
+                assert c.put("/connectors/file-sink/stop").status_code == 204
+                partition = {"kafka_topic": topic, "kafka_partition": 0}
+                r = wait_until(lambda: (resp if (resp := c.patch(
+                    "/connectors/file-sink/offsets", json={"offsets": [{"partition": partition, "offset": None}]}
+                )).status_code == 200 else None), 60, "offsets removed from the stopped sink", interval_s=1)
+                assert r.json()["message"].startswith("The offsets for this connector have been altered")
+                assert c.get("/connectors/file-sink/offsets").json() == {"offsets": []}
             workers_owning = {source_status["connector"]["worker_id"], sink_status["connector"]["worker_id"]}
             print(f"connectors on {workers_owning}; tasks: "
                   f"{[t['worker_id'] for t in sink_status['tasks'] + source_status['tasks']]}")

@@ -257,3 +257,17 @@ def test_forwarding_over_https_with_authentication(stores: Stores, tmp_path: Pat
                     assert "b" not in leader.configs
 
     run(go)
+
+
+def test_advertised_https_listener(stores: Stores) -> None:
+    """rest.advertised.listener=https: the worker's URL (its id, where others forward) is the https one."""
+
+    async def go() -> None:
+        props = {"listeners": "http://127.0.0.1:0,https://127.0.0.1:0", "rest.advertised.listener": "https",
+                 "rest.advertised.host.name": "localhost", **pkcs12_listener(stores)}
+        async with serving(props, FakeHerder()) as server:
+            assert server.advertised_url() == f"https://localhost:{server.ports()[1]}/"
+            async with httpx.AsyncClient(verify=trusting(stores)) as http:
+                assert (await http.get(server.advertised_url())).status_code == 200
+
+    run(go)
