@@ -4,6 +4,7 @@ Each class answers to its Java name (``ALIASES``), so worker and connector confi
 (``value.converter=org.apache.kafka.connect.json.JsonConverter``) work unchanged.
 """
 
+from connectrt.converters.avro_converter import AvroConverter
 from connectrt.converters.bytearray import ByteArrayConverter
 from connectrt.converters.json_converter import JsonConverter
 from connectrt.converters.numeric import (
@@ -29,10 +30,12 @@ PLUGINS: list[type] = [
     LongConverter,
     ShortConverter,
     SimpleHeaderConverter,
+    AvroConverter,
 ]
 
 __all__ = [
     "PLUGINS",
+    "AvroConverter",
     "BooleanConverter",
     "ByteArrayConverter",
     "DoubleConverter",
