@@ -14,6 +14,7 @@ from connectrt.api.data import DataException, Schema, SchemaBuilder, Struct
 from connectrt.config.configdef import ConfigException
 from connectrt.converters import (
     PLUGINS,
+    AvroConverter,
     BooleanConverter,
     ByteArrayConverter,
     DoubleConverter,
@@ -42,6 +43,7 @@ def test_every_converter_answers_to_its_java_name() -> None:
         "org.apache.kafka.connect.converters.LongConverter": LongConverter,
         "org.apache.kafka.connect.converters.ShortConverter": ShortConverter,
         "org.apache.kafka.connect.storage.SimpleHeaderConverter": SimpleHeaderConverter,
+        "io.confluent.connect.avro.AvroConverter": AvroConverter,
     }
 
 
