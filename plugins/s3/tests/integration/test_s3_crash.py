@@ -12,9 +12,9 @@ from typing import Any
 
 from s3_harness import json_records, objects, produce, sink_connector, start_worker, wait_committed
 
-N, PARTITIONS = 80_000, 2
-JSON_FLUSH, PARQUET_FLUSH = 40_000, 5_000  # JSON objects of ~8 MB: two parts of s3.part.size=5 MiB
-PAD = 100
+N, PARTITIONS = 24_000, 2
+JSON_FLUSH, PARQUET_FLUSH = 6_000, 3_000  # JSON objects of ~6.6 MB: two parts of s3.part.size=5 MiB
+PAD = 1_000
 
 
 def _connectors(names: dict[str, str], topic: str, bucket: str, creds: dict[str, str], run: str) -> list[Any]:
@@ -41,8 +41,8 @@ def test_kill_9_during_uploads_then_objects_match_a_run_without_crashes(
 
     # Records keep arriving while the crashing worker runs: produced in slices over several seconds.
     def feed() -> None:
-        for start in range(0, N, 8_000):
-            produce(kafka_bootstrap, topic, range(start, start + 8_000), PARTITIONS, PAD)
+        for start in range(0, N, 3_000):
+            produce(kafka_bootstrap, topic, range(start, start + 3_000), PARTITIONS, PAD)
             time.sleep(0.4)
 
     feeder = threading.Thread(target=feed)
@@ -98,7 +98,7 @@ def test_scheduled_rotation_with_conditional_writes_never_overwrites_an_object(
 ) -> None:  # fmt: skip
     """Wall-clock rotation is not replay-deterministic; with conditional writes a replay that reaches an object
     key already written gets 412 and moves on to the next free offset instead of replacing the object."""
-    n = 20_000
+    n = 12_000
     topic = create_topic(partitions=1)
     bucket = unique_name.bucket("sched")
     s3_client.create_bucket(Bucket=bucket)
@@ -119,8 +119,8 @@ def test_scheduled_rotation_with_conditional_writes_never_overwrites_an_object(
             time.sleep(0.05)
 
     def feed() -> None:
-        for start in range(0, n, 2_000):
-            produce(kafka_bootstrap, topic, range(start, start + 2_000), 1)
+        for start in range(0, n, 1_500):
+            produce(kafka_bootstrap, topic, range(start, start + 1_500), 1)
             time.sleep(0.3)
 
     watcher, feeder = threading.Thread(target=watch), threading.Thread(target=feed)
