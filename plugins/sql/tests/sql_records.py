@@ -20,12 +20,13 @@ ROW = (
     .field("ts", SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").version(1).optional().build())
     .build()
 )
+ROW_OPTIONAL = SchemaBuilder.from_schema(ROW).optional().build()
 SOURCE = (SchemaBuilder.struct().name("io.debezium.connector.postgresql.Source")
           .field("schema", Schema.STRING_SCHEMA).field("table", Schema.STRING_SCHEMA).build())
 ENVELOPE = (
     SchemaBuilder.struct().name("srv.public.orders.Envelope")
-    .field("before", SchemaBuilder.from_schema(ROW).optional().build())
-    .field("after", SchemaBuilder.from_schema(ROW).optional().build())
+    .field("before", ROW_OPTIONAL)
+    .field("after", ROW_OPTIONAL)
     .field("source", SOURCE)
     .field("op", Schema.STRING_SCHEMA)
     .field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
@@ -33,8 +34,9 @@ ENVELOPE = (
 )
 
 
-def row(i: int, status: str = "new", price: str | None = "1.25", ts: int | None = 1_700_000_000_123_456) -> Struct:
-    return Struct(ROW, {"id": i, "status": status, "price": None if price is None else decimal.Decimal(price),
+def row(i: int, status: str | None = "new", price: str | None = "1.25", ts: int | None = 1_700_000_000_123_456,
+        schema: Schema = ROW_OPTIONAL) -> Struct:
+    return Struct(schema, {"id": i, "status": status, "price": None if price is None else decimal.Decimal(price),
                         "ts": ts})
 
 
