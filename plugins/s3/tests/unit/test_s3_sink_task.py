@@ -191,7 +191,7 @@ def test_gzip_json_and_bytearray_with_separator(s3: Any) -> None:
     body = objects(s3)["topics/orders/partition=0/orders+0+0000000000.json.gz"]
     assert body[:10] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x00"  # Java's GZIPOutputStream header
     assert gzip.decompress(body).count(b"\n") == 3
-    task2, _ = start_task(base_config(**{"format.class": "ByteArrayFormat", "format.bytearray.separator": "\\r\\n",
+    task2, _ = start_task(base_config(**{"format.class": "ByteArrayFormat", "format.bytearray.separator": "\r\n",
                                          "format.bytearray.extension": ".txt", "topics.dir": "raw"}))  # fmt: skip
     task2.put([rec(i, f"v{i}".encode(), Schema.BYTES_SCHEMA) for i in range(3)])
     assert objects(s3, "raw/")["raw/orders/partition=0/orders+0+0000000000.txt"] == b"v0\r\nv1\r\nv2\r\n"
