@@ -362,3 +362,40 @@ def test_class_valued_keys_never_import_what_they_name() -> None:
         errors = {v.name: v.errors for v in S3SinkConnector().validate(base_config(**{key: value}))}
         assert errors[key], f"{key}={value} was accepted"
         assert "antigravity" not in sys.modules
+
+
+def test_debezium_change_events_archive_as_parquet(s3: Any) -> None:
+    row = (SchemaBuilder.struct().name("dbserver.public.orders.Value").optional()
+           .field("id", Schema.INT32_SCHEMA).field("total", Decimal.builder(2).optional().build())
+           .field("updated", SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").version(1).optional().build())
+           .build())  # fmt: skip
+    source = (SchemaBuilder.struct().name("io.debezium.connector.postgresql.Source")
+              .field("version", Schema.STRING_SCHEMA).field("lsn", Schema.OPTIONAL_INT64_SCHEMA).build())  # fmt: skip
+    envelope = (SchemaBuilder.struct().name("dbserver.public.orders.Envelope").version(2)
+                .field("before", row).field("after", row).field("source", source)
+                .field("op", Schema.STRING_SCHEMA).field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA).build())  # fmt: skip
+    src = Struct(source, {"version": "3.6.1.Final", "lsn": 1234})
+    after = Struct(row, {"id": 1, "total": decimal.Decimal("9.99"), "updated": 1_767_607_200_000_000})
+    events = [
+        Struct(envelope, {"before": None, "after": after, "source": src, "op": "c", "ts_ms": 1}),
+        Struct(envelope, {"before": after, "after": None, "source": src, "op": "d", "ts_ms": 2}),
+    ]
+    task, _ = start_task(base_config(**{"format.class": "ParquetFormat", "flush.size": "3",
+                                        "behavior.on.null.values": "ignore"}))  # fmt: skip
+    task.put(
+        [
+            rec(0, events[0], envelope),
+            rec(1, events[1], envelope),
+            rec(2, None, None),
+            rec(3, events[0], envelope),
+        ]
+    )
+    [body] = objects(s3).values()
+    table = pq.read_table(io.BytesIO(body))
+    assert table.column("op").to_pylist() == ["c", "d", "c"]
+    assert table.column("after").to_pylist()[0] == {
+        "id": 1,
+        "total": decimal.Decimal("9.99"),
+        "updated": 1_767_607_200_000_000,
+    }
+    assert table.column("after").to_pylist()[1] is None
