@@ -26,7 +26,7 @@ from connectrt.config.configdef import (
     Validator,
 )
 
-from connectrt_sql.urls import DatabaseUrl, UrlError, parse_connection_url
+from connectrt_sql.urls import DatabaseUrl, UrlError, parse_connection_url, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -268,6 +268,9 @@ def validate_config(flavour: str, props: Mapping[str, str]) -> list[Any]:
     """The validate answer: per-key parse errors, then the cross-key ones."""
     cd = config_def(flavour)
     results = cd.validate_all(props)
+    url = results["connection.url"]
+    if isinstance(url.value, str):
+        url.value = redact_url(url.value)  # a password written into the URL is not echoed back
     try:
         parsed = cd.parse(props)
     except ConfigException:

@@ -82,7 +82,7 @@ def _from_sqlalchemy(text: str) -> URL:
     try:
         url = make_url(text)
     except ArgumentError:
-        raise UrlError(f"connection.url '{_redact(text)}' is neither a JDBC URL (jdbc:...) nor an SQLAlchemy URL "
+        raise UrlError(f"connection.url '{redact_url(text)}' is neither a JDBC URL (jdbc:...) nor an SQLAlchemy URL "
                        "(dialect://...); use e.g. jdbc:postgresql://host:5432/db.") from None
     backend = url.get_backend_name()
     if "+" not in url.drivername and backend in _DRIVERS and _DRIVERS[backend][0]:
@@ -101,13 +101,13 @@ def _from_jdbc(text: str) -> URL:
         if path in ("", ":memory:", "memory:"):
             return URL.create(sub)
         return URL.create(sub, database=path)
-    raise UrlError(f"connection.url '{_redact(text)}': the JDBC subprotocol '{sub}' has no translation in connectrt "
+    raise UrlError(f"connection.url '{redact_url(text)}': the JDBC subprotocol '{sub}' has no translation in connectrt "
                    "(known: postgresql, mysql, mariadb, sqlite, duckdb); give an SQLAlchemy URL instead.")
 
 
 def _server_url(sub: str, tail: str, text: str) -> URL:
     if not tail.startswith("//"):
-        raise UrlError(f"connection.url '{_redact(text)}' has no host: use jdbc:{sub}://host:port/database.")
+        raise UrlError(f"connection.url '{redact_url(text)}' has no host: use jdbc:{sub}://host:port/database.")
     parts = urlsplit("x:" + tail)
     params = dict(parse_qsl(parts.query, keep_blank_values=True))
     user = params.pop("user", None) or parts.username
@@ -122,9 +122,9 @@ def _server_url(sub: str, tail: str, text: str) -> URL:
     try:
         port = parts.port
     except ValueError:
-        raise UrlError(f"connection.url '{_redact(text)}' has an invalid port.") from None
+        raise UrlError(f"connection.url '{redact_url(text)}' has an invalid port.") from None
     if not host:
-        raise UrlError(f"connection.url '{_redact(text)}' has no host: use jdbc:{sub}://host:port/database.")
+        raise UrlError(f"connection.url '{redact_url(text)}' has no host: use jdbc:{sub}://host:port/database.")
     return URL.create(f"{sub}+{_DRIVERS[sub][0]}", username=user, password=password, host=host, port=port,
                       database=parts.path.lstrip("/") or None, query=query)
 
@@ -156,8 +156,8 @@ def check_driver(url: URL) -> None:
                        f"({e.name or e}); install it with pip in the worker's environment.") from None
 
 
-def _redact(text: str) -> str:
-    """The URL without password parameters or userinfo passwords (for error messages)."""
+def redact_url(text: str) -> str:
+    """The URL without password parameters or userinfo passwords (for messages and validate answers)."""
     out = []
     for piece in text.split("&"):
         key, sep, _ = piece.partition("=")
@@ -168,4 +168,4 @@ def _redact(text: str) -> str:
         userinfo, at, host = rest.partition("@")
         if ":" in userinfo:
             joined = f"{scheme}://{userinfo.split(':', 1)[0]}:****{at}{host}"
-    return joined
+    return joined if len(joined) <= 200 else joined[:200] + "..."
