@@ -143,3 +143,23 @@ def test_scheduled_rotation_is_aligned_to_the_local_day() -> None:
     assert next_time_adjusted_by_day(TS_2026_01_05_10_30, 2 * 3_600_000, parse_zone("America/New_York")) == (
         TS_2026_01_05_10_30 + 30 * 60_000
     )
+
+
+def test_adversarial_config_values_are_refused_with_the_key_named() -> None:
+    from connectrt_s3.connector import S3SinkConnector
+
+    base = {"s3.bucket.name": "b", "format.class": "JsonFormat", "flush.size": "1",
+            "storage.class": "io.confluent.connect.s3.storage.S3Storage"}  # fmt: skip
+    for key, value, message in (
+        ("s3.object.tagging.key.value.pairs", "a:b:c,d", "each entry must be key:value"),
+        ("s3.part.size", "99999999999", "Not a number of type INT"),
+        ("s3.region", "../../etc", "AWS region"),
+        ("avro.codec", "zstd-custom", "String must be one of"),
+        ("s3.compression.level", "10", "Value must be no more than 9"),
+        ("storage.class", "io.confluent.connect.s3.storage.S3StorageX", "String must be one of"),
+    ):
+        errors = {v.name: v.errors for v in S3SinkConnector().validate({**base, key: value})}
+        assert any(message in e for e in errors[key]), (key, errors[key])
+    with pytest.raises(ConfigException, match="Illegal pattern component: q"):
+        partitioner(**{"partitioner.class": "TimeBasedPartitioner", "partition.duration.ms": "1000",
+                       "path.format": "'x'=q", "locale": "en", "timezone": "UTC"})  # fmt: skip
