@@ -7,9 +7,12 @@ emulator lives in a virtual environment of its own (see ``connectrt.dev.bigquery
 Before starting, it
 - installs DuckDB's ``spatial`` extension from the ``duckdb-extension-spatial`` wheel (bqemulator
   refuses to start without it and would otherwise download it from DuckDB's site), and
-- corrects two bqemulator 1.4.0 defects that real BigQuery clients hit: the Storage Write API lost
-  the sub-fields of RECORD columns ("STRUCT with no fields"), and RECORD sub-fields named like SQL
-  keywords (``offset``, as in kafkaDataFieldName's RECORD) broke table creation.
+- corrects three bqemulator 1.4.0 defects that real BigQuery clients hit: the Storage Write API
+  lost the sub-fields of RECORD columns ("STRUCT with no fields"); RECORD sub-fields named like SQL
+  keywords (``offset``, as in kafkaDataFieldName's RECORD) broke table creation; and a schema
+  update (tables.patch/update) changed the catalog only, so rows with a new column failed: new
+  top-level columns are now added to the DuckDB table (ALTER TABLE ... ADD COLUMN), and relaxed
+  ones lose NOT NULL.
 """
 
 from __future__ import annotations
@@ -63,6 +66,40 @@ def _patch_emulator() -> None:
                 out.extend(original([field]))
         return out
 
+    from bqemulator.catalog.duckdb_repository import DuckDBCatalogRepository  # type: ignore[import-not-found,unused-ignore]
+    from bqemulator.catalog.memory_repository import MemoryCatalogRepository  # type: ignore[import-not-found,unused-ignore]
+    from bqemulator.storage.sql_identifiers import quoted_table_ref  # type: ignore[import-not-found,unused-ignore]
+
+    def raw(field: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": field.name, "type": field.type, "mode": field.mode}
+        if field.fields:
+            out["fields"] = [raw(sub) for sub in field.fields]
+        return out
+
+    def altering(update: Any) -> Any:
+        def update_table(self: Any, table: Any) -> Any:
+            engine = getattr(self, "_engine", None)
+            before = self.get_table(table.project_id, table.dataset_id, table.table_id)
+            if engine is not None and before is not None and before.schema_ and table.schema_:
+                ref = quoted_table_ref(table.project_id, table.dataset_id, table.table_id)
+                old = {f.name.lower(): f for f in before.schema_.fields}
+                for field in table.schema_.fields:
+                    previous = old.get(field.name.lower())
+                    name = '"{}"'.format(field.name.replace('"', '""'))
+                    if previous is None:
+                        kind = duckdb_columns([raw(field)])[0][1]
+                        engine.connection.execute(f"ALTER TABLE {ref} ADD COLUMN {name} {kind}")
+                    elif previous.mode == "REQUIRED" and field.mode != "REQUIRED":
+                        try:
+                            engine.connection.execute(f"ALTER TABLE {ref} ALTER COLUMN {name} DROP NOT NULL")
+                        except Exception:
+                            pass  # the column had no NOT NULL constraint
+            return update(self, table)
+
+        return update_table
+
+    for repository in (MemoryCatalogRepository, DuckDBCatalogRepository):
+        repository.update_table = altering(repository.update_table)
     write_servicer._table_arrow_schema = table_arrow_schema
     type_map.bq_schema_to_duckdb_columns = duckdb_columns
     tables.bq_schema_to_duckdb_columns = duckdb_columns

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+import random
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from connectrt.api.connector import ConnectException
+
+T = TypeVar("T")
 
 
 class BigQueryConnectException(ConnectException):
@@ -100,3 +104,22 @@ def describe(exc: BaseException) -> str:
     """One line naming the failure without a stack trace."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return f"{type(exc).__name__}: {text}"
+
+
+def with_retries(action: Callable[[], T], retries: int, wait_ms: int, stopping: threading.Event, what: str) -> T:
+    """Run ``action``, retrying retriable BigQuery errors ``retries`` times (Java's bigQueryRetry)."""
+    attempt = 0
+    while True:
+        try:
+            return action()
+        except Exception as exc:
+            if not is_retriable(exc):
+                raise
+            attempt += 1
+            if attempt > retries:
+                raise BigQueryConnectException(
+                    f"Exceeded configured {retries} attempts for {what}: {describe(exc)}"
+                ) from exc
+            stopping.wait((wait_ms + random.randint(0, 1000)) / 1000)
+            if stopping.is_set():
+                raise BigQueryConnectException(f"Task stopped while retrying {what}") from exc

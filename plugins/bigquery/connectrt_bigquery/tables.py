@@ -16,7 +16,7 @@ from typing import Any
 
 from google.cloud.bigquery import SchemaField
 
-from connectrt_bigquery.errors import BigQueryConnectException, describe
+from connectrt_bigquery.errors import BigQueryConnectException, describe, is_retriable
 from connectrt_bigquery.evolution import evolve, signature
 from connectrt_bigquery.routing import TableId
 
@@ -147,6 +147,8 @@ class SchemaManager:
                 raise BigQueryConnectException(f"Table {table} was reported to exist but cannot be read")
             return found
         except Exception as exc:
+            if is_retriable(exc):
+                raise
             raise BigQueryConnectException(f"Failed to create table {table}: {describe(exc)}") from exc
         return list(created.schema) or columns
 
@@ -157,6 +159,8 @@ class SchemaManager:
             current.schema = columns
             updated = self.client.update_table(current, ["schema"], retry=None, timeout=60)
         except Exception as exc:
+            if is_retriable(exc):
+                raise
             raise BigQueryConnectException(f"Failed to update table schema for: {table}: {describe(exc)}") from exc
         return list(updated.schema) or columns
 

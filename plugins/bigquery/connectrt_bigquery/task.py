@@ -22,7 +22,7 @@ from connectrt.api.records import SinkRecord
 
 from connectrt_bigquery import config as c
 from connectrt_bigquery.client import bigquery_client, write_client
-from connectrt_bigquery.errors import BigQueryConnectException, ConversionError
+from connectrt_bigquery.errors import BigQueryConnectException, ConversionError, with_retries
 from connectrt_bigquery.insert_writer import InsertAllWriter, Rejected, RowBatch, TableMissing
 from connectrt_bigquery.merge import MergeBatches, MergeFlusher, MergeQueries
 from connectrt_bigquery.proto_rows import ProtoSchemas
@@ -229,12 +229,15 @@ class BigQuerySinkTask(SinkTask):
             raise
 
     def _write_with_table(self, group: _Group) -> list[Rejected]:
+        retries, wait = self.values[c.BIGQUERY_RETRY], self.values[c.BIGQUERY_RETRY_WAIT]
         for attempt in (0, 1):
-            columns = self._ensure(group)
+            columns = with_retries(partial(self._ensure, group), retries, wait, self.stopping,
+                                   f"reading or creating table {group.table}")
             try:
                 if self.storage is not None:
                     if columns is None:
-                        columns = self.tables.read_schema(group.table)
+                        columns = with_retries(partial(self.tables.read_schema, group.table), retries, wait,
+                                               self.stopping, f"reading table {group.table}")
                         if columns is None:
                             raise BigQueryConnectException(f"Table {group.table} does not exist; create it or set "
                                                            "autoCreateTables=true.")
@@ -306,10 +309,16 @@ class BigQuerySinkTask(SinkTask):
             return
         reporter = self.context.errant_record_reporter() if getattr(self, "context", None) else None
         if reporter is None:
-            raise BigQueryConnectException(rejected[0].reason)
+            error = BigQueryConnectException(rejected[0].reason)
+            self._fail(error)  # kept: the next put() fails the task even if this came from pre_commit
+            raise error
         for item in rejected:
             self.log.warning("Sending a record BigQuery rejected to the error handler: %s", item.reason)
-            reporter.report(item.record, BigQueryConnectException(item.reason))
+            try:
+                reporter.report(item.record, BigQueryConnectException(item.reason))
+            except BaseException as exc:  # tolerance exceeded: kept, so the next put() fails the task
+                self._fail(exc)
+                raise
 
     def _wait_for_writes(self) -> None:
         futures, self.futures = self.futures, []
