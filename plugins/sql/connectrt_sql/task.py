@@ -61,7 +61,15 @@ def classify(e: BaseException) -> str | None:
     The bulk writers call the driver directly (psycopg COPY, DuckDB), so driver exceptions are
     classified by their PEP 249 class names as well as SQLAlchemy's wrappers."""
     if isinstance(e, DBAPIError):
-        return "connection" if e.connection_invalidated or isinstance(e, (OperationalError, InterfaceError)) else "data"
+        if e.connection_invalidated or isinstance(e, InterfaceError):
+            return "connection"
+        if isinstance(e, OperationalError):
+            # SQLite reports statement problems (no such table, unknown database) as OperationalError too.
+            if type(e.orig).__module__.startswith("sqlite3") and not any(
+                    w in str(e.orig).lower() for w in ("locked", "unable to open", "disk i/o", "busy")):
+                return "data"
+            return "connection"
+        return "data"
     if isinstance(e, StatementError):
         return "data"
     names = {c.__name__ for c in type(e).__mro__}
@@ -205,9 +213,9 @@ class JdbcSinkTask(SinkTask):
         """A batch the database refused: write it change by change, reporting the ones refused."""
         reporter = self.context.errant_record_reporter() if getattr(self, "context", None) else None
         if reporter is None:
-            ch = changes[0]
-            raise ConnectException(f"Writing a batch of {len(changes)} changes to table {ch.table} and others "
-                                   f"failed: {db_message(first)}") from first
+            tables = ", ".join(sorted({str(ch.table) for ch in changes}))
+            raise ConnectException(f"Writing a batch of {len(changes)} changes to {tables} failed: "
+                                   f"{db_message(first)}") from first
         log.warning("A batch of %d changes failed (%s); writing them one by one to find the bad records",
                     len(changes), db_message(first))
         for ch in changes:
