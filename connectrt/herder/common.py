@@ -14,7 +14,7 @@ import orjson
 from connectrt import __version__
 from connectrt.api.connector import freeze
 from connectrt.api.plugin import PluginType
-from connectrt.config.configdef import config_key_info
+from connectrt.config.configdef import ConfigException, config_key_info
 from connectrt.config.connector_config import MAX_CONNECTOR_CONFIG_BYTES
 from connectrt.config.providers import ConfigTransformer, redact
 from connectrt.config.worker_config import WorkerConfig
@@ -448,9 +448,16 @@ class HerderCommon(Herder):
         offsets topic (``offsets.storage.topic``) in front of it."""
         return self.offset_store, lambda: None
 
+    def _connector_instance(self, state: ConnectorState) -> Any:
+        """A new instance of the connector's class; a class no installed plugin has is a 400, as for create."""
+        try:
+            return self.plugins.connector_class(str(state.config.get("connector.class")))()
+        except ConfigException as e:
+            raise BadRequestException(str(e))
+
     def alter_offsets_blocking(self, state: ConnectorState, entries: list[dict[str, Any]]) -> Message:
         entries = offsets_admin.require_offsets(entries)
-        connector: Any = self.plugins.connector_class(state.config["connector.class"])()
+        connector: Any = self._connector_instance(state)
         if self._is_sink(state):
             parsed = offsets_admin.parse_sink_offsets(entries)
             handled = bool(connector.alter_offsets(state.config, parsed))
@@ -471,7 +478,7 @@ class HerderCommon(Herder):
         return offsets_admin.success_message(True, handled)
 
     def reset_offsets_blocking(self, state: ConnectorState) -> Message:
-        connector: Any = self.plugins.connector_class(state.config["connector.class"])()
+        connector: Any = self._connector_instance(state)
         if self._is_sink(state):
             sink = self._sink_offsets(state)
             current = sink.get()

@@ -97,6 +97,16 @@ def test_bad_records_fail_their_connector_never_the_worker(
         assert c.put(f"/connectors/{good}/config", json=monitorable(unique_name("t"), 2)).status_code == 201
     cluster.wait_running(good, 2)
     _check_failed(cluster)
+    # Every endpoint of a broken connector answers without a server error.
+    with cluster.client() as c:
+        for name in ("unknown-class", "bad-tasks-max", "non-string-values", "no-class"):
+            for method, path in (("GET", ""), ("GET", "/config"), ("GET", "/tasks"), ("GET", "/status"),
+                                 ("GET", "/offsets"), ("GET", "/topics"), ("POST", "/restart?includeTasks=true"),
+                                 ("PUT", "/pause"), ("PUT", "/resume"), ("PUT", "/stop"), ("GET", "/offsets"),
+                                 ("DELETE", "/offsets"), ("PATCH", "/config")):
+                r = c.request(method, f"/connectors/{name}{path}", json={} if method == "PATCH" else None)
+                assert r.status_code < 500, (method, name, path, r.status_code, r.text)
+        assert c.delete("/connectors/no-class").status_code == 204
 
     # A restarted worker reads the same records and comes back.
     worker = cluster.workers[0]
@@ -112,8 +122,7 @@ def test_bad_records_fail_their_connector_never_the_worker(
 def _check_failed(cluster: ConnectCluster) -> None:
     def failed() -> dict[str, Any] | None:
         statuses = _statuses(cluster)
-        wanted = ("unknown-class", "bad-tasks-max", "non-string-values", "no-class", "unknown-transform",
-                  LONG_NAME)
+        wanted = ("unknown-class", "bad-tasks-max", "non-string-values", "unknown-transform", LONG_NAME)
         states = {n: statuses.get(n, {}).get("status", {}).get("connector", {}).get("state") for n in wanted}
         return statuses if all(s == "FAILED" for s in states.values()) else None
 
