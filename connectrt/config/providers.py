@@ -167,7 +167,7 @@ class ResolvedValues:
     ordinary words); at most :attr:`MAX_VALUES` are kept, the oldest dropped first.
     """
 
-    MIN_LENGTH = 3
+    MIN_LENGTH = 6
     MAX_VALUES = 10_000
 
     def __init__(self) -> None:
