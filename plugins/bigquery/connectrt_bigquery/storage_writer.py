@@ -12,6 +12,7 @@ appended again; unavailable/aborted answers are retried ``bigQueryRetry`` times.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
@@ -133,7 +134,8 @@ class StorageWriter:
     def _append(self, table: TableId, proto: ProtoSchema, batch: RowBatch, rows: list[bytes]) -> dict[int, str]:
         from google.cloud.bigquery_storage_v1 import types
 
-        with self._lock(table):
+        # Default-stream appends run concurrently; a pending stream takes one append at a time (offsets).
+        with self._lock(table) if self.batch_mode else contextlib.nullcontext():
             stream = self._stream_for(table) if self.batch_mode else None
             name = stream.name if stream else f"{self._parent(table)}/streams/_default"
             request = types.AppendRowsRequest(
