@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -218,3 +219,16 @@ def test_sink_waits_for_its_topic(client: httpx.Client, kafka_bootstrap: str, ka
     producer.produce(topic, value=b"arrived")
     producer.flush(30)
     wait_until(lambda: out.exists() and "arrived" in out.read_text(), 60, "the record in the sink's file")
+
+
+@pytest.mark.parametrize("unit", ["n", "é"])
+def test_the_longest_name_accepted_is_addressable(client: httpx.Client, tmp_path: Path, unit: str) -> None:
+    """4096 UTF-8 bytes, percent-encoded in every URL (12 KB for two-byte characters), still route."""
+    name = unit * (4096 // len(unit.encode()))
+    r = client.post("/connectors", json={"name": name, "config": _source(tmp_path)})
+    assert r.status_code == 201, r.text[:300]
+    for method, path in (("GET", ""), ("GET", "/status"), ("PUT", "/pause"), ("PUT", "/resume"), ("DELETE", "")):
+        r = client.request(method, f"/connectors/{quote(name, safe='')}{path}")
+        assert r.status_code < 300, (method, path, r.status_code, r.text[:300])
+    r = client.post("/connectors", json={"name": name + unit, "config": _source(tmp_path)})
+    assert r.status_code == 400
