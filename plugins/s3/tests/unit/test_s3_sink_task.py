@@ -399,3 +399,18 @@ def test_debezium_change_events_archive_as_parquet(s3: Any) -> None:
         "updated": 1_767_607_200_000_000,
     }
     assert table.column("after").to_pylist()[1] is None
+
+
+def test_avro_key_and_header_sidecars_by_default(s3: Any) -> None:
+    task, _ = start_task(
+        base_config(**{"store.kafka.keys": "true", "store.kafka.headers": "true", "flush.size": "2"})
+    )
+    h = Headers().add("trace", 7, Schema.INT32_SCHEMA)
+    task.put([rec(0, key="k0", headers=h), rec(1, key="k1", headers=h)])
+    files = objects(s3)
+    keys = fastavro.reader(io.BytesIO(files["topics/orders/partition=0/orders+0+0000000000.keys.avro"]))
+    assert list(keys) == ["k0", "k1"] and json.loads(keys.metadata["avro.schema"]) == "string"
+    headers = list(
+        fastavro.reader(io.BytesIO(files["topics/orders/partition=0/orders+0+0000000000.headers.avro"]))
+    )
+    assert headers == [[{"key": "trace", "value": "7"}], [{"key": "trace", "value": "7"}]]
