@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from connectrt.config.configdef import (
     ConfigDef,
@@ -121,6 +122,24 @@ def _check_partitioning_type(name: str, value: Any) -> None:
     lowered = str(value).lower()
     if lowered not in [t.lower() for t in TIME_PARTITIONING_TYPES]:
         ValidString([t.lower() for t in TIME_PARTITIONING_TYPES]).ensure_valid(name, lowered)
+
+
+def _check_endpoint(name: str, value: Any) -> None:
+    if value is None:
+        return
+    NonEmptyString().ensure_valid(name, value)
+    parsed = urlsplit(value)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
+        raise ConfigException(name, value, "Must be an http:// or https:// URL such as http://127.0.0.1:29050")
+
+
+def _check_grpc_endpoint(name: str, value: Any) -> None:
+    if value is None:
+        return
+    NonEmptyString().ensure_valid(name, value)
+    host, sep, port = str(value).rpartition(":")
+    if not sep or not host or "/" in value or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigException(name, value, "Must be host:port, such as 127.0.0.1:29060")
 
 
 def _check_expiration(name: str, value: Any) -> None:
@@ -238,20 +257,16 @@ def _define() -> ConfigDef:
              "every commitInterval seconds.")
     d.define(COMMIT_INTERVAL, Type.INT, 60, Range.between(15, 14400), low,
              "(Aiven) The interval, in seconds, in which to attempt to commit streamed records.")
-    d.define(ENDPOINT, Type.STRING, None, NonEmptyString(), low,
+    d.define(ENDPOINT, Type.STRING, None, LambdaValidator(_check_endpoint), low,
              "(connectrt) Root URL of the BigQuery REST API, e.g. http://127.0.0.1:29050 for the dev "
              "emulator; default: Google's endpoint.")
-    d.define(STORAGE_WRITE_ENDPOINT, Type.STRING, None, NonEmptyString(), low,
+    d.define(STORAGE_WRITE_ENDPOINT, Type.STRING, None, LambdaValidator(_check_grpc_endpoint), low,
              "(connectrt) host:port of the BigQuery Storage Write gRPC API, e.g. 127.0.0.1:29060 for the dev "
              "emulator; default: Google's endpoint.")
     return d
 
 
 CONFIG_DEF = _define()
-
-
-def _describe_error(exc: Exception) -> str:
-    return str(exc)
 
 
 def validate_values(values: Mapping[str, Any], props: Mapping[str, str]) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectrt.api.connector import SinkConnector, Task, TaskConfig
-from connectrt.config.configdef import ConfigDef, ConfigException, ConfigValue
+from connectrt.config.configdef import ConfigDef, ConfigValue
 
 from connectrt_bigquery import config as c
 from connectrt_bigquery.task import BigQuerySinkTask
@@ -42,10 +42,8 @@ class BigQuerySinkConnector(SinkConnector):
 
     def validate(self, connector_configs: Mapping[str, str]) -> list[ConfigValue]:
         results = c.CONFIG_DEF.validate_all(connector_configs)
-        try:
-            parsed: dict[str, Any] = c.CONFIG_DEF.parse(connector_configs)
-        except ConfigException:
-            return list(results.values())
+        # Cross-key checks run on what parsed (a key in error reads as unset), as Java's validators do.
+        parsed: dict[str, Any] = {name: value.value for name, value in results.items()}
         for name, message in c.validate_values(parsed, connector_configs):
             if not results[name].errors:  # Java's MultiPropertyValidator skips keys already in error
                 results[name].add_error(message)

@@ -121,6 +121,23 @@ def test_our_keys_and_unsupported_java_features_say_what_to_change() -> None:
     assert "GCS batch loading is not supported by connectrt" in errors(enableBatchLoad="t1")["enableBatchLoad"][0]
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("bigQueryEndpoint", "file:///etc/passwd", "Must be an http:// or https:// URL such as http://127.0.0.1:29050"),
+        ("bigQueryEndpoint", "127.0.0.1:29050", "Must be an http:// or https:// URL such as http://127.0.0.1:29050"),
+        ("bigQueryEndpoint", "http://h/?x=1", "Must be an http:// or https:// URL such as http://127.0.0.1:29050"),
+        ("bigQueryStorageWriteEndpoint", "http://127.0.0.1:29060", "Must be host:port, such as 127.0.0.1:29060"),
+        ("bigQueryStorageWriteEndpoint", "host:99999", "Must be host:port, such as 127.0.0.1:29060"),
+        ("bigQueryStorageWriteEndpoint", "host", "Must be host:port, such as 127.0.0.1:29060"),
+    ],
+)
+def test_endpoint_keys_take_only_endpoints(key: str, value: str, message: str) -> None:
+    assert errors(**{key: value})[key] == [f"Invalid value {value} for configuration {key}: {message}"]
+    assert not errors(bigQueryEndpoint="https://bigquery.example.internal:8443",
+                      bigQueryStorageWriteEndpoint="[::1]:29060")
+
+
 def test_a_class_named_in_schema_retriever_is_never_imported() -> None:
     message = errors(schemaRetriever="os.system")["schemaRetriever"][0]
     assert message.startswith("Only com.wepay.kafka.connect.bigquery.retrieve.IdentitySchemaRetriever is supported")
