@@ -414,3 +414,26 @@ def test_avro_key_and_header_sidecars_by_default(s3: Any) -> None:
         fastavro.reader(io.BytesIO(files["topics/orders/partition=0/orders+0+0000000000.headers.avro"]))
     )
     assert headers == [[{"key": "trace", "value": "7"}], [{"key": "trace", "value": "7"}]]
+
+
+def test_forward_compatibility_projects_newer_records_into_the_files_older_schema(s3: Any) -> None:
+    v2 = SchemaBuilder.struct().name("shop.Order").version(2)
+    for f in ROW.fields or ():
+        v2.field(f.name, f.schema)
+    row2 = v2.field("channel", SchemaBuilder.string().optional().build()).build()
+    task, _ = start_task(base_config(**{"flush.size": "3", "schema.compatibility": "FORWARD"}))
+    newer = Struct(row2, {**order(1), "channel": "web"})
+    task.put(
+        [rec(0), rec(1, newer, row2), rec(2), rec(3, order(3, row2), row2), rec(4, order(4, row2), row2)]
+    )
+    files = objects(s3)
+    # A v2 record in a v1 file is projected into v1 (the new field dropped); offsets 3-4 open a v2 file.
+    assert list(files) == ["topics/orders/partition=0/orders+0+0000000000.json"]
+    assert [json.loads(line).get("channel", "absent") for line in files[next(iter(files))].splitlines()] == [
+        "absent",
+        "absent",
+        "absent",
+    ]
+    with pytest.raises(Exception, match="Schema version required for FORWARD compatibility"):
+        unversioned = SchemaBuilder.struct().field("id", Schema.INT64_SCHEMA).build()
+        task.put([rec(5, Struct(unversioned).put("id", 5), unversioned)])
