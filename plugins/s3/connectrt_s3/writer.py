@@ -173,8 +173,8 @@ class TopicPartitionWriter:
                 break
             try:
                 write(record)
-            except Exception:
-                break  # the general path writes it again and handles the failure
+            except DataException:
+                break  # a record the format refuses: the general path reports it (the file is unchanged)
             buffer.popleft()
             offset = record.kafka_offset
             appended += 1
