@@ -68,4 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Under ``python -m connectrt.cli`` this module runs as ``__main__``; the subcommands raise
+    # ``connectrt.cli.CommandError``, so run the imported module's ``main`` to catch that class.
+    from connectrt.cli import main as imported_main
+
+    sys.exit(imported_main())
