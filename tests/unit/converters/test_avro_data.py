@@ -1,7 +1,8 @@
 """AvroData: Connect → Avro schema text compared literally with what Confluent's AvroData produces.
 
 No Confluent jar is served from Maven Central (io.confluent:kafka-connect-avro-data was refused by
-``mvn dependency:get`` on 2026-12-07), so the expected texts are stated from Confluent's source and tests
+``mvn dependency:get`` on 2026-12-07). The same cases are also recorded from a Java AvroData, Apicurio's port
+(test_avro_data_java.py: all identical); the texts here are stated from Confluent's source and tests
 (confluentinc/schema-registry avro-data ``AvroData.java`` / ``AvroDataTest.java`` at 794611bd): the schemas
 their tests build, printed the way Avro's ``Schema.toString()`` orders keys (type, name, namespace, doc,
 fields/symbols/size/items/values, then properties in insertion order; fields: name, type, doc, default).
