@@ -437,3 +437,18 @@ def test_forward_compatibility_projects_newer_records_into_the_files_older_schem
     with pytest.raises(Exception, match="Schema version required for FORWARD compatibility"):
         unversioned = SchemaBuilder.struct().field("id", Schema.INT64_SCHEMA).build()
         task.put([rec(5, Struct(unversioned).put("id", 5), unversioned)])
+
+
+def test_partitioner_max_open_files_rotates_before_opening_one_more(s3: Any) -> None:
+    config = base_config(**{"partitioner.class": "FieldPartitioner", "partition.field.name": "customer",
+                            "partitioner.max.open.files": "2", "flush.size": "100"})  # fmt: skip
+    task, _ = start_task(config)
+    task.put([rec(i) for i in range(5)])  # customers c0, c1, c2, c0, c1
+    # c2 finds two files open: both committed first; c1 at offset 4 finds c2 and c0 open: both committed.
+    assert sorted(objects(s3)) == [
+        "topics/orders/customer=c0/orders+0+0000000000.json",
+        "topics/orders/customer=c0/orders+0+0000000003.json",
+        "topics/orders/customer=c1/orders+0+0000000001.json",
+        "topics/orders/customer=c2/orders+0+0000000002.json",
+    ]
+    assert task.pre_commit({}) == {("orders", 0): 4}
