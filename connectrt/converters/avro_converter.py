@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import fastavro
+from fastavro.schema import SchemaParseException
 
 from connectrt.api.connector import ConnectException, RetriableException
 from connectrt.api.data import DataException, Schema
@@ -207,6 +208,7 @@ class AvroConverter(Converter):
             avro = AvroSchema(text)
             subject = self.subject_name(topic, self.is_key, avro.json)
             version = self._registry().lookup(subject, text).version
+            connect_schema = self.avro_data.to_connect_schema(avro, version)
         except SchemaRegistryError as e:
             if isinstance(e, SchemaRegistryUnavailableError):
                 raise _unavailable(
@@ -222,12 +224,11 @@ class AvroConverter(Converter):
                 f"Failed to deserialize data for topic {topic} to Avro: Error retrieving Avro {which} schema for id "
                 f"{schema_id}: {e}"
             ) from e
-        except (ValueError, KeyError, TypeError) as e:
+        except (ValueError, KeyError, TypeError, SchemaParseException, RecursionError) as e:
             raise DataException(
                 f"Failed to deserialize data for topic {topic} to Avro: schema id {schema_id} is not a valid Avro "
                 f"schema ({e})"
             ) from e
-        connect_schema = self.avro_data.to_connect_schema(avro, version)
         return _Reader(connect_schema, avro.parsed, self.avro_data.decoder(connect_schema), _is_bytes(avro))
 
     def _registry(self) -> SchemaRegistry:

@@ -338,3 +338,12 @@ def test_connect_meta_data_off_registers_plain_avro() -> None:
         '{"type":"record","name":"Order","namespace":"shop","fields":[{"name":"id","type":"int"},'
         '{"name":"note","type":["null","string"],"default":null}]}'
     )
+
+
+@pytest.mark.parametrize("text", ['{"type":"nope"}', "not json", '{"type":"record","name":"x"}', "[" * 5000 + "]" * 5000])
+def test_a_registry_answering_a_broken_schema(text: str) -> None:
+    registry = MemoryRegistry()
+    registry.schemas[1] = text
+    registry.subjects["t-value"] = [1]
+    with pytest.raises(DataException, match="schema id 1 is not a valid Avro schema"):
+        converter(registry).to_connect_data("t", b"\x00\x00\x00\x00\x01\x02")
