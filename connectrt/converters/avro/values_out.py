@@ -166,24 +166,7 @@ class ValueEncoders:
             for f in schema.fields
         ]
 
-        def encode(v: Any) -> dict[str, Any]:
-            if not isinstance(v, Struct) or (v.schema is not schema and v.schema != schema):
-                raise DataException("Mismatching struct schema")
-            out: dict[str, Any] = {}
-            get = dict.get
-            for name, avro_name, enc, default, optional in plan:
-                x = get(v, name)
-                if x is None:
-                    x = default
-                    if x is None:
-                        if not optional:
-                            raise DataException(NULL_REQUIRED)
-                        out[avro_name] = None
-                        continue
-                out[avro_name] = x if enc is None else enc(x)
-            return out
-
-        return encode
+        return _struct_encoder(schema, plan)
 
     def _union(self, schema: Schema) -> Encoder:
         assert schema.fields is not None
@@ -205,6 +188,46 @@ class ValueEncoders:
             return None
 
         return encode
+
+
+def _struct_encoder(schema: Schema, plan: list[tuple[str, str, Encoder | None, Any, bool]]) -> Encoder:
+    """A straight-line encoder for one struct schema (one statement per field, no loop per record).
+
+    Field names enter the generated code only through ``repr`` (always a plain string literal); encoders and
+    defaults are passed in as arguments.
+    """
+    lines = [
+        "def encode(v):",
+        "    if v.__class__ is not Struct and not isinstance(v, Struct) or (v.schema is not schema and v.schema != schema):",
+        "        raise DataException('Mismatching struct schema')",
+        "    get = v.get",
+    ]
+    items = []
+    for i, (name, avro_name, enc, default, optional) in enumerate(plan):
+        lines.append(f"    x{i} = get({name!r})")
+        if default is not None:
+            lines.append(f"    if x{i} is None: x{i} = d{i}")
+        elif not optional:
+            lines.append(f"    if x{i} is None: raise DataException(NULL_REQUIRED)")
+        if enc is None:
+            items.append(f"{avro_name!r}: x{i}")
+        elif optional and default is None:
+            items.append(f"{avro_name!r}: None if x{i} is None else e{i}(x{i})")
+        else:
+            items.append(f"{avro_name!r}: e{i}(x{i})")
+    lines.append("    return {" + ", ".join(items) + "}")
+    scope: dict[str, Any] = {
+        "Struct": Struct,
+        "DataException": DataException,
+        "NULL_REQUIRED": NULL_REQUIRED,
+        "schema": schema,
+    }
+    for i, (_, _, enc, default, _) in enumerate(plan):
+        scope[f"e{i}"] = enc
+        scope[f"d{i}"] = default
+    exec(compile("\n".join(lines), f"<avro struct encoder {schema.name or 'struct'}>", "exec"), scope)
+    encoder: Encoder = scope["encode"]
+    return encoder
 
 
 # --- schemaless values: the Anything record ---------------------------------------------------
