@@ -220,7 +220,7 @@ class HerderCommon(Herder):
     def _local_task_metrics(self, task_id: ConnectorTaskId) -> dict[str, Any] | None:
         """The task's metrics document if it runs on this worker, else None (unknown task: 404)."""
         state = self._state(task_id.connector, unknown=True)
-        if task_id.task >= len(state.task_configs):
+        if not 0 <= task_id.task < len(state.task_configs):
             raise NotFoundException(f"Unknown task: {task_id}")
         metrics = self.worker.task_metrics(task_id)
         if metrics is None:

@@ -108,7 +108,7 @@ class StandaloneHerder(HerderCommon):
     async def restart_task(self, task_id: ConnectorTaskId, forward: bool | None = None) -> None:
         async with self.lock:
             state = self._state(task_id.connector, unknown=True)
-            if task_id.task >= len(state.task_configs):
+            if not 0 <= task_id.task < len(state.task_configs):
                 raise NotFoundException(f"Unknown task: {task_id}")
             await asyncio.to_thread(self._restart_task, state, task_id)
 

@@ -548,7 +548,7 @@ class DistributedHerder(HerderCommon, GroupListener):
         def restart() -> None:
             self._check_rebalance_needed()
             state = self._state(task_id.connector, unknown=True)
-            if task_id.task >= len(state.task_configs):
+            if not 0 <= task_id.task < len(state.task_configs):
                 raise NotFoundException(f"Unknown task: {task_id}")
             if task_id in self.work.assigned_tasks():
                 with self.stages.stage(f"restarting task {task_id}"):

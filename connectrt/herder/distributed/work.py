@@ -97,7 +97,7 @@ class WorkManager:
         if not snap.contains(task_id.connector):
             return
         state = self.herder._state(task_id.connector)
-        if task_id.task >= len(state.task_configs):
+        if not 0 <= task_id.task < len(state.task_configs):
             log.info("Not starting task %s: its config is not in the config snapshot", task_id)
             return
         self.tasks.add(task_id)

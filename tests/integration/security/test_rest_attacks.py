@@ -232,3 +232,13 @@ def test_the_longest_name_accepted_is_addressable(client: httpx.Client, tmp_path
         assert r.status_code < 300, (method, path, r.status_code, r.text[:300])
     r = client.post("/connectors", json={"name": name + unit, "config": _source(tmp_path)})
     assert r.status_code == 400
+
+
+def test_negative_task_ids_are_unknown_tasks(client: httpx.Client, tmp_path: Path, unique_name: Any) -> None:
+    """Found by the fuzz test: task -1 restarted the last task config (500 "list index out of range")."""
+    name = unique_name("neg")
+    assert client.post("/connectors", json={"name": name, "config": _source(tmp_path)}).status_code == 201
+    for method, path in (("POST", "/tasks/-1/restart"), ("GET", "/tasks/-1/status"), ("GET", "/tasks/-1/metrics"),
+                         ("POST", "/tasks/-2147483648/restart")):
+        r = client.request(method, f"/connectors/{name}{path}")
+        assert r.status_code == 404, (method, path, r.status_code, r.text)
