@@ -49,6 +49,8 @@ def fuzz_worker(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) 
     print(f"\nREST fuzz: {sum(COUNTS.values())} requests, {len(SERVER_ERRORS)} 5xx answers, "
           f"{'no crash' if w.proc is None or w.proc.returncode in (0, None, -15) else 'CRASHED'}; "
           f"by status: {dict(sorted(COUNTS.items()))}")
+    for error in sorted(set(SERVER_ERRORS)):
+        print("  5xx:", error)
 
 
 def _schema(**parameters: str) -> Any:
