@@ -347,3 +347,27 @@ def test_a_registry_answering_a_broken_schema(text: str) -> None:
     registry.subjects["t-value"] = [1]
     with pytest.raises(DataException, match="schema id 1 is not a valid Avro schema"):
         converter(registry).to_connect_data("t", b"\x00\x00\x00\x00\x01\x02")
+
+
+def test_scrub_invalid_names_and_enhanced_enums_reach_the_registered_schema() -> None:
+    registry = MemoryRegistry()
+    odd = SchemaBuilder.struct().name("my-ns.rec-1").field("a-b", Schema.INT32_SCHEMA).build()
+    conv = converter(registry, **{"scrub.invalid.names": "true"})
+    data = conv.from_connect_data("t", odd, Struct(odd).put("a-b", 1))
+    assert registry.schemas[1] == (
+        '{"type":"record","name":"rec_1","namespace":"my_ns","fields":[{"name":"a_b","type":"int"}],'
+        '"connect.name":"my-ns.rec-1"}'
+    )
+    assert dict(conv.to_connect_data("t", data).value) == {"a_b": 1}  # Avro's (scrubbed) names, as in Java
+
+    enum_param = "io.confluent.connect.avro.Enum"
+    color = (
+        SchemaBuilder.string().name("Color").parameter(enum_param, "shop.Color")
+        .parameter(f"{enum_param}.RED", "RED").parameter(f"{enum_param}.BLUE", "BLUE").build()
+    )  # fmt: skip
+    registry = MemoryRegistry()
+    conv = converter(registry, **{"enhanced.avro.schema.support": "true"})
+    data = conv.from_connect_data("t", color, "BLUE")
+    assert data == b"\x00\x00\x00\x00\x01\x02"  # enum index 1
+    assert registry.schemas[1].startswith('{"type":"enum","name":"Color","namespace":"shop","symbols":["RED","BLUE"]')
+    assert conv.to_connect_data("t", data).value == "BLUE"
