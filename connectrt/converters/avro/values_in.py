@@ -115,7 +115,7 @@ class ValueDecoders:
         if t is SchemaType.BYTES:
             return lambda v: bytes(v) if not isinstance(v, bytes) else v
         if t is SchemaType.STRING:
-            return lambda v: v if isinstance(v, str) else str(v)
+            return None  # fastavro reads strings and enum symbols as str
         if t is SchemaType.ARRAY:
             assert schema.value_schema is not None
             item = self._nullable(schema.value_schema)
@@ -132,20 +132,8 @@ class ValueDecoders:
 
     def _struct(self, schema: Schema) -> Decoder:
         assert schema.fields is not None
-        plan = [
-            (f.name, n.scrub_name(f.name, self.scrub) or f.name, self._nullable(f.schema))
-            for f in schema.fields
-        ]
-
-        def decode(v: Any) -> Struct:
-            if not isinstance(v, dict):
-                raise DataException(f"Invalid type for STRUCT: {type(v).__name__}")
-            out = Struct(schema)
-            for name, avro_name, dec in plan:
-                dict.__setitem__(out, name, dec(v.get(avro_name)))
-            return out
-
-        return decode
+        plan = [(f.name, n.scrub_name(f.name, self.scrub) or f.name, self._compile(f.schema)) for f in schema.fields]
+        return _struct_decoder(schema, plan)
 
     def _union(self, schema: Schema) -> Decoder:
         assert schema.fields is not None
@@ -169,6 +157,37 @@ class ValueDecoders:
             raise DataException("Did not find matching union field for data")
 
         return decode
+
+
+def _struct_decoder(schema: Schema, plan: list[tuple[str, str, Decoder | None]]) -> Decoder:
+    """A straight-line decoder for one struct schema: the Struct is filled from one dict display in field
+    order (no per-field loop, no None-filling first). Field names enter the generated code only through
+    ``repr``; the field decoders are passed in as arguments."""
+    lines = [
+        "def decode(v):",
+        "    if v.__class__ is not dict and not isinstance(v, dict):",
+        "        raise DataException(f'Invalid type for STRUCT: {type(v).__name__}')",
+        "    get = v.get",
+    ]
+    items = []
+    for i, (name, avro_name, dec) in enumerate(plan):
+        lines.append(f"    x{i} = get({avro_name!r})")
+        items.append(f"{name!r}: x{i}" if dec is None else f"{name!r}: None if x{i} is None else c{i}(x{i})")
+    lines += [
+        "    out = new_struct(Struct)",
+        "    out.schema = schema",
+        "    fill(out, {" + ", ".join(items) + "})",
+        "    return out",
+    ]
+    scope: dict[str, Any] = {
+        "Struct": Struct, "DataException": DataException, "schema": schema, "new_struct": Struct.__new__,
+        "fill": dict.update,
+    }  # fmt: skip
+    for i, (_, _, dec) in enumerate(plan):
+        scope[f"c{i}"] = dec
+    exec(compile("\n".join(lines), f"<avro struct decoder {schema.name or 'struct'}>", "exec"), scope)
+    decoder: Decoder = scope["decode"]
+    return decoder
 
 
 def decode_anything(v: Any) -> Any:
