@@ -63,6 +63,7 @@ class _Reader:
     parsed: Any
     decode: Callable[[Any], Any]
     raw_bytes: bool
+    named: bool  # a union of several named types: fastavro labels its values (costs ~30% when on)
 
 
 class AvroConverter(Converter):
@@ -192,7 +193,7 @@ class AvroConverter(Converter):
             buffer.seek(wire.HEADER_SIZE)
             try:
                 datum = fastavro.schemaless_reader(
-                    buffer, reader.parsed, None, return_named_type=True, return_named_type_override=True
+                    buffer, reader.parsed, None, return_named_type=reader.named, return_named_type_override=reader.named
                 )
             except (EOFError, ValueError, IndexError, UnicodeDecodeError) as e:
                 raise DataException(
@@ -229,7 +230,10 @@ class AvroConverter(Converter):
                 f"Failed to deserialize data for topic {topic} to Avro: schema id {schema_id} is not a valid Avro "
                 f"schema ({e})"
             ) from e
-        return _Reader(connect_schema, avro.parsed, self.avro_data.decoder(connect_schema), _is_bytes(avro))
+        return _Reader(
+            connect_schema, avro.parsed, self.avro_data.decoder(connect_schema), _is_bytes(avro),
+            _has_named_union(avro.json, set()),
+        )  # fmt: skip
 
     def _registry(self) -> SchemaRegistry:
         if self.registry is None:
@@ -246,6 +250,26 @@ def _is_bytes(avro: AvroSchema) -> bool:
     """A top-level ``bytes`` schema: Java writes and reads its value raw after the id."""
     node = avro.json
     return node == "bytes" or (isinstance(node, dict) and node.get("type") == "bytes")
+
+
+def _has_named_union(node: Any, seen: set[int]) -> bool:
+    """Whether a union somewhere in the schema has two or more named members (records, enums, fixed or
+    references to them): only then does a datum need fastavro's (name, value) label to find its Connect
+    union member."""
+    if isinstance(node, list):
+        named = [m for m in node if (isinstance(m, str) and m not in _PRIMITIVES) or (
+            isinstance(m, dict) and m.get("type") in ("record", "enum", "fixed"))]  # fmt: skip
+        return len(named) > 1 or any(_has_named_union(m, seen) for m in node)
+    if not isinstance(node, dict) or id(node) in seen:
+        return False
+    seen.add(id(node))
+    children = [f.get("type") for f in node.get("fields", ())] + [node.get("items"), node.get("values")]
+    if isinstance(node.get("type"), (dict, list)):
+        children.append(node["type"])
+    return any(_has_named_union(c, seen) for c in children if c is not None)
+
+
+_PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 
 
 def _unavailable(prefix: str, e: SchemaRegistryUnavailableError, retries: int) -> ConnectException:

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import io
+import json
 from typing import Any
 
+import fastavro
 import pytest
 
 from connectrt.api.connector import ConnectException, RetriableException
@@ -371,3 +374,19 @@ def test_scrub_invalid_names_and_enhanced_enums_reach_the_registered_schema() ->
     assert data == b"\x00\x00\x00\x00\x01\x02"  # enum index 1
     assert registry.schemas[1].startswith('{"type":"enum","name":"Color","namespace":"shop","symbols":["RED","BLUE"]')
     assert conv.to_connect_data("t", data).value == "BLUE"
+
+
+def test_a_union_of_two_records_is_read_by_member_name() -> None:
+    text = (
+        '{"type":"record","name":"Holder","namespace":"u","fields":[{"name":"pick","type":['
+        '{"type":"record","name":"A","fields":[{"name":"x","type":"int"}]},'
+        '{"type":"record","name":"B","fields":[{"name":"x","type":"int"}]}]}]}'
+    )
+    registry = MemoryRegistry()
+    registry.register("t-value", text)
+    out = io.BytesIO()
+    fastavro.schemaless_writer(out, fastavro.parse_schema(json.loads(text)), {"pick": ("u.B", {"x": 7})})
+    _, value = converter(registry).to_connect_data("t", b"\x00\x00\x00\x00\x01" + out.getvalue())
+    pick = value["pick"]
+    assert pick.schema.name == "io.confluent.connect.avro.Union"
+    assert pick["A"] is None and dict(pick["B"]) == {"x": 7}
