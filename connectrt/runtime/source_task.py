@@ -208,13 +208,16 @@ class WorkerSourceTask(WorkerTask):
                 continue
             topic = out.topic
             try:
-                headers = self._convert_headers(hc, out) if out.headers else None
-                known = None if type(out) is SourceRecord else preconverted(out, kc, vc)
-                if known is not None:
-                    key, value = known
+                known = None if type(out) is SourceRecord else preconverted(out, kc, vc, hc)
+                if known is not None and len(known) > 2:
+                    key, value, headers = known
                 else:
-                    key = kc.from_connect_data(topic, out.key_schema, out.key, out.headers)
-                    value = vc.from_connect_data(topic, out.value_schema, out.value, out.headers)
+                    headers = self._convert_headers(hc, out) if out.headers else None
+                    if known is not None:
+                        key, value = known
+                    else:
+                        key = kc.from_connect_data(topic, out.key_schema, out.key, out.headers)
+                        value = vc.from_connect_data(topic, out.value_schema, out.value, out.headers)
             except Exception as e:
                 converted = operator.handle(
                     lambda o=out: self._convert_all(o), e, Stage.VALUE_CONVERTER, vc, None, record  # type: ignore[misc]
