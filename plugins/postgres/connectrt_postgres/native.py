@@ -171,6 +171,22 @@ class SerializationTarget:
         self.served = 0
         self.materialized = 0
         self.mismatch: str | None = None
+        self.header_items: Any = None  # the list the task's context headers share (EventFactory's template)
+        self.headers: dict[str, tuple[Any, list[tuple[str, bytes | None]]]] = {}  # topic -> (converter, bytes)
+
+    def use_headers(self, template: Any) -> None:
+        """The task's context headers (a Headers every change event duplicates)."""
+        if template._items is not self.header_items:
+            self.header_items = template._items
+            self.headers.clear()
+
+    def convert_headers(self, converter: Any, topic: str, headers: Any) -> tuple[Any, list[tuple[str, bytes | None]]]:
+        """The context headers as the header converter writes them for ``topic``, remembered per topic."""
+        if len(self.headers) >= 256:
+            self.headers.clear()
+        converted = (converter, [(h.key, converter.from_connect_header(topic, h.key, h.schema, h.value)) for h in headers])
+        self.headers[topic] = converted
+        return converted
 
     def learn(self, kc: Any, vc: Any) -> None:
         self.key_converter, self.value_converter = kc, vc
@@ -253,8 +269,11 @@ class NativeChangeRecord(SourceRecord):
             self._materialize()
         _VALUE_SLOT.__set__(self, value)
 
-    def connect_serialized(self, key_converter: Any, value_converter: Any) -> tuple[bytes | None, bytes | None] | None:
-        """The key and value bytes ``key_converter``/``value_converter`` would write, if known and untouched."""
+    def connect_serialized(
+        self, key_converter: Any, value_converter: Any, header_converter: Any = None
+    ) -> tuple[Any, ...] | None:
+        """The key and value bytes ``key_converter``/``value_converter`` would write, if known and untouched;
+        with the converted headers when they are still the task's context headers."""
         if self._done:
             return None
         context, _frame, _op, _now, key_bytes, value_bytes, version, _origin = self._lazy
@@ -266,6 +285,12 @@ class NativeChangeRecord(SourceRecord):
         if id(context.plan) not in target.verified:
             return context.verify(self, key_converter, value_converter)
         target.served += 1
+        # A Headers duplicate shares its template's list until something changes it (copy on write).
+        if header_converter is not None and self.headers._items is target.header_items:
+            converted = target.headers.get(self.topic)
+            if converted is None or converted[0] is not header_converter:
+                converted = target.convert_headers(header_converter, self.topic, self.headers)
+            return key_bytes, value_bytes, converted[1] or None
         return key_bytes, value_bytes
 
 

@@ -39,6 +39,7 @@ class NativeSnapshot:
         self._sources: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
         self._partition = events.partition
         self._headers = events._headers_template
+        self.target.use_headers(self._headers)
         self._clock: Callable[[], int] | None = events.clock if events.clock is not time.time_ns else None
 
     def usable(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import struct
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+_DML_TAGS = (0x49, 0x55, 0x44)  # I U D
+_u32 = struct.Struct("!I").unpack_from
 _MT_NAMES: dict[int, str | None] = {0: None, 1: "INSERT", 2: "UPDATE", 3: "DELETE", 4: "COMMIT"}
 _MT_CODES: dict[str | None, int] = {v: k for k, v in _MT_NAMES.items()}
 
@@ -38,6 +41,7 @@ class NativeStream:
         events = processor.events
         self._partition = events.partition
         self._headers = events._headers_template
+        self.target.use_headers(self._headers)
         # A test's clock is read once per batch; the real one per event, natively.
         self._clock: Callable[[], int] | None = events.clock if events.clock is not time.time_ns else None
 
@@ -63,20 +67,35 @@ class NativeStream:
         self.native_plans = native_plans
 
     # --- batches -------------------------------------------------------------------------------
+    def usable(self) -> bool:
+        """Whether the native path still applies (once it does not, it never does again for this task)."""
+        if not self.enabled:
+            return False
+        target = self.target
+        if target.supported and not target.wasted():
+            return True
+        self.enabled = False
+        log.info("Change events are built by the Python path from now on (%s)",
+                 target.mismatch or ("the records are read by transforms" if target.supported
+                                     else "the converters are not JsonConverter"))
+        return False
+
     def run(self, frames: list[tuple[int, bytes]], start: int, out: list[SourceRecord]) -> int:
         """Process ``frames[start:]`` natively up to the first frame the Python path must take; its index."""
-        target = self.target
-        if not target.supported or target.wasted():
-            if self.enabled:
-                self.enabled = False
-                log.info("Change events are built by the Python path from now on (%s)",
-                         target.mismatch or ("the records are read by transforms" if target.supported
-                                             else "the converters are not JsonConverter"))
+        if not self.usable():
             return start
         self._refresh()
         p = self.processor
         o = p.offset
         if o.snapshot is not None or p.resume is not None or not self.native_plans:
+            return start
+        frame = frames[start][1]
+        tag = frame[25]
+        if tag in _DML_TAGS:
+            oid = _u32(frame, 26)[0]
+            if oid not in self.native_plans and oid not in p.tables.ignored:
+                return start  # a table of the Python path: no need to build the call
+        elif tag != 0x42 and tag != 0x43:  # Begin, Commit
             return start
         mt = _MT_CODES.get(o.message_type, 9)
         state: dict[str, Any] = {

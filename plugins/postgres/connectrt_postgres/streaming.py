@@ -137,7 +137,7 @@ class StreamProcessor:
     # --- frames ----------------------------------------------------------------------------------
     def process(self, frames: list[tuple[int, bytes]], out: list[SourceRecord]) -> None:
         native = self.native
-        if native is None:
+        if native is None or not native.usable():
             self._process(frames, out)
             return
         # Runs of frames the native path takes, and in between the ones only this class processes.

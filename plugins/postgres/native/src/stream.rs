@@ -161,8 +161,8 @@ impl State {
 struct Event {
     table: u32,
     op: u8,
-    key: Option<Vec<u8>>,
-    value: Option<Vec<u8>>,
+    key: Option<(usize, usize)>,   // a range of the batch's arena
+    value: Option<(usize, usize)>,
     frame: usize, // index into the frames of this call
     lsn: u64,
     events_at_lsn: i64,
@@ -271,11 +271,13 @@ struct Processor<'a> {
     fixed_now: i64,
     state: State,
     events: Vec<Event>,
+    arena: Vec<u8>, // every event's key and value bytes, one allocation for the batch
+    row_buf: Vec<u8>,
+    key_buf: Vec<u8>,
     messages: usize,
     values: Vec<Option<&'a [u8]>>,
     old_values: Vec<Option<&'a [u8]>>,
     spans: Vec<(usize, usize)>,
-    old_spans: Vec<(usize, usize)>,
 }
 
 impl<'a> Processor<'a> {
@@ -338,10 +340,18 @@ impl<'a> Processor<'a> {
         out.push(b'}');
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn emit(&mut self, table: u32, plan: &TablePlan, op: u8, frame: usize, key: Option<Vec<u8>>, before: Option<&[u8]>, after: Option<&[u8]>) {
+    /// The event's key (in `key_buf` unless the table is keyless) and value into the arena.
+    fn emit(&mut self, table: u32, plan: &TablePlan, op: u8, frame: usize, before: Option<&[u8]>, after: Option<&[u8]>) {
         let now = now_ns(self.fixed_now);
-        let mut value = Vec::with_capacity(plan.value_prefix.len() + 512 + before.map_or(4, |b| b.len()) + after.map_or(4, |a| a.len()));
+        let key = if plan.keys.is_empty() {
+            None
+        } else {
+            let start = self.arena.len();
+            self.arena.extend_from_slice(&self.key_buf);
+            Some((start, self.arena.len()))
+        };
+        let mut value = std::mem::take(&mut self.arena);
+        let start = value.len();
         value.extend_from_slice(&plan.value_prefix);
         value.extend_from_slice(b"{\"before\":");
         value.extend_from_slice(before.unwrap_or(b"null"));
@@ -359,8 +369,10 @@ impl<'a> Processor<'a> {
         write_i64(&mut value, now);
         value.push(b'}');
         value.extend_from_slice(&plan.value_suffix);
+        let range = (start, value.len());
+        self.arena = value;
         let tombstone = op == b'd' && self.config.tombstones;
-        let event = self.event(table, op, frame, key.clone(), Some(value), now);
+        let event = self.event(table, op, frame, key, Some(range), now);
         self.events.push(event);
         if tombstone {
             let event = self.event(table, b'T', frame, key, None, now);
@@ -368,7 +380,7 @@ impl<'a> Processor<'a> {
         }
     }
 
-    fn event(&self, table: u32, op: u8, frame: usize, key: Option<Vec<u8>>, value: Option<Vec<u8>>, now_ns: i64) -> Event {
+    fn event(&self, table: u32, op: u8, frame: usize, key: Option<(usize, usize)>, value: Option<(usize, usize)>, now_ns: i64) -> Event {
         let s = &self.state;
         Event {
             table,
@@ -433,6 +445,22 @@ impl<'a> Processor<'a> {
         }
     }
 
+    /// The row JSON into `out` (cleared first) and the key JSON into `key_buf`.
+    fn row_and_key(&mut self, plan: &TablePlan, values: &[Option<&[u8]>], out: &mut Vec<u8>) -> Result<(), Stop> {
+        out.clear();
+        self.key_buf.clear();
+        let mut spans = std::mem::take(&mut self.spans);
+        let result = row(plan, values, out, &mut spans).and_then(|_| {
+            if plan.keys.is_empty() {
+                Ok(())
+            } else {
+                key(plan, values, out, &spans, &mut self.key_buf)
+            }
+        });
+        self.spans = spans;
+        result
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn change(
         &mut self,
@@ -454,18 +482,12 @@ impl<'a> Processor<'a> {
                     return Err(Stop::Python); // an update with the old key or row: Python compares keys
                 }
                 tuple(data, pos, values)?;
-                let mut after = Vec::with_capacity(256);
-                let mut spans = std::mem::take(&mut self.spans);
-                let converted = row(plan, values, &mut after, &mut spans);
-                let key_json = converted.and_then(|_| {
-                    let mut k = Vec::new();
-                    if !plan.keys.is_empty() {
-                        key(plan, values, &after, &spans, &mut k)?;
-                    }
-                    Ok(k)
-                });
-                self.spans = spans;
-                let key_json = key_json?;
+                let mut after = std::mem::take(&mut self.row_buf);
+                let converted = self.row_and_key(plan, values, &mut after);
+                if converted.is_err() {
+                    self.row_buf = after;
+                    return converted;
+                }
                 let (mt, op, skip) = if tag == b'I' {
                     (MT_INSERT, b'c', self.config.skip_create)
                 } else {
@@ -474,9 +496,9 @@ impl<'a> Processor<'a> {
                 self.messages += 1;
                 self.position(wal_start, mt);
                 if !skip {
-                    let k = if plan.keys.is_empty() { None } else { Some(key_json) };
-                    self.emit(oid, plan, op, index, k, None, Some(&after));
+                    self.emit(oid, plan, op, index, None, Some(&after));
                 }
+                self.row_buf = after;
                 Ok(())
             }
             _ => {
@@ -484,24 +506,18 @@ impl<'a> Processor<'a> {
                     return Err(Stop::Python);
                 }
                 tuple(data, pos, old_values)?;
-                let mut before = Vec::with_capacity(256);
-                let mut spans = std::mem::take(&mut self.old_spans);
-                let converted = row(plan, old_values, &mut before, &mut spans);
-                let key_json = converted.and_then(|_| {
-                    let mut k = Vec::new();
-                    if !plan.keys.is_empty() {
-                        key(plan, old_values, &before, &spans, &mut k)?;
-                    }
-                    Ok(k)
-                });
-                self.old_spans = spans;
-                let key_json = key_json?;
+                let mut before = std::mem::take(&mut self.row_buf);
+                let converted = self.row_and_key(plan, old_values, &mut before);
+                if converted.is_err() {
+                    self.row_buf = before;
+                    return converted;
+                }
                 self.messages += 1;
                 self.position(wal_start, MT_DELETE);
                 if !self.config.skip_delete {
-                    let k = if plan.keys.is_empty() { None } else { Some(key_json) };
-                    self.emit(oid, plan, b'd', index, k, Some(&before), None);
+                    self.emit(oid, plan, b'd', index, Some(&before), None);
                 }
+                self.row_buf = before;
                 Ok(())
             }
         }
@@ -574,7 +590,7 @@ pub fn process<'py>(
     let state = State::from_dict(state)?;
     let slices: Vec<(u64, &[u8])> = owned.iter().map(|(lsn, b)| (*lsn, b.as_bytes())).collect();
     let cfg = config.get();
-    let (next, state, events, messages) = py.allow_threads(|| {
+    let (next, state, events, messages, arena) = py.allow_threads(|| {
         let mut p = Processor {
             config: cfg,
             plans: &plan_map,
@@ -582,28 +598,31 @@ pub fn process<'py>(
             fixed_now: fixed_now_ns,
             state,
             events: Vec::new(),
+            arena: Vec::with_capacity(slices.len() * 1024),
+            row_buf: Vec::with_capacity(512),
+            key_buf: Vec::with_capacity(64),
             messages: 0,
             values: Vec::new(),
             old_values: Vec::new(),
             spans: Vec::new(),
-            old_spans: Vec::new(),
         };
         let mut next = end;
         for (i, (lsn, data)) in slices.iter().enumerate() {
-            let saved = (p.state.clone(), p.events.len(), p.messages);
+            let saved = (p.state.clone(), p.events.len(), p.messages, p.arena.len());
             if p.frame(start + i, *lsn, data).is_err() {
                 (p.state, _, p.messages) = (saved.0, 0, saved.2);
                 p.events.truncate(saved.1);
+                p.arena.truncate(saved.3);
                 next = start + i;
                 break;
             }
         }
-        (next, p.state, p.events, p.messages)
+        (next, p.state, p.events, p.messages, p.arena)
     });
     let out = PyList::empty(py);
     for e in events {
-        let key = e.key.map(|k| PyBytes::new(py, &k));
-        let value = e.value.map(|v| PyBytes::new(py, &v));
+        let key = e.key.map(|(a, b)| PyBytes::new(py, &arena[a..b]));
+        let value = e.value.map(|(a, b)| PyBytes::new(py, &arena[a..b]));
         let item = (
             e.table,
             e.op as char,

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from connectrt.api.records import SourceRecord
 from connectrt.converters.json_converter import JsonConverter
+from connectrt.converters.simple_header import SimpleHeaderConverter
 from connectrt.converters.string import StringConverter
 from connectrt.runtime.serialized import preconverted
 from pg_fixtures import TYPES as BASE_TYPES
@@ -207,14 +208,22 @@ def json_converters(key_schemas: bool = True, value_schemas: bool = True, replac
     return kc, vc
 
 
+HEADERS = SimpleHeaderConverter()
+
+
 def send(records: list[SourceRecord], kc: Any, vc: Any) -> list[tuple[Any, ...]]:
     """What WorkerSourceTask sends for each record (the record's own bytes when it offers them)."""
     out = []
     for r in records:
-        known = preconverted(r, kc, vc)
+        known = preconverted(r, kc, vc, HEADERS)
         if known is None:
             known = (kc.from_connect_data(r.topic, r.key_schema, r.key), vc.from_connect_data(r.topic, r.value_schema, r.value))
-        out.append((r.topic, r.kafka_partition, known, r.source_partition, r.source_offset, [h.key for h in r.headers]))
+        if len(known) > 2:
+            headers = known[2]
+        else:
+            headers = [(h.key, HEADERS.from_connect_header(r.topic, h.key, h.schema, h.value)) for h in r.headers]
+        headers = [(k, b"<run id>" if k == "__debezium.context.runId" else v) for k, v in headers]  # per processor
+        out.append((r.topic, r.kafka_partition, known[:2], r.source_partition, r.source_offset, headers))
     return out
 
 
@@ -289,6 +298,27 @@ def test_a_value_changed_in_place_is_converted_not_sent_stale() -> None:
     record.value["after"]["c_text"] = "edited"
     value = send([record], kc, vc)[0][2][1]
     assert b'"c_text":"edited"' in value
+
+
+def test_headers_are_offered_converted_until_changed() -> None:
+    kc, vc = json_converters()
+    p = make_processor(ValueModes())
+    assert p.use_native()
+    for _ in range(2):
+        out: list[SourceRecord] = []
+        p.process(frames(), out)
+        send(out, kc, vc)
+    out = []
+    p.process(frames(), out)
+    # (each batch starts with a Relation that FakeTables makes a new schema of: its first record is checked again)
+    checked, first, changed = [r for r in out if type(r) is native.NativeChangeRecord][:3]
+    assert preconverted(checked, kc, vc, HEADERS) is not None
+    offered = preconverted(first, kc, vc, HEADERS)
+    assert offered is not None and len(offered) == 3
+    assert offered[2] == [(h.key, HEADERS.from_connect_header(first.topic, h.key, h.schema, h.value)) for h in first.headers]
+    changed.headers.add("extra", "x")
+    answer = preconverted(changed, kc, vc, HEADERS)
+    assert answer is not None and len(answer) == 2  # bytes for key and value, headers converted by the runtime
 
 
 def test_other_converters_turn_the_native_path_off() -> None:
