@@ -57,6 +57,23 @@ def test_missing_bucket_and_unreachable_s3_fail_the_task_at_start(
         )
         trace = _failed_trace(w, b)
         assert f"Unable to reach S3 to check bucket {missing}" in trace
+        # The REST validate endpoint: errors name the key, the secret is never echoed.
+        bad = {**connectors[0]["config"], "name": a, "s3.part.size": "1024", "format.class": "os.system",
+               "aws.secret.access.key": "s3cr3t-value"}  # fmt: skip
+        with w.client() as c:
+            r = c.put("/connector-plugins/io.confluent.connect.s3.S3SinkConnector/config/validate", json=bad)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        by_name = {v["value"]["name"]: v["value"] for v in body["configs"]}
+        errors = {name: v["errors"] for name, v in by_name.items() if v["errors"]}
+        assert body["name"] == "io.confluent.connect.s3.S3SinkConnector" and body["error_count"] == 2, errors
+        assert by_name["s3.part.size"]["errors"] == [
+            "Invalid value 1024 for configuration s3.part.size: Part size must be at least: 5242880 bytes (5MB)"
+        ]
+        assert by_name["format.class"]["errors"] == [
+            "Invalid value os.system for configuration format.class: format is not one this S3 sink implements"
+        ]
+        assert by_name["aws.secret.access.key"]["value"] == "[hidden]" and "s3cr3t-value" not in r.text
 
 
 def test_s3_outage_mid_stream_is_retried_and_nothing_is_lost_or_doubled(
