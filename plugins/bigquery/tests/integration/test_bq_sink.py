@@ -19,7 +19,6 @@ from bq_harness import (
     produce_raw,
     rows,
     sink_config,
-    task_status,
     wait_committed,
     worker,
 )
@@ -114,33 +113,6 @@ def test_a_new_field_without_allow_new_fields_fails_the_task_and_says_what_to_se
     assert "New Field found with the name channel Ensure that allowNewBigQueryFields is true" in trace
     assert committed(kafka_bootstrap, name, topic) <= 5
     assert "channel" not in [f.name for f in client.get_table(f"{dataset}.{topic}").schema]
-
-
-def test_storage_write_batch_mode_commits_streams_and_then_offsets(
-    kafka_bootstrap: str, create_topic: Any, bigquery_emulator: BigQueryEmulator, unique_name: Any, tmp_path: Path
-) -> None:
-    client = bigquery_emulator.client()
-    dataset = new_dataset(client, unique_name("bq_batch"))
-    topic, name = create_topic(), unique_name("bq-batch")
-    produce(kafka_bootstrap, topic, range(30))
-    config = sink_config(name, topic, bigquery_emulator, dataset, useStorageWriteApi="true", enableBatchMode="true",
-                         commitInterval="15")
-    with worker(kafka_bootstrap, tmp_path, [config]) as w:
-        wait_until(lambda: task_status(w, name).get("state") == "RUNNING", 60, "task running")
-        wait_until(lambda: _table_exists(client, dataset, topic), 60, "table created")
-        # Appended to a PENDING stream: invisible, and no offset committed, until the stream commits.
-        assert rows(client, dataset, topic) == []
-        assert committed(kafka_bootstrap, name, topic) == 0
-        wait_committed(kafka_bootstrap, w, name, topic, 30, timeout=60)
-    assert [r["id"] for r in rows(client, dataset, topic)] == list(range(30))
-
-
-def _table_exists(client: Any, dataset: str, table: str) -> bool:
-    try:
-        client.get_table(f"{dataset}.{table}")
-        return True
-    except Exception:
-        return False
 
 
 def test_rows_bigquery_rejects_go_to_the_dead_letter_queue_with_the_reason(
