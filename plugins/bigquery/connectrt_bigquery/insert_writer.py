@@ -74,6 +74,7 @@ class InsertAllWriter:
         self.retries = retries
         self.retry_wait_ms = retry_wait_ms
         self.stopping = stopping
+        self.log: Any = log  # the task sets its [connector|task-N] logger here
 
     def _sleep_before_retry(self) -> None:
         self.stopping.wait((self.retry_wait_ms + random.randint(0, MAX_JITTER_MS)) / 1000)
@@ -102,13 +103,13 @@ class InsertAllWriter:
             except Exception as exc:
                 if is_batch_size_error(exc) and chunk > 1:
                     chunk = (chunk + 1) // 2
-                    log.warning("Could not write batch of size %d to %s (too large); retrying in halves",
+                    self.log.warning("Could not write batch of size %d to %s (too large); retrying in halves",
                                 len(pending), table)
                     continue
                 if is_retriable(exc):
                     last_error = exc
                     attempt += 1
-                    log.warning("BigQuery write to %s failed (%s), attempting retry", table, describe(exc))
+                    self.log.warning("BigQuery write to %s failed (%s), attempting retry", table, describe(exc))
                     continue
                 raise BigQueryConnectException(f"Failed to write to table {table}: {describe(exc)}") from exc
             if not failed:

@@ -217,6 +217,7 @@ class MergeFlusher:
         self.stopping = stopping
         self.on_merged = on_merged
         self.buffer_wait_s = buffer_wait_s
+        self.log: Any = log  # the task sets its [connector|task-N] logger here
         self.error: BaseException | None = None
         self._queue: list[tuple[TableId, int]] = []
         self._cond = threading.Condition()
@@ -274,7 +275,7 @@ class MergeFlusher:
                 attempt += 1
                 self.stopping.wait(self.retry_wait_ms / 1000)
         self.batches.merged(intermediate, number)
-        log.info("Completed merge flush of batch %d from %s to %s", number, intermediate, destination)
+        self.log.info("Completed merge flush of batch %d from %s to %s", number, intermediate, destination)
         self.on_merged()
         self.client.query(MergeQueries.batch_clear(intermediate, number), retry=None, timeout=300).result(
             retry=None, timeout=600

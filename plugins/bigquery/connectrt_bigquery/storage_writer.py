@@ -63,6 +63,7 @@ class StorageWriter:
         self._table_locks: dict[TableId, threading.Lock] = {}
         self._guard = threading.Lock()
         self._committed: dict[TP, int] = {}
+        self.log: Any = log  # the task sets its [connector|task-N] logger here
 
     def _parent(self, table: TableId) -> str:
         return f"projects/{self.project}/datasets/{table.dataset}/tables/{table.table}"
@@ -120,7 +121,7 @@ class StorageWriter:
                     raise BigQueryConnectException(f"Failed to write to table {table}: {describe(exc)}") from exc
                 last = exc
                 attempt += 1
-                log.warning("Storage Write append to %s failed (%s), attempting retry", table, describe(exc))
+                self.log.warning("Storage Write append to %s failed (%s), attempting retry", table, describe(exc))
                 continue
             if not row_errors:
                 break
@@ -216,7 +217,7 @@ class StorageWriter:
                 for _, stream in streams:
                     for tp, offset in stream.offsets.items():
                         self._committed[tp] = max(self._committed.get(tp, 0), offset)
-            log.info("Committed %d write stream(s) of %s", len(streams), parent)
+            self.log.info("Committed %d write stream(s) of %s", len(streams), parent)
 
     def committed_offsets(self, partitions: Iterable[TP]) -> dict[TP, int]:
         with self._guard:

@@ -47,6 +47,7 @@ class SchemaManager:
         self._ensured: set[tuple[TableId, object]] = set()
         self._locks: dict[TableId, threading.Lock] = {}
         self._guard = threading.Lock()
+        self.log: Any = log  # the task sets its [connector|task-N] logger here
 
     def _lock(self, table: TableId) -> threading.Lock:
         with self._guard:
@@ -138,7 +139,7 @@ class SchemaManager:
                     info.clustering_fields = list(opts.clustering)
             if description:
                 info.description = description
-        log.info("Attempting to create %s with schema %s", table, _show(columns))
+        self.log.info("Attempting to create %s with schema %s", table, _show(columns))
         try:
             created = self.client.create_table(info, retry=None, timeout=60)
         except Conflict:
@@ -153,7 +154,7 @@ class SchemaManager:
         return list(created.schema) or columns
 
     def _update(self, table: TableId, columns: list[SchemaField]) -> list[SchemaField]:
-        log.info("Attempting to update %s with schema %s", table, _show(columns))
+        self.log.info("Attempting to update %s with schema %s", table, _show(columns))
         try:
             current = self.client.get_table(table.path(self.project), retry=None, timeout=60)
             current.schema = columns

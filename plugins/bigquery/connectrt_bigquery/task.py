@@ -128,6 +128,9 @@ class BigQuerySinkTask(SinkTask):
         if self.batch_mode:
             assert self.storage is not None
             self._every(values[c.COMMIT_INTERVAL], self._commit_streams, "commit")
+        for component in (self.tables, self.writer, self.storage, self.flusher):
+            if component is not None:
+                component.log = self.log
         self.log.info("BigQuery sink task started: project %s, dataset %s, %s", self.project,
                       values[c.DEFAULT_DATASET], self._mode())
 
