@@ -88,33 +88,48 @@ class ChangeExtractor:
         self._include = [re.compile(p) for p in settings.field_include]
         self._exclude = [re.compile(p) for p in settings.field_exclude]
         self._key_shapes: dict[tuple[Any, ...], Shape] = {}
+        self._source_fields = _SOURCE.findall(settings.table_format)
+        self._tables: dict[Any, TableName] = {}
+        self._envelopes: dict[Schema | None, bool] = {}
         self.skipped = 0
 
     # --- tables -------------------------------------------------------------------------------
     def table_for(self, record: SinkRecord, envelope: bool) -> TableName | None:
+        if not self._source_fields:
+            found = self._tables.get(record.topic)
+            if found is None:
+                found = self._tables[record.topic] = self._resolve(record.topic, {})
+            return found
+        if not envelope:
+            return None  # Debezium skips records it cannot name (tombstones, non-change events)
+        source = record.value.get("source") or {}
+        key = (record.topic, *[source.get(f) for f in self._source_fields])
+        found = self._tables.get(key)
+        if found is None:
+            found = self._tables[key] = self._resolve(record.topic, source)
+        return found
+
+    def _resolve(self, topic: str, source: Any) -> TableName:
         fmt = self.s.table_format
-        topic = record.topic
         name = fmt.replace("${topic}", topic.replace(".", "_") if self.s.flavour == DEBEZIUM else topic)
-        if "${source." in name:
-            if not envelope:
-                return None  # Debezium skips records it cannot name (tombstones, non-change events)
-            source = record.value.get("source") or {}
 
-            def field(m: re.Match[str]) -> str:
-                v = source.get(m.group(1))
-                if v is None:
-                    raise DataException(f"collection.name.format '{fmt}' names source.{m.group(1)}, which the "
-                                        f"change event on {topic} does not carry.")
-                return str(v)
+        def field(m: re.Match[str]) -> str:
+            v = source.get(m.group(1))
+            if v is None:
+                raise DataException(f"collection.name.format '{fmt}' names source.{m.group(1)}, which the "
+                                    f"change event on {topic} does not carry.")
+            return str(v)
 
-            name = _SOURCE.sub(field, name)
+        name = _SOURCE.sub(field, name)
         schema, dot, table = name.rpartition(".")
         return TableName(schema if dot else None, table)
 
     # --- records ------------------------------------------------------------------------------
     def extract(self, record: SinkRecord) -> Change | None:
         value = record.value
-        envelope = is_envelope(record.value_schema)
+        envelope = self._envelopes.get(record.value_schema)
+        if envelope is None:
+            envelope = self._envelopes[record.value_schema] = is_envelope(record.value_schema)
         if value is None:
             if not self.s.delete_enabled or record.key is None:
                 self.skipped += 1
@@ -249,6 +264,17 @@ class ChangeExtractor:
             return tuple(c(v) if c is not None else v for c, v in zip(convs, values, strict=True))
 
         if mode == "record_key":
+            if record.key_schema is not None and record.key_schema.type is SchemaType.STRUCT and len(names) == 1:
+                only, conv = names[0], convs[0]
+
+                def from_one_key(r: SinkRecord, row: Any) -> tuple[Any, ...]:
+                    if r.key is None:
+                        raise DataException(f"The record on {r.topic} at offset {r.kafka_offset} has no key, which "
+                                            "primary key mode record_key needs.")
+                    v = r.key.get(only)
+                    return (conv(v) if conv is not None else v,)
+
+                return from_one_key
             if record.key_schema is not None and record.key_schema.type is SchemaType.STRUCT:
                 def from_key(r: SinkRecord, row: Any) -> tuple[Any, ...]:
                     if r.key is None:

@@ -31,7 +31,9 @@ class TableInfo:
 
 
 class TableManager:
-    def __init__(self, settings: SinkSettings, dialect: sa.Dialect) -> None:
+    def __init__(self, settings: SinkSettings, dialect: sa.Dialect,
+                 logger: logging.Logger | logging.LoggerAdapter[logging.Logger] = log) -> None:
+        self.log = logger
         self.s = settings
         self.dialect = dialect
         self.prep = dialect.identifier_preparer
@@ -107,7 +109,7 @@ class TableManager:
                 sql_type = column_spec(c.schema, self.dialect.name, self.s.time_zone, c.key).sql_type
                 ddl = sql_type.compile(dialect=self.dialect)
                 conn.exec_driver_sql(f"ALTER TABLE {info.quoted} ADD COLUMN {self.quote(c.name)} {ddl}")
-                log.info("Added column %s %s to table %s", c.name, ddl, shape.table)
+                self.log.info("Added column %s %s to table %s", c.name, ddl, shape.table)
             refreshed = self._reflect(conn, shape.table)
             assert refreshed is not None
             info.columns = refreshed.columns
@@ -139,5 +141,5 @@ class TableManager:
         table = sa.Table(shape.table.name, md, *cols, schema=shape.table.schema,
                          quote=True if self.s.quote_identifiers else None)
         table.create(conn, checkfirst=True)
-        log.info("Created table %s with columns %s (primary key: %s)", shape.table, ", ".join(shape.names),
+        self.log.info("Created table %s with columns %s (primary key: %s)", shape.table, ", ".join(shape.names),
                  ", ".join(shape.key_names) or "none")

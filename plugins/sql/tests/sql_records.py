@@ -99,10 +99,14 @@ class Context(SinkTaskContext):
         return self.reporter
 
 
-def started_task(props: Mapping[str, str], flavour: str = "debezium", reporter: Any = None) -> Any:
+def started_task(props: Mapping[str, str], flavour: str = "debezium", reporter: Any = None,
+                 gather: bool = False) -> Any:
+    """A started task; DuckDB's gathering of puts into larger transactions is off unless ``gather``,
+    so each put() is written (or fails) at once."""
     from connectrt_sql.task import ConfluentJdbcSinkTask, JdbcSinkTask
 
     task = JdbcSinkTask() if flavour == "debezium" else ConfluentJdbcSinkTask()
     task.initialize(Context(props, reporter))
     task.start(props)
+    task.gather = task.gather and gather
     return task

@@ -112,4 +112,5 @@ def test_database_down_fails_the_task_with_a_clear_trace(
     assert "failed 3 times, last with: connection failed" in trace and "Connection refused" in trace
     assert "Check that the database is reachable" in trace
     assert log.count("retrying in 200 ms") == 2
+    assert log.count("WARNING [down-sink|task-0] Writing 1 changes to postgresql+psycopg://") == 2  # Java's context
     assert warehouse_params["password"] not in trace.replace(warehouse_params["user"], "")

@@ -152,3 +152,17 @@ def test_envelope_schema_is_recognised() -> None:
 
     assert is_envelope(ENVELOPE)
     assert not is_envelope(KEY)
+
+
+def test_duckdb_gathers_puts_into_one_transaction_until_pre_commit(tmp_path: Path) -> None:
+    url = f"jdbc:duckdb:{tmp_path / 'g.duckdb'}"
+    task = started_task({**BASE, "connection.url": url}, gather=True)
+    assert task.gather
+    task.put([event("c", 1, 0), event("c", 2, 1)])
+    task.put([event("u", 1, 2, status="paid"), event("d", 2, 3)])
+    assert task.batches == 0 and len(task.buffer) == 4  # nothing written yet
+    tp = ("srv.public.orders", 0)
+    assert task.pre_commit({tp: 4}) == {tp: 4}  # written in one transaction, then committable
+    assert task.batches == 1 and task.buffer == []
+    task.stop()
+    assert [(r[0], r[1]) for r in rows(url)] == [(1, "paid")]
