@@ -159,9 +159,14 @@ def test_lifecycle_records_are_javas(shared: Shared, tmp_path: Any) -> None:
     n = name.encode()
 
     def task(i: int) -> tuple[bytes, bytes]:
+        # Keys in the iteration order of the java.util.HashMap Java writes a task config from (by hash bucket:
+        # connector.class 0, connector.name 3, task.class 4, tasks.max 6, name 8, topic 9, task.id 10,
+        # throughput 11), as in the task records recorded from Java 4.2.1 (tests/integration/security/data).
         return (b"task-" + n + b"-" + str(i).encode(),
-                b'{"properties":{' + props + b',"connector.name":"' + n + b'","task.id":"' + n + b"-"
-                + str(i).encode() + b'","task.class":"connectrt.connectors.testing.monitorable.MonitorableSourceTask"}}')
+                b'{"properties":{"connector.class":"org.apache.kafka.connect.integration.MonitorableSourceConnector",'
+                b'"connector.name":"' + n + b'","task.class":"connectrt.connectors.testing.monitorable.'
+                b'MonitorableSourceTask","tasks.max":"2","name":"' + n + b'","topic":"' + topic.encode()
+                + b'","task.id":"' + n + b"-" + str(i).encode() + b'","throughput":"5"}}')
 
     expected: list[tuple[bytes, bytes | None]] = [
         (b"connector-" + n, b'{"properties":{' + props + b"}}"),
