@@ -36,9 +36,11 @@ def cluster(kafka_bootstrap: str, unique_name: Any, tmp_path: Path) -> Iterator[
     (d / "input.txt").write_text("line\n")
     (d / "secrets.properties").write_text(f"source.file={SECRETS_DIR}/input.txt\ndb.password={SECRET}\n")
     c = ConnectCluster(kafka_bootstrap, unique_name("secrets"), tmp_path, **{
-        "config.providers": "file",
+        "config.providers": "file,dir",
         "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider",
         "config.providers.file.param.allowed.paths": SECRETS_DIR,
+        "config.providers.dir.class": "org.apache.kafka.common.config.provider.DirectoryConfigProvider",
+        "config.providers.dir.param.allowed.paths": SECRETS_DIR,
     }).start(1)
     yield c
     c.stop()
@@ -122,3 +124,32 @@ def _status_topic_values(bootstrap: str, topic: str) -> list[bytes]:
     finally:
         consumer.close()
     return values
+
+
+def test_allowed_paths_cannot_be_left_through_a_key(
+    cluster: ConnectCluster, kafka_bootstrap: str, kafka_admin: Any, unique_name: Any
+) -> None:
+    """Issue item 5: ``${dir:<allowed dir>:../../../../etc/passwd}`` returned the file. Put into every
+    record by an InsertField transform, it would reach the connector's topic."""
+    from tests.fixtures.clients import new_topic
+    from tests.integration.distributed.api.support import consume
+
+    for key in ("../../../../etc/passwd", "/etc/passwd"):
+        placeholder = "${dir:" + SECRETS_DIR + ":" + key + "}"
+        topic = new_topic(kafka_admin, unique_name("exfil"))
+        name = unique_name("exfil")
+        config = {
+            "connector.class": "FileStreamSource", "topic": topic, "file": f"{SECRETS_DIR}/input.txt",
+            "transforms": "hoist,insert",
+            "transforms.hoist.type": "org.apache.kafka.connect.transforms.HoistField$Value",
+            "transforms.hoist.field": "line",
+            "transforms.insert.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+            "transforms.insert.static.field": "stolen",
+            "transforms.insert.static.value": placeholder,
+        }
+        with cluster.client() as c:
+            r = c.put(f"/connectors/{name}/config", json=config)
+            assert r.status_code == 201, r.text
+        [(_, value)] = consume(kafka_bootstrap, topic, 1, timeout_s=60)
+        assert value is not None and b"root:" not in value
+        assert json.loads(value)["payload"] == {"line": "line", "stolen": placeholder}
