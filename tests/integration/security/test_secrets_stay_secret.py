@@ -29,13 +29,16 @@ JAVA_TASK_CLASS = "org.apache.kafka.connect.file.FileStreamSourceTask"
 OUR_TASK_CLASS = "connectrt.connectors.file.FileStreamSourceTask"
 
 
-@pytest.fixture
-def cluster(kafka_bootstrap: str, unique_name: Any, tmp_path: Path) -> Iterator[ConnectCluster]:
+@pytest.fixture(scope="module")
+def cluster(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConnectCluster]:
+    from tests.fixtures.names import unique_name as module_unique_name
+
+    tmp_path = tmp_path_factory.mktemp("secrets-cluster")
     d = Path(SECRETS_DIR)
     d.mkdir(exist_ok=True)
     (d / "input.txt").write_text("line\n")
     (d / "secrets.properties").write_text(f"source.file={SECRETS_DIR}/input.txt\ndb.password={SECRET}\n")
-    c = ConnectCluster(kafka_bootstrap, unique_name("secrets"), tmp_path, **{
+    c = ConnectCluster(kafka_bootstrap, module_unique_name("secrets", "cluster"), tmp_path, **{
         "config.providers": "file,dir",
         "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider",
         "config.providers.file.param.allowed.paths": SECRETS_DIR,
