@@ -19,6 +19,8 @@ from typing import Any
 
 from connectrt.api.records import SourceRecord
 
+from connectrt_postgres.native import NativeChangeRecord
+
 
 class SnapshotProgress:
     """SnapshotRunning/Completed/Aborted, TotalTableCount, RemainingTableCount, RowsScanned, ..."""
@@ -98,20 +100,27 @@ class StreamingProgress:
         self.position: dict[str, str] = {}
 
     def on_batch(self, out: list[SourceRecord]) -> None:
-        """Count the change events among the records of one processed batch."""
+        """Count the change events among the records of one processed batch (a record of the compiled
+        path tells its operation and position without building its value)."""
         creates = updates = deletes = events = 0
         last: Any = None
         for record in out:
-            if getattr(record, "NATIVE", False):
-                continue  # counted by on_counts, without building its value
-            value = record.value  # a Struct (a dict) or None
-            if value is None:
-                continue
-            op = value.get("op")
-            if op is None:  # heartbeats, transaction metadata
+            summary: Any = record.change_summary() if type(record) is NativeChangeRecord else None
+            if summary is None:
+                value = record.value  # a Struct (a dict) or None
+                if value is None:
+                    continue
+                op = value.get("op")
+                if op is None:  # heartbeats, transaction metadata
+                    continue
+                source = value.get("source") or {}
+                summary = (op, source.get("schema"), source.get("table"), source.get("txId"), source.get("lsn"),
+                           source.get("ts_ms"))
+            elif summary is False:  # a tombstone
                 continue
             events += 1
-            last = value
+            last = summary
+            op = summary[0]
             if op == "c":
                 creates += 1
             elif op == "u":
@@ -124,36 +133,15 @@ class StreamingProgress:
         self.creates += creates
         self.updates += updates
         self.deletes += deletes
-        source = last.get("source") or {}
+        op, schema, table, tx_id, lsn, ts_ms = last
         now_ms = time.time_ns() // 1_000_000
-        ts_ms = source.get("ts_ms")
         self.behind_ms = max(0, now_ms - ts_ms) if isinstance(ts_ms, int) else -1
-        self.last_event = {
-            "op": last.get("op"), "schema": source.get("schema"), "table": source.get("table"),
-            "txId": source.get("txId"), "lsn": source.get("lsn"), "ts_ms": ts_ms,
-        }
+        self.last_event = {"op": op, "schema": schema, "table": table, "txId": tx_id, "lsn": lsn, "ts_ms": ts_ms}
         self.last_event_at = time.monotonic()
-        position = {"lsn": str(source.get("lsn"))}
-        if source.get("txId") is not None:
-            position["txId"] = str(source.get("txId"))
+        position = {"lsn": str(lsn)}
+        if tx_id is not None:
+            position["txId"] = str(tx_id)
         self.position = position
-
-    def on_counts(
-        self, creates: int, updates: int, deletes: int, ts: Any, op: str, tx_id: int | None, lsn: int,
-        commit_ts_us: int | None,
-    ) -> None:
-        """Change events the native path made (connectrt_postgres.native): counts and the last event."""
-        self.events += creates + updates + deletes
-        self.creates += creates
-        self.updates += updates
-        self.deletes += deletes
-        ts_ms = commit_ts_us // 1000 if commit_ts_us is not None else None
-        now_ms = time.time_ns() // 1_000_000
-        self.behind_ms = max(0, now_ms - ts_ms) if ts_ms is not None else -1
-        tid = ts.table.id
-        self.last_event = {"op": op, "schema": tid.schema, "table": tid.table, "txId": tx_id, "lsn": lsn, "ts_ms": ts_ms}
-        self.last_event_at = time.monotonic()
-        self.position = {"lsn": str(lsn)} if tx_id is None else {"lsn": str(lsn), "txId": str(tx_id)}
 
     def to_json(self) -> dict[str, Any]:
         since = -1

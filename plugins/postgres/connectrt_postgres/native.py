@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
+from typing import Any, Literal
 
 from connectrt.api.data import Schema, SchemaType, Struct
 from connectrt.api.records import ConnectRecord, SourceRecord
@@ -235,7 +235,6 @@ class NativeChangeRecord(SourceRecord):
     __slots__ = ("_done", "_lazy")
     _done: bool
     _lazy: tuple[Any, ...]  # (context, frame, op, now_ns, key bytes, value bytes, target version, (origin, lsn))
-    NATIVE = True  # StreamingProgress counts these from the native batch, without reading values
 
     def _materialize(self) -> None:
         self._done = True
@@ -268,6 +267,17 @@ class NativeChangeRecord(SourceRecord):
         if not self._done:
             self._materialize()
         _VALUE_SLOT.__set__(self, value)
+
+    def change_summary(self) -> tuple[Any, ...] | Literal[False]:
+        """(op, schema, table, txId, lsn, source ts_ms) for the streaming metrics (StreamingProgress), False for
+        a tombstone, without building the value."""
+        context, _frame, op, _now = self._lazy[:4]
+        if op == "T":
+            return False
+        offset = self.source_offset or {}
+        ts_us = offset.get("ts_usec")
+        tid = context.ts.table.id
+        return op, tid.schema, tid.table, offset.get("txId"), offset.get("lsn"), ts_us // 1000 if ts_us is not None else None
 
     def connect_serialized(
         self, key_converter: Any, value_converter: Any, header_converter: Any = None

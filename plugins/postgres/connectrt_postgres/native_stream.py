@@ -133,8 +133,6 @@ class NativeStream:
         append = out.append
         offset: dict[str, Any] = {}
         headers: Any = None
-        progress = self.processor.progress
-        creates = updates = deletes = 0
         for oid, op, key, value, frame, lsn, n_at, mt, tx_id, ts_usec, lsn_commit, now in events:
             ts, _plan, context = plans[oid]
             r = new(cls)
@@ -151,12 +149,6 @@ class NativeStream:
                     offset = OffsetState(lsn=lsn, tx_id=tx_id, ts_usec=ts_usec, lsn_proc=lsn, lsn_commit=lsn_commit,
                                          message_type=names[mt], events_at_lsn=n_at, xmin=xmin).to_dict()
                 headers = headers_template.duplicate()
-                if op == "c":
-                    creates += 1
-                elif op == "u":
-                    updates += 1
-                else:
-                    deletes += 1
                 r.value_schema = ts.envelope_schema
             else:
                 r.value_schema = None
@@ -169,8 +161,6 @@ class NativeStream:
             r._done = False
             r._lazy = (context, frame, op, now, key, value, version, origin)
             append(r)
-        if progress is not None and (creates or updates or deletes):
-            last = events[-1]
-            progress.on_counts(creates, updates, deletes, plans[last[0]][0], last[1], last[8], last[5], last[9])
+
 
 

@@ -431,3 +431,25 @@ def test_transforms_see_the_python_paths_records_and_their_output_is_sent(chain_
     actual, p = through_chain(True)
     assert actual == expected
     assert p.native is not None and p.native.target.wasted() and not p.native.enabled
+
+
+def test_streaming_metrics_count_native_events_as_the_python_path_does() -> None:
+    from connectrt_postgres.metrics import StreamingProgress
+
+    progress: dict[bool, Any] = {}
+    for use_native in (False, True):
+        p = make_processor(ValueModes())
+        p.progress = StreamingProgress()
+        if use_native:
+            assert p.use_native()
+        out: list[SourceRecord] = []
+        # the last batch ends with a delete and its tombstone
+        p.process([f for f in frames() if f[1][25] not in (0x43, 0x54, 0x4D)], out)  # no commit, truncate, message
+        p.progress.on_batch(out)  # what the task does; it counts only the Python path's records
+        progress[use_native] = p.progress
+    python, compiled = progress[False], progress[True]
+    assert (compiled.events, compiled.creates, compiled.updates, compiled.deletes) == (
+        python.events, python.creates, python.updates, python.deletes)
+    assert compiled.last_event is not None and python.last_event is not None
+    assert compiled.last_event["op"] == python.last_event["op"] == "d"
+    assert compiled.last_event["table"] == python.last_event["table"]
