@@ -31,6 +31,7 @@ from connectrt.converters._common import (
     with_converter_type,
 )
 from connectrt.converters.json_data import JsonDecoding, JsonEncoding, NeedExactNumbers, encode_schemaless
+from connectrt.converters.json_envelope import EnvelopeReader
 from connectrt.converters.json_schema import JsonSchemas
 from connectrt.converters.json_text import MISSING, WRITE_ERROR, dumps, java_escapes, loads, loads_exact
 
@@ -127,6 +128,7 @@ class JsonConverter(Converter, HeaderConverter):
         self._schemas = JsonSchemas(self._encoding, self._decoding, self.cache_size)
         self._fixed_schema: Schema | None = None
         self._writers: LRUCache[Schema, Callable[[Any], bytes]] = LRUCache(self.cache_size)
+        self._envelopes: EnvelopeReader | None = None
         content = values[SCHEMA_CONTENT_CONFIG]
         if content:
             try:
@@ -136,6 +138,8 @@ class JsonConverter(Converter, HeaderConverter):
                     "Failed to parse schema in converter config due to serialization error: "
                 ) from e.__cause__
             self._fixed_schema = self._schemas.as_connect_schema(None if node is MISSING else node)
+        elif self.schemas_enabled:
+            self._envelopes = EnvelopeReader(self.cache_size)
 
     # --- Connect → bytes ---------------------------------------------------------------------
     def from_connect_data(
@@ -185,25 +189,41 @@ class JsonConverter(Converter, HeaderConverter):
     def to_connect_data(self, topic: str, value: bytes | None, headers: Headers | None = None) -> SchemaAndValue:
         if value is None:
             return NULL_SCHEMA_AND_VALUE
+        envelopes = self._envelopes
+        if envelopes is not None:
+            try:
+                known = envelopes.read(value)
+            except NeedExactNumbers:
+                known = None
+            if known is not None:
+                return known
         node = loads(value)
         if not self.schemas_enabled:
             return NULL_SCHEMA_AND_VALUE if node is MISSING else SchemaAndValue(None, node)
         try:
-            return self._decode(node)
+            return self._decode(node, value)
         except NeedExactNumbers:  # a NUMERIC decimal: read the numbers again, exactly
-            return self._decode(loads_exact(value))
+            return self._decode(loads_exact(value), None)
 
-    def _decode(self, node: Any) -> SchemaAndValue:
+    def _decode(self, node: Any, value: bytes | None) -> SchemaAndValue:
         schema = self._fixed_schema
         if schema is not None:
             payload = node
         else:
             if type(node) is not dict or len(node) != 2 or "schema" not in node or "payload" not in node:
                 raise DataException(ENVELOPE_ERROR)
-            schema = self._schemas.as_connect_schema(node["schema"])
+            schema_node = node["schema"]
+            schema = self._schemas.as_connect_schema(schema_node)
             payload = node["payload"]
             if schema is None:
+                if value is not None and self._envelopes is not None:
+                    self._envelopes.learn(value, schema_node, None, None)
                 return SchemaAndValue(None, payload)
+            decode = self._decoding.decoder(schema)
+            result = SchemaAndValue(schema, decode(payload))
+            if value is not None and self._envelopes is not None:
+                self._envelopes.learn(value, schema_node, schema, decode)
+            return result
         return SchemaAndValue(schema, self._decoding.decoder(schema)(payload))
 
     # --- HeaderConverter ---------------------------------------------------------------------

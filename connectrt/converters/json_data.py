@@ -18,7 +18,17 @@ from typing import Any
 
 import orjson
 
-from connectrt.api.data import DataException, Date, Decimal, Schema, SchemaType, Struct, Time, Timestamp
+from connectrt.api.data import (
+    EPOCH,
+    DataException,
+    Date,
+    Decimal,
+    Schema,
+    SchemaType,
+    Struct,
+    Time,
+    Timestamp,
+)
 from connectrt.api.values import format_double, format_float, java_class, to_float32
 from connectrt.converters._common import LRUCache
 
@@ -148,13 +158,6 @@ def _integral(node: Any, bits: int) -> int:
             return 0
         return _wrap(int(node), bits)
     return 0
-
-
-def _make_struct(schema: Schema, names: tuple[str, ...], values: list[Any]) -> Struct:
-    struct = Struct.__new__(Struct)
-    struct.schema = schema
-    dict.update(struct, zip(names, values, strict=True))
-    return struct
 
 
 class JsonEncoding:
@@ -563,28 +566,70 @@ class JsonDecoding:
         return pairs
 
     def _struct(self, schema: Schema) -> Decoder:
+        """A function generated for this struct schema: one statement per field, then one dict display.
+
+        A field's JSON value is kept as it is when its type is already the field's Python type (str for
+        strings, float for float64, bool, an int within the field's range); a Timestamp within datetime's range
+        is converted inline; anything else goes through the field's decoder. Errors are Java's, in its order:
+        the first field that cannot be decoded, then the first required field left null.
+        """
         assert schema.fields is not None
-        names = tuple(f.name for f in schema.fields)
-        decoders = [(f.name, _KEPT.get(f.schema.type) if not f.schema.name else None, self.decoder(f.schema))
-                    for f in schema.fields]  # fmt: skip
-        required = [(i, f.name, f.schema.type.name) for i, f in enumerate(schema.fields) if not f.schema.optional]
+        env: dict[str, Any] = {
+            "_new": Struct.__new__, "_Struct": Struct, "_schema": schema, "_update": dict.update,
+            "_DataException": DataException, "_node_type": node_type, "_EPOCH": EPOCH, "_td": _dt.timedelta,
+        }  # fmt: skip
+        body: list[str] = []
+        checks: list[str] = []
+        entries: list[str] = []
+        for i, f in enumerate(schema.fields):
+            fs = f.schema
+            x = f"x{i}"
+            env[f"_d{i}"] = self.decoder(fs)
+            body.append(f"    {x} = g({f.name!r})")
+            test = _kept_test(fs, x)
+            if test is not None:
+                body.append(f"    if not ({test}):")
+                body.append(f"        {x} = _d{i}({x})")
+            elif fs.name == Timestamp.LOGICAL_NAME:
+                body.append(f"    if type({x}) is int and {_TIMESTAMP_MIN} <= {x} <= {_TIMESTAMP_MAX}:")
+                body.append(f"        {x} = _EPOCH + _td(0, 0, 0, {x})")
+                body.append("    else:")
+                body.append(f"        {x} = _d{i}({x})")
+            else:
+                body.append(f"    {x} = _d{i}({x})")
+            if not fs.optional and fs.type in (SchemaType.STRING, SchemaType.BYTES):  # their decoders may give None
+                message = f'Invalid value: null used for required field: "{f.name}", schema type: {fs.type.name}'
+                checks.append(f"    if {x} is None:")
+                checks.append(f"        raise _DataException({message!r})")
+            entries.append(f"{f.name!r}: {x}")
+        source = "\n".join([
+            "def struct(n):",
+            "    if type(n) is not dict:",
+            "        raise _DataException('Structs should be encoded as JSON objects, but found ' + _node_type(n))",
+            "    g = n.get",
+            *body,
+            *checks,
+            "    s = _new(_Struct)",
+            "    s.schema = _schema",
+            "    _update(s, {" + ", ".join(entries) + "})",
+            "    return s",
+        ])  # fmt: skip
+        exec(compile(source, f"<json struct decoder {schema.name or ''}>", "exec"), env)
+        fn: Decoder = env["struct"]
+        return fn
 
-        def struct(n: Any) -> Any:
-            if type(n) is not dict:
-                raise DataException(f"Structs should be encoded as JSON objects, but found {node_type(n)}")
-            get = n.get
-            values = []
-            for name, kept_type, dec in decoders:
-                x = get(name)
-                values.append(x if type(x) is kept_type else dec(x))
-            for i, name, type_name in required:
-                if values[i] is None:
-                    raise DataException(
-                        f'Invalid value: null used for required field: "{name}", schema type: {type_name}'
-                    )
-            return _make_struct(schema, names, values)
 
-        return struct
+def _kept_test(schema: Schema, x: str) -> str | None:
+    """The inline test under which JSON value ``x`` already is the value of a field of ``schema`` (or None)."""
+    if schema.name in _LOGICAL_NAMES:
+        return None
+    kept = _KEPT.get(schema.type)
+    if kept is not None:
+        return f"type({x}) is {kept.__name__}"
+    bits = _INT_BITS.get(schema.type)
+    if bits is not None:
+        return f"type({x}) is int and {-(1 << (bits - 1))} <= {x} <= {(1 << (bits - 1)) - 1}"
+    return None
 
 
 def _decode_bool(n: Any) -> Any:
@@ -631,6 +676,10 @@ def _decode_bytes(n: Any) -> Any:
 
 # JSON values taken as they are when their type is exactly this (the rest go through the field's decoder).
 _KEPT: dict[SchemaType, type] = {SchemaType.BOOLEAN: bool, SchemaType.STRING: str, SchemaType.FLOAT64: float}
+_INT_BITS: dict[SchemaType, int] = {SchemaType.INT8: 8, SchemaType.INT16: 16, SchemaType.INT32: 32, SchemaType.INT64: 64}
+# Epoch milliseconds a Timestamp decodes inline (EPOCH + timedelta stays within datetime's years 1..9999).
+_TIMESTAMP_MIN = (_dt.datetime.min.replace(tzinfo=_dt.UTC) - EPOCH) // _dt.timedelta(milliseconds=1)
+_TIMESTAMP_MAX = (_dt.datetime.max.replace(tzinfo=_dt.UTC) - EPOCH) // _dt.timedelta(milliseconds=1)
 
 _DECODERS: dict[SchemaType, Decoder] = {
     SchemaType.BOOLEAN: _decode_bool,
