@@ -51,14 +51,14 @@ ABI = 2
 DISABLE_ENV = "CONNECTRT_POSTGRES_NATIVE"  # "0" turns the native path off (comparisons, debugging)
 
 try:
-    from connectrt_postgres import _native
-except ImportError as e:  # pragma: no cover - the distribution builds it; a source checkout may not have
+    from connectrt_postgres_native import _native
+except ImportError as e:  # pragma: no cover - connectrt-postgres-native is optional (it needs cargo to build)
     _native = None  # type: ignore[assignment]
     _IMPORT_ERROR: str | None = str(e)
 else:
     _IMPORT_ERROR = None
     if getattr(_native, "ABI", None) != ABI:
-        _IMPORT_ERROR = f"connectrt_postgres/_native is a build of another version (ABI {getattr(_native, 'ABI', '?')})"
+        _IMPORT_ERROR = f"connectrt_postgres_native._native is a build of another version (ABI {getattr(_native, 'ABI', '?')})"
         _native = None  # type: ignore[assignment]
 
 
