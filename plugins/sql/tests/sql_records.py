@@ -101,8 +101,8 @@ class Context(SinkTaskContext):
 
 def started_task(props: Mapping[str, str], flavour: str = "debezium", reporter: Any = None,
                  gather: bool = False) -> Any:
-    """A started task; DuckDB's gathering of puts into larger transactions is off unless ``gather``,
-    so each put() is written (or fails) at once."""
+    """A started task; gathering of full puts into larger transactions is off unless ``gather``, so
+    each put() is written (or fails) at once."""
     from connectrt_sql.task import ConfluentJdbcSinkTask, JdbcSinkTask
 
     task = JdbcSinkTask() if flavour == "debezium" else ConfluentJdbcSinkTask()

@@ -154,15 +154,19 @@ def test_envelope_schema_is_recognised() -> None:
     assert not is_envelope(KEY)
 
 
-def test_duckdb_gathers_puts_into_one_transaction_until_pre_commit(tmp_path: Path) -> None:
+def test_a_backlog_is_gathered_into_one_transaction_and_a_short_put_is_written_at_once(tmp_path: Path) -> None:
     url = f"jdbc:duckdb:{tmp_path / 'g.duckdb'}"
     task = started_task({**BASE, "connection.url": url}, gather=True)
     assert task.gather
-    task.put([event("c", 1, 0), event("c", 2, 1)])
-    task.put([event("u", 1, 2, status="paid"), event("d", 2, 3)])
-    assert task.batches == 0 and len(task.buffer) == 4  # nothing written yet
+    full = [event("c", i, i) for i in range(500)]  # a full put: the worker is behind
+    task.put(full)
+    task.put([event("u", 1, 500 + i, status="paid") for i in range(500)])
+    assert task.batches == 0 and len(task.buffer) == 1000  # nothing written yet
     tp = ("srv.public.orders", 0)
-    assert task.pre_commit({tp: 4}) == {tp: 4}  # written in one transaction, then committable
+    assert task.pre_commit({tp: 1000}) == {tp: 1000}  # written in one transaction, then committable
     assert task.batches == 1 and task.buffer == []
+    task.put([event("d", 2, 1000)])  # a short put: caught up, written at once
+    assert task.batches == 2 and task.buffer == []
     task.stop()
-    assert [(r[0], r[1]) for r in rows(url)] == [(1, "paid")]
+    got = {r[0]: r[1] for r in rows(url)}
+    assert len(got) == 499 and got[1] == "paid" and 2 not in got
