@@ -49,12 +49,13 @@ def test_kill_9_mid_stream_loses_no_record(
     w = _start(kafka_bootstrap, tmp_path, config)
     try:
         if mode == "insertall":
-            wait_until(lambda: committed(kafka_bootstrap, name, topic) > 0, 120, "a first offset commit", 0.2)
-            at_kill = committed(kafka_bootstrap, name, topic)
+            wait_until(lambda: _count(client, dataset, topic)[0] > 0, 120, "first rows written", 0.1)
             w.kill9()
-            assert at_kill < TOTAL  # killed mid-stream
+            at_kill = committed(kafka_bootstrap, name, topic)
+            rows_at_kill = _count(client, dataset, topic)[1]
+            assert rows_at_kill < TOTAL  # killed mid-stream
             # Offsets never run ahead of the rows BigQuery acknowledged.
-            assert _count(client, dataset, topic)[1] >= at_kill
+            assert rows_at_kill >= at_kill
         else:
             # Rows appended to a PENDING stream that was never committed: invisible, no offset committed.
             wait_until(lambda: "Attempting to create" in w.tail(200), 120, "the table created", 0.2)
