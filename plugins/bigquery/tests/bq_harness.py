@@ -99,9 +99,6 @@ def worker_props(bootstrap: str, workdir: Path, schemas: bool = True) -> dict[st
         "offset.flush.interval.ms": "500",
         "consumer.session.timeout.ms": "6000",
         "consumer.heartbeat.interval.ms": "1000",
-        # Seen on a loaded machine: a sink subscribed to a topic created just before got no record for
-        # minutes; a short metadata refresh lets its consumer find the partitions again.
-        "consumer.topic.metadata.refresh.interval.ms": "2000",
     }
 
 
