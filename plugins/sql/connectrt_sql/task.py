@@ -144,7 +144,9 @@ class JdbcSinkTask(SinkTask):
         # Every commit has a fixed cost (PostgreSQL: a WAL flush; DuckDB: 0.3-0.5 s on a 300k-row table).
         # While the worker delivers full batches (a backlog), puts are gathered into transactions of up
         # to GATHER_S seconds / GATHER_CHANGES changes; a short batch (caught up) is written at once.
-        self.gather = True
+        # Not with a dead letter queue: the worker keeps the consumed bytes of its latest poll only, and a
+        # record refused in a gathered transaction must reach the DLQ with its original key and value.
+        self.gather = not str(props.get("errors.deadletterqueue.topic.name") or "").strip()
         self.log.info("Writing to %s (%s, insert.mode=%s, primary key mode %s)", s.url.display, self.engine.dialect.name,
                  s.insert_mode, s.pk_mode)
 

@@ -170,3 +170,10 @@ def test_a_backlog_is_gathered_into_one_transaction_and_a_short_put_is_written_a
     task.stop()
     got = {r[0]: r[1] for r in rows(url)}
     assert len(got) == 499 and got[1] == "paid" and 2 not in got
+
+
+def test_no_gathering_with_a_dead_letter_queue(tmp_path: Path) -> None:
+    url = f"jdbc:duckdb:{tmp_path / 'd.duckdb'}"
+    task = started_task({**BASE, "connection.url": url, "errors.deadletterqueue.topic.name": "dlq"}, gather=True)
+    assert not task.gather
+    task.stop()
