@@ -259,3 +259,16 @@ class ConfigTransformer:
         return {
             k: (PATTERN.sub(repl, v) if isinstance(v, str) and "${" in v else v) for k, v in configs.items()
         }
+
+
+def resolve_config_variables(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Worker properties with their ``${provider:path:key}`` placeholders resolved by the providers
+    the same properties configure (``config.providers``), as Java's ``AbstractConfig`` resolves a
+    ``WorkerConfig``'s; the ``config.providers*`` keys themselves are kept as written. Resolved
+    values are tracked for :func:`redact`, so they never reach a log line."""
+    if not str(props.get("config.providers", "") or "").strip():
+        return dict(props)
+    transformer = ConfigTransformer.from_worker_props(props)
+    own = {k for k in props if k == "config.providers" or k.startswith("config.providers.")}
+    resolved = transformer.transform({k: v for k, v in props.items() if k not in own})
+    return {k: (props[k] if k in own else resolved[k]) for k in props}

@@ -11,17 +11,66 @@ from connectrt.config.configdef import (
     AbstractConfig,
     CaseInsensitiveValidString,
     ConfigDef,
+    ConfigException,
     Importance,
     Range,
     Type,
+    Validator,
     ValidString,
 )
+
+
+class BootstrapServers(Validator):
+    """Java's ``ClientUtils.parseAndValidateAddresses``: at least one ``host:port``, each with a port."""
+
+    def ensure_valid(self, name: str, value: Any) -> None:
+        urls = [str(u).strip() for u in value or [] if str(u).strip()]
+        if not urls:
+            raise ConfigException(
+                f"{name} is empty: set it to the host:port of one or more Kafka brokers, e.g. {name}=localhost:9092."
+            )
+        for url in urls:
+            address = url.split("://", 1)[-1]
+            host, sep, port = address.rpartition(":")
+            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ConfigException(
+                    f"Invalid url in {name}: {url} (each broker is host:port, e.g. localhost:9092)."
+                )
+
+    def __str__(self) -> str:
+        return "non-empty list of host:port"
+
+
+#: The client-config override policies Java ships, by every name Java accepts for them (class name,
+#: simple name, alias); connectrt enforces All and None.
+OVERRIDE_POLICIES = {
+    f"{prefix}{alias}{suffix}": alias
+    for alias in ("All", "None", "Principal")
+    for prefix, suffix in (("", ""), ("", "ConnectorClientConfigOverridePolicy"),
+                           ("org.apache.kafka.connect.connector.policy.", "ConnectorClientConfigOverridePolicy"))
+}
+
+
+class OverridePolicy(Validator):
+    def ensure_valid(self, name: str, value: Any) -> None:
+        policy = OVERRIDE_POLICIES.get(str(value).strip())
+        if policy is None:
+            raise ConfigException(
+                name, value, "Class " + str(value) + " could not be found; choose All or None "
+                "(org.apache.kafka.connect.connector.policy.AllConnectorClientConfigOverridePolicy or "
+                "NoneConnectorClientConfigOverridePolicy)."
+            )
+        if policy == "Principal":
+            raise ConfigException(
+                name, value, "connectrt does not support the Principal policy (it would allow every override); "
+                "choose All or None."
+            )
 
 
 def worker_config_def() -> ConfigDef:
     d = ConfigDef()
     h, m, lo = Importance.HIGH, Importance.MEDIUM, Importance.LOW
-    d.define("bootstrap.servers", Type.LIST, "localhost:9092", None, h,
+    d.define("bootstrap.servers", Type.LIST, "localhost:9092", BootstrapServers(), h,
              "A list of host/port pairs used to establish the initial connection to the Kafka cluster.")
     d.define("client.dns.lookup", Type.STRING, "use_all_dns_ips", None, m, "How the client uses DNS lookups.")
     d.define("key.converter", Type.CLASS, NO_DEFAULT_VALUE, None, h,
@@ -72,7 +121,7 @@ def worker_config_def() -> ConfigDef:
              "Method to use to discover plugins present in the classpath and plugin.path configuration.")
     d.define("config.providers", Type.LIST, [], None, lo,
              "Comma-separated names of ConfigProvider classes, loaded and used in the order specified.")
-    d.define("connector.client.config.override.policy", Type.STRING, "All", None, m,
+    d.define("connector.client.config.override.policy", Type.STRING, "All", OverridePolicy(), m,
              "Class name or alias of implementation of ConnectorClientConfigOverridePolicy (All, None, "
              "Principal).")
     d.define("topic.creation.enable", Type.BOOLEAN, True, None, lo,

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
 from connectrt.config.configdef import ConfigException
 from connectrt.config.properties import load_properties
+
+if TYPE_CHECKING:
+    from connectrt.config.worker_config import WorkerConfig
+    from connectrt.runtime.plugins import Plugins
+
+C = TypeVar("C", bound="WorkerConfig")
 
 
 def add_standalone_parser(subparsers: Any) -> None:
@@ -20,7 +27,9 @@ def add_standalone_parser(subparsers: Any) -> None:
         description="Run a single worker with offsets in a local file, like connect-standalone.sh.",
     )
     p.add_argument("worker_properties", help="worker config, e.g. connect-standalone.properties")
-    p.add_argument("connectors", nargs="*", help="connector configs (.properties or .json) to create at start")
+    # default=[]: argparse otherwise lists a '*' positional as required when the worker file is missing.
+    p.add_argument("connectors", nargs="*", default=[],
+                   help="optional connector configs (.properties or .json) to create at start")
     p.set_defaults(handler=run_standalone)
 
 
@@ -58,28 +67,55 @@ def _worker_props(path: str) -> dict[str, str]:
 
     if not Path(path).is_file():
         raise CommandError(f"Worker config file {path} does not exist.")
-    return load_properties(path)
+    try:
+        return load_properties(path)
+    except (OSError, UnicodeDecodeError) as e:
+        raise CommandError(f"Worker config file {path} cannot be read: {e}.")
+
+
+def _worker_config(path: str, config_class: Callable[[dict[str, Any]], C]) -> tuple[C, Plugins]:
+    """The worker config of ``path``, checked as Java's worker checks it at start: config-provider
+    placeholders resolved, every value of the right type, required keys present, converters installed.
+    Raises CommandError with one sentence (resolved secrets replaced by their placeholders)."""
+    from connectrt.cli import CommandError
+    from connectrt.config.providers import redact, resolve_config_variables
+    from connectrt.herder.runner import check_worker_plugins
+    from connectrt.runtime.plugins import Plugins
+
+    props = _worker_props(path)
+    try:
+        config = config_class(resolve_config_variables(props))
+        plugins = Plugins.for_worker(config.originals)
+        check_worker_plugins(config, plugins)
+    except ConfigException as e:
+        raise CommandError(f"{path}: {redact(str(e))}")
+    return config, plugins
+
+
+def _cluster_id(config: WorkerConfig) -> str:
+    from connectrt.cli import CommandError
+    from connectrt.config.providers import redact
+    from connectrt.herder.runner import kafka_cluster_id
+
+    try:
+        return kafka_cluster_id(config)
+    except ConfigException as e:
+        raise CommandError(redact(str(e)))
 
 
 def run_standalone(args: argparse.Namespace) -> int:
     from connectrt.cli import CommandError
     from connectrt.config.worker_config import StandaloneConfig
     from connectrt.herder.base import Herder
-    from connectrt.herder.runner import configure_logging, kafka_cluster_id
+    from connectrt.herder.runner import configure_logging
     from connectrt.herder.standalone import StandaloneHerder
     from connectrt.rest.errors import ConnectRestException
-    from connectrt.runtime.plugins import Plugins
     from connectrt.storage.offsets import FileOffsetBackingStore
 
     configure_logging()
-    props = _worker_props(args.worker_properties)
+    config, plugins = _worker_config(args.worker_properties, StandaloneConfig)
     connectors = [read_connector_file(p) for p in args.connectors]
-    try:
-        config = StandaloneConfig(props)
-        cluster_id = kafka_cluster_id(config)
-    except ConfigException as e:
-        raise CommandError(str(e))
-    plugins = Plugins.for_worker(config.originals)
+    cluster_id = _cluster_id(config)
     store = FileOffsetBackingStore(config.get_str("offset.storage.file.filename"))
 
     def factory(worker_id: str, url: str) -> Herder:
@@ -98,12 +134,13 @@ def run_standalone(args: argparse.Namespace) -> int:
 
 def _serve_or_fail(factory: Any, config: Any, after_start: Any = None) -> None:
     from connectrt.cli import CommandError
+    from connectrt.config.providers import redact
     from connectrt.herder.runner import HerderFailed, serve
 
     try:
         asyncio.run(serve(factory, config, after_start))
     except (ConfigException, OSError, HerderFailed) as e:
-        raise CommandError(str(e))
+        raise CommandError(redact(str(e)))
 
 
 def add_distributed_parser(subparsers: Any) -> None:
@@ -117,27 +154,21 @@ def add_distributed_parser(subparsers: Any) -> None:
 
 
 def run_distributed(args: argparse.Namespace) -> int:
-    from connectrt.cli import CommandError
     from connectrt.config.worker_config import DistributedConfig
     from connectrt.herder.base import Herder
     from connectrt.herder.distributed.coordinator import GroupMemberConfig, KafkaGroupMember
     from connectrt.herder.distributed.herder import DistributedHerder
-    from connectrt.herder.runner import configure_logging, kafka_cluster_id
+    from connectrt.herder.runner import configure_logging
     from connectrt.kafka.clients import make_admin
     from connectrt.kafka.topics import TopicAdmin
-    from connectrt.runtime.plugins import Plugins
     from connectrt.storage.kafka_config import KafkaConfigBackingStore
     from connectrt.storage.kafka_offsets import KafkaOffsetBackingStore
     from connectrt.storage.kafka_status import KafkaStatusBackingStore
 
     configure_logging()
-    props = _worker_props(args.worker_properties)
-    try:
-        config = DistributedConfig(props)
-        cluster_id = kafka_cluster_id(config)
-    except ConfigException as e:
-        raise CommandError(str(e))
-    plugins = Plugins.for_worker(config.originals)
+    config, plugins = _worker_config(args.worker_properties, DistributedConfig)
+    props = config.originals
+    cluster_id = _cluster_id(config)
     from connectrt.storage.kafka_internal_topics import client_id_base, internal_client_props
 
     admin_props: dict[str, Any] = {**internal_client_props(config), "client.id": client_id_base(config) + "shared-admin"}

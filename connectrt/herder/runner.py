@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
 import logging
 import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from connectrt.config.configdef import ConfigException
 from connectrt.config.providers import RESOLVED_VALUES, redact
 from connectrt.config.worker_config import WorkerConfig
 from connectrt.herder.base import Herder
+
+if TYPE_CHECKING:
+    from connectrt.runtime.plugins import Plugins
 
 log = logging.getLogger(__name__)
 
@@ -52,24 +57,47 @@ def configure_logging() -> None:
         handler.addFilter(RedactingFilter())
 
 
+def check_worker_plugins(config: WorkerConfig, plugins: Plugins) -> None:
+    """The worker's class-valued settings name installed plugins of the right type (Java's worker
+    fails to start otherwise); raises ConfigException with one sentence, naming the closest
+    installed plugin when there is one."""
+    from connectrt.api.plugin import Converter, HeaderConverter, PluginType
+    from connectrt.runtime.plugins import plugin_type
+
+    for key, base, ptype in (("key.converter", Converter, PluginType.CONVERTER),
+                             ("value.converter", Converter, PluginType.CONVERTER),
+                             ("header.converter", HeaderConverter, PluginType.HEADER_CONVERTER)):
+        name = str(config.get(key) or "").strip()
+        cls = plugins.find(name)
+        if cls is not None and issubclass(cls, base):
+            continue
+        what = ptype.value.replace("_", " ")
+        if cls is not None:
+            problem = f"{name} is a {plugin_type(cls).value.replace('_', ' ')}, not a {what}."
+        else:
+            installed = sorted({n for d in plugins.of_type(ptype) for n in (d.class_name, d.cls.__name__)})
+            close = difflib.get_close_matches(name, installed, n=1, cutoff=0.6)
+            problem = f"Class {name} could not be found." + (f" Did you mean {close[0]}?" if close else "")
+        raise ConfigException(
+            f"Invalid value {name} for configuration {key}: {problem} "
+            f"(`connectrt plugins` lists the installed {what}s.)"
+        )
+
+
 def kafka_cluster_id(config: WorkerConfig, timeout_s: float = 30.0) -> str:
-    """The cluster id of ``bootstrap.servers``; raises ConfigException when Kafka is unreachable."""
-    from connectrt.kafka.clients import make_admin
-    from connectrt.kafka.topics import TopicAdmin
+    """The cluster id of ``bootstrap.servers``; raises ConfigException (one sentence: what was tried,
+    what to check) when Kafka cannot be reached: after a few seconds when the connection is refused
+    or the host unknown, at once when TLS or SASL is refused (:mod:`connectrt.kafka.reach`)."""
+    from connectrt.kafka.reach import KafkaUnreachable, lookup_cluster_id
     from connectrt.storage.kafka_internal_topics import internal_client_props
 
     # Java's lookupKafkaClusterId: an admin client of the worker's top-level settings (security included).
     props: dict[str, object] = internal_client_props(config)
     props.update(config.client_props("admin."))
     try:
-        cluster_id = TopicAdmin(make_admin(props), timeout_s).cluster_id()
-    except Exception as e:
-        raise ConfigException(
-            f"Could not reach Kafka at bootstrap.servers={config.bootstrap_servers} within {timeout_s:.0f} s ({e})."
-        )
-    if not cluster_id:
-        raise ConfigException(f"Kafka at {config.bootstrap_servers} did not report a cluster id.")
-    return cluster_id
+        return lookup_cluster_id(props, timeout_s)
+    except KafkaUnreachable as e:
+        raise ConfigException(str(e))
 
 
 async def serve(

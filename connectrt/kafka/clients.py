@@ -9,6 +9,9 @@ Java client are dropped, a few are renamed, security settings are read the Java 
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -16,6 +19,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 
 from connectrt.config.configdef import ConfigException
+from connectrt.kafka.logs import LIBRDKAFKA_LOG, QUIET_LIBRDKAFKA_LOG
 from connectrt.kafka.security import (
     client_security,
     is_security_key,
@@ -103,6 +107,7 @@ def _stringify(value: Any) -> str:
 
 
 def _build(factory: Callable[[dict[str, Any]], Any], conf: dict[str, Any], what: str) -> Any:
+    conf.setdefault("logger", LIBRDKAFKA_LOG)  # librdkafka's lines through Python logging (connectrt.kafka.logs)
     try:
         return factory(conf)
     except KafkaException as e:
@@ -141,21 +146,31 @@ def make_consumer(props: Mapping[str, Any], **callbacks: Any) -> Consumer:
     return _build(Consumer, conf, "consumer")
 
 
-def make_admin(props: Mapping[str, Any]) -> AdminClient:
+def make_admin(props: Mapping[str, Any], quiet: bool = False) -> AdminClient:
     """An admin client; ``security_error(admin)`` then tells why it could not connect when the
     broker refused its TLS handshake or its SASL credentials (librdkafka only says "transport
-    failure" to the request)."""
+    failure" to the request), and ``client_errors(admin)`` lists its last errors. ``quiet`` logs
+    librdkafka's lines at DEBUG only (for a caller that reports the failure itself)."""
     conf = {k: v for k, v in translate(props).items() if k in _ADMIN_KEYS or k.startswith(("ssl.", "sasl."))}
-    errors: list[str] = []
+    errors: deque[tuple[int, str]] = deque(maxlen=_KEPT_ERRORS)
+    security: list[str] = []
 
     def on_error(err: Any) -> None:
-        if err.code() in (KafkaError._AUTHENTICATION, KafkaError._SSL) and len(errors) < 5:
-            errors.append(producer_error_message(err))
+        errors.append((err.code(), producer_error_message(err)))
+        if err.code() in (KafkaError._AUTHENTICATION, KafkaError._SSL) and len(security) < 5:
+            security.append(producer_error_message(err))
 
     conf["error_cb"] = on_error
+    if quiet:
+        conf["logger"] = QUIET_LIBRDKAFKA_LOG
     admin = _build(AdminClient, conf, "admin")
-    admin.connectrt_security_errors = errors
+    admin.connectrt_security_errors = security
+    admin.connectrt_errors = errors
+    _ADMIN_POLLER.add(admin)
     return admin
+
+
+_KEPT_ERRORS = 20
 
 
 def security_error(admin: Any) -> str | None:
@@ -165,6 +180,49 @@ def security_error(admin: Any) -> str | None:
         return None
     admin.poll(0)  # serves error_cb
     return errors[-1] if errors else None
+
+
+def client_errors(admin: Any) -> list[tuple[int, str]]:
+    """The last errors (code, text) librdkafka reported for ``admin`` (made by :func:`make_admin`)."""
+    errors = getattr(admin, "connectrt_errors", None)
+    if errors is None:
+        return []
+    admin.poll(0)  # serves error_cb
+    return list(errors)
+
+
+class _AdminPoller:
+    """Polls every live admin client once a second: an admin's log lines and errors wait in its
+    queue until it is polled, and most admins are only ever waited on through futures."""
+
+    INTERVAL_S = 1.0
+
+    def __init__(self) -> None:
+        self._admins: weakref.WeakSet[AdminClient] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, admin: AdminClient) -> None:
+        with self._lock:
+            self._admins.add(admin)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="kafka-admin-poller", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        stop = threading.Event()
+        while not stop.wait(self.INTERVAL_S):
+            with self._lock:
+                admins = list(self._admins)
+            for admin in admins:
+                try:
+                    admin.poll(0)
+                except Exception:  # a closed or failing admin must not stop polling the others
+                    log.debug("Polling an admin client failed", exc_info=True)
+            del admins
+
+
+_ADMIN_POLLER = _AdminPoller()
 
 
 _ADMIN_KEYS = {
