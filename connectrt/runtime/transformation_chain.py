@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -14,6 +15,8 @@ from connectrt.runtime.plugins import Plugins
 from connectrt.transforms.fused import Step, fuse
 
 R = TypeVar("R", bound=ConnectRecord)
+
+log = logging.getLogger(__name__)
 
 
 class TransformationStage(Generic[R]):
@@ -39,10 +42,6 @@ class TransformationStage(Generic[R]):
             return self.transformation.apply(record)
         return record
 
-    def close(self) -> None:
-        self.transformation.close()
-        if self.predicate is not None:
-            self.predicate.close()
 
 
 class TransformationChain(Generic[R]):
@@ -115,8 +114,18 @@ class TransformationChain(Generic[R]):
         return apply
 
     def close(self) -> None:
+        """``close()`` every transform and predicate once (stages may share a predicate), as Java's
+        TransformationChain does when its task stops; a failing close is logged, the others still run."""
+        closed: set[int] = set()
         for stage in self.stages:
-            stage.close()
+            for plugin in (stage.transformation, stage.predicate):
+                if plugin is None or id(plugin) in closed:
+                    continue
+                closed.add(id(plugin))
+                try:
+                    plugin.close()
+                except Exception as e:
+                    log.warning("Failed to close %s of transform %s: %s", type(plugin).__name__, stage.alias, e)
 
 
 def _plan(stages: list[TransformationStage[R]]) -> list[tuple[list[TransformationStage[R]], list[Step] | None]]:
@@ -158,36 +167,47 @@ def build_chain(
     aliases = parse_type("transforms", props.get("transforms", ""), Type.LIST) or []
     stages: list[TransformationStage[Any]] = []
     predicates: dict[str, Predicate[Any]] = {}
-    for alias in aliases:
-        prefix = f"transforms.{alias}."
-        type_name = props.get(prefix + "type")
-        if not type_name:
-            raise ConfigException(f'Missing required configuration "{prefix}type" which has no default value.')
-        transform: Transformation[Any] = plugins.new_instance(str(type_name), Transformation, prefix + "type")
-        configs = {k[len(prefix) :]: v for k, v in props.items() if k.startswith(prefix) and k != prefix + "type"}
-        predicate_alias = configs.pop(PREDICATE_CONFIG, None)
-        negate_raw = configs.pop(NEGATE_CONFIG, None)
-        transform.configure(configs)
-        predicate: Predicate[Any] | None = None
-        if predicate_alias:
-            predicate = predicates.get(str(predicate_alias))
-            if predicate is None:
-                pprefix = f"predicates.{predicate_alias}."
-                ptype = props.get(pprefix + "type")
-                if not ptype:
-                    raise ConfigException(
-                        f'Missing required configuration "{pprefix}type" which has no default value.'
+    configured: list[Transformation[Any] | Predicate[Any]] = []  # closed again if a later one fails
+    try:
+        for alias in aliases:
+            prefix = f"transforms.{alias}."
+            type_name = props.get(prefix + "type")
+            if not type_name:
+                raise ConfigException(f'Missing required configuration "{prefix}type" which has no default value.')
+            transform: Transformation[Any] = plugins.new_instance(str(type_name), Transformation, prefix + "type")
+            configs = {k[len(prefix) :]: v for k, v in props.items() if k.startswith(prefix) and k != prefix + "type"}
+            predicate_alias = configs.pop(PREDICATE_CONFIG, None)
+            negate_raw = configs.pop(NEGATE_CONFIG, None)
+            transform.configure(configs)
+            configured.append(transform)
+            predicate: Predicate[Any] | None = None
+            if predicate_alias:
+                predicate = predicates.get(str(predicate_alias))
+                if predicate is None:
+                    pprefix = f"predicates.{predicate_alias}."
+                    ptype = props.get(pprefix + "type")
+                    if not ptype:
+                        raise ConfigException(
+                            f'Missing required configuration "{pprefix}type" which has no default value.'
+                        )
+                    predicate = plugins.new_instance(str(ptype), Predicate, pprefix + "type")
+                    predicate.configure(
+                        {k[len(pprefix) :]: v for k, v in props.items() if k.startswith(pprefix) and k != pprefix + "type"}
                     )
-                predicate = plugins.new_instance(str(ptype), Predicate, pprefix + "type")
-                predicate.configure(
-                    {k[len(pprefix) :]: v for k, v in props.items() if k.startswith(pprefix) and k != pprefix + "type"}
+                    predicates[str(predicate_alias)] = predicate
+                    configured.append(predicate)
+            elif negate_raw is not None:
+                raise ConfigException(
+                    f"Config '{prefix}negate' was provided but there is no config '{prefix}predicate' defining a "
+                    "predicate to be negated."
                 )
-                predicates[str(predicate_alias)] = predicate
-        elif negate_raw is not None:
-            raise ConfigException(
-                f"Config '{prefix}negate' was provided but there is no config '{prefix}predicate' defining a "
-                "predicate to be negated."
-            )
-        negate = bool(parse_type(prefix + NEGATE_CONFIG, negate_raw, Type.BOOLEAN)) if negate_raw is not None else False
-        stages.append(TransformationStage(str(alias), transform, predicate, negate))
+            negate = bool(parse_type(prefix + NEGATE_CONFIG, negate_raw, Type.BOOLEAN)) if negate_raw is not None else False
+            stages.append(TransformationStage(str(alias), transform, predicate, negate))
+    except BaseException:
+        for plugin in configured:
+            try:
+                plugin.close()
+            except Exception as e:
+                log.warning("Failed to close %s: %s", type(plugin).__name__, e)
+        raise
     return TransformationChain(stages, operator)

@@ -100,8 +100,24 @@ class WorkerTask(ABC):
                 self.close()
             except Exception as e:
                 self.log.warning("Failed to close task cleanly: %s", e)
+            self.close_converters()
             if not self.failed:
                 self._report(State.UNASSIGNED)
+
+    def close_converters(self) -> None:
+        """As Java's tasks do when they stop: ``close()`` the task's key, value and header converters
+        (each once, a failure logged and the others still closed)."""
+        closed: set[int] = set()
+        for attribute in ("key_converter", "value_converter", "header_converter"):
+            converter = getattr(self, attribute, None)
+            if converter is None or id(converter) in closed:
+                continue
+            closed.add(id(converter))
+            try:
+                converter.close()
+            except Exception as e:
+                self.log.warning("Failed to close the %s %s: %s", attribute.replace("_", " "),
+                                 type(converter).__name__, e)
 
     def _report(self, state: State, trace: str | None = None) -> None:
         if self.cancelled:
