@@ -157,15 +157,25 @@ class JsonConverter(Converter, HeaderConverter):
             self._writers.put(schema, writer)
         return writer(value)
 
+    def writer(self, schema: Schema) -> Callable[[Any], bytes]:
+        """``from_connect_data(topic, schema, value)`` for one schema (not None) as one cached function of the
+        value: a caller writing many values of a schema looks it up once."""
+        writer = self._writers.get(schema)
+        if writer is None:
+            writer = self._writer(schema)
+            self._writers.put(schema, writer)
+        return writer
+
     def _writer(self, schema: Schema) -> Callable[[Any], bytes]:
         """Value → bytes for one schema: encoder, orjson, Jackson's escapes and (schemas.enable) the envelope."""
         encode = self._encoding.encoder(schema)
+        core = self._encoding.core(schema)  # what encode does for a value that is not None
         prefix = self._schemas.envelope_prefix(schema) if self.schemas_enabled else None
         orjson_dumps = orjson.dumps
 
         def write(value: Any) -> bytes:
             try:
-                out = orjson_dumps(encode(value))
+                out = orjson_dumps(encode(value) if value is None else core(value))
             except orjson.JSONEncodeError as e:
                 raise DataException(WRITE_ERROR) from e
             if not out.isascii() or out.find(b"\\u00") >= 0:  # (not "in": it tries the operand as an int first)

@@ -300,29 +300,41 @@ class JsonEncoding:
         """A function generated for this struct schema: one dict display, no per-field loop.
 
         A field's value is written as it is when its Python type is the plain type of the field's schema
-        (int for integers, str, bool), or when it is None for an optional field without a default to put in
-        its place; anything else goes through the field's encoder.
+        (int for integers, str, bool, a float64 whose text orjson writes as Java does), or when it is None for an
+        optional field without a default to put in its place; an aware datetime of a Timestamp field is turned
+        into epoch milliseconds inline; anything else goes through the field's encoder.
         """
         assert schema.fields is not None
         env: dict[str, Any] = {
             "_Struct": Struct, "_isinstance": isinstance, "_invalid": _invalid, "_STRUCT": SchemaType.STRUCT,
-            "_DataException": DataException, "_schema": schema,
+            "_DataException": DataException, "_schema": schema, "_EPOCH": EPOCH, "_MS": _ONE_MS,
+            "_datetime": _dt.datetime,
         }  # fmt: skip
         entries = []
         for i, f in enumerate(schema.fields):
             fs = f.schema
-            plain_type = _PASS_THROUGH.get(fs.type) if fs.name not in _LOGICAL_NAMES else None
+            logical = fs.name in _LOGICAL_NAMES
+            plain_type = _PASS_THROUGH.get(fs.type) if not logical else None
             none_plain = fs.optional and (fs.default is None or not self.replace_null_with_default)
             # With None written inline, the core encoder does the rest (no second None check).
             env[f"_e{i}"] = self.core(fs) if none_plain else self.encoder(fs)
-            get = f"(x := g({f.name!r}))"  # the condition is evaluated first: it fetches the value
-            tests = []
+            tests = []  # (condition, value) in order; the first condition fetches the value
             if plain_type is not None:
                 env[f"_t{i}"] = plain_type
-                tests.append(f"type({get}) is _t{i}")
+                tests.append(("type({x}) is _t" + str(i), "x"))
+            elif fs.type is SchemaType.FLOAT64 and not logical:
+                tests.append(("type({x}) is float and (1e-3 <= x < 1e7 or -1e7 < x <= -1e-3 or x == 0.0)", "x"))
             if none_plain:
-                tests.append("x is None" if tests else f"{get} is None")
-            value = f"x if {' or '.join(tests)} else _e{i}(x)" if tests else f"_e{i}(g({f.name!r}))"
+                tests.append(("{x} is None", "x"))
+            if fs.name == Timestamp.LOGICAL_NAME:
+                tests.append(("type({x}) is _datetime and x.tzinfo is not None", "(x - _EPOCH) // _MS"))
+            if tests:
+                value = f"_e{i}(x)"
+                for n, (condition, result) in enumerate(reversed(tests)):
+                    fetch = f"(x := g({f.name!r}))" if n == len(tests) - 1 else "x"
+                    value = f"{result} if {condition.format(x=fetch)} else ({value})"
+            else:
+                value = f"_e{i}(g({f.name!r}))"
             entries.append(f"        {f.name!r}: ({value}),")
         source = "\n".join([
             "def struct(v):",
@@ -569,14 +581,15 @@ class JsonDecoding:
         """A function generated for this struct schema: one statement per field, then one dict display.
 
         A field's JSON value is kept as it is when its type is already the field's Python type (str for
-        strings, float for float64, bool, an int within the field's range); a Timestamp within datetime's range
+        strings, float for float64, bool, an int within the field's range); a Timestamp of years 1833 to 2106
         is converted inline; anything else goes through the field's decoder. Errors are Java's, in its order:
         the first field that cannot be decoded, then the first required field left null.
         """
         assert schema.fields is not None
         env: dict[str, Any] = {
             "_new": Struct.__new__, "_Struct": Struct, "_schema": schema, "_update": dict.update,
-            "_DataException": DataException, "_node_type": node_type, "_EPOCH": EPOCH, "_td": _dt.timedelta,
+            "_DataException": DataException, "_node_type": node_type, "_fromtimestamp": _dt.datetime.fromtimestamp,
+            "_UTC": _dt.UTC,
         }  # fmt: skip
         body: list[str] = []
         checks: list[str] = []
@@ -591,8 +604,8 @@ class JsonDecoding:
                 body.append(f"    if not ({test}):")
                 body.append(f"        {x} = _d{i}({x})")
             elif fs.name == Timestamp.LOGICAL_NAME:
-                body.append(f"    if type({x}) is int and {_TIMESTAMP_MIN} <= {x} <= {_TIMESTAMP_MAX}:")
-                body.append(f"        {x} = _EPOCH + _td(0, 0, 0, {x})")
+                body.append(f"    if type({x}) is int and {-_FLOAT_SECONDS_EXACT} < {x} < {_FLOAT_SECONDS_EXACT}:")
+                body.append(f"        {x} = _fromtimestamp({x} / 1000, _UTC)")
                 body.append("    else:")
                 body.append(f"        {x} = _d{i}({x})")
             else:
@@ -677,9 +690,11 @@ def _decode_bytes(n: Any) -> Any:
 # JSON values taken as they are when their type is exactly this (the rest go through the field's decoder).
 _KEPT: dict[SchemaType, type] = {SchemaType.BOOLEAN: bool, SchemaType.STRING: str, SchemaType.FLOAT64: float}
 _INT_BITS: dict[SchemaType, int] = {SchemaType.INT8: 8, SchemaType.INT16: 16, SchemaType.INT32: 32, SchemaType.INT64: 64}
-# Epoch milliseconds a Timestamp decodes inline (EPOCH + timedelta stays within datetime's years 1..9999).
-_TIMESTAMP_MIN = (_dt.datetime.min.replace(tzinfo=_dt.UTC) - EPOCH) // _dt.timedelta(milliseconds=1)
-_TIMESTAMP_MAX = (_dt.datetime.max.replace(tzinfo=_dt.UTC) - EPOCH) // _dt.timedelta(milliseconds=1)
+_ONE_MS = _dt.timedelta(milliseconds=1)
+# Epoch milliseconds a Timestamp decodes inline as fromtimestamp(ms / 1000, UTC): below 2**32 seconds a double's
+# error is under 0.24 µs, so CPython's rounding to whole microseconds gives EPOCH + timedelta(milliseconds=ms)
+# exactly (years 1833 to 2106); other values take the decoder.
+_FLOAT_SECONDS_EXACT = 2**32 * 1000
 
 _DECODERS: dict[SchemaType, Decoder] = {
     SchemaType.BOOLEAN: _decode_bool,

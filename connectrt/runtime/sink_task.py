@@ -30,6 +30,7 @@ from connectrt.runtime.transformation_chain import TransformationChain
 from connectrt.runtime.worker_task import StatusListener, WorkerTask
 
 TP = tuple[str, int]
+_new = object.__new__
 # A topic of `topics` that does not exist yet: the task waits for it, as Java's.
 _WAIT_FOR_TOPIC_ERRORS = frozenset({KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC,
                                     KafkaError._UNKNOWN_PARTITION})
@@ -274,9 +275,16 @@ class WorkerSinkTask(WorkerTask):
                 self.log.debug("Metadata request for topic %s failed: %s", topic, e)
 
     def convert_messages(self, msgs: Sequence[Any]) -> list[SinkRecord]:
+        """Consumed messages → SinkRecords (converted, transformed), in one tight loop per batch.
+
+        Records are built slot by slot (what SinkRecord's constructor does, without its call and defaults),
+        each with its own empty Headers unless the message has headers.
+        """
         kc, vc, hc = self.key_converter, self.value_converter, self.header_converter
+        key_data, value_data = kc.to_connect_data, vc.to_connect_data
         chain, operator = self.chain, self.operator
         out: list[SinkRecord] = []
+        append = out.append
         self.batch_consumed.clear()
         current = self.current_offsets
         known_topics = self.known_topics
@@ -284,6 +292,7 @@ class WorkerSinkTask(WorkerTask):
         tolerance_all = operator.tolerance_all
         ts_types = _TS_TYPES
         no_ts = TimestampType.NO_TIMESTAMP_TYPE
+        new = _new
         for msg in msgs:
             err = msg.error()
             if err is not None:
@@ -300,20 +309,19 @@ class WorkerSinkTask(WorkerTask):
                     self.on_topic_used(topic)
             raw_headers = msg.headers()
             try:
-                key_sv = kc.to_connect_data(topic, msg.key())
+                key_sv = key_data(topic, msg.key())
             except Exception as e:
                 key_sv = self._retry(lambda m=msg: kc.to_connect_data(m.topic(), m.key()), e, Stage.KEY_CONVERTER, kc, msg)
                 if key_sv is FAILED:
                     continue
             try:
-                value_sv = vc.to_connect_data(topic, msg.value())
+                value_sv = value_data(topic, msg.value())
             except Exception as e:
                 value_sv = self._retry(
                     lambda m=msg: vc.to_connect_data(m.topic(), m.value()), e, Stage.VALUE_CONVERTER, vc, msg
                 )
                 if value_sv is FAILED:
                     continue
-            headers = None
             if raw_headers:
                 try:
                     headers = self._convert_headers(hc, topic, raw_headers)
@@ -324,12 +332,23 @@ class WorkerSinkTask(WorkerTask):
                     )
                     if headers is FAILED:
                         continue
+            else:
+                headers = new(Headers)
+                headers._items = []
+                headers._shared = False
             ts_type, ts = msg.timestamp()
             tt = ts_types.get(ts_type)
-            record = SinkRecord(
-                topic, partition, key_sv[0], key_sv[1], value_sv[0], value_sv[1], offset,
-                ts if tt is not None else None, tt if tt is not None else no_ts, headers,
-            )
+            record = new(SinkRecord)
+            record.topic = record.original_topic = topic
+            record.kafka_partition = record.original_kafka_partition = partition
+            record.key_schema, record.key = key_sv
+            record.value_schema, record.value = value_sv
+            record.kafka_offset = record.original_kafka_offset = offset
+            if tt is not None:
+                record.timestamp, record.timestamp_type = ts, tt
+            else:
+                record.timestamp, record.timestamp_type = None, no_ts
+            record.headers = headers
             if has_stages:
                 transformed = chain.apply(record, consumed=self._consumed(msg))
                 if transformed is None:
@@ -337,7 +356,7 @@ class WorkerSinkTask(WorkerTask):
                 record = transformed
             if tolerance_all:
                 self.batch_consumed[(record.original_topic, record.original_kafka_partition, offset)] = self._consumed(msg)
-            out.append(record)
+            append(record)
         return out
 
     def _retry(self, op: Any, error: Exception, stage: Stage, cls: Any, msg: Any) -> Any:

@@ -57,17 +57,22 @@ class S3SinkTask(SinkTask):
 
     def put(self, records: Sequence[SinkRecord]) -> None:
         writers = self.writers
+        topic: str | None = None
+        partition = -1
+        buffer_record: Any = None
         for record in records:
             if record.value is None and self._skip_null(record):
                 continue
-            tp = (record.topic, record.kafka_partition or 0)
-            writer = writers.get(tp)
-            if writer is None:
-                raise ConnectException(
-                    f"No writer found for topic partition {tp[0]}-{tp[1]}. The record's topic-partition does not "
-                    f"match any assigned partitions. Assigned partitions: {sorted(writers)}"
-                )
-            writer.buffer_record(record)
+            if record.topic != topic or (record.kafka_partition or 0) != partition:  # a batch has few partitions
+                topic, partition = record.topic, record.kafka_partition or 0
+                writer = writers.get((topic, partition))
+                if writer is None:
+                    raise ConnectException(
+                        f"No writer found for topic partition {topic}-{partition}. The record's topic-partition "
+                        f"does not match any assigned partitions. Assigned partitions: {sorted(writers)}"
+                    )
+                buffer_record = writer.buffer.append
+            buffer_record(record)
         now = self.clock()
         for tp in sorted(writers):
             writer = writers[tp]

@@ -164,30 +164,29 @@ class TopicPartitionWriter:
         if writer is None or encoded not in self.current_schemas:
             return False
         schema = self.current_schemas[encoded]
-        buffer, write, flush_size = self.buffer, writer.write, self.flush_size
-        appended = 0
-        offset = -1
-        while buffer:
-            record = buffer[0]
+        buffer = self.buffer
+        room = max(1, self.flush_size - self.record_count)
+        run: list[SinkRecord] = []
+        for record in buffer:
             if record.value_schema is not schema or record.value is None:
                 break
-            try:
-                write(record)
-            except DataException:
-                break  # a record the format refuses: the general path reports it (the file is unchanged)
-            buffer.popleft()
-            offset = record.kafka_offset
-            appended += 1
-            if self.record_count + appended >= flush_size:
+            run.append(record)
+            if len(run) >= room:
                 break
+        # A record the format refuses ends the run: the general path reports it (the file is unchanged).
+        appended = writer.write_run(run) if run else 0
         if not appended:
             return False
+        popleft = buffer.popleft
+        for _ in range(appended):
+            popleft()
+        offset = run[appended - 1].kafka_offset
         self.current_offset = offset
         self.current_encoded_partition = encoded
         self.record_count += appended
         self.record_counts[encoded] += appended
         self.end_offsets[encoded] = offset
-        if self.record_count >= flush_size:
+        if self.record_count >= self.flush_size:
             self._commit_files()
         return True
 

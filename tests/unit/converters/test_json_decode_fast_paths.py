@@ -1,20 +1,25 @@
-"""JsonConverter's decode fast paths give what a cold converter gives.
+"""JsonConverter's fast paths give what its general paths give.
 
+Decoding:
 A converter remembers each envelope prefix it has read (``{"schema":...,"payload":``) and then parses only
 the payload of later records with that prefix; struct payloads are read by a function generated per schema.
 Every document here is decoded by a fresh converter (the slow way, checked against Java in
 tests/compat) and by one warm converter that has read it, and documents sharing its prefix, before.
+
+Encoding: struct fields written inline (float64 values, Timestamps) are written as the field's own encoder
+(checked against Java in tests/compat) writes them alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 from typing import Any
 
 import pytest
 
-from connectrt.api.data import DataException
+from connectrt.api.data import DataException, Schema, SchemaBuilder, Struct, Timestamp
 from connectrt.converters.json_converter import JsonConverter
 from tests.compat.json_converter_java_4_2_1 import JAVA_DECODED
 from tests.compat.test_json_converter_compat import DECODE_DIFFERENCES, _decode, _expected, converter
@@ -74,6 +79,10 @@ PAYLOADS = [
     '{"id":4,"name":"f","ts":' + str(TS_MIN - 1) + "}",  # beyond datetime's years
     '{"id":4,"name":"f","ts":' + str(TS_MAX + 1) + "}",
     '{"id":4,"name":"f","ts":9223372036854775807}',
+    '{"id":4,"name":"f","ts":4294967295999}',  # the last millisecond read through a float, and the first not
+    '{"id":4,"name":"f","ts":4294967296000}',
+    '{"id":4,"name":"f","ts":-4294967295999}',
+    '{"id":4,"name":"f","ts":-4294967296000}',
     '{"id":4,"name":"f","ts":1.5}',
     '{"id":4,"name":"f","ts":"1"}',
     '{"id":4,"name":null,"ts":1}',  # a required string left null
@@ -117,6 +126,22 @@ def test_warm_equals_cold(replace: bool) -> None:
     assert warm._envelopes is not None and warm._envelopes.read(documents[0]) is not None  # the fast path
 
 
+def test_timestamps_read_inline_are_exact() -> None:
+    """Timestamps within 2**32 seconds of the epoch are read as fromtimestamp(ms / 1000): the same datetime as
+    EPOCH + timedelta(milliseconds=ms), checked at random and around every second's edges near the limits."""
+    rng = random.Random(7)
+    limit = 2**32 * 1000
+    values = [rng.randrange(-limit + 1, limit) for _ in range(20_000)]
+    values += [s * 1000 + ms for s in (0, -1, 2**31, -(2**31), 2**32 - 1, -(2**32 - 1)) for ms in range(-999, 1000)]
+    values += [s * 1000 + ms for s in (2**37, -62135596800, 253402300799) for ms in (1, 7, 999)]  # decoded exactly
+    c = converter()
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    for ms in values:
+        doc = (PREFIX + '{"id":1,"name":"a","ts":' + str(ms) + "}}").encode()
+        got = c.to_connect_data("t", doc).value["ts"]
+        assert got == epoch + dt.timedelta(milliseconds=ms) and got.tzinfo is dt.UTC, ms
+
+
 def test_prefixes_that_are_not_remembered_still_decode() -> None:
     """A "payload" key inside the schema, a schema-less envelope, schemas that alternate."""
     other = '{"type":"string","optional":false,"parameters":{"payload":"x"}}'
@@ -155,3 +180,43 @@ def test_schema_cache_size_bounds_the_remembered_prefixes() -> None:
         assert c.to_connect_data("t", doc.encode()).value == n
         assert c.to_connect_data("t", doc.encode()).value == n
     assert c._envelopes is not None and len(c._envelopes._known._data) <= 2
+
+
+FLOATS: list[Any] = [0.0, -0.0, 1e-3, -1e-3, 9.999e-4, -9.999e-4, 1e7, -1e7, 9999999.5, -9999999.5, 12.34, 1e10,
+                     1e-5, 5e-324, 1.7976931348623157e308, float("nan"), float("inf"), float("-inf"), 3, -7, True,
+                     "x", None]  # fmt: skip
+ZONE = dt.timezone(dt.timedelta(hours=-5, minutes=-30))
+TIMES: list[Any] = [
+    dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(1969, 12, 31, 23, 59, 59, 999_001, tzinfo=dt.UTC),
+    dt.datetime(1, 1, 1, tzinfo=dt.UTC), dt.datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=dt.UTC),
+    dt.datetime(2026, 6, 1, 12, 0, 0, 123_456, tzinfo=ZONE), dt.datetime(2026, 6, 1, 12, 0, 0, 500),
+    dt.date(2026, 6, 1), dt.time(1, 2, 3), 5, "x", None,
+]  # fmt: skip
+
+
+def _written(c: JsonConverter, schema: Any, value: Any) -> Any:
+    try:
+        return c.from_connect_data("t", schema, value)
+    except (DataException, TypeError) as e:
+        return ("error", type(e).__name__, str(e))
+
+
+@pytest.mark.parametrize("field", [
+    Schema.FLOAT64_SCHEMA, Schema.OPTIONAL_FLOAT64_SCHEMA, SchemaBuilder.float64().optional().default_value(2.5).build(),
+    Timestamp.SCHEMA, Timestamp.builder().optional().build(),
+    Timestamp.builder().optional().default_value(dt.datetime(2000, 1, 1, tzinfo=dt.UTC)).build(),
+], ids=["float64", "optional_float64", "float64_default", "timestamp", "optional_timestamp", "timestamp_default"])  # fmt: skip
+@pytest.mark.parametrize("replace", [True, False])
+def test_struct_fields_written_inline_as_alone(field: Schema, replace: bool) -> None:
+    struct = SchemaBuilder.struct().field("a", Schema.INT32_SCHEMA).field("f", field).build()
+    for schemas in (False, True):
+        c = converter(schemas, replace=replace)
+        for v in FLOATS if field.type.name == "FLOAT64" else TIMES:
+            whole = _written(c, struct, Struct(struct, {"a": 1, "f": v}))
+            alone = _written(c, field, v)
+            if isinstance(alone, tuple):
+                assert whole == alone, v
+                continue
+            assert isinstance(whole, bytes), v
+            payload = whole[whole.index(b',"payload":') + 11 : -1] if schemas else whole
+            assert payload == b'{"a":1,"f":' + (alone[alone.index(b',"payload":') + 11 : -1] if schemas else alone) + b"}", v

@@ -11,11 +11,11 @@ from typing import Any
 
 import orjson
 import pytest
-from confluent_kafka import TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME, TIMESTAMP_NOT_AVAILABLE
+from confluent_kafka import TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME, TIMESTAMP_NOT_AVAILABLE, Message
 
 from connectrt.api.connector import SinkTask, SourceTask
 from connectrt.api.data import Schema
-from connectrt.api.records import SinkRecord, SourceRecord, TimestampType
+from connectrt.api.records import Headers, SinkRecord, SourceRecord, TimestampType
 from connectrt.converters.json_converter import JsonConverter
 from connectrt.herder.base import TargetState
 from connectrt.rest.entities import ConnectorTaskId
@@ -224,3 +224,34 @@ def test_sink_convert_messages_timestamps_positions_and_topics() -> None:
     assert records[2].timestamp is None and records[2].timestamp_type is TimestampType.NO_TIMESTAMP_TYPE
     assert task.current_offsets == {("t", 0): 7, ("t", 1): 8, ("u", 0): 10}
     assert used == ["t", "u"]
+
+
+def test_sink_records_built_in_the_loop_equal_constructed_ones() -> None:
+    """convert_messages builds SinkRecords slot by slot: the same records as the constructor gives (original
+    coordinates included), each with its own Headers, converted headers where the message has some."""
+    operator = RetryWithToleranceOperator(0, 60000, False, [])
+    task = WorkerSinkTask(
+        ConnectorTaskId("sink", 0), NoopSinkTask(), {}, lambda *a: None, TargetState.STARTED, None, ["t"], None,
+        json_converter(True), json_converter(False), json_converter(False), TransformationChain([], operator),
+        operator, 1000, 5000,
+    )  # fmt: skip
+    records = task.convert_messages([
+        Message(topic="t", partition=2, offset=10, key=b'"k"', value=b'{"x":1}', headers=[("h", b'"v"')],
+                timestamp=(TIMESTAMP_CREATE_TIME, 5)),
+        Message(topic="t", partition=2, offset=11, key=None, value=None, headers=None,
+                timestamp=(TIMESTAMP_NOT_AVAILABLE, -1)),
+        Message(topic="u", partition=0, offset=3, key=b"1", value=b"[2]", headers=[],
+                timestamp=(TIMESTAMP_LOG_APPEND_TIME, 7)),
+    ])  # fmt: skip
+    expected = [
+        SinkRecord("t", 2, None, "k", None, {"x": 1}, 10, 5, TimestampType.CREATE_TIME, Headers().add("h", "v")),
+        SinkRecord("t", 2, None, None, None, None, 11),
+        SinkRecord("u", 0, None, 1, None, [2], 3, 7, TimestampType.LOG_APPEND_TIME),
+    ]
+    assert records == expected
+    for got, want in zip(records, expected, strict=True):
+        assert (got.original_topic, got.original_kafka_partition, got.original_kafka_offset) == (
+            want.original_topic, want.original_kafka_partition, want.original_kafka_offset)  # fmt: skip
+        assert got.timestamp == want.timestamp and got.timestamp_type is want.timestamp_type
+    records[1].headers.add("added", 1)
+    assert len(records[1].headers) == 1 and not records[2].headers and len(records[0].headers) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from connectrt.api import ConnectException, DataException, SinkRecord
@@ -74,6 +75,16 @@ class KeyValueHeaderWriter:
             self.key.write(record)
         if self.header is not None:
             self.header.write(record)
+
+    def write_run(self, records: Sequence[SinkRecord]) -> int:
+        written = 0
+        for record in records:
+            try:
+                self.write(record)
+            except DataException:
+                break
+            written += 1
+        return written
 
     def commit(self) -> None:
         for w in (self.value, self.key, self.header):

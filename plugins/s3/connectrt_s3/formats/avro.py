@@ -12,6 +12,7 @@ import bz2
 import hashlib
 import io
 import zlib
+from collections.abc import Sequence
 from typing import Any
 
 import fastavro
@@ -77,12 +78,7 @@ class AvroRecordWriter:
 
     def write(self, record: SinkRecord) -> None:
         if not self.opened:
-            self.schema = self.view.schema(record, False)
-            avro = self.avro_data.from_connect_schema(self.schema)
-            self.parsed = avro.parsed
-            self.encode = self.avro_data.encoder(self.schema)
-            self.out.write(container_header(avro.text, self.codec, self.sync))
-            self.opened = True
+            self._open(record)
         block = self.block
         start = block.tell()
         try:
@@ -100,6 +96,41 @@ class AvroRecordWriter:
         self.count += 1
         if block.tell() >= SYNC_INTERVAL:
             self._write_block()
+
+    def write_run(self, records: Sequence[SinkRecord]) -> int:
+        """``write`` for each record, in one loop, up to the first record it would refuse."""
+        if not records:
+            return 0
+        if not self.opened:
+            try:
+                self._open(records[0])
+            except DataException:
+                return 0  # write() says why
+        value, encode, parsed, write = self.view.value, self.encode, self.parsed, fastavro.schemaless_writer
+        block = self.block
+        written = 0
+        for record in records:
+            start = block.tell()
+            try:
+                write(block, parsed, encode(value(record, False)))
+            except (DataException, TypeError, ValueError, AttributeError, KeyError, OverflowError):
+                block.seek(start)
+                block.truncate()
+                break  # write() says why, when the caller hands it this record
+            written += 1
+            self.count += 1
+            if block.tell() >= SYNC_INTERVAL:
+                self._write_block()
+                block = self.block
+        return written
+
+    def _open(self, record: SinkRecord) -> None:
+        self.schema = self.view.schema(record, False)
+        avro = self.avro_data.from_connect_schema(self.schema)
+        self.parsed = avro.parsed
+        self.encode = self.avro_data.encoder(self.schema)
+        self.out.write(container_header(avro.text, self.codec, self.sync))
+        self.opened = True
 
     def _write_block(self) -> None:
         if self.count:

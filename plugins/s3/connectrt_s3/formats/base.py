@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from connectrt.api import SinkRecord, Struct
@@ -14,10 +15,13 @@ from connectrt_s3.storage import S3OutputStream
 
 class RecordWriter(Protocol):
     """Writes the records of one object. ``write`` either takes the whole record or raises and leaves the
-    object unchanged (DataException for a record this format cannot encode); ``commit`` makes the object
-    visible; ``close`` abandons it."""
+    object unchanged (DataException for a record this format cannot encode); ``write_run`` writes records in
+    order up to the first one ``write`` would refuse with a DataException and says how many it wrote;
+    ``commit`` makes the object visible; ``close`` abandons it."""
 
     def write(self, record: SinkRecord) -> None: ...
+
+    def write_run(self, records: Sequence[SinkRecord]) -> int: ...
 
     def commit(self) -> None: ...
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from connectrt.api import DataException, SinkRecord, Struct
 from connectrt.converters.json_converter import JsonConverter
 
-from connectrt_s3.formats.base import GzipStream, HeaderRecordView, RecordView, adjusted_key
+from connectrt_s3.formats.base import VALUE_VIEW, GzipStream, HeaderRecordView, RecordView, adjusted_key
 from connectrt_s3.storage import S3Storage
 
 
@@ -33,6 +33,25 @@ class LineRecordWriter:
         self.pending_size += len(data) + len(self.separator)
         if self.pending_size >= 1 << 20:
             self._drain()
+
+    def write_run(self, records: Sequence[SinkRecord]) -> int:
+        """Write records in order up to the first one that cannot be encoded; how many were written."""
+        encode = self.encode
+        data: list[bytes] = []
+        append = data.append
+        try:
+            for record in records:
+                append(encode(record))
+        except DataException:
+            pass
+        if data:
+            separator = self.separator
+            chunk = separator.join(data) + separator
+            self.pending.append(chunk)
+            self.pending_size += len(chunk)
+            if self.pending_size >= 1 << 20:
+                self._drain()
+        return len(data)
 
     def _drain(self) -> None:
         if self.pending:
@@ -94,6 +113,19 @@ class JsonFormat(LineFormat):
     def encoder(self) -> Callable[[SinkRecord], bytes]:
         view, convert = self.view, self.converter.from_connect_data
         enveloped = isinstance(view, HeaderRecordView)
+        if view is VALUE_VIEW:
+            writer = self.converter.writer
+
+            def encode_value(record: SinkRecord) -> bytes:
+                value = record.value
+                if isinstance(value, Struct):
+                    schema = record.value_schema
+                    if schema is not None:
+                        return writer(schema)(value)
+                data = convert(record.topic, None, value)
+                return b"null" if data is None else data
+
+            return encode_value
 
         def encode(record: SinkRecord) -> bytes:
             value = view.value(record, enveloped)

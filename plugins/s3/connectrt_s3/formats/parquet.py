@@ -10,7 +10,7 @@ can be written; anything else is a DataException (the record goes to the dead le
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped]
@@ -18,7 +18,7 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from connectrt.api import ConnectException, DataException, SinkRecord, Struct
 from connectrt.api.data import Date, Decimal, Schema, SchemaType, Time, Timestamp
 
-from connectrt_s3.formats.base import RecordView, adjusted_key
+from connectrt_s3.formats.base import VALUE_VIEW, RecordView, adjusted_key
 from connectrt_s3.storage import S3OutputStream, S3Storage
 
 BATCH_ROWS = 10_000
@@ -141,6 +141,37 @@ class ParquetRecordWriter:
         self.rows.append(value if self.convert is None else self.convert(value))
         if len(self.rows) >= BATCH_ROWS:
             self._batch()
+
+    def write_run(self, records: Sequence[SinkRecord]) -> int:
+        """``write`` for each record up to the first one it would refuse; values of the file's schema object
+        (the usual case) are appended in one tight loop."""
+        written = 0
+        while written < len(records):
+            if self.schema is None or self.view is not VALUE_VIEW:
+                try:
+                    self.write(records[written])
+                except DataException:
+                    return written
+                written += 1
+                continue
+            schema, rows, convert = self.schema, self.rows, self.convert
+            room = BATCH_ROWS - len(rows)
+            start = written
+            for record in records[start : start + room]:
+                value = record.value
+                if record.value_schema is not schema or not isinstance(value, Struct) or value.schema is not schema:
+                    break
+                rows.append(value if convert is None else convert(value))
+                written += 1
+            if len(rows) >= BATCH_ROWS:
+                self._batch()
+            elif written == start:  # a record the loop does not take: write() decides
+                try:
+                    self.write(records[written])
+                except DataException:
+                    return written
+                written += 1
+        return written
 
     def _batch(self) -> None:
         if not self.rows:

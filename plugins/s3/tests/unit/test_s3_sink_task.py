@@ -452,3 +452,30 @@ def test_partitioner_max_open_files_rotates_before_opening_one_more(s3: Any) -> 
         "topics/orders/customer=c2/orders+0+0000000002.json",
     ]
     assert task.pre_commit({}) == {("orders", 0): 4}
+
+
+@pytest.mark.parametrize("fmt", ["JsonFormat", "AvroFormat", "ParquetFormat"])
+def test_a_record_the_format_refuses_inside_a_run_is_reported_and_the_run_goes_on(s3: Any, fmt: str) -> None:
+    """Records of the open file's schema are written as a run; one the format refuses (here: a field of the
+    wrong type, or for Parquet a value of another schema object) is reported, the others are written in order."""
+    reporter = Reporter()
+    task, _ = start_task(base_config(**{"format.class": fmt, "flush.size": "3"}), reporter=reporter)
+    bad = order(2)
+    if fmt == "ParquetFormat":
+        other = SchemaBuilder.struct().name("shop.Order").field("id", Schema.INT64_SCHEMA).build()
+        bad = Struct(other, {"id": 2})
+    else:
+        dict.__setitem__(bad, "id", "not a number")
+    task.put([rec(0), rec(1), rec(2, bad), rec(3), rec(4)])
+    assert [r.kafka_offset for r, _ in reporter.reported] == [2]
+    assert task.pre_commit({("orders", 0): 5}) == {("orders", 0): 4}
+    [key] = objects(s3)
+    body = objects(s3)[key]
+    if fmt == "JsonFormat":
+        ids = [json.loads(line)["id"] for line in body.splitlines()]
+    elif fmt == "AvroFormat":
+        ids = [r["id"] for r in fastavro.reader(io.BytesIO(body))]
+    else:
+        ids = pq.read_table(io.BytesIO(body)).column("id").to_pylist()
+    assert key.endswith("orders+0+0000000000" + {"JsonFormat": ".json", "AvroFormat": ".avro"}.get(fmt, ".snappy.parquet"))
+    assert ids == [0, 1, 3]
