@@ -150,8 +150,24 @@ def test_distributed_cdc_to_sink_on_sasl_ssl_with_https_and_auth(
                 "listeners.https.ssl.truststore.location": str(tmp_path / "rest-ca.pem"),
                 "listeners.https.ssl.client.auth": "required",
             }
-            for _ in range(2):
-                workers.append(SecureWorker(props, tmp_path, jaas, tmp_path / "rest-ca.pem", tmp_path / "operator.pem"))
+            # The second worker reads its SASL credentials and keystore password through Java's FileConfigProvider
+            # placeholders in its worker properties, resolved as Java's WorkerConfig resolves them.
+            secrets = tmp_path / "secrets"
+            secrets.mkdir()
+            (secrets / "worker.properties").write_text(
+                "jaas=" + security["sasl.jaas.config"].replace("\\", "\\\\") + f"\nstore={STORE_PASSWORD}\n")
+            jaas_ref, store_ref = (f"${{file:{secrets}/worker.properties:{key}}}" for key in ("jaas", "store"))
+            with_providers = {
+                **props, "config.providers": "file",
+                "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider",
+                "config.providers.file.param.allowed.paths": str(secrets),
+                "sasl.jaas.config": jaas_ref, "producer.sasl.jaas.config": jaas_ref,
+                "consumer.sasl.jaas.config": jaas_ref,
+                "listeners.https.ssl.keystore.password": store_ref, "listeners.https.ssl.key.password": store_ref,
+            }
+            for worker_props in (props, with_providers):
+                workers.append(SecureWorker(worker_props, tmp_path, jaas, tmp_path / "rest-ca.pem",
+                                            tmp_path / "operator.pem"))
             for w in workers:
                 w.start(wait_healthy=False)
             for w in workers:
