@@ -8,11 +8,12 @@ their command line) and removes data only when asked to.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from connectrt.dev import bigquery, kafka, postgres, registry, s3
@@ -22,6 +23,7 @@ from connectrt.dev.config import (
     PG_DATABASE,
     PG_PASSWORD,
     PG_USER,
+    PORT_SPAN,
     S3_ACCESS_KEY,
     S3_REGION,
     S3_SECRET_KEY,
@@ -29,7 +31,7 @@ from connectrt.dev.config import (
     pg_dsn,
 )
 from connectrt.dev.errors import DevError
-from connectrt.dev.procs import file_lock, port_is_free, stop_pids
+from connectrt.dev.procs import file_lock, listener_uid, port_is_free, stop_pids, user_name
 from connectrt.dev.state import InstanceState, ServiceRecord, load_state, save_state
 
 KAFKA_STOP_TIMEOUT = 45.0
@@ -87,13 +89,52 @@ def _check_compatible(settings: DevSettings, state: InstanceState, kinds: tuple[
             )
 
 
-def _check_ports(ports: dict[str, int]) -> None:
+def _check_ports(settings: DevSettings, ports: dict[str, int]) -> None:
     for label, port in ports.items():
-        if not port_is_free(port):
+        if port_is_free(port):
+            continue
+        owner = listener_uid(port)
+        if owner is not None and owner != os.getuid():
+            base = free_port_base(settings)
             raise DevError(
-                f"Port {port} ({label}) on {LOOPBACK} is already in use by another process; stop that "
-                "process or choose other ports with --port-base (or CONNECTRT_DEV_PORT_BASE)."
+                f"Port {port} ({label}) on {LOOPBACK} is in use by a process of user {user_name(owner)}, "
+                f"probably their `connectrt dev` services; start your own on other ports: "
+                f"`connectrt dev up --port-base {base}` (or export CONNECTRT_DEV_PORT_BASE={base})."
             )
+        raise DevError(
+            f"Port {port} ({label}) on {LOOPBACK} is already in use by another process; stop that "
+            "process or choose other ports with --port-base (or CONNECTRT_DEV_PORT_BASE)."
+        )
+
+
+def free_port_base(settings: DevSettings) -> int:
+    """A port base none of whose ports is in use now, below the kernel's ephemeral port range (a client
+    connection could take a port there between this check and a server's start)."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    for base in [*range(settings.port_base + PORT_SPAN, low - PORT_SPAN + 1, PORT_SPAN),
+                 *range(10000, settings.port_base, PORT_SPAN)]:
+        candidate = replace(settings, port_base=base)
+        if all(port_is_free(port) for port in candidate.ports().values()):
+            return base
+    return settings.port_base + PORT_SPAN
+
+
+def check_owner(settings: DevSettings) -> None:
+    """Refuse an instance another user started (a shared cache directory): ``up`` would reuse and
+    ``down`` stop that user's services."""
+    try:
+        owner = settings.state_file.stat().st_uid
+    except FileNotFoundError:
+        return
+    if owner != os.getuid():
+        raise DevError(
+            f"Dev instance {settings.instance!r} in {settings.instance_dir} belongs to user {user_name(owner)}; "
+            "use a cache directory of your own (--cache-dir or CONNECTRT_CACHE_DIR; the default is "
+            "~/.cache/connectrt) or another --instance and --port-base."
+        )
 
 
 def up(
@@ -106,6 +147,7 @@ def up(
 
     ``started_by`` labels the services this call starts (see ``connectrt.dev.leases``)."""
     began = time.monotonic()
+    check_owner(settings)
     with instance_lock(settings):
         state = load_state(settings.state_file) or InstanceState(settings.instance, settings.port_base)
         _check_compatible(settings, state, kinds)
@@ -141,7 +183,7 @@ def up(
             ports[f"KRaft controller {node_id}"] = settings.controller_port(node_id)
             if settings.sasl:
                 ports[f"Kafka SASL_SSL {node_id}"] = settings.sasl_port(node_id)
-        _check_ports(ports)
+        _check_ports(settings, ports)
 
         launched: list[ServiceRecord] = []
 
@@ -226,6 +268,7 @@ def down(
 ) -> list[str]:
     """Stop the recorded processes of an instance (or only the named ones); ``purge`` also
     removes the instance's data. Returns the names of the services that were running."""
+    check_owner(settings)
     with instance_lock(settings):
         state = load_state(settings.state_file)
         stopped: list[str] = []
@@ -272,6 +315,7 @@ def status(settings: DevSettings) -> list[ServiceStatus]:
 
 
 def load_running(settings: DevSettings) -> InstanceState | None:
+    check_owner(settings)
     state = load_state(settings.state_file)
     if state is None:
         return None
