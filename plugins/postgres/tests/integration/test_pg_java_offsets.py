@@ -2,7 +2,10 @@
 and stops; its committed offset goes into our worker's offset store; our connector then continues on the
 same slot without a new snapshot, emitting exactly the changes Debezium had not emitted.
 
-Needs the reference jars (tests/reference/record_reference.py resolves them); skipped otherwise.
+The Java side (Kafka Connect 4.2.1 + Debezium 3.6.1, tests/reference/pom.xml) is resolved by the
+``debezium_lib`` fixture with mvn into ~/.cache/connectrt/debezium-3.6.1 (``CONNECTRT_DEBEZIUM_CACHE``), as
+tests/reference/record_reference.py does: about a minute and ~100 MB the first time, reused afterwards.
+Without mvn or java the test is skipped, except in CI (``CI`` set), where it fails.
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ import base64
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +29,36 @@ from tests.integration.worker_process import free_port, wait_until
 
 pytestmark = pytest.mark.integration
 
-LIB = Path(os.environ.get("CONNECTRT_DEBEZIUM_CACHE", Path.home() / ".cache/connectrt/debezium-3.6.1")) / "lib"
+CACHE = Path(os.environ.get("CONNECTRT_DEBEZIUM_CACHE", Path.home() / ".cache/connectrt/debezium-3.6.1"))
+POM = Path(__file__).resolve().parents[1] / "reference" / "pom.xml"
+
+
+@pytest.fixture(scope="module")
+def debezium_lib() -> Iterator[Path]:
+    """The classpath directory of Kafka Connect 4.2.1 + Debezium 3.6.1 (the recordings' reference jars)."""
+    lib = CACHE / "lib"
+    marker = lib / ".complete"
+    resolved = marker.exists() and marker.read_text() == POM.read_text()  # jars of this very pom
+    missing = [tool for tool in ("java", *(() if resolved else ("mvn",))) if shutil.which(tool) is None]
+    if missing:
+        message = f"{' and '.join(missing)} not on PATH: the Java reference cannot run"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    if not resolved:
+        shutil.rmtree(lib, ignore_errors=True)
+        CACHE.mkdir(parents=True, exist_ok=True)
+        shutil.copy(POM, CACHE / "pom.xml")
+        proc = subprocess.run(
+            ["mvn", "-q", "-B", "-ntp", "-f", str(CACHE / "pom.xml"),
+             "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies",
+             f"-DoutputDirectory={lib}", "-DincludeScope=runtime"],
+            capture_output=True, text=True, timeout=900,
+        )
+        if proc.returncode != 0:
+            pytest.fail(f"mvn could not resolve {POM}:\n{(proc.stdout + proc.stderr)[-3000:]}", pytrace=False)
+        marker.write_text(POM.read_text())
+    yield lib
 
 
 def _java_offset(path: Path, name: str, prefix: str) -> dict[str, Any]:
@@ -38,9 +72,8 @@ def _java_offset(path: Path, name: str, prefix: str) -> dict[str, Any]:
     return json.loads(match.group(0))
 
 
-@pytest.mark.skipif(not (LIB / ".complete").exists(), reason="Debezium reference jars not resolved")
-def test_resume_from_java_debezium_offsets(pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str,
-                                           unique_name: Any, tmp_path: Path) -> None:
+def test_resume_from_java_debezium_offsets(debezium_lib: Path, pg_dsn: str, pg_params: dict[str, str],
+                                           kafka_bootstrap: str, unique_name: Any, tmp_path: Path) -> None:
     table, slot, prefix = unique_name.table("jv"), unique_name.slot(), unique_name("pfx")
     topic = f"{prefix}.public.{table}"
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
@@ -71,7 +104,7 @@ def test_resume_from_java_debezium_offsets(pg_dsn: str, pg_params: dict[str, str
     )
     log = (java_work / "connect.log").open("wb")
     java = subprocess.Popen(
-        ["java", "-Xmx512m", f"-Dlog4j2.configurationFile={java_work}/log4j2.xml", "-cp", f"{LIB}/*",
+        ["java", "-Xmx512m", f"-Dlog4j2.configurationFile={java_work}/log4j2.xml", "-cp", f"{debezium_lib}/*",
          "org.apache.kafka.connect.cli.ConnectStandalone", str(java_work / "worker.properties"),
          str(java_work / "connector.properties")],
         stdout=log, stderr=subprocess.STDOUT,
