@@ -41,7 +41,7 @@ from connectrt_sql.writers import SqlWriter, writer_for
 log = logging.getLogger(__name__)
 TP = tuple[str, int]
 GATHER_S = 2.0
-GATHER_CHANGES = 50_000
+GATHER_CHANGES = 10_000
 BACKLOG_PUT = 500
 """a put of at least this many records (the worker's default max.poll.records) means a backlog"""
 _BAD_VALUE = (DataException, ValueError, TypeError, KeyError, OverflowError, AttributeError)
