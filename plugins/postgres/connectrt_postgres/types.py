@@ -161,7 +161,7 @@ def _numeric(modes: ValueModes, precision: int, scale: int, variable: bool) -> t
             if string_quantum is not None:
                 dot = text.find(".")
                 if (len(text) - dot - 1 if dot >= 0 else 0) != scale:
-                    return format(decimal.Decimal(text).quantize(string_quantum, rounding=decimal.ROUND_HALF_UP), "f")
+                    return format(_quantize(decimal.Decimal(text), string_quantum, len(text) + scale), "f")
             return text
 
         return SchemaBuilder.string, as_string, "0" if variable else f"{decimal.Decimal(0).scaleb(-scale):f}"
@@ -188,7 +188,8 @@ def _numeric(modes: ValueModes, precision: int, scale: int, variable: bool) -> t
                     "Got a special value (NaN/Infinity) for Decimal type but current mode does not handle it. "
                     "If you need to support it then set decimal handling mode to 'string'."
                 )
-            value = value.normalize()
+            # normalize() rounds to its context's precision (28 digits by default): give it all the digits.
+            value = value.normalize(decimal.Context(prec=max(28, len(value.as_tuple().digits))))
             sign, digits, exponent = value.as_tuple()
             assert isinstance(exponent, int)
             unscaled = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
@@ -225,9 +226,15 @@ def _numeric(modes: ValueModes, precision: int, scale: int, variable: bool) -> t
                 "Got a special value (NaN/Infinity) for Decimal type but current mode does not handle it. "
                 "If you need to support it then set decimal handling mode to 'string'."
             )
-        return value.quantize(quantum, rounding=decimal.ROUND_HALF_UP)
+        return _quantize(value, quantum, len(text) + scale)
 
     return builder, precise, quantum * 0
+
+
+def _quantize(value: decimal.Decimal, quantum: decimal.Decimal, digits: int) -> decimal.Decimal:
+    """``value`` rounded half up to ``quantum``'s scale, with room for all its digits (Python's default
+    context has 28, where PostgreSQL's numeric has up to 1000 of precision)."""
+    return value.quantize(quantum, rounding=decimal.ROUND_HALF_UP, context=decimal.Context(prec=max(28, digits + 2)))
 
 
 def _money(modes: ValueModes) -> tuple[Callable[[], SchemaBuilder], Convert, Any]:
