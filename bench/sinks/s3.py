@@ -21,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from _common import (  # noqa: E402
     cpu_and_run_delay_s,
     free_port,
     load_average,
+    summarize_collapsed,
     table,
     write_properties,
 )
@@ -77,16 +79,41 @@ def end_offset(bootstrap: str, topic: str) -> int:
         c.close()
 
 
-def prepare_topic(bootstrap: str, n: int) -> str:
-    """A 1-partition topic holding exactly ``n`` records (made once, reused by later runs)."""
+def record_maker() -> Callable[[int], tuple[bytes, bytes]]:
+    """i → (key, value) bytes of the i-th record: a 6-column bench.Order Struct, JsonConverter with schemas."""
     import datetime as dt
-
-    from confluent_kafka import Producer
-    from confluent_kafka.admin import AdminClient, NewTopic
 
     from connectrt.api import Schema, SchemaBuilder, Struct
     from connectrt.api.data import Timestamp
     from connectrt.converters.json_converter import JsonConverter
+
+    schema = (
+        SchemaBuilder.struct().name("bench.Order")
+        .field("id", Schema.INT64_SCHEMA).field("customer", Schema.STRING_SCHEMA)
+        .field("amount", Schema.FLOAT64_SCHEMA).field("quantity", Schema.INT32_SCHEMA)
+        .field("status", Schema.STRING_SCHEMA).field("updated_at", Timestamp.SCHEMA).build()
+    )  # fmt: skip
+    converter = JsonConverter()
+    converter.configure({"schemas.enable": "true"}, False)
+    base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    statuses = ("new", "paid", "shipped", "delivered")
+
+    def make(i: int) -> tuple[bytes, bytes]:
+        value = Struct(schema, {
+            "id": i, "customer": f"customer-{i % 9973:05d}", "amount": (i % 100_000) / 100,
+            "quantity": i % 17, "status": statuses[i % 4], "updated_at": base + dt.timedelta(milliseconds=i * 37),
+        })  # fmt: skip
+        data = converter.from_connect_data("bench", schema, value)
+        assert data is not None
+        return str(i).encode(), data
+
+    return make
+
+
+def prepare_topic(bootstrap: str, n: int) -> str:
+    """A 1-partition topic holding exactly ``n`` records (made once, reused by later runs)."""
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
 
     topic = f"bench-s3-{n}"
     have = end_offset(bootstrap, topic)
@@ -97,25 +124,13 @@ def prepare_topic(bootstrap: str, n: int) -> str:
         admin.delete_topics([topic])[topic].result()
         time.sleep(2)
     admin.create_topics([NewTopic(topic, 1, 1)])[topic].result()
-    schema = (
-        SchemaBuilder.struct().name("bench.Order")
-        .field("id", Schema.INT64_SCHEMA).field("customer", Schema.STRING_SCHEMA)
-        .field("amount", Schema.FLOAT64_SCHEMA).field("quantity", Schema.INT32_SCHEMA)
-        .field("status", Schema.STRING_SCHEMA).field("updated_at", Timestamp.SCHEMA).build()
-    )  # fmt: skip
-    converter = JsonConverter()
-    converter.configure({"schemas.enable": "true"}, False)
+    make = record_maker()
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 50, "batch.size": 1_000_000,
                          "compression.type": "lz4"})  # fmt: skip
-    base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    statuses = ("new", "paid", "shipped", "delivered")
     started = time.monotonic()
     for i in range(n):
-        value = Struct(schema, {
-            "id": i, "customer": f"customer-{i % 9973:05d}", "amount": (i % 100_000) / 100,
-            "quantity": i % 17, "status": statuses[i % 4], "updated_at": base + dt.timedelta(milliseconds=i * 37),
-        })  # fmt: skip
-        producer.produce(topic, converter.from_connect_data(topic, schema, value), key=str(i).encode())
+        key, value = make(i)
+        producer.produce(topic, value, key=key)
         if i % 10_000 == 0:
             producer.poll(0)
     producer.flush(60)
@@ -262,6 +277,25 @@ def raw_limit(
     return {"seconds": elapsed, "mbps": size / 1e6 / elapsed, "p50": q[49], "p99": q[98]}
 
 
+def print_stages(n: int, formats: list[str]) -> None:
+    """The in-process per-stage CPU table (bench/sinks/s3_stages.py)."""
+    sys.path.insert(0, str(HERE))
+    from s3_stages import measure
+
+    started = load_average()
+    stages = measure(n, record_maker(), formats)
+    rows = [[stage, f"{us:.2f}", note] for stage, us, note in stages]
+    convert = next(us for stage, us, _ in stages if stage.startswith("= "))
+    for stage, us, _ in stages:
+        if stage.startswith("S3SinkTask.put"):
+            fmt = stage.rsplit(" ", 1)[-1]
+            total = convert + us
+            rows.append([f"= {fmt}: convert + put", f"{total:.2f}", f"{1e6 / total:,.0f} records/s on one free core"])
+    print(f"\nCPU per record by stage, in one process ({n:,} records, batches of 500, best of 5 rounds; "
+          f"load average {started} → {load_average()}):")  # fmt: skip
+    print(table(["stage", "CPU µs/record", ""], rows), flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
@@ -270,6 +304,8 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--profile", help="py-spy output file (needs py-spy)")
     parser.add_argument("--keep", action="store_true", help="keep the objects written")
+    parser.add_argument("--stage-records", type=int, default=50_000,
+                        help="records for the in-process per-stage CPU table (0: skip it)")  # fmt: skip
     args = parser.parse_args()
     env = dev_env()
     client = s3_client(env)
@@ -278,11 +314,14 @@ def main() -> int:
     except client.exceptions.BucketAlreadyOwnedByYou:
         pass
     print(f"load average at start: {load_average()}", flush=True)
+    formats = [f.strip() for f in args.formats.split(",")]
+    if args.stage_records > 0:
+        print_stages(args.stage_records, formats)
     topic = prepare_topic(env["KAFKA_BOOTSTRAP_SERVERS"], args.records)
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-s3-") as tmp:
-        for fmt in args.formats.split(","):
-            r = run_sink(fmt.strip(), args, env, topic, Path(tmp))
+        for fmt in formats:
+            r = run_sink(fmt, args, env, topic, Path(tmp))
             keys = [k for k, _ in r["objects"]]
             found = count_records(client, r["format"], keys)
             limit = raw_limit(env, r["objects"])
@@ -297,6 +336,9 @@ def main() -> int:
             if not args.keep:
                 for key in keys:
                     client.delete_object(Bucket=BUCKET, Key=key)
+            if args.profile:
+                print(f"\npy-spy profile of the {fmt} worker (GIL-holding samples):")
+                print(summarize_collapsed(Path(args.profile), 25))
     print()
     print(table(
         ["format", "objects", "records read back", "records/s", "records/s incl. start", "MB", "MB/s",

@@ -115,13 +115,17 @@ class JsonFormat(LineFormat):
         enveloped = isinstance(view, HeaderRecordView)
         if view is VALUE_VIEW:
             writer = self.converter.writer
+            last: list[Any] = [None, None]  # the schema of the previous Struct value and its writer
 
             def encode_value(record: SinkRecord) -> bytes:
                 value = record.value
                 if isinstance(value, Struct):
                     schema = record.value_schema
                     if schema is not None:
-                        return writer(schema)(value)
+                        if schema is not last[0]:
+                            last[:] = schema, writer(schema)
+                        encoded: bytes = last[1](value)
+                        return encoded
                 data = convert(record.topic, None, value)
                 return b"null" if data is None else data
 
