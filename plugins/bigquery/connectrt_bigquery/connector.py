@@ -1,4 +1,8 @@
-"""BigQuerySinkConnector: the class configs name as ``com.wepay.kafka.connect.bigquery.BigQuerySinkConnector``."""
+"""BigQuerySinkConnector: the class configs name as ``com.wepay.kafka.connect.bigquery.BigQuerySinkConnector``.
+
+This module imports no Google library: a worker loads it with every installed plugin at start, and
+google-cloud-bigquery, grpc and protobuf come in with the task class (:meth:`BigQuerySinkConnector.task_class`).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from connectrt.api.connector import SinkConnector, Task, TaskConfig
 from connectrt.config.configdef import ConfigDef, ConfigValue
 
 from connectrt_bigquery import config as c
-from connectrt_bigquery.task import BigQuerySinkTask
 
 
 class BigQuerySinkConnector(SinkConnector):
@@ -32,6 +35,8 @@ class BigQuerySinkConnector(SinkConnector):
         c.parse_config(self.props)
 
     def task_class(self) -> type[Task]:
+        from connectrt_bigquery.task import BigQuerySinkTask
+
         return BigQuerySinkTask
 
     def task_configs(self, max_tasks: int) -> list[TaskConfig]:

@@ -1,4 +1,8 @@
-"""PostgresConnector: the connector class configs name as ``io.debezium.connector.postgresql.PostgresConnector``."""
+"""PostgresConnector: the connector class configs name as ``io.debezium.connector.postgresql.PostgresConnector``.
+
+This module imports neither psycopg nor the compiled extension: a worker loads it with every installed
+plugin at start, and they come in with the task class (:meth:`PostgresConnector.task_class`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,6 @@ from connectrt.api.connector import SourceConnector, Task, TaskConfig
 from connectrt.config.configdef import ConfigDef, ConfigException, ConfigValue
 
 from connectrt_postgres.config import CONFIG_DEF, DEBEZIUM_VERSION, validate_values
-from connectrt_postgres.task import PostgresConnectorTask
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,8 @@ class PostgresConnector(SourceConnector):
             raise ConfigException(errors[0][1])
 
     def task_class(self) -> type[Task]:
+        from connectrt_postgres.task import PostgresConnectorTask
+
         return PostgresConnectorTask
 
     def task_configs(self, max_tasks: int) -> list[TaskConfig]:
