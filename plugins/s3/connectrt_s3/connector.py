@@ -1,4 +1,8 @@
-"""S3SinkConnector (``io.confluent.connect.s3.S3SinkConnector``): every task gets the connector's config."""
+"""S3SinkConnector (``io.confluent.connect.s3.S3SinkConnector``): every task gets the connector's config.
+
+This module imports neither boto3 nor a format library: a worker loads it with every installed plugin at
+start, and they come in with the task class (:meth:`S3SinkConnector.task_class`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from connectrt.api import SinkConnector, Task, TaskConfig
 from connectrt.config.configdef import ConfigDef, ConfigValue
 
 from connectrt_s3.config import CONFIG_DEF, CONFLUENT_VERSION, S3SinkConfig, validate
-from connectrt_s3.task import S3SinkTask
 
 
 class S3SinkConnector(SinkConnector):
@@ -31,6 +34,8 @@ class S3SinkConnector(SinkConnector):
         self.props = dict(props)
 
     def task_class(self) -> type[Task]:
+        from connectrt_s3.task import S3SinkTask
+
         return S3SinkTask
 
     def task_configs(self, max_tasks: int) -> list[TaskConfig]:
