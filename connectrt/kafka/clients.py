@@ -117,20 +117,27 @@ def _build(factory: Callable[[dict[str, Any]], Any], conf: dict[str, Any], what:
 
 
 JAVA_BUFFER_MEMORY = 33_554_432  # the Java producer's buffer.memory default (32 MiB)
+#: Bytes of buffer.memory per queued message: librdkafka's queue bound in messages is buffer.memory / this.
+BYTES_PER_QUEUED_MESSAGE = 1024
 
 
 def producer_conf(props: Mapping[str, Any]) -> dict[str, Any]:
-    """librdkafka settings of a producer. Java's ``buffer.memory`` (default 32 MiB) bounds the bytes waiting
-    to be sent, as ``queue.buffering.max.kbytes`` (librdkafka's own default is 1 GiB): a fast source is held
-    back (BufferError, then a retry) instead of growing the worker's memory by up to 1 GiB."""
+    """librdkafka settings of a producer. Java's ``buffer.memory`` (default 32 MiB) bounds what waits to be
+    sent: a fast source or a slow broker holds a task back (BufferError, then a retry) instead of growing
+    the worker's memory. librdkafka counts only the payload against ``queue.buffering.max.kbytes`` (its own
+    default is 1 GiB) and spends about 0.4 KiB more per queued message, so ``queue.buffering.max.messages``
+    (its default: 100,000) is set to buffer.memory / 1 KiB too (32,768): the queue then takes at most about
+    buffer.memory + 0.4 KiB x buffer.memory / 1 KiB, 45 MiB by default, whatever the record size (Java's
+    buffer.memory counts its per-record overhead too). Either librdkafka setting given explicitly wins."""
     conf = translate(props)
     conf.setdefault("partitioner", "murmur2_random")
     memory = props.get("buffer.memory", JAVA_BUFFER_MEMORY)
     try:
-        kbytes = max(1, int(memory) // 1024)
+        budget = int(memory)
     except (TypeError, ValueError):
         raise ConfigException(f"Invalid producer configuration: buffer.memory must be a number of bytes, not {memory!r}")
-    conf.setdefault("queue.buffering.max.kbytes", str(kbytes))
+    conf.setdefault("queue.buffering.max.kbytes", str(max(1, budget // 1024)))
+    conf.setdefault("queue.buffering.max.messages", str(max(1, budget // BYTES_PER_QUEUED_MESSAGE)))
     return conf
 
 

@@ -47,23 +47,39 @@ class _SourceTaskContext(SourceTaskContext):
 
 
 class _Batch:
-    """Records of one poll in flight: committable once every one is acknowledged (or tolerated)."""
+    """Records of one or more consecutive polls in flight: committable once every one is acknowledged (or
+    tolerated) and the batch is sealed (takes no more records).
 
-    __slots__ = ("error", "offsets", "pending", "raw_offsets", "records")
+    Consecutive polls share a batch until it holds :data:`BATCH_RECORDS` records or is :data:`BATCH_AGE_S`
+    old, so a source returning one record per poll does not cost a batch per record; a batch is collected
+    (its offsets made committable) as soon as it is sealed and acknowledged, so batches exist only for
+    records in flight (bounded by the producer's buffer.memory and queue.buffering.max.messages)."""
 
-    def __init__(self) -> None:
+    __slots__ = ("born", "error", "failures", "offsets", "pending", "raw_offsets", "sealed", "sent")
+
+    def __init__(self, failures: list[_Batch] | None = None) -> None:
         self.pending = 0
+        self.sent = 0
+        self.born = time.monotonic()
+        self.sealed = False
         # While sending: the latest source offset per offset key, not yet serialized (one orjson.dumps per
-        # partition per batch instead of one per record). Once the whole batch is sent: ``offsets``.
+        # partition per poll instead of one per record). Once a poll's records are all sent: ``offsets``.
         self.raw_offsets: dict[bytes, Any] = {}
         self.offsets: dict[bytes, bytes | None] = {}
         self.error: Any = None
-        self.records: list[SourceRecord] | None = None
+        self.failures = failures  # the task's list of batches with a delivery error
 
     def on_delivery(self, err: Any, msg: Any) -> None:
         self.pending -= 1
         if err is not None and self.error is None:
             self.error = err
+            if self.failures is not None:
+                self.failures.append(self)
+
+
+#: A batch takes the records of later polls until it holds this many records or is this old.
+BATCH_RECORDS = 1000
+BATCH_AGE_S = 0.1
 
 
 class WorkerSourceTask(WorkerTask):
@@ -104,7 +120,9 @@ class WorkerSourceTask(WorkerTask):
         self.topic_creator = topic_creator
         self.on_topic_used = on_topic_used
         self.close_hook = close_hook
-        self.batches: deque[_Batch] = deque()
+        self.batches: deque[_Batch] = deque()  # in flight, oldest first; the last one may still take records
+        self.failed_batches: list[_Batch] = []  # batches whose delivery failed (appended by their callbacks)
+        self.committable: dict[bytes, bytes | None] = {}  # acknowledged offsets not yet written
         self.to_send: list[SourceRecord] | None = None
         self.send_index = 0
         self.current: _Batch | None = None
@@ -148,11 +166,14 @@ class WorkerSourceTask(WorkerTask):
                 if records:
                     self.to_send = records
                     self.send_index = 0
-                    self.current = _Batch()
+                    self.current = self._batch_for_poll()
+                elif self.batches:
+                    self.batches[-1].sealed = True  # nothing new: let the last batch be committed
             if self.to_send is not None:
                 self.send_records()
             producer.poll(0)
             self.check_batch_errors()
+            self.collect_acknowledged()
             if time.monotonic() >= next_commit:
                 self.commit_offsets()
                 next_commit = time.monotonic() + self.flush_interval_s
@@ -180,6 +201,12 @@ class WorkerSourceTask(WorkerTask):
         records = self.to_send
         assert records is not None and self.current is not None
         batch = self.current
+        batches = self.batches
+        if not batches or batches[-1] is not batch:
+            if batches:
+                batches[-1].sealed = True
+            batch.failures = self.failed_batches
+            batches.append(batch)
         chain = self.chain
         operator = self.operator
         kc, vc, hc = self.key_converter, self.value_converter, self.header_converter
@@ -253,10 +280,12 @@ class WorkerSourceTask(WorkerTask):
                 raw_offsets[last_key] = record.source_offset
             i += 1
         self.records_sent += n - start
-        batch.offsets = {key: orjson.dumps(offset) for key, offset in raw_offsets.items()}
-        raw_offsets.clear()
-        batch.records = records if per_record else None
-        self.batches.append(batch)
+        batch.sent += n
+        if raw_offsets:
+            batch.offsets.update({key: orjson.dumps(offset) for key, offset in raw_offsets.items()})
+            raw_offsets.clear()
+        if batch.sent >= BATCH_RECORDS:
+            batch.sealed = True
         self.to_send = None
         self.current = None
         self.send_index = 0
@@ -315,7 +344,10 @@ class WorkerSourceTask(WorkerTask):
         self.known_topics.add(topic)
 
     def check_batch_errors(self, raise_errors: bool = True) -> None:
-        for batch in self.batches:
+        failures = self.failed_batches
+        if not failures:
+            return
+        for batch in failures:
             if batch.error is not None:
                 err = batch.error
                 if self.operator.tolerance_all:
@@ -326,14 +358,33 @@ class WorkerSourceTask(WorkerTask):
                     raise ConnectException(
                         f"Unrecoverable exception from producer send callback: {producer_error_message(err)}"
                     )
+        if self.operator.tolerance_all:
+            failures.clear()
+
+    def _batch_for_poll(self) -> _Batch:
+        """The batch a poll's records join: the last one while it is young and small, else a new one."""
+        if self.batches:
+            last = self.batches[-1]
+            if not last.sealed and last.error is None and time.monotonic() - last.born < BATCH_AGE_S:
+                return last
+            last.sealed = True
+        return _Batch(self.failed_batches)
+
+    def collect_acknowledged(self) -> None:
+        """Java's updateCommittableOffsets: the offsets of the leading sealed, fully acknowledged batches
+        become committable and the batches are dropped (they would otherwise wait for the next commit)."""
+        batches = self.batches
+        while batches and batches[0].sealed and batches[0].pending <= 0 and batches[0].error is None:
+            self.committable.update(batches.popleft().offsets)
 
     # --- offsets -----------------------------------------------------------------------------
     def commit_offsets(self) -> bool:
         """Flush the offsets of every fully acknowledged leading batch; then call task.commit()."""
         writer = self.offset_writer
-        acked: dict[bytes, bytes | None] = {}
-        while self.batches and self.batches[0].pending <= 0 and self.batches[0].error is None:
-            acked.update(self.batches.popleft().offsets)
+        if self.batches and self.to_send is None:
+            self.batches[-1].sealed = True  # not being sent: its acknowledged records are committed now
+        self.collect_acknowledged()
+        acked, self.committable = self.committable, {}
         if acked:
             writer.offsets(acked)
         try:
@@ -350,4 +401,4 @@ class WorkerSourceTask(WorkerTask):
         return True
 
     def offsets_snapshot(self) -> Mapping[bytes, bytes | None]:
-        return {k: v for b in self.batches for k, v in b.offsets.items()}
+        return {**self.committable, **{k: v for b in self.batches for k, v in b.offsets.items()}}
