@@ -3,6 +3,10 @@
 ``io.debezium.connector.jdbc.JdbcSinkConnector`` takes the Debezium JDBC sink's keys,
 ``io.confluent.connect.jdbc.JdbcSinkConnector`` the Confluent JDBC sink's; both run
 :class:`~connectrt_sql.task.JdbcSinkTask` over SQLAlchemy 2 Core.
+
+This module imports no database library: a worker loads it with every installed plugin at start, and
+SQLAlchemy, the drivers and pyarrow come in with the task class (:meth:`JdbcSinkConnector.task_class`)
+or when a URL is parsed (validate, start).
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ from connectrt_sql.config import (
     parse_settings,
     validate_config,
 )
-from connectrt_sql.task import ConfluentJdbcSinkTask, JdbcSinkTask
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,6 @@ class JdbcSinkConnector(SinkConnector):
     ALIASES = ("io.debezium.connector.jdbc.JdbcSinkConnector",)
     VERSION = DEBEZIUM_VERSION
     FLAVOUR = DEBEZIUM
-    TASK: type[JdbcSinkTask] = JdbcSinkTask
 
     def __init__(self) -> None:
         self.props: dict[str, str] = {}
@@ -49,7 +51,9 @@ class JdbcSinkConnector(SinkConnector):
         self.settings = parse_settings(self.FLAVOUR, self.props)
 
     def task_class(self) -> type[Task]:
-        return self.TASK
+        from connectrt_sql.task import JdbcSinkTask
+
+        return JdbcSinkTask
 
     def task_configs(self, max_tasks: int) -> list[TaskConfig]:
         tasks = max_tasks
@@ -70,4 +74,8 @@ class ConfluentJdbcSinkConnector(JdbcSinkConnector):
     ALIASES = ("io.confluent.connect.jdbc.JdbcSinkConnector",)
     VERSION = CONFLUENT_VERSION
     FLAVOUR = CONFLUENT
-    TASK = ConfluentJdbcSinkTask
+
+    def task_class(self) -> type[Task]:
+        from connectrt_sql.task import ConfluentJdbcSinkTask
+
+        return ConfluentJdbcSinkTask

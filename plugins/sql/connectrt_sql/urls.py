@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+# SQLAlchemy is imported by the functions that parse a URL (a connector's validate or start), not with the
+# module: the worker loads every plugin's connector classes at start and should not pay for it there.
 
 
 class UrlError(ValueError):
@@ -79,6 +83,9 @@ def parse_connection_url(raw: str, user: str | None = None, password: str | None
 
 
 def _from_sqlalchemy(text: str) -> URL:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         url = make_url(text)
     except ArgumentError:
@@ -91,6 +98,8 @@ def _from_sqlalchemy(text: str) -> URL:
 
 
 def _from_jdbc(text: str) -> URL:
+    from sqlalchemy.engine import URL
+
     rest = text[5:]
     sub, _, tail = rest.partition(":")
     sub = sub.lower()
@@ -106,6 +115,8 @@ def _from_jdbc(text: str) -> URL:
 
 
 def _server_url(sub: str, tail: str, text: str) -> URL:
+    from sqlalchemy.engine import URL
+
     if not tail.startswith("//"):
         raise UrlError(f"connection.url '{redact_url(text)}' has no host: use jdbc:{sub}://host:port/database.")
     parts = urlsplit("x:" + tail)
@@ -131,6 +142,8 @@ def _server_url(sub: str, tail: str, text: str) -> URL:
 
 def check_driver(url: URL) -> None:
     """Raise UrlError if the dialect is unknown or its driver module is not installed."""
+    from sqlalchemy.exc import NoSuchModuleError
+
     backend = url.get_backend_name()
     driver = url.drivername.partition("+")[2]
     known = _DRIVERS.get(backend)
