@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 import sqlalchemy as sa
+from confluent_kafka import Consumer, TopicPartition
 from sql_pipeline import (
     converge,
     drop_slot,
@@ -64,6 +65,21 @@ def duck_state(path: Path, table: str) -> list[tuple[Any, ...]]:
         engine.dispose()
 
 
+def sink_committed_to_end(bootstrap: str, connector: str, topic: str) -> tuple[bool, str]:
+    """Whether the sink's group (``connect-<connector>``) has committed every record of ``topic``: offsets are
+    committed only after the database transaction, so then every change is in the table."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"connect-{connector}",
+                         "enable.auto.commit": False})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        tps = [TopicPartition(topic, p) for p in partitions]
+        committed = {tp.partition: tp.offset for tp in consumer.committed(tps, timeout=10)}
+        ends = {tp.partition: consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in tps}
+    finally:
+        consumer.close()
+    return committed == ends, f"{connector} committed {committed}, topic ends at {ends}"
+
+
 def test_kill_9_mid_stream_then_every_table_equals_the_source(
         pg_dsn: str, pg_params: dict[str, str], warehouse_dsn: str, warehouse_jdbc: str, kafka_bootstrap: str,
         unique_name: Any, tmp_path: Path) -> None:
@@ -104,6 +120,8 @@ def test_kill_9_mid_stream_then_every_table_equals_the_source(
         churn.join(10)
         expected = state(pg_dsn, table)
         converge(lambda: (state(warehouse_dsn, table) == expected, "postgres warehouse behind"), 90, worker)
+        # The DuckDB file is read once its sink has stopped (one writer at a time): first let it catch up.
+        converge(lambda: sink_committed_to_end(kafka_bootstrap, "duck-sink", topic), 90, worker)
         with worker.client() as c:
             assert c.delete("/connectors/duck-sink").status_code == 204
         time.sleep(1)
