@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -116,11 +118,23 @@ def cmd_up(args: argparse.Namespace) -> int:
     result = services.up(settings, kinds, say=_say)
     if result.started:
         print(
-            f'Ready in {result.seconds:.1f} s. Point a shell at them with: eval "$(connectrt dev env{_flags(args)})"'
+            f'Ready in {result.seconds:.1f} s. Point a shell at them with: eval "$({command_name()} dev env{_flags(args)})"'
         )
     else:
         print("Every requested service was already running; nothing was started.")
     return 0
+
+
+def command_name() -> str:
+    """How this shell can run connectrt again: ``connectrt`` when that is on PATH and is this program,
+    else the path it was started by (e.g. ``.venv/bin/connectrt``), or ``python -m connectrt.cli``."""
+    program = sys.argv[0] if sys.argv else ""
+    if not program or program.endswith(".py") or Path(program).name != "connectrt":
+        return f"{shlex.quote(sys.executable)} -m connectrt.cli"
+    on_path = shutil.which("connectrt")
+    if on_path is not None and Path(on_path).resolve() == Path(program).resolve():
+        return "connectrt"
+    return shlex.quote(program)
 
 
 def _flags(args: argparse.Namespace) -> str:
@@ -158,7 +172,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     if not rows:
         print(
-            f"No dev services are recorded for instance {settings.instance!r}; start them with `connectrt dev up`."
+            f"No dev services are recorded for instance {settings.instance!r}; start them with "
+            f"`{command_name()} dev up{_flags(args)}`."
         )
         return 0
     print(f"Instance {settings.instance!r} in {settings.instance_dir}")
@@ -176,7 +191,8 @@ def cmd_env(args: argparse.Namespace) -> int:
     state = services.load_running(settings)
     if state is None:
         raise DevError(
-            f"No dev services are running for instance {settings.instance!r}; start them with `connectrt dev up`."
+            f"No dev services are running for instance {settings.instance!r}; start them with "
+            f"`{command_name()} dev up{_flags(args)}`."
         )
     for key, value in services.env_vars(state).items():
         print(f"export {key}={shlex.quote(value)}")

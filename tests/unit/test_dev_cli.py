@@ -32,11 +32,35 @@ def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
     return lines[0]
 
 
-def test_env_without_services(capsys: pytest.CaptureFixture[str]) -> None:
+def test_env_without_services(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Right after the demo stopped the services: the hint is a command this shell can run."""
+    monkeypatch.setattr("sys.argv", [".venv/bin/connectrt", "dev", "env"])
+    monkeypatch.setenv("PATH", "/nonexistent")
     assert main(["dev", "env"]) == 1
     assert _one_line_error(capsys) == (
-        "connectrt: No dev services are running for instance 'default'; start them with `connectrt dev up`."
+        "connectrt: No dev services are running for instance 'default'; start them with "
+        "`.venv/bin/connectrt dev up`."
     )
+    assert main(["dev", "env", "--instance", "sasl"]) == 1
+    assert _one_line_error(capsys).endswith("start them with `.venv/bin/connectrt dev up --instance sasl`.")
+
+
+def test_hints_name_the_program_as_this_shell_can_run_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from connectrt.dev.cli import command_name
+
+    program = tmp_path / "bin" / "connectrt"
+    program.parent.mkdir()
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    monkeypatch.setattr("sys.argv", [str(program), "dev", "up"])
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert command_name() == str(program)  # not on PATH: the path it was started by
+    monkeypatch.setenv("PATH", str(program.parent))
+    assert command_name() == "connectrt"  # on PATH, and the same program
+    monkeypatch.setattr("sys.argv", ["/usr/lib/python3/site-packages/connectrt/cli.py", "dev", "up"])
+    assert command_name() == f"{sys.executable} -m connectrt.cli"
 
 
 def test_status_and_down_without_services(capsys: pytest.CaptureFixture[str]) -> None:
