@@ -84,6 +84,16 @@ def classify(e: BaseException) -> str | None:
     return None
 
 
+def _keep_coordinates(changes: list[Change]) -> None:
+    """Gathered changes keep their record's coordinates only (topic, partition, offset, timestamp, headers),
+    not its key and value: a parsed Debezium envelope is ~2.7 KB, ~27 MB for 10,000 gathered changes. Only
+    what reports a record refused later needs the record, and the worker reports a record of an earlier
+    put by its coordinates anyway (it keeps the consumed bytes of its latest poll only)."""
+    for ch in changes:
+        r = ch.record
+        ch.record = r.new_record(r.topic, r.kafka_partition, None, None, None, None, r.timestamp, r.headers)
+
+
 class _ContextLog(logging.LoggerAdapter[logging.Logger]):
     """Log lines with Java's ``[connector|task-n]`` context."""
 
@@ -102,6 +112,9 @@ def task_context(props: Mapping[str, str]) -> str:
 
 class JdbcSinkTask(SinkTask):
     """The task of both JDBC sink connectors (the connector's flavour picks the config keys)."""
+
+    #: Java's name of this task class: the ``task.class`` of its task configs (a Java worker can run them).
+    ALIASES = ("io.debezium.connector.jdbc.JdbcSinkConnectorTask",)
 
     FLAVOUR = DEBEZIUM
 
@@ -204,6 +217,8 @@ class JdbcSinkTask(SinkTask):
             except RetriableException:
                 del self.buffer[earlier:]  # the worker redelivers this put's records
                 raise
+        else:
+            _keep_coordinates(changes)
 
     def _flush_buffer(self) -> None:
         """Write what was put since the last write as one transaction (RetriableException: the worker
@@ -335,4 +350,6 @@ class JdbcSinkTask(SinkTask):
 
 
 class ConfluentJdbcSinkTask(JdbcSinkTask):
+    #: Java's name of this task class: the ``task.class`` of its task configs (a Java worker can run them).
+    ALIASES = ("io.confluent.connect.jdbc.sink.JdbcSinkTask",)
     FLAVOUR = CONFLUENT

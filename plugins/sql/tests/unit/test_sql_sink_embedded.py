@@ -172,6 +172,38 @@ def test_a_backlog_is_gathered_into_one_transaction_and_a_short_put_is_written_a
     assert len(got) == 499 and got[1] == "paid" and 2 not in got
 
 
+def test_gathered_changes_keep_their_records_coordinates_and_a_refused_one_is_reported(tmp_path: Path) -> None:
+    """A gathered put's records are reported, if refused later, by their coordinates (the worker looks their
+    consumed bytes up by them, and keeps those of its latest poll only): the parsed keys and values are not
+    kept while the changes wait."""
+    url = f"jdbc:duckdb:{tmp_path / 'c.duckdb'}"
+    task = started_task({**BASE, "connection.url": url}, gather=True)
+    task.put([event("c", 1, 0)])
+    with sa.create_engine(__import__("connectrt_sql.urls").urls.parse_connection_url(url).url).begin() as c:
+        c.exec_driver_sql("CREATE TABLE strict_orders (id INTEGER PRIMARY KEY, status TEXT NOT NULL, price NUMERIC, "
+                          "ts TIMESTAMP)")
+    task.stop()
+    reporter = Reporter()
+    task = started_task({**BASE, "connection.url": url, "collection.name.format": "strict_orders"},
+                        reporter=reporter, gather=True)
+    first = [event("c", i, i, status=None if i == 7 else "new") for i in range(500)]
+    first[7].timestamp = 1_700_000_000_000
+    task.put(first)
+    assert task.batches == 0
+    kept = task.buffer[7].record
+    assert (kept.topic, kept.kafka_partition, kept.kafka_offset, kept.timestamp) == (
+        "srv.public.orders", 0, 7, 1_700_000_000_000)
+    assert kept.key is None and kept.value is None and kept.original_kafka_offset == 7
+    last = [event("c", 500 + i, 500 + i) for i in range(500)]
+    task.put(last)
+    tp = ("srv.public.orders", 0)
+    assert task.pre_commit({tp: 1000}) == {tp: 1000}
+    task.stop()
+    assert len(rows(url, "strict_orders")) == 999
+    [(record, error)] = reporter.reported
+    assert record.kafka_offset == 7 and "strict_orders refused the record" in str(error)
+
+
 def test_no_gathering_with_a_dead_letter_queue(tmp_path: Path) -> None:
     url = f"jdbc:duckdb:{tmp_path / 'd.duckdb'}"
     task = started_task({**BASE, "connection.url": url, "errors.deadletterqueue.topic.name": "dlq"}, gather=True)
