@@ -40,6 +40,7 @@ from _common import (  # noqa: E402
     free_port,
     java_connect_standalone_argv,
     load_average,
+    read_rss_kib,
     summarize_collapsed,
     table,
     write_properties,
@@ -62,6 +63,7 @@ class Result:
     waited_s: float
     peak_rss_mib: float
     ok: str
+    idle_rss_mib: float = 0.0  # RSS when the worker first answered HTTP, before the connector's task ran
 
     @property
     def rate(self) -> float:
@@ -190,6 +192,8 @@ def run_side(side: str, args: argparse.Namespace, env: dict[str, str], topic: st
              "value.converter": "org.apache.kafka.connect.json.JsonConverter",
              "offset.storage.file.filename": str(workdir / f"{name}.offsets"), "offset.flush.interval.ms": "1000",
              "listeners": f"http://127.0.0.1:{port}"}
+    if side != "java":
+        props.update(args.connectrt_props)
     connector = sink_config(name, topic, url, None if url.startswith("jdbc:duckdb") else env, target)
     if side == "java":
         props["plugin.path"] = str(jdbc_plugin_path())
@@ -214,6 +218,7 @@ def run_side(side: str, args: argparse.Namespace, env: dict[str, str], topic: st
     cpu = waited = 0.0
     try:
         worker.wait_healthy(f"http://127.0.0.1:{port}/", 180)
+        idle_kib = read_rss_kib(worker.pid)[0]
         if spy is not None:
             spy.start()
         while time.monotonic() < deadline:
@@ -247,7 +252,7 @@ def run_side(side: str, args: argparse.Namespace, env: dict[str, str], topic: st
     assert first is not None
     # Throughput from the first commit on, scaled to all records (first commit at 1 s granularity).
     busy = (done - first[0]) * records / max(1, records - first[1]) if records > first[1] else wall
-    return Result(side, records, wall, busy, cpu, waited, peak / 1024, "?"), worker
+    return Result(side, records, wall, busy, cpu, waited, peak / 1024, "?", idle_kib / 1024), worker
 
 
 def task_failure(port: int, name: str) -> str | None:
@@ -299,7 +304,11 @@ def main() -> int:
     ap.add_argument("--recreate", action="store_true", help="produce the events again even if the topic exists")
     ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument("--profile", help="py-spy collapsed stacks of the connectrt worker into this file")
+    ap.add_argument("--connectrt-prop", action="append", default=[], metavar="KEY=VALUE",
+                    help="an extra worker property for the connectrt sides (repeatable), e.g. "
+                         "consumer.queued.max.messages.kbytes=65536 to compare consumer settings")
     args = ap.parse_args()
+    args.connectrt_props = dict(p.split("=", 1) for p in args.connectrt_prop)
     sides = args.only or ["connectrt", "java", "duckdb"]
     env = dev_env()
     dsn = ensure_warehouse(env)
@@ -333,12 +342,14 @@ def main() -> int:
           f"{len(state):,} final rows; Kafka {KAFKA_VERSION} (dev), PostgreSQL (dev); load average after: "
           f"{load_average()}\n")
     print(table(["", "records/s", "wall s", "CPU s", "CPU µs/record", "waiting for CPU s", "peak RSS MiB",
-                 "x COPY time", "table"],
+                 "RSS at start MiB", "x COPY time", "table"],
                 [[r.side, f"{r.rate:,.0f}", f"{r.wall_s:.1f}", f"{r.cpu_s:.1f}",
                   f"{r.cpu_s / r.records * 1e6:.1f}", f"{r.waited_s:.1f}", f"{r.peak_rss_mib:.0f}",
-                  f"{r.busy_s / copy_s:.1f}", r.ok] for r in results]
+                  f"{r.idle_rss_mib:.0f}", f"{r.busy_s / copy_s:.1f}", r.ok] for r in results]
                 + [["one COPY of the final rows", f"{len(state) / copy_s:,.0f} rows", f"{copy_s:.1f}", "", "", "",
-                    "", "1.0", "-"]]))
+                    "", "", "1.0", "-"]]))
+    if args.connectrt_props:
+        print(f"connectrt worker properties added: {args.connectrt_props}")
     py = next((r for r in results if r.side.startswith("connectrt → PostgreSQL")), None)
     java = next((r for r in results if r.side.startswith("Debezium")), None)
     if py and java:
