@@ -113,7 +113,8 @@ def create_user(settings: DevSettings, timeout: float = 30.0) -> None:
 
     from connectrt.kafka.logs import QUIET_LIBRDKAFKA_LOG
 
-    admin = AdminClient({"bootstrap.servers": settings.bootstrap_servers, "logger": QUIET_LIBRDKAFKA_LOG})
+    conf: dict[str, Any] = {"bootstrap.servers": settings.bootstrap_servers, "logger": QUIET_LIBRDKAFKA_LOG}
+    admin = AdminClient(conf)
     upsert = UserScramCredentialUpsertion(
         SASL_USER, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, _SCRAM_ITERATIONS), SASL_PASSWORD.encode()
     )
