@@ -122,7 +122,7 @@ class WorkerSourceTask(WorkerTask):
         self.close_hook = close_hook
         self.batches: deque[_Batch] = deque()  # in flight, oldest first; the last one may still take records
         self.failed_batches: list[_Batch] = []  # batches whose delivery failed (appended by their callbacks)
-        self.committable: dict[bytes, bytes | None] = {}  # acknowledged offsets not yet written
+        self.acked_offsets: dict[bytes, bytes | None] = {}  # acknowledged offsets not yet written
         self.to_send: list[SourceRecord] | None = None
         self.send_index = 0
         self.current: _Batch | None = None
@@ -375,7 +375,7 @@ class WorkerSourceTask(WorkerTask):
         become committable and the batches are dropped (they would otherwise wait for the next commit)."""
         batches = self.batches
         while batches and batches[0].sealed and batches[0].pending <= 0 and batches[0].error is None:
-            self.committable.update(batches.popleft().offsets)
+            self.acked_offsets.update(batches.popleft().offsets)
 
     # --- offsets -----------------------------------------------------------------------------
     def commit_offsets(self) -> bool:
@@ -384,7 +384,7 @@ class WorkerSourceTask(WorkerTask):
         if self.batches and self.to_send is None:
             self.batches[-1].sealed = True  # not being sent: its acknowledged records are committed now
         self.collect_acknowledged()
-        acked, self.committable = self.committable, {}
+        acked, self.acked_offsets = self.acked_offsets, {}
         if acked:
             writer.offsets(acked)
         try:
@@ -401,4 +401,4 @@ class WorkerSourceTask(WorkerTask):
         return True
 
     def offsets_snapshot(self) -> Mapping[bytes, bytes | None]:
-        return {**self.committable, **{k: v for b in self.batches for k, v in b.offsets.items()}}
+        return {**self.acked_offsets, **{k: v for b in self.batches for k, v in b.offsets.items()}}
