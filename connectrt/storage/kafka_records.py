@@ -320,12 +320,13 @@ def decode_logger_level(namespace: str, value: Any) -> str | None:
 
 
 def encode_status(status: ConnectorStatus | TaskStatus) -> bytes | None:
-    """``{"state":..,"trace":..,"worker_id":..,"generation":..}``; None (a tombstone) for DESTROYED."""
+    """``{"state":..,"trace":..,"worker_id":..,"generation":..,"version":..}`` (Java 4.x's fields, in
+    its schema's order); None (a tombstone) for DESTROYED."""
     if status.state is State.DESTROYED:
         return None
     return dumps(
         {"state": status.state.value, "trace": status.trace, "worker_id": status.worker_id,
-         "generation": java_int(status.generation)}
+         "generation": java_int(status.generation), "version": status.version}
     )
 
 
@@ -339,12 +340,13 @@ def encode_topic_status(status: TopicStatus | None) -> bytes | None:
     )
 
 
-def _status_fields(value: Any, what: str) -> tuple[State, str | None, str, int] | None:
+def _status_fields(value: Any, what: str) -> tuple[State, str | None, str, int, str | None] | None:
+    """The fields of a status record; ``version`` is absent from records of Java 3.x (null)."""
     if not isinstance(value, dict):
         log.error("Invalid %s status type %s", what, _type_name(value))
         return None
-    raw_state, trace, worker, generation = (
-        value.get("state"), value.get("trace"), value.get("worker_id"), value.get("generation")
+    raw_state, trace, worker, generation, version = (
+        value.get("state"), value.get("trace"), value.get("worker_id"), value.get("generation"), value.get("version")
     )
     try:
         state = State(raw_state)
@@ -358,23 +360,26 @@ def _status_fields(value: Any, what: str) -> tuple[State, str | None, str, int] 
         log.error("Failed to deserialize %s status: 'generation' should be an integer but is %s",
                   what, _type_name(generation))
         return None
-    return state, trace, worker or "", java_int(generation)
+    if version is not None and not isinstance(version, str):
+        log.error("Failed to deserialize %s status: 'version' should be a string but is %s", what, _type_name(version))
+        return None
+    return state, trace, worker or "", java_int(generation), version
 
 
 def decode_connector_status(connector: str, value: Any) -> ConnectorStatus | None:
     fields = _status_fields(value, "connector")
     if fields is None:
         return None
-    state, trace, worker, generation = fields
-    return ConnectorStatus(connector, state, worker, generation, trace)
+    state, trace, worker, generation, version = fields
+    return ConnectorStatus(connector, state, worker, generation, trace, version)
 
 
 def decode_task_status(task: ConnectorTaskId, value: Any) -> TaskStatus | None:
     fields = _status_fields(value, "task")
     if fields is None:
         return None
-    state, trace, worker, generation = fields
-    return TaskStatus(task, state, worker, generation, trace)
+    state, trace, worker, generation, version = fields
+    return TaskStatus(task, state, worker, generation, trace, version)
 
 
 def decode_topic_status(value: Any) -> TopicStatus | None:

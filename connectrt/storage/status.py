@@ -28,6 +28,8 @@ class ConnectorStatus:
     worker_id: str
     generation: int
     trace: str | None = None
+    #: The connector's or task's ``version()`` (Java 4.x writes it; null when it was not running).
+    version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class TaskStatus:
     worker_id: str
     generation: int
     trace: str | None = None
+    #: The connector's or task's ``version()`` (Java 4.x writes it; null when it was not running).
+    version: str | None = None
 
 
 @dataclass(frozen=True)

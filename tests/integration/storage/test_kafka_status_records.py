@@ -51,7 +51,7 @@ def test_writes_are_byte_identical_and_partitioned_like_java(
 ) -> None:
     topic = store_topic("status")
     store = started(_store(topic, client_props, topic_admin))
-    store.put_connector(ConnectorStatus("my-conn", State.RUNNING, "10.0.0.1:8083", 7))
+    store.put_connector(ConnectorStatus("my-conn", State.RUNNING, "10.0.0.1:8083", 7, version="4.2.1"))
     store.put_task(TaskStatus(T1, State.FAILED, "10.0.0.1:8083", 7, TRACE))
     store.put_task_safe(TaskStatus(T0, State.UNASSIGNED, "10.0.0.1:8083", 8))
     store.put_topic(TopicStatus("orders", "my-conn", 0, 1700000000123))
@@ -59,9 +59,12 @@ def test_writes_are_byte_identical_and_partitioned_like_java(
     store.put_task(TaskStatus(T1, State.DESTROYED, "10.0.0.1:8083", 8))
     store.flush()
     expected: list[tuple[bytes, bytes | None]] = [
-        (b"status-connector-my-conn", b'{"state":"RUNNING","trace":null,"worker_id":"10.0.0.1:8083","generation":7}'),
-        (b"status-task-my-conn-1", JAVA_STATUS_TOPIC[3][1] or b""),
-        (b"status-task-my-conn-0", b'{"state":"UNASSIGNED","trace":null,"worker_id":"10.0.0.1:8083","generation":8}'),
+        # Java 4.x's values: the version last (null when the connector/task was not running).
+        (b"status-connector-my-conn",
+         b'{"state":"RUNNING","trace":null,"worker_id":"10.0.0.1:8083","generation":7,"version":"4.2.1"}'),
+        (b"status-task-my-conn-1", (JAVA_STATUS_TOPIC[3][1] or b"")[:-1] + b',"version":null}'),
+        (b"status-task-my-conn-0",
+         b'{"state":"UNASSIGNED","trace":null,"worker_id":"10.0.0.1:8083","generation":8,"version":null}'),
         (b"status-topic-orders:connector-my-conn", JAVA_STATUS_TOPIC[4][1] or b""),
         (b"status-topic-orders:connector-my-conn", None),
         (b"status-task-my-conn-1", None),

@@ -159,11 +159,16 @@ def test_decode_value() -> None:
 
 
 def test_status_values_exact_bytes() -> None:
-    running = ConnectorStatus("c", State.RUNNING, "10.0.0.1:8083", 7)
-    assert rec.encode_status(running) == b'{"state":"RUNNING","trace":null,"worker_id":"10.0.0.1:8083","generation":7}'
+    # Java 4.2.1's status values end with the connector's/task's version, null when it was not
+    # running (read from a Java 4.2.1 worker's status topic: '{"state":"RUNNING","trace":null,
+    # "worker_id":"127.0.0.1:36225","generation":3,"version":"4.2.1"}', '{"state":"UNASSIGNED",...,"version":null}').
+    running = ConnectorStatus("c", State.RUNNING, "10.0.0.1:8083", 7, version="4.2.1")
+    assert rec.encode_status(running) == (
+        b'{"state":"RUNNING","trace":null,"worker_id":"10.0.0.1:8083","generation":7,"version":"4.2.1"}'
+    )
     failed = TaskStatus(ConnectorTaskId("c", 1), State.FAILED, "w:1", 2, "Boom\n\tat X.y(X.java:1)\n")
     assert rec.encode_status(failed) == (
-        b'{"state":"FAILED","trace":"Boom\\n\\tat X.y(X.java:1)\\n","worker_id":"w:1","generation":2}'
+        b'{"state":"FAILED","trace":"Boom\\n\\tat X.y(X.java:1)\\n","worker_id":"w:1","generation":2,"version":null}'
     )
     assert rec.encode_status(ConnectorStatus("c", State.DESTROYED, "w:1", 3)) is None
     topic = TopicStatus("orders", "c", 0, 1700000000123)
@@ -182,6 +187,9 @@ def test_status_decoding() -> None:
     assert rec.decode_task_status(task, {**value, "generation": "4"}) is None
     assert rec.decode_task_status(task, {**value, "trace": 5}) is None
     assert rec.decode_task_status(task, "RUNNING") is None
+    assert rec.decode_task_status(task, {**value, "version": "3.6.1.Final"}) == TaskStatus(
+        task, State.UNASSIGNED, "w:1", 4, version="3.6.1.Final")
+    assert rec.decode_task_status(task, {**value, "version": 1}) is None
     topic = {"topic": {"name": "t", "connector": "c", "task": 2, "discoverTimestamp": 99}}
     assert rec.decode_topic_status(topic) == TopicStatus("t", "c", 2, 99)
     assert rec.decode_topic_status({"topic": "t"}) is None

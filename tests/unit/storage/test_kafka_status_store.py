@@ -33,7 +33,8 @@ def store_and_log() -> Any:
 
 
 def status_value(state: str, worker: str, generation: int) -> bytes:
-    return f'{{"state":"{state}","trace":null,"worker_id":"{worker}","generation":{generation}}}'.encode()
+    """A status value as Java 4.x writes it (the version is null when the task was not running)."""
+    return f'{{"state":"{state}","trace":null,"worker_id":"{worker}","generation":{generation},"version":null}}'.encode()
 
 
 def test_writes_become_visible_once_read_back(store_and_log: Any) -> None:
@@ -46,8 +47,8 @@ def test_writes_become_visible_once_read_back(store_and_log: Any) -> None:
     assert store.get_connector("c") == ConnectorStatus("c", State.RUNNING, "w1:8083", 1)
     assert store.get_all_tasks("c") == [TaskStatus(T0, State.FAILED, "w1:8083", 1, "trace")]
     assert log.records == [
-        (b"status-connector-c", b'{"state":"RUNNING","trace":null,"worker_id":"w1:8083","generation":1}'),
-        (b"status-task-c-0", b'{"state":"FAILED","trace":"trace","worker_id":"w1:8083","generation":1}'),
+        (b"status-connector-c", b'{"state":"RUNNING","trace":null,"worker_id":"w1:8083","generation":1,"version":null}'),
+        (b"status-task-c-0", b'{"state":"FAILED","trace":"trace","worker_id":"w1:8083","generation":1,"version":null}'),
     ]
 
 
