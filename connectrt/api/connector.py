@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
 from connectrt.api.plugin import Plugin
 from connectrt.api.records import SinkRecord, SourceRecord
@@ -204,6 +204,11 @@ class SinkConnector(Connector, ABC):
 
 
 class Task(ABC):
+    #: Java class names of this task class, first the one a worker writes as ``task.class`` in task
+    #: configs (for a connector named after a Java one, so that a Java worker can run the task when
+    #: it takes the cluster back), e.g. ``("org.apache.kafka.connect.file.FileStreamSourceTask",)``.
+    ALIASES: ClassVar[tuple[str, ...]] = ()
+
     def version(self) -> str:
         return "undefined"
 

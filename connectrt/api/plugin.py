@@ -19,6 +19,12 @@ from connectrt.config.configdef import ConfigDef
 R = TypeVar("R", bound=ConnectRecord)
 
 
+#: The Kafka Connect release connectrt's built-in plugins implement: FileStream, the SMTs, predicates and
+#: converters that carry ``org.apache.kafka`` names report it as their version, as Java's own do (so a
+#: config from Java pinning ``*.plugin.version`` to it keeps working, and the REST API lists the same).
+KAFKA_CONNECT_VERSION = "4.2.1"
+
+
 class Versioned:
     """Anything with a version string; ``GET /connector-plugins`` shows it."""
 

@@ -7,10 +7,14 @@ Mirrors Java's ``org.apache.kafka.common.config.ConfigDef`` closely enough that
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
+
+from connectrt.config.java_hash import java_hash_map_order
 
 
 class ConfigException(Exception):
@@ -97,6 +101,23 @@ _INT_LIMITS = {
 }
 
 
+ClassResolver = Callable[[str], "str | None"]
+"""The class name a ``CLASS`` value stands for (Java's ``Class.getName()``), or None if it names none."""
+
+_class_resolver: ContextVar[ClassResolver | None] = ContextVar("connectrt_class_resolver", default=None)
+
+
+@contextmanager
+def resolving_classes(resolver: ClassResolver) -> Iterator[None]:
+    """Within the block, ``CLASS`` values parse as Java's do with its plugin class loader: a name no
+    installed plugin has is "Class X could not be found.", an alias parses to the class's name."""
+    token = _class_resolver.set(resolver)
+    try:
+        yield
+    finally:
+        _class_resolver.reset(token)
+
+
 def parse_type(name: str, value: Any, type: Type) -> Any:
     """Parse a raw (usually string) value into the Python value for ``type`` (Java's parseType)."""
     if value is None:
@@ -161,7 +182,13 @@ def parse_type(name: str, value: Any, type: Type) -> Any:
             raise ConfigException(name, value, "Expected a comma separated list.")
         if type is Type.CLASS:
             if isinstance(value, str):
-                return value.strip()
+                resolver = _class_resolver.get()
+                if resolver is None:
+                    return value.strip()
+                resolved = resolver(value.strip())
+                if resolved is None:
+                    raise ConfigException(name, value, f"Class {value} could not be found.")
+                return resolved
             if isinstance(value, type_):
                 return f"{value.__module__}.{value.__qualname__}"
             raise ConfigException(name, value, "Expected a Class instance or class name.")
@@ -260,8 +287,9 @@ class ValidString(Validator):
 
 class CaseInsensitiveValidString(Validator):
     def __init__(self, valid: Sequence[str]) -> None:
-        self.valid = list(valid)
-        self._upper = {v.upper() for v in valid}
+        # Java keeps the upper-cased strings in a HashSet and lists them in its order.
+        self.valid = list(java_hash_map_order(dict.fromkeys(v.upper() for v in valid), presized=False))
+        self._upper = set(self.valid)
 
     @classmethod
     def in_(cls, *valid: str) -> CaseInsensitiveValidString:
@@ -278,24 +306,42 @@ class CaseInsensitiveValidString(Validator):
 
 
 class ValidList(Validator):
-    def __init__(self, valid: Sequence[str], allow_empty: bool = True) -> None:
+    """A list whose items are among ``valid`` (any, when empty), without duplicates or empty items
+    (Java 4.2's ``ValidList``)."""
+
+    def __init__(self, valid: Sequence[str], allow_empty: bool = True, allow_null: bool = False) -> None:
         self.valid = list(valid)
         self.allow_empty = allow_empty
+        self.allow_null = allow_null
 
     @classmethod
     def in_(cls, *valid: str) -> ValidList:
         return cls(valid)
 
+    @classmethod
+    def any_non_duplicate_values(cls, allow_empty: bool, allow_null: bool) -> ValidList:
+        return cls([], allow_empty, allow_null)
+
     def ensure_valid(self, name: str, value: Any) -> None:
-        values = value or []
+        if value is None:
+            if self.allow_null:
+                return
+            raise ConfigException(f"Configuration '{name}' values must not be null.")
+        values = list(value)
         if not values and not self.allow_empty:
-            raise ConfigException(name, value, "Empty list is not allowed.")
+            valid = str(self) if self.valid else "any non-empty value"
+            raise ConfigException(f"Configuration '{name}' must not be empty. Valid values include: {valid}")
+        if len(set(values)) != len(values):
+            raise ConfigException(f"Configuration '{name}' values must not be duplicated.")
         for v in values:
-            if v not in self.valid:
-                raise ConfigException(name, v, "Invalid value " + str(v) + " for configuration " + name)
+            if isinstance(v, str):
+                if v == "":
+                    raise ConfigException(f"Configuration '{name}' values must not be empty.")
+                if self.valid and v not in self.valid:
+                    raise ConfigException(name, v, "String must be one of: " + ", ".join(self.valid))
 
     def __str__(self) -> str:
-        return "[" + ", ".join(self.valid) + "]"
+        return "[" + ", ".join(self.valid) + "]" if self.valid else ""
 
 
 class NonEmptyString(Validator):
@@ -434,7 +480,9 @@ class ConfigDef:
         if group is not None and group not in self._groups:
             self._groups.append(group)
         parsed_default = default_value
-        if default_value is not NO_DEFAULT_VALUE and default_value is not None:
+        if type is Type.CLASS and isinstance(default_value, str):
+            parsed_default = default_value.strip()  # a default is never looked up among the plugins
+        elif default_value is not NO_DEFAULT_VALUE and default_value is not None:
             parsed_default = parse_type(name, default_value, type)
             if validator is not None:
                 validator.ensure_valid(name, parsed_default)
@@ -459,25 +507,40 @@ class ConfigDef:
         return self.define(name, type, default_value, None, Importance.LOW, "", internal=True)
 
     def embed(self, prefix: str, group: str, start_order: int, child: ConfigDef) -> ConfigDef:
-        """Add ``child``'s keys under ``prefix`` (Java's ConfigDef.embed)."""
+        """Add ``child``'s keys under ``prefix`` (Java's ConfigDef.embed): in the child's sorted order,
+        numbered from ``start_order``, in ``group`` (``group: <key's group>`` for grouped keys); a
+        validator still sees the key's own name, so its errors say "for configuration regex"."""
         order = start_order
-        for key in child.config_keys().values():
+        for key in child.sorted_configs():
             self.define(
                 prefix + key.name,
                 key.type,
                 key.default_value,
-                key.validator,
+                _EmbeddedValidator(prefix, key.validator) if key.validator is not None else None,
                 key.importance,
                 key.documentation,
-                group,
+                group + ("" if key.group is None else ": " + key.group),
                 order,
                 key.width,
-                key.display_name if key.display_name != key.name else prefix + key.name,
+                key.display_name,
                 [prefix + d for d in key.dependents],
-                key.recommender,
+                _EmbeddedRecommender(prefix, key.recommender) if key.recommender is not None else None,
+                key.internal,
             )
             order += 1
         return self
+
+    def sorted_configs(self) -> list[ConfigKey]:
+        """Keys by group (in definition order, ungrouped first), order in group, required before
+        defaulted, importance, then name (Java's ``sortedConfigs``)."""
+        group_order = {g: i for i, g in enumerate(self._groups)}
+        importance = {Importance.HIGH: 0, Importance.MEDIUM: 1, Importance.LOW: 2}
+
+        def sort_key(k: ConfigKey) -> tuple[int, int, int, int, str]:
+            group = -1 if k.group is None else group_order.get(k.group, len(group_order))
+            return (group, k.order_in_group, 1 if k.has_default else 0, importance[k.importance], k.name)
+
+        return sorted(self._keys.values(), key=sort_key)
 
     def config_keys(self) -> dict[str, ConfigKey]:
         return self._keys
@@ -518,41 +581,84 @@ class ConfigDef:
         return list(result.values())
 
     def validate_all(self, props: Mapping[str, Any]) -> dict[str, ConfigValue]:
+        """Java's ``validateAll``: each key is parsed (a value that does not parse is null), its
+        validator runs on the result even when that is null (so ``tasks.max=abc`` also gets "Value must
+        be non-null"), then recommenders fill recommended values and visibility."""
         values: dict[str, ConfigValue] = {name: ConfigValue(name) for name in self._keys}
         parsed: dict[str, Any] = {}
         for key in self._keys.values():
             cv = values[key.name]
-            try:
-                if key.name in props:
+            value: Any = None
+            if key.name in props:
+                try:
                     value = parse_type(key.name, props[key.name], key.type)
-                elif key.has_default:
-                    value = key.default_value
-                else:
-                    cv.add_error(f'Missing required configuration "{key.name}" which has no default value.')
-                    parsed[key.name] = None
-                    continue
-                parsed[key.name] = value
-                cv.value = value
-            except ConfigException as e:
-                cv.add_error(str(e))
-                parsed[key.name] = None
+                except ConfigException as e:
+                    cv.add_error(str(e))
+            elif not key.has_default:
+                cv.add_error(f'Missing required configuration "{key.name}" which has no default value.')
+            else:
+                value = key.default_value
+            if key.validator is not None:
+                _run_validator(key, value, cv)
+            cv.value = value
+            parsed[key.name] = value
         for key in self._keys.values():
             cv = values[key.name]
             if key.recommender is not None:
                 try:
-                    cv.recommended_values = list(key.recommender.valid_values(key.name, parsed))
+                    recommended = list(key.recommender.valid_values(key.name, parsed))
+                    if cv.recommended_values:
+                        recommended = [v for v in recommended if v in cv.recommended_values]
+                    cv.recommended_values = recommended
                     cv.visible = key.recommender.visible(key.name, parsed)
                 except ConfigException as e:
                     cv.add_error(str(e))
-            if cv.errors or key.validator is None:
-                continue
-            if key.name not in props and not key.has_default:
-                continue
-            try:
-                key.validator.ensure_valid(key.name, parsed.get(key.name))
-            except ConfigException as e:
-                cv.add_error(str(e))
         return values
+
+
+def _run_validator(key: ConfigKey, value: Any, cv: ConfigValue) -> None:
+    assert key.validator is not None
+    try:
+        key.validator.ensure_valid(key.name, value)
+    except ConfigException as e:
+        cv.add_error(str(e))
+    except Exception as e:
+        # A plugin's validator that cannot take the null Java also hands it (a missing or unparsable
+        # value, already reported) says nothing more; on a real value its failure is the key's error.
+        if value is not None:
+            cv.add_error(str(ConfigException(key.name, value, str(e) or type(e).__name__)))
+
+
+class _EmbeddedValidator(Validator):
+    """A child key's validator under ``embed``: it sees the key's unprefixed name."""
+
+    def __init__(self, prefix: str, base: Validator) -> None:
+        self.prefix = prefix
+        self.base = base
+
+    def ensure_valid(self, name: str, value: Any) -> None:
+        self.base.ensure_valid(name[len(self.prefix) :] if name.startswith(self.prefix) else name, value)
+
+    def __str__(self) -> str:
+        return str(self.base)
+
+
+class _EmbeddedRecommender(Recommender):
+    """A child key's recommender under ``embed``: it sees unprefixed names and values."""
+
+    def __init__(self, prefix: str, base: Recommender) -> None:
+        self.prefix = prefix
+        self.base = base
+
+    def _unprefixed(self, parsed: Mapping[str, Any]) -> dict[str, Any]:
+        n = len(self.prefix)
+        return {k[n:]: v for k, v in parsed.items() if k.startswith(self.prefix)}
+
+    def valid_values(self, name: str, parsed: Mapping[str, Any]) -> list[Any]:
+        return self.base.valid_values(name[len(self.prefix) :], self._unprefixed(parsed))
+
+    def visible(self, name: str, parsed: Mapping[str, Any]) -> bool:
+        return self.base.visible(name[len(self.prefix) :], self._unprefixed(parsed))
 
 
 class AbstractConfig:
@@ -610,7 +716,7 @@ def config_key_info(key: ConfigKey) -> dict[str, Any]:
         "importance": key.importance.value,
         "documentation": key.documentation,
         "group": key.group,
-        "order": key.order_in_group,
+        "order_in_group": key.order_in_group,
         "width": key.width.value,
         "display_name": key.display_name,
         "dependents": list(key.dependents),

@@ -1,13 +1,15 @@
-"""ConnectorConfig, SinkConnectorConfig and SourceConnectorConfig definitions, with the
-transform/predicate/topic-creation enrichment Java applies (``ConnectorConfig.enrich``)."""
+"""ConnectorConfig, SinkConnectorConfig and SourceConnectorConfig definitions as Java 4.2 has them,
+with the transform/predicate/topic-creation enrichment (``ConnectorConfig.enrich``, in
+:mod:`connectrt.config.connector_enrich`)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from connectrt.api.plugin import Predicate, Transformation
+from connectrt.api.connector import SinkConnector
+from connectrt.api.plugin import Converter, HeaderConverter, PluginType
 from connectrt.config.configdef import (
     NO_DEFAULT_VALUE,
     AbstractConfig,
@@ -23,22 +25,33 @@ from connectrt.config.configdef import (
     Range,
     Recommender,
     Type,
+    Validator,
+    ValidList,
     ValidString,
     Width,
     parse_type,
+    resolving_classes,
 )
-from connectrt.runtime.plugins import Plugins
+from connectrt.config.connector_enrich import (
+    NEGATE_CONFIG,
+    PREDICATE_CONFIG,
+    PREDICATES_GROUP,
+    TRANSFORMS_GROUP,
+    converter_defaults,
+    enrich,
+    plugin_recommenders,
+)
+from connectrt.runtime.plugins import InvalidVersionSpec, Plugins, version_requirement
+
+__all__ = ["NEGATE_CONFIG", "PREDICATE_CONFIG", "enrich"]
 
 COMMON_GROUP = "Common"
-TRANSFORMS_GROUP = "Transforms"
-PREDICATES_GROUP = "Predicates"
 ERROR_GROUP = "Error Handling"
 TOPIC_CREATION_GROUP = "Topic Creation"
 EXACTLY_ONCE_SUPPORT_GROUP = "Exactly Once Support"
 OFFSETS_TOPIC_GROUP = "offsets.topic"
 
-PREDICATE_CONFIG = "predicate"
-NEGATE_CONFIG = "negate"
+HEADER_CONVERTER_DEFAULT = "org.apache.kafka.connect.storage.SimpleHeaderConverter"
 DEFAULT_TOPIC_CREATION_GROUP = "default"
 
 
@@ -78,7 +91,97 @@ def _unique_aliases(kind: str) -> CompositeValidator:
     return CompositeValidator(NonNullValidator(), LambdaValidator(check, f"unique {kind} aliases"))
 
 
-def connector_config_def() -> ConfigDef:
+@dataclass(frozen=True)
+class ConverterDefaults:
+    """A converter key's default class and version (Java's ``ConverterDefaults``): the worker's."""
+
+    type: str | None = None
+    version: str | None = None
+
+
+@dataclass(frozen=True)
+class ConnectorRecommenders:
+    """The recommenders of the common keys (Java's ``PluginsRecommenders``); none without plugins."""
+
+    connector_version: Recommender | None = None
+    converter: Recommender | None = None
+    header_converter: Recommender | None = None
+    key_converter_version: Recommender | None = None
+    value_converter_version: Recommender | None = None
+    header_converter_version: Recommender | None = None
+
+
+class PluginVersionValidator(Validator):
+    """A ``*.plugin.version`` value must be a version or a Maven version range."""
+
+    def ensure_valid(self, name: str, value: Any) -> None:
+        try:
+            version_requirement(value)
+        except InvalidVersionSpec as e:
+            raise ConfigException(str(e))
+
+
+class PluginClassValidator(Validator):
+    """A ``CLASS`` value naming an installed plugin must be a ``base`` and instantiable (Java's
+    ``ConcreteSubClassValidator`` and ``InstantiableClassValidator``); null (not found) passes."""
+
+    def __init__(self, plugins: Plugins, base: type, kind: str) -> None:
+        self.plugins = plugins
+        self.base = base
+        self.kind = kind
+
+    def ensure_valid(self, name: str, value: Any) -> None:
+        if value is None:
+            return
+        abstract = self.plugins.abstract_class_message(str(value))
+        if abstract is not None:
+            raise ConfigException(abstract)
+        cls = self.plugins.find(str(value))
+        if cls is None:
+            return
+        if not issubclass(cls, self.base):
+            raise ConfigException(f"Class class {value} does not implement the {self.kind} interface")
+        try:
+            instance = cls()
+            close = getattr(instance, "close", None)
+            if callable(close):
+                close()
+        except Exception as e:
+            raise ConfigException(name, value, "Could not instantiate class" + (f": {e}" if str(e) else ""))
+
+    def __str__(self) -> str:
+        return ""
+
+
+_NO_DEFAULTS = ConverterDefaults()
+_NO_RECOMMENDERS = ConnectorRecommenders()
+
+_CONVERTER_DOC = (
+    "Converter class used to convert between Kafka Connect format and the serialized form that is written to "
+    "Kafka. This controls the format of the {what} in messages written to or read from Kafka, and since this is "
+    "independent of connectors it allows any connector to work with any serialization format. Examples of "
+    "common formats include JSON and Avro."
+)
+HEADER_CONVERTER_DOC = (
+    "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written "
+    "to Kafka. This controls the format of the header values in messages written to or read from Kafka, and "
+    "since this is independent of connectors it allows any connector to work with any serialization format. "
+    "Examples of common formats include JSON and Avro. By default, the SimpleHeaderConverter is used to "
+    "serialize header values to strings and deserialize them by inferring the schemas."
+)
+
+
+def connector_config_def(
+    default_version: str | None = None,
+    key_converter: ConverterDefaults = _NO_DEFAULTS,
+    value_converter: ConverterDefaults = _NO_DEFAULTS,
+    header_converter: ConverterDefaults = _NO_DEFAULTS,
+    recommenders: ConnectorRecommenders = _NO_RECOMMENDERS,
+    plugins: Plugins | None = None,
+) -> ConfigDef:
+    """Java 4.2's ``ConnectorConfig.configDef``: the keys every connector has. ``default_version`` is
+    the connector's installed version; the converter defaults are the worker's converters (in
+    validation), with their versions; ``plugins`` adds the converter class checks."""
     d = ConfigDef()
     o = 0
 
@@ -87,6 +190,10 @@ def connector_config_def() -> ConfigDef:
         o += 1
         return o
 
+    def converter_check(base: type, kind: str) -> Validator | None:
+        return PluginClassValidator(plugins, base, kind) if plugins is not None else None
+
+    version_check = PluginVersionValidator()
     d.define("name", Type.STRING, NO_DEFAULT_VALUE, NonEmptyStringWithoutControlChars(), Importance.HIGH,
              "Globally unique name to use for this connector.", COMMON_GROUP, nxt(), Width.MEDIUM, "Connector name")
     d.define("connector.class", Type.STRING, NO_DEFAULT_VALUE, None, Importance.HIGH,
@@ -95,6 +202,9 @@ def connector_config_def() -> ConfigDef:
              "org.apache.kafka.connect.file.FileStreamSinkConnector, you can either specify this full name, "
              ' or use "FileStreamSink" or "FileStreamSinkConnector" to make the configuration a bit shorter',
              COMMON_GROUP, nxt(), Width.LONG, "Connector class")
+    d.define("connector.plugin.version", Type.STRING, default_version, version_check, Importance.MEDIUM,
+             "Version of the connector.", COMMON_GROUP, nxt(), Width.MEDIUM, "Connector version",
+             recommender=recommenders.connector_version)
     d.define("tasks.max", Type.INT, 1, Range.at_least(1), Importance.HIGH,
              "Maximum number of tasks to use for this connector.", COMMON_GROUP, nxt(), Width.SHORT, "Tasks max")
     d.define("tasks.max.enforce", Type.BOOLEAN, True, None, Importance.LOW,
@@ -105,26 +215,22 @@ def connector_config_def() -> ConfigDef:
              "of tasks that exceed the tasks.max property will be allowed to run. This property is deprecated "
              "and will be removed in an upcoming major release.",
              COMMON_GROUP, nxt(), Width.SHORT, "Enforce tasks max")
-    d.define("key.converter", Type.CLASS, None, None, Importance.LOW,
-             "Converter class used to convert between Kafka Connect format and the serialized form that is "
-             "written to Kafka. This controls the format of the keys in messages written to or read from Kafka, "
-             "and since this is independent of connectors it allows any connector to work with any "
-             "serialization format. Examples of common formats include JSON and Avro.",
-             COMMON_GROUP, nxt(), Width.SHORT, "Key converter class")
-    d.define("value.converter", Type.CLASS, None, None, Importance.LOW,
-             "Converter class used to convert between Kafka Connect format and the serialized form that is "
-             "written to Kafka. This controls the format of the values in messages written to or read from "
-             "Kafka, and since this is independent of connectors it allows any connector to work with any "
-             "serialization format. Examples of common formats include JSON and Avro.",
-             COMMON_GROUP, nxt(), Width.SHORT, "Value converter class")
-    d.define("header.converter", Type.CLASS, None, None, Importance.LOW,
-             "HeaderConverter class used to convert between Kafka Connect format and the serialized form that "
-             "is written to Kafka. This controls the format of the header values in messages written to or "
-             "read from Kafka, and since this is independent of connectors it allows any connector to work "
-             "with any serialization format. Examples of common formats include JSON and Avro. By default, the "
-             "SimpleHeaderConverter is used to serialize header values to strings and deserialize them by "
-             "inferring the schemas.",
-             COMMON_GROUP, nxt(), Width.SHORT, "Header converter class")
+    for what, key, defaults, version_recommender in (
+        ("keys", "key", key_converter, recommenders.key_converter_version),
+        ("values", "value", value_converter, recommenders.value_converter_version),
+    ):
+        d.define(f"{key}.converter", Type.CLASS, defaults.type, converter_check(Converter, "Converter"),
+                 Importance.LOW, _CONVERTER_DOC.format(what=what), COMMON_GROUP, nxt(), Width.SHORT,
+                 f"{key.capitalize()} converter class", recommender=recommenders.converter)
+        d.define(f"{key}.converter.plugin.version", Type.STRING, defaults.version, version_check, Importance.LOW,
+                 f"Version of the {key} converter.", COMMON_GROUP, nxt(), Width.SHORT,
+                 f"{key.capitalize()} converter version", recommender=version_recommender)
+    d.define("header.converter", Type.CLASS, header_converter.type, converter_check(HeaderConverter, "HeaderConverter"),
+             Importance.LOW, HEADER_CONVERTER_DOC, COMMON_GROUP, nxt(), Width.SHORT, "Header converter class",
+             recommender=recommenders.header_converter)
+    d.define("header.converter.plugin.version", Type.STRING, header_converter.version, version_check, Importance.LOW,
+             "Version of the header converter.", COMMON_GROUP, nxt(), Width.SHORT, "Header converter version",
+             recommender=recommenders.header_converter_version)
     d.define("transforms", Type.LIST, [], _unique_aliases("transformation"), Importance.LOW,
              "Aliases for the transformations to be applied to records.", TRANSFORMS_GROUP, nxt(), Width.LONG,
              "Transforms")
@@ -165,24 +271,29 @@ def connector_config_def() -> ConfigDef:
              "are reported.",
              ERROR_GROUP, enxt(), Width.SHORT, "Log Errors")
     d.define("errors.log.include.messages", Type.BOOLEAN, False, None, Importance.MEDIUM,
-             "Whether to the include in the log the Connect record that resulted in a failure. This is 'false' "
-             "by default, which will prevent record keys, values, and headers from being written to log files, "
-             "although some information such as topic and partition number will still be logged.",
+             "Whether to include in the log the Connect record that resulted in a failure. For sink records, the "
+             "topic, partition, offset, and timestamp will be logged. For source records, the key and value (and "
+             "their schemas), all headers, and the timestamp, Kafka topic, Kafka partition, source partition, and "
+             "source offset will be logged. This is 'false' by default, which will prevent record keys, values, "
+             "and headers from being written to log files.",
              ERROR_GROUP, enxt(), Width.SHORT, "Log Error Details")
     return d
 
 
 def _regex_validator(name: str, value: Any) -> None:
-    if value:
-        try:
-            re.compile(value)
-        except re.error as e:
-            raise ConfigException(name, value, f"Invalid regex: {e}")
+    """Java's ``RegexValidator``: the value compiles as a Java regex (its messages are Java's)."""
+    from connectrt.transforms.java_regex import compile_java_regex  # one regex dialect for the runtime
+
+    try:
+        compile_java_regex(value)
+    except Exception as e:
+        raise ConfigException(name, value, f"Invalid regex: {e}")
 
 
-def sink_config_def() -> ConfigDef:
-    d = connector_config_def()
-    d.define("topics", Type.LIST, "", None, Importance.HIGH,
+def sink_config_def(base: ConfigDef | None = None) -> ConfigDef:
+    """Java's ``SinkConnectorConfig.configDef``: ``base`` (the common keys) plus the sink's."""
+    d = ConfigDef(base) if base is not None else connector_config_def()
+    d.define("topics", Type.LIST, [], ValidList.any_non_duplicate_values(True, False), Importance.HIGH,
              "List of topics to consume, separated by commas", COMMON_GROUP, 4, Width.LONG, "Topics")
     d.define("topics.regex", Type.STRING, "", LambdaValidator(_regex_validator, "valid regex"), Importance.HIGH,
              "Regular expression giving topics to consume. Under the hood, the regex is compiled to a "
@@ -204,8 +315,9 @@ def sink_config_def() -> ConfigDef:
     return d
 
 
-def source_config_def() -> ConfigDef:
-    d = connector_config_def()
+def source_config_def(base: ConfigDef | None = None) -> ConfigDef:
+    """Java's ``SourceConnectorConfig.configDef``: ``base`` (the common keys) plus the source's."""
+    d = ConfigDef(base) if base is not None else connector_config_def()
     d.define("topic.creation.groups", Type.LIST, [], _unique_aliases("topic creation group"), Importance.LOW,
              "Groups of configurations for topics created by source connectors", TOPIC_CREATION_GROUP, 1,
              Width.LONG, "Topic Creation Groups")
@@ -219,7 +331,7 @@ def source_config_def() -> ConfigDef:
              "Additionally, if the value is set to \"required\" but the worker that performs preflight "
              "validation does not have exactly-once support enabled for source connectors, requests to create "
              "or validate the connector will fail.",
-             EXACTLY_ONCE_SUPPORT_GROUP, 1, Width.SHORT, "Exactly once support")
+             EXACTLY_ONCE_SUPPORT_GROUP, 2, Width.SHORT, "Exactly once support")
     d.define("transaction.boundary", Type.STRING, "poll",
              CaseInsensitiveValidString(["poll", "interval", "connector"]), Importance.MEDIUM,
              "Permitted values are: poll, interval, connector. If set to 'poll', a new producer transaction "
@@ -228,17 +340,17 @@ def source_config_def() -> ConfigDef:
              "note that not all connectors are capable of defining their own transaction boundaries, and in "
              "that case, attempts to instantiate a connector with this value will fail. Finally, if set to "
              "'interval', commits transactions only after a user-defined time interval has passed.",
-             EXACTLY_ONCE_SUPPORT_GROUP, 2, Width.SHORT, "Transaction Boundary")
+             EXACTLY_ONCE_SUPPORT_GROUP, 3, Width.SHORT, "Transaction Boundary")
     d.define("transaction.boundary.interval.ms", Type.LONG, None,
              LambdaValidator(_at_least_zero_or_null, str(Range.at_least(0))), Importance.LOW,
              "If 'transaction.boundary' is set to 'interval', determines the interval for producer transaction "
              "commits by connector tasks. If unset, defaults to the value of the worker-level "
              "'offset.flush.interval.ms' property. It has no effect if a different transaction.boundary is "
              "specified.",
-             EXACTLY_ONCE_SUPPORT_GROUP, 3, Width.SHORT, "Transaction boundary interval")
+             EXACTLY_ONCE_SUPPORT_GROUP, 4, Width.SHORT, "Transaction boundary interval")
     d.define("offsets.storage.topic", Type.STRING, None, NonEmptyString(), Importance.LOW,
              "The name of a separate offsets topic to use for this connector. If empty or not specified, the "
-             "worker's global offsets topic name will be used. If specified, the offsets topic will be created "
+             "worker\u2019s global offsets topic name will be used. If specified, the offsets topic will be created "
              "if it does not already exist on the Kafka cluster targeted by this connector (which may be "
              "different from the one used for the worker's global offsets topic if the "
              "bootstrap.servers property of the connector's producer has been overridden from the worker's). "
@@ -255,92 +367,28 @@ def _at_least_zero_or_null(name: str, value: Any) -> None:
 # --- enrichment ------------------------------------------------------------------------------
 
 
-class _ClassRecommender(Recommender):
-    def __init__(self, plugins: Plugins, base: type) -> None:
-        self.plugins = plugins
-        self.base = base
-
-    def valid_values(self, name: str, parsed: Mapping[str, Any]) -> list[Any]:
-        return [d.class_name for d in self.plugins.all() if issubclass(d.cls, self.base)]
+def plugin_config_def(plugins: Plugins, connector_class: type, plugin_version: str | None) -> ConfigDef:
+    """The framework keys ``GET /connector-plugins/{p}/config`` lists for a connector (Java's
+    ``Source/SinkConnectorConfig.enrichedConfigDef(plugins, connectorClass)``)."""
+    base = connector_config_def(plugin_version)
+    return sink_config_def(base) if issubclass(connector_class, SinkConnector) else source_config_def(base)
 
 
-def _enrich_plugins(
-    plugins: Plugins,
-    newdef: ConfigDef,
-    props: Mapping[str, Any],
-    require_full: bool,
-    alias_config: str,
-    group_name: str,
-    kind: str,
-    base: type,
-) -> None:
-    try:
-        aliases = parse_type(alias_config, props.get(alias_config), Type.LIST) or []
-    except ConfigException:
-        return
-    for alias in dict.fromkeys(aliases):
-        prefix = f"{alias_config}.{alias}."
-        group = f"{group_name}: {alias}"
-        type_config = prefix + "type"
-
-        def check_type(name: str, value: Any, prefix: str = prefix, type_config: str = type_config) -> None:
-            if kind == "Transformation":
-                neg, pred = prefix + NEGATE_CONFIG, prefix + PREDICATE_CONFIG
-                if neg in props and pred not in props:
-                    raise ConfigException(
-                        f"Config '{neg}' was provided but there is no config '{pred}' defining a predicate "
-                        "to be negated."
-                    )
-            _plugin_config_def(plugins, type_config, value, base, kind)
-
-        newdef.define(
-            type_config, Type.CLASS, NO_DEFAULT_VALUE,
-            LambdaValidator(check_type, f"valid configs for {alias} {kind.lower()}"),
-            Importance.HIGH, f"Class for the '{alias}' {kind.lower()}.", group, 0, Width.LONG,
-            f"{kind} type for {alias}", (), _ClassRecommender(plugins, base),
-        )
-        child = ConfigDef()
-        if kind == "Transformation":
-            child.define(PREDICATE_CONFIG, Type.STRING, "", None, Importance.MEDIUM,
-                         "The alias of a predicate used to determine whether to apply this transformation.")
-            child.define(NEGATE_CONFIG, Type.BOOLEAN, False, None, Importance.MEDIUM,
-                         "Whether the configured predicate should be negated.")
-        try:
-            cls_def = _plugin_config_def(plugins, type_config, props.get(type_config), base, kind)
-        except ConfigException:
-            if require_full:
-                raise
-            continue
-        for key in cls_def.config_keys().values():
-            if kind == "Transformation" and key.name in (PREDICATE_CONFIG, NEGATE_CONFIG):
-                continue
-            child.define(key.name, key.type, key.default_value, key.validator, key.importance, key.documentation,
-                         key.group, key.order_in_group, key.width, key.display_name, key.dependents,
-                         key.recommender)
-        newdef.embed(prefix, group, 1, child)
-
-
-def _plugin_config_def(plugins: Plugins, key: str, value: Any, base: type, kind: str) -> ConfigDef:
-    if value is None:
-        raise ConfigException(f'Missing required configuration "{key}" which has no default value.')
-    cls = plugins.find(str(value))
-    if cls is None:
-        raise ConfigException(key, value, f"Class {value} could not be found.")
-    if not issubclass(cls, base):
-        raise ConfigException(key, value, f"Not a {base.__name__}")
-    try:
-        instance: Any = cls()
-        return instance.config()
-    except Exception as e:
-        raise ConfigException(key, value, f"Error getting config definition from {base.__name__}: {e}")
-
-
-def enrich(plugins: Plugins, base: ConfigDef, props: Mapping[str, Any], require_full: bool) -> ConfigDef:
-    newdef = ConfigDef(base)
-    _enrich_plugins(plugins, newdef, props, require_full, "transforms", TRANSFORMS_GROUP, "Transformation",
-                    Transformation)
-    _enrich_plugins(plugins, newdef, props, require_full, "predicates", PREDICATES_GROUP, "Predicate", Predicate)
-    return newdef
+def validation_config_def(plugins: Plugins, props: Mapping[str, Any], worker_props: Mapping[str, Any],
+                          sink: bool) -> ConfigDef:
+    """The ConfigDef a connector config is validated against (Java's ``enrichedConfigDef(plugins,
+    props, workerConfig)`` then ``enrich``): the worker's converters as defaults, the installed
+    plugins and versions as recommended values, and the keys of the transforms and predicates."""
+    base = connector_config_def(
+        plugins.version_of(str(props.get("connector.class")), PluginType.SOURCE, PluginType.SINK),
+        converter_defaults(plugins, "key.converter", worker_props, props, PluginType.CONVERTER),
+        converter_defaults(plugins, "value.converter", worker_props, props, PluginType.CONVERTER),
+        converter_defaults(plugins, "header.converter", worker_props, props, PluginType.HEADER_CONVERTER,
+                           HEADER_CONVERTER_DEFAULT),
+        plugin_recommenders(plugins),
+        plugins,
+    )
+    return enrich(plugins, sink_config_def(base) if sink else source_config_def(base), props, False)
 
 
 def enrich_topic_creation(base: ConfigDef, props: Mapping[str, Any]) -> ConfigDef:
@@ -408,7 +456,9 @@ class ConnectorConfig(AbstractConfig):
 
     def __init__(self, plugins: Plugins, props: Mapping[str, Any], definition: ConfigDef | None = None) -> None:
         base = definition if definition is not None else connector_config_def()
-        super().__init__(enrich(plugins, base, props, True), props)
+        with resolving_classes(plugins.class_name_of):
+            enriched = enrich(plugins, base, props, True)
+            super().__init__(enriched, props)
         self.plugins = plugins
 
     @property

@@ -178,6 +178,8 @@ _PLUS_ONE = (1).__add__
 class FileStreamSourceTask(SourceTask):
     """Reads lines from a file or stdin; see the module docstring for the offset rules."""
 
+    ALIASES = ("org.apache.kafka.connect.file.FileStreamSourceTask",)
+
     VALUE_SCHEMA = Schema.STRING_SCHEMA
     #: bytes read per read() call
     CHUNK_SIZE: ClassVar[int] = 1 << 18
@@ -433,6 +435,8 @@ class FileStreamSinkConnector(SinkConnector):
 
 class FileStreamSinkTask(SinkTask):
     """Writes ``String.valueOf(value)`` and a newline per record; flushes on ``flush()``."""
+
+    ALIASES = ("org.apache.kafka.connect.file.FileStreamSinkTask",)
 
     def __init__(self, output: IO[str] | None = None) -> None:
         """``output``: write here instead of the configured file (for tests)."""

@@ -6,22 +6,14 @@ import datetime as _dt
 import decimal as _decimal
 import math
 from collections.abc import Mapping
-from importlib import metadata
 from typing import Any
 
 from connectrt.api.connector import ConnectException
 from connectrt.api.data import Struct
+from connectrt.api.plugin import KAFKA_CONNECT_VERSION
 
-
-def _package_version() -> str:
-    try:
-        return metadata.version("connectrt")
-    except metadata.PackageNotFoundError:  # running from a source tree without metadata
-        return "unknown"
-
-
-#: The version every built-in connector reports (Java's reports the Kafka version).
-VERSION = _package_version()
+#: The version every built-in connector (and its task) reports: the Kafka version, as Java's do.
+VERSION = KAFKA_CONNECT_VERSION
 
 
 def parse_bool(value: Any) -> bool:

@@ -136,9 +136,6 @@ class Herder(ABC):
     @abstractmethod
     async def task_configs(self, name: str) -> list[TaskInfo]: ...
 
-    @abstractmethod
-    async def tasks_config(self, name: str) -> dict[str, dict[str, str]]: ...
-
     # --- restart / target states -------------------------------------------------------------
     @abstractmethod
     async def restart_connector(self, name: str, forward: bool | None = None) -> None: ...

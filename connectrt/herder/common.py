@@ -15,7 +15,7 @@ from connectrt import __version__
 from connectrt.api.connector import freeze
 from connectrt.api.plugin import PluginType
 from connectrt.config.configdef import ConfigException, config_key_info
-from connectrt.config.connector_config import MAX_CONNECTOR_CONFIG_BYTES
+from connectrt.config.connector_config import MAX_CONNECTOR_CONFIG_BYTES, plugin_config_def
 from connectrt.config.providers import ConfigTransformer, redact
 from connectrt.config.worker_config import WorkerConfig
 from connectrt.herder.base import Herder, RestartRequest, TargetState
@@ -66,16 +66,20 @@ def too_many_tasks_message(name: str, num_tasks: int, max_tasks: int) -> str:
     )
 
 
-def same_task_configs(generated: list[dict[str, str]], stored: list[dict[str, str]]) -> bool:
-    """Whether freshly generated task configs equal the stored ones, leaving out ``task.class``.
+def same_task_configs(
+    generated: list[dict[str, str]], stored: list[dict[str, str]], compare_task_class: bool = True
+) -> bool:
+    """Whether freshly generated task configs equal the stored ones.
 
-    That key names the task class in the runtime that wrote the configs: after taking over a Java
-    Connect cluster it holds Java's class name (``...VerifiableSourceTask``), and connectrt starts a
-    task from its connector's ``task_class()``, never from this key. Comparing it would make every
-    taken-over connector rewrite its task configs (and restart its tasks) for no change.
-    """
+    ``task.class`` is compared when the connector's task class has a Java name (``ALIASES``): then
+    connectrt writes Java's name, so a cluster taken over from Java sees no change, and configs an
+    older connectrt wrote with a Python path are rewritten once, so that Java can take them back.
+    Without a Java name the key is left out: a stored name of another runtime is kept rather than
+    rewriting (and restarting) every task for no change."""
     if len(generated) != len(stored):
         return False
+    if compare_task_class:
+        return all(g == s for g, s in zip(generated, stored, strict=True))
     return all(
         {k: v for k, v in g.items() if k != TASK_CLASS_CONFIG} == {k: v for k, v in s.items() if k != TASK_CLASS_CONFIG}
         for g, s in zip(generated, stored, strict=True)
@@ -127,11 +131,13 @@ class HerderCommon(Herder):
     # A trace never shows what a config provider resolved (a failing connector may print its password).
     def _connector_status(self, name: str, state: State, trace: str | None) -> None:
         trace = redact(trace) if trace else trace
-        self.status_store.put_connector(ConnectorStatus(name, state, self.worker_id, self.generation, trace))
+        self.status_store.put_connector(ConnectorStatus(name, state, self.worker_id, self.generation, trace,
+                                                        self.worker.connector_version(name)))
 
     def _task_status(self, task_id: ConnectorTaskId, state: State, trace: str | None) -> None:
         trace = redact(trace) if trace else trace
-        self.status_store.put_task(TaskStatus(task_id, state, self.worker_id, self.generation, trace))
+        self.status_store.put_task(TaskStatus(task_id, state, self.worker_id, self.generation, trace,
+                                              self.worker.task_version(task_id)))
 
     def _topic_used(self, topic: str, task: int, connector: str) -> None:
         if self.status_store.get_topic(connector, topic) is None:
@@ -205,17 +211,19 @@ class HerderCommon(Herder):
         if status is None:
             raise NotFoundException(f"No status found for connector {name}")
         tasks = [
-            TaskState(t.state.value, t.worker_id, t.trace, id=t.id.task) for t in self.status_store.get_all_tasks(name)
+            TaskState(t.state.value, t.worker_id, t.trace, id=t.id.task, version=t.version)
+            for t in self.status_store.get_all_tasks(name)
         ]
         return ConnectorStateInfo(
-            name, AbstractState(status.state.value, status.worker_id, status.trace), tasks, self.connector_type(name)
+            name, AbstractState(status.state.value, status.worker_id, status.trace, version=status.version), tasks,
+            self.connector_type(name),
         )
 
     def task_status(self, task_id: ConnectorTaskId) -> TaskState:
         t = self.status_store.get_task(task_id)
         if t is None:
             raise NotFoundException(f"No status found for task {task_id}")
-        return TaskState(t.state.value, t.worker_id, t.trace, id=t.id.task)
+        return TaskState(t.state.value, t.worker_id, t.trace, id=t.id.task, version=t.version)
 
     def _local_task_metrics(self, task_id: ConnectorTaskId) -> dict[str, Any] | None:
         """The task's metrics document if it runs on this worker, else None (unknown task: 404)."""
@@ -247,10 +255,6 @@ class HerderCommon(Herder):
             TaskInfo(ConnectorTaskId(name, i), self._raw_task_config(state, c)) for i, c in enumerate(state.task_configs)
         ]
 
-    async def tasks_config(self, name: str) -> dict[str, dict[str, str]]:
-        state = self._state(name)
-        return {f"{name}-{i}": self._raw_task_config(state, c) for i, c in enumerate(state.task_configs)}
-
     # --- topics --------------------------------------------------------------------------------
     def topic_tracking_enabled(self) -> bool:
         return bool(self.config.get("topic.tracking.enable"))
@@ -275,7 +279,7 @@ class HerderCommon(Herder):
     async def validate_connector_config(self, config: Mapping[str, Any]) -> ConfigInfos:
         return await asyncio.to_thread(
             validate_connector_config, self.plugins, config, self.transformer, self.group_id(),
-            str(self.config.get("connector.client.config.override.policy")),
+            str(self.config.get("connector.client.config.override.policy")), None, self.config.originals,
         )
 
     async def validate_or_raise(self, config: Mapping[str, Any]) -> None:
@@ -302,7 +306,12 @@ class HerderCommon(Herder):
                              PluginType.TRANSFORMATION, PluginType.PREDICATE):
             raise BadRequestException(f"Invalid plugin type {desc.type.value}. Valid types are sink, source, "
                                       "converter, header_converter, transformation, predicate.")
-        return [config_key_info(k) for k in cls().config().config_keys().values() if not k.internal]
+        keys = dict(cls().config().config_keys())
+        if desc.type in (PluginType.SINK, PluginType.SOURCE):
+            # Java's order: the plugin's own keys, then the framework's it does not define itself.
+            for key in plugin_config_def(self.plugins, cls, desc.version).config_keys().values():
+                keys.setdefault(key.name, key)
+        return [config_key_info(k) for k in keys.values() if not k.internal]
 
     def server_version(self) -> str:
         return __version__
@@ -402,9 +411,9 @@ class HerderCommon(Herder):
         current = self.connector_status(request.connector)
         conn = current.connector
         if request.should_restart_connector(conn.state):
-            conn = AbstractState(State.RESTARTING.value, conn.worker_id, None)
+            conn = AbstractState(State.RESTARTING.value, conn.worker_id, conn.trace, version=conn.version)
         tasks = [
-            TaskState(State.RESTARTING.value, t.worker_id, None, id=t.id)
+            TaskState(State.RESTARTING.value, t.worker_id, t.trace, id=t.id, version=t.version)
             if request.should_restart_task(t.state) else t
             for t in current.tasks
         ]
@@ -460,12 +469,17 @@ class HerderCommon(Herder):
         connector: Any = self._connector_instance(state)
         if self._is_sink(state):
             parsed = offsets_admin.parse_sink_offsets(entries)
+            for (topic, partition), offset in parsed.items():
+                if offset is not None and offset < 0:  # Java answers 500 after the Kafka admin refuses it
+                    raise BadRequestException(
+                        f"The offset for partition {partition} of topic '{topic}' is {offset}: a sink connector's "
+                        "offsets must not be negative")
             handled = bool(connector.alter_offsets(state.config, parsed))
             self._sink_offsets(state).alter(parsed)
         else:
             for e in entries:
                 if e.get("partition") is None:
-                    raise BadRequestException("Source partitions may not be null")
+                    raise BadRequestException("Partition objects cannot be null")
             handled = bool(
                 connector.alter_offsets(state.config, {freeze(e["partition"]): e.get("offset") for e in entries})
             )

@@ -1,45 +1,55 @@
 """Connector config validation as ``PUT /connector-plugins/{p}/config/validate`` and connector
-creation do it (Java's AbstractHerder.validateConnectorConfig)."""
+creation do it (Java 4.2's ``AbstractHerder.validateConnectorConfig``).
+
+The answer is Java's, entry for entry: the framework keys (with the worker's converters as their
+defaults, the installed plugins and versions as recommended values, the transforms' and
+predicates' keys), then the client-override keys, then the keys of any converter the config names;
+the entries of each part in Java's order (the ConfigDef's, or the ``java.util.HashMap`` order Java
+iterates them in, see :func:`~connectrt.herder.task_configs.java_hash_map_order`).
+"""
 
 from __future__ import annotations
 
-import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from connectrt.api.connector import (
-    Connector,
-    ConnectorTransactionBoundaries,
-    ExactlyOnceSupport,
-    SinkConnector,
-    SourceConnector,
-)
-from connectrt.api.plugin import Converter, HeaderConverter
+from connectrt.api.connector import Connector, SinkConnector, SourceConnector
+from connectrt.api.plugin import Converter, HeaderConverter, PluginType
 from connectrt.config.configdef import (
     ConfigDef,
     ConfigException,
+    ConfigKey,
     ConfigValue,
     Password,
     config_key_info,
     config_value_info,
+    resolving_classes,
 )
 from connectrt.config.connector_config import (
     connector_config_def,
     connector_name_problem,
-    enrich,
-    enrich_topic_creation,
-    sink_config_def,
-    source_config_def,
+    validation_config_def,
 )
+from connectrt.config.connector_enrich import empty_recommenders, version_problem
 from connectrt.config.providers import ConfigTransformer, redact
-from connectrt.herder.task_configs import has_placeholder
+from connectrt.herder.task_configs import has_placeholder, java_hash_map_order
+from connectrt.herder.validation_checks import (
+    validate_client_overrides,
+    validate_exactly_once_support,
+    validate_sink,
+    validate_sink_group_id,
+    validate_transaction_boundary,
+)
 from connectrt.rest.entities import ConfigInfos
 from connectrt.rest.errors import BadRequestException
-from connectrt.runtime.plugins import Plugins
-
-log = logging.getLogger(__name__)
+from connectrt.runtime.plugins import InvalidVersionSpec, Plugins, version_mismatch, version_requirement
 
 NULL_VALUE_MESSAGE = "Null value can not be supplied as the configuration value."
+
+__all__ = ["validate_exactly_once_support", "validate_transaction_boundary"]
 
 
 def connector_type_of(plugins: Plugins, props: Mapping[str, Any]) -> str:
@@ -53,6 +63,15 @@ def connector_type_of(plugins: Plugins, props: Mapping[str, Any]) -> str:
     return "unknown"
 
 
+@dataclass
+class _Infos:
+    """One part of the answer (Java's ``ConfigInfos`` before ``mergeConfigInfos``)."""
+
+    error_count: int = 0
+    groups: list[str] = field(default_factory=list)
+    configs: list[tuple[ConfigKey | None, dict[str, Any]]] = field(default_factory=list)
+
+
 def validate_connector_config(
     plugins: Plugins,
     raw_props: Mapping[str, Any],
@@ -60,9 +79,11 @@ def validate_connector_config(
     worker_group_id: str | None = None,
     override_policy: str = "All",
     exactly_once_enabled: bool | None = None,
+    worker_props: Mapping[str, Any] | None = None,
 ) -> ConfigInfos:
-    """``exactly_once_enabled`` is the distributed worker's ``exactly.once.source.support=enabled``;
-    None (standalone, as Java's StandaloneHerder) skips the exactly-once preflight checks."""
+    """``worker_group_id`` is the distributed worker's ``group.id`` and ``exactly_once_enabled`` its
+    ``exactly.once.source.support=enabled``; None (standalone, as Java's StandaloneHerder) skips the
+    group-id and exactly-once preflight checks. ``worker_props`` gives the converter defaults."""
     class_name = raw_props.get("connector.class")
     if class_name is None:
         raise BadRequestException(f"Connector config {_java_map(raw_props)} contains no connector type")
@@ -72,68 +93,191 @@ def validate_connector_config(
         raise BadRequestException(f"Failed to resolve config provider placeholders: {e}")
     cls = plugins.find(str(class_name))
     if cls is None or not issubclass(cls, Connector):
-        raise BadRequestException(plugins.connector_not_found_message(str(class_name)))
+        raise BadRequestException(_connector_lookup_failure(plugins, str(class_name)))
+    try:
+        requirement = version_requirement(props.get("connector.plugin.version"))
+    except InvalidVersionSpec as e:
+        raise BadRequestException(str(e))
+    installed = plugins.version_of(str(class_name))
+    if requirement is not None and installed is not None:
+        problem = version_mismatch(plugins.class_name_of(str(class_name)) or str(class_name), installed, requirement)
+        if problem is not None:
+            return _invalid_version_infos(plugins, str(class_name), raw_props, props, problem, installed)
     connector: Connector = cls()
+    sink = isinstance(connector, SinkConnector)
 
-    if isinstance(connector, SinkConnector):
-        base = sink_config_def()
-    elif isinstance(connector, SourceConnector):
-        base = enrich_topic_creation(source_config_def(), props)
-    else:
-        base = connector_config_def()
-    enriched = enrich(plugins, base, props, False)
-    values = enriched.validate_all(props)
-    _validate_name(values, props)
+    with resolving_classes(plugins.class_name_of):
+        enriched = validation_config_def(plugins, props, worker_props or {}, sink)
+        values = enriched.validate_all(props)
+        if sink:
+            validate_sink(values, props)
+            if worker_group_id is not None:
+                validate_sink_group_id(values, props, worker_group_id)
+        elif isinstance(connector, SourceConnector) and exactly_once_enabled is not None:
+            validate_exactly_once_support(values, props, connector, exactly_once_enabled)
+            validate_transaction_boundary(values, props, connector)
+        _validate_name(values, props)
+        for name, raw in raw_props.items():
+            if raw is None:
+                values.setdefault(name, ConfigValue(name)).add_error(NULL_VALUE_MESSAGE)
+        # Converter validation may add errors to the converter keys, so it goes first (as Java's).
+        converters = _validate_converters(plugins, values, props)
+    overrides = validate_client_overrides(props, sink, override_policy)
+    connector_part = _validate_connector(connector, str(class_name), props, values, enriched)
+    parts = [connector_part, _Infos(overrides.error_count, [], [(None, v) for v in overrides.values]), converters]
+    return _merge(str(class_name), raw_props, parts)
+
+
+#: Connector class names a validation failed to find, as Java's ``CachedConnectors`` remembers them:
+#: a name that failed before fails again wrapped in a ConnectException, whose class prefixes the
+#: message. Bounded (Java's is not): the oldest names are forgotten first.
+_FAILED_LOOKUPS: OrderedDict[str, None] = OrderedDict()
+_FAILED_LOOKUPS_MAX = 1024
+_FAILED_LOOKUPS_LOCK = threading.Lock()
+
+
+def _connector_lookup_failure(plugins: Plugins, class_name: str) -> str:
+    message = plugins.connector_not_found_message(class_name)
+    with _FAILED_LOOKUPS_LOCK:
+        seen = class_name in _FAILED_LOOKUPS
+        _FAILED_LOOKUPS[class_name] = None
+        _FAILED_LOOKUPS.move_to_end(class_name)
+        while len(_FAILED_LOOKUPS) > _FAILED_LOOKUPS_MAX:
+            _FAILED_LOOKUPS.popitem(last=False)
+    return f"org.apache.kafka.connect.errors.ConnectException: {message}" if seen else message
+
+
+def _invalid_version_infos(plugins: Plugins, class_name: str, raw_props: Mapping[str, Any],
+                           props: Mapping[str, Any], problem: str, installed: str) -> ConfigInfos:
+    """Java's ``invalidVersionedConnectorValidation``: the installed connector is not of the asked
+    version, so only the common keys are validated (no converter defaults, no recommendations), and
+    the class and version keys carry the problem, with the installed version as the recommendation."""
+    definition = connector_config_def(installed, recommenders=empty_recommenders())
+    with resolving_classes(plugins.class_name_of):
+        values = definition.validate_all(props)
+    values["connector.class"].add_error(problem)
+    values["connector.plugin.version"].add_error(problem)
+    values["connector.plugin.version"].recommended_values = [installed]
     for name, raw in raw_props.items():
         if raw is None:
-            values.setdefault(name, ConfigValue(name)).errors.insert(0, NULL_VALUE_MESSAGE)
+            values.setdefault(name, ConfigValue(name)).add_error(NULL_VALUE_MESSAGE)
+    part = _Infos(groups=list(definition.groups()))
+    listed = list(java_hash_map_order(values, presized=False).values())
+    _generate(part, dict(definition.config_keys()), listed)
+    return _merge(class_name, raw_props, [part])
 
-    if isinstance(connector, SinkConnector):
-        _validate_sink(values, props, worker_group_id)
-    elif isinstance(connector, SourceConnector) and exactly_once_enabled is not None:
-        validate_exactly_once_support(values, props, connector, exactly_once_enabled)
-        validate_transaction_boundary(values, props, connector)
-    _validate_overrides(values, props, override_policy)
-    _validate_converters(plugins, values, props)
 
-    keys: dict[str, Any] = dict(enriched.config_keys())
+def _validate_connector(connector: Connector, class_name: str, props: Mapping[str, Any],
+                        values: dict[str, ConfigValue], enriched: ConfigDef) -> _Infos:
+    """Java's ``validateConnectorPluginSpecifiedConfigs`` + ``generateResult``."""
+    keys: dict[str, ConfigKey] = dict(enriched.config_keys())
     groups = list(enriched.groups())
-    results: list[tuple[str, ConfigValue]] = [(n, v) for n, v in values.items()]
-
+    listed: list[ConfigValue] = list(java_hash_map_order(values, presized=False).values())
     try:
         connector_def: ConfigDef = connector.config()
-        connector_values = connector.validate(props)
+        connector_values = list(connector.validate(props))
     except Exception as e:
-        connector_def = ConfigDef()
-        connector_values = [ConfigValue("connector.class", str(class_name), [], [f"Connector validation failed: {e}"])]
-    for ckey in connector_def.config_keys().values():
-        keys.setdefault(ckey.name, ckey)
-    for g in connector_def.groups():
-        if g not in groups:
-            groups.append(g)
-    seen = {n for n, _ in results}
-    for cv in connector_values:
-        if cv.name in seen:
-            existing = values.get(cv.name)
-            if existing is not None:
-                existing.errors.extend(e for e in cv.errors if e not in existing.errors)
-            continue
-        results.append((cv.name, cv))
+        raise BadRequestException(f"Connector validation failed for {class_name}: {e}")
+    for key in connector_def.config_keys().values():
+        keys[key.name] = key
+    groups.extend(g for g in connector_def.groups() if g not in groups)
+    part = _Infos(groups=groups)
+    _generate(part, keys, [*listed, *connector_values])
+    return part
 
+
+def _generate(part: _Infos, keys: dict[str, ConfigKey], values: list[ConfigValue]) -> None:
+    """Java's ``generateResult``: the values of keys without a definition first, then every key in
+    definition order with its value. Of two values of one key the last wins, as in Java (a key the
+    connector defines too shows the connector's validation of it)."""
+    by_name: dict[str, ConfigValue] = {}
+    for cv in values:
+        by_name[cv.name] = cv
+        if cv.name not in keys:
+            part.configs.append((None, config_value_info(cv, None)))
+            part.error_count += len(cv.errors)
+    for name, key in keys.items():
+        if key.internal:
+            continue
+        value = by_name.get(name)
+        part.configs.append((key, config_value_info(value, key.type) if value is not None else {}))
+        part.error_count += len(value.errors) if value is not None else 0
+
+
+def _validate_converters(plugins: Plugins, values: dict[str, ConfigValue], props: Mapping[str, Any]) -> _Infos:
+    """Java's ``validateAllConverterConfigs``: the config of each converter the connector config
+    names (header, key, value), validated with its ``converter.type``; keys shown with the prefix."""
+    part = _Infos()
+    for key, base, converter_type in (("header.converter", HeaderConverter, "header"),
+                                      ("key.converter", Converter, "key"),
+                                      ("value.converter", Converter, "value")):
+        class_value, version_value = values.get(key), values.get(f"{key}.plugin.version")
+        name = props.get(key)
+        if name is None or class_value is None or class_value.errors or (version_value and version_value.errors):
+            continue
+        cls = plugins.find(str(name))
+        if cls is None or not issubclass(cls, base):
+            continue
+        ptype = PluginType.HEADER_CONVERTER if base is HeaderConverter else PluginType.CONVERTER
+        problem = version_problem(plugins, name, props.get(f"{key}.plugin.version"), ptype)
+        if problem is not None:
+            class_value.add_error(problem)
+            if version_value is not None:
+                version_value.add_error(problem)
+            continue
+        try:
+            definition: ConfigDef = cls().config()
+        except Exception as e:
+            class_value.add_error(f"Failed to load ConfigDef from {key.replace('.', ' ')}" + (f": {e}" if str(e) else ""))
+            continue
+        prefix = key + "."
+        sub = {k[len(prefix):]: v for k, v in props.items() if k.startswith(prefix)}
+        sub.setdefault("converter.type", converter_type)
+        try:
+            validated = definition.validate_all(sub)
+        except Exception as e:
+            class_value.add_error(f"Failed to perform config validation for {key.replace('.', ' ')}"
+                                  + (f": {e}" if str(e) else ""))
+            continue
+        config_keys = definition.config_keys()
+        for cv in java_hash_map_order(validated, presized=False).values():
+            ckey = config_keys.get(cv.name)
+            if ckey is not None and ckey.internal:
+                continue
+            if ckey is not None and ckey.group is not None and ckey.group not in part.groups:
+                part.groups.append(ckey.group)
+            shown = ConfigValue(prefix + cv.name, cv.value, cv.recommended_values, cv.errors, cv.visible)
+            info = config_value_info(shown, ckey.type if ckey is not None else None)
+            prefixed = _prefixed(ckey, prefix) if ckey is not None else None
+            part.configs.append((prefixed, info))
+            part.error_count += 1 if cv.errors else 0
+    return part
+
+
+def _prefixed(key: ConfigKey, prefix: str) -> ConfigKey:
+    return ConfigKey(prefix + key.name, key.type, key.default_value, key.validator, key.importance,
+                     key.documentation, key.group, key.order_in_group, key.width, key.display_name,
+                     list(key.dependents), key.recommender, key.internal)
+
+
+def _merge(class_name: str, raw_props: Mapping[str, Any], parts: list[_Infos]) -> ConfigInfos:
+    """Java's ``mergeConfigInfos``, then what connectrt never answers: a value a config provider
+    resolved (a key configured with a placeholder shows the placeholder; no error shows a secret)."""
     configs: list[dict[str, Any]] = []
+    groups: list[str] = []
     error_count = 0
-    for name, cv in results:
-        key = keys.get(name)
-        info = config_value_info(cv, key.type if key is not None else None)
-        # What a provider resolved is never answered (Java answers it for non-PASSWORD keys): a key
-        # configured with a placeholder shows the placeholder, and no error shows a resolved value.
-        raw = raw_props.get(name)
-        if has_placeholder(raw) and info["value"] != Password.HIDDEN:
-            info["value"] = raw
-        info["errors"] = [redact(e) for e in info["errors"]]
-        configs.append({"definition": config_key_info(key) if key is not None else None, "value": info})
-        error_count += len(cv.errors)
-    return ConfigInfos(str(class_name), error_count, groups, configs)
+    for part in parts:
+        error_count += part.error_count
+        groups.extend(g for g in part.groups if g not in groups)
+        for key, info in part.configs:
+            if info:
+                raw = raw_props.get(info["name"])
+                if has_placeholder(raw) and info["value"] != Password.HIDDEN:
+                    info["value"] = raw
+                info["errors"] = [redact(e) for e in info["errors"]]
+            configs.append({"definition": config_key_info(key) if key is not None else None,
+                            "value": info or None})
+    return ConfigInfos(class_name, error_count, groups, configs)
 
 
 def _validate_name(values: dict[str, ConfigValue], props: Mapping[str, Any]) -> None:
@@ -146,134 +290,6 @@ def _validate_name(values: dict[str, ConfigValue], props: Mapping[str, Any]) -> 
     if problem is not None:
         shown = name if len(name) <= 200 else name[:100] + "..."
         cv.add_error(f"Invalid value {shown} for configuration name: {problem}")
-
-
-def _validate_sink(values: dict[str, ConfigValue], props: Mapping[str, Any], worker_group_id: str | None) -> None:
-    topics = [t.strip() for t in str(props.get("topics", "") or "").split(",") if t.strip()]
-    regex = str(props.get("topics.regex", "") or "").strip()
-    if topics and regex:
-        msg = "topics and topics.regex are mutually exclusive options, but both are set."
-        values["topics"].add_error(msg)
-        values["topics.regex"].add_error(msg)
-    elif not topics and not regex:
-        msg = "Must configure one of topics or topics.regex"
-        values["topics"].add_error(msg)
-        values["topics.regex"].add_error(msg)
-    dlq = str(props.get("errors.deadletterqueue.topic.name", "") or "").strip()
-    if dlq and dlq in topics:
-        values["errors.deadletterqueue.topic.name"].add_error(
-            f"The DLQ topic '{dlq}' may not be included in the list of topics ('topics={','.join(topics)}') to "
-            "be consumed."
-        )
-    if dlq and regex:
-        import re
-
-        try:
-            if re.fullmatch(regex, dlq):
-                values["errors.deadletterqueue.topic.name"].add_error(
-                    f"The DLQ topic '{dlq}' may not be included in the regex matching the topics "
-                    f"('topics.regex={regex}') to be consumed."
-                )
-        except re.error:
-            pass
-    name = props.get("name")
-    group = str(props.get("consumer.override.group.id") or f"connect-{name}")
-    if worker_group_id is not None and group == worker_group_id:
-        values["name"].add_error(f"Consumer group {group} conflicts with Connect worker group {worker_group_id}")
-
-
-def _unexpected_error(e: BaseException) -> str:
-    message = str(e).strip()
-    if message:
-        return f"An unexpected error occurred during validation: {message}"
-    return "An unexpected error occurred during validation; please see the worker logs for more details."
-
-
-def validate_exactly_once_support(
-    values: dict[str, ConfigValue], props: Mapping[str, Any], connector: SourceConnector, worker_enabled: bool
-) -> None:
-    """``exactly.once.support=required``: the worker must have exactly-once source support enabled
-    and the connector must say SUPPORTED (Java's DistributedHerder preflight)."""
-    cv = values.get("exactly.once.support")
-    if cv is None or cv.errors or str(cv.value or "").strip().lower() != "required":
-        return
-    if not worker_enabled:
-        cv.add_error("This worker does not have exactly-once source support enabled.")
-    try:
-        support = connector.exactly_once_support(props)
-        if support is None:
-            cv.add_error(
-                "The connector does not implement the API required for preflight validation of exactly-once "
-                "source support. Please consult the documentation for the connector to determine whether it "
-                "supports exactly-once semantics, and then consider reconfiguring the connector to use the value "
-                '"requested" for this property (which will disable this preflight check and allow the connector '
-                "to be created)."
-            )
-        elif support is not ExactlyOnceSupport.SUPPORTED:
-            cv.add_error("The connector does not support exactly-once semantics with the provided configuration.")
-    except Exception as e:
-        log.error("Failed while validating connector support for exactly-once semantics", exc_info=e)
-        cv.add_error(_unexpected_error(e))
-
-
-def validate_transaction_boundary(
-    values: dict[str, ConfigValue], props: Mapping[str, Any], connector: SourceConnector
-) -> None:
-    """``transaction.boundary=connector``: the connector must be able to define transaction boundaries."""
-    cv = values.get("transaction.boundary")
-    if cv is None or cv.errors or str(cv.value or "").strip().lower() != "connector":
-        return
-    try:
-        boundaries = connector.can_define_transaction_boundaries(props)
-        if boundaries is None:
-            cv.add_error(
-                "This connector has returned a null value from its canDefineTransactionBoundaries method, which is "
-                "not permitted. The connector will be treated as if it cannot define its own transaction "
-                "boundaries, and cannot be configured with 'transaction.boundary' set to 'connector'."
-            )
-        elif boundaries is not ConnectorTransactionBoundaries.SUPPORTED:
-            cv.add_error(
-                "The connector does not support connector-defined transaction boundaries with the given "
-                "configuration. Please reconfigure it to use a different transaction boundary definition."
-            )
-    except Exception as e:
-        log.error("Failed while validating connector support for defining its own transaction boundaries",
-                  exc_info=e)
-        cv.add_error(_unexpected_error(e))
-
-
-def _validate_overrides(values: dict[str, ConfigValue], props: Mapping[str, Any], policy: str) -> None:
-    if not policy.split(".")[-1].startswith("None"):
-        return
-    for key in props:
-        if key.startswith(("producer.override.", "consumer.override.", "admin.override.")):
-            cv = values.setdefault(key, ConfigValue(key, props[key]))
-            cv.add_error("The 'None' policy does not allow any client configuration overrides")
-
-
-def _validate_converters(plugins: Plugins, values: dict[str, ConfigValue], props: Mapping[str, Any]) -> None:
-    for key, base in (("key.converter", Converter), ("value.converter", Converter), ("header.converter", HeaderConverter)):
-        name = props.get(key)
-        if not name or key not in values or values[key].errors:
-            continue
-        cls = plugins.find(str(name))
-        if cls is None or not issubclass(cls, base):
-            values[key].add_error(f"Invalid value {name} for configuration {key}: Class {name} could not be found.")
-            continue
-        try:
-            definition: ConfigDef = cls().config()
-        except Exception:
-            continue
-        prefix = key + "."
-        sub = {k[len(prefix) :]: v for k, v in props.items() if k.startswith(prefix)}
-        if key != "header.converter":
-            sub.setdefault("converter.type", "key" if key == "key.converter" else "value")
-        else:
-            sub.setdefault("converter.type", "header")
-        for cv in definition.validate(sub):
-            if cv.errors:
-                full = prefix + cv.name
-                values.setdefault(full, ConfigValue(full, cv.value)).errors.extend(cv.errors)
 
 
 def invalid_config_message(infos: ConfigInfos) -> str:
@@ -291,3 +307,4 @@ def invalid_config_message(infos: ConfigInfos) -> str:
 
 def _java_map(props: Mapping[str, Any]) -> str:
     return "{" + ", ".join(f"{k}={v}" for k, v in props.items()) + "}"
+

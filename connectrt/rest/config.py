@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import ssl
+import subprocess
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,12 +40,42 @@ raise a ``ConnectRestException`` to reject the request."""
 
 
 def connectrt_version() -> str:
-    return connectrt.__version__
+    """The installed distribution's version (its metadata), else the package's own."""
+    try:
+        return metadata.version("connectrt")
+    except metadata.PackageNotFoundError:
+        return connectrt.__version__
 
 
+#: A file a packager may write into the package (``git rev-parse HEAD > connectrt/COMMIT``).
+COMMIT_FILE = Path(connectrt.__file__).resolve().parent / "COMMIT"
+
+
+@functools.cache
 def connectrt_commit() -> str:
-    """The source commit of this build: ``CONNECTRT_COMMIT`` from the environment, else "unknown"."""
-    return os.environ.get("CONNECTRT_COMMIT", "unknown")
+    """The source commit of this build, as Java's ``GET /`` shows it (16 hex digits):
+    ``CONNECTRT_COMMIT`` from the environment, else the package's ``COMMIT`` file, else the commit
+    checked out where the package is (a source checkout or an editable install), else "unknown"."""
+    commit = os.environ.get("CONNECTRT_COMMIT", "").strip()
+    if not commit:
+        try:
+            commit = COMMIT_FILE.read_text().strip()
+        except OSError:
+            commit = _checkout_commit() or ""
+    return commit[:16] if commit else "unknown"
+
+
+def _checkout_commit() -> str | None:
+    root = COMMIT_FILE.parent.parent
+    if not (root / ".git").exists():
+        return None
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=5, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = out.stdout.strip()
+    return commit if re.fullmatch(r"[0-9a-f]{40,64}", commit) else None
 
 
 def _int_or_none(name: str, value: Any) -> int | None:

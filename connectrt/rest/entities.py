@@ -34,17 +34,29 @@ class ConnectorInfo:
         }
 
 
+#: The version Java's ``PluginDesc`` gives a plugin that does not say; Java's JSON leaves it out.
+UNDEFINED_VERSION = "undefined"
+
+
 @dataclass
 class AbstractState:
     state: str
     worker_id: str
     trace: str | None = None
+    #: The connector's or task's version from its status record: shown as Java 4.x does, null
+    #: included (a record written while it was not running, or by an older worker).
+    version: str | None = field(default=None, kw_only=True)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"state": self.state, "worker_id": self.worker_id}
+        self._tail(out)
+        return out
+
+    def _tail(self, out: dict[str, Any]) -> None:
+        if self.version != UNDEFINED_VERSION:
+            out["version"] = self.version
         if self.trace:
             out["trace"] = self.trace
-        return out
 
 
 @dataclass
@@ -53,8 +65,7 @@ class TaskState(AbstractState):
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "state": self.state, "worker_id": self.worker_id}
-        if self.trace:
-            out["trace"] = self.trace
+        self._tail(out)
         return out
 
 
@@ -116,7 +127,7 @@ class PluginInfo:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"class": self.class_name, "type": self.type}
-        if self.version is not None and self.version != "undefined":
+        if self.version is not None and self.version != UNDEFINED_VERSION:
             out["version"] = self.version
         return out
 

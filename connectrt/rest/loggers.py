@@ -4,7 +4,7 @@ Levels use Java's names: TRACE, DEBUG, INFO, WARN, ERROR, FATAL, OFF (and ALL), 
 on input. Python levels map as TRACE=5, DEBUG=10, INFO=20, WARN=30 (WARNING), ERROR=40,
 FATAL=50 (CRITICAL), OFF=a level above every message, ALL=1.
 
-Behaviour follows Kafka 4.0's log4j2 ``Loggers``:
+Behaviour follows Kafka 4.2's log4j2 ``Loggers``:
 
 - The root logger is called ``root`` (``""`` is accepted too, case-insensitively).
 - :meth:`Loggers.all_levels` lists the root logger and every logger whose level was set
@@ -14,7 +14,8 @@ Behaviour follows Kafka 4.0's log4j2 ``Loggers``:
 - :meth:`Loggers.level` answers for the root and for any logger that exists (its effective level).
 - :meth:`Loggers.set_level` sets the level of the namespace's logger and of every existing logger
   whose name starts with the namespace (a plain prefix, as Java does), and returns the sorted
-  names of the loggers whose level changed. For ``root`` that is every logger.
+  names of the loggers whose level changed (a new logger starts at its parent's level, so setting
+  it to that level changes nothing).
 """
 
 from __future__ import annotations
@@ -140,12 +141,11 @@ class Loggers:
             logging.getLogger(__name__).info(
                 "Setting level of namespace %s and children to %s", namespace or ROOT_LOGGER_NAME, new_name
             )
-            # Compare with the effective levels before the change; a logger created just now (or at
-            # OFF) had no level, so it always counts as changed, as in Java.
+            # Compare with the effective levels before the change (Java 4.2 creates the namespace's
+            # logger first, so a new logger had its parent's level); a logger at OFF had no level
+            # listed, so it always counts as changed, as in Java.
             before = {
-                name: java_level_name(lg.getEffectiveLevel())
-                if (name in existing or name == ROOT_LOGGER_NAME) and lg.getEffectiveLevel() < OFF
-                else ""
+                name: java_level_name(lg.getEffectiveLevel()) if lg.getEffectiveLevel() < OFF else ""
                 for name, lg in targets.items()
             }
             now = self._clock_ms()

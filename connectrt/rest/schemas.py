@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 _STR: dict[str, Any] = {"type": "string"}
+_NULLABLE_STR: dict[str, Any] = {"type": "string", "nullable": True}
 _STR_MAP: dict[str, Any] = {"type": "object", "additionalProperties": _STR}
 _ANY_MAP: dict[str, Any] = {"type": "object", "additionalProperties": {}}
 
@@ -55,7 +56,7 @@ COMPONENT_SCHEMAS: dict[str, dict[str, Any]] = {
         ["name", "config"],
     ),
     "ConnectorState": _obj(
-        {"state": {"type": "string", "enum": _STATES}, "worker_id": _STR, "trace": _STR},
+        {"state": {"type": "string", "enum": _STATES}, "worker_id": _STR, "trace": _STR, "version": _NULLABLE_STR},
         ["state", "worker_id"],
     ),
     "TaskState": _obj(
@@ -64,6 +65,7 @@ COMPONENT_SCHEMAS: dict[str, dict[str, Any]] = {
             "state": {"type": "string", "enum": _STATES},
             "worker_id": _STR,
             "trace": _STR,
+            "version": _NULLABLE_STR,
         },
         ["id", "state", "worker_id"],
     ),
@@ -111,7 +113,7 @@ COMPONENT_SCHEMAS: dict[str, dict[str, Any]] = {
             "importance": _STR,
             "documentation": {"type": "string", "nullable": True},
             "group": {"type": "string", "nullable": True},
-            "order": {"type": "integer", "format": "int32"},
+            "order_in_group": {"type": "integer", "format": "int32"},
             "width": _STR,
             "display_name": _STR,
             "dependents": {"type": "array", "items": _STR},
@@ -124,7 +126,7 @@ COMPONENT_SCHEMAS: dict[str, dict[str, Any]] = {
             "importance",
             "documentation",
             "group",
-            "order",
+            "order_in_group",
             "width",
             "display_name",
             "dependents",

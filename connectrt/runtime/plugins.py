@@ -14,6 +14,7 @@ imported because a config or a REST request named it.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -197,6 +198,60 @@ class Plugins:
             f"available connectors are: {listing}"
         )
 
+    def class_name_of(self, name: str) -> str | None:
+        """The name ``name`` resolves to as Java's ``Class.getName()`` shows it (the plugin's first
+        Java alias, else its Python path; an abstract Java parent of plugins, see
+        :meth:`abstract_parent_of`, is itself), or None if no installed plugin has that name."""
+        cls = self.find(name)
+        if cls is None:
+            return name.strip() if self.abstract_parent_of(name) else None
+        desc = self._descs.get(cls)
+        return desc.class_name if desc is not None else python_path(cls)
+
+    def version_of(self, name: str | None, *types: PluginType) -> str | None:
+        """The installed version of the plugin ``name`` names, if it is one of ``types`` (any type
+        when none is given), else None (Java's ``pluginVersion``)."""
+        cls = self.find(name) if isinstance(name, str) else None
+        if cls is None:
+            return None
+        for desc in (self._descs.get(cls), self._extra_descs.get(cls)):
+            if desc is not None and (not types or desc.type in types):
+                return desc.version
+        return None
+
+    def available_versions(self, name: str) -> list[str]:
+        """A version per plugin entry of the class ``name`` names (Java lists a converter that is a
+        header converter too twice)."""
+        cls = self.find(name)
+        return [d.version for d in (self._descs.get(cls), self._extra_descs.get(cls)) if d is not None] if cls else []
+
+    def abstract_parent_of(self, name: str) -> list[str]:
+        """For a Java class name that no plugin has but whose nested classes are plugins (Java's
+        abstract ``org.apache.kafka.connect.transforms.Cast`` of ``Cast$Key`` and ``Cast$Value``), the
+        names of those nested classes, that Java's "This class is abstract" message suggests."""
+        if not isinstance(name, str) or not name.strip() or self.find(name) is not None:
+            return []
+        prefix = name.strip() + "$"
+        with self._lock:
+            names = {n for n in self._by_name if n.startswith(prefix) and "." in n and "$" not in n[len(prefix):]}
+        return sorted(names)
+
+    def abstract_class_message(self, name: str) -> str | None:
+        children = self.abstract_parent_of(name)
+        if not children:
+            return None
+        return f"This class is abstract and cannot be created. Did you mean {', '.join(children)}?"
+
+    def task_class(self, name: str | None, connector_task: type) -> type:
+        """The task class a task config's ``task.class`` names, given the connector's own task class:
+        Java's name of it (its ``ALIASES``, e.g. ``org.apache.kafka.connect.file.FileStreamSourceTask``)
+        or its Python path resolve to it. Any other name (a task class of another runtime) is logged
+        and the connector's task class is used: the connector, not the stored name, decides."""
+        if name is not None and name not in task_class_names(connector_task):
+            log.warning("The task config names task class %s, which is not the connector's task class (%s); "
+                        "starting %s", name, java_task_class_name(connector_task), python_path(connector_task))
+        return connector_task
+
     def new_instance(self, name: str, base: type, what: str = "class") -> Any:
         return self.resolve(name, base, what)()
 
@@ -222,6 +277,127 @@ class Plugins:
 
     def of_type(self, ptype: PluginType) -> list[PluginDesc]:
         return [d for d in self.all() if d.type is ptype]
+
+
+def java_task_class_name(task_class: type) -> str:
+    """The ``task.class`` a worker writes into a task config: the task class's first ``ALIASES``
+    entry (the Java class a Java worker would load, for connectors named after Java ones), else its
+    Python path."""
+    aliases = tuple(getattr(task_class, "ALIASES", ()) or ())
+    return aliases[0] if aliases else python_path(task_class)
+
+
+def task_class_names(task_class: type) -> set[str]:
+    """Every name a stored ``task.class`` may give ``task_class`` by."""
+    aliases = tuple(getattr(task_class, "ALIASES", ()) or ())
+    return {python_path(task_class), f"{task_class.__module__}:{task_class.__qualname__}", *aliases}
+
+
+# --- plugin versions (KIP-891: connector.plugin.version, <converter>.plugin.version, ...) ------------
+
+_QUALIFIERS = {"alpha": 0, "a": 0, "beta": 1, "b": 1, "milestone": 2, "m": 2, "rc": 3, "cr": 3,
+               "snapshot": 4, "": 5, "ga": 5, "final": 5, "release": 5, "sp": 6}
+
+
+def _version_key(version: str) -> tuple[tuple[int, int, str], ...]:
+    """A sort key for Maven-style versions: numbers numerically, known qualifiers in Maven's order
+    (alpha < beta < milestone < rc < snapshot < release < sp), other text after them."""
+    items: list[tuple[int, int, str]] = []
+    for part in re.split(r"[.\-]", version.strip().lower()):
+        for token in re.findall(r"\d+|[a-z]+", part) or [""]:
+            if token.isdigit():
+                items.append((1, int(token), ""))
+            elif token in _QUALIFIERS:
+                items.append((0, _QUALIFIERS[token], ""))
+            else:
+                items.append((0, 7, token))
+    while items and items[-1] in ((1, 0, ""), (0, 5, "")):
+        items.pop()  # 1.0 == 1 == 1.0.Final
+    return tuple(items)
+
+
+class InvalidVersionSpec(ValueError):
+    """A ``*.plugin.version`` value that is not a version or a version range."""
+
+
+@dataclass(frozen=True)
+class VersionRange:
+    """A Maven version range: ``[1.0,2.0)``, ``(,3]``, ``[4.2.1]``, or several separated by commas; a
+    bare version means exactly that version (Java's ``PluginUtils.connectorVersionRequirement``)."""
+
+    spec: str
+    bounds: tuple[tuple[str | None, bool, str | None, bool], ...]
+
+    def contains(self, version: str) -> bool:
+        key = _version_key(version)
+        for low, low_inclusive, high, high_inclusive in self.bounds:
+            if low is not None and (key < _version_key(low) or (key == _version_key(low) and not low_inclusive)):
+                continue
+            if high is not None and (key > _version_key(high) or (key == _version_key(high) and not high_inclusive)):
+                continue
+            return True
+        return False
+
+    def __str__(self) -> str:
+        """Maven's ``VersionRange.toString()``: ``[1.0,1.0]`` for exactly 1.0, ``[4.0,5.0)``, ``[4.0,)``."""
+        return ",".join(
+            ("[" if low_inclusive else "(") + (low or "") + "," + (high or "") + ("]" if high_inclusive else ")")
+            for low, low_inclusive, high, high_inclusive in self.bounds
+        )
+
+
+_RANGE = re.compile(r"([\[(])([^\[\]()]*)([\])])")
+
+
+def version_requirement(spec: str | None) -> VersionRange | None:
+    """The range a ``*.plugin.version`` value asks for; None for no value or ``latest``."""
+    if spec is None or spec == "latest":
+        return None
+    text = spec.strip()
+    if not text:
+        raise InvalidVersionSpec("Version spec must not be empty")
+    if not text.startswith(("[", "(")):
+        if any(c in text for c in "[](),"):
+            raise InvalidVersionSpec(f"Invalid version specification: {text}")
+        return VersionRange(f"[{text}]", ((text, True, text, True),))
+    bounds: list[tuple[str | None, bool, str | None, bool]] = []
+    rest = text
+    while rest:
+        m = _RANGE.match(rest)
+        if m is None:
+            raise InvalidVersionSpec(f"Unbounded range: {text}")
+        opening, inner, closing = m.groups()
+        parts = [p.strip() for p in inner.split(",")]
+        if len(parts) == 1:
+            if opening != "[" or closing != "]" or not parts[0]:
+                raise InvalidVersionSpec(f"Single version must be surrounded by []: {text}")
+            bounds.append((parts[0], True, parts[0], True))
+        elif len(parts) == 2:
+            low, high = parts[0] or None, parts[1] or None
+            if low is not None and high is not None and _version_key(high) < _version_key(low):
+                raise InvalidVersionSpec(f"Range defies version ordering: {text}")
+            bounds.append((low, opening == "[", high, closing == "]"))
+        else:
+            raise InvalidVersionSpec(f"Invalid version range {m.group(0)}, too many commas in {text}")
+        rest = rest[m.end():].lstrip()
+        if rest.startswith(","):
+            rest = rest[1:].lstrip()
+            if not rest:
+                raise InvalidVersionSpec(f"Unbounded range: {text}")
+        elif rest:
+            raise InvalidVersionSpec(f"Invalid version specification: {text}")
+    return VersionRange(text, tuple(bounds))
+
+
+def version_mismatch(class_name: str, version: str, requirement: VersionRange,
+                     available: Sequence[str] | None = None) -> str | None:
+    """Java's message when the installed version does not satisfy ``requirement``, else None;
+    ``available`` lists a version per plugin entry of the class (a converter that is a header
+    converter too has two, as in Java)."""
+    if requirement.contains(version):
+        return None
+    return (f"Plugin {class_name} not found that matches the version range {requirement}, available versions: "
+            f"[{', '.join(available or [version])}]")
 
 
 def _load_entry_point(name: str, value: str, load: Any) -> list[type]:

@@ -26,7 +26,7 @@ from connectrt.runtime.errors import (
     LogReporter,
     RetryWithToleranceOperator,
 )
-from connectrt.runtime.plugins import Plugins
+from connectrt.runtime.plugins import Plugins, java_task_class_name
 from connectrt.runtime.sink_task import WorkerSinkTask
 from connectrt.runtime.source_task import WorkerSourceTask
 from connectrt.runtime.topic_creation import TopicCreator, creation_groups
@@ -148,18 +148,34 @@ class Worker:
         wc = self.connectors.get(name)
         if wc is None or not wc.started:
             raise ConnectException(f"Connector {name} is not running")
-        task_cls = wc.connector.task_class()
+        task_class_name = java_task_class_name(wc.connector.task_class())
         configs = wc.task_configs(max_tasks)
         out = []
         for c in configs:
+            # As Java's Worker.connectorTaskConfigs: the task class (Java's name for a connector named
+            # after a Java one, so a Java worker can run the task) and the sink's topics are added.
             c = dict(c)
-            c[TASK_CLASS_CONFIG] = f"{task_cls.__module__}.{task_cls.__qualname__}"
-            if wc.is_sink:
-                for key in ("topics", "topics.regex"):
-                    if key in wc.props:
-                        c[key] = wc.props[key]
+            c[TASK_CLASS_CONFIG] = task_class_name
+            for key in ("topics", "topics.regex"):
+                if key in wc.props:
+                    c[key] = wc.props[key]
             out.append(c)
         return out
+
+    def connector_version(self, name: str) -> str | None:
+        """The running connector's ``version()`` (Java's ``Worker.connectorVersion``), else None."""
+        wc = self.connectors.get(name)
+        return _version(wc.connector) if wc is not None else None
+
+    def task_version(self, task_id: ConnectorTaskId) -> str | None:
+        """The running task's ``version()`` (Java's ``Worker.taskVersion``), else None."""
+        worker_task = self.tasks.get(task_id)
+        return _version(getattr(worker_task, "task", None)) if worker_task is not None else None
+
+    def task_class_has_java_name(self, name: str) -> bool:
+        """Whether the running connector's task class declares a Java name for ``task.class``."""
+        wc = self.connectors.get(name)
+        return wc is not None and bool(getattr(wc.connector.task_class(), "ALIASES", ()))
 
     def stop_connector(self, name: str) -> None:
         with self.lock:
@@ -202,7 +218,7 @@ class Worker:
         self, task_id: ConnectorTaskId, conn: Mapping[str, str], task_props: Mapping[str, str], target: TargetState
     ) -> WorkerTask:
         connector_cls = self.plugins.connector_class(conn["connector.class"])
-        task_cls = connector_cls().task_class()
+        task_cls = self.plugins.task_class(task_props.get(TASK_CLASS_CONFIG), connector_cls().task_class())
         task: Any = task_cls()
         key_conv = self._converter(conn, "key.converter", is_key=True)
         value_conv = self._converter(conn, "value.converter", is_key=False)
@@ -408,3 +424,11 @@ class Worker:
         self.stop_and_await_tasks(ids)
         for name in list(self.connectors):
             self.stop_connector(name)
+
+
+def _version(plugin: Any) -> str | None:
+    try:
+        version = plugin.version()
+    except Exception:
+        return None
+    return version if isinstance(version, str) else None

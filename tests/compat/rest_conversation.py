@@ -47,9 +47,28 @@ def _has_topics(client: httpx.Client, name: str) -> bool:
     return response.status_code == 200 and bool(response.json().get(name, {}).get("topics"))
 
 
+def _task_failed(client: httpx.Client, name: str) -> bool:
+    response = client.get(f"/connectors/{name}/status")
+    tasks = response.json().get("tasks") or [] if response.status_code == 200 else []
+    return bool(tasks) and all(t.get("state") == "FAILED" for t in tasks)
+
+
+def _has_sink_offsets(client: httpx.Client, name: str) -> bool:
+    """The sink's consumer group has committed the end of the topic (the ten input lines)."""
+    response = client.get(f"/connectors/{name}/offsets")
+    offsets = response.json().get("offsets") or [] if response.status_code == 200 else []
+    return any((o.get("offset") or {}).get("kafka_offset", 0) >= 10 for o in offsets)
+
+
+def _stopped(client: httpx.Client, name: str) -> bool:
+    response = client.get(f"/connectors/{name}/status")
+    return response.status_code == 200 and response.json().get("connector", {}).get("state") == "STOPPED"
+
+
 def wait_for(client: httpx.Client, condition: tuple[str, ...], timeout_s: float = 60.0) -> bool:
     kind, name = condition
-    check = {"running": _running, "topics": _has_topics}[kind]
+    check = {"running": _running, "topics": _has_topics, "failed": _task_failed,
+             "sink-offsets": _has_sink_offsets, "stopped": _stopped}[kind]
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:

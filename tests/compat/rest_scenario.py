@@ -21,6 +21,8 @@ from typing import Any
 INPUT_FILE = "/tmp/connectrt-rest-compat/input.txt"
 OUTPUT_FILE = "/tmp/connectrt-rest-compat/output.txt"
 TOPIC = "rest-compat-lines"
+#: A file a FileStream sink cannot create: its task fails at start (a FAILED status with a trace).
+UNWRITABLE_FILE = "/nonexistent-connectrt-rest-compat/output.txt"
 
 SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
@@ -72,6 +74,9 @@ CONVERTERS = [
     STRING,
     "org.apache.kafka.connect.storage.SimpleHeaderConverter",
 ]
+#: The converters that are header converters too (SimpleHeaderConverter is one only).
+HEADER_CONVERTERS = {c for c in CONVERTERS if not c.endswith(("SimpleHeaderConverter",))}
+ROUTER = "org.apache.kafka.connect.transforms.RegexRouter"
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,7 @@ def steps() -> Iterator[Step]:
         "v15", **{"exactly.once.support": "required", "transaction.boundary": "sometimes"}))
     yield _validate("validate:class-mismatch", "FileStreamSinkConnector", _source("v16"))
     yield _validate("validate:unknown-plugin", "com.example.Nope", _source("v17"))
+    yield from _validation_cases()
     yield _validate("validate:empty-body", "FileStreamSourceConnector", {})
     yield Step("validate:malformed", "PUT", "/connector-plugins/FileStreamSourceConnector/config/validate",
                raw=b"{not json", headers={"Content-Type": "application/json"})
@@ -207,6 +213,11 @@ def steps() -> Iterator[Step]:
     yield Step("offsets-patch", "PATCH", "/connectors/src/offsets", {"offsets": [
         {"partition": {"filename": INPUT_FILE}, "offset": {"position": 3}}]})
     yield Step("offsets-after-patch", "GET", "/connectors/src/offsets")
+    yield Step("offsets-patch-empty", "PATCH", "/connectors/src/offsets", {"offsets": []})
+    yield Step("offsets-patch-no-partition", "PATCH", "/connectors/src/offsets", {"offsets": [{"offset": {"position": 1}}]})
+    yield Step("offsets-patch-null-offset", "PATCH", "/connectors/src/offsets", {"offsets": [
+        {"partition": {"filename": INPUT_FILE}, "offset": None}]})
+    yield Step("offsets-after-null-offset", "GET", "/connectors/src/offsets")
     yield Step("offsets-delete", "DELETE", "/connectors/src/offsets")
     yield Step("put-config", "PUT", "/connectors/src/config", _source("src", **{"tasks.max": "2"}))
     yield Step("patch-config", "PATCH", "/connectors/src/config", {"tasks.max": "1", "batch.size": "100"})
@@ -217,7 +228,9 @@ def steps() -> Iterator[Step]:
     # --- a sink, then bad requests ---
     yield Step("create-sink-put", "PUT", "/connectors/snk/config", _sink("snk"))
     yield Step("status-sink", "GET", "/connectors/snk/status", wait=("running", "snk"))
-    yield Step("sink-offsets-running", "GET", "/connectors/snk/offsets")
+    yield Step("sink-offsets-running", "GET", "/connectors/snk/offsets", wait=("sink-offsets", "snk"))
+    yield Step("tasks-sink", "GET", "/connectors/snk/tasks")
+    yield Step("config-sink", "GET", "/connectors/snk/config")
     yield Step("put-config-wrapper", "PUT", "/connectors/w1/config", {"name": "w1", "config": _source("w1")})
     yield Step("put-config-name-mismatch", "PUT", "/connectors/w2/config", _source("other"))
     yield Step("put-config-empty-class", "PUT", "/connectors/w3/config", _source("w3", **{"connector.class": ""}))
@@ -246,6 +259,9 @@ def steps() -> Iterator[Step]:
     yield Step("offsets-running", "GET", "/connectors/src/offsets")
     yield Step("offsets-delete-running", "DELETE", "/connectors/src/offsets")
     yield Step("topics-reset", "PUT", "/connectors/src/topics/reset")
+    yield Step("topics-after-reset", "GET", "/connectors/src/topics", settle_s=1.0)
+
+    yield from _failures_and_offsets()
 
     # --- loggers ---
     yield Step("loggers", "GET", "/admin/loggers")
@@ -257,6 +273,8 @@ def steps() -> Iterator[Step]:
     yield Step("logger-no-level", "PUT", "/admin/loggers/org.example", {})
     yield Step("logger-scope-bad", "PUT", "/admin/loggers/org.example?scope=galaxy", {"level": "INFO"})
     yield Step("logger-missing", "GET", "/admin/loggers/org.example.never.set")
+    yield Step("logger-set-new-namespace", "PUT", "/admin/loggers/org.example.fresh", {"level": "WARN"})
+    yield Step("logger-cluster-scope", "PUT", "/admin/loggers/org.example.cluster?scope=cluster", {"level": "DEBUG"})
 
     # --- the end ---
     yield Step("delete-sink", "DELETE", "/connectors/snk")
@@ -264,6 +282,112 @@ def steps() -> Iterator[Step]:
     yield Step("list-after-delete", "GET", "/connectors", settle_s=1.0)
     yield Step("unknown-path", "GET", "/no/such/path")
     yield Step("method-not-allowed", "DELETE", "/connector-plugins")
+    yield Step("health", "GET", "/health")
+
+
+def _validation_cases() -> Iterator[Step]:
+    """Validation of every SMT, predicate and converter, and of the mistakes users make."""
+    for smt in TRANSFORMS:
+        yield _validate(f"validate-smt:{smt}", "FileStreamSourceConnector",
+                        _source("vt", **{"transforms": "t", "transforms.t.type": smt}))
+    for predicate in PREDICATES:
+        yield _validate(f"validate-predicate:{predicate}", "FileStreamSourceConnector", _source(
+            "vp", **{"transforms": "f", "transforms.f.type": "org.apache.kafka.connect.transforms.Filter",
+                     "transforms.f.predicate": "p", "predicates": "p", "predicates.p.type": predicate}))
+    for converter in CONVERTERS:
+        keys = {"header.converter": converter} if converter not in HEADER_CONVERTERS else {
+            "value.converter": converter, "key.converter": converter, "header.converter": converter}
+        yield _validate(f"validate-converter:{converter}", "FileStreamSinkConnector", _sink("vc", **keys))
+    cases: list[tuple[str, dict[str, str | None]]] = [
+        ("not-a-converter", {"value.converter": "org.apache.kafka.connect.storage.SimpleHeaderConverter"}),
+        ("not-a-header-converter", {"header.converter": "org.apache.kafka.connect.transforms.RegexRouter"}),
+        ("transform-not-a-transform", {"transforms": "x", "transforms.x.type": JSON}),
+        ("transform-abstract", {"transforms": "x", "transforms.x.type": "org.apache.kafka.connect.transforms.Cast"}),
+        ("predicate-not-a-predicate", {"predicates": "p", "predicates.p.type": ROUTER}),
+        ("negate-without-predicate", {"transforms": "r", "transforms.r.type": ROUTER, "transforms.r.regex": "a",
+                                      "transforms.r.replacement": "b", "transforms.r.negate": "true"}),
+        ("duplicate-aliases", {"transforms": "r,r", "transforms.r.type": ROUTER, "transforms.r.regex": "a",
+                               "transforms.r.replacement": "b"}),
+        ("predicate-alias-unknown", {"transforms": "r", "transforms.r.type": ROUTER, "transforms.r.regex": "a",
+                                     "transforms.r.replacement": "b", "transforms.r.predicate": "nope"}),
+        ("versions-pinned", {"connector.plugin.version": "4.2.1", "value.converter": JSON,
+                             "value.converter.plugin.version": "4.2.1", "transforms": "r", "transforms.r.type": ROUTER,
+                             "transforms.r.plugin.version": "[4.0,5.0)", "transforms.r.regex": "a",
+                             "transforms.r.replacement": "b"}),
+        ("connector-version-range", {"connector.plugin.version": "[4.0,)"}),
+        ("converter-version-missing", {"value.converter": JSON, "value.converter.plugin.version": "1.0"}),
+        ("converter-version-of-worker-converter", {"key.converter.plugin.version": "4.2.1"}),
+        ("transform-version-missing", {"transforms": "r", "transforms.r.type": ROUTER, "transforms.r.regex": "a",
+                                       "transforms.r.replacement": "b", "transforms.r.plugin.version": "1.0"}),
+        ("tasks-max-zero", {"tasks.max": "0"}),
+        ("name-control-char", {"name": "bad\u0007name"}),
+        ("reload-action-bad", {"config.action.reload": "maybe"}),
+        ("errors-tolerance-upper", {"errors.tolerance": "ALL"}),
+        ("null-value", {"batch.size": None}),
+        ("unknown-key", {"no.such.key": "x"}),
+        ("producer-override", {"producer.override.linger.ms": "5"}),
+        ("topic-creation-bad", {"topic.creation.default.partitions": "x",
+                                "topic.creation.default.replication.factor": "1"}),
+        ("transaction-boundary-connector", {"transaction.boundary": "connector"}),
+    ]
+    for case, extra in cases:
+        yield _validate(f"validate:{case}", "FileStreamSourceConnector", {**_source("vx"), **extra})
+    sink_cases: list[tuple[str, dict[str, str]]] = [
+        ("sink-both-topics", {"topics.regex": "rest-.*"}),
+        ("sink-duplicate-topics", {"topics": "a,a"}),
+        ("sink-empty-topic-item", {"topics": "a,,b"}),
+        ("sink-dlq-in-topics", {"topics": "a, b", "errors.deadletterqueue.topic.name": "a"}),
+        ("sink-dlq-matches-regex", {"topics": "", "topics.regex": "rest-.*",
+                                    "errors.deadletterqueue.topic.name": "rest-dlq"}),
+        ("sink-dlq-overrides", {"errors.deadletterqueue.topic.name": "dlq", "consumer.override.max.poll.records": "5",
+                                "admin.override.request.timeout.ms": "1000"}),
+        ("sink-bad-regex", {"topics": "", "topics.regex": "("}),
+    ]
+    for case, extra in sink_cases:
+        yield _validate(f"validate:{case}", "FileStreamSinkConnector", _sink("vs", **extra))
+    yield _validate("validate:version-bad-spec", "FileStreamSourceConnector",
+                    _source("vb", **{"connector.plugin.version": "[4.0"}))
+    yield _validate("validate:connector-version-missing", "FileStreamSourceConnector",
+                    _source("vm", **{"connector.plugin.version": "9.9.9"}))
+
+
+def _failures_and_offsets() -> Iterator[Step]:
+    """A failed task and its restarts; a sink's offsets through the offsets API; odd parameters."""
+    yield Step("create-failing-sink", "POST", "/connectors",
+               {"name": "bad", "config": _sink("bad", file=UNWRITABLE_FILE)})
+    yield Step("status-failed", "GET", "/connectors/bad/status", wait=("failed", "bad"))
+    yield Step("task-status-failed", "GET", "/connectors/bad/tasks/0/status")
+    # (each restart fails the task again; the pause lets that happen before the next step waits for it)
+    yield Step("restart-failed-only-failed", "POST", "/connectors/bad/restart?includeTasks=true&onlyFailed=true",
+               settle_s=2.0)
+    yield Step("restart-failed-task", "POST", "/connectors/bad/tasks/0/restart", wait=("failed", "bad"), settle_s=2.0)
+    yield Step("restart-failed-connector-only", "POST", "/connectors/bad/restart?onlyFailed=true",
+               wait=("failed", "bad"))
+    yield Step("delete-failing-sink", "DELETE", "/connectors/bad", wait=("failed", "bad"))
+    yield Step("restart-bad-flag", "POST", "/connectors/src/restart?includeTasks=maybe")
+    yield Step("task-status-not-a-number", "GET", "/connectors/src/tasks/abc/status")
+    yield Step("list-expand-bogus", "GET", "/connectors?expand=bogus")
+    yield Step("create-stopped", "POST", "/connectors",
+               {"name": "stp", "config": _source("stp"), "initial_state": "STOPPED"})
+    yield Step("status-created-stopped", "GET", "/connectors/stp/status", wait=("stopped", "stp"))
+    yield Step("offsets-created-stopped", "GET", "/connectors/stp/offsets")
+    yield Step("create-bad-initial-state", "POST", "/connectors",
+               {"name": "stq", "config": _source("stq"), "initial_state": "SLEEPING"})
+    yield Step("delete-created-stopped", "DELETE", "/connectors/stp")
+    yield Step("offsets-patch-running", "PATCH", "/connectors/src/offsets", {"offsets": [
+        {"partition": {"filename": INPUT_FILE}, "offset": {"position": 3}}]})
+    # the sink has read the ten lines; stopped, its consumer group's offsets are the connector's
+    yield Step("stop-sink", "PUT", "/connectors/snk/stop", wait=("sink-offsets", "snk"), settle_s=3.0)
+    yield Step("sink-offsets-stopped", "GET", "/connectors/snk/offsets")
+    yield Step("sink-offsets-patch", "PATCH", "/connectors/snk/offsets", {"offsets": [
+        {"partition": {"kafka_topic": TOPIC, "kafka_partition": 0}, "offset": {"kafka_offset": 5}}]})
+    yield Step("sink-offsets-after-patch", "GET", "/connectors/snk/offsets")
+    yield Step("sink-offsets-patch-bad-partition", "PATCH", "/connectors/snk/offsets", {"offsets": [
+        {"partition": {"kafka_topic": TOPIC}, "offset": {"kafka_offset": 5}}]})
+    yield Step("sink-offsets-patch-negative", "PATCH", "/connectors/snk/offsets", {"offsets": [
+        {"partition": {"kafka_topic": TOPIC, "kafka_partition": 0}, "offset": {"kafka_offset": -1}}]})
+    yield Step("sink-offsets-delete", "DELETE", "/connectors/snk/offsets")
+    yield Step("sink-offsets-after-delete", "GET", "/connectors/snk/offsets")
 
 
 # --- normalisation -------------------------------------------------------------------------------

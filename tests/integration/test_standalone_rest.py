@@ -67,7 +67,7 @@ def test_create_get_status_delete(client: httpx.Client, tmp_path: Path, unique_n
     tasks = client.get(f"/connectors/{name}/tasks").json()
     assert tasks[0]["id"] == {"connector": name, "task": 0}
     assert tasks[0]["config"]["topic"] == topic
-    assert tasks[0]["config"]["task.class"] == "connectrt.connectors.file.FileStreamSourceTask"
+    assert tasks[0]["config"]["task.class"] == "org.apache.kafka.connect.file.FileStreamSourceTask"
 
     status = wait_until(
         lambda: (s := client.get(f"/connectors/{name}/status").json()).get("tasks") and s, 30, "task status"
@@ -76,12 +76,12 @@ def test_create_get_status_delete(client: httpx.Client, tmp_path: Path, unique_n
     assert worker_id.startswith("127.0.0.1:")
     assert status == {
         "name": name,
-        "connector": {"state": "RUNNING", "worker_id": worker_id},
-        "tasks": [{"id": 0, "state": "RUNNING", "worker_id": worker_id}],
+        "connector": {"state": "RUNNING", "worker_id": worker_id, "version": "4.2.1"},
+        "tasks": [{"id": 0, "state": "RUNNING", "worker_id": worker_id, "version": "4.2.1"}],
         "type": "source",
     }
     assert client.get(f"/connectors/{name}/tasks/0/status").json() == {
-        "id": 0, "state": "RUNNING", "worker_id": worker_id,
+        "id": 0, "state": "RUNNING", "worker_id": worker_id, "version": "4.2.1",
     }
     assert client.get(f"/connectors/{name}/tasks/7/status").json() == {
         "error_code": 404, "message": f"No status found for task {name}-7",
@@ -117,7 +117,8 @@ def test_pause_resume_stop_and_offsets(client: httpx.Client, tmp_path: Path, uni
     assert client.put(f"/connectors/{name}/stop").status_code == 204
     wait_until(lambda: client.get(f"/connectors/{name}/status").json() == {
         "name": name, "connector": {"state": "STOPPED", "worker_id": client.get(f"/connectors/{name}/status").json()
-                                    ["connector"]["worker_id"]}, "tasks": [], "type": "source"}, 30, "stopped")
+                                    ["connector"]["worker_id"], "version": "4.2.1"}, "tasks": [], "type": "source"},
+        30, "stopped")
     assert client.get(f"/connectors/{name}").json()["tasks"] == []
     assert client.get(f"/connectors/{name}/tasks").json() == []
 

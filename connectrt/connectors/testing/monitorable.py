@@ -327,6 +327,9 @@ def _transaction_context(context: Any) -> Any:
 
 
 class MonitorableSourceTask(SourceTask):
+
+    ALIASES = ("org.apache.kafka.connect.integration.MonitorableSourceConnector$MonitorableSourceTask",)
+
     def __init__(self) -> None:
         self.task_id = ""
         self._topic = DEFAULT_TOPIC
@@ -482,6 +485,9 @@ class MonitorableSinkConnector(_MonitorableConnector, SinkConnector):
 
 
 class MonitorableSinkTask(SinkTask):
+
+    ALIASES = ("org.apache.kafka.connect.integration.MonitorableSinkConnector$MonitorableSinkTask",)
+
     def __init__(self) -> None:
         self.task_id = ""
         self._handle: TaskHandle | None = None

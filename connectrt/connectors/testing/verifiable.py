@@ -232,6 +232,8 @@ class VerifiableSourceConnector(_VerifiableConnector, SourceConnector):
 class VerifiableSourceTask(SourceTask):
     """One record (or ``messages.per.poll``) per poll: key = task id, value = seqno."""
 
+    ALIASES = ("org.apache.kafka.connect.tools.VerifiableSourceTask",)
+
     def __init__(self) -> None:
         self._name = ""
         self._id = 0
@@ -381,6 +383,8 @@ class VerifiableSinkConnector(_VerifiableConnector, SinkConnector):
 
 class VerifiableSinkTask(SinkTask):
     """Counts records in the handles; with ``file``, writes them out as they are flushed."""
+
+    ALIASES = ("org.apache.kafka.connect.tools.VerifiableSinkTask",)
 
     def __init__(self) -> None:
         self._name = ""

@@ -121,6 +121,7 @@ class DistributedHerder(HerderCommon, GroupListener):
         return await asyncio.to_thread(
             validate_connector_config, self.plugins, config, self.transformer, self.group_id(),
             str(self.config.get("connector.client.config.override.policy")), self.exactly_once,
+            self.config.originals,
         )
 
     # --- lifecycle ---------------------------------------------------------------------------

@@ -246,7 +246,8 @@ class WorkManager:
             return
         applied = snap.applied_connector_config(name)
         current = {k: str(v) for k, v in (applied or {}).items() if v is not None}
-        if same_task_configs(configs, state.task_configs) and current == state.config:
+        java_named = self.worker.task_class_has_java_name(name)
+        if same_task_configs(configs, state.task_configs, java_named) and current == state.config:
             return
         if herder.member.is_leader():
             herder.write_task_configs(name, configs)

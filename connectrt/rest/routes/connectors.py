@@ -279,28 +279,6 @@ async def get_task_configs(request: Request, connector: str) -> Response:
 
 
 @router.get(
-    "/connectors/{connector}/tasks-config",
-    summary="Get the configuration of all tasks for the specified connector",
-    operation_id="getTasksConfig",
-    deprecated=True,
-    responses={
-        200: json_response_doc(
-            "Task configs by task id", {"type": "object", "additionalProperties": STRING_MAP}
-        ),
-        404: ERROR_RESPONSE,
-    },
-)
-async def get_tasks_config(request: Request, connector: str) -> Response:
-    log.warning(
-        "The 'GET /connectors/{connector}/tasks-config' endpoint is deprecated and will be removed in the next "
-        "major release. Please use the 'GET /connectors/{connector}/tasks' endpoint instead."
-    )
-    ctx = context(request)
-    configs = await ctx.handler.complete(ctx.require_herder().tasks_config(connector))
-    return json_response(configs)
-
-
-@router.get(
     "/connectors/{connector}/tasks/{task}/status",
     summary="Get the state of the specified task for the specified connector",
     operation_id="getTaskStatus",

@@ -32,6 +32,8 @@ from connectrt.rest.errors import (
 )
 
 WORKER_ID = "fake-worker:8083"
+#: The version the fake connectors and tasks report in their statuses (Java 4.x shows it).
+VERSION = "4.2.1"
 
 PLUGINS = [
     PluginInfo("org.apache.kafka.connect.file.FileStreamSinkConnector", "sink", "3.9.0"),
@@ -184,17 +186,17 @@ class FakeHerder(Herder):
     def connector_status(self, name: str) -> ConnectorStateInfo:
         self._enter_sync("connector_status", name)
         self._require(name, f"No status found for connector {name}")
-        tasks = [TaskState("RUNNING", WORKER_ID, None, t.task) for t in self._task_ids(name)]
+        tasks = [TaskState("RUNNING", WORKER_ID, None, t.task, version=VERSION) for t in self._task_ids(name)]
         state = self._state(name)
         if state == "PAUSED":
-            tasks = [TaskState("PAUSED", WORKER_ID, None, t.id) for t in tasks]
-        return ConnectorStateInfo(name, AbstractState(state, WORKER_ID), tasks, self._type(name))
+            tasks = [TaskState("PAUSED", WORKER_ID, None, t.id, version=VERSION) for t in tasks]
+        return ConnectorStateInfo(name, AbstractState(state, WORKER_ID, version=VERSION), tasks, self._type(name))
 
     def task_status(self, task_id: ConnectorTaskId) -> TaskState:
         self._enter_sync("task_status", task_id)
         if task_id.connector not in self.configs or task_id not in self._task_ids(task_id.connector):
             raise NotFoundException(f"No status found for task {task_id}")
-        return TaskState("RUNNING", WORKER_ID, None, task_id.task)
+        return TaskState("RUNNING", WORKER_ID, None, task_id.task, version=VERSION)
 
     def connector_type(self, name: str) -> str:
         return self._type(name)
@@ -203,11 +205,6 @@ class FakeHerder(Herder):
         await self._enter("task_configs", name)
         self._require(name, f"Connector {name} not found")
         return [TaskInfo(t, {"task.class": "FileStreamSourceTask"}) for t in self._task_ids(name)]
-
-    async def tasks_config(self, name: str) -> dict[str, dict[str, str]]:
-        await self._enter("tasks_config", name)
-        self._require(name, f"Connector {name} not found")
-        return {str(t): {"task.class": "FileStreamSourceTask"} for t in self._task_ids(name)}
 
     # --- restart / target states -----------------------------------------------------------------
     async def restart_connector(self, name: str, forward: bool | None = None) -> None:
@@ -221,9 +218,9 @@ class FakeHerder(Herder):
         self._require(request.connector, f"Unknown connector: {request.connector}")
         status = self.connector_status(request.connector)
         if request.should_restart_connector(status.connector.state):
-            status.connector = AbstractState("RESTARTING", WORKER_ID)
+            status.connector = AbstractState("RESTARTING", WORKER_ID, version=VERSION)
         status.tasks = [
-            TaskState("RESTARTING", t.worker_id, None, t.id) if request.should_restart_task(t.state) else t
+            TaskState("RESTARTING", t.worker_id, None, t.id, version=VERSION) if request.should_restart_task(t.state) else t
             for t in status.tasks
         ]
         return status
@@ -325,7 +322,7 @@ class FakeHerder(Herder):
                 "importance": "HIGH",
                 "documentation": "Source filename.",
                 "group": None,
-                "order": -1,
+                "order_in_group": -1,
                 "width": "NONE",
                 "display_name": "file",
                 "dependents": [],

@@ -46,8 +46,8 @@ def test_list_connectors_expand_status_and_info(client: AppClient, herder: FakeH
         "a": {
             "status": {
                 "name": "a",
-                "connector": {"state": "RUNNING", "worker_id": WORKER_ID},
-                "tasks": [{"id": 0, "state": "RUNNING", "worker_id": WORKER_ID}],
+                "connector": {"state": "RUNNING", "worker_id": WORKER_ID, "version": "4.2.1"},
+                "tasks": [{"id": 0, "state": "RUNNING", "worker_id": WORKER_ID, "version": "4.2.1"}],
                 "type": "source",
             },
             "info": {
@@ -313,10 +313,10 @@ def test_connector_status(client: AppClient, herder: FakeHerder) -> None:
     r = client.get("/connectors/a/status")
     assert r.json() == {
         "name": "a",
-        "connector": {"state": "RUNNING", "worker_id": WORKER_ID},
+        "connector": {"state": "RUNNING", "worker_id": WORKER_ID, "version": "4.2.1"},
         "tasks": [
-            {"id": 0, "state": "RUNNING", "worker_id": WORKER_ID},
-            {"id": 1, "state": "RUNNING", "worker_id": WORKER_ID},
+            {"id": 0, "state": "RUNNING", "worker_id": WORKER_ID, "version": "4.2.1"},
+            {"id": 1, "state": "RUNNING", "worker_id": WORKER_ID, "version": "4.2.1"},
         ],
         "type": "source",
     }
@@ -330,6 +330,7 @@ def test_task_status(client: AppClient, herder: FakeHerder) -> None:
         "id": 0,
         "state": "RUNNING",
         "worker_id": WORKER_ID,
+        "version": "4.2.1",
     }
     r = client.get("/connectors/a/tasks/5/status")
     assert (r.status_code, r.json()) == (404, error(404, "No status found for task a-5"))
@@ -349,14 +350,11 @@ def test_task_configs(client: AppClient, herder: FakeHerder) -> None:
     assert client.get("/connectors/nope/tasks").json() == error(404, "Connector nope not found")
 
 
-def test_tasks_config_is_deprecated_but_served(
-    client: AppClient, herder: FakeHerder, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_tasks_config_was_removed_in_4_0(client: AppClient, herder: FakeHerder) -> None:
+    # Kafka 4.0 removed GET /connectors/{c}/tasks-config (KIP-970); Java 4.2.1 answers a plain 404.
     herder.add_connector("a")
-    with caplog.at_level(logging.WARNING):
-        r = client.get("/connectors/a/tasks-config")
-    assert r.json() == {"a-0": {"task.class": "FileStreamSourceTask"}}
-    assert "deprecated" in caplog.text
+    r = client.get("/connectors/a/tasks-config")
+    assert (r.status_code, r.json()) == (404, {"error_code": 404, "message": "HTTP 404 Not Found"})
 
 
 # --- restart / pause / resume / stop ---------------------------------------------------------------
@@ -377,10 +375,10 @@ def test_restart_with_flags_is_202_with_status(client: AppClient, herder: FakeHe
     assert r.status_code == 202
     assert r.json() == {
         "name": "a",
-        "connector": {"state": "RESTARTING", "worker_id": WORKER_ID},
+        "connector": {"state": "RESTARTING", "worker_id": WORKER_ID, "version": "4.2.1"},
         "tasks": [
-            {"id": 0, "state": "RESTARTING", "worker_id": WORKER_ID},
-            {"id": 1, "state": "RESTARTING", "worker_id": WORKER_ID},
+            {"id": 0, "state": "RESTARTING", "worker_id": WORKER_ID, "version": "4.2.1"},
+            {"id": 1, "state": "RESTARTING", "worker_id": WORKER_ID, "version": "4.2.1"},
         ],
         "type": "source",
     }

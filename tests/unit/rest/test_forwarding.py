@@ -160,7 +160,7 @@ def test_restart_with_flags_forwards_query_parameters(cluster: Cluster) -> None:
     cluster.leader.add_connector("a")
     r = cluster.client.post("/connectors/a/restart?includeTasks=true")
     assert r.status_code == 202
-    assert r.json()["connector"] == {"state": "RESTARTING", "worker_id": WORKER_ID}
+    assert r.json()["connector"] == {"state": "RESTARTING", "worker_id": WORKER_ID, "version": "4.2.1"}
     assert str(cluster.sent.url) == (
         "http://leader:8083/connectors/a/restart?forward=true&includeTasks=true&onlyFailed=false"
     )

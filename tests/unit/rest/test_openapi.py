@@ -35,7 +35,6 @@ def test_document_lists_every_public_endpoint() -> None:
         ("PATCH", "/connectors/{connector}/config"),
         ("GET", "/connectors/{connector}/status"),
         ("GET", "/connectors/{connector}/tasks"),
-        ("GET", "/connectors/{connector}/tasks-config"),
         ("GET", "/connectors/{connector}/tasks/{task}/status"),
         ("POST", "/connectors/{connector}/tasks/{task}/restart"),
         ("GET", "/connectors/{connector}/tasks/{task}/metrics"),  # connectrt extension

@@ -71,7 +71,7 @@ def test_config_key_info_shape() -> None:
         "importance": "HIGH",
         "documentation": "Max tasks",
         "group": "Common",
-        "order": 3,
+        "order_in_group": 3,
         "width": "SHORT",
         "display_name": "Tasks max",
         "dependents": [],
@@ -79,7 +79,7 @@ def test_config_key_info_shape() -> None:
     name = _def().config_keys()["name"]
     assert config_key_info(name)["required"] is True
     assert config_key_info(name)["default_value"] is None
-    assert config_key_info(name)["order"] == -1
+    assert config_key_info(name)["order_in_group"] == -1
     assert config_key_info(name)["width"] == "NONE"
 
 

@@ -95,7 +95,7 @@ OFFSET_RECORDS: list[tuple[bytes, bytes | None]] = [
 
 def _status(state: str) -> bytes:
     return (b'{"state":"' + state.encode() + b'","trace":null,"worker_id":"' + JAVA_WORKER.encode()
-            + b'","generation":' + str(JAVA_GENERATION).encode() + b"}")
+            + b'","generation":' + str(JAVA_GENERATION).encode() + b',"version":"4.2.1"}')
 
 
 STATUS_RECORDS: list[tuple[bytes, bytes | None]] = [

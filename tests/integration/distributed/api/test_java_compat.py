@@ -112,7 +112,10 @@ def test_resumes_java_paused_monitorable_source_after_saved_offsets(shared: Shar
         *prefilled, (b"target-state-java-monitorable", b'{"state":"STARTED","state.v2":"STARTED"}')]
 
 
-_STATUS = re.compile(rb'\{"state":"([A-Z]+)","trace":null,"worker_id":"([0-9.:]+)","generation":(\d+)\}')
+#: Java 4.x's status value: the connector's/task's version last (null when it was not running).
+_STATUS = re.compile(
+    rb'\{"state":"([A-Z]+)","trace":null,"worker_id":"([0-9.:]+)","generation":(\d+),"version":(null|"4\.2\.1"|"unknown")\}'
+)
 
 
 def _states(records: list[tuple[int, bytes | None, bytes | None]], key: bytes, ids: set[str]) -> list[str | None]:
@@ -164,8 +167,8 @@ def test_lifecycle_records_are_javas(shared: Shared, tmp_path: Any) -> None:
         # throughput 11), as in the task records recorded from Java 4.2.1 (tests/integration/security/data).
         return (b"task-" + n + b"-" + str(i).encode(),
                 b'{"properties":{"connector.class":"org.apache.kafka.connect.integration.MonitorableSourceConnector",'
-                b'"connector.name":"' + n + b'","task.class":"connectrt.connectors.testing.monitorable.'
-                b'MonitorableSourceTask","tasks.max":"2","name":"' + n + b'","topic":"' + topic.encode()
+                b'"connector.name":"' + n + b'","task.class":"org.apache.kafka.connect.integration.'
+                b'MonitorableSourceConnector$MonitorableSourceTask","tasks.max":"2","name":"' + n + b'","topic":"' + topic.encode()
                 + b'","task.id":"' + n + b"-" + str(i).encode() + b'","throughput":"5"}}')
 
     expected: list[tuple[bytes, bytes | None]] = [
