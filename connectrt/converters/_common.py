@@ -7,6 +7,7 @@ from collections.abc import Hashable, Mapping
 from importlib import metadata
 from typing import Any, Generic, TypeVar
 
+from connectrt.api.plugin import KAFKA_CONNECT_VERSION
 from connectrt.config.configdef import NO_DEFAULT_VALUE, ConfigDef, Importance, Type, ValidString
 
 
@@ -17,8 +18,10 @@ def _package_version() -> str:
         return "unknown"
 
 
-#: The version every built-in converter reports (Java's report the Kafka version).
-VERSION = _package_version()
+#: The version of connectrt's own converters (AvroConverter).
+PACKAGE_VERSION = _package_version()
+#: The version Kafka's converters (JsonConverter, StringConverter, ...) report: the Kafka version, as Java's.
+VERSION = KAFKA_CONNECT_VERSION
 
 TYPE_CONFIG = "converter.type"
 KEY, VALUE, HEADER = "key", "value", "header"

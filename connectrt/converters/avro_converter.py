@@ -29,7 +29,7 @@ from connectrt.api.plugin import Converter
 from connectrt.api.records import Headers
 from connectrt.api.values import NULL_SCHEMA_AND_VALUE, SchemaAndValue
 from connectrt.config.configdef import ConfigDef
-from connectrt.converters._common import VERSION, LRUCache
+from connectrt.converters._common import PACKAGE_VERSION, LRUCache
 from connectrt.converters.avro import AvroData, AvroSchema
 from connectrt.converters.schema_registry import strategies, wire
 from connectrt.converters.schema_registry.cached import CachedSchemaRegistry
@@ -70,7 +70,7 @@ class AvroConverter(Converter):
     """Connect data ↔ Confluent-framed Avro, with schemas in a Confluent-compatible schema registry."""
 
     ALIASES = ("io.confluent.connect.avro.AvroConverter",)
-    VERSION = VERSION
+    VERSION = PACKAGE_VERSION
 
     def __init__(self, registry: SchemaRegistry | None = None) -> None:
         """``registry`` replaces the REST client built from ``schema.registry.url`` (for tests and embedding)."""

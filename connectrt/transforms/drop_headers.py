@@ -7,8 +7,8 @@ from typing import Any
 
 from connectrt.api.plugin import Transformation
 from connectrt.api.records import Headers
-from connectrt.config.configdef import NO_DEFAULT_VALUE, ConfigDef, Importance, Type
-from connectrt.transforms.util import VERSION, NonEmptyListValidator, R, with_headers
+from connectrt.config.configdef import NO_DEFAULT_VALUE, ConfigDef, Importance, Type, ValidList
+from connectrt.transforms.util import VERSION, R, with_headers
 
 HEADERS_FIELD = "headers"
 
@@ -16,7 +16,7 @@ CONFIG_DEF = ConfigDef().define(
     HEADERS_FIELD,
     Type.LIST,
     NO_DEFAULT_VALUE,
-    NonEmptyListValidator(),
+    ValidList.any_non_duplicate_values(False, False),
     Importance.HIGH,
     "The name of the headers to be removed.",
 )

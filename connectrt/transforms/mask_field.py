@@ -28,12 +28,11 @@ from connectrt.api.values import (
     convert_to_short,
     java_class,
 )
-from connectrt.config.configdef import NO_DEFAULT_VALUE, ConfigDef, Importance, Type
+from connectrt.config.configdef import NO_DEFAULT_VALUE, ConfigDef, Importance, Type, ValidList
 from connectrt.transforms.util import (
     REPLACE_NULL_WITH_DEFAULT_CONFIG,
     REPLACE_NULL_WITH_DEFAULT_DOC,
     VERSION,
-    NonEmptyListValidator,
     NonEmptyString,
     R,
     make_struct,
@@ -53,7 +52,7 @@ CONFIG_DEF = (
         FIELDS_CONFIG,
         Type.LIST,
         NO_DEFAULT_VALUE,
-        NonEmptyListValidator(),
+        ValidList.any_non_duplicate_values(False, False),
         Importance.HIGH,
         "Names of fields to mask.",
     )

@@ -34,6 +34,10 @@ class RegexValidator(Validator):
     """Java's RegexValidator: the value must be a Java regex we can apply exactly."""
 
     def ensure_valid(self, name: str, value: Any) -> None:
+        if value is None:
+            # A missing regex is reported twice by Java 4.2's validation, the second time with the
+            # NullPointerException text its Pattern.compile(null) raises; the same answer here.
+            raise ConfigException(name, None, 'Invalid regex: Cannot invoke "String.isEmpty()" because "this.pattern" is null')
         try:
             compile_java_regex(value)
         except (JavaRegexError, TypeError) as e:

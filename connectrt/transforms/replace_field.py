@@ -7,7 +7,14 @@ from typing import Any, ClassVar
 
 from connectrt.api.data import Schema, SchemaBuilder, Struct
 from connectrt.api.plugin import Transformation
-from connectrt.config.configdef import ConfigDef, ConfigException, Importance, LambdaValidator, Type
+from connectrt.config.configdef import (
+    ConfigDef,
+    ConfigException,
+    Importance,
+    LambdaValidator,
+    Type,
+    ValidList,
+)
 from connectrt.transforms.fused import (
     CHANGED,
     OWN_KEY,
@@ -58,7 +65,7 @@ CONFIG_DEF = (
         EXCLUDE_CONFIG,
         Type.LIST,
         [],
-        None,
+        ValidList.any_non_duplicate_values(True, False),
         Importance.MEDIUM,
         "Fields to exclude. This takes precedence over the fields to include.",
     )
@@ -66,7 +73,7 @@ CONFIG_DEF = (
         INCLUDE_CONFIG,
         Type.LIST,
         [],
-        None,
+        ValidList.any_non_duplicate_values(True, False),
         Importance.MEDIUM,
         "Fields to include. If specified, only these fields will be used.",
     )

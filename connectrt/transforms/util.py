@@ -13,10 +13,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from importlib import metadata as _metadata
 from typing import Any, Generic, TypeVar
 
 from connectrt.api.data import DataException, Schema, SchemaBuilder, SchemaType, Struct
+from connectrt.api.plugin import KAFKA_CONNECT_VERSION
 from connectrt.api.records import ConnectRecord, Headers, SinkRecord, SourceRecord
 from connectrt.api.values import java_class
 from connectrt.config.configdef import ConfigException, Validator
@@ -26,14 +26,8 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-def _connectrt_version() -> str:
-    try:
-        return _metadata.version("connectrt")
-    except _metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        return "undefined"
-
-
-VERSION = _connectrt_version()
+#: The version Kafka's SMTs and predicates report: the Kafka version, as Java's.
+VERSION = KAFKA_CONNECT_VERSION
 
 REPLACE_NULL_WITH_DEFAULT_CONFIG = "replace.null.with.default"
 REPLACE_NULL_WITH_DEFAULT_DOC = (

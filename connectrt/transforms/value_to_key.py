@@ -7,12 +7,11 @@ from typing import Any
 
 from connectrt.api.data import DataException, Schema, SchemaBuilder
 from connectrt.api.plugin import Transformation
-from connectrt.config.configdef import NO_DEFAULT_VALUE, ConfigDef, Importance, Type
+from connectrt.config.configdef import NO_DEFAULT_VALUE, ConfigDef, Importance, Type, ValidList
 from connectrt.transforms.util import (
     REPLACE_NULL_WITH_DEFAULT_CONFIG,
     REPLACE_NULL_WITH_DEFAULT_DOC,
     VERSION,
-    NonEmptyListValidator,
     R,
     SchemaCache,
     make_struct,
@@ -30,7 +29,7 @@ CONFIG_DEF = (
         FIELDS_CONFIG,
         Type.LIST,
         NO_DEFAULT_VALUE,
-        NonEmptyListValidator(),
+        ValidList.any_non_duplicate_values(False, False),
         Importance.HIGH,
         "Field names on the record value to extract as the record key.",
     )

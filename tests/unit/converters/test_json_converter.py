@@ -27,7 +27,7 @@ def conv(**configs: object) -> JsonConverter:
 
 def test_config_def_mirrors_json_converter_config() -> None:
     infos = [config_key_info(k) for k in JsonConverter().config().config_keys().values()]
-    assert [(i["name"], i["type"], i["default_value"], i["group"], i["order"]) for i in infos] == [
+    assert [(i["name"], i["type"], i["default_value"], i["group"], i["order_in_group"]) for i in infos] == [
         ("converter.type", "STRING", None, None, -1),
         ("schemas.enable", "BOOLEAN", "true", "Schemas", 0),
         ("schemas.cache.size", "INT", "1000", "Schemas", 1),

@@ -39,7 +39,9 @@ def test_drop_headers() -> None:
     ("configs", "message"),
     [
         ({}, 'Missing required configuration "headers" which has no default value.'),
-        ({"headers": ""}, "Invalid value [] for configuration headers: Empty list"),
+        # Java 4.2's ValidList.anyNonDuplicateValues(false, false)
+        ({"headers": ""}, "Configuration 'headers' must not be empty. Valid values include: any non-empty value"),
+        ({"headers": "a,a"}, "Configuration 'headers' values must not be duplicated."),
     ],
 )
 def test_drop_headers_invalid(configs: dict[str, str], message: str) -> None:
