@@ -46,8 +46,9 @@ class PostgresConnector(SourceConnector):
         return PostgresConnectorTask
 
     def task_configs(self, max_tasks: int) -> list[TaskConfig]:
-        # One replication slot can be read by one session only, so there is always one task.
-        return [{**self.props, "task.id": "0"}]
+        # One replication slot can be read by one session only, so there is always one task; its
+        # config is the connector's, nothing added (Debezium's), so a Java worker reads it unchanged.
+        return [dict(self.props)]
 
     def stop(self) -> None:
         """Nothing runs in the connector itself."""

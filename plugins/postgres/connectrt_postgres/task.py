@@ -86,6 +86,8 @@ def name_os_thread(name: str) -> None:
 
 
 class PostgresConnectorTask(SourceTask):
+    #: Java's name of this task class: the ``task.class`` of its task configs (a Java worker can run them).
+    ALIASES = ("io.debezium.connector.postgresql.PostgresConnectorTask",)
     VERSION = DEBEZIUM_VERSION
 
     def __init__(self) -> None:

@@ -61,7 +61,7 @@ def test_validate_reports_cross_field_errors_on_the_field() -> None:
 def test_one_task_only() -> None:
     c = PostgresConnector()
     c.start(BASE)
-    assert c.task_configs(4) == [{**BASE, "task.id": "0"}]
+    assert c.task_configs(4) == [BASE]  # Debezium's task config: the connector's, nothing added
 
 
 def test_filters() -> None:
