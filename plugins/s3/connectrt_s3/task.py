@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 
 
 class S3SinkTask(SinkTask):
+    #: Java's name of this task class: the ``task.class`` of its task configs (a Java worker can run them).
+    ALIASES = ("io.confluent.connect.s3.S3SinkTask",)
+
     def __init__(self, clock: Callable[[], int] = wallclock_ms, client: Any = None) -> None:
         self.clock = clock
         self.client = client
