@@ -54,6 +54,9 @@ class _Group:
 
 
 class BigQuerySinkTask(SinkTask):
+    #: Java's name of this task class: the ``task.class`` of its task configs (a Java worker can run them).
+    ALIASES = ("com.wepay.kafka.connect.bigquery.BigQuerySinkTask",)
+
     def version(self) -> str:
         return c.VERSION
 
