@@ -287,6 +287,8 @@ class Worker:
                 str(conn.get("topics.regex", "") or "") or None, key_conv, value_conv, header_conv, chain,
                 operator, int(self.config.get("offset.flush.interval.ms")),
                 int(self.config.get("offset.flush.timeout.ms")), on_topic_used=topic_used,
+                # Java's SinkConnectorConfig.enableErrantRecordReporter(): none without a DLQ or the error log
+                errant_reporter_enabled=bool(dlq_topic) or _bool(conn.get("errors.log.enable")),
             )
             sink.stopping = stop_event
             return sink
