@@ -205,7 +205,7 @@ def make_admin(props: Mapping[str, Any], quiet: bool = False) -> AdminClient:
     return admin
 
 
-_KEPT_ERRORS = 20
+_KEPT_ERRORS = 50
 
 
 def security_error(admin: Any) -> str | None:

@@ -34,6 +34,7 @@ def lookup_cluster_id(props: Mapping[str, Any], timeout_s: float = 30.0, fail_fa
         raise KafkaUnreachable("bootstrap.servers is empty: set it to the host:port of one or more Kafka brokers.")
     admin = make_admin(props, quiet=True)
     began = time.monotonic()
+    all_down = False
     future = admin.describe_cluster(request_timeout=timeout_s)
     while True:
         try:
@@ -52,7 +53,9 @@ def lookup_cluster_id(props: Mapping[str, Any], timeout_s: float = 30.0, fail_fa
             future.cancel()
             raise KafkaUnreachable(_security_message(servers, cause))
         errors = client_errors(admin)
-        if (elapsed >= fail_fast_s and errors and errors[-1][0] in _UNREACHABLE) or elapsed >= timeout_s:
+        # librdkafka says "all brokers are down" once each bootstrap broker failed at least once.
+        all_down = all_down or any(code == KafkaError._ALL_BROKERS_DOWN for code, _ in errors)
+        if (elapsed >= fail_fast_s and all_down and errors[-1][0] in _UNREACHABLE) or elapsed >= timeout_s:
             future.cancel()
             raise KafkaUnreachable(_message(servers, errors, elapsed, "no answer"))
     cluster_id = description.cluster_id
