@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from connectrt.dev import cdc_demo
+from connectrt.dev import cdc_demo, demo_configs
 
 pytestmark = pytest.mark.unit
 
@@ -115,7 +115,7 @@ def test_compose_postgres_creates_the_warehouse_database() -> None:
 def test_local_demo_changes_only_host_and_credentials() -> None:
     env = {"CONNECTRT_PG_HOST": "127.0.0.1", "CONNECTRT_PG_PORT": "29432", "CONNECTRT_PG_USER": "u",
            "CONNECTRT_PG_PASSWORD": "p"}
-    spec = cdc_demo.local_config(env)
+    spec = demo_configs.local_config(env)
     changed = {k for k in spec["config"] if spec["config"][k] != SEED_CONFIG["config"].get(k)}
     assert changed == {"database.hostname", "database.port", "database.user", "database.password"}
 
@@ -124,12 +124,12 @@ def test_local_sink_changes_only_url_and_credentials(tmp_path: Path) -> None:
     env = {"CONNECTRT_PG_HOST": "127.0.0.1", "CONNECTRT_PG_PORT": "29432", "CONNECTRT_PG_USER": "u",
            "CONNECTRT_PG_PASSWORD": "p"}
     duck = tmp_path / "w.duckdb"
-    default = cdc_demo.local_sink_config(env, cdc_demo.warehouse_url(env, None, duck))["config"]
+    default = demo_configs.local_sink_config(env, demo_configs.warehouse_url(env, None, duck))["config"]
     assert default["connection.url"] == f"jdbc:duckdb:{duck}"
     assert {k: v for k, v in default.items() if k != "connection.url"} == {
         k: v for k, v in SINK_CONFIG["config"].items()
         if k not in ("connection.url", "connection.username", "connection.password")}
-    pg = cdc_demo.local_sink_config(env, cdc_demo.warehouse_url(env, "postgresql", duck))["config"]
+    pg = demo_configs.local_sink_config(env, demo_configs.warehouse_url(env, "postgresql", duck))["config"]
     changed = {k for k in pg if pg[k] != SINK_CONFIG["config"].get(k)}
     assert changed == {"connection.url", "connection.username", "connection.password"}
     assert pg["connection.url"] == "jdbc:postgresql://127.0.0.1:29432/warehouse"
