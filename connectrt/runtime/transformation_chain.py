@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 from connectrt.api.plugin import Predicate, Transformation
@@ -115,17 +115,22 @@ class TransformationChain(Generic[R]):
 
     def close(self) -> None:
         """``close()`` every transform and predicate once (stages may share a predicate), as Java's
-        TransformationChain does when its task stops; a failing close is logged, the others still run."""
-        closed: set[int] = set()
-        for stage in self.stages:
-            for plugin in (stage.transformation, stage.predicate):
-                if plugin is None or id(plugin) in closed:
-                    continue
-                closed.add(id(plugin))
-                try:
-                    plugin.close()
-                except Exception as e:
-                    log.warning("Failed to close %s of transform %s: %s", type(plugin).__name__, stage.alias, e)
+        TransformationChain does when its task stops."""
+        close_each([(f"transform {s.alias}", p) for s in self.stages for p in (s.transformation, s.predicate)], log)
+
+
+def close_each(plugins: Iterable[tuple[str, Any]], logger: Any) -> None:
+    """``close()`` each plugin once (the same object may be listed twice); a failing close is logged with
+    the plugin's description, and the others are still closed (Java's Utils.closeQuietly)."""
+    closed: set[int] = set()
+    for what, plugin in plugins:
+        if plugin is None or id(plugin) in closed:
+            continue
+        closed.add(id(plugin))
+        try:
+            plugin.close()
+        except Exception as e:
+            logger.warning("Failed to close %s (%s): %s", what, type(plugin).__name__, e)
 
 
 def _plan(stages: list[TransformationStage[R]]) -> list[tuple[list[TransformationStage[R]], list[Step] | None]]:
@@ -204,10 +209,6 @@ def build_chain(
             negate = bool(parse_type(prefix + NEGATE_CONFIG, negate_raw, Type.BOOLEAN)) if negate_raw is not None else False
             stages.append(TransformationStage(str(alias), transform, predicate, negate))
     except BaseException:
-        for plugin in configured:
-            try:
-                plugin.close()
-            except Exception as e:
-                log.warning("Failed to close %s: %s", type(plugin).__name__, e)
+        close_each([("a transform being built", plugin) for plugin in configured], log)
         raise
     return TransformationChain(stages, operator)

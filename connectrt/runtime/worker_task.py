@@ -12,6 +12,7 @@ from typing import Any
 from connectrt.herder.base import TargetState
 from connectrt.rest.entities import ConnectorTaskId
 from connectrt.runtime.errors import format_trace
+from connectrt.runtime.transformation_chain import close_each
 from connectrt.storage.status import State
 
 log = logging.getLogger(__name__)
@@ -105,19 +106,9 @@ class WorkerTask(ABC):
                 self._report(State.UNASSIGNED)
 
     def close_converters(self) -> None:
-        """As Java's tasks do when they stop: ``close()`` the task's key, value and header converters
-        (each once, a failure logged and the others still closed)."""
-        closed: set[int] = set()
-        for attribute in ("key_converter", "value_converter", "header_converter"):
-            converter = getattr(self, attribute, None)
-            if converter is None or id(converter) in closed:
-                continue
-            closed.add(id(converter))
-            try:
-                converter.close()
-            except Exception as e:
-                self.log.warning("Failed to close the %s %s: %s", attribute.replace("_", " "),
-                                 type(converter).__name__, e)
+        """As Java's tasks do when they stop: ``close()`` the task's key, value and header converters."""
+        close_each([(a.replace("_", " "), getattr(self, a, None))
+                    for a in ("key_converter", "value_converter", "header_converter")], self.log)
 
     def _report(self, state: State, trace: str | None = None) -> None:
         if self.cancelled:

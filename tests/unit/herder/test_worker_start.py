@@ -6,7 +6,6 @@ broker is reported after a few seconds in one line, without librdkafka's own out
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from connectrt.cli import main
+from tests.integration.worker_process import free_port
 
 pytestmark = pytest.mark.unit
 
@@ -25,11 +25,6 @@ BASE = {
 }
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 def write(path: Path, props: dict[str, str]) -> Path:
     path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
@@ -37,7 +32,7 @@ def write(path: Path, props: dict[str, str]) -> Path:
 
 
 def refusal(tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: str, **extra: str) -> str:
-    props = {**BASE, "bootstrap.servers": f"127.0.0.1:{closed_port()}", **extra}
+    props = {**BASE, "bootstrap.servers": f"127.0.0.1:{free_port()}", **extra}
     if mode == "standalone":
         props.setdefault("offset.storage.file.filename", str(tmp_path / "offsets"))
     else:
@@ -125,7 +120,7 @@ def test_standalone_connector_files_are_optional() -> None:
 
 def test_unreachable_kafka_is_one_line_within_seconds(tmp_path: Path) -> None:
     """~560 librdkafka lines over 30 s before; now the console script prints one line after ~5 s."""
-    port = closed_port()
+    port = free_port()
     path = write(tmp_path / "worker.properties", {
         **BASE, "bootstrap.servers": f"127.0.0.1:{port}", "offset.storage.file.filename": str(tmp_path / "offsets")})
     connectrt = str(Path(sys.executable).parent / "connectrt")

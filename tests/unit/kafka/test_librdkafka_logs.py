@@ -4,27 +4,22 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 import time
 
 import pytest
 
 from connectrt.kafka.clients import make_admin, make_producer
 from connectrt.kafka.logs import LibrdkafkaLog, without_noise
+from tests.integration.worker_process import free_port
 
 pytestmark = pytest.mark.unit
 
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_a_refused_broker_is_one_warning_through_python_logging(
     caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    port = closed_port()
+    port = free_port()
     with caplog.at_level(logging.DEBUG, logger="librdkafka"):
         producer = make_producer({"bootstrap.servers": f"127.0.0.1:{port}", "reconnect.backoff.max.ms": "100"})
         deadline = time.monotonic() + 2.0
@@ -40,7 +35,7 @@ def test_a_refused_broker_is_one_warning_through_python_logging(
 
 
 def test_admin_clients_are_polled_for_their_log_lines(caplog: pytest.LogCaptureFixture) -> None:
-    port = closed_port()
+    port = free_port()
     with caplog.at_level(logging.WARNING, logger="librdkafka"):
         admin = make_admin({"bootstrap.servers": f"127.0.0.1:{port}"})
         deadline = time.monotonic() + 5.0

@@ -3,9 +3,6 @@ connection after the fail-fast delay, naming each broker tried."""
 
 from __future__ import annotations
 
-import socket
-import ssl
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,49 +11,25 @@ import pytest
 
 from connectrt.dev.certs import CertificateAuthority
 from connectrt.kafka.reach import KafkaUnreachable, lookup_cluster_id
+from tests.fixtures.tls_listener import tls_listener
+from tests.integration.worker_process import free_port
 
 pytestmark = pytest.mark.unit
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[int]:
     """A TLS listener whose certificate no client here trusts."""
-    server_ca = CertificateAuthority.create("reach test server CA")
-    server_ca.issue("localhost", ["localhost", "127.0.0.1"]).write_pem(tmp_path / "server.pem")
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(tmp_path / "server.pem")
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            try:
-                context.wrap_socket(conn, server_side=True).recv(10)
-            except (ssl.SSLError, OSError):
-                pass
-            finally:
-                conn.close()
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        yield int(server.getsockname()[1])
-    finally:
-        server.close()
+    CertificateAuthority.create("reach test server CA").issue("localhost", ["127.0.0.1"]).write_pem(
+        tmp_path / "server.pem")
+    with tls_listener(tmp_path / "server.pem") as port:
+        yield port
 
 
 def test_refused_connections_fail_after_the_fail_fast_delay() -> None:
-    a, b = closed_port(), closed_port()
+    a, b = free_port(), free_port()
+    while b == a:
+        b = free_port()
     began = time.monotonic()
     with pytest.raises(KafkaUnreachable) as info:
         lookup_cluster_id({"bootstrap.servers": f"127.0.0.1:{a}, 127.0.0.1:{b}"}, timeout_s=30, fail_fast_s=1)

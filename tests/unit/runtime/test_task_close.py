@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -21,6 +20,7 @@ from connectrt.runtime.plugins import Plugins
 from connectrt.runtime.source_task import WorkerSourceTask
 from connectrt.runtime.transformation_chain import build_chain
 from connectrt.storage.offsets import MemoryOffsetBackingStore, OffsetStorageReaderImpl, OffsetStorageWriter
+from tests.integration.worker_process import free_port
 
 pytestmark = pytest.mark.unit
 
@@ -76,11 +76,6 @@ def converter(name: str, is_key: bool) -> ClosingConverter:
     return c
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 PLUGINS = Plugins([ClosingTransform, ClosingPredicate], load_entry_points=False)
 CHAIN = {
@@ -98,7 +93,7 @@ def test_a_stopped_source_task_closes_its_plugins() -> None:
     header = converter("header", False)
     task = WorkerSourceTask(
         ConnectorTaskId("conn", 0), Idle(), {}, lambda *a: None, TargetState.STARTED,
-        make_producer({"bootstrap.servers": f"127.0.0.1:{closed_port()}"}),
+        make_producer({"bootstrap.servers": f"127.0.0.1:{free_port()}"}),
         converter("key", True), converter("value", False), header, build_chain(PLUGINS, CHAIN, operator),
         operator, OffsetStorageReaderImpl(store, "conn"), OffsetStorageWriter(store, "conn"), 60000, 1000,
     )  # fmt: skip

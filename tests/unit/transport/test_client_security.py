@@ -154,43 +154,18 @@ def test_password_never_in_repr(stores: Stores) -> None:
 
 def test_refused_tls_is_named_when_kafka_cannot_be_reached(stores: Stores) -> None:
     """librdkafka answers the request with 'transport failure'; the TLS/SASL cause is in the error."""
-    import socket
-    import threading
-
     from confluent_kafka import KafkaException
 
     from connectrt.kafka.topics import TopicAdmin
+    from tests.fixtures.tls_listener import tls_listener
 
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(stores.server_pem)
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    port = server.getsockname()[1]
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            try:
-                context.wrap_socket(conn, server_side=True).recv(10)
-            except (ssl.SSLError, OSError):
-                pass
-            finally:
-                conn.close()
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
+    with tls_listener(stores.server_pem) as port:
         admin = make_admin({"bootstrap.servers": f"127.0.0.1:{port}", "security.protocol": "SSL",
                             "ssl.truststore.certificates": stores.other_ca.cert_pem().decode()})
         with pytest.raises(KafkaException) as info:
             TopicAdmin(admin, 5).cluster_id()
         assert "SSL handshake failed" in str(info.value) and "certificate verify failed" in str(info.value)
         assert str(info.value).endswith("; check security.protocol, sasl.* and ssl.*")
-    finally:
-        server.close()
 
 
 def test_java_only_tls_tuning_is_named_once(stores: Stores, caplog: pytest.LogCaptureFixture) -> None:
