@@ -20,7 +20,7 @@ from tests.compat.reference.record_java_rest import OUT as JAVA_ANSWERS
 from tests.compat.rest_fidelity import DELIBERATE, StepReport
 from tests.compat.rest_worker import run_conversation
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.compat]
 
 
 def _java() -> list[dict[str, Any]]:
