@@ -23,7 +23,6 @@ import base64
 import hashlib
 import hmac
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 import _common  # noqa: E402
 
-from tests.compat.reference.record_java_rest import java_distributed_argv, wait_healthy, worker_properties  # noqa: E402
+from tests.compat.java_worker import JavaWorker  # noqa: E402
+from tests.compat.reference.record_java_rest import worker_properties  # noqa: E402
 from tests.fixtures.clients import quiet_logger  # noqa: E402
 from tests.integration.security.config_topic import read_config_topic  # noqa: E402
 
@@ -134,7 +134,6 @@ def main() -> None:
     parser.add_argument("--bootstrap", default="127.0.0.1:29092")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
-    cache = _common.ensure_java_connect()
     port = _common.free_port()
     suffix = f"java-sec-{int(time.time())}"
     secrets_dir = Path(SECRETS_DIR)
@@ -144,21 +143,14 @@ def main() -> None:
         f"source.file={SECRETS_DIR}/input.txt\ndb.password=s3cr3t-Pa55\n")
     with tempfile.TemporaryDirectory(prefix="security-java-") as tmp:
         props = worker_properties(args.bootstrap, port, suffix)
+        props.pop("listeners")
         props.update({"config.providers": "file",
                       "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider"})
-        props_path = _common.write_properties(Path(tmp) / "worker.properties", props)
-        log = open(Path(tmp) / "worker.log", "wb")
-        proc = subprocess.Popen(java_distributed_argv(cache, props_path), stdout=log, stderr=subprocess.STDOUT)
+        worker = JavaWorker(props, Path(tmp), port=port).start()
         try:
-            url = f"http://127.0.0.1:{port}"
-            wait_healthy(url, proc)
-            answers = record(url, args.bootstrap, props["config.storage.topic"])
+            answers = record(worker.url, args.bootstrap, props["config.storage.topic"])
         finally:
-            proc.terminate()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            worker.stop()
     document = {
         "produced_by": "tests/integration/security/record_java_security.py: Java Kafka Connect 4.2.1 "
                        "ConnectDistributed (connect-runtime 4.2.1, connect-file 4.2.0 from Maven Central), one "
