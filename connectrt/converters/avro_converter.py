@@ -20,9 +20,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import fastavro
-from fastavro.schema import SchemaParseException
-
 from connectrt.api.connector import ConnectException, RetriableException
 from connectrt.api.data import DataException, Schema
 from connectrt.api.plugin import Converter
@@ -121,6 +118,8 @@ class AvroConverter(Converter):
         datum = writer.encode(value)
         if writer.raw_bytes:
             return writer.header + bytes(datum)
+        import fastavro  # imported when a converter first writes, not when the plugins load
+
         out = io.BytesIO()
         out.write(writer.header)
         fastavro.schemaless_writer(out, writer.parsed, datum)
@@ -189,6 +188,8 @@ class AvroConverter(Converter):
         if reader.raw_bytes:
             datum: Any = bytes(value[wire.HEADER_SIZE :])
         else:
+            import fastavro
+
             buffer = io.BytesIO(value)
             buffer.seek(wire.HEADER_SIZE)
             try:
@@ -225,7 +226,7 @@ class AvroConverter(Converter):
                 f"Failed to deserialize data for topic {topic} to Avro: Error retrieving Avro {which} schema for id "
                 f"{schema_id}: {e}"
             ) from e
-        except (ValueError, KeyError, TypeError, SchemaParseException, RecursionError) as e:
+        except (ValueError, KeyError, TypeError, RecursionError) as e:
             raise DataException(
                 f"Failed to deserialize data for topic {topic} to Avro: schema id {schema_id} is not a valid Avro "
                 f"schema ({e})"

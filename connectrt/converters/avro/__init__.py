@@ -34,7 +34,16 @@ members share a Python type (int and long) is matched to the first such member u
 ``(name, value)`` pairs.
 """
 
-from connectrt.converters.avro.avro_data import ANYTHING_SCHEMA, AvroData, AvroSchema
+from typing import Any
+
+from connectrt.converters.avro.avro_data import AvroData, AvroSchema, anything_avro_schema
 from connectrt.converters.avro.config import AvroDataConfig, avro_data_config_def
 
-__all__ = ["ANYTHING_SCHEMA", "AvroData", "AvroDataConfig", "AvroSchema", "avro_data_config_def"]
+
+def __getattr__(name: str) -> Any:
+    if name == "ANYTHING_SCHEMA":  # built on first use: importing this package must not import fastavro
+        return anything_avro_schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["ANYTHING_SCHEMA", "AvroData", "AvroDataConfig", "AvroSchema", "anything_avro_schema", "avro_data_config_def"]

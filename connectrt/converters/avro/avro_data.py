@@ -6,11 +6,10 @@ to ``schemas.cache.config`` entries each, so a stream of records sharing a schem
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
-
-import fastavro
 
 from connectrt.api.data import Schema
 from connectrt.api.values import SchemaAndValue
@@ -30,7 +29,13 @@ class AvroSchema:
     def __init__(self, text: str) -> None:
         self.text = text
         self.json: Any = json.loads(text)
-        self.parsed: Any = fastavro.parse_schema(_without_invalid_decimals(self.json))
+        import fastavro  # here, not at module level: loading the plugins must not import it
+        from fastavro.schema import SchemaParseException
+
+        try:
+            self.parsed: Any = fastavro.parse_schema(_without_invalid_decimals(self.json))
+        except SchemaParseException as e:
+            raise ValueError(str(e)) from e
 
     def __repr__(self) -> str:
         return f"AvroSchema({self.text})"
@@ -61,7 +66,7 @@ class AvroData:
     # --- Connect → Avro ----------------------------------------------------------------------------
     def from_connect_schema(self, schema: Schema | None) -> AvroSchema:
         if schema is None:
-            return ANYTHING_SCHEMA
+            return anything_avro_schema()
         cached = self._schemas.get(schema)
         if cached is None:
             cached = AvroSchema(avro_schema_json(self._out.convert(schema)))
@@ -87,7 +92,7 @@ class AvroData:
     # --- Avro → Connect ----------------------------------------------------------------------------
     def to_connect_schema(self, avro: Any, version: int | None = None) -> Schema | None:
         text = _text(avro)
-        if text == ANYTHING_SCHEMA.text:
+        if text == _ANYTHING_TEXT:
             return None
         key = (text, version)
         cached = self._connect.get(key)
@@ -141,5 +146,19 @@ def _text(avro: Any) -> str:
     return json.dumps(avro, separators=(",", ":"))
 
 
-#: The schema of schemaless values (``io.confluent.connect.avro.Anything``).
-ANYTHING_SCHEMA = AvroSchema(avro_schema_json(anything_schema()))
+#: The text of the schema of schemaless values (``io.confluent.connect.avro.Anything``).
+_ANYTHING_TEXT = avro_schema_json(anything_schema())
+
+
+@functools.cache
+def anything_avro_schema() -> AvroSchema:
+    """The schema of schemaless values (``io.confluent.connect.avro.Anything``), parsed on first use."""
+    return AvroSchema(_ANYTHING_TEXT)
+
+
+def __getattr__(name: str) -> Any:
+    # ANYTHING_SCHEMA stays importable by name; built on first access so importing this module
+    # (every worker does, when it loads the plugins) does not import fastavro.
+    if name == "ANYTHING_SCHEMA":
+        return anything_avro_schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
