@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -80,12 +81,14 @@ def wait_for(client: httpx.Client, condition: tuple[str, ...], timeout_s: float 
     return False
 
 
-def run(base_url: str, timeout_s: float = 30.0) -> list[dict[str, Any]]:
-    """Every step's request and answer: ``{"id", "method", "path", "request", "status", "body"}``."""
+def run(base_url: str, timeout_s: float = 30.0,
+        steps: Iterable[scenario.Step] | None = None) -> list[dict[str, Any]]:
+    """Every step's request and answer: ``{"id", "method", "path", "request", "status", "body"}``
+    (the steps of ``rest_scenario`` unless ``steps`` are given)."""
     prepare_files()
     out: list[dict[str, Any]] = []
     with httpx.Client(base_url=base_url, timeout=timeout_s) as client:
-        for step in scenario.steps():
+        for step in steps if steps is not None else scenario.steps():
             waited = wait_for(client, step.wait) if step.wait else None
             headers = dict(step.headers)
             if step.raw is not None:
