@@ -13,6 +13,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from connectrt.model.command_error import CommandError
+
 # (module, registration function): imported when the parser is built, so keep these modules light
 # at import time and import heavy dependencies inside the handlers.
 SUBCOMMANDS: tuple[tuple[str, str], ...] = (
@@ -22,20 +24,6 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("connectrt.herder.cli", "add_plugins_parser"),
     ("connectrt.dev.demo_cli", "add_demo_parser"),
 )
-
-
-class CommandError(Exception):
-    """An error the user can act on; ``main`` prints its message (one sentence) without a traceback.
-
-    ``details`` are extra lines (for example the last lines of a service's log) printed indented
-    below the sentence.
-    """
-
-    exit_code = 1
-
-    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.details = tuple(details)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -65,8 +65,8 @@ def _worker_task() -> Any:
     from connectrt.api.connector import SinkTask
     from connectrt.converters.json_converter import JsonConverter
     from connectrt.converters.string import StringConverter
-    from connectrt.herder.base import TargetState
-    from connectrt.rest.entities import ConnectorTaskId
+    from connectrt.model.entities import ConnectorTaskId
+    from connectrt.model.states import TargetState
     from connectrt.runtime.errors import RetryWithToleranceOperator
     from connectrt.runtime.sink_task import WorkerSinkTask
     from connectrt.runtime.transformation_chain import TransformationChain

@@ -29,10 +29,10 @@ def add_demo_parser(subparsers: Any) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from connectrt.cli import CommandError
     from connectrt.dev.cdc_demo import run
     from connectrt.dev.config import DevSettings
     from connectrt.dev.errors import DevError
+    from connectrt.model.command_error import CommandError
 
     if args.duration <= 0 or args.rate <= 0 or args.workers < 1:
         raise CommandError("--duration and --rate must be positive and --workers at least 1.")

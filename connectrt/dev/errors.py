@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connectrt.cli import CommandError
+from connectrt.model.command_error import CommandError
 
 
 class DevError(CommandError):

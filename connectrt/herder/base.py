@@ -1,7 +1,7 @@
 """The Herder interface: what the REST API asks of a worker (Java's Herder).
 
 Both StandaloneHerder and DistributedHerder implement it. Methods that change state are
-coroutines; they raise the exceptions of :mod:`connectrt.rest.errors` (NotFoundException,
+coroutines; they raise the exceptions of :mod:`connectrt.model.errors` (NotFoundException,
 BadRequestException, AlreadyExistsException, NotLeaderException, ...) which the REST layer
 turns into Connect's error JSON.
 """
@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
-from connectrt.rest.entities import (
+from connectrt.model.entities import (
     ConfigInfos,
     ConnectorInfo,
     ConnectorOffsets,
@@ -26,49 +24,8 @@ from connectrt.rest.entities import (
     TaskInfo,
     TaskState,
 )
-
-
-class TargetState(str, Enum):
-    STARTED = "STARTED"
-    PAUSED = "PAUSED"
-    STOPPED = "STOPPED"
-
-
-class InitialState(str, Enum):
-    """``initial_state`` of ``POST /connectors`` (REST names)."""
-
-    RUNNING = "RUNNING"
-    PAUSED = "PAUSED"
-    STOPPED = "STOPPED"
-
-    def to_target_state(self) -> TargetState:
-        return {
-            InitialState.RUNNING: TargetState.STARTED,
-            InitialState.PAUSED: TargetState.PAUSED,
-            InitialState.STOPPED: TargetState.STOPPED,
-        }[self]
-
-
-@dataclass(frozen=True)
-class RestartRequest:
-    connector: str
-    only_failed: bool = False
-    include_tasks: bool = False
-
-    def force_restart_connector_only(self) -> bool:
-        return not self.only_failed and not self.include_tasks
-
-    def should_restart_connector(self, state: str) -> bool:
-        return not self.only_failed or state == "FAILED"
-
-    def should_restart_task(self, state: str) -> bool:
-        return self.include_tasks and (not self.only_failed or state == "FAILED")
-
-    def impact(self) -> int:
-        """Higher means more instances restart (Java's impactRank, for keeping the strongest request)."""
-        if self.only_failed:
-            return 1 if self.include_tasks else 0
-        return 3 if self.include_tasks else 2
+from connectrt.model.errors import NotFoundException
+from connectrt.model.states import RestartRequest, TargetState
 
 
 class Herder(ABC):
@@ -197,21 +154,15 @@ class Herder(ABC):
     async def task_metrics(self, task_id: ConnectorTaskId, forward: bool | None = None) -> dict[str, Any]:
         """``{"id", "worker_id", "metrics"}`` of a task: its ``Task.metrics()`` read on the worker that
         runs it (a distributed herder answers that another worker must serve the request)."""
-        from connectrt.rest.errors import NotFoundException
-
         raise NotFoundException(f"Task {task_id} is not running")
 
     # --- internal (distributed) --------------------------------------------------------------
     async def put_task_configs(
         self, name: str, configs: list[dict[str, str]], signature: Mapping[str, str] | None
     ) -> None:
-        from connectrt.rest.errors import NotFoundException
-
         raise NotFoundException("HTTP 404 Not Found")
 
     async def fence_zombies(self, name: str, signature: Mapping[str, str] | None) -> None:
-        from connectrt.rest.errors import NotFoundException
-
         raise NotFoundException("HTTP 404 Not Found")
 
     # --- cluster-scope logging ---------------------------------------------------------------

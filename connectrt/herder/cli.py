@@ -35,7 +35,7 @@ def add_standalone_parser(subparsers: Any) -> None:
 
 def read_connector_file(path: str) -> tuple[str, dict[str, str]]:
     """A connector config file: Java .properties, or JSON ``{"name":..,"config":{..}}`` / a flat map."""
-    from connectrt.cli import CommandError
+    from connectrt.model.command_error import CommandError
 
     file = Path(path)
     if not file.is_file():
@@ -63,7 +63,7 @@ def read_connector_file(path: str) -> tuple[str, dict[str, str]]:
 
 
 def _worker_props(path: str) -> dict[str, str]:
-    from connectrt.cli import CommandError
+    from connectrt.model.command_error import CommandError
 
     if not Path(path).is_file():
         raise CommandError(f"Worker config file {path} does not exist.")
@@ -77,9 +77,9 @@ def _worker_config(path: str, config_class: Callable[[dict[str, Any]], C]) -> tu
     """The worker config of ``path``, checked as Java's worker checks it at start: config-provider
     placeholders resolved, every value of the right type, required keys present, converters installed.
     Raises CommandError with one sentence (resolved secrets replaced by their placeholders)."""
-    from connectrt.cli import CommandError
     from connectrt.config.providers import redact, resolve_config_variables
     from connectrt.herder.runner import check_worker_plugins
+    from connectrt.model.command_error import CommandError
     from connectrt.runtime.plugins import Plugins
 
     props = _worker_props(path)
@@ -93,9 +93,9 @@ def _worker_config(path: str, config_class: Callable[[dict[str, Any]], C]) -> tu
 
 
 def _cluster_id(config: WorkerConfig) -> str:
-    from connectrt.cli import CommandError
     from connectrt.config.providers import redact
     from connectrt.herder.runner import kafka_cluster_id
+    from connectrt.model.command_error import CommandError
 
     try:
         return kafka_cluster_id(config)
@@ -104,12 +104,12 @@ def _cluster_id(config: WorkerConfig) -> str:
 
 
 def run_standalone(args: argparse.Namespace) -> int:
-    from connectrt.cli import CommandError
     from connectrt.config.worker_config import StandaloneConfig
     from connectrt.herder.base import Herder
     from connectrt.herder.runner import configure_logging
     from connectrt.herder.standalone import StandaloneHerder
-    from connectrt.rest.errors import ConnectRestException
+    from connectrt.model.command_error import CommandError
+    from connectrt.model.errors import ConnectRestException
     from connectrt.storage.offsets import FileOffsetBackingStore
 
     configure_logging()
@@ -133,9 +133,9 @@ def run_standalone(args: argparse.Namespace) -> int:
 
 
 def _serve_or_fail(factory: Any, config: Any, after_start: Any = None) -> None:
-    from connectrt.cli import CommandError
     from connectrt.config.providers import redact
     from connectrt.herder.runner import HerderFailed, serve
+    from connectrt.model.command_error import CommandError
 
     try:
         asyncio.run(serve(factory, config, after_start))

@@ -18,11 +18,11 @@ from connectrt.config.configdef import ConfigException, config_key_info
 from connectrt.config.connector_config import MAX_CONNECTOR_CONFIG_BYTES, plugin_config_def
 from connectrt.config.providers import ConfigTransformer, redact
 from connectrt.config.worker_config import WorkerConfig
-from connectrt.herder.base import Herder, RestartRequest, TargetState
+from connectrt.herder.base import Herder
 from connectrt.herder.stage import StageTracker
 from connectrt.herder.task_configs import reverse_transform
 from connectrt.herder.validation import connector_type_of, invalid_config_message, validate_connector_config
-from connectrt.rest.entities import (
+from connectrt.model.entities import (
     AbstractState,
     ConfigInfos,
     ConnectorInfo,
@@ -34,7 +34,8 @@ from connectrt.rest.entities import (
     TaskInfo,
     TaskState,
 )
-from connectrt.rest.errors import BadRequestException, ForbiddenException, NotFoundException
+from connectrt.model.errors import BadRequestException, ForbiddenException, NotFoundException
+from connectrt.model.states import RestartRequest, TargetState
 from connectrt.runtime import offsets_admin
 from connectrt.runtime.errors import format_trace
 from connectrt.runtime.plugins import Plugins

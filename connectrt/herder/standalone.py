@@ -8,16 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectrt.config.worker_config import WorkerConfig
-from connectrt.herder.base import RestartRequest, TargetState
 from connectrt.herder.common import ConnectorState, HerderCommon
-from connectrt.rest.entities import (
-    ConnectorOffsets,
-    ConnectorStateInfo,
-    ConnectorTaskId,
-    Created,
-    Message,
-)
-from connectrt.rest.errors import AlreadyExistsException, BadRequestException, NotFoundException
+from connectrt.model.entities import ConnectorOffsets, ConnectorStateInfo, ConnectorTaskId, Created, Message
+from connectrt.model.errors import AlreadyExistsException, BadRequestException, NotFoundException
+from connectrt.model.states import RestartRequest, TargetState
 from connectrt.runtime.plugins import Plugins
 from connectrt.storage.offsets import OffsetBackingStore
 from connectrt.storage.status import MemoryStatusBackingStore, State

@@ -43,8 +43,8 @@ from connectrt.herder.validation_checks import (
     validate_sink_group_id,
     validate_transaction_boundary,
 )
-from connectrt.rest.entities import ConfigInfos
-from connectrt.rest.errors import BadRequestException
+from connectrt.model.entities import ConfigInfos
+from connectrt.model.errors import BadRequestException
 from connectrt.runtime.plugins import InvalidVersionSpec, Plugins, version_mismatch, version_requirement
 
 NULL_VALUE_MESSAGE = "Null value can not be supplied as the configuration value."

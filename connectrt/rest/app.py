@@ -21,9 +21,9 @@ from starlette.responses import Response
 
 from connectrt.config.connector_config import connector_name_problem
 from connectrt.herder.base import Herder
+from connectrt.model.errors import BadRequestException
 from connectrt.rest.basic_auth import BasicAuthMiddleware
 from connectrt.rest.config import RestConfig
-from connectrt.rest.errors import BadRequestException
 from connectrt.rest.forwarding import RestClient
 from connectrt.rest.herder_requests import HerderRequestHandler
 from connectrt.rest.loggers import Loggers, default_loggers

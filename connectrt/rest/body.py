@@ -19,8 +19,8 @@ import orjson
 from starlette.requests import Request
 
 from connectrt.config.connector_config import MAX_CONNECTOR_CONFIG_BYTES
-from connectrt.herder.base import InitialState
-from connectrt.rest.errors import BadRequestException, ConnectRestException
+from connectrt.model.errors import BadRequestException, ConnectRestException
+from connectrt.model.states import InitialState
 
 JSON_MEDIA_TYPES = ("application/json",)
 

@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 import httpx
 import orjson
 
-from connectrt.rest.errors import ConnectRestException
+from connectrt.model.errors import ConnectRestException
 from connectrt.rest.signature import signature_headers
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 
 from connectrt.herder.base import Herder
-from connectrt.rest.errors import (
+from connectrt.model.errors import (
     CONFLICTING_OPERATION_MESSAGE,
     NO_LEADER_MESSAGE,
     STALE_CONFIG_MESSAGE,

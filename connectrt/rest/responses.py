@@ -3,7 +3,7 @@
 Every error the REST layer answers goes through :func:`error_response`, so the mapping from
 exceptions to status codes lives in one place (Java's ``ConnectExceptionMapper``):
 
-- :class:`~connectrt.rest.errors.ConnectRestException` → its status and error code;
+- :class:`~connectrt.model.errors.ConnectRestException` → its status and error code;
 - a framework HTTP error (unknown path, wrong method, ...) → its status with Jersey's
   ``"HTTP <code> <reason>"`` message;
 - anything else → 500 with the exception's message; the traceback goes to the server log only.
@@ -19,7 +19,7 @@ import orjson
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
-from connectrt.rest.errors import ConnectRestException
+from connectrt.model.errors import ConnectRestException
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from starlette.responses import Response
 
 from connectrt.config.providers import RESOLVED_VALUES, redact
 from connectrt.herder.base import Herder
+from connectrt.model.errors import ServiceUnavailableException
 from connectrt.rest.config import RestConfig
-from connectrt.rest.errors import ServiceUnavailableException
 from connectrt.rest.herder_requests import HerderRequestHandler
 from connectrt.rest.loggers import Loggers
 from connectrt.rest.responses import error_response, json_response

@@ -19,7 +19,7 @@ import hmac
 from collections.abc import Iterator, Mapping
 
 from connectrt.config.configdef import ConfigException
-from connectrt.rest.errors import BadRequestException
+from connectrt.model.errors import BadRequestException
 
 SIGNATURE_HEADER = "X-Connect-Authorization"
 SIGNATURE_ALGORITHM_HEADER = "X-Connect-Request-Signature-Algorithm"

@@ -35,9 +35,9 @@ from connectrt.api.connector import (
 )
 from connectrt.api.plugin import Converter, HeaderConverter
 from connectrt.api.records import SourceRecord
-from connectrt.herder.base import TargetState
 from connectrt.kafka.clients import make_producer, producer_error_message
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
+from connectrt.model.states import TargetState
 from connectrt.runtime.errors import FAILED, RetryWithToleranceOperator, Stage
 from connectrt.runtime.source_task import WorkerSourceTask, _SourceTaskContext
 from connectrt.runtime.topic_creation import TopicCreator

@@ -11,8 +11,8 @@ import orjson
 from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
 
 from connectrt.kafka.clients import make_admin
-from connectrt.rest.entities import ConnectorOffset, ConnectorOffsets, Message
-from connectrt.rest.errors import BadRequestException, ConnectRestException
+from connectrt.model.entities import ConnectorOffset, ConnectorOffsets, Message
+from connectrt.model.errors import BadRequestException, ConnectRestException
 from connectrt.storage.offsets import OffsetBackingStore, offset_key
 
 log = logging.getLogger(__name__)

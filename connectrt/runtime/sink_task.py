@@ -17,8 +17,8 @@ from connectrt.api.connector import (
 )
 from connectrt.api.plugin import Converter, HeaderConverter
 from connectrt.api.records import Header, Headers, SinkRecord, TimestampType
-from connectrt.herder.base import TargetState
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
+from connectrt.model.states import TargetState
 from connectrt.runtime.errors import (
     FAILED,
     ConsumedRecord,

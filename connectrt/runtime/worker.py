@@ -15,11 +15,11 @@ from connectrt.config.configdef import ConfigException
 from connectrt.config.connector_config import SinkConnectorConfig, SourceConnectorConfig
 from connectrt.config.providers import ConfigTransformer
 from connectrt.config.worker_config import DistributedConfig, WorkerConfig
-from connectrt.herder.base import TargetState
 from connectrt.kafka.clients import make_admin, make_consumer, make_producer
 from connectrt.kafka.security import task_client_warnings
 from connectrt.kafka.topics import TopicAdmin, TopicSpec
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
+from connectrt.model.states import TargetState
 from connectrt.runtime.errors import (
     DeadLetterQueueReporter,
     ErrorReporter,

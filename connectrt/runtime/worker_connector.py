@@ -13,7 +13,7 @@ from connectrt.api.connector import (
     SinkConnectorContext,
     SourceConnectorContext,
 )
-from connectrt.herder.base import TargetState
+from connectrt.model.states import TargetState
 from connectrt.runtime.errors import format_trace
 from connectrt.storage.status import State
 

@@ -9,8 +9,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
-from connectrt.herder.base import TargetState
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
+from connectrt.model.states import TargetState
 from connectrt.runtime.errors import format_trace
 from connectrt.runtime.transformation_chain import close_each
 from connectrt.storage.status import State

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
 from connectrt.storage.offsets import Callback, OffsetBackingStore
 
 if TYPE_CHECKING:

@@ -30,10 +30,10 @@ from confluent_kafka import KafkaException, Producer
 from connectrt.api.connector import ConnectException
 from connectrt.config.configdef import ConfigException
 from connectrt.config.worker_config import WorkerConfig
-from connectrt.herder.base import RestartRequest, TargetState
 from connectrt.kafka.clients import make_producer
 from connectrt.kafka.topics import TopicAdmin
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
+from connectrt.model.states import RestartRequest, TargetState
 from connectrt.storage import kafka_records as rec
 from connectrt.storage.kafka_config_state import ClusterConfigState, ConfigUpdateListener
 from connectrt.storage.kafka_internal_topics import (

@@ -17,8 +17,8 @@ from typing import Any, TypeGuard
 
 from connectrt.api.data import DataException
 from connectrt.converters.json_text import MISSING, dumps, loads
-from connectrt.herder.base import RestartRequest, TargetState
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
+from connectrt.model.states import RestartRequest, TargetState
 from connectrt.storage.status import ConnectorStatus, State, TaskStatus, TopicStatus
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 from connectrt.api.connector import ConnectException
 from connectrt.config.worker_config import WorkerConfig
 from connectrt.kafka.topics import TopicAdmin
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
 from connectrt.storage import kafka_records as rec
 from connectrt.storage.kafka_internal_topics import (
     InternalTopic,

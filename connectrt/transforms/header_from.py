@@ -24,6 +24,7 @@ from connectrt.transforms.util import (
     SchemaCache,
     copy_schema_basics,
     make_struct,
+    new_record,
     require_map,
     require_struct,
 )
@@ -146,7 +147,8 @@ class HeaderFrom(Transformation[R]):
                     field_value = field.schema.default
                 headers.add(header_name, field_value, field.schema)
         if self._IS_KEY:
-            return record.new_record(
+            return new_record(
+                record,
                 record.topic,
                 record.kafka_partition,
                 updated_schema,
@@ -156,7 +158,8 @@ class HeaderFrom(Transformation[R]):
                 record.timestamp,
                 headers,
             )
-        return record.new_record(
+        return new_record(
+            record,
             record.topic,
             record.kafka_partition,
             record.key_schema,

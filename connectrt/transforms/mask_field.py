@@ -38,6 +38,8 @@ from connectrt.transforms.util import (
     make_struct,
     require_map,
     require_struct,
+    with_key,
+    with_value,
 )
 
 FIELDS_CONFIG = "fields"
@@ -201,12 +203,8 @@ class MaskField(Transformation[R]):
                 items.append((field.name, v))
             updated = make_struct(struct.schema, items)
         if self._IS_KEY:
-            return record.new_record(
-                record.topic, record.kafka_partition, schema, updated, record.value_schema, record.value, record.timestamp
-            )
-        return record.new_record(
-            record.topic, record.kafka_partition, record.key_schema, record.key, schema, updated, record.timestamp
-        )
+            return with_key(record, schema, updated)
+        return with_value(record, schema, updated)
 
     def _masked(self, value: Any, schema: Schema | None) -> Any:
         if value is None:

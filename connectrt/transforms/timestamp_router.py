@@ -9,7 +9,7 @@ from connectrt.api.data import DataException
 from connectrt.api.plugin import Transformation
 from connectrt.config.configdef import ConfigDef, ConfigException, Importance, Type
 from connectrt.transforms.simple_date_format import SimpleDateFormat
-from connectrt.transforms.util import VERSION, R
+from connectrt.transforms.util import VERSION, R, new_record
 
 TOPIC_FORMAT_CONFIG = "topic.format"
 TIMESTAMP_FORMAT_CONFIG = "timestamp.format"
@@ -67,7 +67,8 @@ class TimestampRouter(Transformation[R]):
         assert self._format is not None, "TimestampRouter is not configured"
         formatted = self._format.format(timestamp)
         topic = self._topic_format.replace("${topic}", record.topic).replace("${timestamp}", formatted)
-        return record.new_record(
+        return new_record(
+            record,
             topic,
             record.kafka_partition,
             record.key_schema,

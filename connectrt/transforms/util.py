@@ -3,6 +3,9 @@
 - ``require_*``: the type checks of Java's ``Requirements``, with the same messages.
 - ``copy_schema_basics``: Java's ``SchemaUtil.copySchemaBasics``.
 - ``SchemaCache``: a small bounded cache keyed by input Schema (Java uses ``LRUCache(16)``).
+- ``new_record``, ``with_key``, ``with_value``, ``with_topic``, ``with_headers``: ``record.new_record(...)``;
+  for the runtime's own SourceRecord and SinkRecord a slot-by-slot copy several times faster than the
+  constructors, since every transform makes one per record.
 - ``make_struct``: builds a Struct from values already known to be valid, without re-validating.
 - ``java_class_name``: the Java class a Python value corresponds to, for error messages.
 """
@@ -14,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from connectrt.api.data import DataException, Schema, SchemaBuilder, SchemaType, Struct
 from connectrt.api.plugin import KAFKA_CONNECT_VERSION
-from connectrt.api.records import ConnectRecord, SinkRecord, SourceRecord
+from connectrt.api.records import ConnectRecord, Headers, SinkRecord, SourceRecord
 from connectrt.api.values import java_class
 from connectrt.config.configdef import ConfigException, Validator
 
@@ -167,6 +170,158 @@ class SchemaCache(dict[K, V], Generic[K, V]):
             del self[next(iter(self))]
         self[key] = value
         return value
+
+
+# --- records -------------------------------------------------------------------------------------
+
+_new = object.__new__
+
+
+def _dup_headers(headers: Headers) -> Headers:
+    return headers.duplicate()
+
+
+def new_record(
+    record: R,
+    topic: str,
+    kafka_partition: int | None,
+    key_schema: Schema | None,
+    key: Any,
+    value_schema: Schema | None,
+    value: Any,
+    timestamp: int | None,
+    headers: Headers | None = None,
+) -> R:
+    """``record.new_record(...)``: a copy with these fields, headers duplicated when not given (the
+    record classes copy slot by slot; see connectrt.api.records)."""
+    return record.new_record(  # type: ignore[return-value]
+        topic, kafka_partition, key_schema, key, value_schema, value, timestamp, headers
+    )
+
+
+# The three copies below are new_record() specialised for the hot path: one call, no argument shuffling.
+
+
+def with_key(record: R, key_schema: Schema | None, key: Any) -> R:
+    """A copy of ``record`` with a new key and key schema."""
+    cls = type(record)
+    out: Any
+    if cls is SourceRecord:
+        out = _new(SourceRecord)
+        out.source_partition = record.source_partition  # type: ignore[attr-defined]
+        out.source_offset = record.source_offset  # type: ignore[attr-defined]
+    elif cls is SinkRecord:
+        out = _new(SinkRecord)
+        _copy_sink_slots(record, out)
+    else:
+        return new_record(
+            record,
+            record.topic,
+            record.kafka_partition,
+            key_schema,
+            key,
+            record.value_schema,
+            record.value,
+            record.timestamp,
+        )
+    out.topic = record.topic
+    out.kafka_partition = record.kafka_partition
+    out.key_schema = key_schema
+    out.key = key
+    out.value_schema = record.value_schema
+    out.value = record.value
+    out.timestamp = record.timestamp
+    out.headers = record.headers.duplicate()
+    return out
+
+
+def with_value(record: R, value_schema: Schema | None, value: Any) -> R:
+    """A copy of ``record`` with a new value and value schema."""
+    cls = type(record)
+    out: Any
+    if cls is SourceRecord:
+        out = _new(SourceRecord)
+        out.source_partition = record.source_partition  # type: ignore[attr-defined]
+        out.source_offset = record.source_offset  # type: ignore[attr-defined]
+    elif cls is SinkRecord:
+        out = _new(SinkRecord)
+        _copy_sink_slots(record, out)
+    else:
+        return new_record(
+            record,
+            record.topic,
+            record.kafka_partition,
+            record.key_schema,
+            record.key,
+            value_schema,
+            value,
+            record.timestamp,
+        )
+    out.topic = record.topic
+    out.kafka_partition = record.kafka_partition
+    out.key_schema = record.key_schema
+    out.key = record.key
+    out.value_schema = value_schema
+    out.value = value
+    out.timestamp = record.timestamp
+    out.headers = record.headers.duplicate()
+    return out
+
+
+def with_topic(record: R, topic: str) -> R:
+    """A copy of ``record`` with a new topic."""
+    cls = type(record)
+    out: Any
+    if cls is SourceRecord:
+        out = _new(SourceRecord)
+        out.source_partition = record.source_partition  # type: ignore[attr-defined]
+        out.source_offset = record.source_offset  # type: ignore[attr-defined]
+    elif cls is SinkRecord:
+        out = _new(SinkRecord)
+        _copy_sink_slots(record, out)
+    else:
+        return new_record(
+            record,
+            topic,
+            record.kafka_partition,
+            record.key_schema,
+            record.key,
+            record.value_schema,
+            record.value,
+            record.timestamp,
+        )
+    out.topic = topic
+    out.kafka_partition = record.kafka_partition
+    out.key_schema = record.key_schema
+    out.key = record.key
+    out.value_schema = record.value_schema
+    out.value = record.value
+    out.timestamp = record.timestamp
+    out.headers = record.headers.duplicate()
+    return out
+
+
+def _copy_sink_slots(record: Any, out: Any) -> None:
+    out.kafka_offset = record.kafka_offset
+    out.timestamp_type = record.timestamp_type
+    out.original_topic = record.original_topic
+    out.original_kafka_partition = record.original_kafka_partition
+    out.original_kafka_offset = record.original_kafka_offset
+
+
+def with_headers(record: R, headers: Headers) -> R:
+    """A copy of ``record`` with these headers."""
+    return new_record(
+        record,
+        record.topic,
+        record.kafka_partition,
+        record.key_schema,
+        record.key,
+        record.value_schema,
+        record.value,
+        record.timestamp,
+        headers,
+    )
 
 
 def java_split(text: str, sep: str) -> list[str]:

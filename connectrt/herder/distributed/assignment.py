@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from connectrt.herder.distributed.protocol import ConnectAssignment, WorkerState, encode_assignment
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from connectrt.herder.distributed.protocol import (
     ExtendedAssignment,
     WorkerState,
 )
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
 
 __all__ = [
     "AssignmentResult",

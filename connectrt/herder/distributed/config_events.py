@@ -6,8 +6,8 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
-from connectrt.herder.base import RestartRequest
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
+from connectrt.model.states import RestartRequest
 from connectrt.storage.kafka_config_state import ConfigUpdateListener
 from connectrt.storage.kafka_records import SessionKey
 

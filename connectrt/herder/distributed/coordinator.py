@@ -57,7 +57,7 @@ from connectrt.herder.distributed.protocol import (
     metadata_protocols,
 )
 from connectrt.kafka.python_client import kafka_python_client_configs
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from connectrt.herder.distributed.coordinator import (
     GroupMemberError,
 )
 from connectrt.herder.distributed.protocol import ExtendedAssignment
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,6 @@ from typing import Any, TypeVar
 
 from connectrt.api.connector import ConnectException
 from connectrt.config.worker_config import DistributedConfig
-from connectrt.herder.base import RestartRequest, TargetState
 from connectrt.herder.common import ConnectorState, HerderCommon
 from connectrt.herder.distributed.assignment import ConfigView
 from connectrt.herder.distributed.config_events import ConfigEvents
@@ -30,7 +29,7 @@ from connectrt.herder.distributed.fencing import ZombieFencer
 from connectrt.herder.distributed.protocol import MAX_STRING_BYTES, ExtendedAssignment, fits_protocol_string
 from connectrt.herder.distributed.work import WorkManager
 from connectrt.herder.validation import validate_connector_config
-from connectrt.rest.entities import (
+from connectrt.model.entities import (
     ConfigInfos,
     ConnectorInfo,
     ConnectorOffsets,
@@ -39,7 +38,7 @@ from connectrt.rest.entities import (
     Created,
     Message,
 )
-from connectrt.rest.errors import (
+from connectrt.model.errors import (
     AlreadyExistsException,
     BadRequestException,
     ForbiddenException,
@@ -49,6 +48,7 @@ from connectrt.rest.errors import (
     RebalanceNeededException,
     ServiceUnavailableException,
 )
+from connectrt.model.states import RestartRequest, TargetState
 from connectrt.rest.signature import (
     SIGNATURE_ALGORITHM_CONFIG,
     VERIFICATION_ALGORITHMS_CONFIG,

@@ -13,10 +13,10 @@ from typing import Any, cast
 from starlette.requests import Request
 from starlette.responses import Response
 
-from connectrt.herder.base import RestartRequest
+from connectrt.model.entities import ConnectorInfo, ConnectorTaskId, Created
+from connectrt.model.errors import BadRequestException, ConnectRestException, NotFoundException
+from connectrt.model.states import RestartRequest
 from connectrt.rest.body import CreateConnectorRequest, parse_offsets, read_json, require_body, string_map
-from connectrt.rest.entities import ConnectorInfo, ConnectorTaskId, Created
-from connectrt.rest.errors import BadRequestException, ConnectRestException, NotFoundException
 from connectrt.rest.forwarding import HttpResponse
 from connectrt.rest.responses import empty_response, json_response
 from connectrt.rest.routing import (

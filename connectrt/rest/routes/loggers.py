@@ -7,8 +7,8 @@ import logging
 from starlette.requests import Request
 from starlette.responses import Response
 
+from connectrt.model.errors import BadRequestException, NotFoundException
 from connectrt.rest.body import read_json, string_map
-from connectrt.rest.errors import BadRequestException, NotFoundException
 from connectrt.rest.loggers import is_valid_level
 from connectrt.rest.responses import empty_response, json_response
 from connectrt.rest.routing import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from connectrt.model.errors import BadRequestException
 from connectrt.rest.body import read_json, require_body, string_map
-from connectrt.rest.errors import BadRequestException
 from connectrt.rest.responses import json_response
 from connectrt.rest.routing import (
     ERROR_RESPONSE,

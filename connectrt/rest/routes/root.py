@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from connectrt.herder.base import Herder
-from connectrt.rest.entities import ServerInfo
+from connectrt.model.entities import ServerInfo
 from connectrt.rest.herder_requests import wait_with_timeout
 from connectrt.rest.responses import json_response
 from connectrt.rest.routing import connect_router, context, json_response_doc, ref

@@ -186,9 +186,9 @@ def bench_send(batches: list[list[Any]], rows: int, schemas: str) -> None:
     """The worker's send path (WorkerSourceTask.send_records: JsonConverter, headers, produce, delivery reports,
     offsets) into a real topic, without the reader thread; the worker's default producer settings."""
     from connectrt.converters.simple_header import SimpleHeaderConverter
-    from connectrt.herder.base import TargetState
     from connectrt.kafka.clients import make_producer
-    from connectrt.rest.entities import ConnectorTaskId
+    from connectrt.model.entities import ConnectorTaskId
+    from connectrt.model.states import TargetState
     from connectrt.runtime.errors import RetryWithToleranceOperator
     from connectrt.runtime.source_task import WorkerSourceTask
     from connectrt.runtime.transformation_chain import TransformationChain

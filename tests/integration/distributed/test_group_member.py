@@ -24,7 +24,7 @@ from connectrt.herder.distributed.protocol import (
     decode_assignment,
     decode_metadata,
 )
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
 
 pytestmark = pytest.mark.integration
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from connectrt.herder.base import RestartRequest, TargetState
 from connectrt.kafka.topics import TopicAdmin
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
+from connectrt.model.states import RestartRequest, TargetState
 from connectrt.storage.kafka_config import KafkaConfigBackingStore
 from connectrt.storage.kafka_config_state import ConfigUpdateListener
 from connectrt.storage.kafka_records import SessionKey

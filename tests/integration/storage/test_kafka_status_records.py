@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from connectrt.kafka.topics import TopicAdmin
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
 from connectrt.storage.kafka_status import KafkaStatusBackingStore
 from connectrt.storage.status import ConnectorStatus, State, TaskStatus, TopicStatus
 from tests.integration.storage.conftest import java_partition, produce_raw, raw_records

@@ -22,7 +22,7 @@ from connectrt.herder.distributed.protocol import (
     WorkerState,
     decode_assignment,
 )
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
 
 pytestmark = pytest.mark.unit
 

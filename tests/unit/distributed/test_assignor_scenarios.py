@@ -21,7 +21,7 @@ from connectrt.herder.distributed.assignor import (
     ConnectorsAndTasks,
     IncrementalCooperativeAssignor,
 )
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
 
 pytestmark = pytest.mark.unit
 

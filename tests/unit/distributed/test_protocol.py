@@ -27,7 +27,7 @@ from connectrt.herder.distributed.protocol import (
     encode_metadata,
     metadata_protocols,
 )
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
 
 pytestmark = pytest.mark.unit
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from connectrt.herder.distributed.fencing import ZombieFencer
-from connectrt.rest.errors import BadRequestException, NotFoundException, NotLeaderException
+from connectrt.model.errors import BadRequestException, NotFoundException, NotLeaderException
 from connectrt.storage.kafka_config_state import ClusterConfigState
 
 

@@ -10,8 +10,8 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from connectrt.herder.base import Herder, RestartRequest, TargetState
-from connectrt.rest.entities import (
+from connectrt.herder.base import Herder
+from connectrt.model.entities import (
     AbstractState,
     ConfigInfos,
     ConnectorInfo,
@@ -25,11 +25,8 @@ from connectrt.rest.entities import (
     TaskInfo,
     TaskState,
 )
-from connectrt.rest.errors import (
-    AlreadyExistsException,
-    BadRequestException,
-    NotFoundException,
-)
+from connectrt.model.errors import AlreadyExistsException, BadRequestException, NotFoundException
+from connectrt.model.states import RestartRequest, TargetState
 
 WORKER_ID = "fake-worker:8083"
 #: The version the fake connectors and tasks report in their statuses (Java 4.x shows it).

@@ -6,10 +6,10 @@ import logging
 
 import pytest
 
-from connectrt.herder.base import RestartRequest, TargetState
+from connectrt.model.entities import ConnectorOffset, ConnectorTaskId
+from connectrt.model.errors import RebalanceNeededException
+from connectrt.model.states import RestartRequest, TargetState
 from connectrt.rest.config import RestConfig
-from connectrt.rest.entities import ConnectorOffset, ConnectorTaskId
-from connectrt.rest.errors import RebalanceNeededException
 
 from .fake_herder import WORKER_ID, FakeHerder
 from .helpers import AppClient, error
@@ -69,7 +69,7 @@ def test_list_connectors_expand_ignores_unknown_and_omits_missing_status(
 
     def status(name: str):  # type: ignore[no-untyped-def]
         if name == "b":
-            from connectrt.rest.errors import NotFoundException
+            from connectrt.model.errors import NotFoundException
 
             raise NotFoundException("No status found for connector b")
         return real(name)

@@ -9,10 +9,10 @@ import httpx
 import orjson
 import pytest
 
-from connectrt.herder.base import RestartRequest
+from connectrt.model.errors import ConnectRestException, NotAssignedException, NotLeaderException
+from connectrt.model.states import RestartRequest
 from connectrt.rest.app import create_app
 from connectrt.rest.config import RestConfig
-from connectrt.rest.errors import ConnectRestException, NotAssignedException, NotLeaderException
 from connectrt.rest.listeners import parse_listeners
 from connectrt.rest.server import RestServer
 

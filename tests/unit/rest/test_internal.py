@@ -9,9 +9,9 @@ import hmac
 import pytest
 from starlette.requests import Request
 
+from connectrt.model.errors import ForbiddenException
 from connectrt.rest.app import create_app
 from connectrt.rest.config import RestConfig
-from connectrt.rest.errors import ForbiddenException
 from connectrt.rest.signature import InternalRequestSignature, signature_headers
 
 from .fake_herder import FakeHerder

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from connectrt.model.errors import ServiceUnavailableException
 from connectrt.rest.app import create_app
 from connectrt.rest.config import RestConfig
-from connectrt.rest.errors import ServiceUnavailableException
 
 from .fake_herder import FakeHerder
 from .helpers import AppClient

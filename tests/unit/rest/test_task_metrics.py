@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
+from connectrt.model.entities import ConnectorTaskId
+from connectrt.model.errors import NotAssignedException, NotFoundException
 from connectrt.rest.app import create_app
 from connectrt.rest.config import RestConfig
-from connectrt.rest.entities import ConnectorTaskId
-from connectrt.rest.errors import NotAssignedException, NotFoundException
 
 from .fake_herder import WORKER_ID, FakeHerder
 from .helpers import AppClient, error

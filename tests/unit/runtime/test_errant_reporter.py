@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from connectrt.config.worker_config import StandaloneConfig
-from connectrt.herder.base import TargetState
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
+from connectrt.model.states import TargetState
 from connectrt.runtime.plugins import default_plugins
 from connectrt.runtime.sink_task import WorkerSinkTask
 from connectrt.runtime.worker import Worker

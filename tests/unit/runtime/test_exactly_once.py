@@ -11,7 +11,7 @@ from connectrt.api.connector import ConnectException
 from connectrt.api.records import SourceRecord
 from connectrt.config.providers import ConfigTransformer
 from connectrt.herder.validation import validate_connector_config
-from connectrt.rest.entities import ConfigInfos, ConnectorTaskId
+from connectrt.model.entities import ConfigInfos, ConnectorTaskId
 from connectrt.runtime.exactly_once_source_task import WorkerTransactionContext, transactional_id
 from connectrt.runtime.plugins import Plugins
 

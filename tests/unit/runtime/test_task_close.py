@@ -12,9 +12,9 @@ from connectrt.api.connector import SourceTask
 from connectrt.api.plugin import Predicate, Transformation
 from connectrt.api.records import SourceRecord
 from connectrt.converters.json_converter import JsonConverter
-from connectrt.herder.base import TargetState
 from connectrt.kafka.clients import make_producer
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
+from connectrt.model.states import TargetState
 from connectrt.runtime.errors import RetryWithToleranceOperator
 from connectrt.runtime.plugins import Plugins
 from connectrt.runtime.source_task import WorkerSourceTask

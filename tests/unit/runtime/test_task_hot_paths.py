@@ -17,8 +17,8 @@ from connectrt.api.connector import SinkTask, SourceTask
 from connectrt.api.data import Schema
 from connectrt.api.records import Headers, SinkRecord, SourceRecord, TimestampType
 from connectrt.converters.json_converter import JsonConverter
-from connectrt.herder.base import TargetState
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
+from connectrt.model.states import TargetState
 from connectrt.runtime.errors import RetryWithToleranceOperator
 from connectrt.runtime.sink_task import WorkerSinkTask
 from connectrt.runtime.source_task import WorkerSourceTask, _Batch

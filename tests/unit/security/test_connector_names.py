@@ -13,7 +13,7 @@ from connectrt.herder.distributed.protocol import (
     fits_protocol_string,
 )
 from connectrt.herder.validation import validate_connector_config
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
 from connectrt.runtime.plugins import Plugins
 
 pytestmark = pytest.mark.unit

@@ -20,7 +20,7 @@ from connectrt.config.configdef import ConfigException
 from connectrt.config.providers import ConfigTransformer
 from connectrt.connectors.file import FileStreamSinkConnector, FileStreamSourceConnector
 from connectrt.herder.validation import validate_connector_config
-from connectrt.rest.errors import BadRequestException
+from connectrt.model.errors import BadRequestException
 from connectrt.runtime.plugins import PluginDesc, Plugins
 from tests.integration.security.plugin_location import write_plugin_location, write_plugin_wheel
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from connectrt.api.connector import ConnectException
-from connectrt.herder.base import RestartRequest, TargetState
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
+from connectrt.model.states import RestartRequest, TargetState
 from connectrt.storage.kafka_config import KafkaConfigBackingStore
 from connectrt.storage.kafka_config_state import ClusterConfigState, ConfigUpdateListener
 from connectrt.storage.kafka_log import KafkaWriteException

@@ -6,8 +6,8 @@ import pytest
 
 from connectrt.config.configdef import ConfigException
 from connectrt.config.worker_config import DistributedConfig
-from connectrt.herder.base import RestartRequest, TargetState
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
+from connectrt.model.states import RestartRequest, TargetState
 from connectrt.storage import kafka_records as rec
 from connectrt.storage.kafka_internal_topics import (
     InternalTopic,

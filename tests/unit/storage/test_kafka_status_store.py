@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
 from connectrt.storage.kafka_log import KafkaWriteException
 from connectrt.storage.kafka_status import KafkaStatusBackingStore
 from connectrt.storage.status import ConnectorStatus, State, TaskStatus, TopicStatus

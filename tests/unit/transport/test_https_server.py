@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from connectrt.config.configdef import ConfigException
+from connectrt.model.errors import NotLeaderException
 from connectrt.rest.app import create_admin_app, create_app
 from connectrt.rest.config import RestConfig
-from connectrt.rest.errors import NotLeaderException
 from connectrt.rest.server import RestServer
 from tests.unit.rest.fake_herder import FakeHerder
 

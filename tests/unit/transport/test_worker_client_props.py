@@ -9,7 +9,7 @@ import pytest
 
 from connectrt.config.worker_config import StandaloneConfig
 from connectrt.kafka.security import task_client_warnings
-from connectrt.rest.entities import ConnectorTaskId
+from connectrt.model.entities import ConnectorTaskId
 from connectrt.runtime.plugins import default_plugins
 from connectrt.runtime.worker import Worker
 from connectrt.storage.offsets import MemoryOffsetBackingStore
