@@ -33,8 +33,6 @@ from connectrt.transforms.util import (
     require_map,
     require_struct,
     schema_type_of,
-    with_key,
-    with_value,
 )
 
 SPEC_CONFIG = "spec"
@@ -350,8 +348,12 @@ class Cast(Transformation[R]):
                     items.append((field.name, v))
                 updated = make_struct(updated_schema, items)
         if self._IS_KEY:
-            return with_key(record, updated_schema, updated)
-        return with_value(record, updated_schema, updated)
+            return record.new_record(
+                record.topic, record.kafka_partition, updated_schema, updated, record.value_schema, record.value, record.timestamp
+            )
+        return record.new_record(
+            record.topic, record.kafka_partition, record.key_schema, record.key, updated_schema, updated, record.timestamp
+        )
 
     def _updated_schema(self, schema: Schema) -> Schema:
         if self._whole is not None:

@@ -8,7 +8,7 @@ from typing import Any
 from connectrt.api.plugin import Transformation
 from connectrt.api.records import Headers
 from connectrt.config.configdef import NO_DEFAULT_VALUE, ConfigDef, Importance, Type, ValidList
-from connectrt.transforms.util import VERSION, R, with_headers
+from connectrt.transforms.util import VERSION, R
 
 HEADERS_FIELD = "headers"
 
@@ -36,7 +36,11 @@ class DropHeaders(Transformation[R]):
 
     def apply(self, record: R) -> R | None:
         drop = self._headers
-        return with_headers(record, Headers([h for h in record.headers if h.key not in drop]))
+        headers = Headers([h for h in record.headers if h.key not in drop])
+        return record.new_record(
+            record.topic, record.kafka_partition, record.key_schema, record.key, record.value_schema, record.value,
+            record.timestamp, headers,
+        )
 
     def config(self) -> ConfigDef:
         return CONFIG_DEF

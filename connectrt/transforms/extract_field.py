@@ -20,8 +20,6 @@ from connectrt.transforms.util import (
     R,
     require_map_or_null,
     require_struct_or_null,
-    with_key,
-    with_value,
 )
 
 FIELD_CONFIG = "field"
@@ -81,7 +79,13 @@ class ExtractField(Transformation[R]):
         return self._updated(record, field.schema, extracted)
 
     def _updated(self, record: R, schema: Any, value: Any) -> R:
-        return with_key(record, schema, value) if self._IS_KEY else with_value(record, schema, value)
+        if self._IS_KEY:
+            return record.new_record(
+                record.topic, record.kafka_partition, schema, value, record.value_schema, record.value, record.timestamp
+            )
+        return record.new_record(
+            record.topic, record.kafka_partition, record.key_schema, record.key, schema, value, record.timestamp
+        )
 
     def config(self) -> ConfigDef:
         return CONFIG_DEF

@@ -18,8 +18,6 @@ from connectrt.transforms.util import (
     require_map,
     require_struct_or_null,
     schema_type_of,
-    with_key,
-    with_value,
 )
 
 DELIMITER_CONFIG = "delimiter"
@@ -104,8 +102,12 @@ class Flatten(Transformation[R]):
             _flatten_struct(struct, nodes, items)
             updated = make_struct(updated_schema, items)
         if self._IS_KEY:
-            return with_key(record, updated_schema, updated)
-        return with_value(record, updated_schema, updated)
+            return record.new_record(
+                record.topic, record.kafka_partition, updated_schema, updated, record.value_schema, record.value, record.timestamp
+            )
+        return record.new_record(
+            record.topic, record.kafka_partition, record.key_schema, record.key, updated_schema, updated, record.timestamp
+        )
 
     # --- schemaless ----------------------------------------------------------------------------
     def _flatten_map(self, original: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:

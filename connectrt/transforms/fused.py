@@ -5,8 +5,8 @@ transforms makes three. A transform that can say what it does as a *step* lets t
 TransformationChain copy the record once and apply consecutive steps to that copy (the *draft*).
 
 A step is ``step(draft, flags) -> flags``. ``draft`` is a record only this run of the chain holds
-(a fresh SourceRecord or SinkRecord whose headers are a copy-on-write duplicate), so the step may
-assign its fields. It must not change any object the draft merely *refers to* (the value dict, a
+(``record.new_record(...)`` with every field unchanged: a fresh SourceRecord or SinkRecord whose
+headers are a copy-on-write duplicate), so the step may assign its fields. It must not change any object the draft merely *refers to* (the value dict, a
 Struct, the headers' list), because those are shared with the input record, unless ``flags`` says
 this run made that object itself:
 
@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from connectrt.api.records import ConnectRecord, Headers, SinkRecord, SourceRecord
+from connectrt.api.records import ConnectRecord, SinkRecord, SourceRecord
 from connectrt.transforms.util import R
 
 OWN_KEY = 1
@@ -54,8 +54,9 @@ def _slot_names(cls: type) -> tuple[str, ...]:
 
 def _apply_other(step: Step, record: ConnectRecord) -> Any:
     """A step on a record of another class (a subclass of the runtime's records): the step runs on a
-    scratch copy of the record's own class, and the class's ``new_record`` makes the result, as the
-    transform's ``record.new_record(...)`` would."""
+    scratch object of the record's own class holding the same attributes (not ``new_record``'s copy:
+    a subclass's ``new_record`` may make something else), and the class's ``new_record`` makes the
+    result, as the transform's ``record.new_record(...)`` would."""
     cls = type(record)
     scratch: Any = _new(cls)
     for name in _slot_names(cls):
@@ -118,33 +119,17 @@ def fuse(
 
     def apply(record: Any, source_record: Any = None, consumed: Any = None) -> Any:
         cls = type(record)
-        out: Any
-        if cls is SourceRecord:
-            out = _new(SourceRecord)
-            out.source_partition = record.source_partition
-            out.source_offset = record.source_offset
-        elif cls is SinkRecord:
-            out = _new(SinkRecord)
-            out.kafka_offset = record.kafka_offset
-            out.timestamp_type = record.timestamp_type
-            out.original_topic = record.original_topic
-            out.original_kafka_partition = record.original_kafka_partition
-            out.original_kafka_offset = record.original_kafka_offset
-        else:
+        if cls is not SourceRecord and cls is not SinkRecord:
             return other(record, source_record, consumed)
-        out.topic = record.topic
-        out.kafka_partition = record.kafka_partition
-        out.key_schema = record.key_schema
-        out.key = record.key
-        out.value_schema = record.value_schema
-        out.value = record.value
-        out.timestamp = record.timestamp
-        # headers.duplicate(), inline: the copy shares the list until either side changes it
-        headers = record.headers
-        duplicate = _new(Headers)
-        duplicate._items = headers._items
-        duplicate._shared = headers._shared = True
-        out.headers = duplicate
+        out = record.new_record(
+            record.topic,
+            record.kafka_partition,
+            record.key_schema,
+            record.key,
+            record.value_schema,
+            record.value,
+            record.timestamp,
+        )
         try:
             if n == 1:
                 flags = first(out, 0)  # type: ignore[misc]

@@ -24,7 +24,6 @@ from connectrt.transforms.util import (
     SchemaCache,
     copy_schema_basics,
     make_struct,
-    new_record,
     require_map,
     require_struct,
 )
@@ -147,8 +146,7 @@ class HeaderFrom(Transformation[R]):
                     field_value = field.schema.default
                 headers.add(header_name, field_value, field.schema)
         if self._IS_KEY:
-            return new_record(
-                record,
+            return record.new_record(
                 record.topic,
                 record.kafka_partition,
                 updated_schema,
@@ -158,8 +156,7 @@ class HeaderFrom(Transformation[R]):
                 record.timestamp,
                 headers,
             )
-        return new_record(
-            record,
+        return record.new_record(
             record.topic,
             record.kafka_partition,
             record.key_schema,

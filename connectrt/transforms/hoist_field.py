@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from connectrt.api.data import Schema, SchemaBuilder
 from connectrt.api.plugin import Transformation
 from connectrt.config.configdef import NO_DEFAULT_VALUE, ConfigDef, Importance, Type
-from connectrt.transforms.util import VERSION, R, SchemaCache, make_struct, with_key, with_value
+from connectrt.transforms.util import VERSION, R, SchemaCache, make_struct
 
 FIELD_CONFIG = "field"
 
@@ -57,8 +57,12 @@ class HoistField(Transformation[R]):
             schema.validate_value(value, self._field)
             updated = make_struct(updated_schema, ((self._field, value),))
         if self._IS_KEY:
-            return with_key(record, updated_schema, updated)
-        return with_value(record, updated_schema, updated)
+            return record.new_record(
+                record.topic, record.kafka_partition, updated_schema, updated, record.value_schema, record.value, record.timestamp
+            )
+        return record.new_record(
+            record.topic, record.kafka_partition, record.key_schema, record.key, updated_schema, updated, record.timestamp
+        )
 
     def config(self) -> ConfigDef:
         return CONFIG_DEF

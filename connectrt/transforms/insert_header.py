@@ -9,7 +9,7 @@ from connectrt.api.plugin import Transformation
 from connectrt.api.records import Header, Headers
 from connectrt.api.values import parse_string
 from connectrt.config.configdef import NO_DEFAULT_VALUE, ConfigDef, Importance, NonNullValidator, Type
-from connectrt.transforms.util import VERSION, R, with_headers
+from connectrt.transforms.util import VERSION, R
 
 HEADER_FIELD = "header"
 VALUE_LITERAL_FIELD = "value.literal"
@@ -58,7 +58,10 @@ class InsertHeader(Transformation[R]):
     def apply(self, record: R) -> R | None:
         headers = Headers(record.headers)
         headers.add_header(Header(self._header, self._value, self._schema))
-        return with_headers(record, headers)
+        return record.new_record(
+            record.topic, record.kafka_partition, record.key_schema, record.key, record.value_schema, record.value,
+            record.timestamp, headers,
+        )
 
     def config(self) -> ConfigDef:
         return CONFIG_DEF

@@ -38,8 +38,6 @@ from connectrt.transforms.util import (
     make_struct,
     require_map,
     require_struct,
-    with_key,
-    with_value,
 )
 
 FIELDS_CONFIG = "fields"
@@ -203,8 +201,12 @@ class MaskField(Transformation[R]):
                 items.append((field.name, v))
             updated = make_struct(struct.schema, items)
         if self._IS_KEY:
-            return with_key(record, schema, updated)
-        return with_value(record, schema, updated)
+            return record.new_record(
+                record.topic, record.kafka_partition, schema, updated, record.value_schema, record.value, record.timestamp
+            )
+        return record.new_record(
+            record.topic, record.kafka_partition, record.key_schema, record.key, schema, updated, record.timestamp
+        )
 
     def _masked(self, value: Any, schema: Schema | None) -> Any:
         if value is None:

@@ -16,8 +16,6 @@ from connectrt.transforms.util import (
     SchemaCache,
     make_struct,
     require_schema,
-    with_key,
-    with_value,
 )
 
 SCHEMA_NAME_CONFIG = "schema.name"
@@ -75,8 +73,12 @@ class SetSchemaMetadata(Transformation[R]):
             updated_schema = self._schemas.put(schema, self._updated_schema(schema))
         updated = self.update_schema_in(value, updated_schema)
         if self._IS_KEY:
-            return with_key(record, updated_schema, updated)
-        return with_value(record, updated_schema, updated)
+            return record.new_record(
+                record.topic, record.kafka_partition, updated_schema, updated, record.value_schema, record.value, record.timestamp
+            )
+        return record.new_record(
+            record.topic, record.kafka_partition, record.key_schema, record.key, updated_schema, updated, record.timestamp
+        )
 
     def _updated_schema(self, schema: Schema) -> Schema:
         is_map = schema.type is SchemaType.MAP

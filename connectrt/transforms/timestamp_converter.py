@@ -40,8 +40,6 @@ from connectrt.transforms.util import (
     make_struct,
     require_map,
     require_struct_or_null,
-    with_key,
-    with_value,
 )
 
 FIELD_CONFIG = "field"
@@ -271,8 +269,12 @@ class TimestampConverter(Transformation[R]):
                 updated_schema = self._schemas.put(schema, self._updated_schema(schema))
             updated = self._convert_struct(struct, updated_schema)
         if self._IS_KEY:
-            return with_key(record, updated_schema, updated)
-        return with_value(record, updated_schema, updated)
+            return record.new_record(
+                record.topic, record.kafka_partition, updated_schema, updated, record.value_schema, record.value, record.timestamp
+            )
+        return record.new_record(
+            record.topic, record.kafka_partition, record.key_schema, record.key, updated_schema, updated, record.timestamp
+        )
 
     def _updated_schema(self, schema: Schema) -> Schema:
         assert schema.fields is not None

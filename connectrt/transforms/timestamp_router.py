@@ -9,7 +9,7 @@ from connectrt.api.data import DataException
 from connectrt.api.plugin import Transformation
 from connectrt.config.configdef import ConfigDef, ConfigException, Importance, Type
 from connectrt.transforms.simple_date_format import SimpleDateFormat
-from connectrt.transforms.util import VERSION, R, new_record
+from connectrt.transforms.util import VERSION, R
 
 TOPIC_FORMAT_CONFIG = "topic.format"
 TIMESTAMP_FORMAT_CONFIG = "timestamp.format"
@@ -67,8 +67,7 @@ class TimestampRouter(Transformation[R]):
         assert self._format is not None, "TimestampRouter is not configured"
         formatted = self._format.format(timestamp)
         topic = self._topic_format.replace("${topic}", record.topic).replace("${timestamp}", formatted)
-        return new_record(
-            record,
+        return record.new_record(
             topic,
             record.kafka_partition,
             record.key_schema,

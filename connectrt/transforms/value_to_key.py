@@ -15,7 +15,6 @@ from connectrt.transforms.util import (
     R,
     SchemaCache,
     make_struct,
-    new_record,
     require_map,
     require_struct,
 )
@@ -66,8 +65,7 @@ class ValueToKey(Transformation[R]):
         if record.value_schema is None:
             value = require_map(record.value, PURPOSE)
             key = {name: value.get(name) for name in self._fields}
-            return new_record(
-                record,
+            return record.new_record(
                 record.topic,
                 record.kafka_partition,
                 None,
@@ -95,8 +93,7 @@ class ValueToKey(Transformation[R]):
         else:
             items = [(f.name, struct[f.name]) for f in key_schema.fields]
         key = make_struct(key_schema, items)
-        return new_record(
-            record,
+        return record.new_record(
             record.topic,
             record.kafka_partition,
             key_schema,

@@ -1,4 +1,4 @@
-"""The shared helpers: fast record copies, requirements, schema copies, Java's split."""
+"""The shared helpers: requirements, schema copies, Java's split; every transform copies through new_record."""
 
 from __future__ import annotations
 
@@ -7,30 +7,29 @@ from typing import Any
 import pytest
 
 from connectrt.api.data import DataException, Schema, SchemaBuilder, SchemaType, Struct
-from connectrt.api.records import Header, Headers, SinkRecord, SourceRecord, TimestampType
+from connectrt.api.plugin import Transformation
+from connectrt.api.records import Header, SinkRecord, SourceRecord, TimestampType
+from connectrt.transforms import (
+    DropHeaders,
+    ExtractFieldKey,
+    HoistFieldValue,
+    InsertHeader,
+    TimestampRouter,
+    ValueToKey,
+)
 from connectrt.transforms.util import (
     SchemaCache,
     copy_schema_basics,
     java_split,
     make_struct,
-    new_record,
     require_map,
     require_schema,
     require_sink_record,
     require_struct,
     schema_type_of,
-    with_headers,
-    with_key,
-    with_topic,
-    with_value,
 )
 
 pytestmark = pytest.mark.unit
-
-
-def _slots(record: Any) -> dict[str, Any]:
-    names = {name for cls in type(record).__mro__ for name in getattr(cls, "__slots__", ())}
-    return {name: getattr(record, name) for name in names}
 
 
 SOURCE = SourceRecord(
@@ -62,48 +61,38 @@ class CustomRecord(SourceRecord):
         return out
 
 
-@pytest.mark.parametrize("record", [SOURCE, SINK], ids=["source", "sink"])
-def test_fast_copies_equal_new_record(record: Any) -> None:
-    copies = [
-        with_key(record, Schema.INT64_SCHEMA, 1),
-        with_value(record, None, {"a": 1}),
-        with_topic(record, "t2"),
-    ]
-    expected = [
-        record.new_record(
-            record.topic,
-            record.kafka_partition,
-            Schema.INT64_SCHEMA,
-            1,
-            record.value_schema,
-            record.value,
-            99,
-        ),
-        record.new_record(
-            record.topic, record.kafka_partition, record.key_schema, record.key, None, {"a": 1}, 99
-        ),
-        record.new_record(
-            "t2", record.kafka_partition, record.key_schema, record.key, record.value_schema, 5, 99
-        ),
-    ]
-    for copy, want in zip(copies, expected, strict=True):
-        assert type(copy) is type(record)
-        assert _slots(copy) == _slots(want)
-        assert copy == want
-        assert copy.headers is not record.headers  # duplicated, as Java's newRecord does
-        copy.headers.add("new", 1)
-        assert len(record.headers) == 1
-    fresh = Headers([Header("x", 1)])
-    assert with_headers(record, fresh).headers is fresh
-    generic = new_record(record, "t3", None, None, None, None, None, None)
-    assert _slots(generic) == _slots(record.new_record("t3", None, None, None, None, None, None))
+# One transform per kind of copy: the key, the value, the topic, the headers, several fields at once.
+COPYING = [
+    (ExtractFieldKey, {"field": "a"}, {"key": {"a": 1}}),
+    (HoistFieldValue, {"field": "f"}, {"value": 1}),
+    (TimestampRouter, {}, {"timestamp": 0}),
+    (InsertHeader, {"header": "h", "value.literal": "v"}, {}),
+    (DropHeaders, {"headers": "h"}, {}),
+    (ValueToKey, {"fields": "a"}, {"value": {"a": 1}}),
+]
 
 
-def test_other_record_classes_use_their_own_new_record() -> None:
-    record = CustomRecord(None, None, "custom")
-    assert with_value(record, None, 1).extra == "made by new_record"
-    assert with_key(record, None, 1).extra == "made by new_record"
-    assert with_topic(record, "x").extra == "made by new_record"
+@pytest.mark.parametrize(("cls", "config", "fields"), COPYING, ids=[c.__name__ for c, _, _ in COPYING])
+def test_transforms_copy_through_the_records_new_record(
+    cls: type[Transformation[Any]], config: dict[str, Any], fields: dict[str, Any]
+) -> None:
+    xform = cls()
+    xform.configure(config)
+    record = CustomRecord(None, None, "custom", 0, None, fields.get("key"), None, fields.get("value"),
+                          fields.get("timestamp"))  # fmt: skip
+    out = xform.apply(record)
+    assert type(out) is CustomRecord and out.extra == "made by new_record"
+    for runtime_record in (SOURCE, SINK):  # the runtime's records: a new record of the same class
+        plain = runtime_record.new_record(
+            runtime_record.topic, runtime_record.kafka_partition, runtime_record.key_schema,
+            fields.get("key", runtime_record.key), runtime_record.value_schema,
+            fields.get("value", runtime_record.value), fields.get("timestamp", runtime_record.timestamp),
+        )  # fmt: skip
+        if "key" in fields or "value" in fields:
+            plain.key_schema = plain.value_schema = None
+        copied = xform.apply(plain)
+        assert type(copied) is type(runtime_record) and copied is not plain
+        assert copied.headers is not plain.headers  # duplicated or given anew, as Java's newRecord
 
 
 def test_requirements_messages() -> None:
