@@ -6,6 +6,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from types import MappingProxyType
 from typing import Any
 
@@ -68,17 +69,37 @@ class _Herder:
     def wakeup(self) -> None:
         pass
 
+    def group_id(self) -> str:
+        return str(self.config.get("group.id"))
+
+    def queue_request(self, fn: Callable[[], Any]) -> Future[Any]:
+        fut: Future[Any] = Future()
+        self.requests.put((fn, fut))
+        return fut
+
     def connector_type(self, name: str) -> str:
         return self.kind
 
     def sync_timeout_s(self) -> float:
         return 3.0
 
-    def _refresh_snapshot(self) -> None:
+    def refresh_snapshot(self) -> None:
         self.snapshot = self.config_store.snapshot()
+
+    def _refresh_snapshot(self) -> None:
+        self.refresh_snapshot()
 
     def write_as_leader(self, write: Callable[[], None]) -> None:
         write()
+
+    def read_config_to_end(self, timeout_s: float) -> ClusterConfigState:
+        self.config_store.refresh(timeout_s)
+        self.refresh_snapshot()
+        return self.snapshot
+
+    def record_task_count(self, name: str, count: int) -> None:
+        self.config_store.put_task_count_record(name, count)
+        self.refresh_snapshot()
 
 
 def _state(count: int, record: int | None, pending: bool) -> ClusterConfigState:
