@@ -158,7 +158,7 @@ class InsertField(Transformation[R]):
                 STATIC_VALUE, None, "No value specified for static field: " + self._static.name
             )
         self._plans = SchemaCache()
-        self._step = self._generate(self._compile())
+        self._step = self._compile()
         self._apply = step_apply(self._step)
         self.apply = self._apply  # type: ignore[method-assign,assignment]  # the hot path skips a call
 
@@ -170,111 +170,13 @@ class InsertField(Transformation[R]):
         return self._step
 
     def _compile(self) -> Step:
-        """The step for this configuration; ``apply`` is the step on a copy of the record."""
-        is_key = self._IS_KEY
-        own_flag = OWN_KEY if is_key else OWN_VALUE
-        made = own_flag | CHANGED
-        topic = self._topic.name if self._topic is not None else None
-        partition = self._partition.name if self._partition is not None else None
-        offset = self._offset.name if self._offset is not None else None
-        timestamp = self._timestamp.name if self._timestamp is not None else None
-        static = self._static.name if self._static is not None else None
-        static_value = self._static_value
-        plans = self._plans
-        make_plan = self._make_plan
-        set_field = dict.__setitem__
-        # the plan of the last input schema, by identity: a stream of records usually has one schema
-        last_plan: list[tuple[Schema | None, Any]] = [(None, None)]
-        # The last whole second converted, as one (seconds, datetime) tuple so that threads sharing the
-        # transform never see half an update: the timestamps of a stream of records are close together.
-        last_second: list[tuple[Any, Any]] = [(None, None)]
-
-        def step(draft: Any, flags: int) -> int:
-            if is_key:
-                schema, value = draft.key_schema, draft.key
-            else:
-                schema, value = draft.value_schema, draft.value
-            if value is None:
-                return flags
-            updated: Any
-            if schema is None:
-                if type(value) is dict:
-                    # a dict this run made is edited in place, any other copied first
-                    updated = value if flags & own_flag else dict(value)
-                else:
-                    updated = dict(require_map(value, PURPOSE))
-                if topic is not None:
-                    updated[topic] = draft.topic
-                if partition is not None and draft.kafka_partition is not None:
-                    updated[partition] = draft.kafka_partition
-                if offset is not None:
-                    updated[offset] = require_sink_record(draft, PURPOSE).kafka_offset
-                if timestamp is not None and draft.timestamp is not None:
-                    updated[timestamp] = draft.timestamp
-                if static is not None:
-                    updated[static] = static_value
-            else:
-                struct = require_struct(value, PURPOSE)
-                schema = struct.schema
-                last_schema, plan = last_plan[0]
-                if schema is not last_schema:
-                    plan = plans.get(schema)
-                    if plan is None:
-                        plan = make_plan(schema)
-                    last_plan[0] = (schema, plan)
-                schema, fields, with_defaults = plan
-                if with_defaults:
-                    updated = make_struct(
-                        schema,
-                        [(name, v if (v := struct[name]) is not None or d is None else d) for name, d in fields],
-                    )
-                elif flags & own_flag:
-                    # a Struct this run made gains the fields in place (they follow in schema order)
-                    updated = struct
-                    updated.schema = schema
-                else:
-                    updated = make_struct(schema, struct)
-                # the inserted fields follow in schema order; absent metadata stays null
-                if topic is not None:
-                    set_field(updated, topic, draft.topic)
-                if partition is not None:
-                    set_field(updated, partition, draft.kafka_partition)
-                if offset is not None:
-                    set_field(updated, offset, require_sink_record(draft, PURPOSE).kafka_offset)
-                if timestamp is not None:
-                    millis = draft.timestamp
-                    if millis is None:
-                        set_field(updated, timestamp, None)
-                    elif type(millis) is int:
-                        # EPOCH + timedelta(milliseconds=millis), from the second's datetime and a
-                        # prebuilt timedelta of the milliseconds: a timedelta is slow to build
-                        second, rest = divmod(millis, 1000)
-                        last, base = last_second[0]
-                        if second != last:
-                            base = EPOCH + timedelta(0, second)
-                            last_second[0] = (second, base)
-                        set_field(updated, timestamp, base + _MILLIS[rest])
-                    else:
-                        set_field(updated, timestamp, EPOCH + timedelta(0, 0, 0, millis))
-                if static is not None:
-                    set_field(updated, static, static_value)
-            if is_key:
-                draft.key_schema = schema
-                draft.key = updated
-            else:
-                draft.value_schema = schema
-                draft.value = updated
-            return flags | made
-
-        return step
-
-    def _generate(self, step: Step) -> Step:
-        """``step`` with its schemaless path written out for this configuration (see compile_step); a
-        value with a schema goes to ``step``."""
+        """The step for this configuration, generated (see compile_step): the schemaless path written
+        out as straight-line code for the configured fields; a value with a schema goes to
+        ``_structured_step``. ``apply`` is this step on a copy of the record."""
         attr, schema_attr = ("key", "key_schema") if self._IS_KEY else ("value", "value_schema")
         env: dict[str, Any] = {
-            "structured": step, "dict": dict, "type": type, "require_map": require_map, "PURPOSE": PURPOSE,
-            "require_sink_record": require_sink_record, "STATIC_VALUE": self._static_value,
+            "structured": self._structured_step(), "dict": dict, "type": type, "require_map": require_map,
+            "PURPOSE": PURPOSE, "require_sink_record": require_sink_record, "STATIC_VALUE": self._static_value,
             "OWN": OWN_KEY if self._IS_KEY else OWN_VALUE, "MADE": (OWN_KEY if self._IS_KEY else OWN_VALUE) | CHANGED,
         }  # fmt: skip
         body = [
@@ -308,6 +210,81 @@ class InsertField(Transformation[R]):
             body.append("    updated[STATIC] = STATIC_VALUE")
         body.append("    return flags | MADE")
         return compile_step(f"{type(self).__name__}", body, env)
+
+    def _structured_step(self) -> Step:
+        """The step's path for a value with a schema: the input schema's plan (cached), then the fields."""
+        is_key = self._IS_KEY
+        own_flag = OWN_KEY if is_key else OWN_VALUE
+        made = own_flag | CHANGED
+        topic = self._topic.name if self._topic is not None else None
+        partition = self._partition.name if self._partition is not None else None
+        offset = self._offset.name if self._offset is not None else None
+        timestamp = self._timestamp.name if self._timestamp is not None else None
+        static = self._static.name if self._static is not None else None
+        static_value = self._static_value
+        plans = self._plans
+        make_plan = self._make_plan
+        set_field = dict.__setitem__
+        # the plan of the last input schema, by identity: a stream of records usually has one schema
+        last_plan: list[tuple[Schema | None, Any]] = [(None, None)]
+        # The last whole second converted, as one (seconds, datetime) tuple so that threads sharing the
+        # transform never see half an update: the timestamps of a stream of records are close together.
+        last_second: list[tuple[Any, Any]] = [(None, None)]
+
+        def structured(draft: Any, flags: int) -> int:
+            struct = require_struct(draft.key if is_key else draft.value, PURPOSE)
+            schema = struct.schema
+            last_schema, plan = last_plan[0]
+            if schema is not last_schema:
+                plan = plans.get(schema)
+                if plan is None:
+                    plan = make_plan(schema)
+                last_plan[0] = (schema, plan)
+            schema, fields, with_defaults = plan
+            if with_defaults:
+                updated = make_struct(
+                    schema,
+                    [(name, v if (v := struct[name]) is not None or d is None else d) for name, d in fields],
+                )
+            elif flags & own_flag:
+                # a Struct this run made gains the fields in place (they follow in schema order)
+                updated = struct
+                updated.schema = schema
+            else:
+                updated = make_struct(schema, struct)
+            # the inserted fields follow in schema order; absent metadata stays null
+            if topic is not None:
+                set_field(updated, topic, draft.topic)
+            if partition is not None:
+                set_field(updated, partition, draft.kafka_partition)
+            if offset is not None:
+                set_field(updated, offset, require_sink_record(draft, PURPOSE).kafka_offset)
+            if timestamp is not None:
+                millis = draft.timestamp
+                if millis is None:
+                    set_field(updated, timestamp, None)
+                elif type(millis) is int:
+                    # EPOCH + timedelta(milliseconds=millis), from the second's datetime and a
+                    # prebuilt timedelta of the milliseconds: a timedelta is slow to build
+                    second, rest = divmod(millis, 1000)
+                    last, base = last_second[0]
+                    if second != last:
+                        base = EPOCH + timedelta(0, second)
+                        last_second[0] = (second, base)
+                    set_field(updated, timestamp, base + _MILLIS[rest])
+                else:
+                    set_field(updated, timestamp, EPOCH + timedelta(0, 0, 0, millis))
+            if static is not None:
+                set_field(updated, static, static_value)
+            if is_key:
+                draft.key_schema = schema
+                draft.key = updated
+            else:
+                draft.value_schema = schema
+                draft.value = updated
+            return flags | made
+
+        return structured
 
     def _make_plan(self, schema: Schema) -> _Plan:
         assert schema.fields is not None

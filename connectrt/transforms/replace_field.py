@@ -128,7 +128,7 @@ class ReplaceField(Transformation[R]):
         self._renames = parse_rename_mappings(values[RENAMES_CONFIG])
         self._replace_null_with_default = values[REPLACE_NULL_WITH_DEFAULT_CONFIG]
         self._plans = SchemaCache()
-        self._step = self._generate(self._compile())
+        self._step = self._compile()
         self._apply = step_apply(self._step)
         self.apply = self._apply  # type: ignore[method-assign,assignment]  # the hot path skips a call
 
@@ -146,79 +146,16 @@ class ReplaceField(Transformation[R]):
         return self._step
 
     def _compile(self) -> Step:
-        """The step for this configuration; ``apply`` is the step on a copy of the record."""
-        is_key = self._IS_KEY
-        own_flag = OWN_KEY if is_key else OWN_VALUE
-        made = own_flag | CHANGED
-        exclude, include, renames = self._exclude, self._include, self._renames
-        keep = include - exclude if include else None  # schemaless with include: keep only these
-        rename = renames.get
-        excluded = tuple(exclude)
-        pairs = tuple((old, new) for old, new in renames.items() if old not in exclude)
-        # A rename whose target is itself renamed (a:b,b:c) must read every old value first.
-        two_phase = any(new in renames for _, new in pairs)
-        plans = self._plans
-        make_plan = self._make_plan
-        # the plan of the last input schema, by identity: a stream of records usually has one schema
-        last: list[tuple[Schema | None, Any]] = [(None, None)]
-
-        def step(draft: Any, flags: int) -> int:
-            if is_key:
-                schema, value = draft.key_schema, draft.key
-            else:
-                schema, value = draft.value_schema, draft.value
-            if value is None:
-                return flags
-            updated: Any
-            if schema is None:
-                if type(value) is not dict:
-                    require_map(value, PURPOSE)
-                if keep is not None:
-                    updated = {rename(k, k): v for k, v in value.items() if k in keep}
-                else:
-                    # a dict this run made is edited in place, any other copied first
-                    updated = value if flags & own_flag else dict(value)
-                    for name in excluded:
-                        updated.pop(name, None)
-                    if two_phase:
-                        updated.update([(new, updated.pop(old)) for old, new in pairs if old in updated])
-                    else:
-                        for old, new in pairs:
-                            if old in updated:
-                                updated[new] = updated.pop(old)
-            else:
-                struct = require_struct(value, PURPOSE)
-                schema = struct.schema
-                last_schema, plan = last[0]
-                if schema is not last_schema:
-                    plan = plans.get(schema)
-                    if plan is None:
-                        plan = make_plan(schema)
-                    last[0] = (schema, plan)
-                schema, project = plan
-                updated = project(struct)
-            if is_key:
-                draft.key_schema = schema
-                draft.key = updated
-            else:
-                draft.value_schema = schema
-                draft.value = updated
-            return flags | made
-
-        return step
-
-    def _generate(self, step: Step) -> Step:
-        """``step`` with its schemaless path written out for this configuration (see compile_step): when
-        no ``include`` is configured and no rename targets another renamed field; else ``step`` itself.
-        A value with a schema goes to ``step``."""
+        """The step for this configuration, generated (see compile_step): the schemaless path written
+        out as straight-line code for the configured fields; a value with a schema goes to
+        ``_structured_step``. ``apply`` is this step on a copy of the record."""
         exclude, renames = self._exclude, self._renames
         pairs = [(old, new) for old, new in renames.items() if old not in exclude]
-        if self._include or any(new in renames for _, new in pairs):
-            return step
         attr, schema_attr = ("key", "key_schema") if self._IS_KEY else ("value", "value_schema")
         env: dict[str, Any] = {
-            "structured": step, "dict": dict, "type": type, "require_map": require_map, "PURPOSE": PURPOSE,
-            "OWN": OWN_KEY if self._IS_KEY else OWN_VALUE, "MADE": (OWN_KEY if self._IS_KEY else OWN_VALUE) | CHANGED,
+            "structured": self._structured_step(), "dict": dict, "type": type, "require_map": require_map,
+            "PURPOSE": PURPOSE, "OWN": OWN_KEY if self._IS_KEY else OWN_VALUE,
+            "MADE": (OWN_KEY if self._IS_KEY else OWN_VALUE) | CHANGED,
         }  # fmt: skip
         body = [
             f"    value = draft.{attr}",
@@ -228,6 +165,14 @@ class ReplaceField(Transformation[R]):
             "        return structured(draft, flags)",
             "    if type(value) is not dict:",
             "        require_map(value, PURPOSE)",
+        ]
+        if self._include:
+            # only the included fields (exclude wins), in the value's order, under their new names
+            env["KEEP"], env["RENAMED"] = self._include - exclude, renames.get
+            body.append(f"    draft.{attr} = {{RENAMED(k, k): v for k, v in value.items() if k in KEEP}}")
+            body.append("    return flags | MADE")
+            return compile_step(f"{type(self).__name__}", body, env)
+        body += [
             "    if flags & OWN:",  # a dict this run made is edited in place, any other copied first
             "        updated = value",
             "    else:",
@@ -236,11 +181,46 @@ class ReplaceField(Transformation[R]):
         for i, name in enumerate(sorted(exclude)):
             env[f"E{i}"] = name
             body.append(f"    updated.pop(E{i}, None)")
-        for i, (old, new) in enumerate(pairs):
-            env[f"O{i}"], env[f"N{i}"] = old, new
-            body += [f"    if O{i} in updated:", f"        updated[N{i}] = updated.pop(O{i})"]
+        if any(new in renames for _, new in pairs):
+            # a rename whose target is itself renamed (a:b,b:c) reads every old value first
+            env["PAIRS"] = tuple(pairs)
+            body.append("    updated.update([(new, updated.pop(old)) for old, new in PAIRS if old in updated])")
+        else:
+            for i, (old, new) in enumerate(pairs):
+                env[f"O{i}"], env[f"N{i}"] = old, new
+                body += [f"    if O{i} in updated:", f"        updated[N{i}] = updated.pop(O{i})"]
         body.append("    return flags | MADE")
         return compile_step(f"{type(self).__name__}", body, env)
+
+    def _structured_step(self) -> Step:
+        """The step's path for a value with a schema: the projection of its input schema, cached."""
+        is_key = self._IS_KEY
+        made = (OWN_KEY if is_key else OWN_VALUE) | CHANGED
+        plans = self._plans
+        make_plan = self._make_plan
+        # the plan of the last input schema, by identity: a stream of records usually has one schema
+        last: list[tuple[Schema | None, Any]] = [(None, None)]
+
+        def structured(draft: Any, flags: int) -> int:
+            struct = require_struct(draft.key if is_key else draft.value, PURPOSE)
+            schema = struct.schema
+            last_schema, plan = last[0]
+            if schema is not last_schema:
+                plan = plans.get(schema)
+                if plan is None:
+                    plan = make_plan(schema)
+                last[0] = (schema, plan)
+            schema, project = plan
+            updated = project(struct)
+            if is_key:
+                draft.key_schema = schema
+                draft.key = updated
+            else:
+                draft.value_schema = schema
+                draft.value = updated
+            return flags | made
+
+        return structured
 
     def _make_plan(self, schema: Schema) -> _Plan:
         """The output schema for ``schema`` and its projection, generated: one dict display of the kept
