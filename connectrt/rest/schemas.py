@@ -1,4 +1,4 @@
-"""OpenAPI component schemas of the Connect REST entities (spec §1.3), for the API document."""
+"""OpenAPI component schemas of the Connect REST entities (Java's ``runtime.rest.entities``), for the API document."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """KafkaConfigBackingStore: connector and task configs in the single-partition config topic
 (Java's KafkaConfigBackingStore).
 
-Records (spec §2.1): ``connector-<c>``, ``target-state-<c>``, ``task-<c>-<n>``, ``commit-<c>``,
+Records (Java's keys): ``connector-<c>``, ``target-state-<c>``, ``task-<c>-<n>``, ``commit-<c>``,
 ``tasks-fencing-<c>``, ``session-key``, ``restart-connector-<c>``, ``logger-cluster-<ns>``. Task
 configs are buffered until a commit record lists N tasks whose ids 0..N-1 were all read; otherwise
 the connector is "inconsistent" and its tasks are hidden. The consumer thread keeps the state and

@@ -1,4 +1,4 @@
-"""``/connectors`` (Java's ``ConnectorsResource``): spec §1.2.
+"""``/connectors`` (Java's ``ConnectorsResource``).
 
 Writes go through :meth:`HerderRequestHandler.complete_or_forward` (the herder may answer that
 the leader or the connector's owner must serve them); reads answered from this worker's state
