@@ -18,7 +18,7 @@ from typing import Any, TypeVar, cast
 from connectrt.dev import services
 from connectrt.dev.config import DevSettings
 from connectrt.dev.errors import DevError
-from connectrt.dev.pgoutput import PgOutputDecoder
+from connectrt.dev.slot_changes import SlotChangeDecoder
 
 T = TypeVar("T")
 RECORDS = 6
@@ -144,7 +144,7 @@ def pg_roundtrip(dsn: str, tag: str) -> list[dict[str, Any]]:
                 "'proto_version', '1', 'publication_names', %s)",
                 (slot, pub),
             ).fetchall()
-            decoder = PgOutputDecoder()
+            decoder = SlotChangeDecoder()
             for lsn, data in rows:
                 message = decoder.decode(data)
                 if message["type"] in ("insert", "update", "delete"):

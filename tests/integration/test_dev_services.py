@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from connectrt.dev.pgoutput import PgOutputDecoder
 from connectrt.dev.procs import pid_alive
+from connectrt.dev.slot_changes import SlotChangeDecoder
 from tests.fixtures.clients import consume_all, new_topic, quiet_logger
 from tests.fixtures.names import UniqueNames
 from tests.fixtures.services import free_port_base, private_dev_instance
@@ -178,7 +178,7 @@ def test_postgres_pgoutput_slot_reads_a_change(pg_conn: Any, unique_name: Unique
             "'proto_version', '1', 'publication_names', %s)",
             (slot, pub),
         ).fetchall()
-        decoder = PgOutputDecoder()
+        decoder = SlotChangeDecoder()
         messages = [decoder.decode(data) for (data,) in rows]
         assert [m["type"] for m in messages] == ["begin", "relation", "update", "commit"]
         assert messages[2]["table"] == f"public.{table}"

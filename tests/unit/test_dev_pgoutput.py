@@ -4,7 +4,7 @@ import struct
 
 import pytest
 
-from connectrt.dev.pgoutput import PgOutputDecoder
+from connectrt.dev.slot_changes import SlotChangeDecoder
 
 pytestmark = pytest.mark.unit
 
@@ -20,7 +20,7 @@ def _tuple(*values: str | None) -> bytes:
 
 
 def test_decodes_a_transaction() -> None:
-    decoder = PgOutputDecoder()
+    decoder = SlotChangeDecoder()
     begin = b"B" + struct.pack("!qqi", 0x1_0000_0010, 0, 750)
     relation = (
         b"R"

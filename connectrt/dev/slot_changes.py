@@ -1,8 +1,10 @@
-"""A small pgoutput (protocol version 1) decoder for the demo and the dev-service tests.
+"""SlotChangeDecoder: the changes read from a pgoutput slot (protocol version 1) as dicts, for the demo
+and the dev-service tests.
 
 It turns the binary messages of ``pg_logical_slot_get_binary_changes(..., 'proto_version', '1',
 'publication_names', ...)`` into plain dicts, with column values as text. It is not the CDC
-connector's decoder: no type conversion, no streaming (v2+) messages, no performance work.
+connector's decoder (``connectrt_postgres.pgoutput.PgOutputDecoder``): no type conversion, no
+streaming (v2+) messages, no performance work.
 Formats: https://www.postgresql.org/docs/15/protocol-logicalrep-message-formats.html
 """
 
@@ -22,7 +24,7 @@ class Relation:
 
 
 @dataclass
-class PgOutputDecoder:
+class SlotChangeDecoder:
     """Decodes messages in order; keeps the Relation messages it has seen."""
 
     relations: dict[int, Relation] = field(default_factory=dict)
