@@ -217,9 +217,6 @@ class _Counted:
     def stops(self) -> int:
         return self.counter.stops
 
-    def start_and_stop_counter(self) -> StartAndStopCounter:
-        return self.counter
-
     def _count_records(self, n: int) -> None:
         with self._lock:
             self._records += n
@@ -293,9 +290,6 @@ class TaskHandle(_Counted):
     # lifecycle ------------------------------------------------------------------------------
     def record_task_start(self) -> None:
         self.counter.record_start()
-
-    def record_task_stop(self) -> None:
-        self.counter.record_stop()
 
     def expected_starts(self, n: int) -> StartAndStopLatch:
         return self.counter.expected_starts(n)
@@ -387,9 +381,6 @@ class ConnectorHandle(_Counted):
 
     def record_connector_start(self) -> None:
         self.counter.record_start()
-
-    def record_connector_stop(self) -> None:
-        self.counter.record_stop()
 
     def expected_starts(
         self, n: int, include_tasks: bool = True, task_starts: Mapping[str, int] | None = None

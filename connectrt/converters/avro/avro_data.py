@@ -16,7 +16,7 @@ from connectrt.api.values import SchemaAndValue
 from connectrt.converters._common import LRUCache
 from connectrt.converters.avro.config import AvroDataConfig
 from connectrt.converters.avro.schema_in import SchemaIn
-from connectrt.converters.avro.schema_out import AvroNode, SchemaOut, avro_schema_json
+from connectrt.converters.avro.schema_out import SchemaOut, avro_schema_json
 from connectrt.converters.avro.values_in import ValueDecoders
 from connectrt.converters.avro.values_out import ValueEncoders, anything_schema
 
@@ -72,10 +72,6 @@ class AvroData:
             cached = AvroSchema(avro_schema_json(self._out.convert(schema)))
             self._schemas.put(schema, cached)
         return cached
-
-    def avro_node(self, schema: Schema) -> AvroNode:
-        """The Avro schema as data, named types not yet turned into references (for format writers)."""
-        return self._out.convert(schema)
 
     def encoder(self, schema: Schema | None) -> Callable[[Any], Any]:
         if schema is None:
