@@ -168,6 +168,6 @@ class Herder(ABC):
     # --- cluster-scope logging ---------------------------------------------------------------
     async def set_cluster_logger_level(self, namespace: str, level: str) -> None:
         """Standalone: same as worker scope (this default). Distributed: write a ``logger-cluster-*`` record."""
-        from connectrt.rest.loggers import default_loggers
+        from connectrt.runtime.loggers import default_loggers
 
         default_loggers().set_level(namespace, level)

@@ -15,7 +15,6 @@ from connectrt import __version__
 from connectrt.api.connector import freeze
 from connectrt.api.plugin import PluginType
 from connectrt.config.configdef import ConfigException, config_key_info
-from connectrt.config.connector_config import MAX_CONNECTOR_CONFIG_BYTES, plugin_config_def
 from connectrt.config.providers import ConfigTransformer, redact
 from connectrt.config.worker_config import WorkerConfig
 from connectrt.herder.base import Herder
@@ -37,6 +36,7 @@ from connectrt.model.entities import (
 from connectrt.model.errors import BadRequestException, ForbiddenException, NotFoundException
 from connectrt.model.states import RestartRequest, TargetState
 from connectrt.runtime import offsets_admin
+from connectrt.runtime.connector_config import MAX_CONNECTOR_CONFIG_BYTES, plugin_config_def
 from connectrt.runtime.errors import format_trace
 from connectrt.runtime.plugins import Plugins
 from connectrt.runtime.worker import Worker

@@ -28,12 +28,6 @@ from connectrt.config.configdef import (
     config_value_info,
     resolving_classes,
 )
-from connectrt.config.connector_config import (
-    connector_config_def,
-    connector_name_problem,
-    validation_config_def,
-)
-from connectrt.config.connector_enrich import empty_recommenders, version_problem
 from connectrt.config.providers import ConfigTransformer, redact
 from connectrt.herder.task_configs import has_placeholder, java_hash_map_order
 from connectrt.herder.validation_checks import (
@@ -45,6 +39,12 @@ from connectrt.herder.validation_checks import (
 )
 from connectrt.model.entities import ConfigInfos
 from connectrt.model.errors import BadRequestException
+from connectrt.runtime.connector_config import (
+    connector_config_def,
+    connector_name_problem,
+    validation_config_def,
+)
+from connectrt.runtime.connector_enrich import empty_recommenders, version_problem
 from connectrt.runtime.plugins import InvalidVersionSpec, Plugins, version_mismatch, version_requirement
 
 NULL_VALUE_MESSAGE = "Null value can not be supplied as the configuration value."

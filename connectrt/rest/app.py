@@ -19,14 +19,12 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from connectrt.config.connector_config import connector_name_problem
 from connectrt.herder.base import Herder
 from connectrt.model.errors import BadRequestException
 from connectrt.rest.basic_auth import BasicAuthMiddleware
 from connectrt.rest.config import RestConfig
 from connectrt.rest.forwarding import RestClient
 from connectrt.rest.herder_requests import HerderRequestHandler
-from connectrt.rest.loggers import Loggers, default_loggers
 from connectrt.rest.middleware import (
     HeadMiddleware,
     ResponseHeadersMiddleware,
@@ -38,6 +36,8 @@ from connectrt.rest.responses import error_response
 from connectrt.rest.routes import connectors, internal, plugins, root
 from connectrt.rest.routes import loggers as loggers_routes
 from connectrt.rest.routing import RestContext, redacted
+from connectrt.runtime.connector_config import connector_name_problem
+from connectrt.runtime.loggers import Loggers, default_loggers
 
 __all__ = ["RestConfig", "create_admin_app", "create_app"]
 

@@ -18,9 +18,9 @@ from typing import Any, cast
 import orjson
 from starlette.requests import Request
 
-from connectrt.config.connector_config import MAX_CONNECTOR_CONFIG_BYTES
 from connectrt.model.errors import BadRequestException, ConnectRestException
 from connectrt.model.states import InitialState
+from connectrt.runtime.connector_config import MAX_CONNECTOR_CONFIG_BYTES
 
 JSON_MEDIA_TYPES = ("application/json",)
 

@@ -23,8 +23,8 @@ from urllib.parse import urlencode
 import httpx
 import orjson
 
+from connectrt.herder.signature import signature_headers
 from connectrt.model.errors import ConnectRestException
-from connectrt.rest.signature import signature_headers
 
 log = logging.getLogger(__name__)
 

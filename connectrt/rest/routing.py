@@ -21,8 +21,8 @@ from connectrt.herder.base import Herder
 from connectrt.model.errors import ServiceUnavailableException
 from connectrt.rest.config import RestConfig
 from connectrt.rest.herder_requests import HerderRequestHandler
-from connectrt.rest.loggers import Loggers
 from connectrt.rest.responses import error_response, json_response
+from connectrt.runtime.loggers import Loggers
 
 
 @dataclass

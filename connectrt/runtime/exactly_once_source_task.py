@@ -38,11 +38,11 @@ from connectrt.api.records import SourceRecord
 from connectrt.kafka.clients import make_producer, producer_error_message
 from connectrt.model.entities import ConnectorTaskId
 from connectrt.model.states import TargetState
+from connectrt.runtime.connector_offset_stores import connector_offsets_topic_store
 from connectrt.runtime.errors import FAILED, RetryWithToleranceOperator, Stage
 from connectrt.runtime.source_task import WorkerSourceTask, _SourceTaskContext
 from connectrt.runtime.topic_creation import TopicCreator
 from connectrt.runtime.transformation_chain import TransformationChain
-from connectrt.storage.connector_offsets import connector_offsets_topic_store
 from connectrt.storage.offsets import (
     OffsetBackingStore,
     OffsetStorageReaderImpl,

@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 from connectrt.api.plugin import Predicate, Transformation
 from connectrt.api.records import ConnectRecord
 from connectrt.config.configdef import ConfigException, Type, parse_type
-from connectrt.config.connector_config import NEGATE_CONFIG, PREDICATE_CONFIG
+from connectrt.runtime.connector_config import NEGATE_CONFIG, PREDICATE_CONFIG
 from connectrt.runtime.errors import FAILED, ConsumedRecord, RetryWithToleranceOperator, Stage
 from connectrt.runtime.plugins import Plugins
 from connectrt.transforms.fused import Step, fuse

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from connectrt.api.connector import ConnectException, Connector, SinkConnector, SinkTask, SourceTask
 from connectrt.api.plugin import Converter, HeaderConverter
 from connectrt.config.configdef import ConfigException
-from connectrt.config.connector_config import SinkConnectorConfig, SourceConnectorConfig
 from connectrt.config.providers import ConfigTransformer
 from connectrt.config.worker_config import DistributedConfig, WorkerConfig
 from connectrt.kafka.clients import make_admin, make_consumer, make_producer
@@ -20,6 +19,8 @@ from connectrt.kafka.security import task_client_warnings
 from connectrt.kafka.topics import TopicAdmin, TopicSpec
 from connectrt.model.entities import ConnectorTaskId
 from connectrt.model.states import TargetState
+from connectrt.runtime.connector_config import SinkConnectorConfig, SourceConnectorConfig
+from connectrt.runtime.connector_offset_stores import regular_task_offset_store
 from connectrt.runtime.errors import (
     DeadLetterQueueReporter,
     ErrorReporter,
@@ -33,7 +34,6 @@ from connectrt.runtime.topic_creation import TopicCreator, creation_groups
 from connectrt.runtime.transformation_chain import build_chain
 from connectrt.runtime.worker_connector import ConnectorStatusListener, WorkerConnector
 from connectrt.runtime.worker_task import StatusListener, WorkerTask
-from connectrt.storage.connector_offsets import regular_task_offset_store
 from connectrt.storage.kafka_internal_topics import internal_client_props
 from connectrt.storage.offsets import OffsetBackingStore, OffsetStorageReaderImpl, OffsetStorageWriter
 

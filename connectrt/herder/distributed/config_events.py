@@ -77,7 +77,7 @@ class ConfigEvents(ConfigUpdateListener):
         self._wake()
 
     def on_logger_level(self, namespace: str, level: str) -> None:
-        from connectrt.rest.loggers import default_loggers
+        from connectrt.runtime.loggers import default_loggers
 
         try:
             default_loggers().set_level(namespace, level)

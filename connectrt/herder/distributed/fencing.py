@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, TypeVar
 import httpx
 
 from connectrt.api.connector import ConnectException
+from connectrt.herder.signature import signature_headers
 from connectrt.kafka.clients import make_producer
 from connectrt.kafka.tls import rest_client_verify
 from connectrt.model.entities import ConnectorTaskId
 from connectrt.model.errors import BadRequestException, NotFoundException, NotLeaderException
-from connectrt.rest.signature import signature_headers
 from connectrt.runtime.exactly_once_source_task import ExactlyOnceHooks, transactional_id
 
 if TYPE_CHECKING:

@@ -28,6 +28,12 @@ from connectrt.herder.distributed.coordinator import GroupListener, GroupMember
 from connectrt.herder.distributed.fencing import ZombieFencer
 from connectrt.herder.distributed.protocol import MAX_STRING_BYTES, ExtendedAssignment, fits_protocol_string
 from connectrt.herder.distributed.work import WorkManager
+from connectrt.herder.signature import (
+    SIGNATURE_ALGORITHM_CONFIG,
+    VERIFICATION_ALGORITHMS_CONFIG,
+    check_algorithm_configs,
+    unsupported_signature_message,
+)
 from connectrt.herder.validation import validate_connector_config
 from connectrt.model.entities import (
     ConfigInfos,
@@ -49,14 +55,9 @@ from connectrt.model.errors import (
     ServiceUnavailableException,
 )
 from connectrt.model.states import RestartRequest, TargetState
-from connectrt.rest.signature import (
-    SIGNATURE_ALGORITHM_CONFIG,
-    VERIFICATION_ALGORITHMS_CONFIG,
-    check_algorithm_configs,
-    unsupported_signature_message,
-)
+from connectrt.runtime.connector_offset_stores import connector_offsets_topic_store
 from connectrt.runtime.plugins import Plugins
-from connectrt.storage.connector_offsets import ConnectorOffsetBackingStore, connector_offsets_topic_store
+from connectrt.storage.connector_offsets import ConnectorOffsetBackingStore
 from connectrt.storage.kafka_config import KafkaConfigBackingStore, PrivilegedWriteException
 from connectrt.storage.kafka_config_state import EMPTY_STATE, ClusterConfigState
 from connectrt.storage.kafka_records import SessionKey

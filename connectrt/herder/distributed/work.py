@@ -18,11 +18,11 @@ import orjson
 from connectrt.api.connector import ConnectException
 from connectrt.herder.common import same_task_configs, too_many_tasks_message
 from connectrt.herder.distributed.protocol import ExtendedAssignment
+from connectrt.herder.signature import signature_headers
 from connectrt.herder.task_configs import reverse_transform
 from connectrt.kafka.tls import rest_client_verify
 from connectrt.model.entities import ConnectorTaskId
 from connectrt.model.states import RestartRequest, TargetState
-from connectrt.rest.signature import signature_headers
 from connectrt.runtime.errors import format_trace
 from connectrt.storage.status import State, TaskStatus
 

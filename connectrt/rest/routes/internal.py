@@ -9,10 +9,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from connectrt.herder.signature import InternalRequestSignature
 from connectrt.rest.body import MAX_INTERNAL_BODY_BYTES, parse_json, parse_task_configs, read_body
 from connectrt.rest.responses import empty_response
 from connectrt.rest.routing import connect_router, connector_path, context, forward_param
-from connectrt.rest.signature import InternalRequestSignature
 
 router = connect_router()
 

@@ -9,7 +9,6 @@ from starlette.responses import Response
 
 from connectrt.model.errors import BadRequestException, NotFoundException
 from connectrt.rest.body import read_json, string_map
-from connectrt.rest.loggers import is_valid_level
 from connectrt.rest.responses import empty_response, json_response
 from connectrt.rest.routing import (
     ERROR_RESPONSE,
@@ -21,6 +20,7 @@ from connectrt.rest.routing import (
     query_doc,
     ref,
 )
+from connectrt.runtime.loggers import is_valid_level
 
 log = logging.getLogger(__name__)
 

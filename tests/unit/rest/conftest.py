@@ -6,7 +6,7 @@ import pytest
 
 from connectrt.rest.app import create_app
 from connectrt.rest.config import RestConfig
-from connectrt.rest.loggers import Loggers
+from connectrt.runtime.loggers import Loggers
 
 from .fake_herder import FakeHerder
 from .helpers import AppClient

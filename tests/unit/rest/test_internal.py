@@ -9,10 +9,10 @@ import hmac
 import pytest
 from starlette.requests import Request
 
+from connectrt.herder.signature import InternalRequestSignature, signature_headers
 from connectrt.model.errors import ForbiddenException
 from connectrt.rest.app import create_app
 from connectrt.rest.config import RestConfig
-from connectrt.rest.signature import InternalRequestSignature, signature_headers
 
 from .fake_herder import FakeHerder
 from .helpers import AppClient, error

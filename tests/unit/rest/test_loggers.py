@@ -10,7 +10,7 @@ import pytest
 from connectrt.rest.app import create_admin_app, create_app
 from connectrt.rest.config import RestConfig
 from connectrt.rest.listeners import parse_listeners
-from connectrt.rest.loggers import OFF, TRACE, Loggers, java_level_name, python_level
+from connectrt.runtime.loggers import OFF, TRACE, Loggers, java_level_name, python_level
 
 from .fake_herder import FakeHerder
 from .helpers import AppClient, error

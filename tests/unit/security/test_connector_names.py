@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from connectrt.config.connector_config import MAX_CONNECTOR_NAME_BYTES, connector_name_problem
 from connectrt.config.providers import ConfigTransformer
 from connectrt.herder.distributed.protocol import (
     ExtendedAssignment,
@@ -14,6 +13,7 @@ from connectrt.herder.distributed.protocol import (
 )
 from connectrt.herder.validation import validate_connector_config
 from connectrt.model.entities import ConnectorTaskId
+from connectrt.runtime.connector_config import MAX_CONNECTOR_NAME_BYTES, connector_name_problem
 from connectrt.runtime.plugins import Plugins
 
 pytestmark = pytest.mark.unit

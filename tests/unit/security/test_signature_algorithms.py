@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from connectrt.config.configdef import ConfigException
-from connectrt.rest.signature import check_algorithm_configs, unsupported_signature_message
+from connectrt.herder.signature import check_algorithm_configs, unsupported_signature_message
 
 pytestmark = pytest.mark.unit
 

@@ -384,7 +384,7 @@ def test_fence_endpoint(eos: Eos) -> None:
     fencing round that records the task count."""
     import base64
 
-    from connectrt.rest.signature import signature_headers
+    from connectrt.herder.signature import signature_headers
 
     r = request(eos.cluster, "PUT", "/connectors/nope/fence")
     assert (r.status_code, r.json()) == (400, {"error_code": 400,

@@ -1,6 +1,6 @@
 """ConnectorConfig, SinkConnectorConfig and SourceConnectorConfig definitions as Java 4.2 has them,
 with the transform/predicate/topic-creation enrichment (``ConnectorConfig.enrich``, in
-:mod:`connectrt.config.connector_enrich`)."""
+:mod:`connectrt.runtime.connector_enrich`)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from connectrt.config.configdef import (
     parse_type,
     resolving_classes,
 )
-from connectrt.config.connector_enrich import (
+from connectrt.runtime.connector_enrich import (
     NEGATE_CONFIG,
     PREDICATE_CONFIG,
     PREDICATES_GROUP,

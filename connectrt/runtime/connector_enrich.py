@@ -22,7 +22,7 @@ from connectrt.config.configdef import (
 )
 
 if TYPE_CHECKING:
-    from connectrt.config.connector_config import ConnectorRecommenders, ConverterDefaults
+    from connectrt.runtime.connector_config import ConnectorRecommenders, ConverterDefaults
     from connectrt.runtime.plugins import Plugins
 
 TRANSFORMS_GROUP = "Transforms"
@@ -73,7 +73,7 @@ class PluginVersionRecommender(Recommender):
 
 
 def plugin_recommenders(plugins: Plugins) -> ConnectorRecommenders:
-    from connectrt.config.connector_config import ConnectorRecommenders
+    from connectrt.runtime.connector_config import ConnectorRecommenders
 
     converters = (PluginType.CONVERTER,)
     headers = (PluginType.HEADER_CONVERTER,)
@@ -99,7 +99,7 @@ class _NoRecommendations(Recommender):
 
 
 def empty_recommenders() -> ConnectorRecommenders:
-    from connectrt.config.connector_config import ConnectorRecommenders
+    from connectrt.runtime.connector_config import ConnectorRecommenders
     from connectrt.runtime.plugins import Plugins
 
     full = plugin_recommenders(Plugins(load_entry_points=False))
@@ -115,7 +115,7 @@ def converter_defaults(
     """Java's ``ConnectorConfig.converterDefaults``: the worker's converter is the default of the
     connector's converter key; its version is the connector's converter's, else the worker's
     ``<key>.plugin.version``, else the installed version of the worker's converter."""
-    from connectrt.config.connector_config import ConverterDefaults
+    from connectrt.runtime.connector_config import ConverterDefaults
 
     connector_converter = connector_props.get(key)
     worker_converter = worker_props.get(key) or worker_default
