@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
 
+from connectrt.herder.distributed.interfaces import HerderForConfigEvents
 from connectrt.model.entities import ConnectorTaskId
 from connectrt.model.states import RestartRequest
 from connectrt.storage.kafka_config_state import ConfigUpdateListener
 from connectrt.storage.kafka_records import SessionKey
-
-if TYPE_CHECKING:
-    from connectrt.herder.distributed.herder import DistributedHerder
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +17,7 @@ log = logging.getLogger(__name__)
 class ConfigEvents(ConfigUpdateListener):
     """Collects config-topic events on the log thread for the herder thread to apply."""
 
-    def __init__(self, herder: DistributedHerder) -> None:
+    def __init__(self, herder: HerderForConfigEvents) -> None:
         self.herder = herder
         self.lock = threading.Lock()
         # connector -> config-topic offset just past its latest config record
@@ -40,7 +37,7 @@ class ConfigEvents(ConfigUpdateListener):
     def on_connector_config_update(self, connector: str) -> None:
         # Called on the log thread right after the record was applied, so the store's offset is
         # the one just past this record.
-        offset = self.herder.config_store.snapshot().offset
+        offset = self.herder.stored_config_offset()
         with self.lock:
             self.connector_updates[connector] = offset
             if not self.herder.snapshot.contains(connector):
@@ -55,7 +52,7 @@ class ConfigEvents(ConfigUpdateListener):
         self._wake()
 
     def on_task_config_update(self, task_ids: list[ConnectorTaskId]) -> None:
-        offset = self.herder.config_store.snapshot().offset
+        offset = self.herder.stored_config_offset()
         with self.lock:
             self.task_updates.update((t.connector, offset) for t in task_ids)
             self.rebalance_needed = True

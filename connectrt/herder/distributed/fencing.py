@@ -16,20 +16,16 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, TypeVar
-
-import httpx
+from typing import TypeVar
 
 from connectrt.api.connector import ConnectException
+from connectrt.herder.distributed.interfaces import HerderForFencing
+from connectrt.herder.distributed.leader_client import LeaderRequestError
 from connectrt.herder.signature import signature_headers
 from connectrt.kafka.clients import make_producer
-from connectrt.kafka.tls import rest_client_verify
 from connectrt.model.entities import ConnectorTaskId
 from connectrt.model.errors import BadRequestException, NotFoundException, NotLeaderException
 from connectrt.runtime.exactly_once_source_task import ExactlyOnceHooks, transactional_id
-
-if TYPE_CHECKING:
-    from connectrt.herder.distributed.herder import DistributedHerder
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -39,11 +35,9 @@ WAIT_STEP_S = 0.25
 
 
 class ZombieFencer:
-    def __init__(self, herder: DistributedHerder) -> None:
+    def __init__(self, herder: HerderForFencing) -> None:
         self.herder = herder
-        self.group_id = str(herder.config.get("group.id"))
-        self._http: httpx.Client | None = None
-        self._http_lock = threading.Lock()
+        self.group_id = str(herder.group_id())
         self._active: dict[str, Future[None]] = {}  # rounds in progress (herder thread only)
 
     def hooks(self) -> ExactlyOnceHooks:
@@ -117,10 +111,9 @@ class ZombieFencer:
         self._check(name)
         herder = self.herder
         try:
-            herder.config_store.refresh(herder.sync_timeout_s())
+            snap = herder.read_config_to_end(herder.sync_timeout_s())
         except Exception as e:
             raise ConnectException("Failed to read to end of config topic before performing zombie fencing") from e
-        herder.snapshot = snap = herder.config_store.snapshot()
         if not snap.pending_fencing(name):
             log.debug("Skipping zombie fencing round for connector %s as all old task generations have already "
                       "been fenced out", name)
@@ -140,7 +133,7 @@ class ZombieFencer:
 
     def _finish(self, name: str, count: int, generation: int | None) -> None:
         herder = self.herder
-        herder._refresh_snapshot()
+        herder.refresh_snapshot()
         if herder.snapshot.task_config_generation(name) != generation:
             raise ConnectException(
                 f"Failed to complete zombie fencing for connector {name}: it generated a new set of task "
@@ -149,9 +142,7 @@ class ZombieFencer:
         self._write_count(name, count)
 
     def _write_count(self, name: str, count: int) -> None:
-        herder = self.herder
-        herder.write_as_leader(lambda: herder.config_store.put_task_count_record(name, count))
-        herder._refresh_snapshot()
+        self.herder.record_task_count(name, count)
 
     def fence_producers(self, name: str, task_count: int) -> None:
         """Fence the transactional producers of tasks 0..task_count-1 (Java uses Admin.fenceProducers;
@@ -163,7 +154,7 @@ class ZombieFencer:
         log.info("Fencing out %d task producers for source connector %s", task_count, name)
 
         def fence_one(task_id: ConnectorTaskId) -> None:
-            props = self.herder.worker._producer_props(conn, task_id)
+            props = self.herder.task_producer_props(conn, task_id)
             props["enable.idempotence"] = "true"
             props["acks"] = "all"
             props["transactional.id"] = transactional_id(self.group_id, task_id)
@@ -186,13 +177,13 @@ class ZombieFencer:
 
     def _verify(self, task_id: ConnectorTaskId, generation: int | None) -> None:
         herder = self.herder
-        herder._refresh_snapshot()
+        herder.refresh_snapshot()
         if herder.snapshot.task_config_generation(task_id.connector) != generation:
             raise ConnectException(
                 f"Cannot start source task {task_id} with exactly-once support as the connector has already "
                 "generated a new set of task configs"
             )
-        if task_id not in herder.work.assigned_tasks():
+        if task_id not in herder.assigned_tasks():
             raise ConnectException(f"Cannot start source task {task_id} as it has already been revoked from this worker")
 
     # --- on task threads ---------------------------------------------------------------------
@@ -221,10 +212,7 @@ class ZombieFencer:
         self._await(self._submit(lambda: self._verify(task_id, generation)), None)
 
     def _submit(self, fn: Callable[[], T]) -> Future[T]:
-        fut: Future[T] = Future()
-        self.herder.requests.put((fn, fut))
-        self.herder.wakeup()
-        return fut
+        return self.herder.queue_request(fn)
 
     @staticmethod
     def _await(fut: Future[T], stopping: threading.Event | None) -> T | None:
@@ -248,25 +236,13 @@ class ZombieFencer:
                 raise ConnectException("Failed to perform zombie fencing: no session key read yet")
             headers.update(signature_headers(key.key, b"", herder.signature_algorithm))
         log.debug("Forwarding zombie fencing request for connector %s to leader at %s", name, url)
-        with self._http_lock:
-            if self._http is None:
-                self._http = httpx.Client(timeout=FENCE_TIMEOUT_S + 30,
-                                          limits=httpx.Limits(max_keepalive_connections=0),
-                                          verify=rest_client_verify(herder.config.originals))
-            client = self._http
         started = time.monotonic()
         try:
-            r = client.put(url, headers=headers)
-        except httpx.HTTPError as e:
+            r = herder.leader_client.send("PUT", url, b"", headers, FENCE_TIMEOUT_S + 30)
+        except LeaderRequestError as e:
             raise ConnectException(f"Failed to perform zombie fencing: {e}") from e
         if r.status_code >= 400:
             raise ConnectException(
                 f"Failed to perform zombie fencing: the leader answered {r.status_code}: {r.text}"
             )
         log.debug("Zombie fencing for %s completed by the leader in %.2f s", name, time.monotonic() - started)
-
-    def close(self) -> None:
-        with self._http_lock:
-            if self._http is not None:
-                self._http.close()
-                self._http = None

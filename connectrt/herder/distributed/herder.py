@@ -26,6 +26,7 @@ from connectrt.herder.distributed.assignment import ConfigView
 from connectrt.herder.distributed.config_events import ConfigEvents
 from connectrt.herder.distributed.coordinator import GroupListener, GroupMember
 from connectrt.herder.distributed.fencing import ZombieFencer
+from connectrt.herder.distributed.leader_client import HttpLeaderClient, LeaderClient
 from connectrt.herder.distributed.protocol import MAX_STRING_BYTES, ExtendedAssignment, fits_protocol_string
 from connectrt.herder.distributed.work import WorkManager
 from connectrt.herder.signature import (
@@ -62,7 +63,7 @@ from connectrt.storage.kafka_config import KafkaConfigBackingStore, PrivilegedWr
 from connectrt.storage.kafka_config_state import EMPTY_STATE, ClusterConfigState
 from connectrt.storage.kafka_records import SessionKey
 from connectrt.storage.offsets import OffsetBackingStore
-from connectrt.storage.status import State, StatusBackingStore
+from connectrt.storage.status import State, StatusBackingStore, TaskStatus
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -82,9 +83,12 @@ class DistributedHerder(HerderCommon, GroupListener):
         offset_store: OffsetBackingStore,
         status_store: StatusBackingStore,
         member_factory: Callable[[DistributedHerder], GroupMember],
+        leader_client: LeaderClient | None = None,
     ) -> None:
         super().__init__(config, plugins, offset_store, status_store, worker_id, kafka_cluster_id)
         self.rest_url = rest_url
+        # The herder's own signed requests to the leader (task configs, zombie fencing).
+        self.leader_client: LeaderClient = leader_client or HttpLeaderClient(config.originals)
         self.config_store = config_store
         self.events = ConfigEvents(self)
         self.config_store.set_update_listener(self.events)
@@ -143,28 +147,33 @@ class DistributedHerder(HerderCommon, GroupListener):
     def wakeup(self) -> None:
         self.member.wakeup()
 
+    # The herder thread: read_internal_topics(), tick() until stopping, then halt(). Public so that
+    # unit tests can drive a herder by hand, one tick at a time, without its thread.
     def _run(self) -> None:
         try:
-            with self.stages.stage("initializing and reading to the end of internal topics"):
-                self.offset_store.start()
-                self.status_store.start()
-                self.config_store.start()
-                self.snapshot = self.config_store.snapshot()
-            self.ready.set()
-            log.info("Herder started; joining group %s", self.group_id())
+            self.read_internal_topics()
             while not self.stopping.is_set():
-                self._tick()
+                self.tick()
         except BaseException as e:
             self.failure = e
             log.error("Uncaught exception in herder work thread, exiting", exc_info=e)
         finally:
-            self._halt()
+            self.halt()
 
-    def _halt(self) -> None:
+    def read_internal_topics(self) -> None:
+        with self.stages.stage("initializing and reading to the end of internal topics"):
+            self.offset_store.start()
+            self.status_store.start()
+            self.config_store.start()
+            self.snapshot = self.config_store.snapshot()
+        self.ready.set()
+        log.info("Herder started; joining group %s", self.group_id())
+
+    def halt(self) -> None:
         self.stages.record("shutting down")
         try:
             self.work.close()
-            self.fencing.close()
+            self.leader_client.close()
             self.work.stop_all()
         finally:
             for closer in (
@@ -182,7 +191,7 @@ class DistributedHerder(HerderCommon, GroupListener):
                 if not fut.done():
                     fut.set_exception(ServiceUnavailableException("The worker is shutting down."))
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
         if self.rejoin_at is not None and time.monotonic() >= self.rejoin_at:
             self.rejoin_at = None
             self.member.request_rejoin("scheduled rebalance delay expired")
@@ -241,11 +250,11 @@ class DistributedHerder(HerderCommon, GroupListener):
         self.generation = generation
         if assignment.failed:
             log.info("Leader reported a config mismatch; reading the config topic to its end and rejoining")
-            self._refresh_snapshot()
+            self.refresh_snapshot()
             self.member.request_rejoin("config mismatch")
             return
         if assignment.offset > self.snapshot.offset:
-            self._refresh_snapshot()
+            self.refresh_snapshot()
             if self.snapshot.offset < assignment.offset:
                 self.member.request_rejoin("config snapshot behind the assignment")
                 return
@@ -275,17 +284,30 @@ class DistributedHerder(HerderCommon, GroupListener):
             if not self.snapshot.contains(name):
                 self._destroy_statuses(name, 0)
             else:
-                self.work.destroy_task_statuses_beyond(name, len(self.snapshot.tasks(name)))
+                self._destroy_task_statuses_beyond(name, len(self.snapshot.tasks(name)))
         self._maybe_rotate_session_key(force_check=True)
 
+    def _destroy_task_statuses_beyond(self, name: str, count: int) -> None:
+        for t in self.status_store.get_all_tasks(name):
+            if t.id.task >= count:
+                self.status_store.put_task(TaskStatus(t.id, State.DESTROYED, self.worker_id, self.generation))
+
     # --- snapshot and config events --------------------------------------------------------
-    def _refresh_snapshot(self) -> None:
+    def refresh_snapshot(self) -> None:
         with self.stages.stage("reading to the end of the config topic"):
             try:
                 self.config_store.refresh(CONFIG_REFRESH_TIMEOUT_S)
             except Exception as e:
                 log.warning("Failed to read the config topic to its end: %s", e)
             self.snapshot = self.config_store.snapshot()
+
+    def read_config_to_end(self, timeout_s: float) -> ClusterConfigState:
+        self.config_store.refresh(timeout_s)
+        self.snapshot = self.config_store.snapshot()
+        return self.snapshot
+
+    def stored_config_offset(self) -> int:
+        return self.config_store.snapshot().offset
 
     def config_view(self) -> ConfigView:
         """For the assignor (called on kafka-python's IO thread): cheap and immutable. A connector
@@ -357,7 +379,7 @@ class DistributedHerder(HerderCommon, GroupListener):
         log.info("Distributing a new session key")
         with self.stages.stage("writing a new session key to the config topic"):
             self.config_store.put_session_key(new_key)
-        self._refresh_snapshot()
+        self.refresh_snapshot()
 
     # --- request queue -------------------------------------------------------------------------
     def _member_active(self) -> bool:
@@ -381,10 +403,13 @@ class DistributedHerder(HerderCommon, GroupListener):
     async def _submit(self, fn: Callable[[], T]) -> T:
         if self.failure is not None:
             raise ServiceUnavailableException("The herder has stopped after an error: " + str(self.failure))
+        return await asyncio.wrap_future(self.queue_request(fn))
+
+    def queue_request(self, fn: Callable[[], T]) -> Future[T]:
         fut: Future[T] = Future()
         self.requests.put((fn, fut))
         self.member.wakeup()
-        return await asyncio.wrap_future(fut)
+        return fut
 
     async def health_check(self) -> None:
         if not self.is_ready():
@@ -430,11 +455,15 @@ class DistributedHerder(HerderCommon, GroupListener):
         store.start()
         return store, store.stop
 
-    def write_as_leader(self, write: Callable[[], None]) -> None:
+    def record_task_count(self, name: str, count: int) -> None:
         try:
-            write()
+            self.config_store.put_task_count_record(name, count)
         except PrivilegedWriteException as e:
             raise self._fenced_from_config_topic(e) from e
+        self.refresh_snapshot()
+
+    def task_producer_props(self, connector_config: Mapping[str, str], task_id: ConnectorTaskId) -> dict[str, Any]:
+        return self.worker._producer_props(connector_config, task_id)
 
     async def fence_zombies(self, name: str, signature: Mapping[str, str] | None) -> None:
         self._verify_signature(signature)
@@ -471,6 +500,19 @@ class DistributedHerder(HerderCommon, GroupListener):
     def _names(self) -> list[str]:
         return self.snapshot.connectors()
 
+    # --- what the helpers use (interfaces.HerderForWork / HerderForFencing) --------------------
+    def connector_state(self, name: str) -> ConnectorState:
+        return self._state(name)
+
+    def report_connector_status(self, name: str, state: State, trace: str | None) -> None:
+        self._connector_status(name, state, trace)
+
+    def report_task_status(self, task_id: ConnectorTaskId, state: State, trace: str | None) -> None:
+        self._task_status(task_id, state, trace)
+
+    def assigned_tasks(self) -> set[ConnectorTaskId]:
+        return self.work.assigned_tasks()
+
     # --- writes --------------------------------------------------------------------------------
     async def put_connector_config(
         self,
@@ -489,7 +531,7 @@ class DistributedHerder(HerderCommon, GroupListener):
                 raise AlreadyExistsException(f"Connector {name} already exists")
             with self.stages.stage(f"writing a config for connector {name} to the config topic"):
                 self.config_store.put_connector_config(name, dict(config), None if exists else initial_state)
-            self._refresh_snapshot()
+            self.refresh_snapshot()
             tasks = [ConnectorTaskId(name, i) for i in range(len(self.snapshot.tasks(name)))]
             return Created(not exists, ConnectorInfo(name, dict(config), tasks, self.connector_type(name)))
 
@@ -502,7 +544,7 @@ class DistributedHerder(HerderCommon, GroupListener):
                 raise NotFoundException(f"Connector {name} not found")
             with self.stages.stage(f"removing the config for connector {name} from the config topic"):
                 self.config_store.remove_connector_config(name)
-            self._refresh_snapshot()
+            self.refresh_snapshot()
 
         await self._submit(delete)
 
@@ -525,7 +567,7 @@ class DistributedHerder(HerderCommon, GroupListener):
             with self.stages.stage(f"writing the STOPPED target stage for connector {name} to the config topic"):
                 self.config_store.put_task_configs(name, [])
                 self.config_store.put_target_state(name, TargetState.STOPPED)
-            self._refresh_snapshot()
+            self.refresh_snapshot()
 
         await self._submit(stop)
 
@@ -602,7 +644,7 @@ class DistributedHerder(HerderCommon, GroupListener):
     def _stopped_state(self, name: str) -> ConnectorState:
         self._check_rebalance_needed()
         self._require_leader()
-        self._refresh_snapshot()
+        self.refresh_snapshot()
         state = self._state(name)
         if state.target is not TargetState.STOPPED or state.task_configs:
             raise BadRequestException(
@@ -671,7 +713,7 @@ class DistributedHerder(HerderCommon, GroupListener):
             )
         with self.stages.stage(f"writing {len(configs)} task configs for connector {name} to the config topic"):
             self.config_store.put_task_configs(name, configs)
-        self._refresh_snapshot()
+        self.refresh_snapshot()
 
     async def set_cluster_logger_level(self, namespace: str, level: str) -> None:
         await asyncio.to_thread(self.config_store.put_logger_level, namespace, level)

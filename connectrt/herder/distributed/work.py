@@ -10,32 +10,28 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import TYPE_CHECKING
 
-import httpx
 import orjson
 
 from connectrt.api.connector import ConnectException
 from connectrt.herder.common import same_task_configs, too_many_tasks_message
+from connectrt.herder.distributed.interfaces import HerderForWork
 from connectrt.herder.distributed.protocol import ExtendedAssignment
 from connectrt.herder.signature import signature_headers
 from connectrt.herder.task_configs import reverse_transform
-from connectrt.kafka.tls import rest_client_verify
 from connectrt.model.entities import ConnectorTaskId
 from connectrt.model.states import RestartRequest, TargetState
 from connectrt.runtime.errors import format_trace
-from connectrt.storage.status import State, TaskStatus
-
-if TYPE_CHECKING:
-    from connectrt.herder.distributed.herder import DistributedHerder
+from connectrt.storage.status import State
 
 log = logging.getLogger(__name__)
 
 RECONFIGURE_BACKOFF_S = 0.25
+FORWARD_TIMEOUT_S = 30.0
 
 
 class WorkManager:
-    def __init__(self, herder: DistributedHerder) -> None:
+    def __init__(self, herder: HerderForWork) -> None:
         self.herder = herder
         self.worker = herder.worker
         self.connectors: set[str] = set()
@@ -47,7 +43,6 @@ class WorkManager:
         self._task_started_at: dict[ConnectorTaskId, int] = {}
         self._forwarding: set[str] = set()
         self._forwarder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="task-config-forwarder")
-        self._http: httpx.Client | None = None  # used on the forwarder thread only
         self._retry_at = 0.0
 
     def assigned_connectors(self) -> set[str]:
@@ -77,15 +72,15 @@ class WorkManager:
         except Exception as e:
             log.error("[%s] Failed %s", target, what, exc_info=e)
             if isinstance(target, ConnectorTaskId):
-                self.herder._task_status(target, State.FAILED, format_trace(e))
+                self.herder.report_task_status(target, State.FAILED, format_trace(e))
             else:
-                self.herder._connector_status(target, State.FAILED, format_trace(e))
+                self.herder.report_connector_status(target, State.FAILED, format_trace(e))
 
     def start_connector(self, name: str) -> None:
         snap = self.herder.snapshot
         if not snap.contains(name):
             return
-        state = self.herder._state(name)
+        state = self.herder.connector_state(name)
         self.connectors.add(name)
         self._started_at[name] = snap.offset
         ok = self.worker.start_connector(name, state.config, state.target)
@@ -96,7 +91,7 @@ class WorkManager:
         snap = self.herder.snapshot
         if not snap.contains(task_id.connector):
             return
-        state = self.herder._state(task_id.connector)
+        state = self.herder.connector_state(task_id.connector)
         if not 0 <= task_id.task < len(state.task_configs):
             log.info("Not starting task %s: its config is not in the config snapshot", task_id)
             return
@@ -107,7 +102,7 @@ class WorkManager:
             # Java's Worker.startTask: a stored task set larger than tasks.max (written before
             # KIP-1004, or by hand) fails each task instead of starting it.
             log.error("Failed to start task %s: %s", task_id, too_many)
-            self.herder._task_status(task_id, State.FAILED, format_trace(ConnectException(too_many)))
+            self.herder.report_task_status(task_id, State.FAILED, format_trace(ConnectException(too_many)))
             return
         self.worker.start_task(task_id, state.config, state.task_configs[task_id.task], state.target)
 
@@ -176,7 +171,7 @@ class WorkManager:
 
     # --- restarts ------------------------------------------------------------------------------
     def restart_connector_instance(self, name: str) -> None:
-        self.herder._connector_status(name, State.RESTARTING, None)
+        self.herder.report_connector_status(name, State.RESTARTING, None)
         self.worker.stop_connector(name)
         self.connectors.discard(name)
         self.start_connector(name)
@@ -184,7 +179,7 @@ class WorkManager:
     def restart_task(self, task_id: ConnectorTaskId) -> None:
         self.worker.stop_and_await_tasks([task_id])
         self.tasks.discard(task_id)
-        self.herder._task_status(task_id, State.RESTARTING, None)
+        self.herder.report_task_status(task_id, State.RESTARTING, None)
         self.start_task(task_id)
 
     def restart(self, request: RestartRequest) -> None:
@@ -231,18 +226,18 @@ class WorkManager:
             return
         if (snap.target_state(name) or TargetState.STARTED) is not TargetState.STARTED:
             return
-        state = herder._state(name)
+        state = herder.connector_state(name)
         try:
             max_tasks = int(state.config.get("tasks.max", 1))
             configs = reverse_transform(state.config, self.worker.connector_task_configs(name, max_tasks))
         except Exception as e:
-            herder._connector_status(name, State.FAILED, format_trace(e))
+            herder.report_connector_status(name, State.FAILED, format_trace(e))
             return
         enforce = str(state.config.get("tasks.max.enforce", "true")).lower() != "false"
         if enforce and len(configs) > max_tasks:
             msg = too_many_tasks_message(name, len(configs), max_tasks)
             self.worker.stop_connector(name)
-            herder._connector_status(name, State.FAILED, msg)
+            herder.report_connector_status(name, State.FAILED, msg)
             return
         applied = snap.applied_connector_config(name)
         current = {k: str(v) for k, v in (applied or {}).items() if v is not None}
@@ -276,11 +271,7 @@ class WorkManager:
 
         def send() -> None:
             try:
-                if self._http is None:  # one client: building one loads the CA bundle (~50 ms of CPU);
-                    # no keep-alive, as Java's RestClient: a connection per request.
-                    self._http = httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0),
-                                              verify=rest_client_verify(herder.config.originals))
-                r = self._http.post(url, content=body, headers=headers)
+                r = herder.leader_client.send("POST", url, body, headers, FORWARD_TIMEOUT_S)
                 if r.status_code >= 400:
                     raise RuntimeError(f"leader answered {r.status_code}: {r.text}")
             except Exception as e:
@@ -302,9 +293,3 @@ class WorkManager:
 
     def close(self) -> None:
         self._forwarder.shutdown(wait=False, cancel_futures=True)
-
-    def destroy_task_statuses_beyond(self, name: str, count: int) -> None:
-        for t in self.herder.status_store.get_all_tasks(name):
-            if t.id.task >= count:
-                self.herder.status_store.put_task(TaskStatus(t.id, State.DESTROYED, self.herder.worker_id,
-                                                             self.herder.generation))

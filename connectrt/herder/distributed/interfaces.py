@@ -1,0 +1,116 @@
+"""What the distributed herder's helpers may use of it, and nothing more.
+
+:class:`~connectrt.herder.distributed.herder.DistributedHerder` implements these protocols; its
+helpers import only this module, never the herder, so herder.py, work.py, fencing.py and
+config_events.py form no import cycle and no helper reaches a private attribute of the herder.
+
+- :class:`HerderForWork`: for :class:`~.work.WorkManager` (starting, stopping and restarting what
+  the group assigns, publishing task configs).
+- :class:`HerderForFencing`: for :class:`~.fencing.ZombieFencer` (exactly-once zombie fencing).
+- :class:`HerderForConfigEvents`: for :class:`~.config_events.ConfigEvents` (config-topic events
+  collected on the log thread).
+
+Every method runs on the herder thread unless its docstring says otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from typing import Any, Protocol, TypeVar
+
+from connectrt.config.providers import ConfigTransformer
+from connectrt.herder.common import ConnectorState
+from connectrt.herder.distributed.coordinator import GroupMember
+from connectrt.herder.distributed.leader_client import LeaderClient
+from connectrt.model.entities import ConnectorStateInfo, ConnectorTaskId
+from connectrt.runtime.worker import Worker
+from connectrt.storage.kafka_config_state import ClusterConfigState
+from connectrt.storage.status import State
+
+T = TypeVar("T")
+
+
+class HerderForConfigEvents(Protocol):
+    @property
+    def snapshot(self) -> ClusterConfigState:
+        """The config snapshot the herder thread acts on (read from the log thread)."""
+        ...
+
+    def stored_config_offset(self) -> int:
+        """The config store's offset just past the last record it read (called on the log thread)."""
+        ...
+
+    def wakeup(self) -> None:
+        """Wake the herder thread (any thread)."""
+        ...
+
+
+class _SharedByHelpers(Protocol):
+    @property
+    def snapshot(self) -> ClusterConfigState: ...
+
+    @property
+    def member(self) -> GroupMember: ...
+
+    @property
+    def signature_algorithm(self) -> str:
+        """``inter.worker.signature.algorithm``: how requests sent to the leader are signed."""
+        ...
+
+    @property
+    def leader_client(self) -> LeaderClient: ...
+
+    def wakeup(self) -> None: ...
+
+
+class HerderForWork(_SharedByHelpers, Protocol):
+    @property
+    def worker(self) -> Worker: ...
+
+    def connector_state(self, name: str) -> ConnectorState:
+        """The connector's config, target state and task configs in the snapshot (404 if unknown)."""
+        ...
+
+    def connector_status(self, name: str) -> ConnectorStateInfo: ...
+
+    def report_connector_status(self, name: str, state: State, trace: str | None) -> None: ...
+
+    def report_task_status(self, task_id: ConnectorTaskId, state: State, trace: str | None) -> None: ...
+
+    def write_task_configs(self, name: str, configs: list[dict[str, str]]) -> None:
+        """Leader only: publish the connector's task configs to the config topic."""
+        ...
+
+
+class HerderForFencing(_SharedByHelpers, Protocol):
+    @property
+    def transformer(self) -> ConfigTransformer: ...
+
+    def group_id(self) -> str | None: ...
+
+    def connector_type(self, name: str) -> str: ...
+
+    def sync_timeout_s(self) -> float: ...
+
+    def read_config_to_end(self, timeout_s: float) -> ClusterConfigState:
+        """Read the config topic to its end and take the new snapshot; raises when the read fails."""
+        ...
+
+    def refresh_snapshot(self) -> None:
+        """As :meth:`read_config_to_end`, but a failed read is logged and the snapshot still refreshed."""
+        ...
+
+    def record_task_count(self, name: str, count: int) -> None:
+        """Leader only: write the ``tasks-fencing-<name>`` record and read it back."""
+        ...
+
+    def task_producer_props(self, connector_config: Mapping[str, str], task_id: ConnectorTaskId) -> dict[str, Any]:
+        """The producer settings the task's transactional producer uses (to fence it)."""
+        ...
+
+    def assigned_tasks(self) -> set[ConnectorTaskId]: ...
+
+    def queue_request(self, fn: Callable[[], T]) -> Future[T]:
+        """Run ``fn`` on the herder thread with the REST requests (any thread)."""
+        ...
