@@ -86,12 +86,6 @@ class _Herder:
     def refresh_snapshot(self) -> None:
         self.snapshot = self.config_store.snapshot()
 
-    def _refresh_snapshot(self) -> None:
-        self.refresh_snapshot()
-
-    def write_as_leader(self, write: Callable[[], None]) -> None:
-        write()
-
     def read_config_to_end(self, timeout_s: float) -> ClusterConfigState:
         self.config_store.refresh(timeout_s)
         self.refresh_snapshot()
