@@ -42,6 +42,7 @@ RENAMES_CONFIG = "renames"
 PURPOSE = "field replacement"
 
 new_struct = Struct.__new__
+_ABSENT = object()  # what a generated rename pops when the field is not there
 
 
 def parse_rename_mappings(mappings: list[str]) -> dict[str, str]:
@@ -186,9 +187,15 @@ class ReplaceField(Transformation[R]):
             env["PAIRS"] = tuple(pairs)
             body.append("    updated.update([(new, updated.pop(old)) for old, new in PAIRS if old in updated])")
         else:
+            env["ABSENT"] = _ABSENT
             for i, (old, new) in enumerate(pairs):
                 env[f"O{i}"], env[f"N{i}"] = old, new
-                body += [f"    if O{i} in updated:", f"        updated[N{i}] = updated.pop(O{i})"]
+                # one lookup: pop with a marker no value can be, rather than a membership test and pop
+                body += [
+                    f"    v = updated.pop(O{i}, ABSENT)",
+                    "    if v is not ABSENT:",
+                    f"        updated[N{i}] = v",
+                ]
         body.append("    return flags | MADE")
         return compile_step(f"{type(self).__name__}", body, env)
 
