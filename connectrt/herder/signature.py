@@ -1,4 +1,4 @@
-"""Internal request signatures (Java's ``InternalRequestSignature``, spec §3.5).
+"""Internal request signatures (Java's ``InternalRequestSignature``, KIP-507).
 
 Workers sign the exact body of internal requests (``POST /connectors/{c}/tasks``,
 ``PUT /connectors/{c}/fence``) with the cluster's session key:

@@ -1,7 +1,8 @@
 """The HTTP client workers use to talk to each other (Java's ``RestClient``).
 
-Used to forward a user request to the leader or to the owner of a connector (spec §1.1), and by
-the herder to send signed internal requests (task configs, zombie fencing) to the leader.
+Used to forward a user request to the leader or to the owner of a connector (Java's
+``HerderRequestHandler.completeOrForwardRequest``), and by the herder to send signed internal
+requests (task configs, zombie fencing) to the leader.
 
 - Only the ``Authorization`` header of the original request is copied; ``User-Agent`` is
   ``kafka-connect``; redirects are not followed.

@@ -2,7 +2,7 @@
 ConnectorOffsetBackingStore), for connectors with ``offsets.storage.topic`` in distributed mode.
 
 Reads look in the connector's topic first and fall back to the worker's for partitions it has no
-offset for; writes go to the connector's topic, then to the worker's (spec/connect.md §2.2).
+offset for; writes go to the connector's topic, then to the worker's (KIP-618).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Inter-worker endpoints (Java's ``InternalConnectResource``), hidden from the API document.
 
 The raw body and its signature headers go to the herder, which checks the signature against the
-session key (spec §3.5); :attr:`RestConfig.internal_request_verifier` may reject a request first.
+session key (Java's ``InternalRequestSignature``, KIP-507); :attr:`RestConfig.internal_request_verifier` may reject a request first.
 """
 
 from __future__ import annotations
