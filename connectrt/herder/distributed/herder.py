@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
-import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,7 +26,8 @@ from connectrt.herder.distributed.config_events import ConfigEvents
 from connectrt.herder.distributed.coordinator import GroupListener, GroupMember
 from connectrt.herder.distributed.fencing import ZombieFencer
 from connectrt.herder.distributed.leader_client import HttpLeaderClient, LeaderClient
-from connectrt.herder.distributed.protocol import MAX_STRING_BYTES, ExtendedAssignment, fits_protocol_string
+from connectrt.herder.distributed.leadership import LeaderDuties
+from connectrt.herder.distributed.protocol import ExtendedAssignment, fits_protocol_string
 from connectrt.herder.distributed.work import WorkManager
 from connectrt.herder.signature import (
     SIGNATURE_ALGORITHM_CONFIG,
@@ -61,9 +61,8 @@ from connectrt.runtime.plugins import Plugins
 from connectrt.storage.connector_offsets import ConnectorOffsetBackingStore
 from connectrt.storage.kafka_config import KafkaConfigBackingStore, PrivilegedWriteException
 from connectrt.storage.kafka_config_state import EMPTY_STATE, ClusterConfigState
-from connectrt.storage.kafka_records import SessionKey
 from connectrt.storage.offsets import OffsetBackingStore
-from connectrt.storage.status import State, StatusBackingStore, TaskStatus
+from connectrt.storage.status import State, StatusBackingStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -110,8 +109,7 @@ class DistributedHerder(HerderCommon, GroupListener):
         eos = str(config.get("exactly.once.source.support") or "disabled").lower()
         self.exactly_once = eos == "enabled"
         self.fencing = ZombieFencer(self)
-        self._claim_retry_at = 0.0
-        self._unassignable_reported: set[str] = set()
+        self.leadership = LeaderDuties(self)
         if self.exactly_once:
             self.worker.exactly_once = self.fencing.hooks()
 
@@ -207,9 +205,9 @@ class DistributedHerder(HerderCommon, GroupListener):
         if not self._member_active():
             # As Java's tick: requests and task reconfiguration wait for a stable membership.
             return
-        self._maybe_claim_write_privileges()
+        self.leadership.claim_write_privileges()
         self.work.reconfigure_pending()
-        self._maybe_rotate_session_key()
+        self.leadership.rotate_session_key()
         self._run_requests()
         # As Java's tick, config updates read meanwhile (e.g. written by these requests) are acted
         # on right after the requests, so the rebalance they call for starts without delay.
@@ -267,7 +265,7 @@ class DistributedHerder(HerderCommon, GroupListener):
             assignment.leader_url,
         )
         if self.member.is_leader():
-            self._leader_duties()
+            self.leadership.on_elected()
         with self.stages.stage("starting connector(s) and task(s) after a rebalance"):
             self.work.apply_assignment(assignment)
         self.joined.set()
@@ -275,22 +273,6 @@ class DistributedHerder(HerderCommon, GroupListener):
             self.member.request_rejoin("the assignment revoked work")
         if assignment.delay > 0:
             self.rejoin_at = time.monotonic() + assignment.delay / 1000
-
-    def _leader_duties(self) -> None:
-        self._maybe_claim_write_privileges(force=True)
-        self._unassignable_reported.clear()
-        self._report_unassignable()
-        for name in self.status_store.connectors():
-            if not self.snapshot.contains(name):
-                self._destroy_statuses(name, 0)
-            else:
-                self._destroy_task_statuses_beyond(name, len(self.snapshot.tasks(name)))
-        self._maybe_rotate_session_key(force_check=True)
-
-    def _destroy_task_statuses_beyond(self, name: str, count: int) -> None:
-        for t in self.status_store.get_all_tasks(name):
-            if t.id.task >= count:
-                self.status_store.put_task(TaskStatus(t.id, State.DESTROYED, self.worker_id, self.generation))
 
     # --- snapshot and config events --------------------------------------------------------
     def refresh_snapshot(self) -> None:
@@ -311,26 +293,9 @@ class DistributedHerder(HerderCommon, GroupListener):
 
     def config_view(self) -> ConfigView:
         """For the assignor (called on kafka-python's IO thread): cheap and immutable. A connector
-        whose name the group protocol cannot carry is never assigned (see ``_report_unassignable``)."""
+        whose name the group protocol cannot carry is never assigned (see ``LeaderDuties.report_unassignable``)."""
         snap = self.config_store.snapshot()
         return ConfigView(snap.offset, {c: len(snap.tasks(c)) for c in snap.connectors() if fits_protocol_string(c)})
-
-    def _report_unassignable(self) -> None:
-        """Leader: a connector whose name is longer than the group protocol carries (written to the
-        config topic by other means than this REST API, which refuses such names) can never run.
-        It is FAILED, with what to do, once per leadership instead of failing the whole cluster."""
-        for name in self.snapshot.connectors():
-            if fits_protocol_string(name) or name in self._unassignable_reported:
-                continue
-            self._unassignable_reported.add(name)
-            message = (
-                f"Connector {name[:64]}... cannot run: its name of {len(name)} characters is longer than the "
-                f"{MAX_STRING_BYTES} bytes the Connect group protocol carries. Remove it by writing a tombstone "
-                f"(a record with a null value) for its key 'connector-<name>' to the config topic "
-                f"{self.config.get('config.storage.topic')}."
-            )
-            log.error(message)
-            self._connector_status(name, State.FAILED, message)
 
     def _apply_config_events(self) -> None:
         updates, removals, task_updates, targets, restarts, rebalance_needed, session_key = self.events.drain()
@@ -353,33 +318,13 @@ class DistributedHerder(HerderCommon, GroupListener):
         for request in restarts:
             guarded(request.connector, "restarting", partial(self.work.restart, request))
         if updates and self.member.is_leader():
-            self._report_unassignable()
+            self.leadership.report_unassignable()
         if rejoin:
             self.member.request_rejoin("connector or task configs changed")
 
     @staticmethod
     def _task_counts(snap: ClusterConfigState) -> dict[str, int]:
         return {c: len(snap.tasks(c)) for c in snap.connectors()}
-
-    # --- session key ---------------------------------------------------------------------------
-    def _maybe_rotate_session_key(self, force_check: bool = False) -> None:
-        if not self.member.is_leader() or self.member.current_protocol_version < 2:
-            return
-        if self.config_store.needs_write_privileges():
-            return  # fenced out of the config topic: rotate once write privileges are reclaimed
-        key = self.snapshot.session_key
-        now = int(time.time() * 1000)
-        if (
-            key is not None
-            and key.algorithm == "HmacSHA256"
-            and now < key.creation_timestamp + self.key_ttl_ms
-        ):
-            return
-        new_key = SessionKey(secrets.token_bytes(32), "HmacSHA256", now)
-        log.info("Distributing a new session key")
-        with self.stages.stage("writing a new session key to the config topic"):
-            self.config_store.put_session_key(new_key)
-        self.refresh_snapshot()
 
     # --- request queue -------------------------------------------------------------------------
     def _member_active(self) -> bool:
@@ -416,22 +361,7 @@ class DistributedHerder(HerderCommon, GroupListener):
             raise ServiceUnavailableException("Worker is still starting up.")
         await self._submit(lambda: None)
 
-    # --- exactly-once: config-topic write privileges and zombie fencing ------------------------
-    def _maybe_claim_write_privileges(self, force: bool = False) -> None:
-        """The leader (re)claims the transactional config-topic writer (``connect-cluster-<group.id>``)
-        when exactly-once source support is preparing/enabled and it does not hold it (first leadership,
-        or fenced out by another writer)."""
-        if not self.member.is_leader() or not self.config_store.needs_write_privileges():
-            return
-        if not force and time.monotonic() < self._claim_retry_at:
-            return
-        try:
-            self.config_store.claim_write_privileges()
-            log.info("Claimed write privileges for the config topic")
-        except Exception as e:
-            log.warning("Failed to claim write privileges for the config topic (will retry): %s", e)
-            self._claim_retry_at = time.monotonic() + 1.0
-
+    # --- exactly-once: config-topic writes and zombie fencing ---------------------------------
     @staticmethod
     def _fenced_from_config_topic(e: Exception) -> ConnectException:
         log.warning("Failed to write to config topic as leader; if still leader, write privileges for the config "
@@ -512,6 +442,12 @@ class DistributedHerder(HerderCommon, GroupListener):
 
     def assigned_tasks(self) -> set[ConnectorTaskId]:
         return self.work.assigned_tasks()
+
+    def config_topic(self) -> str:
+        return str(self.config.get("config.storage.topic"))
+
+    def destroy_connector_statuses(self, name: str) -> None:
+        self._destroy_statuses(name, 0)
 
     # --- writes --------------------------------------------------------------------------------
     async def put_connector_config(

@@ -1,14 +1,15 @@
 """What the distributed herder's helpers may use of it, and nothing more.
 
 :class:`~connectrt.herder.distributed.herder.DistributedHerder` implements these protocols; its
-helpers import only this module, never the herder, so herder.py, work.py, fencing.py and
-config_events.py form no import cycle and no helper reaches a private attribute of the herder.
+helpers import only this module, never the herder, so herder.py, work.py, fencing.py,
+config_events.py and leadership.py form no import cycle and no helper reaches a private attribute of the herder.
 
 - :class:`HerderForWork`: for :class:`~.work.WorkManager` (starting, stopping and restarting what
   the group assigns, publishing task configs).
 - :class:`HerderForFencing`: for :class:`~.fencing.ZombieFencer` (exactly-once zombie fencing).
 - :class:`HerderForConfigEvents`: for :class:`~.config_events.ConfigEvents` (config-topic events
   collected on the log thread).
+- :class:`HerderForLeadership`: for :class:`~.leadership.LeaderDuties` (what only the leader does).
 
 Every method runs on the herder thread unless its docstring says otherwise.
 """
@@ -23,10 +24,12 @@ from connectrt.config.providers import ConfigTransformer
 from connectrt.herder.common import ConnectorState
 from connectrt.herder.distributed.coordinator import GroupMember
 from connectrt.herder.distributed.leader_client import LeaderClient
+from connectrt.herder.stage import StageTracker
 from connectrt.model.entities import ConnectorStateInfo, ConnectorTaskId
 from connectrt.runtime.worker import Worker
 from connectrt.storage.kafka_config_state import ClusterConfigState
-from connectrt.storage.status import State
+from connectrt.storage.kafka_records import SessionKey
+from connectrt.storage.status import State, StatusBackingStore
 
 T = TypeVar("T")
 
@@ -113,4 +116,52 @@ class HerderForFencing(_SharedByHelpers, Protocol):
 
     def queue_request(self, fn: Callable[[], T]) -> Future[T]:
         """Run ``fn`` on the herder thread with the REST requests (any thread)."""
+        ...
+
+
+class LeaderConfigWrites(Protocol):
+    """What the leader's duties write to the config topic (``KafkaConfigBackingStore``)."""
+
+    def needs_write_privileges(self) -> bool: ...
+
+    def claim_write_privileges(self) -> None: ...
+
+    def put_session_key(self, key: SessionKey) -> None: ...
+
+
+class HerderForLeadership(Protocol):
+    @property
+    def snapshot(self) -> ClusterConfigState: ...
+
+    @property
+    def member(self) -> GroupMember: ...
+
+    @property
+    def config_store(self) -> LeaderConfigWrites: ...
+
+    @property
+    def status_store(self) -> StatusBackingStore: ...
+
+    @property
+    def stages(self) -> StageTracker: ...
+
+    @property
+    def worker_id(self) -> str: ...
+
+    @property
+    def generation(self) -> int: ...
+
+    @property
+    def key_ttl_ms(self) -> int:
+        """``inter.worker.key.ttl.ms``: how long a session key is used before the leader rotates it."""
+        ...
+
+    def config_topic(self) -> str: ...
+
+    def refresh_snapshot(self) -> None: ...
+
+    def report_connector_status(self, name: str, state: State, trace: str | None) -> None: ...
+
+    def destroy_connector_statuses(self, name: str) -> None:
+        """The connector's and its tasks' statuses become DESTROYED (removed from the status topic)."""
         ...

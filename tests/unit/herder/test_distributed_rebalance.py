@@ -12,6 +12,7 @@ from connectrt.herder.distributed.fake import FakeGroupMember
 from connectrt.herder.distributed.herder import DistributedHerder
 from connectrt.model.entities import ConnectorTaskId
 from connectrt.model.errors import NotFoundException
+from connectrt.runtime.plugins import Plugins
 from connectrt.storage import kafka_records as rec
 from tests.fixtures.herder_cluster import HerderCluster
 
@@ -179,3 +180,34 @@ def test_a_bad_record_in_the_config_topic_fails_its_connector_not_the_worker(clu
     assert status.connector.state == "FAILED" and "com.example.Missing" in (status.connector.trace or "")
     create(cluster, a, "rb-good", 1)  # the herder thread carries on
     assert a.failure is None
+
+
+def test_a_name_the_group_protocol_cannot_carry_fails_that_connector_only(cluster: HerderCluster) -> None:
+    a = cluster.add_worker("a")
+    cluster.add_worker("b")
+    cluster.settle()
+    name = "n" * 40_000
+    cluster.readers["a"].send(rec.connector_key(name), rec.encode_properties(source(name, 1)))
+    cluster.settle()
+    status = a.connector_status(name)
+    assert (status.connector.state, status.connector.trace) == ("FAILED", (
+        f"Connector {'n' * 64}... cannot run: its name of 40000 characters is longer than the 32767 bytes the "
+        "Connect group protocol carries. Remove it by writing a tombstone (a record with a null value) for its key "
+        "'connector-<name>' to the config topic connect-configs."))
+    assert all(not conns for conns, _ in placement(cluster).values())
+    create(cluster, a, "rb-after-long", 1)
+
+
+def test_the_leader_rotates_the_session_key_when_it_expires(plugins: Plugins) -> None:
+    cluster = HerderCluster(plugins, **{"inter.worker.key.ttl.ms": "100"})
+    try:
+        a = cluster.add_worker("a")
+        b = cluster.add_worker("b")
+        cluster.settle()
+        first = a.snapshot.session_key
+        assert first is not None and b.snapshot.session_key == first
+        cluster.run_until(lambda: b.snapshot.session_key not in (None, first), what="a new session key")
+        assert cluster.config_topic.keys().count(rec.SESSION_KEY_KEY) >= 2
+        assert not b.member.is_leader()
+    finally:
+        cluster.close()
