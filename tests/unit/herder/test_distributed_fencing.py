@@ -25,7 +25,7 @@ def eos(plugins: Plugins) -> Iterator[HerderCluster]:
 
 
 def count_records(cluster: HerderCluster, name: str) -> list[int]:
-    return [rec.decode_value(v)["task-count"] for k, v in cluster.config_topic.records  # type: ignore[index]
+    return [rec.decode_value(v)["task-count"] for k, v in cluster.config_topic.records
             if k == rec.task_count_record_key(name).encode()]
 
 
