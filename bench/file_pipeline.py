@@ -246,7 +246,7 @@ def warm_up_bytecode() -> None:
     changing, the first start after an edit would otherwise compile those modules inside the timed start.
     """
     code = (
-        "import connectrt.herder.cli, connectrt.herder.standalone, connectrt.herder.runner, connectrt.rest.app\n"
+        "import connectrt.cli.worker_commands, connectrt.herder.standalone, connectrt.cli.runner, connectrt.rest.app\n"
         "from connectrt.runtime.plugins import default_plugins\n"
         "default_plugins()\n"
     )

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from connectrt.cli.runner import RedactingFilter
 from connectrt.config.providers import RESOLVED_VALUES, ConfigTransformer, redact
-from connectrt.herder.runner import RedactingFilter
 from connectrt.herder.task_configs import java_hash_map_order, java_string_hash, reverse_transform
 from connectrt.herder.validation import invalid_config_message, validate_connector_config
 from connectrt.runtime.plugins import Plugins

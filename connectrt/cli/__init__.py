@@ -1,4 +1,5 @@
-"""The ``connectrt`` command line.
+"""The ``connectrt`` command line: the top floor, the only package that wires stores, a herder and
+the REST server together into a worker process (:mod:`connectrt.cli.runner`).
 
 Each subcommand lives in its own module and registers itself through a function
 ``add_<name>_parser(subparsers)`` that adds its parser and sets ``handler`` (a callable taking the
@@ -19,9 +20,9 @@ from connectrt.model.command_error import CommandError
 # at import time and import heavy dependencies inside the handlers.
 SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("connectrt.dev.cli", "add_dev_parser"),
-    ("connectrt.herder.cli", "add_standalone_parser"),
-    ("connectrt.herder.cli", "add_distributed_parser"),
-    ("connectrt.herder.cli", "add_plugins_parser"),
+    ("connectrt.cli.worker_commands", "add_standalone_parser"),
+    ("connectrt.cli.worker_commands", "add_distributed_parser"),
+    ("connectrt.cli.worker_commands", "add_plugins_parser"),
     ("connectrt.dev.demo_cli", "add_demo_parser"),
 )
 
@@ -54,10 +55,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("connectrt: interrupted.", file=sys.stderr)
         return 130
 
-
-if __name__ == "__main__":
-    # Under ``python -m connectrt.cli`` this module runs as ``__main__``; the subcommands raise
-    # ``connectrt.cli.CommandError``, so run the imported module's ``main`` to catch that class.
-    from connectrt.cli import main as imported_main
-
-    sys.exit(imported_main())

@@ -1,4 +1,5 @@
-"""Running a worker process: logging, the Kafka cluster id, the herder and the REST server in one loop."""
+"""Running a worker process: logging, the Kafka cluster id, the herder and the REST server in one loop
+(the one place where a herder and the REST server meet)."""
 
 from __future__ import annotations
 

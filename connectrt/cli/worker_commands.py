@@ -1,4 +1,5 @@
-"""``connectrt standalone`` (and later ``distributed``): run a worker from Java's properties files."""
+"""``connectrt standalone`` and ``connectrt distributed`` (run a worker from Java's properties files,
+as connect-standalone.sh and connect-distributed.sh) and ``connectrt plugins``."""
 
 from __future__ import annotations
 
@@ -77,8 +78,8 @@ def _worker_config(path: str, config_class: Callable[[dict[str, Any]], C]) -> tu
     """The worker config of ``path``, checked as Java's worker checks it at start: config-provider
     placeholders resolved, every value of the right type, required keys present, converters installed.
     Raises CommandError with one sentence (resolved secrets replaced by their placeholders)."""
+    from connectrt.cli.runner import check_worker_plugins
     from connectrt.config.providers import redact, resolve_config_variables
-    from connectrt.herder.runner import check_worker_plugins
     from connectrt.model.command_error import CommandError
     from connectrt.runtime.plugins import Plugins
 
@@ -93,8 +94,8 @@ def _worker_config(path: str, config_class: Callable[[dict[str, Any]], C]) -> tu
 
 
 def _cluster_id(config: WorkerConfig) -> str:
+    from connectrt.cli.runner import kafka_cluster_id
     from connectrt.config.providers import redact
-    from connectrt.herder.runner import kafka_cluster_id
     from connectrt.model.command_error import CommandError
 
     try:
@@ -104,9 +105,9 @@ def _cluster_id(config: WorkerConfig) -> str:
 
 
 def run_standalone(args: argparse.Namespace) -> int:
+    from connectrt.cli.runner import configure_logging
     from connectrt.config.worker_config import StandaloneConfig
     from connectrt.herder.base import Herder
-    from connectrt.herder.runner import configure_logging
     from connectrt.herder.standalone import StandaloneHerder
     from connectrt.model.command_error import CommandError
     from connectrt.model.errors import ConnectRestException
@@ -133,8 +134,8 @@ def run_standalone(args: argparse.Namespace) -> int:
 
 
 def _serve_or_fail(factory: Any, config: Any, after_start: Any = None) -> None:
+    from connectrt.cli.runner import HerderFailed, serve
     from connectrt.config.providers import redact
-    from connectrt.herder.runner import HerderFailed, serve
     from connectrt.model.command_error import CommandError
 
     try:
@@ -154,11 +155,11 @@ def add_distributed_parser(subparsers: Any) -> None:
 
 
 def run_distributed(args: argparse.Namespace) -> int:
+    from connectrt.cli.runner import configure_logging
     from connectrt.config.worker_config import DistributedConfig
     from connectrt.herder.base import Herder
     from connectrt.herder.distributed.coordinator import GroupMemberConfig, KafkaGroupMember
     from connectrt.herder.distributed.herder import DistributedHerder
-    from connectrt.herder.runner import configure_logging
     from connectrt.kafka.clients import make_admin
     from connectrt.kafka.topics import TopicAdmin
     from connectrt.storage.kafka_config import KafkaConfigBackingStore
