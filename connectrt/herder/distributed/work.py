@@ -51,6 +51,11 @@ class WorkManager:
     def assigned_tasks(self) -> set[ConnectorTaskId]:
         return set(self.tasks)
 
+    def reconfiguration_pending(self) -> bool:
+        """Whether task configs of a connector running here wait to be generated or to reach the leader."""
+        with self._lock:
+            return bool(self._needs_reconfig or self._forwarding)
+
     # --- rebalances ----------------------------------------------------------------------------
     def apply_assignment(self, assignment: ExtendedAssignment) -> None:
         want_connectors = set(assignment.connectors)
