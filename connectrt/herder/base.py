@@ -26,6 +26,7 @@ from connectrt.model.entities import (
 )
 from connectrt.model.errors import NotFoundException
 from connectrt.model.states import RestartRequest, TargetState
+from connectrt.runtime.loggers import default_loggers
 
 
 class Herder(ABC):
@@ -168,6 +169,4 @@ class Herder(ABC):
     # --- cluster-scope logging ---------------------------------------------------------------
     async def set_cluster_logger_level(self, namespace: str, level: str) -> None:
         """Standalone: same as worker scope (this default). Distributed: write a ``logger-cluster-*`` record."""
-        from connectrt.runtime.loggers import default_loggers
-
         default_loggers().set_level(namespace, level)
