@@ -5,6 +5,8 @@ same database, same run; the physical limit (one COPY of the same final rows) an
     .venv/bin/python bench/sinks/sql.py                      # 1,000,000 events, every side
     .venv/bin/python bench/sinks/sql.py --events 50000       # a small run
     .venv/bin/python bench/sinks/sql.py --only connectrt --profile /tmp/sql.txt   # + py-spy
+    .venv/bin/python bench/sinks/sql.py --variant-prop consumer.max.partition.fetch.bytes=262144
+        # + a second connectrt → PostgreSQL side with that worker property, in the same run
 
 Both workers run standalone with the same worker properties (JsonConverter with schemas,
 ``offset.flush.interval.ms=1000``) and the same connector config (the Debezium JDBC sink's keys:
@@ -194,6 +196,8 @@ def run_side(side: str, args: argparse.Namespace, env: dict[str, str], topic: st
              "listeners": f"http://127.0.0.1:{port}"}
     if side != "java":
         props.update(args.connectrt_props)
+    if side == "variant":
+        props.update(args.variant_props)
     connector = sink_config(name, topic, url, None if url.startswith("jdbc:duckdb") else env, target)
     if side == "java":
         props["plugin.path"] = str(jdbc_plugin_path())
@@ -299,7 +303,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--only", choices=("connectrt", "java", "duckdb"), action="append",
+    ap.add_argument("--only", choices=("connectrt", "java", "duckdb", "variant"), action="append",
                     help="run only these sides (repeatable); default: all")
     ap.add_argument("--recreate", action="store_true", help="produce the events again even if the topic exists")
     ap.add_argument("--timeout", type=float, default=3600)
@@ -307,9 +311,15 @@ def main() -> int:
     ap.add_argument("--connectrt-prop", action="append", default=[], metavar="KEY=VALUE",
                     help="an extra worker property for the connectrt sides (repeatable), e.g. "
                          "consumer.queued.max.messages.kbytes=65536 to compare consumer settings")
+    ap.add_argument("--variant-prop", action="append", default=[], metavar="KEY=VALUE",
+                    help="run connectrt → PostgreSQL a second time with this worker property added (repeatable), "
+                         "e.g. consumer.max.partition.fetch.bytes=262144, to weigh a runtime setting in the same run")
     args = ap.parse_args()
     args.connectrt_props = dict(p.split("=", 1) for p in args.connectrt_prop)
-    sides = args.only or ["connectrt", "java", "duckdb"]
+    args.variant_props = dict(p.split("=", 1) for p in args.variant_prop)
+    sides = args.only or ["connectrt", "java", "duckdb"] + (["variant"] if args.variant_props else [])
+    if "variant" in sides and not args.variant_props:
+        ap.error("the variant side needs at least one --variant-prop KEY=VALUE")
     env = dev_env()
     dsn = ensure_warehouse(env)
     bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
@@ -333,7 +343,8 @@ def main() -> int:
             target = f"bench_sink_{side}_{stamp}"
             result, worker = run_side(side, args, env, topic, records, end, url, target, workdir)
             worker.stop()
-            result.side = f"{'connectrt' if side == 'connectrt' else 'Debezium JDBC ' + JDBC_VERSION} → PostgreSQL"
+            result.side = {"connectrt": "connectrt → PostgreSQL", "java": f"Debezium JDBC {JDBC_VERSION} → PostgreSQL",
+                           "variant": "connectrt → PostgreSQL, variant"}[side]
             result.ok = compare_tables(dsn, copy_table, target)
         results.append(result)
         print(f"   {result.side}: {result.rate:,.0f} records/s, {result.cpu_s:.1f} s CPU, "
@@ -350,11 +361,14 @@ def main() -> int:
                     "", "", "1.0", "-"]]))
     if args.connectrt_props:
         print(f"connectrt worker properties added: {args.connectrt_props}")
-    py = next((r for r in results if r.side.startswith("connectrt → PostgreSQL")), None)
+    if "variant" in sides:
+        print(f"variant: connectrt → PostgreSQL with the worker properties {args.variant_props} added")
     java = next((r for r in results if r.side.startswith("Debezium")), None)
-    if py and java:
+    for py in (r for r in results if r.side.startswith("connectrt → PostgreSQL")):
+        if java is None:
+            break
         speed, mem = py.rate / java.rate, py.peak_rss_mib / java.peak_rss_mib
-        print(f"\nconnectrt / Debezium: records/s {speed:.2f}x (target >= 2x: {'PASS' if speed >= 2 else 'MISS'}); "
+        print(f"\n{py.side} / Debezium: records/s {speed:.2f}x (target >= 2x: {'PASS' if speed >= 2 else 'MISS'}); "
               f"peak RSS {mem:.2f}x (target <= 0.33x: {'PASS' if mem <= 1 / 3 else 'MISS'}); CPU per record "
               f"{(py.cpu_s / py.records) / (java.cpu_s / java.records):.2f}x")
     if args.profile and Path(args.profile).exists():
