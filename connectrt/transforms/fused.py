@@ -112,39 +112,24 @@ def fuse(
     SourceRecord and SinkRecord goes to ``other(record, source_record, consumed)``; so does the record
     when a step raises and ``replay`` is given (else the exception propagates).
     """
-    steps = tuple(steps)
-    # up to three steps are called without a loop (the common chains are short)
-    n = len(steps)
-    first, second, third = (*steps, None, None, None)[:3]
-
-    def apply(record: Any, source_record: Any = None, consumed: Any = None) -> Any:
-        cls = type(record)
-        if cls is not SourceRecord and cls is not SinkRecord:
-            return other(record, source_record, consumed)
-        out = record.new_record(
-            record.topic,
-            record.kafka_partition,
-            record.key_schema,
-            record.key,
-            record.value_schema,
-            record.value,
-            record.timestamp,
-        )
-        try:
-            if n == 1:
-                flags = first(out, 0)  # type: ignore[misc]
-            elif n == 2:
-                flags = second(out, first(out, 0))  # type: ignore[misc]
-            elif n == 3:
-                flags = third(out, second(out, first(out, 0)))  # type: ignore[misc]
-            else:
-                flags = 0
-                for step in steps:
-                    flags = step(out, flags)
-        except Exception:
-            if replay is None:
-                raise
-            return replay(record, source_record, consumed)
-        return out if flags & CHANGED else record
-
-    return apply
+    # Written out for these steps (see compile_function): each step called in turn, no loop over them
+    # and no dispatch on their number, and the replay branch only when there is a replay.
+    env: dict[str, Any] = {"SourceRecord": SourceRecord, "SinkRecord": SinkRecord, "CHANGED": CHANGED,
+                           "other": other, "replay": replay}  # fmt: skip
+    calls = [f"flags = S{i}(out, {'flags' if i else 0})" for i in range(len(steps))] or ["flags = 0"]
+    env.update((f"S{i}", step) for i, step in enumerate(steps))
+    lines = [
+        "def apply(record, source_record=None, consumed=None):",
+        "    cls = type(record)",
+        "    if cls is not SourceRecord and cls is not SinkRecord:",
+        "        return other(record, source_record, consumed)",
+        "    out = record.new_record(record.topic, record.kafka_partition, record.key_schema, record.key,",
+        "                            record.value_schema, record.value, record.timestamp)",
+    ]
+    if replay is None:
+        lines += [f"    {call}" for call in calls]
+    else:
+        lines += ["    try:", *(f"        {call}" for call in calls), "    except Exception:",
+                  "        return replay(record, source_record, consumed)"]  # fmt: skip
+    lines.append("    return out if flags & CHANGED else record")
+    return compile_function(f"<{len(steps)} fused steps>", lines, env, "apply")
