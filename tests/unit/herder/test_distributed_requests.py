@@ -168,8 +168,8 @@ def test_restart_plans_and_what_restarts(cluster: HerderCluster, only_failed: bo
     cluster.run_until(lambda: [handle.task_handle(f"{name}-{i}").starts for i in range(3)]
                       == [n + r for n, r in zip(task_starts, restarted, strict=True)], what="the task restarts")
     cluster.run_until(lambda: handle.starts == conn_starts + (connector == "RESTARTING"), what="connector restart")
-    cluster.settle()
-    assert [s for _, (s, _) in sorted(states(cluster, name).items())] == ["RUNNING", "FAILED", "RUNNING"]
+    cluster.run_until(lambda: [s for _, (s, _) in sorted(states(cluster, name).items())]
+                      == ["RUNNING", "FAILED", "RUNNING"], what="the restarted tasks' statuses")
     assert f"restart-connector-{name}" in cluster.config_topic.keys()
 
 
