@@ -96,6 +96,9 @@ class ConnectorState:
 
 
 class HerderCommon(Herder):
+    # The Worker this herder runs connectors and tasks on (unit tests put one without Kafka clients).
+    worker_class: type[Worker] = Worker
+
     def __init__(
         self,
         config: WorkerConfig,
@@ -115,7 +118,7 @@ class HerderCommon(Herder):
         self.transformer = ConfigTransformer.from_worker_props(config.originals)
         self.states: dict[str, ConnectorState] = {}
         self.stages = StageTracker("awaiting startup")
-        self.worker = Worker(
+        self.worker = self.worker_class(
             worker_id, config, plugins, offset_store, self._task_status, self._connector_status,
             self.request_task_reconfiguration, self.transformer,
             self._topic_used if self.topic_tracking_enabled() else None,
