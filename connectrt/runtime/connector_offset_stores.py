@@ -5,23 +5,37 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from connectrt.config.worker_config import WorkerConfig
 from connectrt.kafka.clients import make_admin
 from connectrt.kafka.topics import TopicAdmin
 from connectrt.model.entities import ConnectorTaskId
 from connectrt.storage.connector_offsets import ConnectorOffsetBackingStore
 from connectrt.storage.kafka_offsets import KafkaOffsetBackingStore
+from connectrt.storage.offsets import OffsetBackingStore
 
-if TYPE_CHECKING:
-    from connectrt.runtime.worker import Worker
+
+class WorkerClients(Protocol):
+    """What building a task's offset stores needs of the Worker: its config, its global offset store
+    and the client settings it gives a task's producer and admin client."""
+
+    @property
+    def config(self) -> WorkerConfig: ...
+
+    @property
+    def offset_store(self) -> OffsetBackingStore: ...
+
+    def _producer_props(self, conn: Mapping[str, str], task_id: ConnectorTaskId) -> dict[str, Any]: ...
+
+    def _admin_props(self, conn: Mapping[str, str]) -> dict[str, Any]: ...
 
 
 _CONNECTION_PREFIXES = ("security.", "sasl.", "ssl.", "client.dns.lookup")
 
 
 def connector_offsets_topic_store(
-    worker: Worker, conn: Mapping[str, str], task_id: ConnectorTaskId, *, exactly_once: bool,
+    worker: WorkerClients, conn: Mapping[str, str], task_id: ConnectorTaskId, *, exactly_once: bool,
     producer_props: Mapping[str, Any] | None = None, read_only: bool | None = None,
 ) -> tuple[str, KafkaOffsetBackingStore | None]:
     """The connector's offsets topic and, when it is not the worker's global topic on the worker's
@@ -50,7 +64,7 @@ def connector_offsets_topic_store(
 
 
 def regular_task_offset_store(
-    worker: Worker, conn: Mapping[str, str], task_id: ConnectorTaskId
+    worker: WorkerClients, conn: Mapping[str, str], task_id: ConnectorTaskId
 ) -> ConnectorOffsetBackingStore | None:
     """For a source task without exactly-once support in distributed mode: the connector's own
     offsets topic (started) in front of the worker's, or None when it has none."""

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -38,20 +38,18 @@ from connectrt.api.records import SourceRecord
 from connectrt.kafka.clients import make_producer, producer_error_message
 from connectrt.model.entities import ConnectorTaskId
 from connectrt.model.states import TargetState
-from connectrt.runtime.connector_offset_stores import connector_offsets_topic_store
+from connectrt.runtime.connector_offset_stores import WorkerClients, connector_offsets_topic_store
 from connectrt.runtime.errors import FAILED, RetryWithToleranceOperator, Stage
 from connectrt.runtime.source_task import WorkerSourceTask, _SourceTaskContext
 from connectrt.runtime.topic_creation import TopicCreator
 from connectrt.runtime.transformation_chain import TransformationChain
+from connectrt.runtime.worker_task import StatusListener
 from connectrt.storage.offsets import (
     OffsetBackingStore,
     OffsetStorageReaderImpl,
     OffsetStorageWriter,
     offset_key,
 )
-
-if TYPE_CHECKING:
-    from connectrt.runtime.worker import Worker
 
 POLL = "poll"
 INTERVAL = "interval"
@@ -475,8 +473,15 @@ def transactional_id(group_id: str, task_id: ConnectorTaskId) -> str:
     return f"{group_id}-{task_id.connector}-{task_id.task}"
 
 
+class ExactlyOnceWorker(WorkerClients, Protocol):
+    """What building an exactly-once task needs of the Worker (the Worker, without importing it)."""
+
+    @property
+    def task_listener(self) -> StatusListener: ...
+
+
 def build_exactly_once_task(
-    worker: Worker,
+    worker: ExactlyOnceWorker,
     hooks: ExactlyOnceHooks,
     task_id: ConnectorTaskId,
     task: SourceTask,

@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from connectrt.api.connector import ConnectException, Connector, SinkConnector, SinkTask, SourceTask
 from connectrt.api.plugin import Converter, HeaderConverter
@@ -27,6 +27,7 @@ from connectrt.runtime.errors import (
     LogReporter,
     RetryWithToleranceOperator,
 )
+from connectrt.runtime.exactly_once_source_task import ExactlyOnceHooks, build_exactly_once_task
 from connectrt.runtime.plugins import Plugins, java_task_class_name
 from connectrt.runtime.sink_task import WorkerSinkTask
 from connectrt.runtime.source_task import WorkerSourceTask
@@ -36,9 +37,6 @@ from connectrt.runtime.worker_connector import ConnectorStatusListener, WorkerCo
 from connectrt.runtime.worker_task import StatusListener, WorkerTask
 from connectrt.storage.kafka_internal_topics import internal_client_props
 from connectrt.storage.offsets import OffsetBackingStore, OffsetStorageReaderImpl, OffsetStorageWriter
-
-if TYPE_CHECKING:
-    from connectrt.runtime.exactly_once_source_task import ExactlyOnceHooks
 
 log = logging.getLogger(__name__)
 
@@ -247,8 +245,6 @@ class Worker:
             if groups:
                 creator = TopicCreator(TopicAdmin(make_admin(self._admin_props(conn))), groups)
             if self.exactly_once is not None:
-                from connectrt.runtime.exactly_once_source_task import build_exactly_once_task
-
                 eos = build_exactly_once_task(
                     self, self.exactly_once, task_id, task, dict(task_props), target, conn,
                     (key_conv, value_conv, header_conv), chain, operator, creator, topic_used,
