@@ -80,3 +80,15 @@ def test_new_record_given_headers(make: Any) -> None:
     assert record.new_record(*ARGS, fresh).headers is fresh
     listed = record.new_record(*ARGS, [Header("z", 0)])  # type: ignore[arg-type]  # the constructors take any iterable
     assert isinstance(listed.headers, Headers) and listed.headers == fresh
+
+
+def test_headers_all_with_name_and_retain_latest_as_java_connect_headers() -> None:
+    """ConnectHeaders.allWithName / retainLatest: every header of a key in order; the last of each key
+    kept, in place, order preserved. On a duplicate (a transform's copy) the original is untouched."""
+    original = Headers([Header("a", 1), Header("b", 2), Header("a", 3), Header("c", 4), Header("b", 5)])
+    assert [h.value for h in original.all_with_name("a")] == [1, 3]
+    assert original.all_with_name("z") == []
+    copy = original.duplicate()
+    assert copy.retain_latest() is copy
+    assert [(h.key, h.value) for h in copy] == [("a", 3), ("c", 4), ("b", 5)]
+    assert [h.value for h in original] == [1, 2, 3, 4, 5]
