@@ -19,8 +19,10 @@ from connectrt.model.errors import (
     NotAssignedException,
     NotFoundException,
     NotLeaderException,
+    RebalanceNeededException,
 )
 from connectrt.model.states import RestartRequest, TargetState
+from connectrt.storage import kafka_records as rec
 from tests.fixtures.herder_cluster import HerderCluster
 from tests.unit.herder.test_distributed_rebalance import create, running, source, states
 
@@ -171,6 +173,26 @@ def test_restart_plans_and_what_restarts(cluster: HerderCluster, only_failed: bo
     cluster.run_until(lambda: [s for _, (s, _) in sorted(states(cluster, name).items())]
                       == ["RUNNING", "FAILED", "RUNNING"], what="the restarted tasks' statuses")
     assert f"restart-connector-{name}" in cluster.config_topic.keys()
+
+
+def test_a_request_behind_a_config_change_that_needs_a_rebalance_gets_409(cluster: HerderCluster) -> None:
+    a = cluster.add_worker("a")
+    create(cluster, a, "rn", 1)
+    reader = cluster.readers["a"]
+
+    def another_worker_creates_a_connector() -> None:  # read by a's config consumer while requests run
+        reader.send(rec.connector_key("rn-new"), rec.encode_properties(source("rn-new", 1)))
+        reader.deliver()
+
+    async def restart_behind_it() -> None:
+        a.queue_request(another_worker_creates_a_connector)
+        await a.restart_connector("rn")
+
+    with pytest.raises(RebalanceNeededException, match="^Request cannot be completed because a rebalance is expected$"):
+        cluster.call(restart_behind_it())
+    cluster.settle()
+    cluster.call(a.restart_connector("rn"))  # once the rebalance happened, the same request succeeds
+    assert "rn-new" in a.work.assigned_connectors()
 
 
 def test_restart_of_an_unknown_connector(cluster: HerderCluster) -> None:
