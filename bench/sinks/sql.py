@@ -97,14 +97,21 @@ def ensure_warehouse(env: dict[str, str]) -> str:
 
 
 def topic_records(bootstrap: str, topic: str) -> int:
-    from confluent_kafka import Consumer, TopicPartition
+    from confluent_kafka import Consumer, KafkaException, TopicPartition
 
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-sql-probe"})
     try:
         if topic not in c.list_topics(timeout=10).topics:
             return -1
-        low, high = c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
-        return int(high - low)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                low, high = c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
+                return int(high - low)
+            except KafkaException:  # e.g. NOT_LEADER_FOR_PARTITION: a broker just started has no leader yet
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
     finally:
         c.close()
 
