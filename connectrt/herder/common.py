@@ -349,6 +349,11 @@ class HerderCommon(Herder):
         if configs == state.task_configs and self.worker.task_ids(state.name):
             return
         self._stop_tasks(state)
+        # Fewer tasks than before: the rest are gone (Java's StandaloneHerder.removeConnectorTasks
+        # marks them DESTROYED), so their statuses leave /status.
+        for i in range(len(configs), len(state.task_configs)):
+            self.status_store.put_task(
+                TaskStatus(ConnectorTaskId(state.name, i), State.DESTROYED, self.worker_id, self.generation))
         state.task_configs = configs
         self._start_tasks(state, state.target)
 

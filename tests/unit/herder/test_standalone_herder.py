@@ -80,9 +80,6 @@ def test_create_run_replace_and_delete(run: Callable[..., None]) -> None:
     run(body)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Bug (reported, not fixed here: no behaviour change in issue #15): replacing a config with fewer tasks leaves "
-    "the removed tasks' statuses UNASSIGNED in /status; Java's StandaloneHerder.removeConnectorTasks destroys them"))
 def test_fewer_tasks_destroy_the_statuses_of_the_rest(run: Callable[..., None]) -> None:
     async def body(h: StandaloneHerder) -> None:
         await h.put_connector_config("sa-shrink", source("sa-shrink", 3), False)
