@@ -26,9 +26,9 @@ class WorkerClients(Protocol):
     @property
     def offset_store(self) -> OffsetBackingStore: ...
 
-    def _producer_props(self, conn: Mapping[str, str], task_id: ConnectorTaskId) -> dict[str, Any]: ...
+    def producer_props(self, conn: Mapping[str, str], task_id: ConnectorTaskId) -> dict[str, Any]: ...
 
-    def _admin_props(self, conn: Mapping[str, str]) -> dict[str, Any]: ...
+    def admin_props(self, conn: Mapping[str, str]) -> dict[str, Any]: ...
 
 
 _CONNECTION_PREFIXES = ("security.", "sasl.", "ssl.", "client.dns.lookup")
@@ -46,7 +46,7 @@ def connector_offsets_topic_store(
     support the store reads with ``read_committed`` and, unless ``read_only=False``, only reads: the
     task's transactional producer writes."""
     config = worker.config
-    props = dict(producer_props) if producer_props is not None else worker._producer_props(conn, task_id)
+    props = dict(producer_props) if producer_props is not None else worker.producer_props(conn, task_id)
     worker_topic = str(config.get("offset.storage.topic") or "")
     topic = str(conn.get("offsets.storage.topic") or "").strip() or worker_topic
     same_cluster = str(props.get("bootstrap.servers")) == config.bootstrap_servers
@@ -54,7 +54,7 @@ def connector_offsets_topic_store(
         return topic, None
     client = {k: v for k, v in props.items() if k == "bootstrap.servers" or k.startswith(_CONNECTION_PREFIXES)}
     store = KafkaOffsetBackingStore(
-        topic, client, TopicAdmin(make_admin(worker._admin_props(conn))),
+        topic, client, TopicAdmin(make_admin(worker.admin_props(conn))),
         partitions=int(config.get("offset.storage.partitions")),
         replication_factor=int(config.get("offset.storage.replication.factor")),
         client_id=f"connector-offsets-{task_id}", exactly_once=exactly_once,

@@ -495,7 +495,7 @@ def build_exactly_once_task(
     on_topic_used: Callable[[str], None] | None,
 ) -> ExactlyOnceWorkerSourceTask:
     config = worker.config
-    props = worker._producer_props(conn, task_id)
+    props = worker.producer_props(conn, task_id)
     props["enable.idempotence"] = "true"
     props["acks"] = "all"
     props["transactional.id"] = transactional_id(hooks.group_id, task_id)

@@ -243,7 +243,7 @@ class Worker:
             creator = None
             groups = creation_groups(conn) if _bool(self.config.get("topic.creation.enable"), True) else None
             if groups:
-                creator = TopicCreator(TopicAdmin(make_admin(self._admin_props(conn))), groups)
+                creator = TopicCreator(TopicAdmin(make_admin(self.admin_props(conn))), groups)
             if self.exactly_once is not None:
                 eos = build_exactly_once_task(
                     self, self.exactly_once, task_id, task, dict(task_props), target, conn,
@@ -251,7 +251,7 @@ class Worker:
                 )
                 eos.stopping = stop_event
                 return eos
-            producer = make_producer(self._producer_props(conn, task_id))
+            producer = make_producer(self.producer_props(conn, task_id))
             # Distributed mode: a connector with offsets.storage.topic reads and writes its own offsets topic
             # (and writes the worker's too); standalone ignores the setting, as Java.
             store: OffsetBackingStore = self.offset_store
@@ -276,7 +276,7 @@ class Worker:
                 tolerance_all, reporters, stop_event=stop_event,
             )
             chain = build_chain(self.plugins, conn, operator)
-            consumer = make_consumer(self._consumer_props(conn, task_id))
+            consumer = make_consumer(self.consumer_props(conn, task_id))
             topics = [t.strip() for t in str(conn.get("topics", "") or "").split(",") if t.strip()]
             sink = WorkerSinkTask(
                 task_id, task, dict(task_props), self.task_listener, target, consumer, topics,
@@ -291,11 +291,11 @@ class Worker:
         raise ConnectException(f"Task class {task_cls.__name__} is neither a SourceTask nor a SinkTask")
 
     def _dlq_reporter(self, conn: Mapping[str, str], task_id: ConnectorTaskId, topic: str) -> DeadLetterQueueReporter:
-        admin = TopicAdmin(make_admin(self._admin_props(conn)))
+        admin = TopicAdmin(make_admin(self.admin_props(conn)))
         if not admin.existing([topic]):
             rf = int(conn.get("errors.deadletterqueue.topic.replication.factor", 3))
             admin.create_topics([TopicSpec(topic, 1, rf)])
-        props = self._producer_props(conn, task_id)
+        props = self.producer_props(conn, task_id)
         props["client.id"] = f"connector-dlq-producer-{task_id}"
         return DeadLetterQueueReporter(
             make_producer(props), topic, task_id.connector, task_id.task,
@@ -313,7 +313,7 @@ class Worker:
             )
         return overrides
 
-    def _producer_props(self, conn: Mapping[str, str], task_id: ConnectorTaskId) -> dict[str, Any]:
+    def producer_props(self, conn: Mapping[str, str], task_id: ConnectorTaskId) -> dict[str, Any]:
         props: dict[str, Any] = {
             "bootstrap.servers": self.config.bootstrap_servers,
             "acks": "all",
@@ -326,7 +326,7 @@ class Worker:
         props.update(self._overrides(conn, "producer.override."))
         return props
 
-    def _consumer_props(self, conn: Mapping[str, str], task_id: ConnectorTaskId) -> dict[str, Any]:
+    def consumer_props(self, conn: Mapping[str, str], task_id: ConnectorTaskId) -> dict[str, Any]:
         props: dict[str, Any] = {
             "bootstrap.servers": self.config.bootstrap_servers,
             "group.id": f"connect-{task_id.connector}",
@@ -341,7 +341,7 @@ class Worker:
         props.update(self._overrides(conn, "consumer.override."))
         return props
 
-    def _admin_props(self, conn: Mapping[str, str]) -> dict[str, Any]:
+    def admin_props(self, conn: Mapping[str, str]) -> dict[str, Any]:
         # Java's Worker.adminConfigs: the worker's top-level settings (security included), then admin.*.
         props: dict[str, Any] = internal_client_props(self.config)
         props.update(self.config.client_props("admin."))
@@ -352,7 +352,7 @@ class Worker:
         return str(conn.get("consumer.override.group.id") or f"connect-{name}")
 
     def sink_admin_props(self, conn: Mapping[str, str]) -> dict[str, Any]:
-        return self._admin_props(conn)
+        return self.admin_props(conn)
 
     # --- converters ----------------------------------------------------------------------------
     def _converter_class_and_configs(self, conn: Mapping[str, str], key: str) -> tuple[str, dict[str, Any]]:

@@ -393,7 +393,7 @@ class DistributedHerder(HerderCommon, GroupListener):
         self.refresh_snapshot()
 
     def task_producer_props(self, connector_config: Mapping[str, str], task_id: ConnectorTaskId) -> dict[str, Any]:
-        return self.worker._producer_props(connector_config, task_id)
+        return self.worker.producer_props(connector_config, task_id)
 
     async def fence_zombies(self, name: str, signature: Mapping[str, str] | None) -> None:
         self._verify_signature(signature)

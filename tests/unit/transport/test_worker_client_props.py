@@ -37,15 +37,15 @@ def worker(extra: dict[str, str]) -> Worker:
 
 def test_admin_clients_get_the_top_level_security_then_admin_and_overrides() -> None:
     w = worker({**SECURITY, "admin.request.timeout.ms": "5000", "producer.acks": "1", "group.id": "g"})
-    props = w._admin_props({"admin.override.client.id": "mine"})
+    props = w.admin_props({"admin.override.client.id": "mine"})
     assert props == {"bootstrap.servers": "b:9093", **SECURITY, "request.timeout.ms": "5000", "client.id": "mine"}
 
 
 def test_task_clients_get_only_their_prefix_as_in_java() -> None:
     w = worker({**SECURITY, **{f"producer.{k}": v for k, v in SECURITY.items()}})
     task = ConnectorTaskId("c", 0)
-    producer = w._producer_props({}, task)
-    consumer = w._consumer_props({}, task)
+    producer = w.producer_props({}, task)
+    consumer = w.consumer_props({}, task)
     assert {k: producer[k] for k in SECURITY} == SECURITY
     assert not any(k.startswith(("security.", "sasl.", "ssl.")) for k in consumer)
 
