@@ -25,8 +25,7 @@ def start(tmp_path: Path, kafka_bootstrap: str, extra: dict[str, str], env: dict
     })
     environ = {k: v for k, v in os.environ.items() if k not in ("KAFKA_OPTS", "JAVA_TOOL_OPTIONS", "EXTRA_ARGS")}
     environ["HOME"] = str(tmp_path)
-    # The console script, as users run it (``python -m connectrt.cli`` prints a traceback around the
-    # line: its CommandError is another class than the one connectrt.cli.main catches).
+    # The console script, as users run it.
     connectrt = str(Path(sys.executable).parent / "connectrt")
     proc = subprocess.run([connectrt, "standalone", str(props)], capture_output=True,
                           text=True, timeout=120, env={**environ, **(env or {})}, cwd=tmp_path)
