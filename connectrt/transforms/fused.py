@@ -88,6 +88,23 @@ def compile_step(name: str, body: list[str], env: dict[str, Any]) -> Step:
     return step
 
 
+def schemaless_step_start(is_key: bool, structured: Step, env: dict[str, Any]) -> list[str]:
+    """The first lines of a generated step on the record's key (``is_key``) or value: a null passes
+    unchanged, a value with a schema goes to ``structured``; then ``value`` holds the schemaless value.
+    Adds what they name to ``env``, with ``OWN`` (this run made the value) and ``MADE`` (the flags of a
+    step that made a new value)."""
+    own = OWN_KEY if is_key else OWN_VALUE
+    env.update(structured=structured, OWN=own, MADE=own | CHANGED)
+    attr = "key" if is_key else "value"
+    return [
+        f"    value = draft.{attr}",
+        "    if value is None:",
+        "        return flags",
+        f"    if draft.{attr}_schema is not None:",
+        "        return structured(draft, flags)",
+    ]
+
+
 def compile_function(label: str, lines: list[str], env: dict[str, Any], name: str) -> Callable[..., Any]:
     """The function ``name`` defined by the source ``lines``, compiled with globals ``env``."""
     namespace = dict(env)

@@ -9,7 +9,15 @@ from typing import Any, ClassVar, NamedTuple
 from connectrt.api.data import EPOCH, Schema, SchemaBuilder, Timestamp
 from connectrt.api.plugin import Transformation
 from connectrt.config.configdef import ConfigDef, ConfigException, Importance, Type
-from connectrt.transforms.fused import CHANGED, OWN_KEY, OWN_VALUE, Step, compile_step, step_apply
+from connectrt.transforms.fused import (
+    CHANGED,
+    OWN_KEY,
+    OWN_VALUE,
+    Step,
+    compile_step,
+    schemaless_step_start,
+    step_apply,
+)
 from connectrt.transforms.util import (
     REPLACE_NULL_WITH_DEFAULT_CONFIG,
     REPLACE_NULL_WITH_DEFAULT_DOC,
@@ -173,18 +181,13 @@ class InsertField(Transformation[R]):
         """The step for this configuration, generated (see compile_step): the schemaless path written
         out as straight-line code for the configured fields; a value with a schema goes to
         ``_structured_step``. ``apply`` is this step on a copy of the record."""
-        attr, schema_attr = ("key", "key_schema") if self._IS_KEY else ("value", "value_schema")
+        attr = "key" if self._IS_KEY else "value"
         env: dict[str, Any] = {
-            "structured": self._structured_step(), "dict": dict, "type": type, "require_map": require_map,
-            "PURPOSE": PURPOSE, "require_sink_record": require_sink_record, "STATIC_VALUE": self._static_value,
-            "OWN": OWN_KEY if self._IS_KEY else OWN_VALUE, "MADE": (OWN_KEY if self._IS_KEY else OWN_VALUE) | CHANGED,
+            "dict": dict, "type": type, "require_map": require_map, "PURPOSE": PURPOSE,
+            "require_sink_record": require_sink_record, "STATIC_VALUE": self._static_value,
         }  # fmt: skip
-        body = [
-            f"    value = draft.{attr}",
-            "    if value is None:",
-            "        return flags",
-            f"    if draft.{schema_attr} is not None:",
-            "        return structured(draft, flags)",
+        body = schemaless_step_start(self._IS_KEY, self._structured_step(), env)
+        body += [
             "    if type(value) is dict:",
             "        if flags & OWN:",  # a dict this run made is edited in place, any other copied first
             "            updated = value",

@@ -22,6 +22,7 @@ from connectrt.transforms.fused import (
     Step,
     compile_function,
     compile_step,
+    schemaless_step_start,
     step_apply,
 )
 from connectrt.transforms.util import (
@@ -152,18 +153,10 @@ class ReplaceField(Transformation[R]):
         ``_structured_step``. ``apply`` is this step on a copy of the record."""
         exclude, renames = self._exclude, self._renames
         pairs = [(old, new) for old, new in renames.items() if old not in exclude]
-        attr, schema_attr = ("key", "key_schema") if self._IS_KEY else ("value", "value_schema")
-        env: dict[str, Any] = {
-            "structured": self._structured_step(), "dict": dict, "type": type, "require_map": require_map,
-            "PURPOSE": PURPOSE, "OWN": OWN_KEY if self._IS_KEY else OWN_VALUE,
-            "MADE": (OWN_KEY if self._IS_KEY else OWN_VALUE) | CHANGED,
-        }  # fmt: skip
-        body = [
-            f"    value = draft.{attr}",
-            "    if value is None:",
-            "        return flags",
-            f"    if draft.{schema_attr} is not None:",
-            "        return structured(draft, flags)",
+        attr = "key" if self._IS_KEY else "value"
+        env: dict[str, Any] = {"dict": dict, "type": type, "require_map": require_map, "PURPOSE": PURPOSE}
+        body = schemaless_step_start(self._IS_KEY, self._structured_step(), env)
+        body += [
             "    if type(value) is not dict:",
             "        require_map(value, PURPOSE)",
         ]
