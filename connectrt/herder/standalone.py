@@ -12,6 +12,7 @@ from connectrt.herder.common import ConnectorState, HerderCommon
 from connectrt.model.entities import ConnectorOffsets, ConnectorStateInfo, ConnectorTaskId, Created, Message
 from connectrt.model.errors import AlreadyExistsException, BadRequestException, NotFoundException
 from connectrt.model.states import RestartRequest, TargetState
+from connectrt.runtime import offsets_admin
 from connectrt.runtime.plugins import Plugins
 from connectrt.storage.offsets import OffsetBackingStore
 from connectrt.storage.status import MemoryStatusBackingStore, State
@@ -145,11 +146,7 @@ class StandaloneHerder(HerderCommon):
 
     def _require_stopped(self, state: ConnectorState) -> None:
         if state.target is not TargetState.STOPPED or state.task_configs:
-            raise BadRequestException(
-                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done "
-                f"for the specified connector by issuing a 'PUT' request to the '/connectors/{state.name}/stop' "
-                "endpoint"
-            )
+            raise BadRequestException(offsets_admin.stopped_message(state.name))
 
     # --- reconfiguration requested by a connector --------------------------------------------
     def request_task_reconfiguration(self, name: str) -> None:

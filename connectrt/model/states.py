@@ -43,7 +43,7 @@ class RestartRequest:
     def should_restart_task(self, state: str) -> bool:
         return self.include_tasks and (not self.only_failed or state == "FAILED")
 
-    def impact(self) -> int:
+    def impact_rank(self) -> int:
         """Higher means more instances restart (Java's impactRank, for keeping the strongest request)."""
         if self.only_failed:
             return 1 if self.include_tasks else 0

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from connectrt.api.connector import ConnectException, ErrantRecordReporter, RetriableException
 from connectrt.api.data import DataException
-from connectrt.api.records import ConnectRecord, SinkRecord, SourceRecord
+from connectrt.api.records import ConnectRecord, SinkRecord
 from connectrt.config.configdef import ConfigException
 
 log = logging.getLogger(__name__)
@@ -314,7 +314,3 @@ class WorkerErrantRecordReporter(ErrantRecordReporter):
         fut: Future[None] = Future()
         fut.set_result(None)
         return fut
-
-
-def describe_source_record(record: SourceRecord) -> str:
-    return f"SourceRecord{{topic={record.topic}, partition={record.source_partition}}}"

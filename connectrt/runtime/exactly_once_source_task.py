@@ -444,9 +444,6 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
     def commit_offsets(self) -> bool:
         return True
 
-    def offsets_snapshot(self) -> Mapping[bytes, bytes | None]:
-        return {k: (orjson.dumps(v) if v is not None else None) for k, v in self.pending_offsets.items()}
-
 
 # --- building a task (called by the Worker on the herder thread) ---------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -399,6 +399,3 @@ class WorkerSourceTask(WorkerTask):
         except Exception as e:
             self.log.error("Exception thrown while calling task.commit(): %s", e)
         return True
-
-    def offsets_snapshot(self) -> Mapping[bytes, bytes | None]:
-        return {**self.acked_offsets, **{k: v for b in self.batches for k, v in b.offsets.items()}}

@@ -493,7 +493,7 @@ class KafkaConfigBackingStore:
         if request is None or not self._started:  # requests older than this worker are not replayed
             return None
         existing = self._restart_requests.get(connector)
-        if existing is None or rec.restart_impact_rank(request) > rec.restart_impact_rank(existing):
+        if existing is None or request.impact_rank() > existing.impact_rank():
             self._restart_requests[connector] = request
         return lambda: self._listener.on_restart_request(request)
 

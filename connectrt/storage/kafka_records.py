@@ -293,13 +293,6 @@ def decode_restart_request(connector: str, value: Any) -> RestartRequest | None:
     return RestartRequest(connector, only_failed=flags["only-failed"], include_tasks=flags["include-tasks"])
 
 
-def restart_impact_rank(request: RestartRequest) -> int:
-    """Java's ``RestartRequest.impactRank``: the probable number of instances a request restarts."""
-    if request.only_failed:
-        return 1 if request.include_tasks else 0
-    return 3 if request.include_tasks else 2
-
-
 def decode_logger_level(namespace: str, value: Any) -> str | None:
     if value is None:
         log.error("Ignoring logging level for namespace %s because it is unexpectedly null", namespace)

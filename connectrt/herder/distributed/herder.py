@@ -56,6 +56,7 @@ from connectrt.model.errors import (
     ServiceUnavailableException,
 )
 from connectrt.model.states import RestartRequest, TargetState
+from connectrt.runtime import offsets_admin
 from connectrt.runtime.connector_offset_stores import connector_offsets_topic_store
 from connectrt.runtime.plugins import Plugins
 from connectrt.storage.connector_offsets import ConnectorOffsetBackingStore
@@ -583,10 +584,7 @@ class DistributedHerder(HerderCommon, GroupListener):
         self.refresh_snapshot()
         state = self._state(name)
         if state.target is not TargetState.STOPPED or state.task_configs:
-            raise BadRequestException(
-                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done "
-                f"for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
-            )
+            raise BadRequestException(offsets_admin.stopped_message(name))
         if self.exactly_once and self.connector_type(name) == "source":
             self.fencing.fence(name)  # as Java: a round of zombie fencing precedes an offsets change
         return state

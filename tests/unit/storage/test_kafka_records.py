@@ -133,7 +133,7 @@ def test_restart_request_decoding_defaults_bad_flags_to_false() -> None:
 
 def test_restart_impact_rank_is_javas() -> None:
     ranks = [
-        rec.restart_impact_rank(RestartRequest("c", only_failed=of, include_tasks=it))
+        RestartRequest("c", only_failed=of, include_tasks=it).impact_rank()
         for of, it in ((True, False), (True, True), (False, False), (False, True))
     ]
     assert ranks == [0, 1, 2, 3]
