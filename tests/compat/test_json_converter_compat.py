@@ -1,4 +1,5 @@
-"""JsonConverter against Kafka 4.2.1's own output (recorded in json_converter_java_4_2_1) and spec §6."""
+"""JsonConverter against Kafka 4.2.1's own output (recorded in json_converter_java_4_2_1) and the
+schema Kafka's system tests (kafkatest's connect_test.py) compare."""
 
 from __future__ import annotations
 
@@ -320,11 +321,11 @@ def test_tombstones() -> None:
         assert c.from_connect_data("t", None, None) is None
 
 
-# --- spec §6 --------------------------------------------------------------------------------------
+# --- kafkatest's example -----------------------------------------------------------------------
 
 
 def test_spec_section_6_example() -> None:
-    """spec/connect.md §6 quotes the schema as kafkatest's Python test compares it (as parsed JSON)."""
+    """The schema as kafkatest's Python test (connect_test.py) compares it (as parsed JSON)."""
     spec_schema = (
         '{"type":"struct","fields":[{"field":"content","type":"string","optional":false},'
         '{"field":"ts","name":"org.apache.kafka.connect.data.Timestamp","type":"int64","version":1,'

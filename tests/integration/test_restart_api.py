@@ -1,4 +1,4 @@
-"""Re-expresses ConnectorRestartApiIntegrationTest (spec/connect.md §7.4) against a standalone worker:
+"""Re-expresses ConnectorRestartApiIntegrationTest against a standalone worker:
 exact connector/task restart counts for each onlyFailed/includeTasks combination."""
 
 from __future__ import annotations

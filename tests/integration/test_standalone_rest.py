@@ -1,4 +1,4 @@
-"""The REST API of a real standalone worker, with literal expected JSON (spec/connect.md §1)."""
+"""The REST API of a real standalone worker, with literal expected JSON."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``test_bounce`` of Kafka's ducktape ``connect_distributed_test.py`` (spec/connect.md §7), clean
+"""``test_bounce`` of Kafka's ducktape ``connect_distributed_test.py``, clean
 variant, on 3 connectrt worker processes: a VerifiableSource and a VerifiableSink with 3 tasks each
 run while every worker is stopped with SIGTERM and started again, 3 rounds in a rotating order.
 

@@ -1,5 +1,5 @@
-"""Kafka's InternalTopicsIntegrationTest and SessionedProtocolIntegrationTest (spec/connect.md §7,
-'Other notable checks'), black-box against connectrt worker processes on the shared broker:
+"""Kafka's InternalTopicsIntegrationTest and SessionedProtocolIntegrationTest, black-box against
+connectrt worker processes on the shared broker:
 
 - internal topics with a replication factor above the broker count: ``/health`` answers 503 naming
   the startup stage while the worker retries, then the worker gives up and exits;

@@ -1,4 +1,4 @@
-"""Kafka's RebalanceSourceConnectorsIntegrationTest (spec/connect.md §7.2), re-expressed against a
+"""Kafka's RebalanceSourceConnectorsIntegrationTest, re-expressed against a
 3-worker connectrt cluster with ``connect.protocol=compatible`` (incremental cooperative assignment
 without request signing).
 

@@ -1,4 +1,4 @@
-"""Kafka's ConnectWorkerIntegrationTest failure cases (spec/connect.md §7.1) on connectrt workers:
+"""Kafka's ConnectWorkerIntegrationTest failure cases on connectrt workers:
 
 - BrokerCoordinator: the brokers go away → every ``/health`` answers 500 "Worker was unable to handle
   this request..." and the connector is stopped; the brokers come back → the same 3 workers are
@@ -254,7 +254,7 @@ def test_poll_timeout_expiry(kafka_bootstrap: str, unique_name: Any, tmp_path: P
 
 
 def test_request_behind_a_config_change_gets_409(kafka_bootstrap: str, unique_name: Any, tmp_path: Path) -> None:
-    """Java's RebalanceNeededException (spec §1.1): a restart queued behind a request that created a
+    """Java's RebalanceNeededException (DistributedHerder.checkRebalanceNeeded): a restart queued behind a request that created a
     connector runs while that creation awaits its rebalance → 409 "stale configuration"."""
     cluster = ConnectCluster(kafka_bootstrap, unique_name("stale"), tmp_path,
                              **{"plugin.path": str(blocking.plugin_location(tmp_path / "plugins"))}).start(1)

@@ -1,4 +1,4 @@
-"""Forwarding to the leader / owner (spec §1.1): a follower app whose herder raises
+"""Forwarding to the leader / owner (Java's HerderRequestHandler.completeOrForwardRequest): a follower app whose herder raises
 NotLeaderException, and a leader app reached through a recording transport or a real local port."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Internal-topic records exactly as a Java Connect 4.x cluster leaves them, for a connectrt cluster to
-take over (spec/connect.md §2): the literal bytes of the config, offsets and status topics for two
+take over: the literal bytes of the config, offsets and status topics for two
 connectors, written with a plain confluent-kafka producer to the partitions Java's murmur2
 partitioner picks.
 

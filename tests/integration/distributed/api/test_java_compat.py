@@ -6,7 +6,8 @@
    configs instead of writing new ones, use the Java session key, and write its own offsets for the
    same source partitions to the partitions Java's murmur2 picked.
 2. A connector lifecycle (create, pause, stop, resume, delete) leaves exactly the config-topic
-   records of spec §2.1, byte for byte, and status records of the §2.3 shape (spec/connect.md §2).
+   records of Java's KafkaConfigBackingStore, byte for byte, and status records of the shape of
+   Java's KafkaStatusBackingStore.
 """
 
 from __future__ import annotations

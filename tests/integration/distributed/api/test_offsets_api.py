@@ -1,4 +1,4 @@
-"""Kafka's OffsetsApiIntegrationTest (spec/connect.md §7.3, §1.4.5), re-expressed against the
+"""Kafka's OffsetsApiIntegrationTest, re-expressed against the
 shared 3-worker connectrt cluster: GET/PATCH/DELETE of sink and source offsets, the 400 and 404
 cases with Java's messages, zombie sink tasks, reset then GET empty, a second reset.
 

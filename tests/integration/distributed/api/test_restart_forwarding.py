@@ -1,5 +1,4 @@
-"""Kafka's ConnectorRestartApiIntegrationTest in its multi-worker form (spec/connect.md §7.4,
-§1.4.3): every restart request goes to a worker that owns nothing of the connector, so it is
+"""Kafka's ConnectorRestartApiIntegrationTest in its multi-worker form: every restart request goes to a worker that owns nothing of the connector, so it is
 forwarded (plain restarts: to the leader, then to the owner; flagged ones: to the leader, which
 writes the restart record), and the exact connector and task start counts of Java's table hold.
 Starts are counted from each connector's events file (the tasks run in other processes).

@@ -1,4 +1,4 @@
-"""Kafka's ConnectWorkerIntegrationTest (spec/connect.md §7.1), re-expressed against a 3-worker
+"""Kafka's ConnectWorkerIntegrationTest, re-expressed against a 3-worker
 connectrt cluster: task counts, pause/stop/resume, stopped and paused initial states with offset
 changes, PATCH of a config, tasks.max enforcement, and a worker joining and leaving.
 

@@ -1,4 +1,4 @@
-"""Kafka's ExactlyOnceSourceIntegrationTest (spec/connect.md §7.5), re-expressed against a 3-worker
+"""Kafka's ExactlyOnceSourceIntegrationTest, re-expressed against a 3-worker
 connectrt cluster with ``exactly.once.source.support=enabled`` on the shared dev broker.
 
 Records are read with ``isolation.level=read_committed``: per task, the MonitorableSource seqnos must
