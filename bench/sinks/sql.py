@@ -293,6 +293,15 @@ def compare_tables(dsn: str, a: str, b: str) -> str:
     return "equal" if diff[0] == 0 else f"DIFFERS ({diff[0]} rows; {n[0]} rows)"
 
 
+def drop_tables(dsn: str, names: list[str]) -> None:
+    """The run's tables (up to 350,125 rows each) are not left behind in the shared warehouse database."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for name in names:
+            conn.execute(f"DROP TABLE IF EXISTS {name}")
+
+
 def compare_duckdb(path: Path, table_: str, state: dict[int, Row]) -> str:
     import duckdb
 
@@ -318,6 +327,8 @@ def main() -> int:
     ap.add_argument("--connectrt-prop", action="append", default=[], metavar="KEY=VALUE",
                     help="an extra worker property for the connectrt sides (repeatable), e.g. "
                          "consumer.queued.max.messages.kbytes=65536 to compare consumer settings")
+    ap.add_argument("--keep-tables", action="store_true",
+                    help="keep the PostgreSQL tables written (dropped after they were checked, by default)")
     ap.add_argument("--variant-prop", action="append", default=[], metavar="KEY=VALUE",
                     help="run connectrt → PostgreSQL a second time with this worker property added (repeatable), "
                          "e.g. consumer.max.partition.fetch.bytes=262144, to weigh a runtime setting in the same run")
@@ -353,6 +364,8 @@ def main() -> int:
             result.side = {"connectrt": "connectrt → PostgreSQL", "java": f"Debezium JDBC {JDBC_VERSION} → PostgreSQL",
                            "variant": "connectrt → PostgreSQL, variant"}[side]
             result.ok = compare_tables(dsn, copy_table, target)
+            if not args.keep_tables:
+                drop_tables(dsn, [target])
         results.append(result)
         print(f"   {result.side}: {result.rate:,.0f} records/s, {result.cpu_s:.1f} s CPU, "
               f"{result.peak_rss_mib:.0f} MiB peak RSS, table {result.ok}", flush=True)
@@ -380,6 +393,8 @@ def main() -> int:
               f"{(py.cpu_s / py.records) / (java.cpu_s / java.records):.2f}x")
     if args.profile and Path(args.profile).exists():
         print("\n" + summarize_collapsed(Path(args.profile)))
+    if not args.keep_tables:
+        drop_tables(dsn, [copy_table])
     print(f"\nlogs in {workdir}")
     return 0
 
