@@ -149,6 +149,12 @@ def make_producer(props: Mapping[str, Any], **callbacks: Any) -> Producer:
 
 JAVA_MAX_PARTITION_FETCH_BYTES = 1_048_576  # the Java consumer's max.partition.fetch.bytes default (1 MiB)
 JAVA_MAX_POLL_RECORDS = 500  # the Java consumer's max.poll.records default
+#: What a partition's fetch asks for when neither max.partition.fetch.bytes nor fetch.message.max.bytes is
+#: given: 256 KiB, not Java's 1 MiB. librdkafka decompresses a whole fetch at once (Java: one batch at a time
+#: as poll() iterates), so a 1 MiB fetch of compressed JSON became 15-20 MiB of messages: ~33 MiB of a sink's
+#: RSS against ~19 MiB with 256 KiB, at the same or better records/s (bench/sinks/sql.py runs 5-6). A batch
+#: larger than this still comes whole (KIP-74).
+DEFAULT_FETCH_BYTES = 262_144
 #: How soon librdkafka checks again whether a partition whose prefetch queue was full may be fetched (its
 #: default, 1 s, stalls a consumer whose queue is small; Java fetches again as soon as a poll drained it).
 FETCH_QUEUE_BACKOFF_MS = 10
@@ -161,8 +167,11 @@ def consumer_conf(props: Mapping[str, Any]) -> dict[str, Any]:
     messages or 64 MiB (``queued.min.messages``, ``queued.max.messages.kbytes``): ~95 MiB of RSS for a sink
     behind a backlog of 3 KB records. So the queue is bounded by max.partition.fetch.bytes (librdkafka may
     overshoot it by one fetch) and max.poll.records, and a full queue is checked again after 10 ms instead
-    of librdkafka's 1 s. Each librdkafka setting given explicitly wins."""
+    of librdkafka's 1 s. Unless either fetch size is given, a partition's fetch asks for 256 KiB
+    (``DEFAULT_FETCH_BYTES``). Each librdkafka setting given explicitly wins."""
     conf = translate(props)
+    if "max.partition.fetch.bytes" not in conf and "fetch.message.max.bytes" not in conf:
+        conf["fetch.message.max.bytes"] = str(DEFAULT_FETCH_BYTES)
     try:
         fetch_bytes = int(conf.get("max.partition.fetch.bytes", conf.get("fetch.message.max.bytes",
                                                                          JAVA_MAX_PARTITION_FETCH_BYTES)))

@@ -10,9 +10,10 @@ from connectrt.config.configdef import ConfigException
 from connectrt.kafka.clients import consumer_conf
 
 
-def test_java_defaults_bound_the_prefetch_queue() -> None:
+def test_defaults_fetch_256_kib_and_bound_the_prefetch_queue() -> None:
     conf = consumer_conf({"bootstrap.servers": "b:9092", "group.id": "g"})
-    assert conf["queued.max.messages.kbytes"] == "1024"
+    assert conf["fetch.message.max.bytes"] == "262144"  # not Java's 1 MiB: librdkafka inflates a whole fetch
+    assert conf["queued.max.messages.kbytes"] == "256"
     assert conf["queued.min.messages"] == "500"
     assert conf["fetch.queue.backoff.ms"] == "10"
 
@@ -23,6 +24,9 @@ def test_java_settings_scale_the_bound() -> None:
     assert conf["queued.min.messages"] == "2000"
     assert consumer_conf({"fetch.message.max.bytes": "262144"})["queued.max.messages.kbytes"] == "256"
     assert consumer_conf({"max.partition.fetch.bytes": "100"})["queued.max.messages.kbytes"] == "1"
+    # A fetch size given either way is kept, and no second one is added.
+    assert "fetch.message.max.bytes" not in consumer_conf({"max.partition.fetch.bytes": "1048576"})
+    assert consumer_conf({"fetch.message.max.bytes": "1048576"})["fetch.message.max.bytes"] == "1048576"
 
 
 def test_librdkafka_settings_win() -> None:
