@@ -140,7 +140,10 @@ def converters_part(n: int, url: str) -> None:
     avro_conv.configure({"schema.registry.url": url}, False)
     base = f"bench-avro-{os.getpid()}-{int(time.time())}"
     print(f"{'record':<22}{'converter':<16}{'encode µs':>11}{'decode µs':>11}{'bytes':>8}")
-    for label, (schema, make) in (("flat 6-field struct", flat()), ("Debezium change event", debezium_event())):
+    for label, (schema, make) in (
+        ("flat 6-field struct", flat()),
+        ("Debezium change event", debezium_event()),
+    ):
         topic = f"{base}-{label.split()[0].lower()}"  # a subject per record type
         values = [make(i) for i in range(n)]
         for name, conv in (("JsonConverter", json_conv), ("AvroConverter", avro_conv)):
@@ -154,11 +157,15 @@ def converters_part(n: int, url: str) -> None:
 # --- part 2: CDC streaming -------------------------------------------------------------------
 
 
-def sampled_bytes(bootstrap: str, topic: str, total: int, samples: int = 10, per_sample: int = 500) -> tuple[float, float]:
+def sampled_bytes(
+    bootstrap: str, topic: str, total: int, samples: int = 10, per_sample: int = 500
+) -> tuple[float, float]:
     """Average key and value sizes over ``samples`` evenly spaced runs of ``per_sample`` records."""
     from confluent_kafka import Consumer, TopicPartition
 
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"{topic}-sizes", "enable.auto.commit": False})
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": f"{topic}-sizes", "enable.auto.commit": False}
+    )
     keys = values = count = 0
     try:
         for k in range(samples):
@@ -201,9 +208,16 @@ def cdc_part(args: argparse.Namespace, url: str) -> None:
           f"{'load avg':>20}")  # fmt: skip
     for label, props in (("JsonConverter", {}), ("AvroConverter", avro_props)):
         s = cdc.Settings(
-            bootstrap=args.bootstrap, pg=pg, schemas_enable=True, worker_props={}, connector_props=props,
-            java_cache=cdc.DEFAULT_JAVA_CACHE, debezium_cache=cdc.DEFAULT_DEBEZIUM_CACHE, timeout_s=120,
-            keep=False, base=Path(tempfile.mkdtemp(prefix="avro-bench-")),
+            bootstrap=args.bootstrap,
+            pg=pg,
+            schemas_enable=True,
+            worker_props={},
+            connector_props=props,
+            java_cache=cdc.DEFAULT_JAVA_CACHE,
+            debezium_cache=cdc.DEFAULT_DEBEZIUM_CACHE,
+            timeout_s=120,
+            keep=False,
+            base=Path(tempfile.mkdtemp(prefix="avro-bench-")),
         )
         names = cdc.Names("connectrt", "streaming")
         try:
@@ -216,7 +230,8 @@ def cdc_part(args: argparse.Namespace, url: str) -> None:
                 times: dict[str, float] = {}
                 errors: list[BaseException] = []
                 loader = threading.Thread(
-                    target=cdc.run_load, args=(s, names.table, args.rows, args.updates, args.batch, times, errors),
+                    target=cdc.run_load,
+                    args=(s, names.table, args.rows, args.updates, args.batch, times, errors),
                     daemon=True,
                 )
                 loader.start()

@@ -23,7 +23,9 @@ def rate(label: str, fn: Callable[[Any], Any], items: list[Any]) -> None:
     for item in items:
         fn(item)
     elapsed, cpu_used = time.perf_counter() - start, time.process_time() - cpu
-    print(f"{label:<62} {len(items) / elapsed:>10,.0f} records/s  ({len(items) / cpu_used:>10,.0f} per CPU-second)")
+    print(
+        f"{label:<62} {len(items) / elapsed:>10,.0f} records/s  ({len(items) / cpu_used:>10,.0f} per CPU-second)"
+    )
 
 
 def converter(schemas: bool) -> JsonConverter:
@@ -36,9 +38,15 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
     small = [{"id": i, "name": f"user-{i}", "active": i % 2 == 0, "score": i * 0.5} for i in range(n)]
     off, on = converter(False), converter(True)
-    rate("schemaless encode, small dict (schemas.enable=false)", lambda v: off.from_connect_data("t", None, v), small)
+    rate(
+        "schemaless encode, small dict (schemas.enable=false)",
+        lambda v: off.from_connect_data("t", None, v),
+        small,
+    )
     encoded = [off.from_connect_data("t", None, v) for v in small]
-    rate("schemaless decode, small dict (schemas.enable=false)", lambda b: off.to_connect_data("t", b), encoded)
+    rate(
+        "schemaless decode, small dict (schemas.enable=false)", lambda b: off.to_connect_data("t", b), encoded
+    )
 
     schema = (
         SchemaBuilder.struct().name("User")
@@ -56,10 +64,22 @@ def main() -> None:
                         "balance": decimal.Decimal(i).scaleb(-2), "updated": now})
         for i in range(n)
     ]  # fmt: skip
-    rate("struct encode, 6 fields incl. logical (schemas.enable=true)", lambda s: on.from_connect_data("t", schema, s), structs)
-    rate("struct encode, 6 fields incl. logical (schemas.enable=false)", lambda s: off.from_connect_data("t", schema, s), structs)
+    rate(
+        "struct encode, 6 fields incl. logical (schemas.enable=true)",
+        lambda s: on.from_connect_data("t", schema, s),
+        structs,
+    )
+    rate(
+        "struct encode, 6 fields incl. logical (schemas.enable=false)",
+        lambda s: off.from_connect_data("t", schema, s),
+        structs,
+    )
     enveloped = [on.from_connect_data("t", schema, s) for s in structs]
-    rate("struct decode, 6 fields incl. logical (schemas.enable=true)", lambda b: on.to_connect_data("t", b), enveloped)
+    rate(
+        "struct decode, 6 fields incl. logical (schemas.enable=true)",
+        lambda b: on.to_connect_data("t", b),
+        enveloped,
+    )
 
 
 if __name__ == "__main__":

@@ -101,8 +101,13 @@ class Cluster:
         props = {"listeners": f"http://127.0.0.1:{port}", **self.props()}
         path = write_properties(self.workdir / f"worker-{port}.properties", props)
         env = dict(os.environ, CONNECTRT_LOG_LEVEL="INFO")
-        worker = Worker(f"worker-{port}", [sys.executable, "-m", "connectrt.cli", "distributed", str(path)],
-                        self.workdir / f"worker-{port}.log", self.workdir, env).start()
+        worker = Worker(
+            f"worker-{port}",
+            [sys.executable, "-m", "connectrt.cli", "distributed", str(path)],
+            self.workdir / f"worker-{port}.log",
+            self.workdir,
+            env,
+        ).start()
         node = Node(worker, f"http://127.0.0.1:{port}", time.monotonic(), RssSampler(worker.pid, 0.2).start())
         self.nodes.append(node)
         return node
@@ -131,7 +136,9 @@ class Cluster:
         """The node whose log says it joined the latest generation as leader."""
         best: tuple[int, Node] | None = None
         for n in self.alive():
-            found = re.findall(r"Joined group at generation (\d+) as leader", n.worker.log_path.read_text(errors="replace"))
+            found = re.findall(
+                r"Joined group at generation (\d+) as leader", n.worker.log_path.read_text(errors="replace")
+            )
             if found and (best is None or int(found[-1]) > best[0]):
                 best = (int(found[-1]), n)
         if best is None:
@@ -146,7 +153,12 @@ def put_connector(node: Node, name: str, config: dict[str, str]) -> None:
 
 
 def monitorable(topic: str, tasks: int, throughput: int) -> dict[str, str]:
-    return {"connector.class": MONITORABLE, "tasks.max": str(tasks), "topic": topic, "throughput": str(throughput)}
+    return {
+        "connector.class": MONITORABLE,
+        "tasks.max": str(tasks),
+        "topic": topic,
+        "throughput": str(throughput),
+    }
 
 
 def statuses(node: Node) -> dict[str, Any]:
@@ -155,7 +167,9 @@ def statuses(node: Node) -> dict[str, Any]:
     return {name: v["status"] for name, v in r.json().items()}
 
 
-def placement(node: Node, names: list[str], tasks_each: int, alive: set[str]) -> tuple[dict[str, int], dict[str, int]] | None:
+def placement(
+    node: Node, names: list[str], tasks_each: int, alive: set[str]
+) -> tuple[dict[str, int], dict[str, int]] | None:
     """(connectors per worker, tasks per worker) once every connector and task is RUNNING on a
     worker in ``alive``; None before."""
     try:
@@ -226,8 +240,11 @@ def failover(bootstrap: str, workdir: Path, delay_ms: int) -> dict[str, Any]:
         os.kill(victim.worker.pid, signal.SIGKILL)
         assert victim.worker.proc is not None
         victim.worker.proc.wait(10)
-        wait_for(lambda: placement(cluster.nodes[0], names, 4, survivors), 120 + delay_ms / 1000,
-                 "work running on the survivors")
+        wait_for(
+            lambda: placement(cluster.nodes[0], names, 4, survivors),
+            120 + delay_ms / 1000,
+            "work running on the survivors",
+        )
         return {"delay_ms": delay_ms, "seconds": time.monotonic() - start}
     finally:
         cluster.stop()
@@ -245,12 +262,23 @@ class Latency:
         lat = sorted(self.latencies_ms)
         p = statistics.quantiles(lat, n=100, method="inclusive") if len(lat) >= 2 else lat * 99
         rate = f"{len(lat) / self.seconds:.1f}" if self.seconds else "-"
-        return [self.label, rate, f"{p[49]:.1f}", f"{p[98]:.1f}",
-                f"{lat[-1]:.1f}" if lat else "-", str(self.errors)]
+        return [
+            self.label,
+            rate,
+            f"{p[49]:.1f}",
+            f"{p[98]:.1f}",
+            f"{lat[-1]:.1f}" if lat else "-",
+            str(self.errors),
+        ]
 
 
-def open_loop(label: str, rate: float, seconds: float, send: Callable[[httpx.Client], httpx.Response],
-              ok: tuple[int, ...]) -> Latency:
+def open_loop(
+    label: str,
+    rate: float,
+    seconds: float,
+    send: Callable[[httpx.Client], httpx.Response],
+    ok: tuple[int, ...],
+) -> Latency:
     """Requests at fixed times ``i / rate`` for ``seconds``, from 16 threads with a client each."""
     local = threading.local()
     latencies: list[float] = []
@@ -285,7 +313,9 @@ def open_loop(label: str, rate: float, seconds: float, send: Callable[[httpx.Cli
     return Latency(label, latencies, errors, time.monotonic() - start)
 
 
-def closed_loop(label: str, n: int, send: Callable[[httpx.Client], httpx.Response], ok: tuple[int, ...]) -> Latency:
+def closed_loop(
+    label: str, n: int, send: Callable[[httpx.Client], httpx.Response], ok: tuple[int, ...]
+) -> Latency:
     """``n`` requests one after another, each on a new connection (no keep-alive)."""
     latencies: list[float] = []
     errors = 0
@@ -304,7 +334,9 @@ def closed_loop(label: str, n: int, send: Callable[[httpx.Client], httpx.Respons
     return Latency(label, latencies, errors, 0.0)
 
 
-def loaded_cluster(bootstrap: str, workdir: Path, rate: float, seconds: float, steady_s: float) -> dict[str, Any]:
+def loaded_cluster(
+    bootstrap: str, workdir: Path, rate: float, seconds: float, steady_s: float
+) -> dict[str, Any]:
     group = f"bench-loaded-{uuid.uuid4().hex[:8]}"
     topic = f"{group}-data"
     create_topic(bootstrap, topic)
@@ -317,8 +349,12 @@ def loaded_cluster(bootstrap: str, workdir: Path, rate: float, seconds: float, s
         for i, name in enumerate(names):
             put_connector(cluster.nodes[i % 3], name, monitorable(topic, 4, 1))
         ids = {n.worker_id for n in cluster.nodes}
-        wait_for(lambda: placement(cluster.nodes[0], names, 4, ids), 180, "10 connectors x 4 tasks running",
-                 interval_s=0.5)
+        wait_for(
+            lambda: placement(cluster.nodes[0], names, 4, ids),
+            180,
+            "10 connectors x 4 tasks running",
+            interval_s=0.5,
+        )
         time.sleep(steady_s)
         out["rss_mib"] = [n.rss.stop() / 1024 for n in cluster.nodes]
         out["placement"] = placement(cluster.nodes[0], names, 4, ids)
@@ -326,16 +362,31 @@ def loaded_cluster(bootstrap: str, workdir: Path, rate: float, seconds: float, s
         # REST: status reads (served locally), then config writes forwarded by a follower.
         put_connector(cluster.nodes[0], "put-target", monitorable(topic, 1, 1))
         names.append("put-target")
-        wait_for(lambda: (s := statuses(cluster.nodes[0]).get("put-target")) and s["connector"]["state"] == "RUNNING",
-                 60, "put-target running")
+        wait_for(
+            lambda: (
+                (s := statuses(cluster.nodes[0]).get("put-target")) and s["connector"]["state"] == "RUNNING"
+            ),
+            60,
+            "put-target running",
+        )
         reader = cluster.nodes[1]
-        out["get"] = open_loop(f"GET /connectors/{{c}}/status -> {reader.worker_id}", rate, seconds,
-                               lambda c: c.get(f"{reader.url}/connectors/load-3/status"), (200,))
+        out["get"] = open_loop(
+            f"GET /connectors/{{c}}/status -> {reader.worker_id}",
+            rate,
+            seconds,
+            lambda c: c.get(f"{reader.url}/connectors/load-3/status"),
+            (200,),
+        )
         leader = cluster.leader()
         follower = next(n for n in cluster.alive() if n is not leader)
         config = monitorable(topic, 1, 1)
-        out["put"] = open_loop(f"PUT /connectors/{{c}}/config -> follower {follower.worker_id}", rate, seconds,
-                               lambda c: c.put(f"{follower.url}/connectors/put-target/config", json=config), (200,))
+        out["put"] = open_loop(
+            f"PUT /connectors/{{c}}/config -> follower {follower.worker_id}",
+            rate,
+            seconds,
+            lambda c: c.put(f"{follower.url}/connectors/put-target/config", json=config),
+            (200,),
+        )
         out["leader"] = leader.worker_id
         # One client, a new connection per request, one request at a time: the cost of the hop.
         out["put_seq"] = []
@@ -345,8 +396,11 @@ def loaded_cluster(bootstrap: str, workdir: Path, rate: float, seconds: float, s
             def put(c: httpx.Client, url: str = url) -> httpx.Response:
                 return c.put(url, json=config)
 
-            out["put_seq"].append(closed_loop(f"PUT one at a time, new connection each -> {role} {node.worker_id}",
-                                              40, put, (200,)))
+            out["put_seq"].append(
+                closed_loop(
+                    f"PUT one at a time, new connection each -> {role} {node.worker_id}", 40, put, (200,)
+                )
+            )
 
         # Join: a 4th worker, until the 11 connectors and 41 tasks are balanced over four workers.
         time.sleep(2)
@@ -366,17 +420,24 @@ def loaded_cluster(bootstrap: str, workdir: Path, rate: float, seconds: float, s
             per_task = dict.fromkeys(everyone, 0)
             for name, count in task_counts.items():
                 s = states.get(name)
-                if s is None or s["connector"]["state"] != "RUNNING" or s["connector"]["worker_id"] not in everyone:
+                if (
+                    s is None
+                    or s["connector"]["state"] != "RUNNING"
+                    or s["connector"]["worker_id"] not in everyone
+                ):
                     return False
-                if len(s["tasks"]) != count or any(t["state"] != "RUNNING" or t["worker_id"] not in everyone
-                                                   for t in s["tasks"]):
+                if len(s["tasks"]) != count or any(
+                    t["state"] != "RUNNING" or t["worker_id"] not in everyone for t in s["tasks"]
+                ):
                     return False
                 per_conn[s["connector"]["worker_id"]] += 1
                 for t in s["tasks"]:
                     per_task[t["worker_id"]] += 1
             out["join_placement"] = (per_conn, per_task)
-            return (max(per_conn.values()) - min(per_conn.values()) <= 1
-                    and max(per_task.values()) - min(per_task.values()) <= 1)
+            return (
+                max(per_conn.values()) - min(per_conn.values()) <= 1
+                and max(per_task.values()) - min(per_task.values()) <= 1
+            )
 
         wait_for(balanced, 120, "balanced over four workers", interval_s=0.1)
         out["join_s"] = time.monotonic() - start
@@ -392,14 +453,18 @@ def main() -> int:
     p.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:29092"))
     p.add_argument("--rate", type=float, default=50.0, help="REST requests per second (default 50)")
     p.add_argument("--seconds", type=float, default=20.0, help="seconds per REST run (default 20)")
-    p.add_argument("--steady", type=float, default=20.0, help="seconds of steady running for RSS (default 20)")
+    p.add_argument(
+        "--steady", type=float, default=20.0, help="seconds of steady running for RSS (default 20)"
+    )
     p.add_argument("--skip-failover", action="store_true")
     p.add_argument("--workdir", type=Path, default=None, help="keep worker logs here (default: a temp dir)")
     args = p.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-distributed-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    print(f"connectrt distributed bench; broker {args.bootstrap}; {os.cpu_count()} cores; load {load_average()}; "
-          f"logs in {workdir}")
+    print(
+        f"connectrt distributed bench; broker {args.bootstrap}; {os.cpu_count()} cores; load {load_average()}; "
+        f"logs in {workdir}"
+    )
 
     if not args.skip_failover:
         rows = []
@@ -407,23 +472,39 @@ def main() -> int:
             r = failover(args.bootstrap, workdir, delay)
             rows.append([f"scheduled.rebalance.max.delay.ms={delay}", f"{r['seconds']:.2f}"])
             print(f"  kill -9 with delay {delay} ms: {r['seconds']:.2f} s", flush=True)
-        print("\nkill -9 of 1 of 3 workers (8 tasks, 2 connectors) until all RUNNING on the survivors "
-              "(session.timeout.ms=10000)")
+        print(
+            "\nkill -9 of 1 of 3 workers (8 tasks, 2 connectors) until all RUNNING on the survivors "
+            "(session.timeout.ms=10000)"
+        )
         print(table(["", "seconds"], rows))
 
     r = loaded_cluster(args.bootstrap, workdir, args.rate, args.seconds, args.steady)
-    print("\npeak RSS per worker, 3 workers, 10 connectors x 4 tasks (MonitorableSource, 1 record/s per task)")
+    print(
+        "\npeak RSS per worker, 3 workers, 10 connectors x 4 tasks (MonitorableSource, 1 record/s per task)"
+    )
     conn, tasks = r["placement"]
-    print(table(["worker", "peak RSS MiB", "connectors", "tasks"],
-                [[f"worker {i}", f"{mib:.1f}", str(list(conn.values())[i]), str(list(tasks.values())[i])]
-                 for i, mib in enumerate(r["rss_mib"])]))
+    print(
+        table(
+            ["worker", "peak RSS MiB", "connectors", "tasks"],
+            [
+                [f"worker {i}", f"{mib:.1f}", str(list(conn.values())[i]), str(list(tasks.values())[i])]
+                for i, mib in enumerate(r["rss_mib"])
+            ],
+        )
+    )
     print(f"\nREST latency, open loop at {args.rate:.0f}/s for {args.seconds:.0f} s (leader {r['leader']})")
-    print(table(["request", "req/s", "p50 ms", "p99 ms", "max ms", "errors"],
-                [r["get"].row(), r["put"].row(), *(x.row() for x in r["put_seq"])]))
+    print(
+        table(
+            ["request", "req/s", "p50 ms", "p99 ms", "max ms", "errors"],
+            [r["get"].row(), r["put"].row(), *(x.row() for x in r["put_seq"])],
+        )
+    )
     per_conn, per_task = r["join_placement"]
-    print(f"\njoin rebalance: 4th worker spawn -> balanced {r['join_s']:.2f} s "
-          f"(health 200 -> balanced {r['join_after_healthy_s']:.2f} s); "
-          f"connectors per worker {sorted(per_conn.values())}, tasks per worker {sorted(per_task.values())}")
+    print(
+        f"\njoin rebalance: 4th worker spawn -> balanced {r['join_s']:.2f} s "
+        f"(health 200 -> balanced {r['join_after_healthy_s']:.2f} s); "
+        f"connectors per worker {sorted(per_conn.values())}, tasks per worker {sorted(per_task.values())}"
+    )
     return 0
 
 

@@ -55,8 +55,9 @@ def threads(pid: int) -> int:
 
 
 def put(url: str, body: dict[str, Any]) -> None:
-    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"},
-                                     method="PUT")
+    request = urllib.request.Request(
+        url, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="PUT"
+    )
     with urllib.request.urlopen(request, timeout=60) as resp:
         resp.read()
 
@@ -71,15 +72,23 @@ def kafka_configs(bootstrap: str, *args: str) -> None:
     if not jars:
         raise SystemExit(f"No Kafka jars under {lib}: --slow-broker needs the dev Kafka's jars.")
     classpath = ":".join(f"{d}/*" for d in jars)
-    subprocess.run(["java", "-cp", classpath, "kafka.admin.ConfigCommand", "--bootstrap-server", bootstrap, *args],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["java", "-cp", classpath, "kafka.admin.ConfigCommand", "--bootstrap-server", bootstrap, *args],
+        check=True,
+        capture_output=True,
+    )
 
 
 def records_produced(bootstrap: str, topics: list[str]) -> list[int]:
     from confluent_kafka import Consumer, TopicPartition
 
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "memory-bench",
-                         "logger": logging.getLogger("librdkafka")})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "memory-bench",
+            "logger": logging.getLogger("librdkafka"),
+        }
+    )
     try:
         return [consumer.get_watermark_offsets(TopicPartition(t, 0), timeout=10)[1] for t in topics]
     finally:
@@ -99,10 +108,14 @@ def delete_topics(bootstrap: str, topics: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--connectors", type=int, default=8, help="MonitorableSource connectors, one task each")
+    parser.add_argument(
+        "--connectors", type=int, default=8, help="MonitorableSource connectors, one task each"
+    )
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the tasks produce")
     parser.add_argument("--messages-per-poll", type=int, default=1, help="records each poll() returns")
-    parser.add_argument("--slow-broker", type=int, metavar="BYTES", help="broker quota for the tasks' producers")
+    parser.add_argument(
+        "--slow-broker", type=int, metavar="BYTES", help="broker quota for the tasks' producers"
+    )
     parser.add_argument("--source-tree", type=Path, help="run the worker from this checkout instead")
     parser.add_argument("--worker-prop", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
@@ -116,19 +129,38 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="membench-") as tmp:
         work = Path(tmp)
         props = {
-            "bootstrap.servers": bootstrap, "listeners": f"http://127.0.0.1:{port}",
+            "bootstrap.servers": bootstrap,
+            "listeners": f"http://127.0.0.1:{port}",
             "key.converter": "org.apache.kafka.connect.storage.StringConverter",
             "value.converter": "org.apache.kafka.connect.storage.StringConverter",
             "offset.storage.file.filename": str(work / "offsets"),
             **dict(kv.split("=", 1) for kv in args.worker_prop),
         }
         env = {**os.environ, "PYTHONPATH": str(tree), "CONNECTRT_LOG_LEVEL": "WARNING"}
-        worker = Worker("connectrt", [sys.executable, "-m", "connectrt.cli", "standalone",
-                                      str(write_properties(work / "worker.properties", props))],
-                        work / "worker.log", work, env)
+        worker = Worker(
+            "connectrt",
+            [
+                sys.executable,
+                "-m",
+                "connectrt.cli",
+                "standalone",
+                str(write_properties(work / "worker.properties", props)),
+            ],
+            work / "worker.log",
+            work,
+            env,
+        )
         if args.slow_broker:
-            kafka_configs(bootstrap, "--alter", "--entity-type", "clients", "--entity-name", client_id,
-                          "--add-config", f"producer_byte_rate={args.slow_broker}")
+            kafka_configs(
+                bootstrap,
+                "--alter",
+                "--entity-type",
+                "clients",
+                "--entity-name",
+                client_id,
+                "--add-config",
+                f"producer_byte_rate={args.slow_broker}",
+            )
         rows: list[list[str]] = []
         try:
             worker.start()
@@ -139,7 +171,9 @@ def main() -> None:
             for i, topic in enumerate(topics):
                 config = {
                     "connector.class": "org.apache.kafka.connect.integration.MonitorableSourceConnector",
-                    "tasks.max": "1", "topic": topic, "throughput": "-1",
+                    "tasks.max": "1",
+                    "topic": topic,
+                    "throughput": "-1",
                     "messages.per.poll": str(args.messages_per_poll),
                 }
                 if args.slow_broker:
@@ -152,8 +186,15 @@ def main() -> None:
                 rss, hwm = read_rss_kib(worker.pid)
                 peak_kib, peak_threads = max(peak_kib, rss, hwm), max(peak_threads, threads(worker.pid))
                 if time.monotonic() >= next_row:
-                    rows.append([f"{elapsed:.0f} s", f"{rss / 1024:.1f}", str(threads(worker.pid)),
-                                 f"{(rss - idle_kib) / 1024 / args.connectors:.1f}", load_average()])
+                    rows.append(
+                        [
+                            f"{elapsed:.0f} s",
+                            f"{rss / 1024:.1f}",
+                            str(threads(worker.pid)),
+                            f"{(rss - idle_kib) / 1024 / args.connectors:.1f}",
+                            load_average(),
+                        ]
+                    )
                     next_row += max(args.seconds / 12, 1.0)
                 if not worker.alive():
                     raise RuntimeError(f"the worker exited:\n{worker.tail()}")
@@ -162,20 +203,34 @@ def main() -> None:
         finally:
             worker.stop()
             if args.slow_broker:
-                kafka_configs(bootstrap, "--alter", "--entity-type", "clients", "--entity-name", client_id,
-                              "--delete-config", "producer_byte_rate")
+                kafka_configs(
+                    bootstrap,
+                    "--alter",
+                    "--entity-type",
+                    "clients",
+                    "--entity-name",
+                    client_id,
+                    "--delete-config",
+                    "producer_byte_rate",
+                )
         produced = records_produced(bootstrap, topics)
         delete_topics(bootstrap, topics)
 
-    print(f"worker from {tree}; {args.connectors} unthrottled MonitorableSource tasks, "
-          f"{args.messages_per_poll} record(s) per poll, {args.seconds:.0f} s"
-          + (f", broker quota {args.slow_broker} B/s" if args.slow_broker else ""))
+    print(
+        f"worker from {tree}; {args.connectors} unthrottled MonitorableSource tasks, "
+        f"{args.messages_per_poll} record(s) per poll, {args.seconds:.0f} s"
+        + (f", broker quota {args.slow_broker} B/s" if args.slow_broker else "")
+    )
     print(table(["after", "RSS MiB", "threads", "MiB per task", "load average"], rows))
     print(f"idle worker: {idle_kib / 1024:.1f} MiB, {idle_threads} threads")
-    print(f"peak: {peak_kib / 1024:.1f} MiB, {peak_threads} threads; "
-          f"per task: {(peak_kib - idle_kib) / 1024 / args.connectors:.1f} MiB")
-    print(f"records per task: {min(produced):,} .. {max(produced):,} "
-          f"({sum(produced) / args.seconds / args.connectors:,.0f}/s per task)")
+    print(
+        f"peak: {peak_kib / 1024:.1f} MiB, {peak_threads} threads; "
+        f"per task: {(peak_kib - idle_kib) / 1024 / args.connectors:.1f} MiB"
+    )
+    print(
+        f"records per task: {min(produced):,} .. {max(produced):,} "
+        f"({sum(produced) / args.seconds / args.connectors:,.0f}/s per task)"
+    )
     print(f"load average at the end: {load_average()}")
 
 

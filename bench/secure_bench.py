@@ -58,10 +58,17 @@ STORE_PASSWORD = "bench-store"
 
 def pipeline_args(args: argparse.Namespace, bootstrap: str, props: dict[str, str]) -> argparse.Namespace:
     return argparse.Namespace(
-        lines=args.lines, bootstrap=bootstrap, flush_interval_ms=1000, header_converter=None,
+        lines=args.lines,
+        bootstrap=bootstrap,
+        flush_interval_ms=1000,
+        header_converter=None,
         worker_prop=[f"{k}={v}" for k, v in props.items()],
-        java_worker_prop=["plugin.discovery=service_load"], connectrt_launcher="-m connectrt.cli", nice=0,
-        profile=None, timeout=900.0, keep=False,
+        java_worker_prop=["plugin.discovery=service_load"],
+        connectrt_launcher="-m connectrt.cli",
+        nice=0,
+        profile=None,
+        timeout=900.0,
+        keep=False,
     )
 
 
@@ -73,9 +80,14 @@ def kafka_part(args: argparse.Namespace, sides: list[str], java_cache: Path | No
         security = kafka_sasl.client_properties(settings)
         modes = {
             "PLAINTEXT": (settings.bootstrap_servers, {}),
-            "SASL_SSL": (kafka_sasl.sasl_bootstrap(settings), {
-                **security, **{f"producer.{k}": v for k, v in security.items()},
-                **{f"consumer.{k}": v for k, v in security.items()}}),
+            "SASL_SSL": (
+                kafka_sasl.sasl_bootstrap(settings),
+                {
+                    **security,
+                    **{f"producer.{k}": v for k, v in security.items()},
+                    **{f"consumer.{k}": v for k, v in security.items()},
+                },
+            ),
         }
         input_file = base / "input.txt"
         input_size = file_pipeline.write_input(input_file, args.lines, 64)
@@ -87,23 +99,59 @@ def kafka_part(args: argparse.Namespace, sides: list[str], java_cache: Path | No
             admin = TopicAdmin(make_admin({"bootstrap.servers": bootstrap, **own}))
             for side in sides:
                 print(f"kafka {mode}: {side} ...", flush=True)
-                r = file_pipeline.run_side(side, pipeline_args(args, bootstrap, props), admin, input_file,
-                                           input_size, base, java_cache)
+                r = file_pipeline.run_side(
+                    side,
+                    pipeline_args(args, bootstrap, props),
+                    admin,
+                    input_file,
+                    input_size,
+                    base,
+                    java_cache,
+                )
                 results[(mode, side)] = r
-                rows.append([mode, side, file_pipeline.fmt_rate(r.e2e_rate), file_pipeline.fmt_rate(r.steady_rate),
-                             f"{r.cpu_s:.1f}", f"{r.peak_rss_kib / 1024:.0f}", "yes" if r.correct else "NO", r.load])
-        print(f"\nfile pipeline, {args.lines:,} lines of 64 chars, JsonConverter schemas off, 1-partition topics")
-        print(table(["listener", "side", "rec/s e2e", "rec/s first→last", "CPU s", "peak RSS MiB", "sink ok",
-                     "load 1/5/15"], rows))
+                rows.append(
+                    [
+                        mode,
+                        side,
+                        file_pipeline.fmt_rate(r.e2e_rate),
+                        file_pipeline.fmt_rate(r.steady_rate),
+                        f"{r.cpu_s:.1f}",
+                        f"{r.peak_rss_kib / 1024:.0f}",
+                        "yes" if r.correct else "NO",
+                        r.load,
+                    ]
+                )
+        print(
+            f"\nfile pipeline, {args.lines:,} lines of 64 chars, JsonConverter schemas off, 1-partition topics"
+        )
+        print(
+            table(
+                [
+                    "listener",
+                    "side",
+                    "rec/s e2e",
+                    "rec/s first→last",
+                    "CPU s",
+                    "peak RSS MiB",
+                    "sink ok",
+                    "load 1/5/15",
+                ],
+                rows,
+            )
+        )
         for side in sides:
             plain, sasl = results[("PLAINTEXT", side)], results[("SASL_SSL", side)]
-            print(f"{side}: SASL_SSL/PLAINTEXT throughput {sasl.steady_rate / plain.steady_rate:.2f}x, "
-                  f"CPU {sasl.cpu_s / plain.cpu_s:.2f}x")
+            print(
+                f"{side}: SASL_SSL/PLAINTEXT throughput {sasl.steady_rate / plain.steady_rate:.2f}x, "
+                f"CPU {sasl.cpu_s / plain.cpu_s:.2f}x"
+            )
         if "java" in sides and "connectrt" in sides:
             for mode in modes:
                 c, j = results[(mode, "connectrt")], results[(mode, "java")]
-                print(f"{mode}: connectrt/java throughput {c.steady_rate / j.steady_rate:.2f}x (first→last), "
-                      f"{c.e2e_rate / j.e2e_rate:.2f}x (e2e); peak RSS {c.peak_rss_kib / j.peak_rss_kib:.2f}")
+                print(
+                    f"{mode}: connectrt/java throughput {c.steady_rate / j.steady_rate:.2f}x (first→last), "
+                    f"{c.e2e_rate / j.e2e_rate:.2f}x (e2e); peak RSS {c.peak_rss_kib / j.peak_rss_kib:.2f}"
+                )
     finally:
         services.down(settings, purge=True)
 
@@ -163,8 +211,12 @@ def measure(worker: Worker, send: Callable[[], int], requests: int, threads: int
         t.join()
     concurrent_s = time.perf_counter() - started
     q = statistics.quantiles(latencies, n=100)
-    return {"p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000, "rps": per_thread * threads / concurrent_s,
-            "cpu_ms_per_req": cpu_seq / requests * 1000}
+    return {
+        "p50_ms": q[49] * 1000,
+        "p99_ms": q[98] * 1000,
+        "rps": per_thread * threads / concurrent_s,
+        "cpu_ms_per_req": cpu_seq / requests * 1000,
+    }
 
 
 def wait_ready(worker: Worker, url: str, timeout_s: float = 120.0) -> None:
@@ -180,8 +232,9 @@ def wait_ready(worker: Worker, url: str, timeout_s: float = 120.0) -> None:
         time.sleep(0.2)
 
 
-def rest_side(side: str, args: argparse.Namespace, java_cache: Path | None, base: Path,
-              context: ssl.SSLContext) -> tuple[dict[str, dict[str, float]], float]:
+def rest_side(
+    side: str, args: argparse.Namespace, java_cache: Path | None, base: Path, context: ssl.SSLContext
+) -> tuple[dict[str, dict[str, float]], float]:
     """Figures per mode for one side, and the worker's peak RSS in MiB."""
     worker, http_url, https_url = rest_worker(side, base / f"rest-{side}", args.bootstrap, java_cache)
     sampler = RssSampler(worker.pid, 0.1).start()
@@ -192,12 +245,14 @@ def rest_side(side: str, args: argparse.Namespace, java_cache: Path | None, base
         wait_ready(worker, http_url + "/connectors")
         # "401 without credentials": the cheapest request through the whole HTTP stack and the filter.
         modes: dict[str, Callable[[], int]] = {
-            "http, 401 without credentials":
-                lambda: 200 if anonymous.get(http_url + "/connectors").status_code == 401 else 0,
+            "http, 401 without credentials": lambda: (
+                200 if anonymous.get(http_url + "/connectors").status_code == 401 else 0
+            ),
             "http + Basic auth": lambda: kept.get(http_url + "/connectors").status_code,
             "https + Basic auth, kept-alive": lambda: kept_tls.get(https_url + "/connectors").status_code,
-            "https + Basic auth, new connection": lambda: httpx.get(
-                https_url + "/connectors", headers=AUTH, verify=context, timeout=10).status_code,
+            "https + Basic auth, new connection": lambda: (
+                httpx.get(https_url + "/connectors", headers=AUTH, verify=context, timeout=10).status_code
+            ),
         }
         figures = {}
         for mode, send in modes.items():
@@ -217,7 +272,8 @@ def rest_part(args: argparse.Namespace, sides: list[str], java_cache: Path | Non
     (base / "credentials.properties").write_text("bench: bench-secret\n")
     (base / "jaas.conf").write_text(
         "KafkaConnect { org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required "
-        f'file="{base / "credentials.properties"}"; }};\n')
+        f'file="{base / "credentials.properties"}"; }};\n'
+    )
     if java_cache is not None:  # the shared jar cache plus the extension, as links in a directory of ours
         own = base / "java"
         (own / "lib").mkdir(parents=True)
@@ -232,17 +288,29 @@ def rest_part(args: argparse.Namespace, sides: list[str], java_cache: Path | Non
         print(f"rest: {side} ...", flush=True)
         figures[side], rss = rest_side(side, args, java_cache, base, context)
         for mode, f in figures[side].items():
-            rows.append([mode, side, f"{f['p50_ms']:.2f}", f"{f['p99_ms']:.2f}", f"{f['rps']:,.0f}",
-                         f"{f['cpu_ms_per_req']:.2f}"])
+            rows.append(
+                [
+                    mode,
+                    side,
+                    f"{f['p50_ms']:.2f}",
+                    f"{f['p99_ms']:.2f}",
+                    f"{f['rps']:,.0f}",
+                    f"{f['cpu_ms_per_req']:.2f}",
+                ]
+            )
         rows.append(["(peak RSS of the worker, MiB)", side, "", "", "", f"{rss:.0f}"])
-    print(f"\nREST GET /connectors, {args.requests} sequential requests (latency) then {args.threads} threads "
-          f"(requests/s); new-connection mode: a tenth of the requests; load {load_average()}")
+    print(
+        f"\nREST GET /connectors, {args.requests} sequential requests (latency) then {args.threads} threads "
+        f"(requests/s); new-connection mode: a tenth of the requests; load {load_average()}"
+    )
     print(table(["mode", "side", "p50 ms", "p99 ms", "req/s", "worker CPU ms/req"], rows))
     if "java" in figures and "connectrt" in figures:
         for mode, c in figures["connectrt"].items():
             j = figures["java"][mode]
-            print(f"{mode}: connectrt/java req/s {c['rps'] / j['rps']:.2f}x, p99 {c['p99_ms'] / j['p99_ms']:.2f}x, "
-                  f"CPU/req {c['cpu_ms_per_req'] / j['cpu_ms_per_req']:.2f}x")
+            print(
+                f"{mode}: connectrt/java req/s {c['rps'] / j['rps']:.2f}x, p99 {c['p99_ms'] / j['p99_ms']:.2f}x, "
+                f"CPU/req {c['cpu_ms_per_req'] / j['cpu_ms_per_req']:.2f}x"
+            )
 
 
 def main() -> int:
@@ -252,8 +320,11 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=8, help="client threads for requests/s (default 8)")
     p.add_argument("--only", choices=["kafka", "rest"])
     p.add_argument("--skip-java", action="store_true")
-    p.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:29092"),
-                   help="PLAINTEXT Kafka for the REST part's workers (the dev services)")
+    p.add_argument(
+        "--bootstrap",
+        default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:29092"),
+        help="PLAINTEXT Kafka for the REST part's workers (the dev services)",
+    )
     p.add_argument("--port-base", type=int, default=14000, help="ports of the private SASL_SSL Kafka")
     p.add_argument("--java-cache", type=Path, default=DEFAULT_JAVA_CACHE)
     args = p.parse_args()

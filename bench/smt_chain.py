@@ -168,7 +168,9 @@ def appliers(mode: str) -> list[Callable[[Any], Any]]:
     return floor_chain()
 
 
-def run(total: int, batch_size: int, schemaful: bool, mode: str) -> tuple[float, float, list[float], ConnectRecord]:
+def run(
+    total: int, batch_size: int, schemaful: bool, mode: str
+) -> tuple[float, float, list[float], ConnectRecord]:
     """(records per wall second, records per CPU second, wall seconds per batch, the last output record)."""
     applies = appliers(mode) if mode != "chain" else []
     batch = make_batch(batch_size, schemaful)
@@ -260,7 +262,9 @@ def main() -> None:
             costs = stage_costs(args.batch, schemaful, max(args.repeat, 5))
             parts = ", ".join(f"{name} {ns:.0f}" for name, ns in costs)
             total = sum(ns for _, ns in costs)
-            print(f"fused chain, CPU ns/record, {'schemaful ' if schemaful else 'schemaless'}: {parts} (sum {total:.0f})")
+            print(
+                f"fused chain, CPU ns/record, {'schemaful ' if schemaful else 'schemaless'}: {parts} (sum {total:.0f})"
+            )
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"peak RSS  {peak_kib / 1024:.1f} MiB")
 

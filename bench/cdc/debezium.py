@@ -16,7 +16,9 @@ from pathlib import Path
 from _common import _DEP, _POM
 
 DEBEZIUM_VERSION = "3.6.1.Final"
-DEFAULT_DEBEZIUM_CACHE = Path.home() / ".cache" / "connectrt" / "bench" / f"debezium-postgres-{DEBEZIUM_VERSION}"
+DEFAULT_DEBEZIUM_CACHE = (
+    Path.home() / ".cache" / "connectrt" / "bench" / f"debezium-postgres-{DEBEZIUM_VERSION}"
+)
 #: Provided by the Connect runtime's classpath (and kept out of the plugin dir, as Debezium's tarball does).
 PROVIDED_GROUP_IDS = "org.apache.kafka,org.slf4j,org.apache.logging.log4j"
 #: kafka-clients' compression codecs: the producer is the runtime's, so they are the runtime's too.
@@ -25,8 +27,11 @@ PROVIDED_ARTIFACT_IDS = "lz4-java,snappy-java,zstd-jni"
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 
 
-def ensure_debezium_plugin(cache_dir: Path = DEFAULT_DEBEZIUM_CACHE, version: str = DEBEZIUM_VERSION,
-                           artifact: str = "debezium-connector-postgres") -> Path:
+def ensure_debezium_plugin(
+    cache_dir: Path = DEFAULT_DEBEZIUM_CACHE,
+    version: str = DEBEZIUM_VERSION,
+    artifact: str = "debezium-connector-postgres",
+) -> Path:
     """Resolve a Debezium connector plugin (the PostgreSQL connector unless ``artifact`` names another,
     e.g. ``debezium-connector-jdbc``); returns the directory to use as ``plugin.path``."""
     plugins = cache_dir / "plugins"

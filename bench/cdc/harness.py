@@ -107,8 +107,13 @@ class EndOffsets:
 
 
 def wait_for_count(
-    count: Callable[[], int], target: int, worker: Worker, timeout_s: float, interval_s: float = 0.02,
-    on_reach: dict[int, float] | None = None, check: Callable[[], None] | None = None,
+    count: Callable[[], int],
+    target: int,
+    worker: Worker,
+    timeout_s: float,
+    interval_s: float = 0.02,
+    on_reach: dict[int, float] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> float:
     """Polls until ``count() >= target``; returns the perf_counter time it got there. Fails on a stall.
 
@@ -129,10 +134,10 @@ def wait_for_count(
         if n != last:
             last, last_change = n, now
         elif now - last_change > timeout_s:
-            raise RuntimeError(f"{worker.label}: stuck at {n:,} of {target:,} records for {timeout_s:.0f} s:\n"
-                               f"{worker.tail()}")
+            raise RuntimeError(
+                f"{worker.label}: stuck at {n:,} of {target:,} records for {timeout_s:.0f} s:\n"
+                f"{worker.tail()}"
+            )
         if not worker.alive():
             raise RuntimeError(f"{worker.label} worker exited ({worker.returncode()}):\n{worker.tail()}")
         time.sleep(interval_s)
-
-

@@ -27,13 +27,19 @@ INSERTS_MARKER = b"cdcbench-raw-inserts"
 
 def pg_recvlogical() -> str:
     """pg_recvlogical of the server's major version when it can be found (CONNECTRT_PG_BIN, Debian's layout)."""
-    for candidate in (os.environ.get("CONNECTRT_PG_BIN", ""), "/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin"):
+    for candidate in (
+        os.environ.get("CONNECTRT_PG_BIN", ""),
+        "/usr/lib/postgresql/15/bin",
+        "/usr/lib/postgresql/16/bin",
+    ):
         path = os.path.join(candidate, "pg_recvlogical") if candidate else ""
         if path and os.access(path, os.X_OK):
             return path
     found = shutil.which("pg_recvlogical")
     if found is None:
-        raise RuntimeError("pg_recvlogical is not installed (Debian: postgresql-client); it measures the raw pgoutput rate")
+        raise RuntimeError(
+            "pg_recvlogical is not installed (Debian: postgresql-client); it measures the raw pgoutput rate"
+        )
     return found
 
 
@@ -63,9 +69,15 @@ class Drain:
 
 
 def scenario_raw(
-    dsn_params: dict[str, str], table: str, slot: str, create_table: Callable[[], None],
+    dsn_params: dict[str, str],
+    table: str,
+    slot: str,
+    create_table: Callable[[], None],
     load: Callable[[dict[str, float], list[BaseException], Callable[[psycopg.Connection[Any]], None]], None],
-    rows: int, updates: int, timeout_s: float, load_average: Callable[[], str],
+    rows: int,
+    updates: int,
+    timeout_s: float,
+    load_average: Callable[[], str],
 ) -> dict[str, Any]:
     """rows/s of pg_recvlogical over the streaming scenario's load; ``load(times, errors, after_inserts)``
     runs the load generator (``after_inserts(conn)`` is called between the inserts and the updates)."""
@@ -80,19 +92,30 @@ def scenario_raw(
         "-o", "messages=true", "-F", "0", "-s", "10", "-f", "-",
     ]  # fmt: skip
     env = dict(os.environ, PGPASSWORD=params["password"])
-    result: dict[str, Any] = {"rows": rows, "updates": updates, "load_before": load_average(), "receiver": argv[0]}
+    result: dict[str, Any] = {
+        "rows": rows,
+        "updates": updates,
+        "load_before": load_average(),
+        "receiver": argv[0],
+    }
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
         drain = Drain(proc.stdout, [INSERTS_MARKER, END_MARKER])
         deadline = time.monotonic() + 60
         with psycopg.connect(**params, autocommit=True) as conn:  # type: ignore[arg-type]
-            while conn.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone() != (True,):
+            while conn.execute(
+                "SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)
+            ).fetchone() != (True,):
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError(f"pg_recvlogical did not start streaming: {proc.stderr.read().decode() if proc.stderr else ''}")
+                    raise RuntimeError(
+                        f"pg_recvlogical did not start streaming: {proc.stderr.read().decode() if proc.stderr else ''}"
+                    )
                 time.sleep(0.1)
         time.sleep(2.0)
         with psycopg.connect(**params, autocommit=True) as conn:  # type: ignore[arg-type]
-            row = conn.execute("SELECT active_pid FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone()
+            row = conn.execute(
+                "SELECT active_pid FROM pg_replication_slots WHERE slot_name = %s", (slot,)
+            ).fetchone()
         walsender = int(row[0]) if row and row[0] else 0
         cpu0, wal0 = _cpu_s(proc.pid), _cpu_s(walsender)
         times: dict[str, float] = {}

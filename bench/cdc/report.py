@@ -12,8 +12,11 @@ SYSTEMS = ("connectrt", "debezium")
 SCENARIOS = ("streaming", "streaming_1cpu", "snapshot", "latency")
 RAW = "pgoutput"  # pg_recvlogical on the streaming scenario's load (raw.py)
 ONE_CPU = "1"  # the CPU streaming_1cpu pins the worker to
-LABELS = {"connectrt": "connectrt", "debezium": f"Debezium {DEBEZIUM_VERSION.removesuffix('.Final')}",
-          RAW: "raw pgoutput (pg_recvlogical)"}
+LABELS = {
+    "connectrt": "connectrt",
+    "debezium": f"Debezium {DEBEZIUM_VERSION.removesuffix('.Final')}",
+    RAW: "raw pgoutput (pg_recvlogical)",
+}
 
 TARGETS = {  # issue #16's targets, as connectrt / Debezium (and connectrt / the raw pgoutput rate)
     "streaming_rows_s": (">=", 2.0),
@@ -50,19 +53,30 @@ def comparison(results: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[d
     """The headline figures, each with connectrt / Debezium and the target's verdict."""
     rows: list[dict[str, Any]] = []
 
-    def add(name: str, unit: str, c: Any, d: Any, target: str | None, digits: int = 0, ratio_ok: bool = True) -> None:
-        ratio = c / d if ratio_ok and isinstance(c, float | int) and isinstance(d, float | int) and d else None
+    def add(
+        name: str, unit: str, c: Any, d: Any, target: str | None, digits: int = 0, ratio_ok: bool = True
+    ) -> None:
+        ratio = (
+            c / d if ratio_ok and isinstance(c, float | int) and isinstance(d, float | int) and d else None
+        )
         verdict = None
         if target is not None and ratio is not None:
             op, bound = TARGETS[target]
             verdict = "PASS" if (ratio >= bound if op == ">=" else ratio <= bound) else "MISS"
         if target is None and name.startswith("  floor:") and ratio is not None:
             verdict = "PASS" if (ratio >= 1 if "≥" in name else ratio <= 1) else "MISS"
-        rows.append({
-            "figure": name, "unit": unit, "connectrt": c, "debezium": d, "ratio": ratio,
-            "target": None if target is None else f"{TARGETS[target][0]} {TARGETS[target][1]:.2f}x",
-            "verdict": verdict, "digits": digits,
-        })
+        rows.append(
+            {
+                "figure": name,
+                "unit": unit,
+                "connectrt": c,
+                "debezium": d,
+                "ratio": ratio,
+                "target": None if target is None else f"{TARGETS[target][0]} {TARGETS[target][1]:.2f}x",
+                "verdict": verdict,
+                "digits": digits,
+            }
+        )
 
     def both(scenario: str, key: str) -> tuple[Any, Any]:
         return get(results, "connectrt", scenario, key), get(results, "debezium", scenario, key)
@@ -75,22 +89,64 @@ def comparison(results: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[d
     add("  worker CPU (incl. start-up)", "s", *both("streaming", "worker_cpu_s"), None, 1)
     add("  worker waiting for a CPU", "s", *both("streaming", "worker_cpu_wait_s"), None, 1)
     raw = get(results, RAW, "streaming", "rows_s")
-    add("streaming vs raw pgoutput (2nd column: pg_recvlogical)", "rows/s",
-        get(results, "connectrt", "streaming", "rows_s"), raw, "streaming_vs_raw")
+    add(
+        "streaming vs raw pgoutput (2nd column: pg_recvlogical)",
+        "rows/s",
+        get(results, "connectrt", "streaming", "rows_s"),
+        raw,
+        "streaming_vs_raw",
+    )
     add("  Debezium vs raw pgoutput", "rows/s", get(results, "debezium", "streaming", "rows_s"), raw, None)
-    add("  raw: inserts / updates only", "rows/s", get(results, RAW, "streaming", "insert_rows_s"),
-        get(results, RAW, "streaming", "update_rows_s"), None)
-    add("  raw: load generator alone / receiver CPU", "rows/s, s", get(results, RAW, "streaming", "load_rows_s"),
-        get(results, RAW, "streaming", "receiver_cpu_s"), None, 1, ratio_ok=False)
-    add("  raw: walsender CPU (PostgreSQL's decoding)", "s", get(results, RAW, "streaming", "walsender_cpu_s"), None,
-        None, 1)
-    add(f"streaming, worker on 1 CPU (taskset -c {ONE_CPU})", "rows/s", *both("streaming_1cpu", "rows_s"), None)
+    add(
+        "  raw: inserts / updates only",
+        "rows/s",
+        get(results, RAW, "streaming", "insert_rows_s"),
+        get(results, RAW, "streaming", "update_rows_s"),
+        None,
+    )
+    add(
+        "  raw: load generator alone / receiver CPU",
+        "rows/s, s",
+        get(results, RAW, "streaming", "load_rows_s"),
+        get(results, RAW, "streaming", "receiver_cpu_s"),
+        None,
+        1,
+        ratio_ok=False,
+    )
+    add(
+        "  raw: walsender CPU (PostgreSQL's decoding)",
+        "s",
+        get(results, RAW, "streaming", "walsender_cpu_s"),
+        None,
+        None,
+        1,
+    )
+    add(
+        f"streaming, worker on 1 CPU (taskset -c {ONE_CPU})",
+        "rows/s",
+        *both("streaming_1cpu", "rows_s"),
+        None,
+    )
     add("  worker CPU (incl. start-up)", "s", *both("streaming_1cpu", "worker_cpu_s"), None, 1)
-    add("  1 CPU / 2 CPUs", "ratio", *[(a / b if a and b else None) for a, b in zip(
-        both("streaming_1cpu", "rows_s"), both("streaming", "rows_s"), strict=True)], None, 2, ratio_ok=False)
+    add(
+        "  1 CPU / 2 CPUs",
+        "ratio",
+        *[
+            (a / b if a and b else None)
+            for a, b in zip(both("streaming_1cpu", "rows_s"), both("streaming", "rows_s"), strict=True)
+        ],
+        None,
+        2,
+        ratio_ok=False,
+    )
     add("snapshot, POST → all in Kafka", "rows/s", *both("snapshot", "rows_s"), "snapshot_rows_s")
-    add(f"  floor: connectrt ≥ {SNAPSHOT_FLOOR_ROWS_S:,} rows/s (2nd column: the floor)", "rows/s",
-        get(results, "connectrt", "snapshot", "rows_s"), SNAPSHOT_FLOOR_ROWS_S, None)
+    add(
+        f"  floor: connectrt ≥ {SNAPSHOT_FLOOR_ROWS_S:,} rows/s (2nd column: the floor)",
+        "rows/s",
+        get(results, "connectrt", "snapshot", "rows_s"),
+        SNAPSHOT_FLOOR_ROWS_S,
+        None,
+    )
     add("  first record after POST", "s", *both("snapshot", "first_record_s"), None, 2)
     add("  worker CPU (incl. start-up)", "s", *both("snapshot", "worker_cpu_s"), None, 1)
     add("  worker waiting for a CPU", "s", *both("snapshot", "worker_cpu_wait_s"), None, 1)
@@ -103,10 +159,20 @@ def comparison(results: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[d
     add("  worker waiting for a CPU", "s", *both("latency", "worker_cpu_wait_s"), None, 1)
     for scenario in SCENARIOS:
         add(f"peak RSS, {scenario}", "MiB", *both(scenario, "peak_rss_mib"), None)
-    add("peak RSS, max of scenarios", "MiB", peak_rss(results, "connectrt"), peak_rss(results, "debezium"),
-        "peak_rss_mib")
-    add(f"  floor: connectrt ≤ {RSS_CEILING_MIB} MiB (2nd column: the ceiling)", "MiB", peak_rss(results, "connectrt"),
-        RSS_CEILING_MIB, None)
+    add(
+        "peak RSS, max of scenarios",
+        "MiB",
+        peak_rss(results, "connectrt"),
+        peak_rss(results, "debezium"),
+        "peak_rss_mib",
+    )
+    add(
+        f"  floor: connectrt ≤ {RSS_CEILING_MIB} MiB (2nd column: the ceiling)",
+        "MiB",
+        peak_rss(results, "connectrt"),
+        RSS_CEILING_MIB,
+        None,
+    )
     for scenario in SCENARIOS:  # the machine is shared: how loaded it was when each side started
         c, d = both(scenario, "load_before")
         add(f"load average at start, {scenario}", "1 min", c and c.split()[0], d and d.split()[0], None)
@@ -116,10 +182,15 @@ def comparison(results: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[d
 def print_table(rows: list[dict[str, Any]]) -> None:
     header = ["figure", "unit", LABELS["connectrt"], LABELS["debezium"], "ratio", "target", ""]
     body = [
-        [r["figure"], r["unit"], fmt(r["connectrt"], r["digits"]), fmt(r["debezium"], r["digits"]),
-         "-" if r["ratio"] is None else f"{r['ratio']:.2f}x", r["target"] or "", r["verdict"] or ""]
+        [
+            r["figure"],
+            r["unit"],
+            fmt(r["connectrt"], r["digits"]),
+            fmt(r["debezium"], r["digits"]),
+            "-" if r["ratio"] is None else f"{r['ratio']:.2f}x",
+            r["target"] or "",
+            r["verdict"] or "",
+        ]
         for r in rows
     ]
     print(table(header, body))
-
-

@@ -250,8 +250,11 @@ def worker_for(system: str, s: Settings, names: Names, admin: TopicAdmin) -> Ite
         # The table's topic, and <prefix>.message: Debezium forwards logical decoding messages that other
         # sessions emit on the shared database (pg_logical_emit_message) there.
         try:
-            doomed = [t for t in admin.admin.list_topics(timeout=10).topics
-                      if t == names.topic or t.startswith(f"{names.prefix}.")]
+            doomed = [
+                t
+                for t in admin.admin.list_topics(timeout=10).topics
+                if t == names.topic or t.startswith(f"{names.prefix}.")
+            ]
             for future in admin.admin.delete_topics(doomed or [names.topic], operation_timeout=30).values():
                 future.result(60)
         except Exception as e:  # a leftover topic is harmless; say so and go on
@@ -286,7 +289,8 @@ def drop_leftovers(s: Settings) -> None:
     """Inactive slots and publications of earlier runs of this benchmark that were cut short."""
     with psycopg.connect(s.dsn, autocommit=True) as conn:
         for (slot,) in conn.execute(
-            "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE %s AND NOT active", (f"{PREFIX}_%",)
+            "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE %s AND NOT active",
+            (f"{PREFIX}_%",),
         ).fetchall():
             with suppress(psycopg.Error):
                 conn.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
@@ -370,7 +374,13 @@ def finish(run: Run, result: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_load(
-    s: Settings, table: str, rows: int, updates: int, batch: int, times: dict[str, float], errors: list[BaseException],
+    s: Settings,
+    table: str,
+    rows: int,
+    updates: int,
+    batch: int,
+    times: dict[str, float],
+    errors: list[BaseException],
     after_inserts: Callable[[psycopg.Connection[Any]], None] | None = None,
 ) -> None:
     """The streaming scenario's load: inserts then updates in transactions of ``batch`` rows, on one session."""
@@ -457,7 +467,11 @@ def scenario_snapshot(system: str, s: Settings, admin: TopicAdmin, names: Names,
         for lo in range(1, rows + 1, step):
             conn.execute(INSERT_RANGE.format(t=names.table), (lo, min(lo + step - 1, rows)))
         conn.execute(f"VACUUM ANALYZE {names.table}")  # both systems read a settled table (hint bits set)
-    result: dict[str, Any] = {"rows": rows, "fill_s": time.perf_counter() - t_fill, "load_before": load_average()}
+    result: dict[str, Any] = {
+        "rows": rows,
+        "fill_s": time.perf_counter() - t_fill,
+        "load_before": load_average(),
+    }
     with worker_for(system, s, names, admin) as run:
         end = EndOffsets(s.bootstrap, names.topic)
         try:
@@ -479,17 +493,30 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 def scenario_latency(
-    system: str, s: Settings, admin: TopicAdmin, names: Names, rate: float, seconds: float, warmup: float,
-    sessions: int, prewarm_rows: int,
+    system: str,
+    s: Settings,
+    admin: TopicAdmin,
+    names: Names,
+    rate: float,
+    seconds: float,
+    warmup: float,
+    sessions: int,
+    prewarm_rows: int,
 ) -> dict[str, Any]:
     per_session = round(rate * (warmup + seconds) / sessions)
     expected = per_session * sessions
     with s.connect() as conn:
         conn.execute(CREATE_TABLE.format(t=names.table))
-        conn.execute(LATENCY_PROC.format(p=f"{names.table}_gen", t=names.table, columns=COLUMNS, row=ROW_EXPR))
+        conn.execute(
+            LATENCY_PROC.format(p=f"{names.table}_gen", t=names.table, columns=COLUMNS, row=ROW_EXPR)
+        )
     result: dict[str, Any] = {
-        "rate_target": rate, "seconds": seconds, "warmup_s": warmup, "sessions": sessions,
-        "prewarm_rows": prewarm_rows, "load_before": load_average(),
+        "rate_target": rate,
+        "seconds": seconds,
+        "warmup_s": warmup,
+        "sessions": sessions,
+        "prewarm_rows": prewarm_rows,
+        "load_before": load_average(),
     }
     with worker_for(system, s, names, admin) as run:
         create_connector(run, s, "no_data")
@@ -507,13 +534,15 @@ def scenario_latency(
             finally:
                 end.close()
             time.sleep(2.0)
-        consumer = Consumer({
-            "bootstrap.servers": s.bootstrap,
-            "group.id": f"{PREFIX}-latency-{names.tag}",
-            "enable.auto.commit": False,
-            "fetch.wait.max.ms": 5,
-            "fetch.min.bytes": 1,
-        })
+        consumer = Consumer(
+            {
+                "bootstrap.servers": s.bootstrap,
+                "group.id": f"{PREFIX}-latency-{names.tag}",
+                "enable.auto.commit": False,
+                "fetch.wait.max.ms": 5,
+                "fetch.min.bytes": 1,
+            }
+        )
         consumer.assign([TopicPartition(names.topic, 0, prewarm_rows)])
         received: list[tuple[float, bytes]] = []
         stop = threading.Event()
@@ -537,14 +566,19 @@ def scenario_latency(
             try:
                 with s.connect() as conn:
                     t = time.perf_counter()
-                    conn.execute(f"CALL {names.table}_gen(%s, %s, %s, %s)", (k + 1, sessions, per_session,
-                                                                            rate / sessions))
+                    conn.execute(
+                        f"CALL {names.table}_gen(%s, %s, %s, %s)",
+                        (k + 1, sessions, per_session, rate / sessions),
+                    )
                     gen_times.append(time.perf_counter() - t)
             except BaseException as e:
                 errors.append(e)
 
         reader = threading.Thread(target=consume, name="consume", daemon=True)
-        gens = [threading.Thread(target=generate, args=(k,), name=f"gen-{k}", daemon=True) for k in range(sessions)]
+        gens = [
+            threading.Thread(target=generate, args=(k,), name=f"gen-{k}", daemon=True)
+            for k in range(sessions)
+        ]
         try:
             reader.start()
             for g in gens:
@@ -610,27 +644,58 @@ def parse_kv(items: list[str], flag: str) -> dict[str, str]:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--rows", type=int, default=1_000_000, help="streaming: inserts (default 1,000,000)")
-    p.add_argument("--updates", type=int, default=200_000, help="streaming: updates after them (default 200,000)")
-    p.add_argument("--batch", type=int, default=1000, help="streaming: rows per load transaction (default 1000)")
-    p.add_argument("--snapshot-rows", type=int, default=1_000_000, help="snapshot: table rows (default 1,000,000)")
+    p.add_argument(
+        "--updates", type=int, default=200_000, help="streaming: updates after them (default 200,000)"
+    )
+    p.add_argument(
+        "--batch", type=int, default=1000, help="streaming: rows per load transaction (default 1000)"
+    )
+    p.add_argument(
+        "--snapshot-rows", type=int, default=1_000_000, help="snapshot: table rows (default 1,000,000)"
+    )
     p.add_argument("--rate", type=float, default=5000, help="latency: single-row commits/s (default 5000)")
     p.add_argument("--latency-seconds", type=float, default=30, help="latency: measured seconds (default 30)")
-    p.add_argument("--latency-warmup", type=float, default=5,
-                   help="latency: seconds of load before the measured ones, left out of the figures (default 5)")
-    p.add_argument("--latency-prewarm-rows", type=int, default=100_000,
-                   help="latency: rows inserted in commits of 1000 and awaited in Kafka before the paced load, "
-                        "untimed (default 100,000)")
-    p.add_argument("--latency-connections", type=int, default=4,
-                   help="latency: generator sessions, each at rate/N (default 4)")
+    p.add_argument(
+        "--latency-warmup",
+        type=float,
+        default=5,
+        help="latency: seconds of load before the measured ones, left out of the figures (default 5)",
+    )
+    p.add_argument(
+        "--latency-prewarm-rows",
+        type=int,
+        default=100_000,
+        help="latency: rows inserted in commits of 1000 and awaited in Kafka before the paced load, "
+        "untimed (default 100,000)",
+    )
+    p.add_argument(
+        "--latency-connections",
+        type=int,
+        default=4,
+        help="latency: generator sessions, each at rate/N (default 4)",
+    )
     p.add_argument("--skip-raw", action="store_true", help="streaming: do not measure the raw pgoutput rate")
     p.add_argument("--only", choices=SYSTEMS, default=None, help="run one system only")
     p.add_argument("--order", default="connectrt,debezium", help="who goes first in each scenario")
-    p.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated subset of " + ",".join(SCENARIOS))
-    p.add_argument("--schemas-enable", choices=("true", "false"), default="true",
-                   help="JsonConverter schemas.enable for key and value, both systems (default true)")
-    p.add_argument("--worker-prop", action="append", default=[], metavar="K=V", help="extra worker property, both")
-    p.add_argument("--connector-prop", action="append", default=[], metavar="K=V",
-                   help="extra connector property, both (e.g. max.batch.size=4096)")
+    p.add_argument(
+        "--scenarios", default=",".join(SCENARIOS), help="comma-separated subset of " + ",".join(SCENARIOS)
+    )
+    p.add_argument(
+        "--schemas-enable",
+        choices=("true", "false"),
+        default="true",
+        help="JsonConverter schemas.enable for key and value, both systems (default true)",
+    )
+    p.add_argument(
+        "--worker-prop", action="append", default=[], metavar="K=V", help="extra worker property, both"
+    )
+    p.add_argument(
+        "--connector-prop",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="extra connector property, both (e.g. max.batch.size=4096)",
+    )
     p.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:29092"))
     p.add_argument("--java-cache", type=Path, default=DEFAULT_JAVA_CACHE)
     p.add_argument("--debezium-cache", type=Path, default=DEFAULT_DEBEZIUM_CACHE)
@@ -655,10 +720,15 @@ def main() -> int:
         "dbname": os.environ.get("CONNECTRT_PG_DATABASE", "connectrt"),
     }
     s = Settings(
-        bootstrap=args.bootstrap, pg=pg, schemas_enable=args.schemas_enable == "true",
+        bootstrap=args.bootstrap,
+        pg=pg,
+        schemas_enable=args.schemas_enable == "true",
         worker_props=parse_kv(args.worker_prop, "--worker-prop"),
         connector_props=parse_kv(args.connector_prop, "--connector-prop"),
-        java_cache=args.java_cache, debezium_cache=args.debezium_cache, timeout_s=args.timeout, keep=args.keep,
+        java_cache=args.java_cache,
+        debezium_cache=args.debezium_cache,
+        timeout_s=args.timeout,
+        keep=args.keep,
         base=Path(tempfile.mkdtemp(prefix="cdc-bench-")),
     )
     if "debezium" in systems:  # resolve before anything is timed
@@ -675,8 +745,10 @@ def main() -> int:
         "args": {k: str(v) for k, v in vars(args).items()},
     }
     print(f"{meta['date']}  {meta['machine']}  python {meta['python']}  load {meta['load_at_start']}")
-    print(f"JsonConverter schemas.enable={args.schemas_enable} (key and value), standalone workers, "
-          f"Kafka Connect {KAFKA_VERSION} + Debezium {DEBEZIUM_VERSION}; scenarios: {', '.join(scenarios)}")
+    print(
+        f"JsonConverter schemas.enable={args.schemas_enable} (key and value), standalone workers, "
+        f"Kafka Connect {KAFKA_VERSION} + Debezium {DEBEZIUM_VERSION}; scenarios: {', '.join(scenarios)}"
+    )
     admin = TopicAdmin(make_admin({"bootstrap.servers": s.bootstrap}))
     drop_leftovers(s)
     results: dict[str, dict[str, dict[str, Any]]] = {x: {} for x in systems}
@@ -693,8 +765,17 @@ def main() -> int:
                     elif scenario == "snapshot":
                         r = scenario_snapshot(system, s, admin, names, args.snapshot_rows)
                     else:
-                        r = scenario_latency(system, s, admin, names, args.rate, args.latency_seconds,
-                                             args.latency_warmup, args.latency_connections, args.latency_prewarm_rows)
+                        r = scenario_latency(
+                            system,
+                            s,
+                            admin,
+                            names,
+                            args.rate,
+                            args.latency_seconds,
+                            args.latency_warmup,
+                            args.latency_connections,
+                            args.latency_prewarm_rows,
+                        )
                 except Exception as e:
                     failures.append(f"{scenario}/{system}: {e}")
                     print(f"  FAILED: {e}", flush=True)
@@ -702,16 +783,33 @@ def main() -> int:
                 finally:  # also when it failed before its worker started (the worker's own cleanup did not run)
                     drop_pg_objects(s, names)
                 results[system][scenario] = r
-                brief = {k: fmt(v, 1) for k, v in r.items() if k in (
-                    "rows_s", "load_rows_s", "p50_ms", "p99_ms", "rate_achieved", "peak_rss_mib", "worker_cpu_s")}
+                brief = {
+                    k: fmt(v, 1)
+                    for k, v in r.items()
+                    if k
+                    in (
+                        "rows_s",
+                        "load_rows_s",
+                        "p50_ms",
+                        "p99_ms",
+                        "rate_achieved",
+                        "peak_rss_mib",
+                        "worker_cpu_s",
+                    )
+                }
                 print(f"  done in {time.perf_counter() - t:.0f} s: {brief}", flush=True)
                 print(f"  CPU s by thread: {r['threads_cpu_s']}", flush=True)
             if scenario == "streaming" and not args.skip_raw:
                 print(f"streaming: {LABELS[RAW]} ... (load {load_average()})", flush=True)
                 names = Names("raw", scenario)
                 try:
-                    results.setdefault(RAW, {})["streaming"] = r = run_raw(s, names, args.rows, args.updates, args.batch)
-                    print(f"  {fmt(r['rows_s'], 1)} rows/s, receiver CPU {fmt(r['receiver_cpu_s'], 1)} s", flush=True)
+                    results.setdefault(RAW, {})["streaming"] = r = run_raw(
+                        s, names, args.rows, args.updates, args.batch
+                    )
+                    print(
+                        f"  {fmt(r['rows_s'], 1)} rows/s, receiver CPU {fmt(r['receiver_cpu_s'], 1)} s",
+                        flush=True,
+                    )
                 except Exception as e:
                     failures.append(f"{scenario}/{RAW}: {e}")
                     print(f"  FAILED: {e}", flush=True)
@@ -723,20 +821,32 @@ def main() -> int:
     meta["wall_s"] = time.time() - started
     meta["load_at_end"] = load_average()
     rows = comparison(results)
-    print(f"\nCDC benchmark, {meta['date']}, load average {meta['load_at_start']} → {meta['load_at_end']}, "
-          f"{meta['wall_s'] / 60:.1f} min")
-    print(f"streaming: {args.rows:,} inserts + {args.updates:,} updates in commits of {args.batch:,}; snapshot: "
-          f"{args.snapshot_rows:,} rows; latency: {args.rate:,.0f} commits/s x {args.latency_seconds:.0f} s "
-          f"(after {args.latency_warmup:.0f} s warm-up)")
+    print(
+        f"\nCDC benchmark, {meta['date']}, load average {meta['load_at_start']} → {meta['load_at_end']}, "
+        f"{meta['wall_s'] / 60:.1f} min"
+    )
+    print(
+        f"streaming: {args.rows:,} inserts + {args.updates:,} updates in commits of {args.batch:,}; snapshot: "
+        f"{args.snapshot_rows:,} rows; latency: {args.rate:,.0f} commits/s x {args.latency_seconds:.0f} s "
+        f"(after {args.latency_warmup:.0f} s warm-up)"
+    )
     print_table(rows)
     for f in failures:
         print(f"FAILED {f.splitlines()[0]}")
     if args.out is not None:
-        args.out.write_text(json.dumps(
-            {"meta": meta, "results": results, "comparison": [{k: v for k, v in r.items() if k != "digits"}
-                                                              for r in rows], "failures": failures},
-            indent=2, default=str,
-        ) + "\n")
+        args.out.write_text(
+            json.dumps(
+                {
+                    "meta": meta,
+                    "results": results,
+                    "comparison": [{k: v for k, v in r.items() if k != "digits"} for r in rows],
+                    "failures": failures,
+                },
+                indent=2,
+                default=str,
+            )
+            + "\n"
+        )
         print(f"results written to {args.out}")
     return 1 if failures else 0
 

@@ -24,21 +24,40 @@ STATUSES = ("new", "paid", "packed", "shipped", "delivered", "returned")
 _ROW_FIELDS = [
     {"type": "int32", "optional": False, "default": 0, "field": "id"},
     {"type": "string", "optional": True, "field": "customer"},
-    {"type": "bytes", "optional": True, "name": "org.apache.kafka.connect.data.Decimal", "version": 1,
-     "parameters": {"scale": "2", "connect.decimal.precision": "12"}, "field": "amount"},
+    {
+        "type": "bytes",
+        "optional": True,
+        "name": "org.apache.kafka.connect.data.Decimal",
+        "version": 1,
+        "parameters": {"scale": "2", "connect.decimal.precision": "12"},
+        "field": "amount",
+    },
     {"type": "string", "optional": True, "field": "status"},
     {"type": "int32", "optional": True, "field": "quantity"},
-    {"type": "int64", "optional": True, "name": "io.debezium.time.MicroTimestamp", "version": 1,
-     "field": "updated_at"},
+    {
+        "type": "int64",
+        "optional": True,
+        "name": "io.debezium.time.MicroTimestamp",
+        "version": 1,
+        "field": "updated_at",
+    },
 ]
 _SOURCE_FIELDS = [
     {"type": "string", "optional": False, "field": "version"},
     {"type": "string", "optional": False, "field": "connector"},
     {"type": "string", "optional": False, "field": "name"},
     {"type": "int64", "optional": False, "field": "ts_ms"},
-    {"type": "string", "optional": True, "name": "io.debezium.data.Enum", "version": 1,
-     "parameters": {"allowed": "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental"},
-     "default": "false", "field": "snapshot"},
+    {
+        "type": "string",
+        "optional": True,
+        "name": "io.debezium.data.Enum",
+        "version": 1,
+        "parameters": {
+            "allowed": "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental"
+        },
+        "default": "false",
+        "field": "snapshot",
+    },
     {"type": "string", "optional": False, "field": "db"},
     {"type": "string", "optional": True, "field": "sequence"},
     {"type": "int64", "optional": True, "field": "ts_us"},
@@ -52,18 +71,40 @@ _SOURCE_FIELDS = [
 
 
 def _value_schema(prefix: str) -> dict[str, Any]:
-    row = {"type": "struct", "fields": _ROW_FIELDS, "optional": True, "name": f"{prefix}.public.bench_orders.Value"}
+    row = {
+        "type": "struct",
+        "fields": _ROW_FIELDS,
+        "optional": True,
+        "name": f"{prefix}.public.bench_orders.Value",
+    }
     return {
-        "type": "struct", "optional": False, "name": f"{prefix}.public.bench_orders.Envelope", "version": 2,
+        "type": "struct",
+        "optional": False,
+        "name": f"{prefix}.public.bench_orders.Envelope",
+        "version": 2,
         "fields": [
-            {**row, "field": "before"}, {**row, "field": "after"},
-            {"type": "struct", "fields": _SOURCE_FIELDS, "optional": False,
-             "name": "io.debezium.connector.postgresql.Source", "version": 1, "field": "source"},
-            {"type": "struct", "fields": [{"type": "string", "optional": False, "field": "id"},
-                                          {"type": "int64", "optional": False, "field": "total_order"},
-                                          {"type": "int64", "optional": False,
-                                           "field": "data_collection_order"}],
-             "optional": True, "name": "event.block", "version": 1, "field": "transaction"},
+            {**row, "field": "before"},
+            {**row, "field": "after"},
+            {
+                "type": "struct",
+                "fields": _SOURCE_FIELDS,
+                "optional": False,
+                "name": "io.debezium.connector.postgresql.Source",
+                "version": 1,
+                "field": "source",
+            },
+            {
+                "type": "struct",
+                "fields": [
+                    {"type": "string", "optional": False, "field": "id"},
+                    {"type": "int64", "optional": False, "field": "total_order"},
+                    {"type": "int64", "optional": False, "field": "data_collection_order"},
+                ],
+                "optional": True,
+                "name": "event.block",
+                "version": 1,
+                "field": "transaction",
+            },
             {"type": "string", "optional": False, "field": "op"},
             {"type": "int64", "optional": True, "field": "ts_ms"},
             {"type": "int64", "optional": True, "field": "ts_us"},
@@ -73,19 +114,35 @@ def _value_schema(prefix: str) -> dict[str, Any]:
 
 
 def _decimal_b64(cents: int) -> str:
-    return base64.b64encode(cents.to_bytes((cents + (cents < 0)).bit_length() // 8 + 1, "big", signed=True)).decode()
+    return base64.b64encode(
+        cents.to_bytes((cents + (cents < 0)).bit_length() // 8 + 1, "big", signed=True)
+    ).decode()
 
 
 def _row_json(r: Row) -> dict[str, Any]:
-    return {"id": r[0], "customer": r[1], "amount": _decimal_b64(r[2]), "status": r[3], "quantity": r[4],
-            "updated_at": r[5]}
+    return {
+        "id": r[0],
+        "customer": r[1],
+        "amount": _decimal_b64(r[2]),
+        "status": r[3],
+        "quantity": r[4],
+        "updated_at": r[5],
+    }
 
 
-def generate(n: int, seed: int, state: dict[int, Row], prefix: str = "bench") -> Iterator[tuple[bytes, bytes | None]]:
+def generate(
+    n: int, seed: int, state: dict[int, Row], prefix: str = "bench"
+) -> Iterator[tuple[bytes, bytes | None]]:
     """``n`` change events as (key, value) JSON bytes, plus a tombstone after each delete; ``state``
     ends as the table's final rows."""
-    key_schema = orjson.dumps({"type": "struct", "optional": False, "name": f"{prefix}.public.bench_orders.Key",
-                               "fields": [{"type": "int32", "optional": False, "default": 0, "field": "id"}]})
+    key_schema = orjson.dumps(
+        {
+            "type": "struct",
+            "optional": False,
+            "name": f"{prefix}.public.bench_orders.Key",
+            "fields": [{"type": "int32", "optional": False, "default": 0, "field": "id"}],
+        }
+    )
     value_schema = orjson.dumps(_value_schema(prefix))
     rng = random.Random(seed)
     live: list[int] = []
@@ -107,10 +164,22 @@ def generate(n: int, seed: int, state: dict[int, Row], prefix: str = "bench") ->
         else:
             op, k = "d", live[rng.randrange(len(live))]
             before = state[k]
-        source = {"version": "3.6.1.Final", "connector": "postgresql", "name": prefix, "ts_ms": ts_ms,
-                  "snapshot": "false", "db": "production", "sequence": f'["{i * 100}","{i * 100 + 40}"]',
-                  "ts_us": ts_ms * 1000, "ts_ns": ts_ms * 1_000_000, "schema": "public", "table": "bench_orders",
-                  "txId": 1000 + i, "lsn": i * 100 + 40, "xmin": None}
+        source = {
+            "version": "3.6.1.Final",
+            "connector": "postgresql",
+            "name": prefix,
+            "ts_ms": ts_ms,
+            "snapshot": "false",
+            "db": "production",
+            "sequence": f'["{i * 100}","{i * 100 + 40}"]',
+            "ts_us": ts_ms * 1000,
+            "ts_ns": ts_ms * 1_000_000,
+            "schema": "public",
+            "table": "bench_orders",
+            "txId": 1000 + i,
+            "lsn": i * 100 + 40,
+            "xmin": None,
+        }
         key = b'{"schema":' + key_schema + b',"payload":{"id":' + str(k).encode() + b"}}"
         if op == "d":
             j = where.pop(k)
@@ -121,13 +190,25 @@ def generate(n: int, seed: int, state: dict[int, Row], prefix: str = "bench") ->
             del state[k]
             after = None
         else:
-            after = (k, f"customer-{rng.randrange(100_000):05d}", rng.randrange(1, 10_000_000),
-                     STATUSES[rng.randrange(len(STATUSES))], rng.randrange(1, 50), base_us + i * 1000)
+            after = (
+                k,
+                f"customer-{rng.randrange(100_000):05d}",
+                rng.randrange(1, 10_000_000),
+                STATUSES[rng.randrange(len(STATUSES))],
+                rng.randrange(1, 50),
+                base_us + i * 1000,
+            )
             state[k] = after
-        payload = {"before": None if before is None else _row_json(before),
-                   "after": None if after is None else _row_json(after), "source": source,
-                   "transaction": None, "op": op, "ts_ms": ts_ms + 3, "ts_us": (ts_ms + 3) * 1000,
-                   "ts_ns": (ts_ms + 3) * 1_000_000}
+        payload = {
+            "before": None if before is None else _row_json(before),
+            "after": None if after is None else _row_json(after),
+            "source": source,
+            "transaction": None,
+            "op": op,
+            "ts_ms": ts_ms + 3,
+            "ts_us": (ts_ms + 3) * 1000,
+            "ts_ns": (ts_ms + 3) * 1_000_000,
+        }
         yield key, b'{"schema":' + value_schema + b',"payload":' + orjson.dumps(payload) + b"}"
         if op == "d":
             yield key, None
@@ -137,9 +218,17 @@ def produce(bootstrap: str, topic: str, n: int, seed: int) -> tuple[int, dict[in
     """Write the events into ``topic`` (1 partition); returns (records written, final state, seconds)."""
     from confluent_kafka import Producer
 
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "batch.size": 1_000_000,
-                         "compression.type": "lz4", "queue.buffering.max.kbytes": 262144,
-                         "partitioner": "murmur2_random", "acks": "all"})
+    producer = Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "linger.ms": 20,
+            "batch.size": 1_000_000,
+            "compression.type": "lz4",
+            "queue.buffering.max.kbytes": 262144,
+            "partitioner": "murmur2_random",
+            "acks": "all",
+        }
+    )
     started = time.monotonic()
     count = 0
     state: dict[int, Row] = {}

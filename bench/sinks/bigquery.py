@@ -51,7 +51,9 @@ def dev_env() -> dict[str, str]:
     settings = DevSettings.from_env()
     running = services.load_running(settings)
     if running is None:
-        raise SystemExit("The dev services are not running: start them with `.venv/bin/connectrt dev up --with bigquery`.")
+        raise SystemExit(
+            "The dev services are not running: start them with `.venv/bin/connectrt dev up --with bigquery`."
+        )
     if "bigquery" not in running.services:
         print("-- starting the BigQuery emulator (connectrt dev up --with bigquery)", flush=True)
         services.up(settings, ("bigquery",))
@@ -65,8 +67,11 @@ def bq_client(env: dict[str, str]) -> Any:
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import bigquery
 
-    return bigquery.Client(project=env["CONNECTRT_BIGQUERY_PROJECT"], credentials=AnonymousCredentials(),
-                           client_options=ClientOptions(api_endpoint=env["CONNECTRT_BIGQUERY_ENDPOINT"]))
+    return bigquery.Client(
+        project=env["CONNECTRT_BIGQUERY_PROJECT"],
+        credentials=AnonymousCredentials(),
+        client_options=ClientOptions(api_endpoint=env["CONNECTRT_BIGQUERY_ENDPOINT"]),
+    )
 
 
 def schema() -> Any:
@@ -125,7 +130,9 @@ def prepare_topic(bootstrap: str, n: int) -> str:
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 50, "batch.size": 1_000_000,
                          "compression.type": "lz4"})  # fmt: skip
     for i in range(n):
-        producer.produce(topic, converter.from_connect_data(topic, s, Struct(s, order(i))), key=str(i).encode())
+        producer.produce(
+            topic, converter.from_connect_data(topic, s, Struct(s, order(i))), key=str(i).encode()
+        )
         if i % 10_000 == 0:
             producer.poll(0)
     producer.flush(60)
@@ -236,12 +243,16 @@ def ceiling_insert_all(env: dict[str, str], dataset: str, n: int, threads: int) 
     table = f"{env['CONNECTRT_BIGQUERY_PROJECT']}.{dataset}.ceiling_insert_{int(time.time())}"
     client.create_table(bigquery.Table(table, schema=_bq_schema()))
     rows = [_json_row(order(i)) for i in range(n)]
-    batches = [(rows[i:i + BATCH], [f"t-0-{j}" for j in range(i, min(i + BATCH, n))]) for i in range(0, n, BATCH)]
+    batches = [
+        (rows[i : i + BATCH], [f"t-0-{j}" for j in range(i, min(i + BATCH, n))]) for i in range(0, n, BATCH)
+    ]
     latencies: list[float] = []
 
     def send(batch: tuple[list[dict[str, Any]], list[str]]) -> None:
         t0 = time.monotonic()
-        errors = client.insert_rows_json(table, batch[0], row_ids=batch[1], skip_invalid_rows=True, retry=None)
+        errors = client.insert_rows_json(
+            table, batch[0], row_ids=batch[1], skip_invalid_rows=True, retry=None
+        )
         latencies.append(time.monotonic() - t0)
         assert not errors, errors[:1]
 
@@ -282,7 +293,9 @@ def ceiling_storage(env: dict[str, str], dataset: str, n: int, threads: int) -> 
             writer_schema=types.ProtoSchema(proto_descriptor=proto.descriptor),
             rows=types.ProtoRows(serialized_rows=rows[start:start + BATCH])))  # fmt: skip
         t0 = time.monotonic()
-        for response in writer.append_rows(iter([request]), metadata=(("x-goog-request-params", f"write_stream={stream}"),)):
+        for response in writer.append_rows(
+            iter([request]), metadata=(("x-goog-request-params", f"write_stream={stream}"),)
+        ):
             assert not response.row_errors
         latencies.append(time.monotonic() - t0)
 
@@ -327,10 +340,14 @@ def pct(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--paths", default="insertall,storage", help="comma-separated: insertall, storage")
-    parser.add_argument("--threads", type=int, default=10, help="client-alone request concurrency (threadPoolSize)")
+    parser.add_argument(
+        "--threads", type=int, default=10, help="client-alone request concurrency (threadPoolSize)"
+    )
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--profile", help="write a py-spy collapsed profile of the worker here")
     args = parser.parse_args()

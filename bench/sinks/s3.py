@@ -290,7 +290,9 @@ def print_stages(n: int, formats: list[str]) -> None:
         if stage.startswith("S3SinkTask.put"):
             fmt = stage.rsplit(" ", 1)[-1]
             total = convert + us
-            rows.append([f"= {fmt}: convert + put", f"{total:.2f}", f"{1e6 / total:,.0f} records/s on one free core"])
+            rows.append(
+                [f"= {fmt}: convert + put", f"{total:.2f}", f"{1e6 / total:,.0f} records/s on one free core"]
+            )
     print(f"\nCPU per record by stage, in one process ({n:,} records, batches of 500, best of 5 rounds; "
           f"load average {started} → {load_average()}):")  # fmt: skip
     print(table(["stage", "CPU µs/record", ""], rows), flush=True)

@@ -181,10 +181,15 @@ def measure(
     out = [
         ("key: StringConverter.to_connect_data", best["key"], "the runtime's key converter"),
         ("value: JsonConverter.to_connect_data", best["value"], "schema envelope + payload → Struct"),
-        ("records: SinkRecords, offsets, headers", best["convert"] - best["key"] - best["value"],
-         "convert_messages minus the two converters"),
+        (
+            "records: SinkRecords, offsets, headers",
+            best["convert"] - best["key"] - best["value"],
+            "convert_messages minus the two converters",
+        ),
         ("= WorkerSinkTask.convert_messages", best["convert"], ""),
     ]
     for fmt in formats:
-        out.append((f"S3SinkTask.put, {fmt}", best[fmt], f"{sizes[fmt] / n:.0f} B/record written, upload excluded"))
+        out.append(
+            (f"S3SinkTask.put, {fmt}", best[fmt], f"{sizes[fmt] / n:.0f} B/record written, upload excluded")
+        )
     return out

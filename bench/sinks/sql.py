@@ -83,8 +83,10 @@ def dev_env() -> dict[str, str]:
 
 
 def pg_admin(env: dict[str, str], db: str) -> str:
-    return (f"host={env['CONNECTRT_PG_HOST']} port={env['CONNECTRT_PG_PORT']} user={env['CONNECTRT_PG_USER']} "
-            f"password={env['CONNECTRT_PG_PASSWORD']} dbname={db}")
+    return (
+        f"host={env['CONNECTRT_PG_HOST']} port={env['CONNECTRT_PG_PORT']} user={env['CONNECTRT_PG_USER']} "
+        f"password={env['CONNECTRT_PG_PASSWORD']} dbname={db}"
+    )
 
 
 def ensure_warehouse(env: dict[str, str]) -> str:
@@ -129,7 +131,8 @@ def prepare_topic(bootstrap: str, n: int, seed: int, recreate: bool) -> tuple[st
         admin.delete_topics([topic])[topic].result(60)
         time.sleep(2)
     admin.create_topics([NewTopic(topic, 1, -1, config={"retention.ms": "-1", "retention.bytes": "-1"})])[
-        topic].result(60)
+        topic
+    ].result(60)
     print(f"producing {n:,} change events into {topic} ...", flush=True)
     count, state, secs = produce(bootstrap, topic, n, seed)
     print(f"   {count:,} records (events + tombstones) in {secs:.1f} s", flush=True)
@@ -145,11 +148,15 @@ def load_with_copy(dsn: str, state: dict[int, Row]) -> tuple[str, float]:
 
     name = f"bench_copy_{int(time.time())}"
     epoch = dt.datetime(1970, 1, 1)
-    rows = [(r[0], r[1], decimal.Decimal(r[2]).scaleb(-2), r[3], r[4], epoch + dt.timedelta(microseconds=r[5]))
-            for r in state.values()]
+    rows = [
+        (r[0], r[1], decimal.Decimal(r[2]).scaleb(-2), r[3], r[4], epoch + dt.timedelta(microseconds=r[5]))
+        for r in state.values()
+    ]
     with psycopg.connect(dsn) as conn:
-        conn.execute(f"CREATE TABLE {name} (id int PRIMARY KEY, customer text, amount numeric(12,2), status text, "
-                     "quantity int, updated_at timestamp(6))")
+        conn.execute(
+            f"CREATE TABLE {name} (id int PRIMARY KEY, customer text, amount numeric(12,2), status text, "
+            "quantity int, updated_at timestamp(6))"
+        )
         conn.commit()
         started = time.monotonic()
         with conn.cursor() as cur, cur.copy(f"COPY {name} ({COLUMNS}) FROM STDIN") as copy:
@@ -172,9 +179,18 @@ def jdbc_plugin_path() -> Path:
 
 
 def sink_config(name: str, topic: str, url: str, env: dict[str, str] | None, target: str) -> dict[str, str]:
-    config = {"name": name, "connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector", "tasks.max": "1",
-              "topics": topic, "connection.url": url, "insert.mode": "upsert", "primary.key.mode": "record_key",
-              "delete.enabled": "true", "schema.evolution": "basic", "collection.name.format": target}
+    config = {
+        "name": name,
+        "connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector",
+        "tasks.max": "1",
+        "topics": topic,
+        "connection.url": url,
+        "insert.mode": "upsert",
+        "primary.key.mode": "record_key",
+        "delete.enabled": "true",
+        "schema.evolution": "basic",
+        "collection.name.format": target,
+    }
     if env is not None:
         config["connection.username"] = env["CONNECTRT_PG_USER"]
         config["connection.password"] = env["CONNECTRT_PG_PASSWORD"]
@@ -192,15 +208,28 @@ def committed(bootstrap: str, group: str, topic: str) -> int:
         c.close()
 
 
-def run_side(side: str, args: argparse.Namespace, env: dict[str, str], topic: str, records: int, end: int,
-             url: str, target: str, workdir: Path) -> tuple[Result, Worker]:
+def run_side(
+    side: str,
+    args: argparse.Namespace,
+    env: dict[str, str],
+    topic: str,
+    records: int,
+    end: int,
+    url: str,
+    target: str,
+    workdir: Path,
+) -> tuple[Result, Worker]:
     bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
     name = f"bench-sql-{side}-{int(time.time())}"
     port = free_port()
-    props = {"bootstrap.servers": bootstrap, "key.converter": "org.apache.kafka.connect.json.JsonConverter",
-             "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-             "offset.storage.file.filename": str(workdir / f"{name}.offsets"), "offset.flush.interval.ms": "1000",
-             "listeners": f"http://127.0.0.1:{port}"}
+    props = {
+        "bootstrap.servers": bootstrap,
+        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "offset.storage.file.filename": str(workdir / f"{name}.offsets"),
+        "offset.flush.interval.ms": "1000",
+        "listeners": f"http://127.0.0.1:{port}",
+    }
     if side != "java":
         props.update(args.connectrt_props)
     if side == "variant":
@@ -210,18 +239,29 @@ def run_side(side: str, args: argparse.Namespace, env: dict[str, str], topic: st
         props["plugin.path"] = str(jdbc_plugin_path())
         props["plugin.discovery"] = "service_load"
         conn_file = write_properties(workdir / f"{name}.properties", connector)
-        argv = java_connect_standalone_argv(ensure_java_connect(), [write_properties(
-            workdir / f"{name}-worker.properties", props), conn_file])
+        argv = java_connect_standalone_argv(
+            ensure_java_connect(), [write_properties(workdir / f"{name}-worker.properties", props), conn_file]
+        )
     else:
         conn_file = workdir / f"{name}.json"
         conn_file.write_text(json.dumps({"name": name, "config": connector}))
-        argv = [sys.executable, "-m", "connectrt.cli", "standalone",
-                str(write_properties(workdir / f"{name}-worker.properties", props)), str(conn_file)]
+        argv = [
+            sys.executable,
+            "-m",
+            "connectrt.cli",
+            "standalone",
+            str(write_properties(workdir / f"{name}-worker.properties", props)),
+            str(conn_file),
+        ]
     worker = Worker(side, argv, workdir / f"{name}.log", workdir)
     print(f"-- {side}: {records:,} records into {target} ({url.split('?')[0]})", flush=True)
     worker.start()
     rss = RssSampler(worker.pid).start()
-    spy = PySpy(worker.pid, Path(args.profile), workdir / "py-spy.log") if args.profile and side != "java" else None
+    spy = (
+        PySpy(worker.pid, Path(args.profile), workdir / "py-spy.log")
+        if args.profile and side != "java"
+        else None
+    )
     group = f"connect-{name}"
     first = None
     checked = 0.0
@@ -286,9 +326,11 @@ def compare_tables(dsn: str, a: str, b: str) -> str:
 
     with psycopg.connect(dsn) as conn:
         n = conn.execute(f"SELECT count(*) FROM {b}").fetchone()
-        diff = conn.execute(f"SELECT (SELECT count(*) FROM (SELECT {COLUMNS} FROM {a} EXCEPT SELECT {COLUMNS} FROM "
-                            f"{b}) x) + (SELECT count(*) FROM (SELECT {COLUMNS} FROM {b} EXCEPT SELECT {COLUMNS} "
-                            f"FROM {a}) y)").fetchone()
+        diff = conn.execute(
+            f"SELECT (SELECT count(*) FROM (SELECT {COLUMNS} FROM {a} EXCEPT SELECT {COLUMNS} FROM "
+            f"{b}) x) + (SELECT count(*) FROM (SELECT {COLUMNS} FROM {b} EXCEPT SELECT {COLUMNS} "
+            f"FROM {a}) y)"
+        ).fetchone()
     assert n is not None and diff is not None
     return "equal" if diff[0] == 0 else f"DIFFERS ({diff[0]} rows; {n[0]} rows)"
 
@@ -307,8 +349,10 @@ def compare_duckdb(path: Path, table_: str, state: dict[int, Row]) -> str:
 
     con = duckdb.connect(str(path), read_only=True)
     try:
-        rows = con.execute(f"SELECT id, customer, CAST(amount * 100 AS BIGINT), status, quantity, "
-                           f"epoch_us(updated_at) FROM {table_}").fetchall()
+        rows = con.execute(
+            f"SELECT id, customer, CAST(amount * 100 AS BIGINT), status, quantity, "
+            f"epoch_us(updated_at) FROM {table_}"
+        ).fetchall()
     finally:
         con.close()
     got = {r[0]: tuple(r) for r in rows}
@@ -319,19 +363,38 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--only", choices=("connectrt", "java", "duckdb", "variant"), action="append",
-                    help="run only these sides (repeatable); default: all")
-    ap.add_argument("--recreate", action="store_true", help="produce the events again even if the topic exists")
+    ap.add_argument(
+        "--only",
+        choices=("connectrt", "java", "duckdb", "variant"),
+        action="append",
+        help="run only these sides (repeatable); default: all",
+    )
+    ap.add_argument(
+        "--recreate", action="store_true", help="produce the events again even if the topic exists"
+    )
     ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument("--profile", help="py-spy collapsed stacks of the connectrt worker into this file")
-    ap.add_argument("--connectrt-prop", action="append", default=[], metavar="KEY=VALUE",
-                    help="an extra worker property for the connectrt sides (repeatable), e.g. "
-                         "consumer.queued.max.messages.kbytes=65536 to compare consumer settings")
-    ap.add_argument("--keep-tables", action="store_true",
-                    help="keep the PostgreSQL tables written (dropped after they were checked, by default)")
-    ap.add_argument("--variant-prop", action="append", default=[], metavar="KEY=VALUE",
-                    help="run connectrt → PostgreSQL a second time with this worker property added (repeatable), "
-                         "e.g. consumer.max.partition.fetch.bytes=262144, to weigh a runtime setting in the same run")
+    ap.add_argument(
+        "--connectrt-prop",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an extra worker property for the connectrt sides (repeatable), e.g. "
+        "consumer.queued.max.messages.kbytes=65536 to compare consumer settings",
+    )
+    ap.add_argument(
+        "--keep-tables",
+        action="store_true",
+        help="keep the PostgreSQL tables written (dropped after they were checked, by default)",
+    )
+    ap.add_argument(
+        "--variant-prop",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="run connectrt → PostgreSQL a second time with this worker property added (repeatable), "
+        "e.g. consumer.max.partition.fetch.bytes=262144, to weigh a runtime setting in the same run",
+    )
     args = ap.parse_args()
     args.connectrt_props = dict(p.split("=", 1) for p in args.connectrt_prop)
     args.variant_props = dict(p.split("=", 1) for p in args.variant_prop)
@@ -346,39 +409,89 @@ def main() -> int:
     url = f"jdbc:postgresql://{env['CONNECTRT_PG_HOST']}:{env['CONNECTRT_PG_PORT']}/warehouse"
     print(f"load average before: {load_average()}", flush=True)
     copy_table, copy_s = load_with_copy(dsn, state)
-    print(f"-- COPY of the {len(state):,} final rows: {copy_s:.2f} s ({len(state) / copy_s:,.0f} rows/s)", flush=True)
+    print(
+        f"-- COPY of the {len(state):,} final rows: {copy_s:.2f} s ({len(state) / copy_s:,.0f} rows/s)",
+        flush=True,
+    )
     results: list[Result] = []
     workdir = Path(tempfile.mkdtemp(prefix="bench-sql-"))
     stamp = int(time.time())
     for side in sides:
         if side == "duckdb":
             path = workdir / "bench.duckdb"
-            result, worker = run_side("connectrt", args, env, topic, records, end, f"jdbc:duckdb:{path}",
-                                      "bench_orders", workdir)
+            result, worker = run_side(
+                "connectrt", args, env, topic, records, end, f"jdbc:duckdb:{path}", "bench_orders", workdir
+            )
             worker.stop()
             result.side, result.ok = "connectrt → DuckDB", compare_duckdb(path, "bench_orders", state)
         else:
             target = f"bench_sink_{side}_{stamp}"
             result, worker = run_side(side, args, env, topic, records, end, url, target, workdir)
             worker.stop()
-            result.side = {"connectrt": "connectrt → PostgreSQL", "java": f"Debezium JDBC {JDBC_VERSION} → PostgreSQL",
-                           "variant": "connectrt → PostgreSQL, variant"}[side]
+            result.side = {
+                "connectrt": "connectrt → PostgreSQL",
+                "java": f"Debezium JDBC {JDBC_VERSION} → PostgreSQL",
+                "variant": "connectrt → PostgreSQL, variant",
+            }[side]
             result.ok = compare_tables(dsn, copy_table, target)
             if not args.keep_tables:
                 drop_tables(dsn, [target])
         results.append(result)
-        print(f"   {result.side}: {result.rate:,.0f} records/s, {result.cpu_s:.1f} s CPU, "
-              f"{result.peak_rss_mib:.0f} MiB peak RSS, table {result.ok}", flush=True)
-    print(f"\nSQL sink, {records:,} records ({args.events:,} change events + tombstones) of a 6-column table, "
-          f"{len(state):,} final rows; Kafka {KAFKA_VERSION} (dev), PostgreSQL (dev); load average after: "
-          f"{load_average()}\n")
-    print(table(["", "records/s", "wall s", "CPU s", "CPU µs/record", "waiting for CPU s", "peak RSS MiB",
-                 "RSS at start MiB", "x COPY time", "table"],
-                [[r.side, f"{r.rate:,.0f}", f"{r.wall_s:.1f}", f"{r.cpu_s:.1f}",
-                  f"{r.cpu_s / r.records * 1e6:.1f}", f"{r.waited_s:.1f}", f"{r.peak_rss_mib:.0f}",
-                  f"{r.idle_rss_mib:.0f}", f"{r.busy_s / copy_s:.1f}", r.ok] for r in results]
-                + [["one COPY of the final rows", f"{len(state) / copy_s:,.0f} rows", f"{copy_s:.1f}", "", "", "",
-                    "", "", "1.0", "-"]]))
+        print(
+            f"   {result.side}: {result.rate:,.0f} records/s, {result.cpu_s:.1f} s CPU, "
+            f"{result.peak_rss_mib:.0f} MiB peak RSS, table {result.ok}",
+            flush=True,
+        )
+    print(
+        f"\nSQL sink, {records:,} records ({args.events:,} change events + tombstones) of a 6-column table, "
+        f"{len(state):,} final rows; Kafka {KAFKA_VERSION} (dev), PostgreSQL (dev); load average after: "
+        f"{load_average()}\n"
+    )
+    print(
+        table(
+            [
+                "",
+                "records/s",
+                "wall s",
+                "CPU s",
+                "CPU µs/record",
+                "waiting for CPU s",
+                "peak RSS MiB",
+                "RSS at start MiB",
+                "x COPY time",
+                "table",
+            ],
+            [
+                [
+                    r.side,
+                    f"{r.rate:,.0f}",
+                    f"{r.wall_s:.1f}",
+                    f"{r.cpu_s:.1f}",
+                    f"{r.cpu_s / r.records * 1e6:.1f}",
+                    f"{r.waited_s:.1f}",
+                    f"{r.peak_rss_mib:.0f}",
+                    f"{r.idle_rss_mib:.0f}",
+                    f"{r.busy_s / copy_s:.1f}",
+                    r.ok,
+                ]
+                for r in results
+            ]
+            + [
+                [
+                    "one COPY of the final rows",
+                    f"{len(state) / copy_s:,.0f} rows",
+                    f"{copy_s:.1f}",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "1.0",
+                    "-",
+                ]
+            ],
+        )
+    )
     if args.connectrt_props:
         print(f"connectrt worker properties added: {args.connectrt_props}")
     if "variant" in sides:
@@ -388,9 +501,11 @@ def main() -> int:
         if java is None:
             break
         speed, mem = py.rate / java.rate, py.peak_rss_mib / java.peak_rss_mib
-        print(f"\n{py.side} / Debezium: records/s {speed:.2f}x (target >= 2x: {'PASS' if speed >= 2 else 'MISS'}); "
-              f"peak RSS {mem:.2f}x (target <= 0.33x: {'PASS' if mem <= 1 / 3 else 'MISS'}); CPU per record "
-              f"{(py.cpu_s / py.records) / (java.cpu_s / java.records):.2f}x")
+        print(
+            f"\n{py.side} / Debezium: records/s {speed:.2f}x (target >= 2x: {'PASS' if speed >= 2 else 'MISS'}); "
+            f"peak RSS {mem:.2f}x (target <= 0.33x: {'PASS' if mem <= 1 / 3 else 'MISS'}); CPU per record "
+            f"{(py.cpu_s / py.records) / (java.cpu_s / java.records):.2f}x"
+        )
     if args.profile and Path(args.profile).exists():
         print("\n" + summarize_collapsed(Path(args.profile)))
     if not args.keep_tables:

@@ -463,7 +463,10 @@ class Decimal:
     @staticmethod
     def builder(scale: int) -> SchemaBuilder:
         return (
-            SchemaBuilder.bytes().name(Decimal.LOGICAL_NAME).parameter(Decimal.SCALE_FIELD, str(scale)).version(1)
+            SchemaBuilder.bytes()
+            .name(Decimal.LOGICAL_NAME)
+            .parameter(Decimal.SCALE_FIELD, str(scale))
+            .version(1)
         )
 
     @staticmethod
@@ -490,7 +493,9 @@ class Decimal:
                 f"Schema has scale {scale}, value has scale {-exponent if isinstance(exponent, int) else exponent}."
             )
         unscaled = int(value.scaleb(scale, _EXACT))
-        return unscaled.to_bytes(max(1, (unscaled + (unscaled < 0)).bit_length() // 8 + 1), "big", signed=True)
+        return unscaled.to_bytes(
+            max(1, (unscaled + (unscaled < 0)).bit_length() // 8 + 1), "big", signed=True
+        )
 
     @staticmethod
     def to_logical(schema: Schema, value: bytes) -> _decimal.Decimal:
@@ -615,7 +620,9 @@ def _validate(schema: Schema, obj: object, field_name: str | None) -> None:
     if value is None:
         if not schema.optional:
             location = f'field: "{field_name}"' if field_name else "value"
-            raise DataException(f"Invalid value: null used for required {location}, schema type: {schema.type.name}")
+            raise DataException(
+                f"Invalid value: null used for required {location}, schema type: {schema.type.name}"
+            )
         return
     expected = _LOGICAL_PY_TYPES.get(schema.name or "") or _PY_TYPES[schema.type]
     if not isinstance(obj, expected) or (

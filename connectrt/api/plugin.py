@@ -69,10 +69,14 @@ class HeaderConverter(Plugin, ABC):
     def configure(self, configs: Mapping[str, Any]) -> None: ...
 
     @abstractmethod
-    def from_connect_header(self, topic: str, header_key: str, schema: Schema | None, value: Any) -> bytes | None: ...
+    def from_connect_header(
+        self, topic: str, header_key: str, schema: Schema | None, value: Any
+    ) -> bytes | None: ...
 
     @abstractmethod
-    def to_connect_header(self, topic: str, header_key: str, value: bytes | None) -> tuple[Schema | None, Any]: ...
+    def to_connect_header(
+        self, topic: str, header_key: str, value: bytes | None
+    ) -> tuple[Schema | None, Any]: ...
 
 
 class Transformation(Plugin, ABC, Generic[R]):

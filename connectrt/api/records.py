@@ -127,7 +127,16 @@ class Headers:
 class ConnectRecord:
     """Base of SourceRecord and SinkRecord (Java's ConnectRecord)."""
 
-    __slots__ = ("headers", "kafka_partition", "key", "key_schema", "timestamp", "topic", "value", "value_schema")
+    __slots__ = (
+        "headers",
+        "kafka_partition",
+        "key",
+        "key_schema",
+        "timestamp",
+        "topic",
+        "value",
+        "value_schema",
+    )
 
     def __init__(
         self,
@@ -270,7 +279,13 @@ class TimestampType(str, Enum):
 class SinkRecord(ConnectRecord):
     """A record delivered to a SinkTask, with its Kafka offset and original coordinates."""
 
-    __slots__ = ("kafka_offset", "original_kafka_offset", "original_kafka_partition", "original_topic", "timestamp_type")
+    __slots__ = (
+        "kafka_offset",
+        "original_kafka_offset",
+        "original_kafka_partition",
+        "original_topic",
+        "timestamp_type",
+    )
 
     def __init__(
         self,
@@ -295,7 +310,9 @@ class SinkRecord(ConnectRecord):
         self.original_kafka_partition = (
             original_kafka_partition if original_kafka_partition is not None else kafka_partition
         )
-        self.original_kafka_offset = original_kafka_offset if original_kafka_offset is not None else kafka_offset
+        self.original_kafka_offset = (
+            original_kafka_offset if original_kafka_offset is not None else kafka_offset
+        )
 
     def new_record(
         self,
@@ -334,7 +351,9 @@ class SinkRecord(ConnectRecord):
         original_topic = self.original_topic
         out.original_topic = original_topic if original_topic is not None else topic
         original_partition = self.original_kafka_partition
-        out.original_kafka_partition = original_partition if original_partition is not None else kafka_partition
+        out.original_kafka_partition = (
+            original_partition if original_partition is not None else kafka_partition
+        )
         original_offset = self.original_kafka_offset
         out.original_kafka_offset = original_offset if original_offset is not None else self.kafka_offset
         return out

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
 class HerderFailed(Exception):
     """The herder stopped after an error it cannot recover from (e.g. a bad internal topic)."""
 
@@ -65,9 +66,11 @@ def check_worker_plugins(config: WorkerConfig, plugins: Plugins) -> None:
     from connectrt.api.plugin import Converter, HeaderConverter, PluginType
     from connectrt.runtime.plugins import plugin_type
 
-    for key, base, ptype in (("key.converter", Converter, PluginType.CONVERTER),
-                             ("value.converter", Converter, PluginType.CONVERTER),
-                             ("header.converter", HeaderConverter, PluginType.HEADER_CONVERTER)):
+    for key, base, ptype in (
+        ("key.converter", Converter, PluginType.CONVERTER),
+        ("value.converter", Converter, PluginType.CONVERTER),
+        ("header.converter", HeaderConverter, PluginType.HEADER_CONVERTER),
+    ):
         name = str(config.get(key) or "").strip()
         cls = plugins.find(name)
         if cls is not None and issubclass(cls, base):

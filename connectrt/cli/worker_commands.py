@@ -29,8 +29,12 @@ def add_standalone_parser(subparsers: Any) -> None:
     )
     p.add_argument("worker_properties", help="worker config, e.g. connect-standalone.properties")
     # default=[]: argparse otherwise lists a '*' positional as required when the worker file is missing.
-    p.add_argument("connectors", nargs="*", default=[],
-                   help="optional connector configs (.properties or .json) to create at start")
+    p.add_argument(
+        "connectors",
+        nargs="*",
+        default=[],
+        help="optional connector configs (.properties or .json) to create at start",
+    )
     p.set_defaults(handler=run_standalone)
 
 
@@ -172,7 +176,10 @@ def run_distributed(args: argparse.Namespace) -> int:
     cluster_id = _cluster_id(config)
     from connectrt.storage.kafka_internal_topics import client_id_base, internal_client_props
 
-    admin_props: dict[str, Any] = {**internal_client_props(config), "client.id": client_id_base(config) + "shared-admin"}
+    admin_props: dict[str, Any] = {
+        **internal_client_props(config),
+        "client.id": client_id_base(config) + "shared-admin",
+    }
 
     # Java retries creating an internal topic for the worker's default.api.timeout.ms.
     create_retry_s = int(props.get("default.api.timeout.ms") or 60000) / 1000
@@ -185,12 +192,18 @@ def run_distributed(args: argparse.Namespace) -> int:
                 GroupMemberConfig.from_worker_config(config, url),
                 config_snapshot=herder.config_view,
                 listener=herder,
-                client_configs={"bootstrap_servers": config.bootstrap_servers.split(","),
-                                "client_id": f"connect-{worker_id}"},
+                client_configs={
+                    "bootstrap_servers": config.bootstrap_servers.split(","),
+                    "client_id": f"connect-{worker_id}",
+                },
             )
 
         return DistributedHerder(
-            config, plugins, worker_id, url, cluster_id,
+            config,
+            plugins,
+            worker_id,
+            url,
+            cluster_id,
             KafkaConfigBackingStore.from_config(config, admin),
             KafkaOffsetBackingStore.from_config(config, admin),
             KafkaStatusBackingStore.from_config(config, admin),
@@ -208,18 +221,23 @@ def add_plugins_parser(subparsers: Any) -> None:
         description="List every plugin the worker can load, with the names configs may use.",
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--worker-config", metavar="FILE",
-                   help="a worker config whose plugin.path locations are listed too")
+    p.add_argument(
+        "--worker-config", metavar="FILE", help="a worker config whose plugin.path locations are listed too"
+    )
     p.set_defaults(handler=run_plugins)
 
 
 def run_plugins(args: argparse.Namespace) -> int:
     from connectrt.runtime.plugins import Plugins, default_plugins, python_path
 
-    registry = Plugins.for_worker(_worker_props(args.worker_config)) if args.worker_config else default_plugins()
+    registry = (
+        Plugins.for_worker(_worker_props(args.worker_config)) if args.worker_config else default_plugins()
+    )
     rows = [(d.type.value, d.class_name, d.version, python_path(d.cls)) for d in registry.all()]
     if args.json:
-        print(orjson.dumps([{"type": t, "class": c, "version": v, "python": p} for t, c, v, p in rows]).decode())
+        print(
+            orjson.dumps([{"type": t, "class": c, "version": v, "python": p} for t, c, v, p in rows]).decode()
+        )
         return 0
     width = max((len(c) for _, c, _, _ in rows), default=10)
     for t, c, v, p in rows:

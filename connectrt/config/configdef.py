@@ -139,11 +139,15 @@ def parse_type(name: str, value: Any, type: Type) -> Any:
                 return value
             if isinstance(value, str):
                 return Password(value)
-            raise ConfigException(name, value, "Expected value to be a string, but it was a " + _java_type(value))
+            raise ConfigException(
+                name, value, "Expected value to be a string, but it was a " + _java_type(value)
+            )
         if type is Type.STRING:
             if isinstance(value, str):
                 return value.strip()
-            raise ConfigException(name, value, "Expected value to be a string, but it was a " + _java_type(value))
+            raise ConfigException(
+                name, value, "Expected value to be a string, but it was a " + _java_type(value)
+            )
         if type in _INT_LIMITS:
             if isinstance(value, bool):
                 raise ConfigException(name, value, f"Not a number of type {type.value}")
@@ -155,7 +159,9 @@ def parse_type(name: str, value: Any, type: Type) -> Any:
                 except ValueError:
                     raise ConfigException(name, value, f"Not a number of type {type.value}")
             else:
-                raise ConfigException(name, value, f"Expected value to be a 32-bit integer, but it was a {_java_type(value)}")
+                raise ConfigException(
+                    name, value, f"Expected value to be a 32-bit integer, but it was a {_java_type(value)}"
+                )
             lo, hi = _INT_LIMITS[type]
             if not lo <= parsed <= hi:
                 raise ConfigException(name, value, f"Not a number of type {type.value}")
@@ -170,7 +176,9 @@ def parse_type(name: str, value: Any, type: Type) -> Any:
                     return float(value.strip())
                 except ValueError:
                     raise ConfigException(name, value, "Not a number of type DOUBLE")
-            raise ConfigException(name, value, "Expected value to be a double, but it was a " + _java_type(value))
+            raise ConfigException(
+                name, value, "Expected value to be a double, but it was a " + _java_type(value)
+            )
         if type is Type.LIST:
             if isinstance(value, (list, tuple)):
                 return [str(v) if not isinstance(v, str) else v for v in value]
@@ -566,9 +574,7 @@ class ConfigDef:
         if is_set:
             parsed = parse_type(key.name, raw, key.type)
         elif not key.has_default:
-            raise ConfigException(
-                f'Missing required configuration "{key.name}" which has no default value.'
-            )
+            raise ConfigException(f'Missing required configuration "{key.name}" which has no default value.')
         else:
             parsed = key.default_value
         if key.validator is not None:

@@ -14,7 +14,11 @@ def _unescape(text: str) -> str:
         c = text[i]
         if c == "\\" and i + 1 < len(text):
             n = text[i + 1]
-            if n == "u" and i + 5 < len(text) + 0 and all(ch in "0123456789abcdefABCDEF" for ch in text[i + 2 : i + 6]):
+            if (
+                n == "u"
+                and i + 5 < len(text) + 0
+                and all(ch in "0123456789abcdefABCDEF" for ch in text[i + 2 : i + 6])
+            ):
                 out.append(chr(int(text[i + 2 : i + 6], 16)))
                 i += 6
                 continue

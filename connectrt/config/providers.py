@@ -245,7 +245,8 @@ class ConfigTransformer:
         if not wanted:
             return dict(configs)
         resolved: dict[tuple[str, str], dict[str, str]] = {
-            (provider, path): self.providers[provider].get(path, keys) for (provider, path), keys in wanted.items()
+            (provider, path): self.providers[provider].get(path, keys)
+            for (provider, path), keys in wanted.items()
         }
 
         def repl(m: re.Match[str]) -> str:

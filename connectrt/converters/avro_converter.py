@@ -155,11 +155,15 @@ class AvroConverter(Converter):
                 schema_id = self._registry().lookup(subject, avro.text).id
         except SchemaRegistryError as e:
             raise self._write_error(topic, subject, e) from e
-        return _Writer(wire.header(schema_id), target.parsed, self.avro_data.encoder(schema), _is_bytes(target))
+        return _Writer(
+            wire.header(schema_id), target.parsed, self.avro_data.encoder(schema), _is_bytes(target)
+        )
 
     def _write_error(self, topic: str, subject: str, e: SchemaRegistryError) -> Exception:
         if isinstance(e, SchemaRegistryUnavailableError):
-            return _unavailable(f"Failed to serialize Avro data for topic {topic}", e, self.cfg.retry.max_retries)
+            return _unavailable(
+                f"Failed to serialize Avro data for topic {topic}", e, self.cfg.retry.max_retries
+            )
         if e.status == 409:
             return DataException(
                 f"Failed to serialize Avro data for topic {topic}: the schema registry refused the record's schema "
@@ -177,7 +181,9 @@ class AvroConverter(Converter):
         return DataException(f"Failed to serialize Avro data for topic {topic}: {e}")
 
     # --- bytes → Connect ---------------------------------------------------------------------
-    def to_connect_data(self, topic: str, value: bytes | None, headers: Headers | None = None) -> SchemaAndValue:
+    def to_connect_data(
+        self, topic: str, value: bytes | None, headers: Headers | None = None
+    ) -> SchemaAndValue:
         if value is None:
             return NULL_SCHEMA_AND_VALUE
         schema_id = wire.schema_id(value, topic)
@@ -194,7 +200,11 @@ class AvroConverter(Converter):
             buffer.seek(wire.HEADER_SIZE)
             try:
                 datum = fastavro.schemaless_reader(
-                    buffer, reader.parsed, None, return_named_type=reader.named, return_named_type_override=reader.named
+                    buffer,
+                    reader.parsed,
+                    None,
+                    return_named_type=reader.named,
+                    return_named_type_override=reader.named,
                 )
             except (EOFError, ValueError, IndexError, UnicodeDecodeError) as e:
                 raise DataException(
@@ -238,7 +248,9 @@ class AvroConverter(Converter):
 
     def _registry(self) -> SchemaRegistry:
         if self.registry is None:
-            raise ConnectException("AvroConverter is used before configure(); the worker configures it first.")
+            raise ConnectException(
+                "AvroConverter is used before configure(); the worker configures it first."
+            )
         return self.registry
 
     # --- for callers that want the mapping's view -----------------------------------------------
@@ -274,8 +286,9 @@ _PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "b
 
 
 def _unavailable(prefix: str, e: SchemaRegistryUnavailableError, retries: int) -> ConnectException:
-    text = f"{prefix}: {e} (after {retries} retries); check schema.registry.url and that the registry is running"
+    text = (
+        f"{prefix}: {e} (after {retries} retries); check schema.registry.url and that the registry is running"
+    )
     if "did not answer in time" in str(e):
         return RetriableException(text)
     return ConnectException(text)
-

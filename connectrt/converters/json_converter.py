@@ -47,7 +47,9 @@ ENVELOPE_ERROR = (
     "configuration."
 )
 
-_SCHEMALESS_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+_SCHEMALESS_OPTIONS = (
+    orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+)
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _join = b"".join
 
@@ -123,7 +125,9 @@ class JsonConverter(Converter, HeaderConverter):
         self.cache_size: int = values[SCHEMAS_CACHE_SIZE_CONFIG]
         self.decimal_format: str = str(values[DECIMAL_FORMAT_CONFIG]).upper()
         self.replace_null_with_default: bool = values[REPLACE_NULL_WITH_DEFAULT_CONFIG]
-        self._encoding = JsonEncoding(self.decimal_format == "NUMERIC", self.replace_null_with_default, self.cache_size)
+        self._encoding = JsonEncoding(
+            self.decimal_format == "NUMERIC", self.replace_null_with_default, self.cache_size
+        )
         self._decoding = JsonDecoding(self.replace_null_with_default, self.cache_size)
         self._schemas = JsonSchemas(self._encoding, self._decoding, self.cache_size)
         self._fixed_schema: Schema | None = None
@@ -178,7 +182,9 @@ class JsonConverter(Converter, HeaderConverter):
                 out = orjson_dumps(encode(value) if value is None else core(value))
             except orjson.JSONEncodeError as e:
                 raise DataException(WRITE_ERROR) from e
-            if not out.isascii() or out.find(b"\\u00") >= 0:  # (not "in": it tries the operand as an int first)
+            if (
+                not out.isascii() or out.find(b"\\u00") >= 0
+            ):  # (not "in": it tries the operand as an int first)
                 out = java_escapes(out)
             return out if prefix is None else _join((prefix, out, b"}"))
 
@@ -196,7 +202,9 @@ class JsonConverter(Converter, HeaderConverter):
         return dumps(self._encoding.encoder(schema)(value))
 
     # --- bytes → Connect ---------------------------------------------------------------------
-    def to_connect_data(self, topic: str, value: bytes | None, headers: Headers | None = None) -> SchemaAndValue:
+    def to_connect_data(
+        self, topic: str, value: bytes | None, headers: Headers | None = None
+    ) -> SchemaAndValue:
         if value is None:
             return NULL_SCHEMA_AND_VALUE
         envelopes = self._envelopes
@@ -237,7 +245,9 @@ class JsonConverter(Converter, HeaderConverter):
         return SchemaAndValue(schema, self._decoding.decoder(schema)(payload))
 
     # --- HeaderConverter ---------------------------------------------------------------------
-    def from_connect_header(self, topic: str, header_key: str, schema: Schema | None, value: Any) -> bytes | None:
+    def from_connect_header(
+        self, topic: str, header_key: str, schema: Schema | None, value: Any
+    ) -> bytes | None:
         return self.from_connect_data(topic, schema, value)
 
     def to_connect_header(self, topic: str, header_key: str, value: bytes | None) -> SchemaAndValue:

@@ -252,13 +252,17 @@ class JsonEncoding:
                     if text[-scale - 1 : -scale] == "." and "E" not in text:
                         unscaled = int(text[: -scale - 1] + text[-scale:])
                         return _b2a(
-                            unscaled.to_bytes((unscaled + (unscaled < 0)).bit_length() // 8 + 1, "big", signed=True),
+                            unscaled.to_bytes(
+                                (unscaled + (unscaled < 0)).bit_length() // 8 + 1, "big", signed=True
+                            ),
                             newline=False,
                         ).decode("ascii")
                 elif text.isdigit() or (text[:1] == "-" and text[1:].isdigit()):
                     unscaled = int(text)
                     return _b2a(
-                        unscaled.to_bytes((unscaled + (unscaled < 0)).bit_length() // 8 + 1, "big", signed=True),
+                        unscaled.to_bytes(
+                            (unscaled + (unscaled < 0)).bit_length() // 8 + 1, "big", signed=True
+                        ),
                         newline=False,
                     ).decode("ascii")
             if not isinstance(v, _decimal.Decimal):
@@ -268,7 +272,9 @@ class JsonEncoding:
             if v.as_tuple().exponent != -scale or not v.is_finite():
                 return _b64(Decimal.from_logical(schema, v))  # raises Java's scale message
             unscaled = int(v.scaleb(scale, _EXACT))
-            return _b64(unscaled.to_bytes((unscaled + (unscaled < 0)).bit_length() // 8 + 1, "big", signed=True))
+            return _b64(
+                unscaled.to_bytes((unscaled + (unscaled < 0)).bit_length() // 8 + 1, "big", signed=True)
+            )
 
         return decimal
 
@@ -323,7 +329,9 @@ class JsonEncoding:
                 env[f"_t{i}"] = plain_type
                 tests.append(("type({x}) is _t" + str(i), "x"))
             elif fs.type is SchemaType.FLOAT64 and not logical:
-                tests.append(("type({x}) is float and (1e-3 <= x < 1e7 or -1e7 < x <= -1e-3 or x == 0.0)", "x"))
+                tests.append(
+                    ("type({x}) is float and (1e-3 <= x < 1e7 or -1e7 < x <= -1e-3 or x == 0.0)", "x")
+                )
             if none_plain:
                 tests.append(("{x} is None", "x"))
             if fs.name == Timestamp.LOGICAL_NAME:
@@ -406,7 +414,9 @@ def _bytes(v: Any) -> Any:
 
 # Schema names with their own encoding; other names (Debezium's io.debezium.time.ZonedTimestamp, ...) are encoded
 # by type alone.
-_LOGICAL_NAMES = frozenset({Decimal.LOGICAL_NAME, Date.LOGICAL_NAME, Time.LOGICAL_NAME, Timestamp.LOGICAL_NAME})
+_LOGICAL_NAMES = frozenset(
+    {Decimal.LOGICAL_NAME, Date.LOGICAL_NAME, Time.LOGICAL_NAME, Timestamp.LOGICAL_NAME}
+)
 
 # Values written unchanged when their type is exactly this (the rest go through the field's encoder).
 _PASS_THROUGH: dict[SchemaType, type] = {
@@ -447,7 +457,9 @@ def _time(schema: Schema) -> Encoder:
         if isinstance(v, _dt.date):
             millis = _epoch_millis(v)
             if not 0 <= millis <= 86_400_000:
-                raise DataException("Kafka Connect Time type should not have any date fields set to non-zero values.")
+                raise DataException(
+                    "Kafka Connect Time type should not have any date fields set to non-zero values."
+                )
             return millis
         raise DataException(f"Invalid type for Time, expected Date but was {java_class(v)}")
 
@@ -604,14 +616,21 @@ class JsonDecoding:
                 body.append(f"    if not ({test}):")
                 body.append(f"        {x} = _d{i}({x})")
             elif fs.name == Timestamp.LOGICAL_NAME:
-                body.append(f"    if type({x}) is int and {-_FLOAT_SECONDS_EXACT} < {x} < {_FLOAT_SECONDS_EXACT}:")
+                body.append(
+                    f"    if type({x}) is int and {-_FLOAT_SECONDS_EXACT} < {x} < {_FLOAT_SECONDS_EXACT}:"
+                )
                 body.append(f"        {x} = _fromtimestamp({x} / 1000, _UTC)")
                 body.append("    else:")
                 body.append(f"        {x} = _d{i}({x})")
             else:
                 body.append(f"    {x} = _d{i}({x})")
-            if not fs.optional and fs.type in (SchemaType.STRING, SchemaType.BYTES):  # their decoders may give None
-                message = f'Invalid value: null used for required field: "{f.name}", schema type: {fs.type.name}'
+            if not fs.optional and fs.type in (
+                SchemaType.STRING,
+                SchemaType.BYTES,
+            ):  # their decoders may give None
+                message = (
+                    f'Invalid value: null used for required field: "{f.name}", schema type: {fs.type.name}'
+                )
                 checks.append(f"    if {x} is None:")
                 checks.append(f"        raise _DataException({message!r})")
             entries.append(f"{f.name!r}: {x}")
@@ -689,7 +708,12 @@ def _decode_bytes(n: Any) -> Any:
 
 # JSON values taken as they are when their type is exactly this (the rest go through the field's decoder).
 _KEPT: dict[SchemaType, type] = {SchemaType.BOOLEAN: bool, SchemaType.STRING: str, SchemaType.FLOAT64: float}
-_INT_BITS: dict[SchemaType, int] = {SchemaType.INT8: 8, SchemaType.INT16: 16, SchemaType.INT32: 32, SchemaType.INT64: 64}
+_INT_BITS: dict[SchemaType, int] = {
+    SchemaType.INT8: 8,
+    SchemaType.INT16: 16,
+    SchemaType.INT32: 32,
+    SchemaType.INT64: 64,
+}
 _ONE_MS = _dt.timedelta(milliseconds=1)
 # Epoch milliseconds a Timestamp decodes inline as fromtimestamp(ms / 1000, UTC): below 2**32 seconds a double's
 # error is under 0.24 µs, so CPython's rounding to whole microseconds gives EPOCH + timedelta(milliseconds=ms)

@@ -71,7 +71,9 @@ class EnvelopeReader:
         decode = e.decode
         return _tuple_new(SchemaAndValue, (e.schema, node if decode is None else decode(node)))
 
-    def learn(self, value: bytes, schema_node: Any, schema: Schema | None, decode: Callable[[Any], Any] | None) -> None:
+    def learn(
+        self, value: bytes, schema_node: Any, schema: Schema | None, decode: Callable[[Any], Any] | None
+    ) -> None:
         """Remember the prefix of ``value``, a document just read the slow way as an envelope of ``schema_node``."""
         i = value.find(_PAYLOAD)
         if i < 0:
@@ -83,7 +85,12 @@ class EnvelopeReader:
             probe = _loads(prefix + b"null}")
         except _JSONDecodeError:
             return  # the first "payload": is inside the schema (a parameter name, say): not remembered
-        if type(probe) is not dict or len(probe) != 2 or "payload" not in probe or probe["payload"] is not None:
+        if (
+            type(probe) is not dict
+            or len(probe) != 2
+            or "payload" not in probe
+            or probe["payload"] is not None
+        ):
             return
         if "schema" not in probe or probe["schema"] != schema_node:
             return

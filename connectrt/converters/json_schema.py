@@ -137,7 +137,8 @@ class JsonSchemas:
             if "values" not in node:
                 raise DataException("Map schema did not specify the value type")
             builder = SchemaBuilder.map(
-                self._required_child(node["keys"], "keySchema"), self._required_child(node["values"], "valueSchema")
+                self._required_child(node["keys"], "keySchema"),
+                self._required_child(node["values"], "valueSchema"),
             )
         elif t is SchemaType.STRUCT:
             fields = node.get("fields")

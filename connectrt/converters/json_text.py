@@ -39,7 +39,9 @@ def _surrogates(m: re.Match[bytes]) -> bytes:
 def java_escapes(out: bytes) -> bytes:
     """orjson output rewritten with Jackson's escapes."""
     if out.isascii():
-        if out.find(b"\\u00") >= 0:  # not "in", which first tries b"..." as an int (a raised and cleared TypeError)
+        if (
+            out.find(b"\\u00") >= 0
+        ):  # not "in", which first tries b"..." as an int (a raised and cleared TypeError)
             return _LOWER_HEX_ESCAPE.sub(_upper_hex, out)
         return out
     if out.find(b"\\u00") >= 0:

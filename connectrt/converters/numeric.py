@@ -53,7 +53,9 @@ class NumberConverter(Converter, HeaderConverter):
         except struct.error as e:
             raise DataException(f"Failed to serialize to {self.TYPE_NAME}: ") from _SerializationError(str(e))
 
-    def to_connect_data(self, topic: str, value: bytes | None, headers: Headers | None = None) -> SchemaAndValue:
+    def to_connect_data(
+        self, topic: str, value: bytes | None, headers: Headers | None = None
+    ) -> SchemaAndValue:
         if value is None:
             return SchemaAndValue(self.SCHEMA, None)
         if len(value) != self.FORMAT.size:
@@ -62,7 +64,9 @@ class NumberConverter(Converter, HeaderConverter):
             )
         return SchemaAndValue(self.SCHEMA, self.FORMAT.unpack(value)[0])
 
-    def from_connect_header(self, topic: str, header_key: str, schema: Schema | None, value: Any) -> bytes | None:
+    def from_connect_header(
+        self, topic: str, header_key: str, schema: Schema | None, value: Any
+    ) -> bytes | None:
         return self.from_connect_data(topic, schema, value)
 
     def to_connect_header(self, topic: str, header_key: str, value: bytes | None) -> SchemaAndValue:
@@ -121,10 +125,14 @@ class BooleanConverter(Converter, HeaderConverter):
         if value is None:
             return None
         if not isinstance(value, bool):
-            raise DataException(f"BooleanConverter is not compatible with objects of type {java_class(value)}")
+            raise DataException(
+                f"BooleanConverter is not compatible with objects of type {java_class(value)}"
+            )
         return b"\x01" if value else b"\x00"
 
-    def to_connect_data(self, topic: str, value: bytes | None, headers: Headers | None = None) -> SchemaAndValue:
+    def to_connect_data(
+        self, topic: str, value: bytes | None, headers: Headers | None = None
+    ) -> SchemaAndValue:
         if value is None:
             return SchemaAndValue(Schema.OPTIONAL_BOOLEAN_SCHEMA, None)
         if len(value) != 1:
@@ -138,7 +146,9 @@ class BooleanConverter(Converter, HeaderConverter):
             )
         return SchemaAndValue(Schema.OPTIONAL_BOOLEAN_SCHEMA, value[0] == 1)
 
-    def from_connect_header(self, topic: str, header_key: str, schema: Schema | None, value: Any) -> bytes | None:
+    def from_connect_header(
+        self, topic: str, header_key: str, schema: Schema | None, value: Any
+    ) -> bytes | None:
         return self.from_connect_data(topic, schema, value)
 
     def to_connect_header(self, topic: str, header_key: str, value: bytes | None) -> SchemaAndValue:

@@ -43,7 +43,9 @@ class SimpleHeaderConverter(HeaderConverter):
             )  # fmt: skip
             return SchemaAndValue(Schema.BYTES_SCHEMA, value)
 
-    def from_connect_header(self, topic: str, header_key: str, schema: Schema | None, value: Any) -> bytes | None:
+    def from_connect_header(
+        self, topic: str, header_key: str, schema: Schema | None, value: Any
+    ) -> bytes | None:
         if value is None:
             return None
         text = convert_to_string(schema, value)

@@ -50,7 +50,9 @@ def charset(name: str) -> tuple[Callable[[str], bytes], Callable[[bytes], str]]:
     if upper in ("UTF-32", "UTF32"):  # Java: big-endian without a byte-order mark
         return (
             lambda s: s.encode("utf-32-be", "replace"),
-            _bom_aware_decoder("utf-32-be", {b"\x00\x00\xfe\xff": "utf-32-be", b"\xff\xfe\x00\x00": "utf-32-le"}),
+            _bom_aware_decoder(
+                "utf-32-be", {b"\x00\x00\xfe\xff": "utf-32-be", b"\xff\xfe\x00\x00": "utf-32-le"}
+            ),
         )
     try:
         codec = codecs.lookup(name.strip()).name
@@ -90,10 +92,14 @@ class StringConverter(Converter, HeaderConverter):
             return None
         return self._encode(value if type(value) is str else java_str(value, schema))
 
-    def to_connect_data(self, topic: str, value: bytes | None, headers: Headers | None = None) -> SchemaAndValue:
+    def to_connect_data(
+        self, topic: str, value: bytes | None, headers: Headers | None = None
+    ) -> SchemaAndValue:
         return SchemaAndValue(Schema.OPTIONAL_STRING_SCHEMA, None if value is None else self._decode(value))
 
-    def from_connect_header(self, topic: str, header_key: str, schema: Schema | None, value: Any) -> bytes | None:
+    def from_connect_header(
+        self, topic: str, header_key: str, schema: Schema | None, value: Any
+    ) -> bytes | None:
         return self.from_connect_data(topic, schema, value)
 
     def to_connect_header(self, topic: str, header_key: str, value: bytes | None) -> SchemaAndValue:

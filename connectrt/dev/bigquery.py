@@ -50,11 +50,17 @@ def ensure_environment(settings: DevSettings) -> Path:
         if done.exists():
             return python
         if not python.exists():
-            run_logged([sys.executable, "-m", "venv", str(venv)], log, what="Creating the emulator's venv",
-                       timeout=120)
+            run_logged(
+                [sys.executable, "-m", "venv", str(venv)],
+                log,
+                what="Creating the emulator's venv",
+                timeout=120,
+            )
         run_logged(
             [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *REQUIREMENTS],
-            log, what="Installing the BigQuery emulator (bqemulator) from PyPI", timeout=INSTALL_TIMEOUT,
+            log,
+            what="Installing the BigQuery emulator (bqemulator) from PyPI",
+            timeout=INSTALL_TIMEOUT,
         )
         done.write_text("\n".join(REQUIREMENTS) + "\n")
     return python
@@ -73,10 +79,26 @@ def launch(settings: DevSettings) -> ServiceRecord:
     tag = f"instance={settings.instance_dir}"
     env = {**os.environ, "HOME": str(home)}
     cmd = [
-        str(python), str(_ENTRY), "--tag", tag, "start",
-        "--rest-host", LOOPBACK, "--rest-port", str(settings.bigquery_port),
-        "--grpc-host", LOOPBACK, "--grpc-port", str(settings.bigquery_grpc_port),
-        "--project", BIGQUERY_PROJECT, "--ephemeral", "--log-level", "warning", "--log-format", "console",
+        str(python),
+        str(_ENTRY),
+        "--tag",
+        tag,
+        "start",
+        "--rest-host",
+        LOOPBACK,
+        "--rest-port",
+        str(settings.bigquery_port),
+        "--grpc-host",
+        LOOPBACK,
+        "--grpc-port",
+        str(settings.bigquery_grpc_port),
+        "--project",
+        BIGQUERY_PROJECT,
+        "--ephemeral",
+        "--log-level",
+        "warning",
+        "--log-format",
+        "console",
     ]
     proc = spawn(cmd, log, env=env)
     return ServiceRecord(
@@ -103,7 +125,8 @@ def wait_ready(record: ServiceRecord, timeout: float | None) -> None:
     while True:
         if not record.alive():
             raise DevError(
-                f"The BigQuery emulator exited during start-up (log: {record.log}).", tail_lines(Path(record.log))
+                f"The BigQuery emulator exited during start-up (log: {record.log}).",
+                tail_lines(Path(record.log)),
             )
         try:
             with urllib.request.urlopen(url, timeout=2) as response:

@@ -27,7 +27,9 @@ def _install_spatial() -> None:
     import duckdb_extension_spatial  # type: ignore[import-not-found,unused-ignore]
 
     version = "v" + duckdb.__version__
-    path = Path(duckdb_extension_spatial.__file__).parent / "extensions" / version / "spatial.duckdb_extension"
+    path = (
+        Path(duckdb_extension_spatial.__file__).parent / "extensions" / version / "spatial.duckdb_extension"
+    )
     if not path.is_file():
         raise SystemExit(f"duckdb-extension-spatial has no extension for DuckDB {version} ({path})")
     connection = duckdb.connect()

@@ -65,7 +65,9 @@ def _line(counter: TopicCounter, source: dict[str, int], warehouse: dict[str, in
     parts = []
     for t in TABLES:
         w = warehouse.get(t)
-        parts.append(f"{t} {source.get(t, 0):,}/{counter.counts[f'warehouse.{t}']:,}/{'-' if w is None else f'{w:,}'}")
+        parts.append(
+            f"{t} {source.get(t, 0):,}/{counter.counts[f'warehouse.{t}']:,}/{'-' if w is None else f'{w:,}'}"
+        )
     return "  ".join(parts)
 
 
@@ -76,13 +78,16 @@ def _display(url: str) -> str:
 class _Run:
     """One demo run's parts, for the drain and the progress lines."""
 
-    def __init__(self, env: dict[str, str], rest: str, counter: TopicCounter, wh: Warehouse,
-                 sinks: dict[str, str]) -> None:
+    def __init__(
+        self, env: dict[str, str], rest: str, counter: TopicCounter, wh: Warehouse, sinks: dict[str, str]
+    ) -> None:
         self.env, self.rest, self.counter, self.wh, self.sinks = env, rest, counter, wh, sinks
         self.offsets = Offsets(env["KAFKA_BOOTSTRAP_SERVERS"])
 
     def progress(self) -> str:
-        return _line(self.counter, source_counts(self.env), self.wh.counts(self.rest, self.sinks["warehouse"]))
+        return _line(
+            self.counter, source_counts(self.env), self.wh.counts(self.rest, self.sinks["warehouse"])
+        )
 
     def drain(self, timeout_s: float = 120) -> bool:
         """Wait until the marker change made after the generator stopped is in the topics, the warehouse
@@ -95,9 +100,13 @@ class _Run:
             self.counter.poll()
             if txid in self.counter.txids:
                 ends = self.offsets.ends()
-                if (self.counter.read_to(ends) and self.offsets.reached(self.sinks["warehouse_group"], ends)
-                        and self.offsets.reached(self.sinks["archive_group"],
-                                                 archived_to(self.counter.value_end, ends))):
+                if (
+                    self.counter.read_to(ends)
+                    and self.offsets.reached(self.sinks["warehouse_group"], ends)
+                    and self.offsets.reached(
+                        self.sinks["archive_group"], archived_to(self.counter.value_end, ends)
+                    )
+                ):
                     print(f"   drained: {self.progress()}", flush=True)
                     return True
             for name in (self.sinks["warehouse"], self.sinks["archive"]):
@@ -111,8 +120,15 @@ class _Run:
         return False
 
 
-def run(settings: DevSettings, duration_s: float = 60, rate: float = 20, workers: int = 2,
-        warehouse: str | None = None, duckdb_file: Path | None = None, fmt: str = "json") -> int:
+def run(
+    settings: DevSettings,
+    duration_s: float = 60,
+    rate: float = 20,
+    workers: int = 2,
+    warehouse: str | None = None,
+    duckdb_file: Path | None = None,
+    fmt: str = "json",
+) -> int:
     if fmt not in FORMATS:
         raise DevError(f"The demo's format must be one of {', '.join(FORMATS)}, not {fmt!r}.")
     kinds = service_kinds(fmt)
@@ -125,8 +141,12 @@ def run(settings: DevSettings, duration_s: float = 60, rate: float = 20, workers
     sink = with_converters(local_sink_config(env, url), fmt, env)
     archive_spec = with_converters(local_archive_config(env), fmt, env)
     archive = Archive(archive_spec["config"])
-    sinks = {"warehouse": sink["name"], "warehouse_group": f"connect-{sink['name']}",
-             "archive": archive_spec["name"], "archive_group": f"connect-{archive_spec['name']}"}
+    sinks = {
+        "warehouse": sink["name"],
+        "warehouse_group": f"connect-{sink['name']}",
+        "archive": archive_spec["name"],
+        "archive_group": f"connect-{archive_spec['name']}",
+    }
     group = f"connectrt-demo-{int(time.time())}"
     workdir = Path(tempfile.mkdtemp(prefix="connectrt-demo-"))
     procs: list[Worker] = []
@@ -136,8 +156,11 @@ def run(settings: DevSettings, duration_s: float = 60, rate: float = 20, workers
     slot = spec["config"].get("slot.name", "debezium")
     try:
         print(f"\n== Creating database '{DATABASE}' with customers, products and orders", flush=True)
-        prepare_database(env, slot, dev_warehouse=url.startswith("jdbc:postgresql") and warehouse in (
-            "postgresql", "postgres"))
+        prepare_database(
+            env,
+            slot,
+            dev_warehouse=url.startswith("jdbc:postgresql") and warehouse in ("postgresql", "postgres"),
+        )
         if url == f"jdbc:duckdb:{duckdb_file}":
             duckdb_file.parent.mkdir(parents=True, exist_ok=True)
             for stale in (duckdb_file, duckdb_file.with_name(duckdb_file.name + ".wal")):
@@ -147,21 +170,32 @@ def run(settings: DevSettings, duration_s: float = 60, rate: float = 20, workers
         print(f"\n== Starting {workers} connectrt workers (group {group}); logs in {workdir}", flush=True)
         procs = start_workers(env, workdir, group, workers)
         rest = procs[-1][1]
-        print(f"\n== Registering {CONFIG_FILE.name}, {SINK_FILE.name} and {ARCHIVE_FILE.name} through {rest} "
-              f"({describe(fmt, env)})", flush=True)
+        print(
+            f"\n== Registering {CONFIG_FILE.name}, {SINK_FILE.name} and {ARCHIVE_FILE.name} through {rest} "
+            f"({describe(fmt, env)})",
+            flush=True,
+        )
         status = register(rest, spec)
         print(f"   {spec['name']} RUNNING on {status['tasks'][0]['worker_id']}", flush=True)
         status = register(rest, sink)
-        print(f"   {sink['name']} RUNNING on {status['tasks'][0]['worker_id']}, writing to "
-              f"{_display(url)}", flush=True)
+        print(
+            f"   {sink['name']} RUNNING on {status['tasks'][0]['worker_id']}, writing to {_display(url)}",
+            flush=True,
+        )
         status = register(rest, archive_spec)
-        print(f"   {archive_spec['name']} RUNNING on {status['tasks'][0]['worker_id']}, writing Parquet to "
-              f"{archive.location} ({env['CONNECTRT_S3_ENDPOINT']})", flush=True)
+        print(
+            f"   {archive_spec['name']} RUNNING on {status['tasks'][0]['worker_id']}, writing Parquet to "
+            f"{archive.location} ({env['CONNECTRT_S3_ENDPOINT']})",
+            flush=True,
+        )
         wh = Warehouse(url, env, duckdb_file)
         counter = TopicCounter(env["KAFKA_BOOTSTRAP_SERVERS"], EventDecoder(fmt, env))
         demo = _Run(env, rest, counter, wh, sinks)
-        print(f"\n== Streaming changes at {rate:g}/s ({duration_s:g} s, Ctrl-C to stop); per table: "
-              "source rows / topic events / warehouse rows", flush=True)
+        print(
+            f"\n== Streaming changes at {rate:g}/s ({duration_s:g} s, Ctrl-C to stop); per table: "
+            "source rows / topic events / warehouse rows",
+            flush=True,
+        )
         load.start()
         try:
             end, last = time.monotonic() + duration_s, 0.0
@@ -172,8 +206,11 @@ def run(settings: DevSettings, duration_s: float = 60, rate: float = 20, workers
                     print(f"   [{time.strftime('%H:%M:%S')}] {demo.progress()}", flush=True)
             load.stop_event.set()
             load.join(5)
-            print(f"\n== Generator stopped ({load.counts}); draining: waiting for every change to reach the "
-                  "warehouse and the archive", flush=True)
+            print(
+                f"\n== Generator stopped ({load.counts}); draining: waiting for every change to reach the "
+                "warehouse and the archive",
+                flush=True,
+            )
             drained = demo.drain()
         finally:
             counter.close()
@@ -190,16 +227,31 @@ def run(settings: DevSettings, duration_s: float = 60, rate: float = 20, workers
             print(f"Stopped the services this demo started: {', '.join(result.started)}.")
 
 
-def _report(counter: TopicCounter, load: LoadGenerator, wh: Warehouse, url: str, duckdb_file: Path,
-            archive: Archive, fmt: str, env: dict[str, str], drained: bool, workdir: Path) -> int:
+def _report(
+    counter: TopicCounter,
+    load: LoadGenerator,
+    wh: Warehouse,
+    url: str,
+    duckdb_file: Path,
+    archive: Archive,
+    fmt: str,
+    env: dict[str, str],
+    drained: bool,
+    workdir: Path,
+) -> int:
     if counter.sample is not None:
         print(f"\n== A sample event from warehouse.orders (Debezium envelope, {describe(fmt, env)}):")
         sample: dict[str, Any] = counter.sample
-        print(json.dumps({k: sample.get(k) for k in ("op", "before", "after", "source")}, indent=2,
-                         default=str)[:2000])
+        print(
+            json.dumps(
+                {k: sample.get(k) for k in ("op", "before", "after", "source")}, indent=2, default=str
+            )[:2000]
+        )
     events = counter.events
-    print(f"\n== {events:,} events reached the warehouse topics "
-          f"({', '.join(f'{t}: {n:,}' for t, n in counter.counts.items())}); generated {load.counts}")
+    print(
+        f"\n== {events:,} events reached the warehouse topics "
+        f"({', '.join(f'{t}: {n:,}' for t, n in counter.counts.items())}); generated {load.counts}"
+    )
     if events == 0:
         raise DevError("No CDC events reached the warehouse topics; see the worker logs in " + str(workdir))
     lines = compare(source_rows(env), wh.final_rows())
@@ -208,15 +260,25 @@ def _report(counter: TopicCounter, load: LoadGenerator, wh: Warehouse, url: str,
     contents = archive.contents()
     changes = events - counter.tombstones
     archived = contents.records == changes
-    print(f"\n{contents.line()}" + (f", every change event of the topics ({counter.tombstones:,} tombstones "
-                                     "skipped)" if archived else f", but the topics hold {changes:,}"))
+    print(
+        f"\n{contents.line()}"
+        + (
+            f", every change event of the topics ({counter.tombstones:,} tombstones skipped)"
+            if archived
+            else f", but the topics hold {changes:,}"
+        )
+    )
     if wh.duckdb_file is not None:
-        print("\nThe warehouse stays in the DuckDB file; query it with:\n"
-              f"   .venv/bin/python -c \"import duckdb; duckdb.connect('{duckdb_file}', read_only=True)"
-              ".sql('SELECT * FROM orders ORDER BY id DESC LIMIT 10').show()\"")
+        print(
+            "\nThe warehouse stays in the DuckDB file; query it with:\n"
+            f"   .venv/bin/python -c \"import duckdb; duckdb.connect('{duckdb_file}', read_only=True)"
+            ".sql('SELECT * FROM orders ORDER BY id DESC LIMIT 10').show()\""
+        )
     if not (drained and all("identical" in line for line in lines)):
         raise DevError(f"The warehouse does not match the source; see the worker logs in {workdir}.")
     if not archived:
-        raise DevError(f"The archive holds {contents.records:,} change events, the topics {changes:,}; see the "
-                       f"worker logs in {workdir}.")
+        raise DevError(
+            f"The archive holds {contents.records:,} change events, the topics {changes:,}; see the "
+            f"worker logs in {workdir}."
+        )
     return 0

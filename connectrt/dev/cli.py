@@ -48,7 +48,10 @@ def add_dev_parser(subparsers: Any) -> None:
         help=f"Apache Kafka 4.x version from Maven Central (default: $CONNECTRT_KAFKA_VERSION or {DEFAULT_KAFKA_VERSION}); "
         "ignored when KAFKA_HOME points to a distribution",
     )
-    up.add_argument("--services", help="comma-separated subset of kafka,postgres,s3,bigquery,registry (default: kafka,postgres,s3)")
+    up.add_argument(
+        "--services",
+        help="comma-separated subset of kafka,postgres,s3,bigquery,registry (default: kafka,postgres,s3)",
+    )
     up.add_argument(
         "--with",
         dest="with_services",
@@ -102,7 +105,8 @@ def settings_from_args(args: argparse.Namespace) -> DevSettings:
         brokers=getattr(args, "brokers", None),
         kafka_version=getattr(args, "kafka_version", None),
         timeout=getattr(args, "timeout", None),
-        broker_props=tuple(parse_broker_prop(text) for text in getattr(args, "broker_prop", None) or ()) or None,
+        broker_props=tuple(parse_broker_prop(text) for text in getattr(args, "broker_prop", None) or ())
+        or None,
         sasl=getattr(args, "sasl", None) or None,
     )
 

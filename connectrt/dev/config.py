@@ -35,7 +35,9 @@ POSTGRES_PORT_OFFSET = 432
 S3_PORT_OFFSET = 900
 BIGQUERY_PORT_OFFSET = 50  # BigQuery emulator REST; its Storage Write gRPC on base+60
 BIGQUERY_GRPC_PORT_OFFSET = 60
-REGISTRY_PORT_OFFSET = 81  # Apicurio Registry (Confluent API under /apis/ccompat/v7); its management on base+82
+REGISTRY_PORT_OFFSET = (
+    81  # Apicurio Registry (Confluent API under /apis/ccompat/v7); its management on base+82
+)
 REGISTRY_MANAGEMENT_PORT_OFFSET = 82
 PORT_SPAN = 1000
 
@@ -216,7 +218,9 @@ def parse_broker_prop(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     key, value = key.strip(), value.strip()
     if not sep or not key:
-        raise DevError(f"Broker property {text!r} is not of the form KEY=VALUE (e.g. auto.create.topics.enable=false).")
+        raise DevError(
+            f"Broker property {text!r} is not of the form KEY=VALUE (e.g. auto.create.topics.enable=false)."
+        )
     check_broker_prop(key, value)
     return key, value
 

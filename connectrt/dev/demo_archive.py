@@ -39,9 +39,13 @@ class Archive:
         import boto3
 
         c = self.config
-        return boto3.client("s3", endpoint_url=c.get("store.url") or None, region_name=c.get("s3.region"),
-                            aws_access_key_id=c.get("aws.access.key.id"),
-                            aws_secret_access_key=c.get("aws.secret.access.key"))
+        return boto3.client(
+            "s3",
+            endpoint_url=c.get("store.url") or None,
+            region_name=c.get("s3.region"),
+            aws_access_key_id=c.get("aws.access.key.id"),
+            aws_secret_access_key=c.get("aws.secret.access.key"),
+        )
 
     def _prefixes(self) -> list[str]:
         return [f"{self.topics_dir}/{topic}/" for topic in TOPICS]

@@ -19,12 +19,19 @@ def add_demo_parser(subparsers: Any) -> None:
     p.add_argument("--duration", type=float, default=60.0, help="seconds to stream changes (default 60)")
     p.add_argument("--rate", type=float, default=20.0, help="changes generated per second (default 20)")
     p.add_argument("--workers", type=int, default=2, help="connectrt workers in the cluster (default 2)")
-    p.add_argument("--warehouse", default="duckdb",
-                   help="where the sink writes: duckdb (an embedded DuckDB file, the default), postgresql (the dev "
-                   "PostgreSQL's 'warehouse' database), or a JDBC / SQLAlchemy URL")
-    p.add_argument("--format", choices=("json", "avro"), default="json",
-                   help="the change events' format in Kafka: json (JsonConverter with schemas, the default) or avro "
-                   "(AvroConverter with the dev schema registry, Apicurio; needs Java 21+)")
+    p.add_argument(
+        "--warehouse",
+        default="duckdb",
+        help="where the sink writes: duckdb (an embedded DuckDB file, the default), postgresql (the dev "
+        "PostgreSQL's 'warehouse' database), or a JDBC / SQLAlchemy URL",
+    )
+    p.add_argument(
+        "--format",
+        choices=("json", "avro"),
+        default="json",
+        help="the change events' format in Kafka: json (JsonConverter with schemas, the default) or avro "
+        "(AvroConverter with the dev schema registry, Apicurio; needs Java 21+)",
+    )
     p.set_defaults(handler=run_demo)
 
 
@@ -39,7 +46,13 @@ def run_demo(args: argparse.Namespace) -> int:
     if not str(args.warehouse).strip():
         raise CommandError("--warehouse must be duckdb, postgresql or a database URL.")
     try:
-        return run(DevSettings.from_env(), args.duration, args.rate, args.workers, args.warehouse.strip(),
-                   fmt=args.format)
+        return run(
+            DevSettings.from_env(),
+            args.duration,
+            args.rate,
+            args.workers,
+            args.warehouse.strip(),
+            fmt=args.format,
+        )
     except DevError as e:
         raise CommandError(str(e))

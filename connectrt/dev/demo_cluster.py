@@ -42,8 +42,12 @@ def start_workers(env: dict[str, str], workdir: Path, group: str, count: int) ->
         path = workdir / f"worker-{i + 1}.properties"
         path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
         with open(workdir / f"worker-{i + 1}.log", "wb") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "connectrt.cli", "distributed", str(path)],
-                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "connectrt.cli", "distributed", str(path)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         workers.append((proc, f"http://127.0.0.1:{port}"))
     deadline = time.monotonic() + 90
     for proc, url in workers:
@@ -56,7 +60,9 @@ def start_workers(env: dict[str, str], workdir: Path, group: str, count: int) ->
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise DevError(f"The connectrt workers did not become healthy within 90 s; logs in {workdir}.")
+                raise DevError(
+                    f"The connectrt workers did not become healthy within 90 s; logs in {workdir}."
+                )
             time.sleep(0.2)
     return workers
 
@@ -82,9 +88,12 @@ def wait_running(url: str, name: str, timeout_s: float = 90) -> dict[str, Any]:
             status = r.json()
             tasks = status.get("tasks", [])
             if any(t["state"] == "FAILED" for t in tasks) or status["connector"]["state"] == "FAILED":
-                trace = next((t.get("trace") for t in tasks if t.get("trace")), None) or status["connector"].get(
-                    "trace", "")
-                raise DevError(f"The connector {name} failed: {str(trace).splitlines()[-1] if trace else 'no trace'}")
+                trace = next((t.get("trace") for t in tasks if t.get("trace")), None) or status[
+                    "connector"
+                ].get("trace", "")
+                raise DevError(
+                    f"The connector {name} failed: {str(trace).splitlines()[-1] if trace else 'no trace'}"
+                )
             if tasks and all(t["state"] == "RUNNING" for t in tasks):
                 return status
         time.sleep(0.5)

@@ -32,12 +32,14 @@ def local_config(env: dict[str, str]) -> dict[str, Any]:
     """The shared source config with this machine's host and credentials (nothing else changes)."""
     data = load_config()
     config = dict(data["config"])
-    config.update({
-        "database.hostname": env["CONNECTRT_PG_HOST"],
-        "database.port": env["CONNECTRT_PG_PORT"],
-        "database.user": env["CONNECTRT_PG_USER"],
-        "database.password": env["CONNECTRT_PG_PASSWORD"],
-    })
+    config.update(
+        {
+            "database.hostname": env["CONNECTRT_PG_HOST"],
+            "database.port": env["CONNECTRT_PG_PORT"],
+            "database.user": env["CONNECTRT_PG_USER"],
+            "database.password": env["CONNECTRT_PG_PASSWORD"],
+        }
+    )
     return {"name": data["name"], "config": config}
 
 
@@ -70,10 +72,12 @@ def local_archive_config(env: dict[str, str]) -> dict[str, Any]:
     itself names no endpoint and no keys: on AWS the default credentials chain applies)."""
     data = _read(ARCHIVE_FILE)
     config = dict(data["config"])
-    config.update({
-        "store.url": env["CONNECTRT_S3_ENDPOINT"],
-        "s3.region": env["CONNECTRT_S3_REGION"],
-        "aws.access.key.id": env["CONNECTRT_S3_ACCESS_KEY_ID"],
-        "aws.secret.access.key": env["CONNECTRT_S3_SECRET_ACCESS_KEY"],
-    })
+    config.update(
+        {
+            "store.url": env["CONNECTRT_S3_ENDPOINT"],
+            "s3.region": env["CONNECTRT_S3_REGION"],
+            "aws.access.key.id": env["CONNECTRT_S3_ACCESS_KEY_ID"],
+            "aws.secret.access.key": env["CONNECTRT_S3_SECRET_ACCESS_KEY"],
+        }
+    )
     return {"name": data["name"], "config": config}

@@ -29,8 +29,10 @@ COLUMNS = {
 
 
 def admin_dsn(env: dict[str, str], db: str) -> str:
-    return (f"host={env['CONNECTRT_PG_HOST']} port={env['CONNECTRT_PG_PORT']} user={env['CONNECTRT_PG_USER']} "
-            f"password={env['CONNECTRT_PG_PASSWORD']} dbname={db}")
+    return (
+        f"host={env['CONNECTRT_PG_HOST']} port={env['CONNECTRT_PG_PORT']} user={env['CONNECTRT_PG_USER']} "
+        f"password={env['CONNECTRT_PG_PASSWORD']} dbname={db}"
+    )
 
 
 def prepare_database(env: dict[str, str], slot: str, dev_warehouse: bool) -> None:
@@ -42,15 +44,22 @@ def prepare_database(env: dict[str, str], slot: str, dev_warehouse: bool) -> Non
         for db in (DATABASE, WAREHOUSE_DB) if dev_warehouse else (DATABASE,):
             if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db,)).fetchone() is None:
                 conn.execute(f"CREATE DATABASE {db}")
-        conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                     "WHERE slot_name = %s AND NOT active", (slot,))
+        conn.execute(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+            "WHERE slot_name = %s AND NOT active",
+            (slot,),
+        )
     with psycopg.connect(admin_dsn(env, DATABASE), autocommit=True) as conn:
         conn.execute(SCHEMA)
         conn.execute("TRUNCATE orders, customers, products RESTART IDENTITY")
-        conn.execute("INSERT INTO customers (name, email) SELECT 'customer ' || i, 'c' || i || '@example.com' "
-                     "FROM generate_series(1, 20) i")
-        conn.execute("INSERT INTO products (sku, title, price) SELECT 'SKU-' || i, 'product ' || i, i * 1.25 "
-                     "FROM generate_series(1, 10) i")
+        conn.execute(
+            "INSERT INTO customers (name, email) SELECT 'customer ' || i, 'c' || i || '@example.com' "
+            "FROM generate_series(1, 20) i"
+        )
+        conn.execute(
+            "INSERT INTO products (sku, title, price) SELECT 'SKU-' || i, 'product ' || i, i * 1.25 "
+            "FROM generate_series(1, 10) i"
+        )
     if dev_warehouse:  # a fresh warehouse: this run's tables only
         with psycopg.connect(admin_dsn(env, WAREHOUSE_DB), autocommit=True) as conn:
             conn.execute("DROP TABLE IF EXISTS " + ", ".join(TABLES))
@@ -74,21 +83,30 @@ class LoadGenerator(threading.Thread):
             while not self.stop_event.wait(1 / self.rate):
                 roll = rng.random()
                 if roll < 0.6:
-                    conn.execute("INSERT INTO orders (customer_id, product_id, quantity) VALUES (%s, %s, %s)",
-                                 (rng.randint(1, 20), rng.randint(1, 10), rng.randint(1, 5)))
+                    conn.execute(
+                        "INSERT INTO orders (customer_id, product_id, quantity) VALUES (%s, %s, %s)",
+                        (rng.randint(1, 20), rng.randint(1, 10), rng.randint(1, 5)),
+                    )
                     self.counts["insert"] += 1
                 elif roll < 0.8:
-                    conn.execute("UPDATE orders SET status = 'shipped' WHERE id = (SELECT min(id) FROM orders "
-                                 "WHERE status = 'new')")
-                    conn.execute("UPDATE products SET price = price + 0.01 WHERE id = %s", (rng.randint(1, 10),))
+                    conn.execute(
+                        "UPDATE orders SET status = 'shipped' WHERE id = (SELECT min(id) FROM orders "
+                        "WHERE status = 'new')"
+                    )
+                    conn.execute(
+                        "UPDATE products SET price = price + 0.01 WHERE id = %s", (rng.randint(1, 10),)
+                    )
                     self.counts["update"] += 2
                 elif roll < 0.9:
-                    conn.execute("UPDATE customers SET email = 'new' || id || '@example.com' WHERE id = %s",
-                                 (rng.randint(1, 20),))
+                    conn.execute(
+                        "UPDATE customers SET email = 'new' || id || '@example.com' WHERE id = %s",
+                        (rng.randint(1, 20),),
+                    )
                     self.counts["update"] += 1
                 else:
-                    conn.execute("DELETE FROM orders WHERE id = (SELECT min(id) FROM orders WHERE status = "
-                                 "'shipped')")
+                    conn.execute(
+                        "DELETE FROM orders WHERE id = (SELECT min(id) FROM orders WHERE status = 'shipped')"
+                    )
                     self.counts["delete"] += 1
 
 
@@ -108,8 +126,10 @@ def source_rows(env: dict[str, str]) -> dict[str, list[tuple[Any, ...]]]:
     import psycopg
 
     with psycopg.connect(admin_dsn(env, DATABASE)) as conn:
-        return {t: [tuple(r) for r in conn.execute(f"SELECT {COLUMNS[t]} FROM {t} ORDER BY id").fetchall()]
-                for t in TABLES}
+        return {
+            t: [tuple(r) for r in conn.execute(f"SELECT {COLUMNS[t]} FROM {t} ORDER BY id").fetchall()]
+            for t in TABLES
+        }
 
 
 def source_counts(env: dict[str, str]) -> dict[str, int]:
@@ -122,7 +142,10 @@ def drop_slot(env: dict[str, str], slot: str) -> None:
         import psycopg
 
         with psycopg.connect(admin_dsn(env, DATABASE), autocommit=True) as conn:
-            conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                         "WHERE slot_name = %s AND NOT active", (slot,))
+            conn.execute(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                "WHERE slot_name = %s AND NOT active",
+                (slot,),
+            )
     except Exception:
         pass

@@ -22,7 +22,7 @@ def reset_topics(bootstrap: str, groups: Iterable[str]) -> None:
 
     admin = AdminClient({"bootstrap.servers": bootstrap})
     existing = [t for t in TOPICS if t in admin.list_topics(timeout=10).topics]
-    for fut in (admin.delete_topics(existing, operation_timeout=30).values() if existing else ()):
+    for fut in admin.delete_topics(existing, operation_timeout=30).values() if existing else ():
         fut.result(30)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and any(t in admin.list_topics(timeout=10).topics for t in existing):
@@ -58,9 +58,15 @@ class TopicCounter:
         from confluent_kafka import Consumer
 
         self.decoder = decoder
-        self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"demo-view-{os.getpid()}",
-                                  "auto.offset.reset": "earliest", "enable.auto.commit": False,
-                                  "topic.metadata.refresh.interval.ms": 1000})
+        self.consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": f"demo-view-{os.getpid()}",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+                "topic.metadata.refresh.interval.ms": 1000,
+            }
+        )
         self.consumer.subscribe(list(TOPICS))
         self.next_offset: dict[TP, int] = {}
         self.value_end: dict[TP, int] = {}  # after the last event with a value, per partition
@@ -111,7 +117,9 @@ class Offsets:
     def ends(self) -> dict[TP, int]:
         from confluent_kafka import Consumer, TopicPartition
 
-        c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "demo-offsets", "enable.auto.commit": False})
+        c = Consumer(
+            {"bootstrap.servers": self.bootstrap, "group.id": "demo-offsets", "enable.auto.commit": False}
+        )
         try:
             meta = c.list_topics(timeout=10).topics
             parts = [TopicPartition(t, p) for t in TOPICS if t in meta for p in meta[t].partitions]

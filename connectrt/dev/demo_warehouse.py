@@ -71,7 +71,9 @@ class Warehouse:
 
 def _rows_or_none(conn: Any, table: str) -> list[tuple[Any, ...]] | None:
     try:
-        return [tuple(r) for r in conn.execute(f"SELECT {COLUMNS[table]} FROM {table} ORDER BY id").fetchall()]
+        return [
+            tuple(r) for r in conn.execute(f"SELECT {COLUMNS[table]} FROM {table} ORDER BY id").fetchall()
+        ]
     except Exception:
         try:
             conn.rollback()
@@ -80,7 +82,9 @@ def _rows_or_none(conn: Any, table: str) -> list[tuple[Any, ...]] | None:
         return None
 
 
-def compare(source: dict[str, list[tuple[Any, ...]]], warehouse: dict[str, list[tuple[Any, ...]] | None]) -> list[str]:
+def compare(
+    source: dict[str, list[tuple[Any, ...]]], warehouse: dict[str, list[tuple[Any, ...]] | None]
+) -> list[str]:
     """One line per table; a table that differs says how."""
     lines = []
     for t in TABLES:
@@ -95,6 +99,8 @@ def compare(source: dict[str, list[tuple[Any, ...]]], warehouse: dict[str, list[
         missing = sorted(set(want_by_id) - set(got_by_id))
         extra = sorted(set(got_by_id) - set(want_by_id))
         changed = sorted(k for k in set(want_by_id) & set(got_by_id) if want_by_id[k] != got_by_id[k])
-        lines.append(f"   {t:<10} DIFFERS: {len(want):,} source rows, {len(got):,} warehouse rows; missing ids "
-                     f"{missing[:5]}, extra ids {extra[:5]}, changed ids {changed[:5]}")
+        lines.append(
+            f"   {t:<10} DIFFERS: {len(want):,} source rows, {len(got):,} warehouse rows; missing ids "
+            f"{missing[:5]}, extra ids {extra[:5]}, changed ids {changed[:5]}"
+        )
     return lines

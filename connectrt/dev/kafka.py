@@ -351,8 +351,10 @@ def launch_node(settings: DevSettings, dist: KafkaDistribution, node: KafkaNode)
             "controller": f"{LOOPBACK}:{settings.controller_port(node.node_id)}",
             "source": dist.source,
             **(
-                {"sasl_ssl": f"{LOOPBACK}:{settings.sasl_port(node.node_id)}",
-                 "sasl_ssl_tls": str(kafka_sasl.tls_dir(settings))}
+                {
+                    "sasl_ssl": f"{LOOPBACK}:{settings.sasl_port(node.node_id)}",
+                    "sasl_ssl_tls": str(kafka_sasl.tls_dir(settings)),
+                }
                 if settings.sasl
                 else {}
             ),

@@ -66,8 +66,7 @@ def broker_properties(settings: DevSettings, node_id: int) -> dict[str, str]:
     prefix = f"listener.name.{LISTENER.lower()}."
     return {
         "sasl.enabled.mechanisms": MECHANISM,
-        f"{prefix}{MECHANISM.lower()}.sasl.jaas.config":
-            "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+        f"{prefix}{MECHANISM.lower()}.sasl.jaas.config": "org.apache.kafka.common.security.scram.ScramLoginModule required;",
         f"{prefix}ssl.keystore.type": "PKCS12",
         f"{prefix}ssl.keystore.location": str(directory / "broker.p12"),
         f"{prefix}ssl.keystore.password": password,
@@ -116,7 +115,9 @@ def create_user(settings: DevSettings, timeout: float = 30.0) -> None:
     conf: dict[str, Any] = {"bootstrap.servers": settings.bootstrap_servers, "logger": QUIET_LIBRDKAFKA_LOG}
     admin = AdminClient(conf)
     upsert = UserScramCredentialUpsertion(
-        SASL_USER, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, _SCRAM_ITERATIONS), SASL_PASSWORD.encode()
+        SASL_USER,
+        ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, _SCRAM_ITERATIONS),
+        SASL_PASSWORD.encode(),
     )
     deadline = time.monotonic() + timeout
     while True:
@@ -152,7 +153,9 @@ def _sasl_login_works(settings: DevSettings) -> bool:
     quiet = logging.getLogger("connectrt.dev.kafka.probe")
     quiet.addHandler(logging.NullHandler())
     quiet.propagate = False
-    conf: dict[str, Any] = translate({"bootstrap.servers": sasl_bootstrap(settings), **client_properties(settings)})
+    conf: dict[str, Any] = translate(
+        {"bootstrap.servers": sasl_bootstrap(settings), **client_properties(settings)}
+    )
     conf.update({"logger": quiet, "socket.timeout.ms": 3000})
     try:
         return len(AdminClient(conf).list_topics(timeout=5).brokers) >= settings.brokers

@@ -51,7 +51,9 @@ def ensure_bundle(settings: DevSettings) -> Path:
         return app
     mvn = shutil.which("mvn")
     if not mvn:
-        raise DevError("Maven (mvn) was not found on PATH; install it (apt-get install maven) to fetch Apicurio Registry.")
+        raise DevError(
+            "Maven (mvn) was not found on PATH; install it (apt-get install maven) to fetch Apicurio Registry."
+        )
     with file_lock(base.parent / f"{APICURIO_VERSION}.lock", f"Apicurio Registry {APICURIO_VERSION}"):
         if (app / "quarkus-run.jar").is_file():
             return app
@@ -59,7 +61,10 @@ def ensure_bundle(settings: DevSettings) -> Path:
         download = base / "download"
         log = base / "maven.log"
         rotate_log(log)
-        print(f"Resolving Apicurio Registry {APICURIO_VERSION} from Maven Central (first use only, 158 MB) ...", flush=True)
+        print(
+            f"Resolving Apicurio Registry {APICURIO_VERSION} from Maven Central (first use only, 158 MB) ...",
+            flush=True,
+        )
         try:
             run_logged(
                 [mvn, "-B", "-ntp", f"{DEPENDENCY_PLUGIN}:copy", f"-Dartifact={ARTIFACT}",
@@ -171,7 +176,11 @@ def launch(settings: DevSettings) -> ServiceRecord:
         marker=marker + " ",
         log=str(log),
         started_at=time.time(),
-        info={"server": f"Apicurio Registry {APICURIO_VERSION}", "java": java, "management": f"{LOOPBACK}:{management}"},
+        info={
+            "server": f"Apicurio Registry {APICURIO_VERSION}",
+            "java": java,
+            "management": f"{LOOPBACK}:{management}",
+        },
     )
 
 

@@ -77,7 +77,9 @@ def _check_compatible(settings: DevSettings, state: InstanceState, kinds: tuple[
                 f"The dev Kafka of instance {settings.instance!r} runs with {state.brokers} broker(s); "
                 f"run `connectrt dev down` first to start it with {settings.brokers}."
             )
-        if settings.sasl and not all("sasl_ssl" in rec.info for rec in running.values() if rec.kind == "kafka"):
+        if settings.sasl and not all(
+            "sasl_ssl" in rec.info for rec in running.values() if rec.kind == "kafka"
+        ):
             raise DevError(
                 f"The dev Kafka of instance {settings.instance!r} runs without a SASL_SSL listener; "
                 "run `connectrt dev down` first to start it with --sasl."
@@ -114,8 +116,10 @@ def free_port_base(settings: DevSettings) -> int:
         low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         low = 32768
-    for base in [*range(settings.port_base + PORT_SPAN, low - PORT_SPAN + 1, PORT_SPAN),
-                 *range(10000, settings.port_base, PORT_SPAN)]:
+    for base in [
+        *range(settings.port_base + PORT_SPAN, low - PORT_SPAN + 1, PORT_SPAN),
+        *range(10000, settings.port_base, PORT_SPAN),
+    ]:
         candidate = replace(settings, port_base=base)
         if all(port_is_free(port) for port in candidate.ports().values()):
             return base

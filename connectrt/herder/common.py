@@ -82,7 +82,8 @@ def same_task_configs(
     if compare_task_class:
         return all(g == s for g, s in zip(generated, stored, strict=True))
     return all(
-        {k: v for k, v in g.items() if k != TASK_CLASS_CONFIG} == {k: v for k, v in s.items() if k != TASK_CLASS_CONFIG}
+        {k: v for k, v in g.items() if k != TASK_CLASS_CONFIG}
+        == {k: v for k, v in s.items() if k != TASK_CLASS_CONFIG}
         for g, s in zip(generated, stored, strict=True)
     )
 
@@ -119,8 +120,14 @@ class HerderCommon(Herder):
         self.states: dict[str, ConnectorState] = {}
         self.stages = StageTracker("awaiting startup")
         self.worker = self.worker_class(
-            worker_id, config, plugins, offset_store, self._task_status, self._connector_status,
-            self.request_task_reconfiguration, self.transformer,
+            worker_id,
+            config,
+            plugins,
+            offset_store,
+            self._task_status,
+            self._connector_status,
+            self.request_task_reconfiguration,
+            self.transformer,
             self._topic_used if self.topic_tracking_enabled() else None,
         )
 
@@ -135,20 +142,28 @@ class HerderCommon(Herder):
     # A trace never shows what a config provider resolved (a failing connector may print its password).
     def _connector_status(self, name: str, state: State, trace: str | None) -> None:
         trace = redact(trace) if trace else trace
-        self.status_store.put_connector(ConnectorStatus(name, state, self.worker_id, self.generation, trace,
-                                                        self.worker.connector_version(name)))
+        self.status_store.put_connector(
+            ConnectorStatus(
+                name, state, self.worker_id, self.generation, trace, self.worker.connector_version(name)
+            )
+        )
 
     def _task_status(self, task_id: ConnectorTaskId, state: State, trace: str | None) -> None:
         trace = redact(trace) if trace else trace
-        self.status_store.put_task(TaskStatus(task_id, state, self.worker_id, self.generation, trace,
-                                              self.worker.task_version(task_id)))
+        self.status_store.put_task(
+            TaskStatus(
+                task_id, state, self.worker_id, self.generation, trace, self.worker.task_version(task_id)
+            )
+        )
 
     def _topic_used(self, topic: str, task: int, connector: str) -> None:
         if self.status_store.get_topic(connector, topic) is None:
             self.status_store.put_topic(TopicStatus(topic, connector, task, now_ms()))
 
     def _destroy_statuses(self, name: str, task_count: int) -> None:
-        self.status_store.put_connector(ConnectorStatus(name, State.DESTROYED, self.worker_id, self.generation))
+        self.status_store.put_connector(
+            ConnectorStatus(name, State.DESTROYED, self.worker_id, self.generation)
+        )
         for t in self.status_store.get_all_tasks(name):
             self.status_store.put_task(TaskStatus(t.id, State.DESTROYED, self.worker_id, self.generation))
 
@@ -176,7 +191,9 @@ class HerderCommon(Herder):
     def _state(self, name: str, unknown: bool = False) -> ConnectorState:
         state = self.states.get(name)
         if state is None:
-            raise NotFoundException(f"Unknown connector: {name}" if unknown else f"Connector {name} not found")
+            raise NotFoundException(
+                f"Unknown connector: {name}" if unknown else f"Connector {name} not found"
+            )
         return state
 
     async def connectors(self) -> list[str]:
@@ -219,7 +236,9 @@ class HerderCommon(Herder):
             for t in self.status_store.get_all_tasks(name)
         ]
         return ConnectorStateInfo(
-            name, AbstractState(status.state.value, status.worker_id, status.trace, version=status.version), tasks,
+            name,
+            AbstractState(status.state.value, status.worker_id, status.trace, version=status.version),
+            tasks,
             self.connector_type(name),
         )
 
@@ -256,7 +275,8 @@ class HerderCommon(Herder):
     async def task_configs(self, name: str) -> list[TaskInfo]:
         state = self._state(name)
         return [
-            TaskInfo(ConnectorTaskId(name, i), self._raw_task_config(state, c)) for i, c in enumerate(state.task_configs)
+            TaskInfo(ConnectorTaskId(name, i), self._raw_task_config(state, c))
+            for i, c in enumerate(state.task_configs)
         ]
 
     # --- topics --------------------------------------------------------------------------------
@@ -282,8 +302,14 @@ class HerderCommon(Herder):
     # --- plugins and validation ----------------------------------------------------------------
     async def validate_connector_config(self, config: Mapping[str, Any]) -> ConfigInfos:
         return await asyncio.to_thread(
-            validate_connector_config, self.plugins, config, self.transformer, self.group_id(),
-            str(self.config.get("connector.client.config.override.policy")), None, self.config.originals,
+            validate_connector_config,
+            self.plugins,
+            config,
+            self.transformer,
+            self.group_id(),
+            str(self.config.get("connector.client.config.override.policy")),
+            None,
+            self.config.originals,
         )
 
     async def validate_or_raise(self, config: Mapping[str, Any]) -> None:
@@ -306,10 +332,18 @@ class HerderCommon(Herder):
         if cls is None:
             raise NotFoundException(f"Unknown plugin {plugin_name}.")
         desc = self.plugins.desc(cls)
-        if desc.type not in (PluginType.SINK, PluginType.SOURCE, PluginType.CONVERTER, PluginType.HEADER_CONVERTER,
-                             PluginType.TRANSFORMATION, PluginType.PREDICATE):
-            raise BadRequestException(f"Invalid plugin type {desc.type.value}. Valid types are sink, source, "
-                                      "converter, header_converter, transformation, predicate.")
+        if desc.type not in (
+            PluginType.SINK,
+            PluginType.SOURCE,
+            PluginType.CONVERTER,
+            PluginType.HEADER_CONVERTER,
+            PluginType.TRANSFORMATION,
+            PluginType.PREDICATE,
+        ):
+            raise BadRequestException(
+                f"Invalid plugin type {desc.type.value}. Valid types are sink, source, "
+                "converter, header_converter, transformation, predicate."
+            )
         keys = dict(cls().config().config_keys())
         if desc.type in (PluginType.SINK, PluginType.SOURCE):
             # Java's order: the plugin's own keys, then the framework's it does not define itself.
@@ -335,7 +369,9 @@ class HerderCommon(Herder):
             return
         try:
             max_tasks = int(state.config.get("tasks.max", 1))
-            configs = reverse_transform(state.config, self.worker.connector_task_configs(state.name, max_tasks))
+            configs = reverse_transform(
+                state.config, self.worker.connector_task_configs(state.name, max_tasks)
+            )
         except Exception as e:
             log.error("[%s] Failed to generate task configs", state.name, exc_info=e)
             self._connector_status(state.name, State.FAILED, format_trace(e))
@@ -353,7 +389,8 @@ class HerderCommon(Herder):
         # marks them DESTROYED), so their statuses leave /status.
         for i in range(len(configs), len(state.task_configs)):
             self.status_store.put_task(
-                TaskStatus(ConnectorTaskId(state.name, i), State.DESTROYED, self.worker_id, self.generation))
+                TaskStatus(ConnectorTaskId(state.name, i), State.DESTROYED, self.worker_id, self.generation)
+            )
         state.task_configs = configs
         self._start_tasks(state, state.target)
 
@@ -383,7 +420,9 @@ class HerderCommon(Herder):
             state.task_configs = []
             for i in range(old):
                 self.status_store.put_task(
-                    TaskStatus(ConnectorTaskId(state.name, i), State.DESTROYED, self.worker_id, self.generation)
+                    TaskStatus(
+                        ConnectorTaskId(state.name, i), State.DESTROYED, self.worker_id, self.generation
+                    )
                 )
             for t in self.status_store.get_all_tasks(state.name):
                 self.status_store.put_task(TaskStatus(t.id, State.DESTROYED, self.worker_id, self.generation))
@@ -408,7 +447,10 @@ class HerderCommon(Herder):
         self._start_connector_only(state)
 
     def _start_connector_only(self, state: ConnectorState) -> None:
-        if self.worker.start_connector(state.name, state.config, state.target) and state.target is TargetState.STARTED:
+        if (
+            self.worker.start_connector(state.name, state.config, state.target)
+            and state.target is TargetState.STARTED
+        ):
             self._update_tasks(state)
 
     def _restart_task(self, state: ConnectorState, task_id: ConnectorTaskId) -> None:
@@ -423,13 +465,18 @@ class HerderCommon(Herder):
             conn = AbstractState(State.RESTARTING.value, conn.worker_id, conn.trace, version=conn.version)
         tasks = [
             TaskState(State.RESTARTING.value, t.worker_id, t.trace, id=t.id, version=t.version)
-            if request.should_restart_task(t.state) else t
+            if request.should_restart_task(t.state)
+            else t
             for t in current.tasks
         ]
         return ConnectorStateInfo(current.name, conn, tasks, current.type)
 
-    def _execute_restart_plan(self, state: ConnectorState, request: RestartRequest, plan: ConnectorStateInfo) -> None:
-        restart_tasks = [ConnectorTaskId(state.name, t.id) for t in plan.tasks if t.state == State.RESTARTING.value]
+    def _execute_restart_plan(
+        self, state: ConnectorState, request: RestartRequest, plan: ConnectorStateInfo
+    ) -> None:
+        restart_tasks = [
+            ConnectorTaskId(state.name, t.id) for t in plan.tasks if t.state == State.RESTARTING.value
+        ]
         self.worker.stop_and_await_tasks(restart_tasks)
         if plan.connector.state == State.RESTARTING.value:
             self._connector_status(state.name, State.RESTARTING, None)
@@ -447,7 +494,8 @@ class HerderCommon(Herder):
     def _sink_offsets(self, state: ConnectorState) -> offsets_admin.SinkOffsets:
         conn = self.transformer.transform(state.config)
         return offsets_admin.SinkOffsets(
-            self.worker.sink_admin_props(conn), self.worker.consumer_group_id(conn, state.name),
+            self.worker.sink_admin_props(conn),
+            self.worker.consumer_group_id(conn, state.name),
             connector=state.name,
         )
 
@@ -482,7 +530,8 @@ class HerderCommon(Herder):
                 if offset is not None and offset < 0:  # Java answers 500 after the Kafka admin refuses it
                     raise BadRequestException(
                         f"The offset for partition {partition} of topic '{topic}' is {offset}: a sink connector's "
-                        "offsets must not be negative")
+                        "offsets must not be negative"
+                    )
             handled = bool(connector.alter_offsets(state.config, parsed))
             self._sink_offsets(state).alter(parsed)
         else:
@@ -490,7 +539,9 @@ class HerderCommon(Herder):
                 if e.get("partition") is None:
                     raise BadRequestException("Partition objects cannot be null")
             handled = bool(
-                connector.alter_offsets(state.config, {freeze(e["partition"]): e.get("offset") for e in entries})
+                connector.alter_offsets(
+                    state.config, {freeze(e["partition"]): e.get("offset") for e in entries}
+                )
             )
             store, done = self._source_offsets_store(state)
             try:
@@ -505,7 +556,9 @@ class HerderCommon(Herder):
         if self._is_sink(state):
             sink = self._sink_offsets(state)
             current = sink.get()
-            parsed = {(o.partition["kafka_topic"], o.partition["kafka_partition"]): None for o in current.offsets}
+            parsed = {
+                (o.partition["kafka_topic"], o.partition["kafka_partition"]): None for o in current.offsets
+            }
             handled = bool(connector.alter_offsets(state.config, parsed))
             sink.reset()
         else:

@@ -59,7 +59,9 @@ VERIFICATION_ALGORITHMS_CONFIG = "inter.worker.verification.algorithms"
 def _unsupported(config: str, algorithm: str) -> ConfigException:
     supported = ", ".join(_ALGORITHMS)
     return ConfigException(
-        config, algorithm, f"the algorithm is not supported by this worker; the supported algorithms are: {supported}"
+        config,
+        algorithm,
+        f"the algorithm is not supported by this worker; the supported algorithms are: {supported}",
     )
 
 
@@ -68,14 +70,20 @@ def check_algorithm_configs(signature_algorithm: str, verification_algorithms: l
     if not is_supported_algorithm(signature_algorithm):
         raise _unsupported(SIGNATURE_ALGORITHM_CONFIG, signature_algorithm)
     if not verification_algorithms:
-        raise ConfigException(VERIFICATION_ALGORITHMS_CONFIG, verification_algorithms,
-                              "At least one signature verification algorithm must be provided")
+        raise ConfigException(
+            VERIFICATION_ALGORITHMS_CONFIG,
+            verification_algorithms,
+            "At least one signature verification algorithm must be provided",
+        )
     for algorithm in verification_algorithms:
         if not is_supported_algorithm(algorithm):
             raise _unsupported(VERIFICATION_ALGORITHMS_CONFIG, algorithm)
     if signature_algorithm not in verification_algorithms:
-        raise ConfigException(SIGNATURE_ALGORITHM_CONFIG, signature_algorithm,
-                              f"Signature algorithm must be present in {VERIFICATION_ALGORITHMS_CONFIG} list")
+        raise ConfigException(
+            SIGNATURE_ALGORITHM_CONFIG,
+            signature_algorithm,
+            f"Signature algorithm must be present in {VERIFICATION_ALGORITHMS_CONFIG} list",
+        )
 
 
 def unsupported_signature_message(algorithm: str, verification_algorithms: list[str]) -> str:

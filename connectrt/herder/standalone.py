@@ -29,7 +29,9 @@ class StandaloneHerder(HerderCommon):
         worker_id: str,
         kafka_cluster_id: str | None = None,
     ) -> None:
-        super().__init__(config, plugins, offset_store, MemoryStatusBackingStore(), worker_id, kafka_cluster_id)
+        super().__init__(
+            config, plugins, offset_store, MemoryStatusBackingStore(), worker_id, kafka_cluster_id
+        )
         self.lock = asyncio.Lock()
         self.loop: asyncio.AbstractEventLoop | None = None
         self._ready = False

@@ -100,7 +100,9 @@ def validate_connector_config(
         raise BadRequestException(str(e))
     installed = plugins.version_of(str(class_name))
     if requirement is not None and installed is not None:
-        problem = version_mismatch(plugins.class_name_of(str(class_name)) or str(class_name), installed, requirement)
+        problem = version_mismatch(
+            plugins.class_name_of(str(class_name)) or str(class_name), installed, requirement
+        )
         if problem is not None:
             return _invalid_version_infos(plugins, str(class_name), raw_props, props, problem, installed)
     connector: Connector = cls()
@@ -124,7 +126,11 @@ def validate_connector_config(
         converters = _validate_converters(plugins, values, props)
     overrides = validate_client_overrides(props, sink, override_policy)
     connector_part = _validate_connector(connector, str(class_name), props, values, enriched)
-    parts = [connector_part, _Infos(overrides.error_count, [], [(None, v) for v in overrides.values]), converters]
+    parts = [
+        connector_part,
+        _Infos(overrides.error_count, [], [(None, v) for v in overrides.values]),
+        converters,
+    ]
     return _merge(str(class_name), raw_props, parts)
 
 
@@ -147,8 +153,14 @@ def _connector_lookup_failure(plugins: Plugins, class_name: str) -> str:
     return f"org.apache.kafka.connect.errors.ConnectException: {message}" if seen else message
 
 
-def _invalid_version_infos(plugins: Plugins, class_name: str, raw_props: Mapping[str, Any],
-                           props: Mapping[str, Any], problem: str, installed: str) -> ConfigInfos:
+def _invalid_version_infos(
+    plugins: Plugins,
+    class_name: str,
+    raw_props: Mapping[str, Any],
+    props: Mapping[str, Any],
+    problem: str,
+    installed: str,
+) -> ConfigInfos:
     """Java's ``invalidVersionedConnectorValidation``: the installed connector is not of the asked
     version, so only the common keys are validated (no converter defaults, no recommendations), and
     the class and version keys carry the problem, with the installed version as the recommendation."""
@@ -167,8 +179,13 @@ def _invalid_version_infos(plugins: Plugins, class_name: str, raw_props: Mapping
     return _merge(class_name, raw_props, [part])
 
 
-def _validate_connector(connector: Connector, class_name: str, props: Mapping[str, Any],
-                        values: dict[str, ConfigValue], enriched: ConfigDef) -> _Infos:
+def _validate_connector(
+    connector: Connector,
+    class_name: str,
+    props: Mapping[str, Any],
+    values: dict[str, ConfigValue],
+    enriched: ConfigDef,
+) -> _Infos:
     """Java's ``validateConnectorPluginSpecifiedConfigs`` + ``generateResult``."""
     keys: dict[str, ConfigKey] = dict(enriched.config_keys())
     groups = list(enriched.groups())
@@ -204,16 +221,25 @@ def _generate(part: _Infos, keys: dict[str, ConfigKey], values: list[ConfigValue
         part.error_count += len(value.errors) if value is not None else 0
 
 
-def _validate_converters(plugins: Plugins, values: dict[str, ConfigValue], props: Mapping[str, Any]) -> _Infos:
+def _validate_converters(
+    plugins: Plugins, values: dict[str, ConfigValue], props: Mapping[str, Any]
+) -> _Infos:
     """Java's ``validateAllConverterConfigs``: the config of each converter the connector config
     names (header, key, value), validated with its ``converter.type``; keys shown with the prefix."""
     part = _Infos()
-    for key, base, converter_type in (("header.converter", HeaderConverter, "header"),
-                                      ("key.converter", Converter, "key"),
-                                      ("value.converter", Converter, "value")):
+    for key, base, converter_type in (
+        ("header.converter", HeaderConverter, "header"),
+        ("key.converter", Converter, "key"),
+        ("value.converter", Converter, "value"),
+    ):
         class_value, version_value = values.get(key), values.get(f"{key}.plugin.version")
         name = props.get(key)
-        if name is None or class_value is None or class_value.errors or (version_value and version_value.errors):
+        if (
+            name is None
+            or class_value is None
+            or class_value.errors
+            or (version_value and version_value.errors)
+        ):
             continue
         cls = plugins.find(str(name))
         if cls is None or not issubclass(cls, base):
@@ -228,16 +254,20 @@ def _validate_converters(plugins: Plugins, values: dict[str, ConfigValue], props
         try:
             definition: ConfigDef = cls().config()
         except Exception as e:
-            class_value.add_error(f"Failed to load ConfigDef from {key.replace('.', ' ')}" + (f": {e}" if str(e) else ""))
+            class_value.add_error(
+                f"Failed to load ConfigDef from {key.replace('.', ' ')}" + (f": {e}" if str(e) else "")
+            )
             continue
         prefix = key + "."
-        sub = {k[len(prefix):]: v for k, v in props.items() if k.startswith(prefix)}
+        sub = {k[len(prefix) :]: v for k, v in props.items() if k.startswith(prefix)}
         sub.setdefault("converter.type", converter_type)
         try:
             validated = definition.validate_all(sub)
         except Exception as e:
-            class_value.add_error(f"Failed to perform config validation for {key.replace('.', ' ')}"
-                                  + (f": {e}" if str(e) else ""))
+            class_value.add_error(
+                f"Failed to perform config validation for {key.replace('.', ' ')}"
+                + (f": {e}" if str(e) else "")
+            )
             continue
         config_keys = definition.config_keys()
         for cv in java_hash_map_order(validated, presized=False).values():
@@ -255,9 +285,21 @@ def _validate_converters(plugins: Plugins, values: dict[str, ConfigValue], props
 
 
 def _prefixed(key: ConfigKey, prefix: str) -> ConfigKey:
-    return ConfigKey(prefix + key.name, key.type, key.default_value, key.validator, key.importance,
-                     key.documentation, key.group, key.order_in_group, key.width, key.display_name,
-                     list(key.dependents), key.recommender, key.internal)
+    return ConfigKey(
+        prefix + key.name,
+        key.type,
+        key.default_value,
+        key.validator,
+        key.importance,
+        key.documentation,
+        key.group,
+        key.order_in_group,
+        key.width,
+        key.display_name,
+        list(key.dependents),
+        key.recommender,
+        key.internal,
+    )
 
 
 def _merge(class_name: str, raw_props: Mapping[str, Any], parts: list[_Infos]) -> ConfigInfos:
@@ -275,8 +317,9 @@ def _merge(class_name: str, raw_props: Mapping[str, Any], parts: list[_Infos]) -
                 if has_placeholder(raw) and info["value"] != Password.HIDDEN:
                     info["value"] = raw
                 info["errors"] = [redact(e) for e in info["errors"]]
-            configs.append({"definition": config_key_info(key) if key is not None else None,
-                            "value": info or None})
+            configs.append(
+                {"definition": config_key_info(key) if key is not None else None, "value": info or None}
+            )
     return ConfigInfos(class_name, error_count, groups, configs)
 
 
@@ -307,4 +350,3 @@ def invalid_config_message(infos: ConfigInfos) -> str:
 
 def _java_map(props: Mapping[str, Any]) -> str:
     return "{" + ", ".join(f"{k}={v}" for k, v in props.items()) + "}"
-

@@ -45,21 +45,31 @@ def validate_sink(values: dict[str, ConfigValue], props: Mapping[str, Any]) -> N
     if has_topics:
         topics = list(dict.fromkeys(t for t in re.split(r"\s*,\s*", str(topics_list).strip()) if t))
         if dlq in topics:
-            _add_error(values, "topics", topics_list,
-                       f"The DLQ topic '{dlq}' may not be included in the list of topics "
-                       f"('topics=[{', '.join(topics)}]') consumed by the connector")
+            _add_error(
+                values,
+                "topics",
+                topics_list,
+                f"The DLQ topic '{dlq}' may not be included in the list of topics "
+                f"('topics=[{', '.join(topics)}]') consumed by the connector",
+            )
     if has_regex:
         try:
             matches = re.fullmatch(str(topics_regex), dlq) is not None
         except re.error:
             matches = False  # the regex's own validator reported it
         if matches:
-            _add_error(values, "topics.regex", topics_regex,
-                       f"The DLQ topic '{dlq}' may not be matched by the regex for the topics "
-                       f"('topics.regex={topics_regex}') consumed by the connector")
+            _add_error(
+                values,
+                "topics.regex",
+                topics_regex,
+                f"The DLQ topic '{dlq}' may not be matched by the regex for the topics "
+                f"('topics.regex={topics_regex}') consumed by the connector",
+            )
 
 
-def validate_sink_group_id(values: dict[str, ConfigValue], props: Mapping[str, Any], worker_group_id: str) -> None:
+def validate_sink_group_id(
+    values: dict[str, ConfigValue], props: Mapping[str, Any], worker_group_id: str
+) -> None:
     """A sink's consumer group may not be the workers' own group (Java's DistributedHerder)."""
     override = "consumer.override.group.id"
     if override in props:
@@ -104,7 +114,9 @@ def validate_exactly_once_support(
                 "to be created)."
             )
         elif support is not ExactlyOnceSupport.SUPPORTED:
-            cv.add_error("The connector does not support exactly-once semantics with the provided configuration.")
+            cv.add_error(
+                "The connector does not support exactly-once semantics with the provided configuration."
+            )
     except Exception as e:
         log.error("Failed while validating connector support for exactly-once semantics", exc_info=e)
         cv.add_error(_unexpected_error(e))
@@ -131,8 +143,10 @@ def validate_transaction_boundary(
                 "configuration. Please reconfigure it to use a different transaction boundary definition."
             )
     except Exception as e:
-        log.error("Failed while validating connector support for defining its own transaction boundaries",
-                  exc_info=e)
+        log.error(
+            "Failed while validating connector support for defining its own transaction boundaries",
+            exc_info=e,
+        )
         cv.add_error(_unexpected_error(e))
 
 
@@ -161,12 +175,24 @@ def validate_client_overrides(props: Mapping[str, Any], sink: bool, policy: str)
         clients.append("admin.override.")
     out = OverrideInfos()
     for prefix in clients:
-        overrides = {k[len(prefix):]: v for k, v in props.items() if k.startswith(prefix)}
+        overrides = {k[len(prefix) :]: v for k, v in props.items() if k.startswith(prefix)}
         for key, value in java_hash_map_order(overrides, presized=False).items():
             allowed = name == "All" or (name == "Principal" and key in _PRINCIPAL_ALLOWED)
-            errors = [] if allowed else [
-                f"The '{name}' policy does not allow '{key}' to be overridden in the connector configuration."]
-            out.values.append({"name": prefix + key, "value": None if value is None else str(value),
-                               "recommended_values": [], "errors": errors, "visible": True})
+            errors = (
+                []
+                if allowed
+                else [
+                    f"The '{name}' policy does not allow '{key}' to be overridden in the connector configuration."
+                ]
+            )
+            out.values.append(
+                {
+                    "name": prefix + key,
+                    "value": None if value is None else str(value),
+                    "recommended_values": [],
+                    "errors": errors,
+                    "visible": True,
+                }
+            )
             out.error_count += 1 if errors else 0
     return out

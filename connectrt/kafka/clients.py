@@ -107,7 +107,9 @@ def _stringify(value: Any) -> str:
 
 
 def _build(factory: Callable[[dict[str, Any]], Any], conf: dict[str, Any], what: str) -> Any:
-    conf.setdefault("logger", LIBRDKAFKA_LOG)  # librdkafka's lines through Python logging (connectrt.kafka.logs)
+    conf.setdefault(
+        "logger", LIBRDKAFKA_LOG
+    )  # librdkafka's lines through Python logging (connectrt.kafka.logs)
     try:
         return factory(conf)
     except KafkaException as e:
@@ -135,7 +137,9 @@ def producer_conf(props: Mapping[str, Any]) -> dict[str, Any]:
     try:
         budget = int(memory)
     except (TypeError, ValueError):
-        raise ConfigException(f"Invalid producer configuration: buffer.memory must be a number of bytes, not {memory!r}")
+        raise ConfigException(
+            f"Invalid producer configuration: buffer.memory must be a number of bytes, not {memory!r}"
+        )
     conf.setdefault("queue.buffering.max.kbytes", str(max(1, budget // 1024)))
     conf.setdefault("queue.buffering.max.messages", str(max(1, budget // BYTES_PER_QUEUED_MESSAGE)))
     return conf
@@ -173,8 +177,12 @@ def consumer_conf(props: Mapping[str, Any]) -> dict[str, Any]:
     if "max.partition.fetch.bytes" not in conf and "fetch.message.max.bytes" not in conf:
         conf["fetch.message.max.bytes"] = str(DEFAULT_FETCH_BYTES)
     try:
-        fetch_bytes = int(conf.get("max.partition.fetch.bytes", conf.get("fetch.message.max.bytes",
-                                                                         JAVA_MAX_PARTITION_FETCH_BYTES)))
+        fetch_bytes = int(
+            conf.get(
+                "max.partition.fetch.bytes",
+                conf.get("fetch.message.max.bytes", JAVA_MAX_PARTITION_FETCH_BYTES),
+            )
+        )
         poll_records = int(conf.get("max.poll.records", JAVA_MAX_POLL_RECORDS))
     except (TypeError, ValueError) as e:
         raise ConfigException(f"Invalid consumer configuration: {e}") from None

@@ -76,7 +76,10 @@ def _tokens(text: str, source: str) -> Iterator[tuple[str, str]]:
         if kind in ("space", "line_comment", "block_comment"):
             continue
         value = match.group()
-        yield ("value" if kind in ("string", "word") else kind), (_unquote(value) if kind == "string" else value)
+        yield (
+            ("value" if kind in ("string", "word") else kind),
+            (_unquote(value) if kind == "string" else value),
+        )
 
 
 class _Parser:
@@ -140,7 +143,9 @@ class _Parser:
         return modules
 
 
-def parse_login_config(text: str, source: str, properties: Mapping[str, str] | None = None) -> dict[str, list[LoginModule]]:
+def parse_login_config(
+    text: str, source: str, properties: Mapping[str, str] | None = None
+) -> dict[str, list[LoginModule]]:
     """A JAAS login configuration file: entry name → its modules, in order."""
     parser = _Parser(text, source, properties if properties is not None else {})
     entries: dict[str, list[LoginModule]] = {}
@@ -163,6 +168,8 @@ def parse_jaas_config(text: str, key: str = "sasl.jaas.config") -> list[LoginMod
     parser = _Parser(text, key, None)
     modules = parser.modules_until(None)
     if not modules:
-        raise JaasError(f"{key} names no login module; e.g. org.apache.kafka.common.security.scram."
-                        'ScramLoginModule required username="..." password="...";')
+        raise JaasError(
+            f"{key} names no login module; e.g. org.apache.kafka.common.security.scram."
+            'ScramLoginModule required username="..." password="...";'
+        )
     return modules

@@ -68,8 +68,15 @@ class LibrdkafkaLog:
                 self._last.clear()
             self._last[key] = [now, 0]
         if repeats:
-            self.logger.log(level, "%s [%s] %s (%d more time(s) in the last %.0f s)",
-                            facility, client, text, repeats, self.REPEAT_S)
+            self.logger.log(
+                level,
+                "%s [%s] %s (%d more time(s) in the last %.0f s)",
+                facility,
+                client,
+                text,
+                repeats,
+                self.REPEAT_S,
+            )
         else:
             self.logger.log(level, "%s [%s] %s", facility, client, text)
 

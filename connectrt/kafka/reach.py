@@ -27,11 +27,15 @@ class KafkaUnreachable(Exception):
     """Kafka could not be reached; the message is one sentence for the user."""
 
 
-def lookup_cluster_id(props: Mapping[str, Any], timeout_s: float = 30.0, fail_fast_s: float = FAIL_FAST_S) -> str:
+def lookup_cluster_id(
+    props: Mapping[str, Any], timeout_s: float = 30.0, fail_fast_s: float = FAIL_FAST_S
+) -> str:
     """The cluster id of the Kafka cluster at ``props['bootstrap.servers']`` (Java client properties)."""
     servers = _servers(props)
     if not servers:
-        raise KafkaUnreachable("bootstrap.servers is empty: set it to the host:port of one or more Kafka brokers.")
+        raise KafkaUnreachable(
+            "bootstrap.servers is empty: set it to the host:port of one or more Kafka brokers."
+        )
     admin = make_admin(props, quiet=True)
     began = time.monotonic()
     all_down = False
@@ -46,7 +50,9 @@ def lookup_cluster_id(props: Mapping[str, Any], timeout_s: float = 30.0, fail_fa
             cause = security_error(admin)
             if cause is not None:
                 raise KafkaUnreachable(_security_message(servers, cause)) from e
-            raise KafkaUnreachable(_message(servers, client_errors(admin), time.monotonic() - began, _text(e))) from e
+            raise KafkaUnreachable(
+                _message(servers, client_errors(admin), time.monotonic() - began, _text(e))
+            ) from e
         elapsed = time.monotonic() - began
         cause = security_error(admin)
         if cause is not None:
@@ -88,5 +94,7 @@ def _message(servers: str, errors: list[tuple[int, str]], elapsed: float, fallba
 
 
 def _security_message(servers: str, cause: str) -> str:
-    return (f"Kafka at bootstrap.servers={servers} refused the connection ({without_noise(cause)}); "
-            "check security.protocol, sasl.* and ssl.*.")
+    return (
+        f"Kafka at bootstrap.servers={servers} refused the connection ({without_noise(cause)}); "
+        "check security.protocol, sasl.* and ssl.*."
+    )

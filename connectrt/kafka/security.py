@@ -29,7 +29,11 @@ _PLAIN_MODULE = "org.apache.kafka.common.security.plain.PlainLoginModule"
 _SCRAM_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule"
 _KERBEROS_MODULE = "com.sun.security.auth.module.Krb5LoginModule"
 # Java keys with a librdkafka equivalent of the same name and meaning.
-_SAME_NAME = ("sasl.kerberos.service.name", "sasl.kerberos.kinit.cmd", "sasl.kerberos.min.time.before.relogin")
+_SAME_NAME = (
+    "sasl.kerberos.service.name",
+    "sasl.kerberos.kinit.cmd",
+    "sasl.kerberos.min.time.before.relogin",
+)
 
 
 def _str(props: Mapping[str, Any], key: str) -> str | None:
@@ -74,7 +78,9 @@ def _login_module(props: Mapping[str, Any], mechanism: str, prefix: str) -> Logi
         return None
     modules = parse_jaas_config(text, f"{prefix}sasl.jaas.config")
     if len(modules) != 1:
-        raise ConfigException(f"{prefix}sasl.jaas.config must name exactly one login module, not {len(modules)}.")
+        raise ConfigException(
+            f"{prefix}sasl.jaas.config must name exactly one login module, not {len(modules)}."
+        )
     module = modules[0]
     expected = {"PLAIN": _PLAIN_MODULE, "GSSAPI": _KERBEROS_MODULE}.get(
         mechanism, _SCRAM_MODULE if mechanism.startswith("SCRAM-") else ""
@@ -107,12 +113,14 @@ def client_security(props: Mapping[str, Any], prefix: str = "") -> ClientSecurit
             options = module.options if module is not None else {}
             fields["kerberos_keytab"] = options.get("keyTab")
             fields["kerberos_principal"] = options.get("principal")
-            fields["kerberos_service_name"] = _str(props, "sasl.kerberos.service.name") or options.get("serviceName")
+            fields["kerberos_service_name"] = _str(props, "sasl.kerberos.service.name") or options.get(
+                "serviceName"
+            )
         else:
             if module is None or "username" not in module.options or "password" not in module.options:
                 raise ConfigException(
                     f"{prefix}security.protocol={protocol} with sasl.mechanism={mechanism} needs the credentials "
-                    f'in {prefix}sasl.jaas.config: {module.class_name if module else _SCRAM_MODULE} required '
+                    f"in {prefix}sasl.jaas.config: {module.class_name if module else _SCRAM_MODULE} required "
                     'username="..." password="...";'
                 )
             fields["username"] = module.options["username"]
@@ -137,8 +145,12 @@ def _warn_not_applied(settings: Mapping[str, Any], prefix: str) -> None:
     for key in ("ssl.cipher.suites", "ssl.enabled.protocols", "ssl.protocol", "ssl.provider"):
         if _str(settings, key) is not None and prefix + key not in _WARNED:
             _WARNED.add(prefix + key)
-            log.warning("%s%s is not applied to the producers, consumers and admin clients (librdkafka uses "
-                        "OpenSSL's defaults: TLS 1.2 and 1.3 with its secure cipher suites).", prefix, key)
+            log.warning(
+                "%s%s is not applied to the producers, consumers and admin clients (librdkafka uses "
+                "OpenSSL's defaults: TLS 1.2 and 1.3 with its secure cipher suites).",
+                prefix,
+                key,
+            )
 
 
 def librdkafka_settings(security: ClientSecurity) -> dict[str, str]:
@@ -199,8 +211,10 @@ def task_client_warnings(worker_props: Mapping[str, Any]) -> list[str]:
     if top == "PLAINTEXT":
         return []
     out = []
-    for prefix, who in (("producer.", "source task and dead letter queue producers"),
-                        ("consumer.", "sink task consumers")):
+    for prefix, who in (
+        ("producer.", "source task and dead letter queue producers"),
+        ("consumer.", "sink task consumers"),
+    ):
         if _str(worker_props, prefix + "security.protocol") is None:
             out.append(
                 f"security.protocol={top} secures the worker's own Kafka clients only: {who} connect with "

@@ -63,7 +63,9 @@ class KeyStore:
         encryption: serialization.KeySerializationEncryption = (
             serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
         )
-        return self.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+        return self.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+        )
 
     def chain_pem(self) -> bytes:
         return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in self.chain)
@@ -87,7 +89,9 @@ def _read(path: str, key: str) -> bytes:
     try:
         return Path(path).expanduser().read_bytes()
     except OSError as e:
-        raise ConfigException(f"Cannot read {key}={path}: {e.strerror or e}; check the path and its permissions.")
+        raise ConfigException(
+            f"Cannot read {key}={path}: {e.strerror or e}; check the path and its permissions."
+        )
 
 
 def _kind(declared: str | None, data: bytes | None) -> str:
@@ -128,7 +132,9 @@ def _passwords(*values: str | None) -> list[bytes | None]:
     return out
 
 
-def _load_pkcs12(data: bytes, passwords: list[bytes | None], key: str, location: str) -> pkcs12.PKCS12KeyAndCertificates:
+def _load_pkcs12(
+    data: bytes, passwords: list[bytes | None], key: str, location: str
+) -> pkcs12.PKCS12KeyAndCertificates:
     last: Exception | None = None
     for password in passwords:
         try:
@@ -158,7 +164,9 @@ def _pem_key(data: bytes, password: str | None, key: str) -> PrivateKeyTypes:
             f"The private key in {key} is encrypted: set the key's password in ssl.key.password."
         )
     except ValueError as e:
-        raise ConfigException(f"Cannot read the private key in {key}: wrong ssl.key.password or not a PEM key ({e}).")
+        raise ConfigException(
+            f"Cannot read the private key in {key}: wrong ssl.key.password or not a PEM key ({e})."
+        )
 
 
 # --- stores ------------------------------------------------------------------------------------
@@ -288,7 +296,8 @@ def _warn_unused(settings: Mapping[str, Any], prefix: str) -> None:
     if _text(settings, "ssl.cipher.suites"):
         log.warning(
             "%sssl.cipher.suites is not applied by connectrt: OpenSSL's default cipher suites for the enabled "
-            "TLS versions are used.", prefix
+            "TLS versions are used.",
+            prefix,
         )
 
 
@@ -344,7 +353,7 @@ def client_context(settings: Mapping[str, Any], prefix: str = "") -> ssl.SSLCont
 def with_prefix_all_or_nothing(props: Mapping[str, Any], prefix: str) -> tuple[dict[str, Any], str]:
     """Java's ``valuesWithPrefixAllOrNothing``: the ``prefix``-ed keys (prefix stripped) when any is
     set, else the unprefixed keys. Returns the settings and the prefix they were found under."""
-    prefixed = {k[len(prefix):]: v for k, v in props.items() if k.startswith(prefix)}
+    prefixed = {k[len(prefix) :]: v for k, v in props.items() if k.startswith(prefix)}
     if prefixed:
         return prefixed, prefix
     return {k: v for k, v in props.items() if k.startswith("ssl.")}, ""
@@ -365,7 +374,9 @@ def rest_client_context(worker_props: Mapping[str, Any]) -> ssl.SSLContext:
 def rest_uses_https(worker_props: Mapping[str, Any]) -> bool:
     """Whether this worker serves HTTPS (its cluster's REST URLs may then be https://)."""
     texts = [_text(worker_props, key) or "" for key in ("listeners", "rest.advertised.listener")]
-    return any("https" in t.lower() for t in texts) or any(k.startswith(REST_HTTPS_PREFIX) for k in worker_props)
+    return any("https" in t.lower() for t in texts) or any(
+        k.startswith(REST_HTTPS_PREFIX) for k in worker_props
+    )
 
 
 def rest_client_verify(worker_props: Mapping[str, Any]) -> ssl.SSLContext | bool:

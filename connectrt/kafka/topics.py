@@ -26,7 +26,9 @@ class TopicSpec:
 class TopicAdmin:
     """A thin wrapper over confluent-kafka's AdminClient (Java's TopicAdmin)."""
 
-    def __init__(self, admin: AdminClient, timeout_s: float = 30.0, create_retry_timeout_s: float = 60.0) -> None:
+    def __init__(
+        self, admin: AdminClient, timeout_s: float = 30.0, create_retry_timeout_s: float = 60.0
+    ) -> None:
         self.admin = admin
         self.timeout_s = timeout_s
         # How long creating an internal topic is retried (Java: the worker's default.api.timeout.ms).
@@ -56,13 +58,17 @@ class TopicAdmin:
     def create_topics(self, specs: Iterable[TopicSpec]) -> set[str]:
         """Create the topics that do not exist; return the names actually created."""
         new = [
-            NewTopic(s.name, num_partitions=s.partitions, replication_factor=s.replication_factor, config=s.config)
+            NewTopic(
+                s.name, num_partitions=s.partitions, replication_factor=s.replication_factor, config=s.config
+            )
             for s in specs
         ]
         if not new:
             return set()
         created: set[str] = set()
-        futures = self.admin.create_topics(new, operation_timeout=self.timeout_s, request_timeout=self.timeout_s)
+        futures = self.admin.create_topics(
+            new, operation_timeout=self.timeout_s, request_timeout=self.timeout_s
+        )
         for name, fut in futures.items():
             try:
                 fut.result(timeout=self.timeout_s)

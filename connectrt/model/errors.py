@@ -63,10 +63,10 @@ class RebalanceNeededException(ConflictException):
         super().__init__(message)
 
 
-STALE_CONFIG_MESSAGE = (
-    "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)"
-)
+STALE_CONFIG_MESSAGE = "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)"
 NO_LEADER_MESSAGE = (
     "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway."
 )
-CONFLICTING_OPERATION_MESSAGE = "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"
+CONFLICTING_OPERATION_MESSAGE = (
+    "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"
+)

@@ -70,8 +70,13 @@ def _checkout_commit() -> str | None:
     if not (root / ".git").exists():
         return None
     try:
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-                             timeout=5, check=True)
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     commit = out.stdout.strip()
@@ -149,7 +154,8 @@ class RestConfig:
             "admin_ssl_context": listener_ssl_context(props, admin_listeners, admin=True),
             "client_verify": rest_client_verify(props),
             "authenticator": load_rest_extensions(
-                split_list(props.get("rest.extension.classes")) or [], os.environ if environ is None else environ
+                split_list(props.get("rest.extension.classes")) or [],
+                os.environ if environ is None else environ,
             ),
             "advertised_host_name": opt_str("rest.advertised.host.name"),
             "advertised_port": _int_or_none("rest.advertised.port", port),
@@ -158,8 +164,10 @@ class RestConfig:
             "access_control_allow_methods": str(props.get("access.control.allow.methods") or ""),
             "response_http_headers": str(props.get("response.http.headers.config") or ""),
         }
-        for key, attr in ((REQUEST_TIMEOUT_CONFIG, "request_timeout_s"),
-                          (HEALTH_CHECK_TIMEOUT_CONFIG, "health_check_timeout_s")):
+        for key, attr in (
+            (REQUEST_TIMEOUT_CONFIG, "request_timeout_s"),
+            (HEALTH_CHECK_TIMEOUT_CONFIG, "health_check_timeout_s"),
+        ):
             ms = _int_or_none(key, props.get(key))
             if ms is not None:
                 if ms <= 0:

@@ -97,7 +97,9 @@ def basic_auth_from_environment(environ: Mapping[str, str]) -> BasicAuthenticato
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise ConfigException(f"Cannot read the JAAS file {path} ({source}): {getattr(e, 'strerror', None) or e}.")
+        raise ConfigException(
+            f"Cannot read the JAAS file {path} ({source}): {getattr(e, 'strerror', None) or e}."
+        )
     entries = parse_login_config(text, str(path), properties)
     modules = entries.get(JAAS_ENTRY)
     if not modules:
@@ -121,7 +123,9 @@ def basic_auth_from_environment(environ: Mapping[str, str]) -> BasicAuthenticato
     authenticator = BasicAuthenticator(steps, str(path))
     log.info(
         "REST API authentication: HTTP Basic with the %s entry of %s (%s)",
-        JAAS_ENTRY, path, ", ".join(f"{s.credentials.path}: {s.credentials.users} user(s)" for s in steps),
+        JAAS_ENTRY,
+        path,
+        ", ".join(f"{s.credentials.path}: {s.credentials.users} user(s)" for s in steps),
     )
     return authenticator
 

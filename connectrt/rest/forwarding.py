@@ -94,7 +94,10 @@ class RestClient:
         log.debug("Sending %s to %s", method, url)
         try:
             async with httpx.AsyncClient(
-                transport=self._transport, timeout=self.timeout_s, follow_redirects=False, verify=self._verify()
+                transport=self._transport,
+                timeout=self.timeout_s,
+                follow_redirects=False,
+                verify=self._verify(),
             ) as client:
                 response = await client.request(method, url, content=content, headers=headers)
         except httpx.HTTPError as exc:

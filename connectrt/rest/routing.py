@@ -75,7 +75,9 @@ def redacted(response: Response) -> Response:
     message = body.get("message") if isinstance(body, dict) else None
     if not isinstance(message, str) or redact(message) == message:
         return response
-    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+    headers = {
+        k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")
+    }
     return json_response({**body, "message": redact(message)}, response.status_code, headers)
 
 

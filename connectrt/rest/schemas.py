@@ -56,7 +56,12 @@ COMPONENT_SCHEMAS: dict[str, dict[str, Any]] = {
         ["name", "config"],
     ),
     "ConnectorState": _obj(
-        {"state": {"type": "string", "enum": _STATES}, "worker_id": _STR, "trace": _STR, "version": _NULLABLE_STR},
+        {
+            "state": {"type": "string", "enum": _STATES},
+            "worker_id": _STR,
+            "trace": _STR,
+            "version": _NULLABLE_STR,
+        },
         ["state", "worker_id"],
     ),
     "TaskState": _obj(
@@ -81,7 +86,8 @@ COMPONENT_SCHEMAS: dict[str, dict[str, Any]] = {
     "TaskInfo": _obj({"id": _ref("ConnectorTaskId"), "config": _STR_MAP}, ["id", "config"]),
     # A connectrt extension (GET /connectors/{connector}/tasks/{task}/metrics).
     "TaskMetrics": _obj(
-        {"id": _ref("ConnectorTaskId"), "worker_id": _STR, "metrics": _ANY_MAP}, ["id", "worker_id", "metrics"]
+        {"id": _ref("ConnectorTaskId"), "worker_id": _STR, "metrics": _ANY_MAP},
+        ["id", "worker_id", "metrics"],
     ),
     "ConnectorOffset": _obj(
         {"partition": _ANY_MAP, "offset": {"type": "object", "additionalProperties": {}, "nullable": True}},

@@ -225,10 +225,13 @@ class RestServer:
                 log.warning(
                     "The %s listens on %s without authentication: anyone who can reach this address can %s. "
                     "Bind %s to 127.0.0.1, or %s.",
-                    what, bound.listener, "change log levels" if bound.admin else "create and delete connectors",
+                    what,
+                    bound.listener,
+                    "change log levels" if bound.admin else "create and delete connectors",
                     "admin.listeners" if bound.admin else "listeners",
-                    "firewall the port" if bound.admin else
-                    "set rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension."
+                    "firewall the port"
+                    if bound.admin
+                    else "set rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension."
                     "BasicAuthSecurityRestExtension",
                 )
 

@@ -194,57 +194,172 @@ def connector_config_def(
         return PluginClassValidator(plugins, base, kind) if plugins is not None else None
 
     version_check = PluginVersionValidator()
-    d.define("name", Type.STRING, NO_DEFAULT_VALUE, NonEmptyStringWithoutControlChars(), Importance.HIGH,
-             "Globally unique name to use for this connector.", COMMON_GROUP, nxt(), Width.MEDIUM, "Connector name")
-    d.define("connector.class", Type.STRING, NO_DEFAULT_VALUE, None, Importance.HIGH,
-             "Name or alias of the class for this connector. Must be a subclass of "
-             "org.apache.kafka.connect.connector.Connector. If the connector is "
-             "org.apache.kafka.connect.file.FileStreamSinkConnector, you can either specify this full name, "
-             ' or use "FileStreamSink" or "FileStreamSinkConnector" to make the configuration a bit shorter',
-             COMMON_GROUP, nxt(), Width.LONG, "Connector class")
-    d.define("connector.plugin.version", Type.STRING, default_version, version_check, Importance.MEDIUM,
-             "Version of the connector.", COMMON_GROUP, nxt(), Width.MEDIUM, "Connector version",
-             recommender=recommenders.connector_version)
-    d.define("tasks.max", Type.INT, 1, Range.at_least(1), Importance.HIGH,
-             "Maximum number of tasks to use for this connector.", COMMON_GROUP, nxt(), Width.SHORT, "Tasks max")
-    d.define("tasks.max.enforce", Type.BOOLEAN, True, None, Importance.LOW,
-             "(Deprecated) Whether to enforce that the tasks.max property is respected by the connector. "
-             "By default, connectors that generate too many tasks will fail, and existing sets of tasks that "
-             "exceed the tasks.max property will also be failed. If this property is set to false, then "
-             "connectors will be allowed to generate more than the maximum number of tasks, and existing sets "
-             "of tasks that exceed the tasks.max property will be allowed to run. This property is deprecated "
-             "and will be removed in an upcoming major release.",
-             COMMON_GROUP, nxt(), Width.SHORT, "Enforce tasks max")
+    d.define(
+        "name",
+        Type.STRING,
+        NO_DEFAULT_VALUE,
+        NonEmptyStringWithoutControlChars(),
+        Importance.HIGH,
+        "Globally unique name to use for this connector.",
+        COMMON_GROUP,
+        nxt(),
+        Width.MEDIUM,
+        "Connector name",
+    )
+    d.define(
+        "connector.class",
+        Type.STRING,
+        NO_DEFAULT_VALUE,
+        None,
+        Importance.HIGH,
+        "Name or alias of the class for this connector. Must be a subclass of "
+        "org.apache.kafka.connect.connector.Connector. If the connector is "
+        "org.apache.kafka.connect.file.FileStreamSinkConnector, you can either specify this full name, "
+        ' or use "FileStreamSink" or "FileStreamSinkConnector" to make the configuration a bit shorter',
+        COMMON_GROUP,
+        nxt(),
+        Width.LONG,
+        "Connector class",
+    )
+    d.define(
+        "connector.plugin.version",
+        Type.STRING,
+        default_version,
+        version_check,
+        Importance.MEDIUM,
+        "Version of the connector.",
+        COMMON_GROUP,
+        nxt(),
+        Width.MEDIUM,
+        "Connector version",
+        recommender=recommenders.connector_version,
+    )
+    d.define(
+        "tasks.max",
+        Type.INT,
+        1,
+        Range.at_least(1),
+        Importance.HIGH,
+        "Maximum number of tasks to use for this connector.",
+        COMMON_GROUP,
+        nxt(),
+        Width.SHORT,
+        "Tasks max",
+    )
+    d.define(
+        "tasks.max.enforce",
+        Type.BOOLEAN,
+        True,
+        None,
+        Importance.LOW,
+        "(Deprecated) Whether to enforce that the tasks.max property is respected by the connector. "
+        "By default, connectors that generate too many tasks will fail, and existing sets of tasks that "
+        "exceed the tasks.max property will also be failed. If this property is set to false, then "
+        "connectors will be allowed to generate more than the maximum number of tasks, and existing sets "
+        "of tasks that exceed the tasks.max property will be allowed to run. This property is deprecated "
+        "and will be removed in an upcoming major release.",
+        COMMON_GROUP,
+        nxt(),
+        Width.SHORT,
+        "Enforce tasks max",
+    )
     for what, key, defaults, version_recommender in (
         ("keys", "key", key_converter, recommenders.key_converter_version),
         ("values", "value", value_converter, recommenders.value_converter_version),
     ):
-        d.define(f"{key}.converter", Type.CLASS, defaults.type, converter_check(Converter, "Converter"),
-                 Importance.LOW, _CONVERTER_DOC.format(what=what), COMMON_GROUP, nxt(), Width.SHORT,
-                 f"{key.capitalize()} converter class", recommender=recommenders.converter)
-        d.define(f"{key}.converter.plugin.version", Type.STRING, defaults.version, version_check, Importance.LOW,
-                 f"Version of the {key} converter.", COMMON_GROUP, nxt(), Width.SHORT,
-                 f"{key.capitalize()} converter version", recommender=version_recommender)
-    d.define("header.converter", Type.CLASS, header_converter.type, converter_check(HeaderConverter, "HeaderConverter"),
-             Importance.LOW, HEADER_CONVERTER_DOC, COMMON_GROUP, nxt(), Width.SHORT, "Header converter class",
-             recommender=recommenders.header_converter)
-    d.define("header.converter.plugin.version", Type.STRING, header_converter.version, version_check, Importance.LOW,
-             "Version of the header converter.", COMMON_GROUP, nxt(), Width.SHORT, "Header converter version",
-             recommender=recommenders.header_converter_version)
-    d.define("transforms", Type.LIST, [], _unique_aliases("transformation"), Importance.LOW,
-             "Aliases for the transformations to be applied to records.", TRANSFORMS_GROUP, nxt(), Width.LONG,
-             "Transforms")
-    d.define("predicates", Type.LIST, [], _unique_aliases("predicate"), Importance.LOW,
-             "Aliases for the predicates used by transformations.", PREDICATES_GROUP, nxt(), Width.LONG,
-             "Predicates")
-    d.define("config.action.reload", Type.STRING, "restart", ValidString(["none", "restart"]), Importance.LOW,
-             "The action that Connect should take on the connector when changes in external configuration "
-             "providers result in a change in the connector's configuration properties. A value of 'none' "
-             "indicates that Connect will do nothing. A value of 'restart' indicates that Connect should "
-             "restart/reload the connector with the updated configuration properties.The restart may actually "
-             "be scheduled in the future if the external configuration provider indicates that a configuration "
-             "value will expire in the future.",
-             COMMON_GROUP, nxt(), Width.MEDIUM, "Reload Action")
+        d.define(
+            f"{key}.converter",
+            Type.CLASS,
+            defaults.type,
+            converter_check(Converter, "Converter"),
+            Importance.LOW,
+            _CONVERTER_DOC.format(what=what),
+            COMMON_GROUP,
+            nxt(),
+            Width.SHORT,
+            f"{key.capitalize()} converter class",
+            recommender=recommenders.converter,
+        )
+        d.define(
+            f"{key}.converter.plugin.version",
+            Type.STRING,
+            defaults.version,
+            version_check,
+            Importance.LOW,
+            f"Version of the {key} converter.",
+            COMMON_GROUP,
+            nxt(),
+            Width.SHORT,
+            f"{key.capitalize()} converter version",
+            recommender=version_recommender,
+        )
+    d.define(
+        "header.converter",
+        Type.CLASS,
+        header_converter.type,
+        converter_check(HeaderConverter, "HeaderConverter"),
+        Importance.LOW,
+        HEADER_CONVERTER_DOC,
+        COMMON_GROUP,
+        nxt(),
+        Width.SHORT,
+        "Header converter class",
+        recommender=recommenders.header_converter,
+    )
+    d.define(
+        "header.converter.plugin.version",
+        Type.STRING,
+        header_converter.version,
+        version_check,
+        Importance.LOW,
+        "Version of the header converter.",
+        COMMON_GROUP,
+        nxt(),
+        Width.SHORT,
+        "Header converter version",
+        recommender=recommenders.header_converter_version,
+    )
+    d.define(
+        "transforms",
+        Type.LIST,
+        [],
+        _unique_aliases("transformation"),
+        Importance.LOW,
+        "Aliases for the transformations to be applied to records.",
+        TRANSFORMS_GROUP,
+        nxt(),
+        Width.LONG,
+        "Transforms",
+    )
+    d.define(
+        "predicates",
+        Type.LIST,
+        [],
+        _unique_aliases("predicate"),
+        Importance.LOW,
+        "Aliases for the predicates used by transformations.",
+        PREDICATES_GROUP,
+        nxt(),
+        Width.LONG,
+        "Predicates",
+    )
+    d.define(
+        "config.action.reload",
+        Type.STRING,
+        "restart",
+        ValidString(["none", "restart"]),
+        Importance.LOW,
+        "The action that Connect should take on the connector when changes in external configuration "
+        "providers result in a change in the connector's configuration properties. A value of 'none' "
+        "indicates that Connect will do nothing. A value of 'restart' indicates that Connect should "
+        "restart/reload the connector with the updated configuration properties.The restart may actually "
+        "be scheduled in the future if the external configuration provider indicates that a configuration "
+        "value will expire in the future.",
+        COMMON_GROUP,
+        nxt(),
+        Width.MEDIUM,
+        "Reload Action",
+    )
     e = 0
 
     def enxt() -> int:
@@ -252,31 +367,76 @@ def connector_config_def(
         e += 1
         return e
 
-    d.define("errors.retry.timeout", Type.LONG, 0, None, Importance.MEDIUM,
-             "The maximum duration in milliseconds that a failed operation will be reattempted. The default is "
-             "0, which means no retries will be attempted. Use -1 for infinite retries.",
-             ERROR_GROUP, enxt(), Width.MEDIUM, "Retry Timeout for Errors")
-    d.define("errors.retry.delay.max.ms", Type.LONG, 60000, None, Importance.MEDIUM,
-             "The maximum duration in milliseconds between consecutive retry attempts. Jitter will be added to "
-             "the delay once this limit is reached to prevent thundering herd issues.",
-             ERROR_GROUP, enxt(), Width.MEDIUM, "Maximum Delay Between Retries for Errors")
-    d.define("errors.tolerance", Type.STRING, "none", ValidString(["none", "all"]), Importance.MEDIUM,
-             "Behavior for tolerating errors during connector operation. 'none' is the default value and "
-             "signals that any error will result in an immediate connector task failure; 'all' changes the "
-             "behavior to skip over problematic records.",
-             ERROR_GROUP, enxt(), Width.SHORT, "Error Tolerance")
-    d.define("errors.log.enable", Type.BOOLEAN, False, None, Importance.MEDIUM,
-             "If true, write each error and the details of the failed operation and problematic record to the "
-             "Connect application log. This is 'false' by default, so that only errors that are not tolerated "
-             "are reported.",
-             ERROR_GROUP, enxt(), Width.SHORT, "Log Errors")
-    d.define("errors.log.include.messages", Type.BOOLEAN, False, None, Importance.MEDIUM,
-             "Whether to include in the log the Connect record that resulted in a failure. For sink records, the "
-             "topic, partition, offset, and timestamp will be logged. For source records, the key and value (and "
-             "their schemas), all headers, and the timestamp, Kafka topic, Kafka partition, source partition, and "
-             "source offset will be logged. This is 'false' by default, which will prevent record keys, values, "
-             "and headers from being written to log files.",
-             ERROR_GROUP, enxt(), Width.SHORT, "Log Error Details")
+    d.define(
+        "errors.retry.timeout",
+        Type.LONG,
+        0,
+        None,
+        Importance.MEDIUM,
+        "The maximum duration in milliseconds that a failed operation will be reattempted. The default is "
+        "0, which means no retries will be attempted. Use -1 for infinite retries.",
+        ERROR_GROUP,
+        enxt(),
+        Width.MEDIUM,
+        "Retry Timeout for Errors",
+    )
+    d.define(
+        "errors.retry.delay.max.ms",
+        Type.LONG,
+        60000,
+        None,
+        Importance.MEDIUM,
+        "The maximum duration in milliseconds between consecutive retry attempts. Jitter will be added to "
+        "the delay once this limit is reached to prevent thundering herd issues.",
+        ERROR_GROUP,
+        enxt(),
+        Width.MEDIUM,
+        "Maximum Delay Between Retries for Errors",
+    )
+    d.define(
+        "errors.tolerance",
+        Type.STRING,
+        "none",
+        ValidString(["none", "all"]),
+        Importance.MEDIUM,
+        "Behavior for tolerating errors during connector operation. 'none' is the default value and "
+        "signals that any error will result in an immediate connector task failure; 'all' changes the "
+        "behavior to skip over problematic records.",
+        ERROR_GROUP,
+        enxt(),
+        Width.SHORT,
+        "Error Tolerance",
+    )
+    d.define(
+        "errors.log.enable",
+        Type.BOOLEAN,
+        False,
+        None,
+        Importance.MEDIUM,
+        "If true, write each error and the details of the failed operation and problematic record to the "
+        "Connect application log. This is 'false' by default, so that only errors that are not tolerated "
+        "are reported.",
+        ERROR_GROUP,
+        enxt(),
+        Width.SHORT,
+        "Log Errors",
+    )
+    d.define(
+        "errors.log.include.messages",
+        Type.BOOLEAN,
+        False,
+        None,
+        Importance.MEDIUM,
+        "Whether to include in the log the Connect record that resulted in a failure. For sink records, the "
+        "topic, partition, offset, and timestamp will be logged. For source records, the key and value (and "
+        "their schemas), all headers, and the timestamp, Kafka topic, Kafka partition, source partition, and "
+        "source offset will be logged. This is 'false' by default, which will prevent record keys, values, "
+        "and headers from being written to log files.",
+        ERROR_GROUP,
+        enxt(),
+        Width.SHORT,
+        "Log Error Details",
+    )
     return d
 
 
@@ -293,69 +453,157 @@ def _regex_validator(name: str, value: Any) -> None:
 def sink_config_def(base: ConfigDef | None = None) -> ConfigDef:
     """Java's ``SinkConnectorConfig.configDef``: ``base`` (the common keys) plus the sink's."""
     d = ConfigDef(base) if base is not None else connector_config_def()
-    d.define("topics", Type.LIST, [], ValidList.any_non_duplicate_values(True, False), Importance.HIGH,
-             "List of topics to consume, separated by commas", COMMON_GROUP, 4, Width.LONG, "Topics")
-    d.define("topics.regex", Type.STRING, "", LambdaValidator(_regex_validator, "valid regex"), Importance.HIGH,
-             "Regular expression giving topics to consume. Under the hood, the regex is compiled to a "
-             "<code>java.util.regex.Pattern</code>. Only one of topics or topics.regex should be specified.",
-             COMMON_GROUP, 4, Width.LONG, "Topics regex")
-    d.define("errors.deadletterqueue.topic.name", Type.STRING, "", None, Importance.MEDIUM,
-             "The name of the topic to be used as the dead letter queue (DLQ) for messages that result in an "
-             "error when processed by this sink connector, or its transformations or converters. The topic "
-             "name is blank by default, which means that no messages are to be recorded in the DLQ.",
-             ERROR_GROUP, 6, Width.MEDIUM, "Dead Letter Queue Topic Name")
-    d.define("errors.deadletterqueue.topic.replication.factor", Type.SHORT, 3, None, Importance.MEDIUM,
-             "Replication factor used to create the dead letter queue topic when it doesn't already exist.",
-             ERROR_GROUP, 7, Width.MEDIUM, "Dead Letter Queue Topic Replication Factor")
-    d.define("errors.deadletterqueue.context.headers.enable", Type.BOOLEAN, False, None, Importance.MEDIUM,
-             "If true, add headers containing error context to the messages written to the dead letter queue. "
-             "To avoid clashing with headers from the original record, all error context header keys, all "
-             "error context header keys will start with <code>__connect.errors.</code>",
-             ERROR_GROUP, 8, Width.MEDIUM, "Enable Error Context Headers")
+    d.define(
+        "topics",
+        Type.LIST,
+        [],
+        ValidList.any_non_duplicate_values(True, False),
+        Importance.HIGH,
+        "List of topics to consume, separated by commas",
+        COMMON_GROUP,
+        4,
+        Width.LONG,
+        "Topics",
+    )
+    d.define(
+        "topics.regex",
+        Type.STRING,
+        "",
+        LambdaValidator(_regex_validator, "valid regex"),
+        Importance.HIGH,
+        "Regular expression giving topics to consume. Under the hood, the regex is compiled to a "
+        "<code>java.util.regex.Pattern</code>. Only one of topics or topics.regex should be specified.",
+        COMMON_GROUP,
+        4,
+        Width.LONG,
+        "Topics regex",
+    )
+    d.define(
+        "errors.deadletterqueue.topic.name",
+        Type.STRING,
+        "",
+        None,
+        Importance.MEDIUM,
+        "The name of the topic to be used as the dead letter queue (DLQ) for messages that result in an "
+        "error when processed by this sink connector, or its transformations or converters. The topic "
+        "name is blank by default, which means that no messages are to be recorded in the DLQ.",
+        ERROR_GROUP,
+        6,
+        Width.MEDIUM,
+        "Dead Letter Queue Topic Name",
+    )
+    d.define(
+        "errors.deadletterqueue.topic.replication.factor",
+        Type.SHORT,
+        3,
+        None,
+        Importance.MEDIUM,
+        "Replication factor used to create the dead letter queue topic when it doesn't already exist.",
+        ERROR_GROUP,
+        7,
+        Width.MEDIUM,
+        "Dead Letter Queue Topic Replication Factor",
+    )
+    d.define(
+        "errors.deadletterqueue.context.headers.enable",
+        Type.BOOLEAN,
+        False,
+        None,
+        Importance.MEDIUM,
+        "If true, add headers containing error context to the messages written to the dead letter queue. "
+        "To avoid clashing with headers from the original record, all error context header keys, all "
+        "error context header keys will start with <code>__connect.errors.</code>",
+        ERROR_GROUP,
+        8,
+        Width.MEDIUM,
+        "Enable Error Context Headers",
+    )
     return d
 
 
 def source_config_def(base: ConfigDef | None = None) -> ConfigDef:
     """Java's ``SourceConnectorConfig.configDef``: ``base`` (the common keys) plus the source's."""
     d = ConfigDef(base) if base is not None else connector_config_def()
-    d.define("topic.creation.groups", Type.LIST, [], _unique_aliases("topic creation group"), Importance.LOW,
-             "Groups of configurations for topics created by source connectors", TOPIC_CREATION_GROUP, 1,
-             Width.LONG, "Topic Creation Groups")
-    d.define("exactly.once.support", Type.STRING, "requested",
-             CaseInsensitiveValidString(["requested", "required"]), Importance.MEDIUM,
-             "Permitted values are requested, required. If set to \"required\", forces a preflight check for "
-             "the connector to ensure that it can provide exactly-once semantics with the given configuration. "
-             "Some connectors may be capable of providing exactly-once semantics but not signal to Connect that "
-             "they support this; in that case, documentation for the connector should be consulted carefully "
-             "before creating it, and the value for this property should be set to \"requested\". "
-             "Additionally, if the value is set to \"required\" but the worker that performs preflight "
-             "validation does not have exactly-once support enabled for source connectors, requests to create "
-             "or validate the connector will fail.",
-             EXACTLY_ONCE_SUPPORT_GROUP, 2, Width.SHORT, "Exactly once support")
-    d.define("transaction.boundary", Type.STRING, "poll",
-             CaseInsensitiveValidString(["poll", "interval", "connector"]), Importance.MEDIUM,
-             "Permitted values are: poll, interval, connector. If set to 'poll', a new producer transaction "
-             "will be started and committed for every batch of records that each task from this connector "
-             "provides to Connect. If set to 'connector', relies on connector-defined transaction boundaries; "
-             "note that not all connectors are capable of defining their own transaction boundaries, and in "
-             "that case, attempts to instantiate a connector with this value will fail. Finally, if set to "
-             "'interval', commits transactions only after a user-defined time interval has passed.",
-             EXACTLY_ONCE_SUPPORT_GROUP, 3, Width.SHORT, "Transaction Boundary")
-    d.define("transaction.boundary.interval.ms", Type.LONG, None,
-             LambdaValidator(_at_least_zero_or_null, str(Range.at_least(0))), Importance.LOW,
-             "If 'transaction.boundary' is set to 'interval', determines the interval for producer transaction "
-             "commits by connector tasks. If unset, defaults to the value of the worker-level "
-             "'offset.flush.interval.ms' property. It has no effect if a different transaction.boundary is "
-             "specified.",
-             EXACTLY_ONCE_SUPPORT_GROUP, 4, Width.SHORT, "Transaction boundary interval")
-    d.define("offsets.storage.topic", Type.STRING, None, NonEmptyString(), Importance.LOW,
-             "The name of a separate offsets topic to use for this connector. If empty or not specified, the "
-             "worker\u2019s global offsets topic name will be used. If specified, the offsets topic will be created "
-             "if it does not already exist on the Kafka cluster targeted by this connector (which may be "
-             "different from the one used for the worker's global offsets topic if the "
-             "bootstrap.servers property of the connector's producer has been overridden from the worker's). "
-             "Only applicable in distributed mode; in standalone mode, setting this property will have no effect.",
-             OFFSETS_TOPIC_GROUP, 1, Width.LONG, "Offsets topic")
+    d.define(
+        "topic.creation.groups",
+        Type.LIST,
+        [],
+        _unique_aliases("topic creation group"),
+        Importance.LOW,
+        "Groups of configurations for topics created by source connectors",
+        TOPIC_CREATION_GROUP,
+        1,
+        Width.LONG,
+        "Topic Creation Groups",
+    )
+    d.define(
+        "exactly.once.support",
+        Type.STRING,
+        "requested",
+        CaseInsensitiveValidString(["requested", "required"]),
+        Importance.MEDIUM,
+        'Permitted values are requested, required. If set to "required", forces a preflight check for '
+        "the connector to ensure that it can provide exactly-once semantics with the given configuration. "
+        "Some connectors may be capable of providing exactly-once semantics but not signal to Connect that "
+        "they support this; in that case, documentation for the connector should be consulted carefully "
+        'before creating it, and the value for this property should be set to "requested". '
+        'Additionally, if the value is set to "required" but the worker that performs preflight '
+        "validation does not have exactly-once support enabled for source connectors, requests to create "
+        "or validate the connector will fail.",
+        EXACTLY_ONCE_SUPPORT_GROUP,
+        2,
+        Width.SHORT,
+        "Exactly once support",
+    )
+    d.define(
+        "transaction.boundary",
+        Type.STRING,
+        "poll",
+        CaseInsensitiveValidString(["poll", "interval", "connector"]),
+        Importance.MEDIUM,
+        "Permitted values are: poll, interval, connector. If set to 'poll', a new producer transaction "
+        "will be started and committed for every batch of records that each task from this connector "
+        "provides to Connect. If set to 'connector', relies on connector-defined transaction boundaries; "
+        "note that not all connectors are capable of defining their own transaction boundaries, and in "
+        "that case, attempts to instantiate a connector with this value will fail. Finally, if set to "
+        "'interval', commits transactions only after a user-defined time interval has passed.",
+        EXACTLY_ONCE_SUPPORT_GROUP,
+        3,
+        Width.SHORT,
+        "Transaction Boundary",
+    )
+    d.define(
+        "transaction.boundary.interval.ms",
+        Type.LONG,
+        None,
+        LambdaValidator(_at_least_zero_or_null, str(Range.at_least(0))),
+        Importance.LOW,
+        "If 'transaction.boundary' is set to 'interval', determines the interval for producer transaction "
+        "commits by connector tasks. If unset, defaults to the value of the worker-level "
+        "'offset.flush.interval.ms' property. It has no effect if a different transaction.boundary is "
+        "specified.",
+        EXACTLY_ONCE_SUPPORT_GROUP,
+        4,
+        Width.SHORT,
+        "Transaction boundary interval",
+    )
+    d.define(
+        "offsets.storage.topic",
+        Type.STRING,
+        None,
+        NonEmptyString(),
+        Importance.LOW,
+        "The name of a separate offsets topic to use for this connector. If empty or not specified, the "
+        "worker\u2019s global offsets topic name will be used. If specified, the offsets topic will be created "
+        "if it does not already exist on the Kafka cluster targeted by this connector (which may be "
+        "different from the one used for the worker's global offsets topic if the "
+        "bootstrap.servers property of the connector's producer has been overridden from the worker's). "
+        "Only applicable in distributed mode; in standalone mode, setting this property will have no effect.",
+        OFFSETS_TOPIC_GROUP,
+        1,
+        Width.LONG,
+        "Offsets topic",
+    )
     return d
 
 
@@ -374,8 +622,9 @@ def plugin_config_def(plugins: Plugins, connector_class: type, plugin_version: s
     return sink_config_def(base) if issubclass(connector_class, SinkConnector) else source_config_def(base)
 
 
-def validation_config_def(plugins: Plugins, props: Mapping[str, Any], worker_props: Mapping[str, Any],
-                          sink: bool) -> ConfigDef:
+def validation_config_def(
+    plugins: Plugins, props: Mapping[str, Any], worker_props: Mapping[str, Any], sink: bool
+) -> ConfigDef:
     """The ConfigDef a connector config is validated against (Java's ``enrichedConfigDef(plugins,
     props, workerConfig)`` then ``enrich``): the worker's converters as defaults, the installed
     plugins and versions as recommended values, and the keys of the transforms and predicates."""
@@ -383,8 +632,14 @@ def validation_config_def(plugins: Plugins, props: Mapping[str, Any], worker_pro
         plugins.version_of(str(props.get("connector.class")), PluginType.SOURCE, PluginType.SINK),
         converter_defaults(plugins, "key.converter", worker_props, props, PluginType.CONVERTER),
         converter_defaults(plugins, "value.converter", worker_props, props, PluginType.CONVERTER),
-        converter_defaults(plugins, "header.converter", worker_props, props, PluginType.HEADER_CONVERTER,
-                           HEADER_CONVERTER_DEFAULT),
+        converter_defaults(
+            plugins,
+            "header.converter",
+            worker_props,
+            props,
+            PluginType.HEADER_CONVERTER,
+            HEADER_CONVERTER_DEFAULT,
+        ),
         plugin_recommenders(plugins),
         plugins,
     )
@@ -406,55 +661,99 @@ def enrich_topic_creation(base: ConfigDef, props: Mapping[str, Any]) -> ConfigDe
         gname = f"{TOPIC_CREATION_GROUP}: {group}"
         is_default = group == DEFAULT_TOPIC_CREATION_GROUP
         required: Any = NO_DEFAULT_VALUE if is_default else -1
-        newdef.define(prefix + "include", Type.LIST, [] if is_default else NO_DEFAULT_VALUE, None, Importance.LOW,
-                      "A list of regular expression literals used to match the topic names used by the source "
-                      "connector. This list is used to include topics that should be created using the topic "
-                      "settings defined by this group.", gname, 1, Width.LONG, "Inclusion Topic Pattern for "
-                      + group)
-        newdef.define(prefix + "exclude", Type.LIST, [], None, Importance.LOW,
-                      "A list of regular expression literals used to match the topic names used by the source "
-                      "connector. This list is used to exclude topics from being created with the topic "
-                      "settings defined by this group. Note that exclusion rules have precedent and override "
-                      "any inclusion rules for the topics.", gname, 2, Width.LONG,
-                      "Exclusion Topic Pattern for " + group)
-        newdef.define(prefix + "replication.factor", Type.INT, required,
-                      LambdaValidator(_rf_check, "Positive number not larger than the number of brokers in the "
-                                      "Kafka cluster, or -1 to use the broker's default"),
-                      Importance.LOW, "The replication factor for new topics created for this connector using "
-                      "this group. This value may be -1 to use the broker's default replication factor, or may "
-                      "be a positive number not larger than the number of brokers in the Kafka cluster. A value "
-                      "larger than the number of brokers in the Kafka cluster will result in an error when the "
-                      "new topic is created. For the default group this configuration is required. For any "
-                      "other group defined in topic.creation.groups this config is optional and if it's missing "
-                      "it gets the value of the default group", gname, 3, Width.LONG,
-                      "Replication Factor for Topics in " + group)
-        newdef.define(prefix + "partitions", Type.INT, required,
-                      LambdaValidator(_partitions_check, "Positive number, or -1 to use the broker's default"),
-                      Importance.LOW, "The number of partitions new topics created for this connector. This "
-                      "value may be -1 to use the broker's default number of partitions, or a positive number "
-                      "representing the desired number of partitions. For the default group this configuration "
-                      "is required. For any other group defined in topic.creation.groups this config is "
-                      "optional and if it's missing it gets the value of the default group", gname, 4,
-                      Width.LONG, "Partition Count for Topics in " + group)
+        newdef.define(
+            prefix + "include",
+            Type.LIST,
+            [] if is_default else NO_DEFAULT_VALUE,
+            None,
+            Importance.LOW,
+            "A list of regular expression literals used to match the topic names used by the source "
+            "connector. This list is used to include topics that should be created using the topic "
+            "settings defined by this group.",
+            gname,
+            1,
+            Width.LONG,
+            "Inclusion Topic Pattern for " + group,
+        )
+        newdef.define(
+            prefix + "exclude",
+            Type.LIST,
+            [],
+            None,
+            Importance.LOW,
+            "A list of regular expression literals used to match the topic names used by the source "
+            "connector. This list is used to exclude topics from being created with the topic "
+            "settings defined by this group. Note that exclusion rules have precedent and override "
+            "any inclusion rules for the topics.",
+            gname,
+            2,
+            Width.LONG,
+            "Exclusion Topic Pattern for " + group,
+        )
+        newdef.define(
+            prefix + "replication.factor",
+            Type.INT,
+            required,
+            LambdaValidator(
+                _rf_check,
+                "Positive number not larger than the number of brokers in the "
+                "Kafka cluster, or -1 to use the broker's default",
+            ),
+            Importance.LOW,
+            "The replication factor for new topics created for this connector using "
+            "this group. This value may be -1 to use the broker's default replication factor, or may "
+            "be a positive number not larger than the number of brokers in the Kafka cluster. A value "
+            "larger than the number of brokers in the Kafka cluster will result in an error when the "
+            "new topic is created. For the default group this configuration is required. For any "
+            "other group defined in topic.creation.groups this config is optional and if it's missing "
+            "it gets the value of the default group",
+            gname,
+            3,
+            Width.LONG,
+            "Replication Factor for Topics in " + group,
+        )
+        newdef.define(
+            prefix + "partitions",
+            Type.INT,
+            required,
+            LambdaValidator(_partitions_check, "Positive number, or -1 to use the broker's default"),
+            Importance.LOW,
+            "The number of partitions new topics created for this connector. This "
+            "value may be -1 to use the broker's default number of partitions, or a positive number "
+            "representing the desired number of partitions. For the default group this configuration "
+            "is required. For any other group defined in topic.creation.groups this config is "
+            "optional and if it's missing it gets the value of the default group",
+            gname,
+            4,
+            Width.LONG,
+            "Partition Count for Topics in " + group,
+        )
     return newdef
 
 
 def _rf_check(name: str, value: Any) -> None:
     if value is not None and value != -1 and value < 1:
-        raise ConfigException(name, value, "Replication factor must be positive and not larger than the number "
-                              "of brokers in the Kafka cluster, or -1 to use the broker's default")
+        raise ConfigException(
+            name,
+            value,
+            "Replication factor must be positive and not larger than the number "
+            "of brokers in the Kafka cluster, or -1 to use the broker's default",
+        )
 
 
 def _partitions_check(name: str, value: Any) -> None:
     if value is not None and value != -1 and value < 1:
-        raise ConfigException(name, value, "Number of partitions must be positive, or -1 to use the broker's "
-                              "default")
+        raise ConfigException(
+            name, value, "Number of partitions must be positive, or -1 to use the broker's default"
+        )
 
 
 class ConnectorConfig(AbstractConfig):
     """A parsed connector config, enriched with its transforms and predicates."""
 
-    def __init__(self, plugins: Plugins, props: Mapping[str, Any], definition: ConfigDef | None = None) -> None:
+    def __init__(
+        self, plugins: Plugins, props: Mapping[str, Any], definition: ConfigDef | None = None
+    ) -> None:
         base = definition if definition is not None else connector_config_def()
         with resolving_classes(plugins.class_name_of):
             enriched = enrich(plugins, base, props, True)

@@ -50,8 +50,9 @@ class PluginVersionRecommender(Recommender):
     """The installed versions of the plugin named by ``class_key`` (one version per class here);
     visible when that key names one, if ``hide_without_class``."""
 
-    def __init__(self, plugins: Plugins, class_key: str, types: Iterable[PluginType],
-                 hide_without_class: bool = True) -> None:
+    def __init__(
+        self, plugins: Plugins, class_key: str, types: Iterable[PluginType], hide_without_class: bool = True
+    ) -> None:
         self.plugins = plugins
         self.class_key = class_key
         self.types = tuple(types)
@@ -64,9 +65,9 @@ class PluginVersionRecommender(Recommender):
         cls = self.plugins.find(str(value))
         if cls is None:
             return []
-        return list(dict.fromkeys(
-            d.version for t in self.types for d in self.plugins.of_type(t) if d.cls is cls
-        ))
+        return list(
+            dict.fromkeys(d.version for t in self.types for d in self.plugins.of_type(t) if d.cls is cls)
+        )
 
     def visible(self, name: str, parsed: Mapping[str, Any]) -> bool:
         return not self.hide_without_class or parsed.get(self.class_key) is not None
@@ -78,7 +79,9 @@ def plugin_recommenders(plugins: Plugins) -> ConnectorRecommenders:
     converters = (PluginType.CONVERTER,)
     headers = (PluginType.HEADER_CONVERTER,)
     return ConnectorRecommenders(
-        connector_version=PluginVersionRecommender(plugins, "connector.class", (PluginType.SOURCE, PluginType.SINK)),
+        connector_version=PluginVersionRecommender(
+            plugins, "connector.class", (PluginType.SOURCE, PluginType.SINK)
+        ),
         converter=PluginClassRecommender(plugins, *converters),
         header_converter=PluginClassRecommender(plugins, *headers),
         key_converter_version=PluginVersionRecommender(plugins, "key.converter", converters),
@@ -103,14 +106,21 @@ def empty_recommenders() -> ConnectorRecommenders:
     from connectrt.runtime.plugins import Plugins
 
     full = plugin_recommenders(Plugins(load_entry_points=False))
-    return ConnectorRecommenders(**{
-        name: _NoRecommendations(value) if value is not None else None for name, value in vars(full).items()
-    })
+    return ConnectorRecommenders(
+        **{
+            name: _NoRecommendations(value) if value is not None else None
+            for name, value in vars(full).items()
+        }
+    )
 
 
 def converter_defaults(
-    plugins: Plugins, key: str, worker_props: Mapping[str, Any], connector_props: Mapping[str, Any],
-    ptype: PluginType, worker_default: str | None = None,
+    plugins: Plugins,
+    key: str,
+    worker_props: Mapping[str, Any],
+    connector_props: Mapping[str, Any],
+    ptype: PluginType,
+    worker_default: str | None = None,
 ) -> ConverterDefaults:
     """Java's ``ConnectorConfig.converterDefaults``: the worker's converter is the default of the
     connector's converter key; its version is the connector's converter's, else the worker's
@@ -119,14 +129,18 @@ def converter_defaults(
 
     connector_converter = connector_props.get(key)
     worker_converter = worker_props.get(key) or worker_default
-    if connector_props.get("connector.class") is None or (connector_converter is None and worker_converter is None):
+    if connector_props.get("connector.class") is None or (
+        connector_converter is None and worker_converter is None
+    ):
         return ConverterDefaults()
     shown = plugins.class_name_of(str(worker_converter)) if worker_converter is not None else None
     default_type = shown or (str(worker_converter).strip() if worker_converter is not None else None)
     if connector_converter is not None:
         version = plugins.version_of(str(connector_converter), ptype)
     else:
-        version = worker_props.get(f"{key}.{PLUGIN_VERSION_SUFFIX}") or plugins.version_of(str(worker_converter), ptype)
+        version = worker_props.get(f"{key}.{PLUGIN_VERSION_SUFFIX}") or plugins.version_of(
+            str(worker_converter), ptype
+        )
     return ConverterDefaults(default_type, version)
 
 
@@ -154,8 +168,17 @@ def version_problem(plugins: Plugins, class_name: Any, version: str | None, *typ
 class _Enrichable:
     """One kind of aliased plugin (Java's ``EnrichablePlugin``): transformations or predicates."""
 
-    def __init__(self, plugins: Plugins, props: Mapping[str, Any], require_full: bool, kind: str,
-                 alias_config: str, group: str, ptype: PluginType, base: type) -> None:
+    def __init__(
+        self,
+        plugins: Plugins,
+        props: Mapping[str, Any],
+        require_full: bool,
+        kind: str,
+        alias_config: str,
+        group: str,
+        ptype: PluginType,
+        base: type,
+    ) -> None:
         self.plugins = plugins
         self.props = props
         self.require_full = require_full
@@ -187,25 +210,60 @@ class _Enrichable:
             if value is not None:
                 self.check_version(self.props.get(type_config), str(value))
 
-        newdef.define(type_config, Type.CLASS, NO_DEFAULT_VALUE,
-                      LambdaValidator(check_type, f"valid configs for {alias} {kind}"), Importance.HIGH,
-                      f"Class for the '{alias}' {kind}.", group, 0, Width.LONG, f"{self.kind} type for {alias}",
-                      (), PluginClassRecommender(self.plugins, self.ptype))
-        newdef.define(version_config, Type.STRING, default_version, LambdaValidator(check_version), Importance.HIGH,
-                      f"Version of the '{alias}' {kind}.", group, 1, Width.LONG,
-                      f"{self.kind} version for {alias}", (),
-                      PluginVersionRecommender(self.plugins, type_config, (self.ptype,), hide_without_class=False))
+        newdef.define(
+            type_config,
+            Type.CLASS,
+            NO_DEFAULT_VALUE,
+            LambdaValidator(check_type, f"valid configs for {alias} {kind}"),
+            Importance.HIGH,
+            f"Class for the '{alias}' {kind}.",
+            group,
+            0,
+            Width.LONG,
+            f"{self.kind} type for {alias}",
+            (),
+            PluginClassRecommender(self.plugins, self.ptype),
+        )
+        newdef.define(
+            version_config,
+            Type.STRING,
+            default_version,
+            LambdaValidator(check_version),
+            Importance.HIGH,
+            f"Version of the '{alias}' {kind}.",
+            group,
+            1,
+            Width.LONG,
+            f"{self.kind} version for {alias}",
+            (),
+            PluginVersionRecommender(self.plugins, type_config, (self.ptype,), hide_without_class=False),
+        )
         child = self.initial_config_def()
         try:
             if self.props.get(type_config) is None:
                 raise ConfigException(type_config, None, f"Not a {self.kind}")
-            for key in self.config_def_of(type_config, self.props[type_config],
-                                          self.props.get(version_config)).config_keys().values():
+            for key in (
+                self.config_def_of(type_config, self.props[type_config], self.props.get(version_config))
+                .config_keys()
+                .values()
+            ):
                 if self.masked(key.name):
                     continue
-                child.define(key.name, key.type, key.default_value, key.validator, key.importance,
-                             key.documentation, key.group, key.order_in_group, key.width, key.display_name,
-                             key.dependents, key.recommender, key.internal)
+                child.define(
+                    key.name,
+                    key.type,
+                    key.default_value,
+                    key.validator,
+                    key.importance,
+                    key.documentation,
+                    key.group,
+                    key.order_in_group,
+                    key.width,
+                    key.display_name,
+                    key.dependents,
+                    key.recommender,
+                    key.internal,
+                )
         except ConfigException:
             if self.require_full:
                 raise
@@ -260,10 +318,22 @@ class _Transformations(_Enrichable):
         # Every transformation has these two keys; a transformation's own key of either name is masked.
         return (
             ConfigDef()
-            .define(PREDICATE_CONFIG, Type.STRING, None, None, Importance.MEDIUM,
-                    "The alias of a predicate used to determine whether to apply this transformation.")
-            .define(NEGATE_CONFIG, Type.BOOLEAN, False, None, Importance.MEDIUM,
-                    "Whether the configured predicate should be negated.")
+            .define(
+                PREDICATE_CONFIG,
+                Type.STRING,
+                None,
+                None,
+                Importance.MEDIUM,
+                "The alias of a predicate used to determine whether to apply this transformation.",
+            )
+            .define(
+                NEGATE_CONFIG,
+                Type.BOOLEAN,
+                False,
+                None,
+                Importance.MEDIUM,
+                "Whether the configured predicate should be negated.",
+            )
         )
 
     def masked(self, name: str) -> bool:
@@ -283,8 +353,24 @@ def enrich(plugins: Plugins, base: ConfigDef, props: Mapping[str, Any], require_
     ``require_full`` (a connector starting), a missing or unknown plugin raises ConfigException; in
     validation the alias keeps only its ``type`` and ``plugin.version`` keys."""
     newdef = ConfigDef(base)
-    _Transformations(plugins, props, require_full, "Transformation", "transforms", TRANSFORMS_GROUP,
-                     PluginType.TRANSFORMATION, Transformation).enrich(newdef)
-    _Enrichable(plugins, props, require_full, "Predicate", "predicates", PREDICATES_GROUP,
-                PluginType.PREDICATE, Predicate).enrich(newdef)
+    _Transformations(
+        plugins,
+        props,
+        require_full,
+        "Transformation",
+        "transforms",
+        TRANSFORMS_GROUP,
+        PluginType.TRANSFORMATION,
+        Transformation,
+    ).enrich(newdef)
+    _Enrichable(
+        plugins,
+        props,
+        require_full,
+        "Predicate",
+        "predicates",
+        PREDICATES_GROUP,
+        PluginType.PREDICATE,
+        Predicate,
+    ).enrich(newdef)
     return newdef

@@ -35,8 +35,13 @@ _CONNECTION_PREFIXES = ("security.", "sasl.", "ssl.", "client.dns.lookup")
 
 
 def connector_offsets_topic_store(
-    worker: WorkerClients, conn: Mapping[str, str], task_id: ConnectorTaskId, *, exactly_once: bool,
-    producer_props: Mapping[str, Any] | None = None, read_only: bool | None = None,
+    worker: WorkerClients,
+    conn: Mapping[str, str],
+    task_id: ConnectorTaskId,
+    *,
+    exactly_once: bool,
+    producer_props: Mapping[str, Any] | None = None,
+    read_only: bool | None = None,
 ) -> tuple[str, KafkaOffsetBackingStore | None]:
     """The connector's offsets topic and, when it is not the worker's global topic on the worker's
     cluster, a (not yet started) store for it on the connector's cluster. ``offsets.storage.topic``
@@ -52,12 +57,17 @@ def connector_offsets_topic_store(
     same_cluster = str(props.get("bootstrap.servers")) == config.bootstrap_servers
     if topic == worker_topic and same_cluster:
         return topic, None
-    client = {k: v for k, v in props.items() if k == "bootstrap.servers" or k.startswith(_CONNECTION_PREFIXES)}
+    client = {
+        k: v for k, v in props.items() if k == "bootstrap.servers" or k.startswith(_CONNECTION_PREFIXES)
+    }
     store = KafkaOffsetBackingStore(
-        topic, client, TopicAdmin(make_admin(worker.admin_props(conn))),
+        topic,
+        client,
+        TopicAdmin(make_admin(worker.admin_props(conn))),
         partitions=int(config.get("offset.storage.partitions")),
         replication_factor=int(config.get("offset.storage.replication.factor")),
-        client_id=f"connector-offsets-{task_id}", exactly_once=exactly_once,
+        client_id=f"connector-offsets-{task_id}",
+        exactly_once=exactly_once,
         read_only=exactly_once if read_only is None else read_only,
     )
     return topic, store

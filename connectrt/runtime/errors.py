@@ -94,13 +94,19 @@ class ProcessingContext:
         text = f"Executing stage '{self.stage.value}' with class '{class_display_name(self.executing_class)}'"
         if self.consumed is not None:
             c = self.consumed
-            text += f", where consumed record is {{topic='{c.topic}', partition={c.partition}, offset={c.offset}"
+            text += (
+                f", where consumed record is {{topic='{c.topic}', partition={c.partition}, offset={c.offset}"
+            )
             if include_messages:
                 text += f", key={c.key!r}, value={c.value!r}, headers={c.headers!r}"
             text += "}"
         elif self.source_record is not None:
             r = self.source_record
-            text += f", where source record is = {r!r}" if include_messages else f", where source record topic is {r.topic}"
+            text += (
+                f", where source record is = {r!r}"
+                if include_messages
+                else f", where source record topic is {r.topic}"
+            )
         return text + "."
 
 
@@ -119,7 +125,9 @@ class LogReporter(ErrorReporter):
 
     def report(self, context: ProcessingContext) -> None:
         log.error(
-            "Error encountered in task %s. %s", self.task_id, context.describe(self.include_messages),
+            "Error encountered in task %s. %s",
+            self.task_id,
+            context.describe(self.include_messages),
             exc_info=context.error,
         )
         return None
@@ -169,11 +177,18 @@ class DeadLetterQueueReporter(ErrorReporter):
 
         def on_delivery(err: Any, msg: Any) -> None:
             if err is not None:
-                fut.set_exception(ConnectException(f"Failed to write a record to the dead letter queue: {err}"))
+                fut.set_exception(
+                    ConnectException(f"Failed to write a record to the dead letter queue: {err}")
+                )
             else:
                 fut.set_result(None)
 
-        kwargs: dict[str, Any] = {"value": c.value, "key": c.key, "on_delivery": on_delivery, "headers": headers}
+        kwargs: dict[str, Any] = {
+            "value": c.value,
+            "key": c.key,
+            "on_delivery": on_delivery,
+            "headers": headers,
+        }
         if c.timestamp is not None and c.timestamp >= 0:
             kwargs["timestamp"] = c.timestamp
         while True:
@@ -188,7 +203,9 @@ class DeadLetterQueueReporter(ErrorReporter):
     def flush(self, timeout_s: float) -> None:
         remaining = self.producer.flush(timeout_s)
         if remaining:
-            raise ConnectException(f"Timed out writing {remaining} records to the dead letter queue {self.topic}")
+            raise ConnectException(
+                f"Timed out writing {remaining} records to the dead letter queue {self.topic}"
+            )
 
     def close(self) -> None:
         self.producer.flush(10)

@@ -121,8 +121,9 @@ class WorkerTransactionContext(TransactionContext):
 
 
 class _EosTaskContext(_SourceTaskContext):
-    def __init__(self, configs: dict[str, str], reader: OffsetStorageReader,
-                 transactions: TransactionContext | None) -> None:
+    def __init__(
+        self, configs: dict[str, str], reader: OffsetStorageReader, transactions: TransactionContext | None
+    ) -> None:
         super().__init__(configs, reader)
         self._transactions = transactions
 
@@ -133,7 +134,9 @@ class _EosTaskContext(_SourceTaskContext):
 class FallbackOffsetReader(OffsetStorageReader):
     """Offsets from the connector's own offsets topic, else from the worker's global one."""
 
-    def __init__(self, connector: str, primary: OffsetBackingStore, fallback: OffsetBackingStore | None) -> None:
+    def __init__(
+        self, connector: str, primary: OffsetBackingStore, fallback: OffsetBackingStore | None
+    ) -> None:
         self.connector = connector
         self.primary = primary
         self.fallback = fallback
@@ -144,7 +147,9 @@ class FallbackOffsetReader(OffsetStorageReader):
         missing = [k for k in keys if raw.get(k) is None]
         if missing and self.fallback is not None:
             raw.update({k: v for k, v in self.fallback.get(missing).items() if v is not None})
-        return {freeze(p): (orjson.loads(v) if (v := raw.get(k)) is not None else None) for k, p in keys.items()}
+        return {
+            freeze(p): (orjson.loads(v) if (v := raw.get(k)) is not None else None) for k, p in keys.items()
+        }
 
 
 class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
@@ -235,8 +240,13 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
 
     def close(self) -> None:
         try:
-            if (self.producer is not None and self.producer_ready and not self.failed and not self.cancelled
-                    and not self.fenced_while_stopping):
+            if (
+                self.producer is not None
+                and self.producer_ready
+                and not self.failed
+                and not self.cancelled
+                and not self.fenced_while_stopping
+            ):
                 try:
                     self._maybe_commit(self._final_commit_wanted())
                 except Exception as e:
@@ -290,7 +300,12 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
                 value = vc.from_connect_data(topic, out.value_schema, out.value, out.headers)
             except Exception as e:
                 converted = self.operator.handle(
-                    lambda o=out: self._convert_all(o), e, Stage.VALUE_CONVERTER, vc, None, record  # type: ignore[misc]
+                    lambda o=out: self._convert_all(o),  # type: ignore[misc]
+                    e,
+                    Stage.VALUE_CONVERTER,
+                    vc,
+                    None,
+                    record,
                 )
                 if converted is FAILED:
                     self._record_done(connector, record, None)
@@ -299,8 +314,11 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
             if topic not in self.known_topics:
                 self._first_use_of(topic)
             self._begin()
-            kwargs: dict[str, Any] = {"on_delivery": self._delivery(record), "timestamp": out.timestamp or 0,
-                                      "headers": headers}
+            kwargs: dict[str, Any] = {
+                "on_delivery": self._delivery(record),
+                "timestamp": out.timestamp or 0,
+                "headers": headers,
+            }
             if out.kafka_partition is not None:
                 kwargs["partition"] = out.kafka_partition
             while True:
@@ -342,8 +360,9 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
     def _check_delivery(self) -> None:
         if self.delivery_error is not None:
             err, self.delivery_error = self.delivery_error, None
-            raise ConnectException(f"Unrecoverable exception from producer send callback: "
-                                   f"{producer_error_message(err)}")
+            raise ConnectException(
+                f"Unrecoverable exception from producer send callback: {producer_error_message(err)}"
+            )
 
     # --- transactions ------------------------------------------------------------------------
     def _begin(self) -> None:
@@ -357,7 +376,9 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
         if tc is None:
             return False
         if tc.should_abort_on(record):
-            self.log.info("Aborting transaction for record on topic %s as requested by connector", record.topic)
+            self.log.info(
+                "Aborting transaction for record on topic %s as requested by connector", record.topic
+            )
             self._abort()
             return True  # the offsets are still committed, so the task does not see these records again
         return tc.should_commit_on(record)
@@ -511,9 +532,23 @@ def build_exactly_once_task(
     producer = make_producer(props)
     kc, vc, hc = converters
     return ExactlyOnceWorkerSourceTask(
-        task_id, task, task_props, worker.task_listener, target, producer, kc, vc, hc, chain, operator, reader,
-        OffsetStorageWriter(worker.offset_store, task_id.connector), int(config.get("offset.flush.interval.ms")),
-        int(config.get("offset.flush.timeout.ms")), topic_creator, on_topic_used,
+        task_id,
+        task,
+        task_props,
+        worker.task_listener,
+        target,
+        producer,
+        kc,
+        vc,
+        hc,
+        chain,
+        operator,
+        reader,
+        OffsetStorageWriter(worker.offset_store, task_id.connector),
+        int(config.get("offset.flush.interval.ms")),
+        int(config.get("offset.flush.timeout.ms")),
+        topic_creator,
+        on_topic_used,
         transaction_boundary=boundary,
         transaction_interval_ms=interval_ms,
         offsets_topic=primary_topic,

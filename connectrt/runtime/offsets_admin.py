@@ -202,7 +202,9 @@ class SinkOffsets:
         to_delete = [(t, p) for (t, p), o in offsets.items() if o is None]
         if to_set:
             admin = make_admin(self.admin_props)
-            fut = admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(self.group, to_set)])[self.group]
+            fut = admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(self.group, to_set)])[
+                self.group
+            ]
             fut.result(timeout=self.timeout_s)
         if to_delete:
             self._delete_offsets(to_delete)

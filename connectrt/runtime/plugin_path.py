@@ -52,8 +52,12 @@ def plugin_locations(plugin_path: Iterable[str]) -> list[PluginLocation]:
             continue
         directory = Path(entry)
         if not directory.is_absolute():
-            log.warning("Plugin path element %s is relative; it is resolved against the worker's working "
-                        "directory %s. Use an absolute path.", entry, Path.cwd())
+            log.warning(
+                "Plugin path element %s is relative; it is resolved against the worker's working "
+                "directory %s. Use an absolute path.",
+                entry,
+                Path.cwd(),
+            )
         try:
             directory = directory.resolve(strict=True)
         except OSError:

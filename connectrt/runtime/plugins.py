@@ -118,8 +118,12 @@ class Plugins:
                     self.register(cls, str(location))
                     count += 1
             if count == 0:
-                log.warning("No plugins found in plugin location %s: it holds no distribution with '%s' entry "
-                            "points (install one there with `pip install --target`)", location, ENTRY_POINT_GROUP)
+                log.warning(
+                    "No plugins found in plugin location %s: it holds no distribution with '%s' entry "
+                    "points (install one there with `pip install --target`)",
+                    location,
+                    ENTRY_POINT_GROUP,
+                )
             else:
                 log.info("Loaded %d plugin(s) from plugin location %s", count, location)
         for cls in classes or ():
@@ -148,13 +152,17 @@ class Plugins:
             self._descs[cls] = desc
             # A converter that is also a header converter is listed under both types, as in Java.
             if ptype is PluginType.CONVERTER and issubclass(cls, HeaderConverter):
-                self._extra_descs[cls] = PluginDesc(cls, display, PluginType.HEADER_CONVERTER, desc.version, location)
+                self._extra_descs[cls] = PluginDesc(
+                    cls, display, PluginType.HEADER_CONVERTER, desc.version, location
+                )
             names = {python_path(cls), f"{cls.__module__}:{cls.__qualname__}", *aliases}
             for name in names:
                 self._by_name[name] = cls
             simple = {cls.__name__, *(a.rsplit(".", 1)[-1] for a in aliases)}
             if ptype in (PluginType.SOURCE, PluginType.SINK):
-                simple |= {s[: -len("Connector")] for s in simple if s.endswith("Connector") and s != "Connector"}
+                simple |= {
+                    s[: -len("Connector")] for s in simple if s.endswith("Connector") and s != "Connector"
+                }
             for s in simple:
                 existing = self._by_name.get(s)
                 if existing is not None and existing is not cls and s not in names:
@@ -187,7 +195,9 @@ class Plugins:
 
     def connector_not_found_message(self, name: str) -> str:
         """Java's ``Plugins.connectorClass`` messages (ambiguous simple name, or not found)."""
-        listing = ", ".join(str(d) for d in sorted(self.connectors(), key=lambda d: (d.class_name, d.version)))
+        listing = ", ".join(
+            str(d) for d in sorted(self.connectors(), key=lambda d: (d.class_name, d.version))
+        )
         if isinstance(name, str) and name.strip() in self._ambiguous:
             return (
                 f"More than one connector matches alias {name}. Please use full package and class name instead. "
@@ -223,7 +233,11 @@ class Plugins:
         """A version per plugin entry of the class ``name`` names (Java lists a converter that is a
         header converter too twice)."""
         cls = self.find(name)
-        return [d.version for d in (self._descs.get(cls), self._extra_descs.get(cls)) if d is not None] if cls else []
+        return (
+            [d.version for d in (self._descs.get(cls), self._extra_descs.get(cls)) if d is not None]
+            if cls
+            else []
+        )
 
     def abstract_parent_of(self, name: str) -> list[str]:
         """For a Java class name that no plugin has but whose nested classes are plugins (Java's
@@ -233,7 +247,9 @@ class Plugins:
             return []
         prefix = name.strip() + "$"
         with self._lock:
-            names = {n for n in self._by_name if n.startswith(prefix) and "." in n and "$" not in n[len(prefix):]}
+            names = {
+                n for n in self._by_name if n.startswith(prefix) and "." in n and "$" not in n[len(prefix) :]
+            }
         return sorted(names)
 
     def abstract_class_message(self, name: str) -> str | None:
@@ -248,8 +264,13 @@ class Plugins:
         or its Python path resolve to it. Any other name (a task class of another runtime) is logged
         and the connector's task class is used: the connector, not the stored name, decides."""
         if name is not None and name not in task_class_names(connector_task):
-            log.warning("The task config names task class %s, which is not the connector's task class (%s); "
-                        "starting %s", name, java_task_class_name(connector_task), python_path(connector_task))
+            log.warning(
+                "The task config names task class %s, which is not the connector's task class (%s); "
+                "starting %s",
+                name,
+                java_task_class_name(connector_task),
+                python_path(connector_task),
+            )
         return connector_task
 
     def new_instance(self, name: str, base: type, what: str = "class") -> Any:
@@ -295,8 +316,22 @@ def task_class_names(task_class: type) -> set[str]:
 
 # --- plugin versions (KIP-891: connector.plugin.version, <converter>.plugin.version, ...) ------------
 
-_QUALIFIERS = {"alpha": 0, "a": 0, "beta": 1, "b": 1, "milestone": 2, "m": 2, "rc": 3, "cr": 3,
-               "snapshot": 4, "": 5, "ga": 5, "final": 5, "release": 5, "sp": 6}
+_QUALIFIERS = {
+    "alpha": 0,
+    "a": 0,
+    "beta": 1,
+    "b": 1,
+    "milestone": 2,
+    "m": 2,
+    "rc": 3,
+    "cr": 3,
+    "snapshot": 4,
+    "": 5,
+    "ga": 5,
+    "final": 5,
+    "release": 5,
+    "sp": 6,
+}
 
 
 def _version_key(version: str) -> tuple[tuple[int, int, str], ...]:
@@ -331,9 +366,13 @@ class VersionRange:
     def contains(self, version: str) -> bool:
         key = _version_key(version)
         for low, low_inclusive, high, high_inclusive in self.bounds:
-            if low is not None and (key < _version_key(low) or (key == _version_key(low) and not low_inclusive)):
+            if low is not None and (
+                key < _version_key(low) or (key == _version_key(low) and not low_inclusive)
+            ):
                 continue
-            if high is not None and (key > _version_key(high) or (key == _version_key(high) and not high_inclusive)):
+            if high is not None and (
+                key > _version_key(high) or (key == _version_key(high) and not high_inclusive)
+            ):
                 continue
             return True
         return False
@@ -341,7 +380,11 @@ class VersionRange:
     def __str__(self) -> str:
         """Maven's ``VersionRange.toString()``: ``[1.0,1.0]`` for exactly 1.0, ``[4.0,5.0)``, ``[4.0,)``."""
         return ",".join(
-            ("[" if low_inclusive else "(") + (low or "") + "," + (high or "") + ("]" if high_inclusive else ")")
+            ("[" if low_inclusive else "(")
+            + (low or "")
+            + ","
+            + (high or "")
+            + ("]" if high_inclusive else ")")
             for low, low_inclusive, high, high_inclusive in self.bounds
         )
 
@@ -379,7 +422,7 @@ def version_requirement(spec: str | None) -> VersionRange | None:
             bounds.append((low, opening == "[", high, closing == "]"))
         else:
             raise InvalidVersionSpec(f"Invalid version range {m.group(0)}, too many commas in {text}")
-        rest = rest[m.end():].lstrip()
+        rest = rest[m.end() :].lstrip()
         if rest.startswith(","):
             rest = rest[1:].lstrip()
             if not rest:
@@ -389,15 +432,18 @@ def version_requirement(spec: str | None) -> VersionRange | None:
     return VersionRange(text, tuple(bounds))
 
 
-def version_mismatch(class_name: str, version: str, requirement: VersionRange,
-                     available: Sequence[str] | None = None) -> str | None:
+def version_mismatch(
+    class_name: str, version: str, requirement: VersionRange, available: Sequence[str] | None = None
+) -> str | None:
     """Java's message when the installed version does not satisfy ``requirement``, else None;
     ``available`` lists a version per plugin entry of the class (a converter that is a header
     converter too has two, as in Java)."""
     if requirement.contains(version):
         return None
-    return (f"Plugin {class_name} not found that matches the version range {requirement}, available versions: "
-            f"[{', '.join(available or [version])}]")
+    return (
+        f"Plugin {class_name} not found that matches the version range {requirement}, available versions: "
+        f"[{', '.join(available or [version])}]"
+    )
 
 
 def _load_entry_point(name: str, value: str, load: Any) -> list[type]:

@@ -32,9 +32,13 @@ from connectrt.runtime.worker_task import StatusListener, WorkerTask
 TP = tuple[str, int]
 _new = object.__new__
 # A topic of `topics` that does not exist yet: the task waits for it, as Java's.
-_WAIT_FOR_TOPIC_ERRORS = frozenset({KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC,
-                                    KafkaError._UNKNOWN_PARTITION})
-_TS_TYPES = {TIMESTAMP_CREATE_TIME: TimestampType.CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME: TimestampType.LOG_APPEND_TIME}
+_WAIT_FOR_TOPIC_ERRORS = frozenset(
+    {KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC, KafkaError._UNKNOWN_PARTITION}
+)
+_TS_TYPES = {
+    TIMESTAMP_CREATE_TIME: TimestampType.CREATE_TIME,
+    TIMESTAMP_LOG_APPEND_TIME: TimestampType.LOG_APPEND_TIME,
+}
 
 
 class _SinkTaskContext(SinkTaskContext):
@@ -131,11 +135,16 @@ class WorkerSinkTask(WorkerTask):
         self.started_task = True
         if self.topics_regex:
             pattern = self.topics_regex if self.topics_regex.startswith("^") else "^" + self.topics_regex
-            self.consumer.subscribe([pattern], on_assign=self._on_assign, on_revoke=self._on_revoke,
-                                    on_lost=self._on_lost)
+            self.consumer.subscribe(
+                [pattern], on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost
+            )
         else:
-            self.consumer.subscribe(list(self.topics or []), on_assign=self._on_assign, on_revoke=self._on_revoke,
-                                    on_lost=self._on_lost)
+            self.consumer.subscribe(
+                list(self.topics or []),
+                on_assign=self._on_assign,
+                on_revoke=self._on_revoke,
+                on_lost=self._on_lost,
+            )
         self.log.info("Sink task finished initialization and start")
 
     def execute(self) -> None:
@@ -178,7 +187,9 @@ class WorkerSinkTask(WorkerTask):
             self.consumer.pause([TopicPartition(t, p) for t, p in self.assigned])
 
     def on_resume(self) -> None:
-        self.consumer.resume([TopicPartition(t, p) for t, p in self.assigned if (t, p) not in self.context.paused])
+        self.consumer.resume(
+            [TopicPartition(t, p) for t, p in self.assigned if (t, p) not in self.context.paused]
+        )
 
     def while_paused(self) -> None:
         # Keep the group membership alive while paused (rebalance callbacks are served here too).
@@ -311,7 +322,9 @@ class WorkerSinkTask(WorkerTask):
             try:
                 key_sv = key_data(topic, msg.key())
             except Exception as e:
-                key_sv = self._retry(lambda m=msg: kc.to_connect_data(m.topic(), m.key()), e, Stage.KEY_CONVERTER, kc, msg)
+                key_sv = self._retry(
+                    lambda m=msg: kc.to_connect_data(m.topic(), m.key()), e, Stage.KEY_CONVERTER, kc, msg
+                )
                 if key_sv is FAILED:
                     continue
             try:
@@ -327,8 +340,11 @@ class WorkerSinkTask(WorkerTask):
                     headers = self._convert_headers(hc, topic, raw_headers)
                 except Exception as e:
                     headers = self._retry(
-                        lambda m=msg: self._convert_headers(hc, m.topic(), m.headers()), e, Stage.HEADER_CONVERTER,
-                        hc, msg,
+                        lambda m=msg: self._convert_headers(hc, m.topic(), m.headers()),
+                        e,
+                        Stage.HEADER_CONVERTER,
+                        hc,
+                        msg,
                     )
                     if headers is FAILED:
                         continue
@@ -355,7 +371,9 @@ class WorkerSinkTask(WorkerTask):
                     continue
                 record = transformed
             if tolerance_all:
-                self.batch_consumed[(record.original_topic, record.original_kafka_partition, offset)] = self._consumed(msg)
+                self.batch_consumed[(record.original_topic, record.original_kafka_partition, offset)] = (
+                    self._consumed(msg)
+                )
             append(record)
         return out
 
@@ -374,17 +392,30 @@ class WorkerSinkTask(WorkerTask):
     def _consumed(msg: Any) -> ConsumedRecord:
         ts_type, ts = msg.timestamp()
         return ConsumedRecord(
-            msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value(), msg.headers(),
+            msg.topic(),
+            msg.partition(),
+            msg.offset(),
+            msg.key(),
+            msg.value(),
+            msg.headers(),
             ts if ts_type in _TS_TYPES else None,
         )
 
     def _consumed_for(self, record: SinkRecord) -> ConsumedRecord | None:
-        found = self.batch_consumed.get((record.original_topic, record.original_kafka_partition,
-                                         record.original_kafka_offset))
+        found = self.batch_consumed.get(
+            (record.original_topic, record.original_kafka_partition, record.original_kafka_offset)
+        )
         if found is not None:
             return found
-        return ConsumedRecord(record.original_topic, record.original_kafka_partition, record.original_kafka_offset,
-                              None, None, None, record.timestamp)
+        return ConsumedRecord(
+            record.original_topic,
+            record.original_kafka_partition,
+            record.original_kafka_offset,
+            None,
+            None,
+            None,
+            record.timestamp,
+        )
 
     def deliver(self, records: list[SinkRecord]) -> None:
         try:
@@ -417,7 +448,9 @@ class WorkerSinkTask(WorkerTask):
                 self.consumer.seek(TopicPartition(tp[0], tp[1], offset))
             self.current_offsets.update(self.last_committed)
             return
-        to_commit = {tp: o for tp, o in to_commit.items() if tp in self.assigned and self.last_committed.get(tp) != o}
+        to_commit = {
+            tp: o for tp, o in to_commit.items() if tp in self.assigned and self.last_committed.get(tp) != o
+        }
         if not to_commit:
             return
         self.operator.await_reports(self.commit_timeout_s)

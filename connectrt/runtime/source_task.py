@@ -247,7 +247,12 @@ class WorkerSourceTask(WorkerTask):
                         value = vc.from_connect_data(topic, out.value_schema, out.value, out.headers)
             except Exception as e:
                 converted = operator.handle(
-                    lambda o=out: self._convert_all(o), e, Stage.VALUE_CONVERTER, vc, None, record  # type: ignore[misc]
+                    lambda o=out: self._convert_all(o),  # type: ignore[misc]
+                    e,
+                    Stage.VALUE_CONVERTER,
+                    vc,
+                    None,
+                    record,
                 )
                 if converted is FAILED:
                     self._record_offset(batch, connector, record)
@@ -259,10 +264,17 @@ class WorkerSourceTask(WorkerTask):
             cb = self._per_record_callback(batch, record) if per_record else on_delivery
             try:
                 if out.kafka_partition is None:
-                    producer.produce(topic, value, key, on_delivery=cb, timestamp=out.timestamp or 0, headers=headers)
+                    producer.produce(
+                        topic, value, key, on_delivery=cb, timestamp=out.timestamp or 0, headers=headers
+                    )
                 else:
                     producer.produce(
-                        topic, value, key, out.kafka_partition, on_delivery=cb, timestamp=out.timestamp or 0,
+                        topic,
+                        value,
+                        key,
+                        out.kafka_partition,
+                        on_delivery=cb,
+                        timestamp=out.timestamp or 0,
                         headers=headers,
                     )
             except BufferError:
@@ -295,7 +307,9 @@ class WorkerSourceTask(WorkerTask):
         if record.source_partition is not None and record.source_offset is not None:
             batch.raw_offsets[offset_key(connector, record.source_partition)] = record.source_offset
 
-    def _convert_all(self, out: SourceRecord) -> tuple[bytes | None, bytes | None, list[tuple[str, bytes | None]] | None]:
+    def _convert_all(
+        self, out: SourceRecord
+    ) -> tuple[bytes | None, bytes | None, list[tuple[str, bytes | None]] | None]:
         headers = self._convert_headers(self.header_converter, out) if out.headers else None
         key = self.key_converter.from_connect_data(out.topic, out.key_schema, out.key, out.headers)
         value = self.value_converter.from_connect_data(out.topic, out.value_schema, out.value, out.headers)
@@ -311,8 +325,14 @@ class WorkerSourceTask(WorkerTask):
         for h in record.headers:
             hit = cache.get(id(h))
             value = h.value
-            if (hit is not None and hit[0] is h and hit[1] is value and hit[2] is h.schema and hit[3] == topic
-                    and hit[4][0] is h.key):
+            if (
+                hit is not None
+                and hit[0] is h
+                and hit[1] is value
+                and hit[2] is h.schema
+                and hit[3] == topic
+                and hit[4][0] is h.key
+            ):
                 out.append(hit[4])
                 continue
             converted = (h.key, hc.from_connect_header(topic, h.key, h.schema, value))
@@ -351,7 +371,9 @@ class WorkerSourceTask(WorkerTask):
             if batch.error is not None:
                 err = batch.error
                 if self.operator.tolerance_all:
-                    self.log.error("Failed to send a record to Kafka (tolerated): %s", producer_error_message(err))
+                    self.log.error(
+                        "Failed to send a record to Kafka (tolerated): %s", producer_error_message(err)
+                    )
                     batch.error = None
                     continue
                 if raise_errors:

@@ -48,9 +48,15 @@ def creation_groups(props: Mapping[str, Any]) -> list[TopicCreationGroup] | None
     groups: list[TopicCreationGroup] = []
     for name in [*dict.fromkeys(n for n in names if n != "default"), "default"]:
         gp = f"topic.creation.{name}."
-        configs = {k[len(gp) :]: str(v) for k, v in props.items() if k.startswith(gp) and k[len(gp) :] not in _RESERVED}
+        configs = {
+            k[len(gp) :]: str(v)
+            for k, v in props.items()
+            if k.startswith(gp) and k[len(gp) :] not in _RESERVED
+        }
         default_configs = {
-            k[len(prefix) :]: str(v) for k, v in props.items() if k.startswith(prefix) and k[len(prefix) :] not in _RESERVED
+            k[len(prefix) :]: str(v)
+            for k, v in props.items()
+            if k.startswith(prefix) and k[len(prefix) :] not in _RESERVED
         }
         groups.append(
             TopicCreationGroup(

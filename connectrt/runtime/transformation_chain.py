@@ -43,7 +43,6 @@ class TransformationStage(Generic[R]):
         return record
 
 
-
 class TransformationChain(Generic[R]):
     """The stages in order, as Java's TransformationChain applies them.
 
@@ -55,7 +54,9 @@ class TransformationChain(Generic[R]):
     without fusing.
     """
 
-    def __init__(self, stages: list[TransformationStage[R]], operator: RetryWithToleranceOperator | None = None):
+    def __init__(
+        self, stages: list[TransformationStage[R]], operator: RetryWithToleranceOperator | None = None
+    ):
         self.stages = stages
         self.operator = operator
         self._runs: list[Callable[[R, ConnectRecord | None, ConsumedRecord | None], R | None]] = []
@@ -116,7 +117,9 @@ class TransformationChain(Generic[R]):
     def close(self) -> None:
         """``close()`` every transform and predicate once (stages may share a predicate), as Java's
         TransformationChain does when its task stops."""
-        close_each([(f"transform {s.alias}", p) for s in self.stages for p in (s.transformation, s.predicate)], log)
+        close_each(
+            [(f"transform {s.alias}", p) for s in self.stages for p in (s.transformation, s.predicate)], log
+        )
 
 
 def close_each(plugins: Iterable[tuple[str, Any]], logger: Any) -> None:
@@ -133,7 +136,9 @@ def close_each(plugins: Iterable[tuple[str, Any]], logger: Any) -> None:
             logger.warning("Failed to close %s (%s): %s", what, type(plugin).__name__, e)
 
 
-def _plan(stages: list[TransformationStage[R]]) -> list[tuple[list[TransformationStage[R]], list[Step] | None]]:
+def _plan(
+    stages: list[TransformationStage[R]],
+) -> list[tuple[list[TransformationStage[R]], list[Step] | None]]:
     """The chain as runs of stages: (stages, their steps) for two or more consecutive fusable stages,
     (stages, None) for stages applied one by one."""
     runs: list[tuple[list[TransformationStage[R]], list[Step] | None]] = []
@@ -178,9 +183,15 @@ def build_chain(
             prefix = f"transforms.{alias}."
             type_name = props.get(prefix + "type")
             if not type_name:
-                raise ConfigException(f'Missing required configuration "{prefix}type" which has no default value.')
-            transform: Transformation[Any] = plugins.new_instance(str(type_name), Transformation, prefix + "type")
-            configs = {k[len(prefix) :]: v for k, v in props.items() if k.startswith(prefix) and k != prefix + "type"}
+                raise ConfigException(
+                    f'Missing required configuration "{prefix}type" which has no default value.'
+                )
+            transform: Transformation[Any] = plugins.new_instance(
+                str(type_name), Transformation, prefix + "type"
+            )
+            configs = {
+                k[len(prefix) :]: v for k, v in props.items() if k.startswith(prefix) and k != prefix + "type"
+            }
             predicate_alias = configs.pop(PREDICATE_CONFIG, None)
             negate_raw = configs.pop(NEGATE_CONFIG, None)
             transform.configure(configs)
@@ -197,7 +208,11 @@ def build_chain(
                         )
                     predicate = plugins.new_instance(str(ptype), Predicate, pprefix + "type")
                     predicate.configure(
-                        {k[len(pprefix) :]: v for k, v in props.items() if k.startswith(pprefix) and k != pprefix + "type"}
+                        {
+                            k[len(pprefix) :]: v
+                            for k, v in props.items()
+                            if k.startswith(pprefix) and k != pprefix + "type"
+                        }
                     )
                     predicates[str(predicate_alias)] = predicate
                     configured.append(predicate)
@@ -206,7 +221,11 @@ def build_chain(
                     f"Config '{prefix}negate' was provided but there is no config '{prefix}predicate' defining a "
                     "predicate to be negated."
                 )
-            negate = bool(parse_type(prefix + NEGATE_CONFIG, negate_raw, Type.BOOLEAN)) if negate_raw is not None else False
+            negate = (
+                bool(parse_type(prefix + NEGATE_CONFIG, negate_raw, Type.BOOLEAN))
+                if negate_raw is not None
+                else False
+            )
             stages.append(TransformationStage(str(alias), transform, predicate, negate))
     except BaseException:
         close_each([("a transform being built", plugin) for plugin in configured], log)

@@ -126,8 +126,12 @@ class Worker:
 
             self.connector_listener(name, State.FAILED, format_trace(e))
             return False
-        reader = None if isinstance(connector, SinkConnector) else OffsetStorageReaderImpl(self.offset_store, name)
-        wc = WorkerConnector(name, connector, props, self.connector_listener, self.on_reconfigure_request, reader)
+        reader = (
+            None if isinstance(connector, SinkConnector) else OffsetStorageReaderImpl(self.offset_store, name)
+        )
+        wc = WorkerConnector(
+            name, connector, props, self.connector_listener, self.on_reconfigure_request, reader
+        )
         with self.lock:
             self.connectors[name] = wc
         if wc.initialize():
@@ -188,7 +192,10 @@ class Worker:
 
     # --- tasks ---------------------------------------------------------------------------------
     def start_task(
-        self, task_id: ConnectorTaskId, raw_conn_props: Mapping[str, str], raw_task_props: Mapping[str, str],
+        self,
+        task_id: ConnectorTaskId,
+        raw_conn_props: Mapping[str, str],
+        raw_task_props: Mapping[str, str],
         target: TargetState,
     ) -> bool:
         with self.lock:
@@ -213,7 +220,11 @@ class Worker:
         return True
 
     def _build_task(
-        self, task_id: ConnectorTaskId, conn: Mapping[str, str], task_props: Mapping[str, str], target: TargetState
+        self,
+        task_id: ConnectorTaskId,
+        conn: Mapping[str, str],
+        task_props: Mapping[str, str],
+        target: TargetState,
     ) -> WorkerTask:
         connector_cls = self.plugins.connector_class(conn["connector.class"])
         task_cls = self.plugins.task_class(task_props.get(TASK_CLASS_CONFIG), connector_cls().task_class())
@@ -236,8 +247,11 @@ class Worker:
         stop_event = threading.Event()
         if issubclass(task_cls, SourceTask):
             operator = RetryWithToleranceOperator(
-                int(conn.get("errors.retry.timeout", 0)), int(conn.get("errors.retry.delay.max.ms", 60000)),
-                tolerance_all, reporters, stop_event=stop_event,
+                int(conn.get("errors.retry.timeout", 0)),
+                int(conn.get("errors.retry.delay.max.ms", 60000)),
+                tolerance_all,
+                reporters,
+                stop_event=stop_event,
             )
             chain = build_chain(self.plugins, conn, operator)
             creator = None
@@ -246,8 +260,18 @@ class Worker:
                 creator = TopicCreator(TopicAdmin(make_admin(self.admin_props(conn))), groups)
             if self.exactly_once is not None:
                 eos = build_exactly_once_task(
-                    self, self.exactly_once, task_id, task, dict(task_props), target, conn,
-                    (key_conv, value_conv, header_conv), chain, operator, creator, topic_used,
+                    self,
+                    self.exactly_once,
+                    task_id,
+                    task,
+                    dict(task_props),
+                    target,
+                    conn,
+                    (key_conv, value_conv, header_conv),
+                    chain,
+                    operator,
+                    creator,
+                    topic_used,
                 )
                 eos.stopping = stop_event
                 return eos
@@ -255,14 +279,31 @@ class Worker:
             # Distributed mode: a connector with offsets.storage.topic reads and writes its own offsets topic
             # (and writes the worker's too); standalone ignores the setting, as Java.
             store: OffsetBackingStore = self.offset_store
-            own = regular_task_offset_store(self, conn, task_id) if isinstance(self.config, DistributedConfig) else None
+            own = (
+                regular_task_offset_store(self, conn, task_id)
+                if isinstance(self.config, DistributedConfig)
+                else None
+            )
             if own is not None:
                 store = own
             source = WorkerSourceTask(
-                task_id, task, dict(task_props), self.task_listener, target, producer, key_conv, value_conv,
-                header_conv, chain, operator, OffsetStorageReaderImpl(store, name),
-                OffsetStorageWriter(store, name), int(self.config.get("offset.flush.interval.ms")),
-                int(self.config.get("offset.flush.timeout.ms")), creator, topic_used,
+                task_id,
+                task,
+                dict(task_props),
+                self.task_listener,
+                target,
+                producer,
+                key_conv,
+                value_conv,
+                header_conv,
+                chain,
+                operator,
+                OffsetStorageReaderImpl(store, name),
+                OffsetStorageWriter(store, name),
+                int(self.config.get("offset.flush.interval.ms")),
+                int(self.config.get("offset.flush.timeout.ms")),
+                creator,
+                topic_used,
                 close_hook=own.stop if own is not None else None,
             )
             source.stopping = stop_event
@@ -272,17 +313,32 @@ class Worker:
             if dlq_topic:
                 reporters.append(self._dlq_reporter(conn, task_id, dlq_topic))
             operator = RetryWithToleranceOperator(
-                int(conn.get("errors.retry.timeout", 0)), int(conn.get("errors.retry.delay.max.ms", 60000)),
-                tolerance_all, reporters, stop_event=stop_event,
+                int(conn.get("errors.retry.timeout", 0)),
+                int(conn.get("errors.retry.delay.max.ms", 60000)),
+                tolerance_all,
+                reporters,
+                stop_event=stop_event,
             )
             chain = build_chain(self.plugins, conn, operator)
             consumer = make_consumer(self.consumer_props(conn, task_id))
             topics = [t.strip() for t in str(conn.get("topics", "") or "").split(",") if t.strip()]
             sink = WorkerSinkTask(
-                task_id, task, dict(task_props), self.task_listener, target, consumer, topics,
-                str(conn.get("topics.regex", "") or "") or None, key_conv, value_conv, header_conv, chain,
-                operator, int(self.config.get("offset.flush.interval.ms")),
-                int(self.config.get("offset.flush.timeout.ms")), on_topic_used=topic_used,
+                task_id,
+                task,
+                dict(task_props),
+                self.task_listener,
+                target,
+                consumer,
+                topics,
+                str(conn.get("topics.regex", "") or "") or None,
+                key_conv,
+                value_conv,
+                header_conv,
+                chain,
+                operator,
+                int(self.config.get("offset.flush.interval.ms")),
+                int(self.config.get("offset.flush.timeout.ms")),
+                on_topic_used=topic_used,
                 # Java's SinkConnectorConfig.enableErrantRecordReporter(): none without a DLQ or the error log
                 errant_reporter_enabled=bool(dlq_topic) or _bool(conn.get("errors.log.enable")),
             )
@@ -290,7 +346,9 @@ class Worker:
             return sink
         raise ConnectException(f"Task class {task_cls.__name__} is neither a SourceTask nor a SinkTask")
 
-    def _dlq_reporter(self, conn: Mapping[str, str], task_id: ConnectorTaskId, topic: str) -> DeadLetterQueueReporter:
+    def _dlq_reporter(
+        self, conn: Mapping[str, str], task_id: ConnectorTaskId, topic: str
+    ) -> DeadLetterQueueReporter:
         admin = TopicAdmin(make_admin(self.admin_props(conn)))
         if not admin.existing([topic]):
             rf = int(conn.get("errors.deadletterqueue.topic.replication.factor", 3))
@@ -298,7 +356,10 @@ class Worker:
         props = self.producer_props(conn, task_id)
         props["client.id"] = f"connector-dlq-producer-{task_id}"
         return DeadLetterQueueReporter(
-            make_producer(props), topic, task_id.connector, task_id.task,
+            make_producer(props),
+            topic,
+            task_id.connector,
+            task_id.task,
             _bool(conn.get("errors.deadletterqueue.context.headers.enable")),
         )
 

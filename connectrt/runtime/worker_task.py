@@ -31,6 +31,7 @@ def tune_gc_for_tasks() -> None:
         gc.set_threshold(TASK_GC_THRESHOLD0, *_PYTHON_GC_DEFAULTS[1:])
         log.debug("Garbage collector thresholds set to %s for task threads", gc.get_threshold())
 
+
 StatusListener = Callable[[ConnectorTaskId, State, str | None], None]
 
 
@@ -53,7 +54,9 @@ class WorkerTask(ABC):
         self.thread: threading.Thread | None = None
         self.cancelled = False
         self.failed = False
-        self.log = TaskLogAdapter(logging.getLogger(type(self).__module__), {"ctx": f"{task_id.connector}|task-{task_id.task}"})
+        self.log = TaskLogAdapter(
+            logging.getLogger(type(self).__module__), {"ctx": f"{task_id.connector}|task-{task_id.task}"}
+        )
 
     # --- lifecycle driven by the Worker ------------------------------------------------------
     def start(self) -> None:
@@ -93,8 +96,11 @@ class WorkerTask(ABC):
         except BaseException as e:  # a task failure must never escape the thread
             if not self.stopping.is_set() or not isinstance(e, InterruptedError):
                 self.failed = True
-                self.log.error("Task threw an uncaught and unrecoverable exception. Task is being killed and "
-                               "will not recover until manually restarted", exc_info=e)
+                self.log.error(
+                    "Task threw an uncaught and unrecoverable exception. Task is being killed and "
+                    "will not recover until manually restarted",
+                    exc_info=e,
+                )
                 self._report(State.FAILED, format_trace(e))
         finally:
             try:
@@ -107,8 +113,13 @@ class WorkerTask(ABC):
 
     def close_converters(self) -> None:
         """As Java's tasks do when they stop: ``close()`` the task's key, value and header converters."""
-        close_each([(a.replace("_", " "), getattr(self, a, None))
-                    for a in ("key_converter", "value_converter", "header_converter")], self.log)
+        close_each(
+            [
+                (a.replace("_", " "), getattr(self, a, None))
+                for a in ("key_converter", "value_converter", "header_converter")
+            ],
+            self.log,
+        )
 
     def _report(self, state: State, trace: str | None = None) -> None:
         if self.cancelled:

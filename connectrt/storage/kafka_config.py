@@ -129,11 +129,15 @@ class KafkaConfigBackingStore:
         consumer["client.id"] = client_id
         if read_committed:
             consumer["isolation.level"] = "read_committed"
-        create = InternalTopic(topic, 1, replication_factor, TOPIC_CONFIG, TOPIC_PURPOSE, dict(settings or {}))
+        create = InternalTopic(
+            topic, 1, replication_factor, TOPIC_CONFIG, TOPIC_PURPOSE, dict(settings or {})
+        )
         self._log = KafkaBasedLog(topic, base, consumer, self._on_record, admin=admin, create=create)
 
     @classmethod
-    def from_config(cls, config: WorkerConfig, admin: TopicAdmin | None, **kwargs: Any) -> KafkaConfigBackingStore:
+    def from_config(
+        cls, config: WorkerConfig, admin: TopicAdmin | None, **kwargs: Any
+    ) -> KafkaConfigBackingStore:
         """The worker's config store, from ``config.storage.*`` and ``exactly.once.source.support``."""
         eos = str(config.values.get("exactly.once.source.support") or "disabled").lower()
         group = str(config.originals.get("group.id") or "")
@@ -245,7 +249,8 @@ class KafkaConfigBackingStore:
         except Exception as e:
             raise ConnectException("Error writing root configuration to Kafka") from e
         records: list[tuple[str, bytes | None]] = [
-            (rec.task_key(ConnectorTaskId(connector, i)), rec.encode_properties(c)) for i, c in enumerate(configs)
+            (rec.task_key(ConnectorTaskId(connector, i)), rec.encode_properties(c))
+            for i, c in enumerate(configs)
         ]
         try:
             self._send_privileged(records, deadline)
@@ -256,7 +261,9 @@ class KafkaConfigBackingStore:
         try:
             if configs:
                 self._log.read_to_end(self._left(deadline))
-            self._send_privileged([(rec.commit_tasks_key(connector), rec.encode_commit(len(configs)))], deadline)
+            self._send_privileged(
+                [(rec.commit_tasks_key(connector), rec.encode_commit(len(configs)))], deadline
+            )
             self._log.read_to_end(self._left(deadline))
         except (PrivilegedWriteException, IllegalStateError):
             raise
@@ -265,28 +272,40 @@ class KafkaConfigBackingStore:
 
     def put_target_state(self, connector: str, state: TargetState) -> None:
         """Write a target state and wait for the acknowledgement (any worker may; not read back)."""
-        self._send_plain(rec.target_state_key(connector), rec.encode_target_state(state),
-                         "Error writing target state to Kafka")
+        self._send_plain(
+            rec.target_state_key(connector),
+            rec.encode_target_state(state),
+            "Error writing target state to Kafka",
+        )
 
     def put_logger_level(self, namespace: str, level: str) -> None:
         """Write a cluster-wide logger level and wait for the acknowledgement (any worker may)."""
-        self._send_plain(rec.logger_cluster_key(namespace), rec.encode_logger_level(level),
-                         "Error writing logger level to Kafka")
+        self._send_plain(
+            rec.logger_cluster_key(namespace),
+            rec.encode_logger_level(level),
+            "Error writing logger level to Kafka",
+        )
 
     def put_task_count_record(self, connector: str, task_count: int) -> None:
         """``tasks-fencing-<c>`` ``{"task-count":N}``, read back. Privileged."""
-        self._write([(rec.task_count_record_key(connector), rec.encode_task_count_record(task_count))],
-                    "Error writing task count record to Kafka")
+        self._write(
+            [(rec.task_count_record_key(connector), rec.encode_task_count_record(task_count))],
+            "Error writing task count record to Kafka",
+        )
 
     def put_session_key(self, key: SessionKey) -> None:
         """``session-key``, read back. Privileged (the leader's)."""
-        self._write([(rec.SESSION_KEY_KEY, rec.encode_session_key(key.key, key.algorithm, key.creation_timestamp))],
-                    "Error writing session key to Kafka")
+        self._write(
+            [(rec.SESSION_KEY_KEY, rec.encode_session_key(key.key, key.algorithm, key.creation_timestamp))],
+            "Error writing session key to Kafka",
+        )
 
     def put_restart_request(self, request: RestartRequest) -> None:
         """``restart-connector-<c>``, read back. Privileged."""
-        self._write([(rec.restart_key(request.connector), rec.encode_restart_request(request))],
-                    f"Error writing {request} to Kafka")
+        self._write(
+            [(rec.restart_key(request.connector), rec.encode_restart_request(request))],
+            f"Error writing {request} to Kafka",
+        )
 
     def _write(self, records: list[tuple[str, bytes | None]], error: str) -> None:
         deadline = time.monotonic() + self.timeout_s
@@ -346,7 +365,9 @@ class KafkaConfigBackingStore:
             self._fencable = producer
         except (KafkaException, ConfigException) as e:
             self.relinquish_write_privileges()
-            raise ConnectException("Failed to create and initialize fencable producer for config topic") from e
+            raise ConnectException(
+                "Failed to create and initialize fencable producer for config topic"
+            ) from e
 
     def needs_write_privileges(self) -> bool:
         """True when privileged writes go through the transactional producer and it is not claimed
@@ -376,8 +397,12 @@ class KafkaConfigBackingStore:
                 notify = self._apply(key, value)
             except Exception as e:  # one unreadable record must not stop the reader (and the worker)
                 shown = key if key is None or len(key) <= 200 else key[:200] + "..."
-                log.error("Ignoring config record %s at offset %d that could not be applied: %s", shown,
-                          record.offset, e)
+                log.error(
+                    "Ignoring config record %s at offset %d that could not be applied: %s",
+                    shown,
+                    record.offset,
+                    e,
+                )
                 notify = None
         if notify is not None and self._started:
             try:
@@ -395,7 +420,9 @@ class KafkaConfigBackingStore:
         elif key.startswith(rec.TASK_PREFIX):
             task = rec.parse_task_key(key)
             if task is None:
-                log.error("Ignoring task configuration because %s couldn't be parsed as a task config key", key)
+                log.error(
+                    "Ignoring task configuration because %s couldn't be parsed as a task config key", key
+                )
             else:
                 self._on_task_config(task, value)
         elif key.startswith(rec.COMMIT_TASKS_PREFIX):
@@ -464,15 +491,19 @@ class KafkaConfigBackingStore:
             self._remove_connector(connector)
             log.debug("Ignoring task configs for connector %s; it appears to have been deleted", connector)
             return None
-        count = rec.decode_int_field(value, "tasks", f"connector tasks configuration commit for '{connector}'")
+        count = rec.decode_int_field(
+            value, "tasks", f"connector tasks configuration commit for '{connector}'"
+        )
         if count is None:
             return None
         deferred = self._deferred.get(connector)
         ids = {t.task for t in deferred} if deferred else set()
         updated: list[ConnectorTaskId] = []
         if not all(i in ids for i in range(count)):
-            log.debug("Incomplete set of task configs for connector '%s' (probably compaction); not applying them",
-                      connector)
+            log.debug(
+                "Incomplete set of task configs for connector '%s' (probably compaction); not applying them",
+                connector,
+            )
             self._inconsistent.add(connector)
         else:
             if deferred is not None:  # Java: only once task records were ever read for it
@@ -515,7 +546,10 @@ class KafkaConfigBackingStore:
         if level is None:
             return None
         if not self._started:
-            log.debug("Ignoring old logging level %s for namespace %s written before this worker started",
-                      level, namespace)
+            log.debug(
+                "Ignoring old logging level %s for namespace %s written before this worker started",
+                level,
+                namespace,
+            )
             return None
         return lambda: self._listener.on_logger_level(namespace, level)

@@ -15,7 +15,6 @@ NO_OFFSET = -1
 _EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
 
-
 def _empty() -> Mapping[Any, Any]:
     return _EMPTY
 

@@ -75,7 +75,9 @@ def topic_settings(config: WorkerConfig, prefix: str) -> dict[str, str]:
     result = {k: str(v) for k, v in config.originals_with_prefix(prefix).items() if v is not None}
     if prefix == "config.storage." and "partitions" in result:
         log.warning(
-            "Ignoring '%spartitions=%s' setting, since config topic partitions is always 1", prefix, result["partitions"]
+            "Ignoring '%spartitions=%s' setting, since config topic partitions is always 1",
+            prefix,
+            result["partitions"],
         )
     policy = result.pop("cleanup.policy", None)
     if policy is not None:
@@ -153,14 +155,21 @@ def ensure_internal_topic(
             err = _kafka_error(e)
             code = err.code() if err is not None else None
             if code in _AUTHORIZATION_CODES:
-                log.debug("Not authorized to create topic '%s'; assuming it exists or will be auto-created", topic.name)
+                log.debug(
+                    "Not authorized to create topic '%s'; assuming it exists or will be auto-created",
+                    topic.name,
+                )
                 created = False
                 break
             if code == KafkaError.INVALID_CONFIG:
-                raise ConnectException(f"Unable to create topic(s) '{topic.name}': {err.str() if err else e}") from e
+                raise ConnectException(
+                    f"Unable to create topic(s) '{topic.name}': {err.str() if err else e}"
+                ) from e
             retriable = code in _CREATE_RETRY_CODES or (err is not None and err.retriable())
             if retriable and time.monotonic() + backoff_s < deadline:
-                log.info("'%s' topic creation failed due to '%s', retrying", topic.name, err.str() if err else e)
+                log.info(
+                    "'%s' topic creation failed due to '%s', retrying", topic.name, err.str() if err else e
+                )
                 time.sleep(backoff_s)
                 continue
             raise ConnectException(
@@ -180,7 +189,9 @@ def verify_cleanup_policy(admin: TopicAdmin, topic: str, worker_config: str, pur
         configs = admin.topic_configs(topic)
     except KafkaException as e:
         log.info(
-            "Unable to use admin client to verify the cleanup policy of '%s' topic is 'compact' (%s)", topic, e
+            "Unable to use admin client to verify the cleanup policy of '%s' topic is 'compact' (%s)",
+            topic,
+            e,
         )
         return False
     raw = configs.get("cleanup.policy")
@@ -192,5 +203,3 @@ def verify_cleanup_policy(admin: TopicAdmin, topic: str, worker_config: str, pur
     if policies != {"compact"}:
         raise ConfigException(cleanup_policy_message(topic, worker_config, purpose, policies))
     return True
-
-

@@ -192,7 +192,9 @@ class KafkaBasedLog:
         props.setdefault("group.id", props.get("client.id") or f"connectrt-log-{self._topic}")
         props["auto.offset.reset"] = "earliest"
         props["enable.auto.commit"] = False
-        props.setdefault("isolation.level", "read_uncommitted")  # Java's default; librdkafka's is read_committed
+        props.setdefault(
+            "isolation.level", "read_uncommitted"
+        )  # Java's default; librdkafka's is read_committed
         self._consumer = consumer = make_consumer(props)
         if self._admin is None:
             # Not the consumer: its offset queries would queue behind its own long-poll fetches.
@@ -218,7 +220,9 @@ class KafkaBasedLog:
         sleep = 0.1
         while True:
             try:
-                md = consumer.list_topics(self._topic, timeout=max(0.5, min(5.0, deadline - time.monotonic())))
+                md = consumer.list_topics(
+                    self._topic, timeout=max(0.5, min(5.0, deadline - time.monotonic()))
+                )
                 meta = md.topics.get(self._topic)
                 if meta is not None and meta.error is None and meta.partitions:
                     return sorted(meta.partitions)
@@ -244,7 +248,9 @@ class KafkaBasedLog:
         if self._producer is not None:
             remaining = self._producer.flush(self._close_timeout_s)
             if remaining:
-                log.warning("%d record(s) to topic %s were not sent before the log stopped", remaining, self._topic)
+                log.warning(
+                    "%d record(s) to topic %s were not sent before the log stopped", remaining, self._topic
+                )
         self._producer_stop.set()
         if self._producer_thread is not None:
             self._producer_thread.join()
@@ -269,7 +275,9 @@ class KafkaBasedLog:
             try:
                 self._consume_once(consumer, tps)
             except Exception:  # keep reading: a dead thread would leave read_to_end waiting forever
-                log.exception("Unexpected exception in the KafkaBasedLog work thread of topic %s", self._topic)
+                log.exception(
+                    "Unexpected exception in the KafkaBasedLog work thread of topic %s", self._topic
+                )
                 time.sleep(_POLL_S)
 
     def _consume_once(self, consumer: Consumer, tps: list[TopicPartition]) -> None:
@@ -301,7 +309,9 @@ class KafkaBasedLog:
                 log.error("Error reading topic %s: %s", self._topic, err.str())
             return
         ts_type, ts = msg.timestamp()
-        record = LogRecord(msg.key(), msg.value(), msg.partition() or 0, msg.offset() or 0, ts if ts_type else -1)
+        record = LogRecord(
+            msg.key(), msg.value(), msg.partition() or 0, msg.offset() or 0, ts if ts_type else -1
+        )
         try:
             self._consumed(record)
         except Exception:
@@ -335,7 +345,9 @@ class KafkaBasedLog:
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     behind = {p: (self._positions.get(p), high) for p, (_, high) in ends.items()}
-                    raise TimeoutError(f"Timed out reading topic '{self._topic}' to its end (position, end): {behind}")
+                    raise TimeoutError(
+                        f"Timed out reading topic '{self._topic}' to its end (position, end): {behind}"
+                    )
                 self._cond.wait(0.5 if left is None else min(left, 0.5))
 
     def _end_offsets(self, deadline: float | None) -> dict[int, tuple[int, int]]:
@@ -349,7 +361,9 @@ class KafkaBasedLog:
                 return self._admin_end_offsets(left)
             except (KafkaException, FutureTimeout) as e:
                 if time.monotonic() >= give_up:
-                    raise TimeoutError(f"Timed out listing the end offsets of topic '{self._topic}': {e}") from e
+                    raise TimeoutError(
+                        f"Timed out listing the end offsets of topic '{self._topic}': {e}"
+                    ) from e
                 attempts += 1
                 (log.warning if attempts % 50 == 0 else log.debug)(
                     "Retrying listing the end offsets of topic '%s': %s", self._topic, e
@@ -429,7 +443,8 @@ class KafkaBasedLog:
             except BufferError:
                 if time.monotonic() > deadline:
                     raise KafkaWriteException(
-                        f"Timed out queueing a record for topic '{self._topic}': the producer queue is full", True
+                        f"Timed out queueing a record for topic '{self._topic}': the producer queue is full",
+                        True,
                     )
                 producer.poll(_POLL_S)
             except KafkaException as e:

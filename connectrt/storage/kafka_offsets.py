@@ -86,13 +86,19 @@ class KafkaOffsetBackingStore(OffsetBackingStore):
         consumer = dict(base)
         if exactly_once:
             consumer["isolation.level"] = "read_committed"
-        create = InternalTopic(topic, partitions, replication_factor, TOPIC_CONFIG, TOPIC_PURPOSE, dict(settings or {}))
+        create = InternalTopic(
+            topic, partitions, replication_factor, TOPIC_CONFIG, TOPIC_PURPOSE, dict(settings or {})
+        )
         self._log = KafkaBasedLog(topic, producer, consumer, self._on_record, admin=admin, create=create)
 
     @classmethod
-    def from_config(cls, config: WorkerConfig, admin: TopicAdmin | None, **kwargs: Any) -> KafkaOffsetBackingStore:
+    def from_config(
+        cls, config: WorkerConfig, admin: TopicAdmin | None, **kwargs: Any
+    ) -> KafkaOffsetBackingStore:
         """The worker's global offsets store, from ``offset.storage.*`` of a distributed config."""
-        exactly_once = str(config.values.get("exactly.once.source.support") or "disabled").lower() == "enabled"
+        exactly_once = (
+            str(config.values.get("exactly.once.source.support") or "disabled").lower() == "enabled"
+        )
         return cls(
             str(config.get("offset.storage.topic") or ""),
             internal_client_props(config),

@@ -181,7 +181,11 @@ def encode_task_count_record(task_count: int) -> bytes:
 
 def encode_session_key(key: bytes, algorithm: str, creation_timestamp: int) -> bytes:
     return dumps(
-        {"key": base64.b64encode(key).decode("ascii"), "algorithm": algorithm, "creation-timestamp": creation_timestamp}
+        {
+            "key": base64.b64encode(key).decode("ascii"),
+            "algorithm": algorithm,
+            "creation-timestamp": creation_timestamp,
+        }
     )
 
 
@@ -199,7 +203,9 @@ def decode_properties(value: Any, what: str) -> dict[str, Any] | None:
         return None
     props = value.get("properties")
     if not isinstance(props, dict):
-        log.error("Invalid data for %s: 'properties' field should be a Map but is %s", what, _type_name(props))
+        log.error(
+            "Invalid data for %s: 'properties' field should be a Map but is %s", what, _type_name(props)
+        )
         return None
     return props
 
@@ -207,19 +213,28 @@ def decode_properties(value: Any, what: str) -> dict[str, Any] | None:
 def decode_target_state(connector: str, value: Any) -> TargetState | None:
     """``state.v2`` when it is a string, else the older ``state`` field; None when unusable."""
     if not isinstance(value, dict):
-        log.error("Ignoring target state for connector '%s' because it is in the wrong format: %s",
-                  connector, _type_name(value))
+        log.error(
+            "Ignoring target state for connector '%s' because it is in the wrong format: %s",
+            connector,
+            _type_name(value),
+        )
         return None
     state = value.get("state.v2")
     if state is not None and not isinstance(state, str):
-        log.error("Invalid data for target state for connector '%s': 'state.v2' field should be a String but is %s",
-                  connector, _type_name(state))
+        log.error(
+            "Invalid data for target state for connector '%s': 'state.v2' field should be a String but is %s",
+            connector,
+            _type_name(state),
+        )
         state = None
     if state is None:
         state = value.get("state")
         if not isinstance(state, str):
-            log.error("Invalid data for target state for connector '%s': 'state' field should be a String but is %s",
-                      connector, _type_name(state))
+            log.error(
+                "Invalid data for target state for connector '%s': 'state' field should be a String but is %s",
+                connector,
+                _type_name(state),
+            )
             return None
     try:
         return TargetState[state]
@@ -263,12 +278,16 @@ def decode_session_key(value: Any) -> SessionKey | None:
         log.error("Invalid data for session key 'key' field should be a String but is %s", _type_name(key))
         return None
     if not isinstance(algorithm, str):
-        log.error("Invalid data for session key 'algorithm' field should be a String but it is %s",
-                  _type_name(algorithm))
+        log.error(
+            "Invalid data for session key 'algorithm' field should be a String but it is %s",
+            _type_name(algorithm),
+        )
         return None
     if not _is_int(created):
-        log.error("Invalid data for session key 'creation-timestamp' field should be a long but it is %s",
-                  _type_name(created))
+        log.error(
+            "Invalid data for session key 'creation-timestamp' field should be a long but it is %s",
+            _type_name(created),
+        )
         return None
     try:
         raw = base64.b64decode(key, validate=True)
@@ -286,8 +305,11 @@ def decode_restart_request(connector: str, value: Any) -> RestartRequest | None:
     for field in ("only-failed", "include-tasks"):
         flag = value.get(field)
         if not isinstance(flag, bool):
-            log.warning("Invalid data for restart request '%s' field should be a Boolean but is %s, defaulting to false",
-                        field, _type_name(flag))
+            log.warning(
+                "Invalid data for restart request '%s' field should be a Boolean but is %s, defaulting to false",
+                field,
+                _type_name(flag),
+            )
             flag = False
         flags[field] = flag
     return RestartRequest(connector, only_failed=flags["only-failed"], include_tasks=flags["include-tasks"])
@@ -298,13 +320,19 @@ def decode_logger_level(namespace: str, value: Any) -> str | None:
         log.error("Ignoring logging level for namespace %s because it is unexpectedly null", namespace)
         return None
     if not isinstance(value, dict):
-        log.error("Ignoring logging level for namespace %s because the value is not a Map but is %s",
-                  namespace, _type_name(value))
+        log.error(
+            "Ignoring logging level for namespace %s because the value is not a Map but is %s",
+            namespace,
+            _type_name(value),
+        )
         return None
     level = value.get("level")
     if not isinstance(level, str):
-        log.error("Invalid data for logging level key 'level' field with namespace %s; should be a String but it is %s",
-                  namespace, _type_name(level))
+        log.error(
+            "Invalid data for logging level key 'level' field with namespace %s; should be a String but it is %s",
+            namespace,
+            _type_name(level),
+        )
         return None
     return level
 
@@ -318,8 +346,13 @@ def encode_status(status: ConnectorStatus | TaskStatus) -> bytes | None:
     if status.state is State.DESTROYED:
         return None
     return dumps(
-        {"state": status.state.value, "trace": status.trace, "worker_id": status.worker_id,
-         "generation": java_int(status.generation), "version": status.version}
+        {
+            "state": status.state.value,
+            "trace": status.trace,
+            "worker_id": status.worker_id,
+            "generation": java_int(status.generation),
+            "version": status.version,
+        }
     )
 
 
@@ -328,8 +361,14 @@ def encode_topic_status(status: TopicStatus | None) -> bytes | None:
     if status is None:
         return None
     return dumps(
-        {"topic": {"name": status.topic, "connector": status.connector, "task": status.task,
-                   "discoverTimestamp": status.discover_timestamp}}
+        {
+            "topic": {
+                "name": status.topic,
+                "connector": status.connector,
+                "task": status.task,
+                "discoverTimestamp": status.discover_timestamp,
+            }
+        }
     )
 
 
@@ -339,22 +378,35 @@ def _status_fields(value: Any, what: str) -> tuple[State, str | None, str, int, 
         log.error("Invalid %s status type %s", what, _type_name(value))
         return None
     raw_state, trace, worker, generation, version = (
-        value.get("state"), value.get("trace"), value.get("worker_id"), value.get("generation"), value.get("version")
+        value.get("state"),
+        value.get("trace"),
+        value.get("worker_id"),
+        value.get("generation"),
+        value.get("version"),
     )
     try:
         state = State(raw_state)
     except ValueError:
         log.error("Failed to deserialize %s status: unknown state %r", what, raw_state)
         return None
-    if (trace is not None and not isinstance(trace, str)) or (worker is not None and not isinstance(worker, str)):
+    if (trace is not None and not isinstance(trace, str)) or (
+        worker is not None and not isinstance(worker, str)
+    ):
         log.error("Failed to deserialize %s status: 'trace' and 'worker_id' should be strings", what)
         return None
     if not _is_int(generation):
-        log.error("Failed to deserialize %s status: 'generation' should be an integer but is %s",
-                  what, _type_name(generation))
+        log.error(
+            "Failed to deserialize %s status: 'generation' should be an integer but is %s",
+            what,
+            _type_name(generation),
+        )
         return None
     if version is not None and not isinstance(version, str):
-        log.error("Failed to deserialize %s status: 'version' should be a string but is %s", what, _type_name(version))
+        log.error(
+            "Failed to deserialize %s status: 'version' should be a string but is %s",
+            what,
+            _type_name(version),
+        )
         return None
     return state, trace, worker or "", java_int(generation), version
 
@@ -383,8 +435,11 @@ def decode_topic_status(value: Any) -> TopicStatus | None:
     if not isinstance(inner, dict):
         log.error("Invalid topic status value %r for field topic", inner)
         return None
-    name, connector, task, ts = inner.get("name"), inner.get("connector"), inner.get("task"), inner.get(
-        "discoverTimestamp"
+    name, connector, task, ts = (
+        inner.get("name"),
+        inner.get("connector"),
+        inner.get("task"),
+        inner.get("discoverTimestamp"),
     )
     if not isinstance(name, str) or not isinstance(connector, str) or not _is_int(task) or not _is_int(ts):
         log.error("Failed to deserialize topic status %r", inner)

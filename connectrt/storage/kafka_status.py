@@ -105,11 +105,15 @@ class KafkaStatusBackingStore(StatusBackingStore):
         producer["retries"] = 0  # retried by this store
         producer.setdefault("delivery.timeout.ms", 120000)  # Java's default; librdkafka's is 300000
         producer["enable.idempotence"] = "false"
-        create = InternalTopic(topic, partitions, replication_factor, TOPIC_CONFIG, TOPIC_PURPOSE, dict(settings or {}))
+        create = InternalTopic(
+            topic, partitions, replication_factor, TOPIC_CONFIG, TOPIC_PURPOSE, dict(settings or {})
+        )
         self._log = KafkaBasedLog(topic, producer, dict(base), self._on_record, admin=admin, create=create)
 
     @classmethod
-    def from_config(cls, config: WorkerConfig, admin: TopicAdmin | None, **kwargs: Any) -> KafkaStatusBackingStore:
+    def from_config(
+        cls, config: WorkerConfig, admin: TopicAdmin | None, **kwargs: Any
+    ) -> KafkaStatusBackingStore:
         """The worker's status store, from ``status.storage.*`` of a distributed config."""
         return cls(
             str(config.get("status.storage.topic") or ""),
@@ -157,10 +161,14 @@ class KafkaStatusBackingStore(StatusBackingStore):
     # --- writes ----------------------------------------------------------------------------
 
     def put_connector(self, status: ConnectorStatus) -> None:
-        self._send(rec.connector_status_key(status.connector), status, self._connector_entry(status.connector), False)
+        self._send(
+            rec.connector_status_key(status.connector), status, self._connector_entry(status.connector), False
+        )
 
     def put_connector_safe(self, status: ConnectorStatus) -> None:
-        self._send(rec.connector_status_key(status.connector), status, self._connector_entry(status.connector), True)
+        self._send(
+            rec.connector_status_key(status.connector), status, self._connector_entry(status.connector), True
+        )
 
     def put_task(self, status: TaskStatus) -> None:
         self._send(rec.task_status_key(status.id), status, self._task_entry(status.id), False)
@@ -169,7 +177,9 @@ class KafkaStatusBackingStore(StatusBackingStore):
         self._send(rec.task_status_key(status.id), status, self._task_entry(status.id), True)
 
     def put_topic(self, status: TopicStatus) -> None:
-        self._send_topic(rec.topic_status_key(status.topic, status.connector), rec.encode_topic_status(status))
+        self._send_topic(
+            rec.topic_status_key(status.topic, status.connector), rec.encode_topic_status(status)
+        )
 
     def delete_topic(self, connector: str, topic: str) -> None:
         self._send_topic(rec.topic_status_key(topic, connector), None)

@@ -122,7 +122,9 @@ class FileOffsetBackingStore(MemoryOffsetBackingStore):
             pairs = orjson.loads(self.path.read_bytes())
             self._data = {base64.b64decode(k): base64.b64decode(v) for k, v in pairs}
         except (orjson.JSONDecodeError, ValueError, TypeError) as e:
-            raise RuntimeError(f"The offsets file {self.path} is corrupt ({e}); move it away to start afresh.")
+            raise RuntimeError(
+                f"The offsets file {self.path} is corrupt ({e}); move it away to start afresh."
+            )
 
     def _save(self) -> None:
         payload = orjson.dumps(

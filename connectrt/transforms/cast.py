@@ -349,10 +349,22 @@ class Cast(Transformation[R]):
                 updated = make_struct(updated_schema, items)
         if self._IS_KEY:
             return record.new_record(
-                record.topic, record.kafka_partition, updated_schema, updated, record.value_schema, record.value, record.timestamp
+                record.topic,
+                record.kafka_partition,
+                updated_schema,
+                updated,
+                record.value_schema,
+                record.value,
+                record.timestamp,
             )
         return record.new_record(
-            record.topic, record.kafka_partition, record.key_schema, record.key, updated_schema, updated, record.timestamp
+            record.topic,
+            record.kafka_partition,
+            record.key_schema,
+            record.key,
+            updated_schema,
+            updated,
+            record.timestamp,
         )
 
     def _updated_schema(self, schema: Schema) -> Schema:

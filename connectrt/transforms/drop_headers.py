@@ -38,8 +38,14 @@ class DropHeaders(Transformation[R]):
         drop = self._headers
         headers = Headers([h for h in record.headers if h.key not in drop])
         return record.new_record(
-            record.topic, record.kafka_partition, record.key_schema, record.key, record.value_schema, record.value,
-            record.timestamp, headers,
+            record.topic,
+            record.kafka_partition,
+            record.key_schema,
+            record.key,
+            record.value_schema,
+            record.value,
+            record.timestamp,
+            headers,
         )
 
     def config(self) -> ConfigDef:

@@ -81,10 +81,22 @@ class ExtractField(Transformation[R]):
     def _updated(self, record: R, schema: Any, value: Any) -> R:
         if self._IS_KEY:
             return record.new_record(
-                record.topic, record.kafka_partition, schema, value, record.value_schema, record.value, record.timestamp
+                record.topic,
+                record.kafka_partition,
+                schema,
+                value,
+                record.value_schema,
+                record.value,
+                record.timestamp,
             )
         return record.new_record(
-            record.topic, record.kafka_partition, record.key_schema, record.key, schema, value, record.timestamp
+            record.topic,
+            record.kafka_partition,
+            record.key_schema,
+            record.key,
+            schema,
+            value,
+            record.timestamp,
         )
 
     def config(self) -> ConfigDef:

@@ -201,7 +201,10 @@ class InsertField(Transformation[R]):
             body.append("    updated[TOPIC] = draft.topic")
         if self._partition is not None:
             env["PARTITION"] = self._partition.name
-            body += ["    if draft.kafka_partition is not None:", "        updated[PARTITION] = draft.kafka_partition"]
+            body += [
+                "    if draft.kafka_partition is not None:",
+                "        updated[PARTITION] = draft.kafka_partition",
+            ]
         if self._offset is not None:
             env["OFFSET"] = self._offset.name
             body.append("    updated[OFFSET] = require_sink_record(draft, PURPOSE).kafka_offset")

@@ -59,8 +59,14 @@ class InsertHeader(Transformation[R]):
         headers = Headers(record.headers)
         headers.add_header(Header(self._header, self._value, self._schema))
         return record.new_record(
-            record.topic, record.kafka_partition, record.key_schema, record.key, record.value_schema, record.value,
-            record.timestamp, headers,
+            record.topic,
+            record.kafka_partition,
+            record.key_schema,
+            record.key,
+            record.value_schema,
+            record.value,
+            record.timestamp,
+            headers,
         )
 
     def config(self) -> ConfigDef:

@@ -202,10 +202,22 @@ class MaskField(Transformation[R]):
             updated = make_struct(struct.schema, items)
         if self._IS_KEY:
             return record.new_record(
-                record.topic, record.kafka_partition, schema, updated, record.value_schema, record.value, record.timestamp
+                record.topic,
+                record.kafka_partition,
+                schema,
+                updated,
+                record.value_schema,
+                record.value,
+                record.timestamp,
             )
         return record.new_record(
-            record.topic, record.kafka_partition, record.key_schema, record.key, schema, updated, record.timestamp
+            record.topic,
+            record.kafka_partition,
+            record.key_schema,
+            record.key,
+            schema,
+            updated,
+            record.timestamp,
         )
 
     def _masked(self, value: Any, schema: Schema | None) -> Any:

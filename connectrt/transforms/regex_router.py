@@ -37,7 +37,9 @@ class RegexValidator(Validator):
         if value is None:
             # A missing regex is reported twice by Java 4.2's validation, the second time with the
             # NullPointerException text its Pattern.compile(null) raises; the same answer here.
-            raise ConfigException(name, None, 'Invalid regex: Cannot invoke "String.isEmpty()" because "this.pattern" is null')
+            raise ConfigException(
+                name, None, 'Invalid regex: Cannot invoke "String.isEmpty()" because "this.pattern" is null'
+            )
         try:
             compile_java_regex(value)
         except (JavaRegexError, TypeError) as e:

@@ -178,7 +178,9 @@ class ReplaceField(Transformation[R]):
         if any(new in renames for _, new in pairs):
             # a rename whose target is itself renamed (a:b,b:c) reads every old value first
             env["PAIRS"] = tuple(pairs)
-            body.append("    updated.update([(new, updated.pop(old)) for old, new in PAIRS if old in updated])")
+            body.append(
+                "    updated.update([(new, updated.pop(old)) for old, new in PAIRS if old in updated])"
+            )
         else:
             env["ABSENT"] = _ABSENT
             for i, (old, new) in enumerate(pairs):

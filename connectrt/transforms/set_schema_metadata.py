@@ -74,10 +74,22 @@ class SetSchemaMetadata(Transformation[R]):
         updated = self.update_schema_in(value, updated_schema)
         if self._IS_KEY:
             return record.new_record(
-                record.topic, record.kafka_partition, updated_schema, updated, record.value_schema, record.value, record.timestamp
+                record.topic,
+                record.kafka_partition,
+                updated_schema,
+                updated,
+                record.value_schema,
+                record.value,
+                record.timestamp,
             )
         return record.new_record(
-            record.topic, record.kafka_partition, record.key_schema, record.key, updated_schema, updated, record.timestamp
+            record.topic,
+            record.kafka_partition,
+            record.key_schema,
+            record.key,
+            updated_schema,
+            updated,
+            record.timestamp,
         )
 
     def _updated_schema(self, schema: Schema) -> Schema:

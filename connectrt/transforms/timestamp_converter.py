@@ -270,10 +270,22 @@ class TimestampConverter(Transformation[R]):
             updated = self._convert_struct(struct, updated_schema)
         if self._IS_KEY:
             return record.new_record(
-                record.topic, record.kafka_partition, updated_schema, updated, record.value_schema, record.value, record.timestamp
+                record.topic,
+                record.kafka_partition,
+                updated_schema,
+                updated,
+                record.value_schema,
+                record.value,
+                record.timestamp,
             )
         return record.new_record(
-            record.topic, record.kafka_partition, record.key_schema, record.key, updated_schema, updated, record.timestamp
+            record.topic,
+            record.kafka_partition,
+            record.key_schema,
+            record.key,
+            updated_schema,
+            updated,
+            record.timestamp,
         )
 
     def _updated_schema(self, schema: Schema) -> Schema:

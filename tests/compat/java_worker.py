@@ -83,8 +83,12 @@ class JavaWorker:
         cache = java_runtime()
         props = _common.write_properties(self.workdir / f"java-worker-{self.port}.properties", self.props)
         argv = _common.java_connect_standalone_argv(cache, [props], heap_opts="-Xms128M -Xmx768M")
-        argv = [a if a != "org.apache.kafka.connect.cli.ConnectStandalone"
-                else "org.apache.kafka.connect.cli.ConnectDistributed" for a in argv]
+        argv = [
+            a
+            if a != "org.apache.kafka.connect.cli.ConnectStandalone"
+            else "org.apache.kafka.connect.cli.ConnectDistributed"
+            for a in argv
+        ]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout_s

@@ -27,17 +27,26 @@ from tests.integration.worker_process import WorkerProcess
 
 def _answers(bootstrap: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     pg = debezium.ensure_debezium_plugin()
-    jdbc = debezium.ensure_debezium_plugin(debezium.DEFAULT_DEBEZIUM_CACHE.parent / "debezium-jdbc-3.4.0.Final",
-                                           "3.4.0.Final", "debezium-connector-jdbc")
+    jdbc = debezium.ensure_debezium_plugin(
+        debezium.DEFAULT_DEBEZIUM_CACHE.parent / "debezium-jdbc-3.4.0.Final",
+        "3.4.0.Final",
+        "debezium-connector-jdbc",
+    )
     with tempfile.TemporaryDirectory(prefix="plugin-compat-") as tmp:
-        java = JavaWorker({**worker_props(bootstrap, f"plugin-compat-java-{time.time_ns()}"),
-                           "plugin.path": f"{pg},{jdbc}"}, Path(tmp)).start()
+        java = JavaWorker(
+            {
+                **worker_props(bootstrap, f"plugin-compat-java-{time.time_ns()}"),
+                "plugin.path": f"{pg},{jdbc}",
+            },
+            Path(tmp),
+        ).start()
         try:
             java_answers = rest_conversation.run(java.url, steps=plugin_scenario.steps())
         finally:
             java.stop()
-        ours = WorkerProcess("distributed", worker_props(bootstrap, f"plugin-compat-py-{time.time_ns()}"),
-                             Path(tmp)).start(timeout_s=90)
+        ours = WorkerProcess(
+            "distributed", worker_props(bootstrap, f"plugin-compat-py-{time.time_ns()}"), Path(tmp)
+        ).start(timeout_s=90)
         try:
             our_answers = rest_conversation.run(ours.url, steps=plugin_scenario.steps())
         finally:
@@ -62,8 +71,10 @@ def main() -> None:
     for j, o in zip(java, ours, strict=True):
         diffs = list(differences(normalise(j["body"]), normalise(o["body"])))
         jk, ok = _keys(j["body"]), _keys(o["body"])
-        print(f"== {j['id']}: status {j['status']}/{o['status']}, {len(diffs)} differing paths; "
-              f"{len(jk)} keys in Java, {len(ok)} in connectrt")
+        print(
+            f"== {j['id']}: status {j['status']}/{o['status']}, {len(diffs)} differing paths; "
+            f"{len(jk)} keys in Java, {len(ok)} in connectrt"
+        )
         only_java, only_ours = [k for k in jk if k not in ok], [k for k in ok if k not in jk]
         if only_java:
             print(f"   only Java ({len(only_java)}): {', '.join(map(str, only_java[:40]))}")

@@ -17,16 +17,33 @@ EXTRACT_NEW_RECORD_STATE = "io.debezium.transforms.ExtractNewRecordState"
 
 
 def _postgres(**extra: str) -> dict[str, str]:
-    return {"connector.class": POSTGRES, "name": "pg", "tasks.max": "1", "plugin.name": "pgoutput",
-            "database.hostname": "127.0.0.1", "database.port": "29432", "database.user": "connectrt",
-            "database.password": "connectrt", "database.dbname": "connectrt", "topic.prefix": "pgcompat",
-            "slot.name": "pgcompat", **extra}
+    return {
+        "connector.class": POSTGRES,
+        "name": "pg",
+        "tasks.max": "1",
+        "plugin.name": "pgoutput",
+        "database.hostname": "127.0.0.1",
+        "database.port": "29432",
+        "database.user": "connectrt",
+        "database.password": "connectrt",
+        "database.dbname": "connectrt",
+        "topic.prefix": "pgcompat",
+        "slot.name": "pgcompat",
+        **extra,
+    }
 
 
 def _jdbc(**extra: str) -> dict[str, str]:
-    return {"connector.class": JDBC_SINK, "name": "jdbc", "tasks.max": "1", "topics": "pgcompat.public.t",
-            "connection.url": "jdbc:postgresql://127.0.0.1:29432/connectrt", "connection.username": "connectrt",
-            "connection.password": "connectrt", **extra}
+    return {
+        "connector.class": JDBC_SINK,
+        "name": "jdbc",
+        "tasks.max": "1",
+        "topics": "pgcompat.public.t",
+        "connection.url": "jdbc:postgresql://127.0.0.1:29432/connectrt",
+        "connection.username": "connectrt",
+        "connection.password": "connectrt",
+        **extra,
+    }
 
 
 def steps() -> Iterator[Step]:
@@ -35,10 +52,16 @@ def steps() -> Iterator[Step]:
     cases = [
         ("postgres-valid", POSTGRES, _postgres()),
         ("postgres-no-prefix", POSTGRES, {k: v for k, v in _postgres().items() if k != "topic.prefix"}),
-        ("postgres-bad-values", POSTGRES, _postgres(**{"plugin.name": "decoderbufs", "snapshot.mode": "sometimes",
-                                                      "database.port": "x"})),
-        ("postgres-unwrap", POSTGRES, _postgres(**{"transforms": "unwrap",
-                                                  "transforms.unwrap.type": EXTRACT_NEW_RECORD_STATE})),
+        (
+            "postgres-bad-values",
+            POSTGRES,
+            _postgres(**{"plugin.name": "decoderbufs", "snapshot.mode": "sometimes", "database.port": "x"}),
+        ),
+        (
+            "postgres-unwrap",
+            POSTGRES,
+            _postgres(**{"transforms": "unwrap", "transforms.unwrap.type": EXTRACT_NEW_RECORD_STATE}),
+        ),
         ("jdbc-valid", JDBC_SINK, _jdbc()),
         ("jdbc-bad-values", JDBC_SINK, _jdbc(**{"insert.mode": "merge", "primary.key.mode": "sometimes"})),
     ]

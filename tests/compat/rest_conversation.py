@@ -38,8 +38,10 @@ def _running(client: httpx.Client, name: str) -> bool:
         return False
     body = response.json()
     tasks = body.get("tasks") or []
-    return body.get("connector", {}).get("state") == "RUNNING" and bool(tasks) and all(
-        t.get("state") == "RUNNING" for t in tasks
+    return (
+        body.get("connector", {}).get("state") == "RUNNING"
+        and bool(tasks)
+        and all(t.get("state") == "RUNNING" for t in tasks)
     )
 
 
@@ -68,8 +70,13 @@ def _stopped(client: httpx.Client, name: str) -> bool:
 
 def wait_for(client: httpx.Client, condition: tuple[str, ...], timeout_s: float = 60.0) -> bool:
     kind, name = condition
-    check = {"running": _running, "topics": _has_topics, "failed": _task_failed,
-             "sink-offsets": _has_sink_offsets, "stopped": _stopped}[kind]
+    check = {
+        "running": _running,
+        "topics": _has_topics,
+        "failed": _task_failed,
+        "sink-offsets": _has_sink_offsets,
+        "stopped": _stopped,
+    }[kind]
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
@@ -81,8 +88,9 @@ def wait_for(client: httpx.Client, condition: tuple[str, ...], timeout_s: float 
     return False
 
 
-def run(base_url: str, timeout_s: float = 30.0,
-        steps: Iterable[scenario.Step] | None = None) -> list[dict[str, Any]]:
+def run(
+    base_url: str, timeout_s: float = 30.0, steps: Iterable[scenario.Step] | None = None
+) -> list[dict[str, Any]]:
     """Every step's request and answer: ``{"id", "method", "path", "request", "status", "body"}``
     (the steps of ``rest_scenario`` unless ``steps`` are given)."""
     prepare_files()
@@ -99,15 +107,17 @@ def run(base_url: str, timeout_s: float = 30.0,
             else:
                 content = None
             response = client.request(step.method, step.path, content=content, headers=headers)
-            out.append({
-                "id": step.id,
-                "method": step.method,
-                "path": step.path,
-                "request": step.body if step.raw is None else step.raw.decode(errors="replace"),
-                "waited": waited,
-                "status": response.status_code,
-                "body": _decode(response),
-            })
+            out.append(
+                {
+                    "id": step.id,
+                    "method": step.method,
+                    "path": step.path,
+                    "request": step.body if step.raw is None else step.raw.decode(errors="replace"),
+                    "waited": waited,
+                    "status": response.status_code,
+                    "body": _decode(response),
+                }
+            )
             if step.settle_s:
                 time.sleep(step.settle_s)
     return out

@@ -42,8 +42,10 @@ def main() -> None:
         for path, a, b in listed[:25]:
             mark = "" if (path, a, b) in r.unexpected else " (deliberate)"
             print(f"   {path}{mark}\n      java: {json.dumps(a)[:300]}\n      ours: {json.dumps(b)[:300]}")
-    print(f"{len(reports)} of {len(java)} steps differ, {len(unexpected)} of them not deliberately",
-          file=sys.stderr)
+    print(
+        f"{len(reports)} of {len(java)} steps differ, {len(unexpected)} of them not deliberately",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

@@ -48,13 +48,23 @@ class Deliberate:
 
 #: Client mistakes Java answers with 500: a body that is not the JSON the endpoint takes, an invalid
 #: version range, an offset without a partition or below zero.
-_CLIENT_MISTAKES = ("validate:empty-body", "validate:malformed", "offsets-patch-bad", "put-config-wrapper",
-                    "post-no-config", "post-malformed", "create-bad-initial-state", "validate:version-bad-spec",
-                    "offsets-patch-no-partition", "sink-offsets-patch-negative")
+_CLIENT_MISTAKES = (
+    "validate:empty-body",
+    "validate:malformed",
+    "offsets-patch-bad",
+    "put-config-wrapper",
+    "post-no-config",
+    "post-malformed",
+    "create-bad-initial-state",
+    "validate:version-bad-spec",
+    "offsets-patch-no-partition",
+    "sink-offsets-patch-negative",
+)
 
 DELIBERATE: tuple[Deliberate, ...] = (
     Deliberate(
-        _CLIENT_MISTAKES, (r"\$\.error_code", r"\$\.message"),
+        _CLIENT_MISTAKES,
+        (r"\$\.error_code", r"\$\.message"),
         "A client mistake Java answers with 500 (a malformed or wrongly shaped body, an invalid version "
         "range, an offset without a partition or below zero) answers 400 with a sentence saying what "
         "is wrong.",
@@ -62,12 +72,14 @@ DELIBERATE: tuple[Deliberate, ...] = (
         status=(500, 400),
     ),
     Deliberate(
-        ("root",), (r"\$\.version",),
+        ("root",),
+        (r"\$\.version",),
         "GET / reports connectrt's own version (and the commit it was built from), not Kafka's.",
         "`GET /` reports connectrt's version",
     ),
     Deliberate(
-        ("loggers",), (r"\$\.(?!root\b)[^.\[<]+(\..*)?", r"\$\.(?!root\b).*", r"\$<key order>"),
+        ("loggers",),
+        (r"\$\.(?!root\b)[^.\[<]+(\..*)?", r"\$\.(?!root\b).*", r"\$<key order>"),
         "GET /admin/loggers lists the worker's Python loggers (connectrt's modules, librdkafka's), "
         "not the log4j loggers of Java's classes.",
         "`GET /admin/loggers` lists the worker's Python loggers",
@@ -88,10 +100,15 @@ def without_extra_plugins(value: Any, extra: set[str]) -> Any:
     if isinstance(value, dict):
         return {k: without_extra_plugins(v, extra) for k, v in value.items()}
     if isinstance(value, list):
-        kept = [v for v in value if not (isinstance(v, str) and v in extra)
-                and not (isinstance(v, dict) and v.get("class") in extra)]
+        kept = [
+            v
+            for v in value
+            if not (isinstance(v, str) and v in extra)
+            and not (isinstance(v, dict) and v.get("class") in extra)
+        ]
         return [without_extra_plugins(v, extra) for v in kept]
     if isinstance(value, str) and "PluginDesc{" in value:
+
         def keep(match: re.Match[str]) -> str:
             return "" if match.group(2) in extra else match.group(0)
 
@@ -109,7 +126,11 @@ def _counts(step: str, body: Any) -> Any:
     if step in _RECORD_COUNT_STEPS and isinstance(body, dict):
         for entry in body.get("offsets") or []:
             offset = entry.get("offset") if isinstance(entry, dict) else None
-            if isinstance(offset, dict) and isinstance(offset.get("kafka_offset"), int) and offset["kafka_offset"] >= 10:
+            if (
+                isinstance(offset, dict)
+                and isinstance(offset.get("kafka_offset"), int)
+                and offset["kafka_offset"] >= 10
+            ):
                 offset["kafka_offset"] = "<at least 10>"
     return body
 
@@ -153,8 +174,11 @@ class StepReport:
     used: set[int]
 
 
-def compare(java_answers: list[dict[str, Any]], our_answers: list[dict[str, Any]],
-            deliberate: tuple[Deliberate, ...] = DELIBERATE) -> list[StepReport]:
+def compare(
+    java_answers: list[dict[str, Any]],
+    our_answers: list[dict[str, Any]],
+    deliberate: tuple[Deliberate, ...] = DELIBERATE,
+) -> list[StepReport]:
     """A report for every step whose status or body differs."""
     extra = plugin_classes(our_answers) - plugin_classes(java_answers)
     ours_by_id = {a["id"]: a for a in our_answers}
@@ -163,7 +187,9 @@ def compare(java_answers: list[dict[str, Any]], our_answers: list[dict[str, Any]
         step = java["id"]
         ours = ours_by_id.get(step)
         if ours is None:
-            reports.append(StepReport(step, java["status"], None, [], [("$", "<answered>", "<not sent>")], set()))
+            reports.append(
+                StepReport(step, java["status"], None, [], [("$", "<answered>", "<not sent>")], set())
+            )
             continue
         java_body = _counts(step, normalise(java["body"]))
         our_body = _counts(step, without_extra_plugins(normalise(ours["body"]), extra))
@@ -187,12 +213,17 @@ def compare(java_answers: list[dict[str, Any]], our_answers: list[dict[str, Any]
     return reports
 
 
-def _allowing(deliberate: tuple[Deliberate, ...], step: str, path: str | None = None,
-              status: tuple[int, int] | None = None) -> int | None:
+def _allowing(
+    deliberate: tuple[Deliberate, ...],
+    step: str,
+    path: str | None = None,
+    status: tuple[int, int] | None = None,
+) -> int | None:
     """The index of the entry allowing this difference (a path, or these statuses), or None."""
     for i, d in enumerate(deliberate):
-        if (path is not None and d.allows(step, path)) or (status is not None and step in d.steps
-                                                           and d.status == status):
+        if (path is not None and d.allows(step, path)) or (
+            status is not None and step in d.steps and d.status == status
+        ):
             return i
     return None
 
@@ -201,4 +232,4 @@ def readme_section() -> str:
     text = README.read_text()
     start = text.index(README_SECTION)
     end = text.find("\n## ", start)
-    return text[start:end if end > 0 else len(text)]
+    return text[start : end if end > 0 else len(text)]

@@ -40,7 +40,11 @@ def _status(url: str, name: str) -> dict[str, Any]:
 def _running(url: str, name: str) -> bool:
     s = _status(url, name)
     tasks = s.get("tasks") or []
-    return s.get("connector", {}).get("state") == "RUNNING" and len(tasks) == 1 and tasks[0]["state"] == "RUNNING"
+    return (
+        s.get("connector", {}).get("state") == "RUNNING"
+        and len(tasks) == 1
+        and tasks[0]["state"] == "RUNNING"
+    )
 
 
 def _events(bootstrap: str, topic: str) -> list[tuple[str, int]]:
@@ -65,8 +69,9 @@ def _wait_events(bootstrap: str, topic: str, count: int, who: str) -> None:
     wait_until(lambda: len(_events(bootstrap, topic)) >= count, 90, f"{count} change events ({who})", 1.0)
 
 
-def test_java_to_connectrt_and_back(kafka_bootstrap: str, pg_dsn: str, pg_params: dict[str, str],
-                                    tmp_path: Path) -> None:
+def test_java_to_connectrt_and_back(
+    kafka_bootstrap: str, pg_dsn: str, pg_params: dict[str, str], tmp_path: Path
+) -> None:
     java_available()
     plugin_path = debezium_plugin_path()
     uid = f"{int(time.time() * 1000) % 10**10}"
@@ -75,11 +80,18 @@ def test_java_to_connectrt_and_back(kafka_bootstrap: str, pg_dsn: str, pg_params
     topic = f"{prefix}.{schema}.items"
     props = worker_props(kafka_bootstrap, group)
     config = {
-        "connector.class": "io.debezium.connector.postgresql.PostgresConnector", "tasks.max": "1",
-        "plugin.name": "pgoutput", "database.hostname": pg_params["host"], "database.port": pg_params["port"],
-        "database.user": pg_params["user"], "database.password": pg_params["password"],
-        "database.dbname": pg_params["dbname"], "topic.prefix": prefix, "slot.name": slot,
-        "publication.name": slot, "publication.autocreate.mode": "filtered",
+        "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+        "tasks.max": "1",
+        "plugin.name": "pgoutput",
+        "database.hostname": pg_params["host"],
+        "database.port": pg_params["port"],
+        "database.user": pg_params["user"],
+        "database.password": pg_params["password"],
+        "database.dbname": pg_params["dbname"],
+        "topic.prefix": prefix,
+        "slot.name": slot,
+        "publication.name": slot,
+        "publication.autocreate.mode": "filtered",
         "table.include.list": f"{schema}.items",
     }
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
@@ -115,7 +127,9 @@ def test_java_to_connectrt_and_back(kafka_bootstrap: str, pg_dsn: str, pg_params
             assert status["tasks"][0]["version"] == "3.6.1.Final", status
         finally:
             ours.stop()
-        assert _task_records(kafka_bootstrap, group, name) == task_records, "connectrt rewrote the task config"
+        assert _task_records(kafka_bootstrap, group, name) == task_records, (
+            "connectrt rewrote the task config"
+        )
 
         # 3. Java takes the cluster back: its task runs connectrt's (that is, its own) task config.
         java = JavaWorker({**props, "plugin.path": str(plugin_path)}, tmp_path).start()
@@ -132,24 +146,34 @@ def test_java_to_connectrt_and_back(kafka_bootstrap: str, pg_dsn: str, pg_params
 
     events = _events(kafka_bootstrap, topic)
     assert events == [("r", i) for i in range(1, 6)] + [("c", i) for i in range(6, 15)], events
-    failed = [v for _, k, v in raw_topic(kafka_bootstrap, f"{group}-status")
-              if k is not None and k.startswith(f"status-task-{name}-".encode()) and v and b'"FAILED"' in v]
+    failed = [
+        v
+        for _, k, v in raw_topic(kafka_bootstrap, f"{group}-status")
+        if k is not None and k.startswith(f"status-task-{name}-".encode()) and v and b'"FAILED"' in v
+    ]
     assert not failed, failed
 
 
 def _task_records(bootstrap: str, group: str, name: str) -> list[tuple[bytes | None, bytes | None]]:
-    return [(k, v) for _, k, v in raw_topic(bootstrap, f"{group}-configs")
-            if k is not None and k.startswith(f"task-{name}-".encode())]
+    return [
+        (k, v)
+        for _, k, v in raw_topic(bootstrap, f"{group}-configs")
+        if k is not None and k.startswith(f"task-{name}-".encode())
+    ]
 
 
 def _cleanup(dsn: str, slot: str, schema: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         for _ in range(100):
-            row = conn.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone()
+            row = conn.execute(
+                "SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)
+            ).fetchone()
             if row is None or not row[0]:
                 break
             time.sleep(0.2)
-        conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s",
-                     (slot,))
+        conn.execute(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s",
+            (slot,),
+        )
         conn.execute(f'DROP PUBLICATION IF EXISTS "{slot}"')
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -139,7 +139,11 @@ def _cases() -> list[tuple[str, str, Schema | None, Any]]:
         (
             "struct",
             ST,
-            Struct(ST).put("field1", True).put("field2", "string2").put("field3", "string3").put("field4", False),
+            Struct(ST)
+            .put("field1", True)
+            .put("field2", "string2")
+            .put("field3", "string3")
+            .put("field4", False),
         ),
         ("struct_optional_nulls", OPT, Struct(OPT)),
         ("spec_example", SPEC, Struct(SPEC).put("content", "hello").put("ts", ts(1700000000000))),
@@ -214,7 +218,9 @@ def _encode(c: JsonConverter, schema: Schema | None, value: Any) -> str:
     return "NULLBYTES" if out is None else out.decode("utf-8")
 
 
-@pytest.mark.parametrize(("case", "conv", "schema", "value"), _cases(), ids=lambda x: x if isinstance(x, str) else "")
+@pytest.mark.parametrize(
+    ("case", "conv", "schema", "value"), _cases(), ids=lambda x: x if isinstance(x, str) else ""
+)
 def test_encoding_matches_java(case: str, conv: str, schema: Schema | None, value: Any) -> None:
     got = _encode(CONVERTERS[conv](), schema, value)
     expected = JAVA_ENCODED[case]

@@ -79,8 +79,12 @@ def test_java_and_connectrt_workers_share_a_cluster(kafka_bootstrap: str, tmp_pa
     def expect_all_lines(who: str) -> None:
         for n in names:
             expected = [f"{n} line {i}" for i in range(written[n])]
-            wait_until(lambda n=n, expected=expected: _lines(kafka_bootstrap, f"{n}-lines") == expected, 60,
-                       f"{n}'s lines exactly once ({who})", 1.0)
+            wait_until(
+                lambda n=n, expected=expected: _lines(kafka_bootstrap, f"{n}-lines") == expected,
+                60,
+                f"{n}'s lines exactly once ({who})",
+                1.0,
+            )
 
     write(20)
     java = JavaWorker(props, tmp_path).start()
@@ -89,37 +93,61 @@ def test_java_and_connectrt_workers_share_a_cluster(kafka_bootstrap: str, tmp_pa
     try:
         # A Java leader (it started first) with a connectrt member; configs written through connectrt.
         for n in names:
-            config = {"connector.class": FILE_SOURCE, "tasks.max": "1", "file": str(files[n]), "topic": f"{n}-lines"}
+            config = {
+                "connector.class": FILE_SOURCE,
+                "tasks.max": "1",
+                "file": str(files[n]),
+                "topic": f"{n}-lines",
+            }
             r = httpx.put(f"{ours.url}/connectors/{n}/config", json=config, timeout=60)
             assert r.status_code == 201, r.text
         wait_until(lambda: _all_running(ours.url, names), 90, "every connector RUNNING on both")
         java_id, our_id = f"127.0.0.1:{java.port}", f"127.0.0.1:{ours.port}"
-        wait_until(lambda: _workers(_all_running(java.url, names) or {}) == {java_id, our_id}, 60,
-                   "tasks on both workers")
+        wait_until(
+            lambda: _workers(_all_running(java.url, names) or {}) == {java_id, our_id},
+            60,
+            "tasks on both workers",
+        )
         tasks = httpx.get(f"{java.url}/connectors/{names[0]}/tasks", timeout=10).json()
         assert tasks[0]["config"]["task.class"] == "org.apache.kafka.connect.file.FileStreamSourceTask"
         expect_all_lines("Java leader, connectrt member")
 
         # The Java worker leaves: connectrt leads and runs everything.
         java.stop()
-        wait_until(lambda: (s := _all_running(ours.url, names)) and _workers(s) == {our_id} and s, 90,
-                              "every task on connectrt")
+        wait_until(
+            lambda: (s := _all_running(ours.url, names)) and _workers(s) == {our_id} and s,
+            90,
+            "every task on connectrt",
+        )
         write(10)
         expect_all_lines("connectrt alone")
 
         # A new Java worker joins a connectrt leader; a write sent to it is forwarded to connectrt.
         java2 = JavaWorker(props, tmp_path).start()
         java2_id = f"127.0.0.1:{java2.port}"
-        wait_until(lambda: _workers(_all_running(ours.url, names) or {}) == {java2_id, our_id}, 90,
-                   "tasks on both workers again")
+        wait_until(
+            lambda: _workers(_all_running(ours.url, names) or {}) == {java2_id, our_id},
+            90,
+            "tasks on both workers again",
+        )
         extra = f"mixed-{uid}-via-java"
         files[extra], written[extra] = tmp_path / f"{extra}.txt", 0
         names.append(extra)
         _append(files[extra], 0, 5)
         written[extra] = 5
-        r = httpx.post(f"{java2.url}/connectors", json={"name": extra, "config": {
-            "connector.class": FILE_SOURCE, "tasks.max": "1", "file": str(files[extra]), "topic": f"{extra}-lines"}},
-            timeout=60)
+        r = httpx.post(
+            f"{java2.url}/connectors",
+            json={
+                "name": extra,
+                "config": {
+                    "connector.class": FILE_SOURCE,
+                    "tasks.max": "1",
+                    "file": str(files[extra]),
+                    "topic": f"{extra}-lines",
+                },
+            },
+            timeout=60,
+        )
         assert r.status_code == 201, r.text
         wait_until(lambda: _all_running(java2.url, names), 90, "every connector RUNNING again")
         write(10)

@@ -44,7 +44,8 @@ def _describe(reports: list[StepReport]) -> str:
 
 def test_recording_is_of_this_conversation() -> None:
     assert [a["id"] for a in _java()] == [s.id for s in rest_scenario.steps()], (
-        "the scenario changed: re-record Java with tests/compat/reference/record_java_rest.py")
+        "the scenario changed: re-record Java with tests/compat/reference/record_java_rest.py"
+    )
 
 
 def test_every_answer_is_javas_but_the_deliberate_differences(reports: list[StepReport]) -> None:
@@ -55,7 +56,9 @@ def test_every_answer_is_javas_but_the_deliberate_differences(reports: list[Step
 def test_each_deliberate_difference_still_occurs(reports: list[StepReport]) -> None:
     used = set().union(*(r.used for r in reports))
     unused = [d.reason for i, d in enumerate(DELIBERATE) if i not in used]
-    assert not unused, f"listed as deliberate but no longer different (remove them here and in the README): {unused}"
+    assert not unused, (
+        f"listed as deliberate but no longer different (remove them here and in the README): {unused}"
+    )
 
 
 def test_readme_lists_exactly_the_deliberate_differences() -> None:

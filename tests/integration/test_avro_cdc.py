@@ -49,8 +49,9 @@ def table(pg_dsn: str, unique_name: Any) -> Iterator[str]:
         conn.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def source(name: str, pg: dict[str, str], table: str, prefix: str, slot: str, converter: str,
-           registry: str) -> dict[str, str]:
+def source(
+    name: str, pg: dict[str, str], table: str, prefix: str, slot: str, converter: str, registry: str
+) -> dict[str, str]:
     config = {
         "connector.class": "io.debezium.connector.postgresql.PostgresConnector", "tasks.max": "1",
         "plugin.name": "pgoutput", "database.hostname": pg["host"], "database.port": pg["port"],
@@ -97,7 +98,9 @@ def converter(kind: str, registry: str, is_key: bool = False) -> Any:
 
 
 def wait_records(bootstrap: str, topic: str, n: int, timeout: float = 90) -> None:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "avro-cdc-size", "logger": quiet_logger()})
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": "avro-cdc-size", "logger": quiet_logger()}
+    )
 
     def enough() -> bool:
         try:
@@ -118,8 +121,13 @@ def decoded(bootstrap: str, topic: str, prefix: str, kind: str, registry: str, n
 
 
 def test_cdc_events_decode_the_same_with_avro_and_json(
-    table: str, pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str, schema_registry_url: str,
-    unique_name: Any, tmp_path: Path,
+    table: str,
+    pg_dsn: str,
+    pg_params: dict[str, str],
+    kafka_bootstrap: str,
+    schema_registry_url: str,
+    unique_name: Any,
+    tmp_path: Path,
 ) -> None:
     json_prefix, avro_prefix = unique_name("pj"), unique_name("pa")
     json_slot, avro_slot = unique_name.slot(), unique_name.slot()
@@ -131,10 +139,14 @@ def test_cdc_events_decode_the_same_with_avro_and_json(
     worker.start()
     try:
         with worker.client() as c:
-            for name, prefix, slot, kind in (("cdc-json", json_prefix, json_slot, JSON),
-                                              ("cdc-avro", avro_prefix, avro_slot, AVRO)):
-                r = c.put(f"/connectors/{name}/config",
-                          json=source(name, pg_params, table, prefix, slot, kind, schema_registry_url))
+            for name, prefix, slot, kind in (
+                ("cdc-json", json_prefix, json_slot, JSON),
+                ("cdc-avro", avro_prefix, avro_slot, AVRO),
+            ):
+                r = c.put(
+                    f"/connectors/{name}/config",
+                    json=source(name, pg_params, table, prefix, slot, kind, schema_registry_url),
+                )
                 assert r.status_code == 201, r.text
             wait_until(lambda: all(
                 (c.get(f"/connectors/{n}/status").json().get("tasks") or [{}])[0].get("state") == "RUNNING"
@@ -146,17 +158,33 @@ def test_cdc_events_decode_the_same_with_avro_and_json(
                 conn.execute(f"UPDATE {table} SET name = 'uno', qty = 11 WHERE id = 1")
                 conn.execute(f"DELETE FROM {table} WHERE id = 2")  # a delete and its tombstone
             expected = 7
-            avro_events = decoded(kafka_bootstrap, avro_topic, avro_prefix, AVRO, schema_registry_url, expected)
-            json_events = decoded(kafka_bootstrap, json_topic, json_prefix, JSON, schema_registry_url, expected)
-            assert [e[1]["payload"]["op"] if e[1] else None for e in avro_events] == ["r", "r", "r", "c", "u", "d", None]
+            avro_events = decoded(
+                kafka_bootstrap, avro_topic, avro_prefix, AVRO, schema_registry_url, expected
+            )
+            json_events = decoded(
+                kafka_bootstrap, json_topic, json_prefix, JSON, schema_registry_url, expected
+            )
+            assert [e[1]["payload"]["op"] if e[1] else None for e in avro_events] == [
+                "r",
+                "r",
+                "r",
+                "c",
+                "u",
+                "d",
+                None,
+            ]
             assert avro_events == json_events
 
             with psycopg.connect(pg_dsn, autocommit=True) as conn:  # BACKWARD-compatible: a nullable column
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN note text")
                 conn.execute(f"INSERT INTO {table} (id, name, note) VALUES (5, 'five', 'added')")
             expected = 8
-            avro_events = decoded(kafka_bootstrap, avro_topic, avro_prefix, AVRO, schema_registry_url, expected)
-            assert avro_events == decoded(kafka_bootstrap, json_topic, json_prefix, JSON, schema_registry_url, expected)
+            avro_events = decoded(
+                kafka_bootstrap, avro_topic, avro_prefix, AVRO, schema_registry_url, expected
+            )
+            assert avro_events == decoded(
+                kafka_bootstrap, json_topic, json_prefix, JSON, schema_registry_url, expected
+            )
             assert avro_events[-1][1]["payload"]["after"]["note"] == "added"
             with httpx.Client(base_url=schema_registry_url) as http:
                 assert http.get(f"/subjects/{avro_topic}-value/versions").json() == [1, 2]
@@ -189,6 +217,8 @@ def test_cdc_events_decode_the_same_with_avro_and_json(
                 wait_until(lambda s=slot: conn.execute(  # type: ignore[misc]
                     "SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s AND active", (s,)
                 ).fetchone()[0] == 0, 30, f"slot {slot} released")  # fmt: skip
-                conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s",
-                             (slot,))
+                conn.execute(
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s",
+                    (slot,),
+                )
                 conn.execute(f'DROP PUBLICATION IF EXISTS "{slot}"')

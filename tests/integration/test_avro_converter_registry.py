@@ -79,7 +79,9 @@ def test_every_connect_type_through_kafka_and_the_registry(
     schema_registry_url: str, kafka_bootstrap: str, create_topic: Any
 ) -> None:
     topic = create_topic()
-    with httpx.Client(base_url=schema_registry_url) as http:  # many value types in one topic: no rule between them
+    with httpx.Client(
+        base_url=schema_registry_url
+    ) as http:  # many value types in one topic: no rule between them
         assert http.put(f"/config/{topic}-value", json={"compatibility": "NONE"}).status_code == 200
     keys, values = converter(schema_registry_url, True), converter(schema_registry_url)
     cases: list[tuple[Schema | None, Any]] = [
@@ -104,7 +106,9 @@ def test_every_connect_type_through_kafka_and_the_registry(
             continue
         assert (dict(got) == dict(value)) if isinstance(value, Struct) else (got == value)
         if schema is not None:
-            assert got_schema is not None and got_schema.type == schema.type and got_schema.name == schema.name
+            assert (
+                got_schema is not None and got_schema.type == schema.type and got_schema.name == schema.name
+            )
         if schema is EVERYTHING:
             assert [f.name for f in got_schema.fields] == [f.name for f in EVERYTHING.fields]  # type: ignore[union-attr]
             assert got_schema.doc == "all types"  # type: ignore[union-attr]
@@ -113,21 +117,37 @@ def test_every_connect_type_through_kafka_and_the_registry(
         assert http.get(f"/subjects/{topic}-key/versions").json() == [1]
         latest = http.get(f"/subjects/{topic}-value/versions/latest").json()
         assert latest["schema"] == values.avro_schema(
-            SchemaBuilder.array(SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.BOOLEAN_SCHEMA).build()).build()
+            SchemaBuilder.array(
+                SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.BOOLEAN_SCHEMA).build()
+            ).build()
         )
-        assert http.get(f"/schemas/ids/{int.from_bytes(messages[0].value()[1:5], 'big')}").json()["schema"] == (
-            values.avro_schema(EVERYTHING)
-        )
+        assert http.get(f"/schemas/ids/{int.from_bytes(messages[0].value()[1:5], 'big')}").json()[
+            "schema"
+        ] == (values.avro_schema(EVERYTHING))
 
 
-def test_schema_evolution_under_backward(schema_registry_url: str, kafka_bootstrap: str, create_topic: Any) -> None:
+def test_schema_evolution_under_backward(
+    schema_registry_url: str, kafka_bootstrap: str, create_topic: Any
+) -> None:
     topic = create_topic()
-    v1 = SchemaBuilder.struct().name("it.Customer").field("id", Schema.INT64_SCHEMA).field("name", Schema.STRING_SCHEMA).build()
+    v1 = (
+        SchemaBuilder.struct()
+        .name("it.Customer")
+        .field("id", Schema.INT64_SCHEMA)
+        .field("name", Schema.STRING_SCHEMA)
+        .build()
+    )
     v2 = (
         SchemaBuilder.struct().name("it.Customer").field("id", Schema.INT64_SCHEMA).field("name", Schema.STRING_SCHEMA)
         .field("email", Schema.OPTIONAL_STRING_SCHEMA).build()
     )  # fmt: skip
-    bad = SchemaBuilder.struct().name("it.Customer").field("id", Schema.STRING_SCHEMA).field("name", Schema.STRING_SCHEMA).build()
+    bad = (
+        SchemaBuilder.struct()
+        .name("it.Customer")
+        .field("id", Schema.STRING_SCHEMA)
+        .field("name", Schema.STRING_SCHEMA)
+        .build()
+    )
     writer = converter(schema_registry_url)
     first = writer.from_connect_data(topic, v1, Struct(v1).put("id", 1).put("name", "a"))
     second = writer.from_connect_data(topic, v2, Struct(v2).put("id", 2).put("name", "b").put("email", "b@x"))
@@ -141,7 +161,8 @@ def test_schema_evolution_under_backward(schema_registry_url: str, kafka_bootstr
     reader = converter(schema_registry_url)
     got = [reader.to_connect_data(topic, m.value()) for m in consume_all(kafka_bootstrap, topic, 2)]
     assert [(s.version, dict(v)) for s, v in got] == [  # type: ignore[union-attr]
-        (1, {"id": 1, "name": "a"}), (2, {"id": 2, "name": "b", "email": "b@x"}),
+        (1, {"id": 1, "name": "a"}),
+        (2, {"id": 2, "name": "b", "email": "b@x"}),
     ]
     with httpx.Client(base_url=schema_registry_url) as http:
         assert http.get(f"/subjects/{topic}-value/versions").json() == [1, 2]
@@ -188,13 +209,19 @@ def worker(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 def test_unknown_schema_id_goes_to_the_dead_letter_queue(
-    worker: WorkerProcess, schema_registry_url: str, kafka_bootstrap: str, create_topic: Any, unique_name: Any,
+    worker: WorkerProcess,
+    schema_registry_url: str,
+    kafka_bootstrap: str,
+    create_topic: Any,
+    unique_name: Any,
     tmp_path: Path,
 ) -> None:
     topic, dlq = create_topic(), unique_name("dlq")
     schema = SchemaBuilder.struct().name("it.Line").field("text", Schema.STRING_SCHEMA).build()
     writer = converter(schema_registry_url)
-    good = [writer.from_connect_data(topic, schema, Struct(schema).put("text", f"line {i}")) for i in range(3)]
+    good = [
+        writer.from_connect_data(topic, schema, Struct(schema).put("text", f"line {i}")) for i in range(3)
+    ]
     unknown = b"\x00\x7f\xff\xff\x01" + b"\x02x"  # schema id 2147483393: no registry has it
     produce(kafka_bootstrap, topic, [(b"k0", good[0]), (b"k1", unknown), (b"k2", good[1]), (b"k3", good[2])])
     out = tmp_path / "sink.txt"
@@ -215,8 +242,14 @@ def test_unknown_schema_id_goes_to_the_dead_letter_queue(
         headers = dict(msg.headers())
         assert headers["__connect.errors.stage"] == b"VALUE_CONVERTER"
         assert headers["__connect.errors.class.name"] == AVRO.encode()
-        assert headers["__connect.errors.exception.class.name"] == b"org.apache.kafka.connect.errors.DataException"
-        assert b"Error retrieving Avro value schema for id 2147483393" in headers["__connect.errors.exception.message"]
+        assert (
+            headers["__connect.errors.exception.class.name"]
+            == b"org.apache.kafka.connect.errors.DataException"
+        )
+        assert (
+            b"Error retrieving Avro value schema for id 2147483393"
+            in headers["__connect.errors.exception.message"]
+        )
         assert c.delete(f"/connectors/{name}").status_code == 204
 
 
@@ -258,4 +291,7 @@ def test_validate_reports_converter_settings(worker: WorkerProcess) -> None:
     assert r.status_code == 200
     errors = {c["value"]["name"]: c["value"]["errors"] for c in r.json()["configs"]}
     assert any("schema.registry.url" in e for e in errors.get("value.converter.schema.registry.url", []))
-    assert any("com.evil.Strategy could not be found" in e for e in errors["value.converter.value.subject.name.strategy"])
+    assert any(
+        "com.evil.Strategy could not be found" in e
+        for e in errors["value.converter.value.subject.name.strategy"]
+    )

@@ -35,10 +35,15 @@ def worker(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> It
     w.stop()
 
 
-def _create(worker: WorkerProcess, name: str, events: Path, topic: str, extra: dict[str, str] | None = None) -> None:
+def _create(
+    worker: WorkerProcess, name: str, events: Path, topic: str, extra: dict[str, str] | None = None
+) -> None:
     config = {
         "connector.class": "org.apache.kafka.connect.integration.MonitorableSourceConnector",
-        "tasks.max": str(TASKS), "topic": topic, "throughput": "10", "events.file": str(events),
+        "tasks.max": str(TASKS),
+        "topic": topic,
+        "throughput": "10",
+        "events.file": str(events),
         **(extra or {}),
     }
     with worker.client() as c:
@@ -46,7 +51,9 @@ def _create(worker: WorkerProcess, name: str, events: Path, topic: str, extra: d
 
         def settled() -> bool:
             s = c.get(f"/connectors/{name}/status").json()
-            return len(s.get("tasks", [])) == TASKS and all(t["state"] in ("RUNNING", "FAILED") for t in s["tasks"])
+            return len(s.get("tasks", [])) == TASKS and all(
+                t["state"] in ("RUNNING", "FAILED") for t in s["tasks"]
+            )
 
         wait_until(settled, 30, "all tasks started")
 
@@ -60,8 +67,10 @@ def _counts(events: Path, name: str) -> tuple[int, list[int]]:
 
 def _restart(worker: WorkerProcess, name: str, only_failed: bool, include_tasks: bool) -> Any:
     with worker.client() as c:
-        return c.post(f"/connectors/{name}/restart",
-                      params={"onlyFailed": str(only_failed).lower(), "includeTasks": str(include_tasks).lower()})
+        return c.post(
+            f"/connectors/{name}/restart",
+            params={"onlyFailed": str(only_failed).lower(), "includeTasks": str(include_tasks).lower()},
+        )
 
 
 @pytest.mark.parametrize(
@@ -73,9 +82,16 @@ def _restart(worker: WorkerProcess, name: str, only_failed: bool, include_tasks:
         (True, True, 0, 0, 202),
     ],
 )
-def test_restart_running_connector(worker: WorkerProcess, tmp_path: Path, unique_name: Any, only_failed: bool,
-                                   include_tasks: bool, connector_restarts: int, task_restarts: int,
-                                   status: int) -> None:
+def test_restart_running_connector(
+    worker: WorkerProcess,
+    tmp_path: Path,
+    unique_name: Any,
+    only_failed: bool,
+    include_tasks: bool,
+    connector_restarts: int,
+    task_restarts: int,
+    status: int,
+) -> None:
     name, events = unique_name("restart"), tmp_path / "events.jsonl"
     _create(worker, name, events, unique_name("restart-topic"))
     before = _counts(events, name)
@@ -109,8 +125,10 @@ def test_restart_only_failed_task(worker: WorkerProcess, tmp_path: Path, unique_
         assert c.delete(f"/connectors/{name}").status_code == 204
 
 
-@pytest.mark.parametrize("params", [{}, {"onlyFailed": "true"}, {"includeTasks": "true"},
-                                    {"onlyFailed": "true", "includeTasks": "true"}])
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"onlyFailed": "true"}, {"includeTasks": "true"}, {"onlyFailed": "true", "includeTasks": "true"}],
+)
 def test_restart_unknown_connector(worker: WorkerProcess, params: dict[str, str]) -> None:
     with worker.client() as c:
         r = c.post("/connectors/no-such-connector/restart", params=params)

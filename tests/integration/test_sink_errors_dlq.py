@@ -45,7 +45,9 @@ def _produce(bootstrap: str, topic: str) -> None:
 
 
 def _read_all(bootstrap: str, topic: str, n: int) -> list[Any]:
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"check-{topic}", "auto.offset.reset": "earliest"})
+    c = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": f"check-{topic}", "auto.offset.reset": "earliest"}
+    )
     c.subscribe([topic])
     out: list[Any] = []
     try:
@@ -55,21 +57,28 @@ def _read_all(bootstrap: str, topic: str, n: int) -> list[Any]:
     return out
 
 
-def test_poison_record_goes_to_dlq(worker: WorkerProcess, kafka_bootstrap: str, create_topic: Any,
-                                   unique_name: Any, tmp_path: Path) -> None:
+def test_poison_record_goes_to_dlq(
+    worker: WorkerProcess, kafka_bootstrap: str, create_topic: Any, unique_name: Any, tmp_path: Path
+) -> None:
     topic = create_topic(name=unique_name("poison"), partitions=1)
     dlq = unique_name("dlq")
     out = tmp_path / "sink.txt"
     _produce(kafka_bootstrap, topic)
     name = unique_name("dlq-sink")
     with worker.client() as c:
-        r = c.put(f"/connectors/{name}/config", json={
-            "connector.class": "FileStreamSink", "file": str(out), "topics": topic,
-            "errors.tolerance": "all", "errors.log.enable": "true",
-            "errors.deadletterqueue.topic.name": dlq,
-            "errors.deadletterqueue.topic.replication.factor": "1",
-            "errors.deadletterqueue.context.headers.enable": "true",
-        })
+        r = c.put(
+            f"/connectors/{name}/config",
+            json={
+                "connector.class": "FileStreamSink",
+                "file": str(out),
+                "topics": topic,
+                "errors.tolerance": "all",
+                "errors.log.enable": "true",
+                "errors.deadletterqueue.topic.name": dlq,
+                "errors.deadletterqueue.topic.replication.factor": "1",
+                "errors.deadletterqueue.context.headers.enable": "true",
+            },
+        )
         assert r.status_code == 201, r.text
         wait_until(lambda: out.exists() and len(out.read_text().splitlines()) == 9, 30, "9 good records")
         assert out.read_text().splitlines() == [f"{{n={i}}}" for i in range(10) if i != 4]
@@ -85,26 +94,50 @@ def test_poison_record_goes_to_dlq(worker: WorkerProcess, kafka_bootstrap: str, 
         assert headers["__connect.errors.task.id"] == b"0"
         assert headers["__connect.errors.stage"] == b"VALUE_CONVERTER"
         assert headers["__connect.errors.class.name"] == b"org.apache.kafka.connect.json.JsonConverter"
-        assert headers["__connect.errors.exception.class.name"] == b"org.apache.kafka.connect.errors.DataException"
+        assert (
+            headers["__connect.errors.exception.class.name"]
+            == b"org.apache.kafka.connect.errors.DataException"
+        )
         assert b"DataException" in headers["__connect.errors.exception.stacktrace"]
         assert headers["__connect.errors.exception.message"]
         # Offsets move past the poison record.
-        wait_until(lambda: c.get(f"/connectors/{name}/offsets").json() == {
-            "offsets": [{"partition": {"kafka_topic": topic, "kafka_partition": 0}, "offset": {"kafka_offset": 10}}]
-        }, 30, "committed offsets at 10")
+        wait_until(
+            lambda: (
+                c.get(f"/connectors/{name}/offsets").json()
+                == {
+                    "offsets": [
+                        {
+                            "partition": {"kafka_topic": topic, "kafka_partition": 0},
+                            "offset": {"kafka_offset": 10},
+                        }
+                    ]
+                }
+            ),
+            30,
+            "committed offsets at 10",
+        )
         assert c.delete(f"/connectors/{name}").status_code == 204
 
 
-def test_poison_record_fails_task_without_tolerance(worker: WorkerProcess, kafka_bootstrap: str,
-                                                    create_topic: Any, unique_name: Any, tmp_path: Path) -> None:
+def test_poison_record_fails_task_without_tolerance(
+    worker: WorkerProcess, kafka_bootstrap: str, create_topic: Any, unique_name: Any, tmp_path: Path
+) -> None:
     topic = create_topic(name=unique_name("poison-none"), partitions=1)
     out = tmp_path / "sink.txt"
     _produce(kafka_bootstrap, topic)
     name = unique_name("fail-sink")
     with worker.client() as c:
-        assert c.put(f"/connectors/{name}/config", json={
-            "connector.class": "FileStreamSink", "file": str(out), "topics": topic,
-        }).status_code == 201
+        assert (
+            c.put(
+                f"/connectors/{name}/config",
+                json={
+                    "connector.class": "FileStreamSink",
+                    "file": str(out),
+                    "topics": topic,
+                },
+            ).status_code
+            == 201
+        )
 
         def failed() -> Any:
             s = c.get(f"/connectors/{name}/status").json()
@@ -126,6 +159,10 @@ def test_poison_record_fails_task_without_tolerance(worker: WorkerProcess, kafka
 def test_status_404_for_unknown(worker: WorkerProcess) -> None:
     with httpx.Client(base_url=worker.url) as c:
         assert c.get("/connectors/nope/status").json() == {
-            "error_code": 404, "message": "No status found for connector nope",
+            "error_code": 404,
+            "message": "No status found for connector nope",
         }
-        assert c.post("/connectors/nope/restart").json() == {"error_code": 404, "message": "Unknown connector: nope"}
+        assert c.post("/connectors/nope/restart").json() == {
+            "error_code": 404,
+            "message": "Unknown connector: nope",
+        }

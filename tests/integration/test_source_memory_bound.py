@@ -40,7 +40,9 @@ def end_offsets(bootstrap: str, topics: list[str]) -> list[int]:
 
     from tests.fixtures.clients import quiet_logger
 
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "memory-bound", "logger": quiet_logger()})
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": "memory-bound", "logger": quiet_logger()}
+    )
     try:
         return [consumer.get_watermark_offsets(TopicPartition(t, 0), timeout=10)[1] for t in topics]
     finally:
@@ -51,20 +53,30 @@ def test_unthrottled_sources_stay_within_the_bound(
     kafka_bootstrap: str, tmp_path: Path, unique_name: Any, create_topic: Callable[..., str]
 ) -> None:
     topics = [create_topic() for _ in range(TASKS)]
-    worker = WorkerProcess("standalone", {
-        "bootstrap.servers": kafka_bootstrap,
-        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-        "offset.storage.file.filename": str(tmp_path / "offsets"),
-        "producer.buffer.memory": str(2 * 1024 * 1024),
-    }, tmp_path).start()
+    worker = WorkerProcess(
+        "standalone",
+        {
+            "bootstrap.servers": kafka_bootstrap,
+            "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+            "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+            "offset.storage.file.filename": str(tmp_path / "offsets"),
+            "producer.buffer.memory": str(2 * 1024 * 1024),
+        },
+        tmp_path,
+    ).start()
     try:
         with worker.client() as client:
             idle = rss_mib(worker.proc.pid)  # type: ignore[union-attr]
             for i, topic in enumerate(topics):
-                r = client.put(f"/connectors/{unique_name('mem')}-{i}/config", json={
-                    "connector.class": "org.apache.kafka.connect.integration.MonitorableSourceConnector",
-                    "tasks.max": "1", "topic": topic, "throughput": "-1"})
+                r = client.put(
+                    f"/connectors/{unique_name('mem')}-{i}/config",
+                    json={
+                        "connector.class": "org.apache.kafka.connect.integration.MonitorableSourceConnector",
+                        "tasks.max": "1",
+                        "topic": topic,
+                        "throughput": "-1",
+                    },
+                )
                 assert r.status_code == 201, r.text
             wait_until(lambda: min(end_offsets(kafka_bootstrap, topics)) > 0, 60, "every task producing")
             samples = []
@@ -76,6 +88,8 @@ def test_unthrottled_sources_stay_within_the_bound(
     finally:
         worker.stop()
     per_task = (max(samples) - idle) / TASKS
-    print(f"idle {idle:.1f} MiB, peak {max(samples):.1f} MiB, {per_task:.1f} MiB per task; records {produced}")
+    print(
+        f"idle {idle:.1f} MiB, peak {max(samples):.1f} MiB, {per_task:.1f} MiB per task; records {produced}"
+    )
     assert min(produced) > 1000, produced  # the tasks did run unthrottled
     assert per_task < BOUND_MIB_PER_TASK, (idle, samples)

@@ -32,32 +32,51 @@ def test_regex_router_and_topic_creation(kafka_bootstrap: str, unique_name: Any,
     admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
     try:
         with worker.client() as c:
-            r = c.put(f"/connectors/{suffix}/config", json={
-                "connector.class": "org.apache.kafka.connect.integration.MonitorableSourceConnector",
-                "tasks.max": "1", "topic": source_topic, "max.messages": "20", "throughput": "100",
-                "transforms": "route",
-                "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
-                "transforms.route.regex": "cdc\\.public\\.(.*)",
-                "transforms.route.replacement": "warehouse.$1",
-                "topic.creation.default.replication.factor": "1",
-                "topic.creation.default.partitions": "3",
-            })
+            r = c.put(
+                f"/connectors/{suffix}/config",
+                json={
+                    "connector.class": "org.apache.kafka.connect.integration.MonitorableSourceConnector",
+                    "tasks.max": "1",
+                    "topic": source_topic,
+                    "max.messages": "20",
+                    "throughput": "100",
+                    "transforms": "route",
+                    "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+                    "transforms.route.regex": "cdc\\.public\\.(.*)",
+                    "transforms.route.replacement": "warehouse.$1",
+                    "topic.creation.default.replication.factor": "1",
+                    "topic.creation.default.partitions": "3",
+                },
+            )
             assert r.status_code == 201, r.text
             wait_until(lambda: routed in admin.list_topics(timeout=5).topics, 30, "routed topic created")
             assert len(admin.list_topics(timeout=5).topics[routed].partitions) == 3
             assert source_topic not in admin.list_topics(timeout=5).topics
-            consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": unique_name("check"),
-                                 "auto.offset.reset": "earliest"})
+            consumer = Consumer(
+                {
+                    "bootstrap.servers": kafka_bootstrap,
+                    "group.id": unique_name("check"),
+                    "auto.offset.reset": "earliest",
+                }
+            )
             consumer.subscribe([routed])
             got: list[Any] = []
             try:
-                wait_until(lambda: got.extend(m for m in consumer.consume(20, 0.5) if not m.error()) or len(got) >= 20,
-                           30, "20 routed records")
+                wait_until(
+                    lambda: (
+                        got.extend(m for m in consumer.consume(20, 0.5) if not m.error()) or len(got) >= 20
+                    ),
+                    30,
+                    "20 routed records",
+                )
             finally:
                 consumer.close()
             assert {m.topic() for m in got} == {routed}
-            wait_until(lambda: c.get(f"/connectors/{suffix}/topics").json() == {suffix: {"topics": [routed]}}, 10,
-                       "active topics")
+            wait_until(
+                lambda: c.get(f"/connectors/{suffix}/topics").json() == {suffix: {"topics": [routed]}},
+                10,
+                "active topics",
+            )
             assert c.delete(f"/connectors/{suffix}").status_code == 204
     finally:
         worker.stop()

@@ -57,13 +57,16 @@ def _write_input(path: Path, start: int, end: int) -> None:
         f.write("".join(f"line-{i:07d}\n" for i in range(start, end)))
 
 
-def test_file_pipeline_complete_and_in_order(kafka_bootstrap: str, create_topic: Any, unique_name: Any,
-                                              tmp_path: Path) -> None:
+def test_file_pipeline_complete_and_in_order(
+    kafka_bootstrap: str, create_topic: Any, unique_name: Any, tmp_path: Path
+) -> None:
     topic = create_topic(name=unique_name("file-pipe"), partitions=1)
     source_file, sink_file = tmp_path / "input.txt", tmp_path / "output.txt"
     _write_input(source_file, 0, LINES)
     worker = WorkerProcess(
-        "standalone", _worker_props(kafka_bootstrap, tmp_path), tmp_path,
+        "standalone",
+        _worker_props(kafka_bootstrap, tmp_path),
+        tmp_path,
         _connector_files(tmp_path, topic, source_file, sink_file),
     )
     try:
@@ -81,7 +84,9 @@ def test_file_pipeline_complete_and_in_order(kafka_bootstrap: str, create_topic:
         worker.stop()
 
 
-def test_kill9_loses_nothing(kafka_bootstrap: str, create_topic: Any, unique_name: Any, tmp_path: Path) -> None:
+def test_kill9_loses_nothing(
+    kafka_bootstrap: str, create_topic: Any, unique_name: Any, tmp_path: Path
+) -> None:
     topic = create_topic(name=unique_name("file-crash"), partitions=1)
     source_file, sink_file = tmp_path / "input.txt", tmp_path / "output.txt"
     _write_input(source_file, 0, LINES // 2)
@@ -124,5 +129,7 @@ def test_kill9_loses_nothing(kafka_bootstrap: str, create_topic: Any, unique_nam
     assert all(c <= 3 for c in counts.values())
     if dups:
         assert dups[-1] - dups[0] + 1 == len(dups), "duplicates are not one contiguous window"
-        print(f"{len(dups)} duplicated lines ({dups[0]}..{dups[-1]}); {before_restart} lines were in the sink "
-              "when the worker was killed")
+        print(
+            f"{len(dups)} duplicated lines ({dups[0]}..{dups[-1]}); {before_restart} lines were in the sink "
+            "when the worker was killed"
+        )

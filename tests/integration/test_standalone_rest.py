@@ -56,8 +56,12 @@ def test_create_get_status_delete(client: httpx.Client, tmp_path: Path, unique_n
     r = client.post("/connectors", json={"name": f"  {name} ", "config": config})
     assert r.status_code == 201, r.text
     assert r.headers["location"].endswith(f"/connectors/{name}")
-    assert r.json() == {"name": name, "config": {**config, "name": name}, "tasks": [{"connector": name, "task": 0}],
-                        "type": "source"}
+    assert r.json() == {
+        "name": name,
+        "config": {**config, "name": name},
+        "tasks": [{"connector": name, "task": 0}],
+        "type": "source",
+    }
 
     r = client.post("/connectors", json={"name": name, "config": config})
     assert r.status_code == 409
@@ -81,17 +85,27 @@ def test_create_get_status_delete(client: httpx.Client, tmp_path: Path, unique_n
         "type": "source",
     }
     assert client.get(f"/connectors/{name}/tasks/0/status").json() == {
-        "id": 0, "state": "RUNNING", "worker_id": worker_id, "version": "4.2.1",
+        "id": 0,
+        "state": "RUNNING",
+        "worker_id": worker_id,
+        "version": "4.2.1",
     }
     assert client.get(f"/connectors/{name}/tasks/7/status").json() == {
-        "error_code": 404, "message": f"No status found for task {name}-7",
+        "error_code": 404,
+        "message": f"No status found for task {name}-7",
     }
-    wait_until(lambda: client.get(f"/connectors/{name}/topics").json() == {name: {"topics": [topic]}}, 30,
-               "topic tracking")
+    wait_until(
+        lambda: client.get(f"/connectors/{name}/topics").json() == {name: {"topics": [topic]}},
+        30,
+        "topic tracking",
+    )
 
     r = client.delete(f"/connectors/{name}")
     assert r.status_code == 204
-    assert client.get(f"/connectors/{name}").json() == {"error_code": 404, "message": f"Connector {name} not found"}
+    assert client.get(f"/connectors/{name}").json() == {
+        "error_code": 404,
+        "message": f"Connector {name} not found",
+    }
     assert client.get(f"/connectors/{name}/status").status_code == 404
 
 
@@ -102,12 +116,21 @@ def test_pause_resume_stop_and_offsets(client: httpx.Client, tmp_path: Path, uni
     assert client.put(f"/connectors/{name}/config", json=config).status_code == 200
 
     assert client.put(f"/connectors/{name}/pause").status_code == 202
-    wait_until(lambda: client.get(f"/connectors/{name}/status").json()["connector"]["state"] == "PAUSED", 30, "paused")
+    wait_until(
+        lambda: client.get(f"/connectors/{name}/status").json()["connector"]["state"] == "PAUSED",
+        30,
+        "paused",
+    )
     assert client.put(f"/connectors/{name}/resume").status_code == 202
-    wait_until(lambda: client.get(f"/connectors/{name}/status").json()["connector"]["state"] == "RUNNING", 30,
-               "running")
-    r = client.patch(f"/connectors/{name}/offsets", json={"offsets": [{"partition": {"filename": "x"},
-                                                                         "offset": {"position": 1}}]})
+    wait_until(
+        lambda: client.get(f"/connectors/{name}/status").json()["connector"]["state"] == "RUNNING",
+        30,
+        "running",
+    )
+    r = client.patch(
+        f"/connectors/{name}/offsets",
+        json={"offsets": [{"partition": {"filename": "x"}, "offset": {"position": 1}}]},
+    )
     assert r.status_code == 400
     assert r.json() == {
         "error_code": 400,
@@ -115,16 +138,30 @@ def test_pause_resume_stop_and_offsets(client: httpx.Client, tmp_path: Path, uni
         f"for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint",
     }
     assert client.put(f"/connectors/{name}/stop").status_code == 204
-    wait_until(lambda: client.get(f"/connectors/{name}/status").json() == {
-        "name": name, "connector": {"state": "STOPPED", "worker_id": client.get(f"/connectors/{name}/status").json()
-                                    ["connector"]["worker_id"], "version": "4.2.1"}, "tasks": [], "type": "source"},
-        30, "stopped")
+    wait_until(
+        lambda: (
+            client.get(f"/connectors/{name}/status").json()
+            == {
+                "name": name,
+                "connector": {
+                    "state": "STOPPED",
+                    "worker_id": client.get(f"/connectors/{name}/status").json()["connector"]["worker_id"],
+                    "version": "4.2.1",
+                },
+                "tasks": [],
+                "type": "source",
+            }
+        ),
+        30,
+        "stopped",
+    )
     assert client.get(f"/connectors/{name}").json()["tasks"] == []
     assert client.get(f"/connectors/{name}/tasks").json() == []
 
     partition = {"filename": config["file"]}
-    r = client.patch(f"/connectors/{name}/offsets", json={"offsets": [{"partition": partition,
-                                                                         "offset": {"position": 2}}]})
+    r = client.patch(
+        f"/connectors/{name}/offsets", json={"offsets": [{"partition": partition, "offset": {"position": 2}}]}
+    )
     assert r.status_code == 200, r.text
     assert r.json() == {"message": "The offsets for this connector have been altered successfully"}
     assert client.get(f"/connectors/{name}/offsets").json() == {
@@ -153,7 +190,9 @@ def test_bad_input_answers_connect_errors(client: httpx.Client, tmp_path: Path, 
         'Missing required configuration "topic" which has no default value.'
     )
 
-    r = client.post("/connectors", json={"name": name, "config": {**_source_config(tmp_path, "t"), "tasks.max": "x"}})
+    r = client.post(
+        "/connectors", json={"name": name, "config": {**_source_config(tmp_path, "t"), "tasks.max": "x"}}
+    )
     assert r.status_code == 400
     assert "Invalid value x for configuration tasks.max: Not a number of type INT" in r.json()["message"]
 
@@ -178,8 +217,9 @@ def test_bad_input_answers_connect_errors(client: httpx.Client, tmp_path: Path, 
     }
 
 
-def test_placeholders_stay_raw(client: httpx.Client, worker: WorkerProcess, tmp_path: Path,
-                               unique_name: Any) -> None:
+def test_placeholders_stay_raw(
+    client: httpx.Client, worker: WorkerProcess, tmp_path: Path, unique_name: Any
+) -> None:
     name = unique_name("rest-secret")
     secrets = worker.workdir / "secrets.properties"
     cfg = {**_source_config(tmp_path, "t"), "topic": f"${{file:{secrets}:topic.name}}"}

@@ -28,8 +28,14 @@ def write_properties(path: Path, props: dict[str, Any]) -> Path:
 class WorkerProcess:
     """``connectrt standalone|distributed`` in a subprocess, with its REST URL and log file."""
 
-    def __init__(self, mode: str, worker_props: dict[str, Any], workdir: Path, extra_args: list[str] | None = None,
-                 port: int | None = None):
+    def __init__(
+        self,
+        mode: str,
+        worker_props: dict[str, Any],
+        workdir: Path,
+        extra_args: list[str] | None = None,
+        port: int | None = None,
+    ):
         self.mode = mode
         self.port = port or free_port()
         self.props = {"listeners": f"http://127.0.0.1:{self.port}", **worker_props}
@@ -45,7 +51,10 @@ class WorkerProcess:
         env = dict(os.environ, CONNECTRT_LOG_LEVEL=os.environ.get("CONNECTRT_TEST_LOG_LEVEL", "INFO"))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "connectrt.cli", self.mode, str(self.props_path), *self.extra_args],
-            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=self.workdir,
         )
         if wait_healthy:
             self.wait_healthy(timeout_s)

@@ -9,8 +9,13 @@ import sys
 def test_python_dash_m_prints_one_line_without_traceback(tmp_path: object) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "connectrt.cli", "standalone", "/nonexistent/worker.properties"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
-    assert result.stderr.strip() == "connectrt: Worker config file /nonexistent/worker.properties does not exist."
+    assert (
+        result.stderr.strip()
+        == "connectrt: Worker config file /nonexistent/worker.properties does not exist."
+    )
     assert "Traceback" not in result.stderr

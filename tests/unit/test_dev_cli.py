@@ -45,7 +45,9 @@ def test_env_without_services(capsys: pytest.CaptureFixture[str], monkeypatch: p
     assert _one_line_error(capsys).endswith("start them with `.venv/bin/connectrt dev up --instance sasl`.")
 
 
-def test_hints_name_the_program_as_this_shell_can_run_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hints_name_the_program_as_this_shell_can_run_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sys
 
     from connectrt.dev.cli import command_name
@@ -101,7 +103,10 @@ def test_unsupported_version(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("arg", "message"),
     [
-        ("auto.create.topics.enable", "Broker property 'auto.create.topics.enable' is not of the form KEY=VALUE"),
+        (
+            "auto.create.topics.enable",
+            "Broker property 'auto.create.topics.enable' is not of the form KEY=VALUE",
+        ),
         ("=false", "Broker property '=false' is not of the form KEY=VALUE"),
         ("bad key=1", "Broker property name 'bad key' is not valid"),
     ],
@@ -119,7 +124,14 @@ def test_broker_props_reach_the_settings() -> None:
     parser = argparse.ArgumentParser()
     add_dev_parser(parser.add_subparsers())
     args = parser.parse_args(
-        ["dev", "up", "--broker-prop", "auto.create.topics.enable=false", "--broker-prop", "log.retention.ms=-1"]
+        [
+            "dev",
+            "up",
+            "--broker-prop",
+            "auto.create.topics.enable=false",
+            "--broker-prop",
+            "log.retention.ms=-1",
+        ]
     )
     assert settings_from_args(args).broker_props == (
         ("auto.create.topics.enable", "false"),

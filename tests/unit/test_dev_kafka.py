@@ -46,10 +46,19 @@ def test_three_node_properties(tmp_path: Path) -> None:
 
 
 def test_broker_props_override_the_defaults(tmp_path: Path) -> None:
-    assert _props(kafka.server_properties(DevSettings(cache_dir=tmp_path), 1, tmp_path))["auto.create.topics.enable"] == "true"
+    assert (
+        _props(kafka.server_properties(DevSettings(cache_dir=tmp_path), 1, tmp_path))[
+            "auto.create.topics.enable"
+        ]
+        == "true"
+    )
     settings = DevSettings(
         cache_dir=tmp_path,
-        broker_props=(("auto.create.topics.enable", "false"), ("log.retention.ms", "-1"), ("log.retention.ms", "5")),
+        broker_props=(
+            ("auto.create.topics.enable", "false"),
+            ("log.retention.ms", "-1"),
+            ("log.retention.ms", "5"),
+        ),
     )
     text = kafka.server_properties(settings, 1, tmp_path / "data")
     props = _props(text)

@@ -38,8 +38,15 @@ def others_kafka_port(tmp_path: Path) -> Iterator[tuple[int, int]]:
     if not os.access(python, os.X_OK):
         pytest.skip(f"{python} is needed to listen as user {OTHER_USER}")
     server = subprocess.Popen(
-        [python, "-c", f"import socket,time; s=socket.socket(); s.bind(('127.0.0.1',{port})); s.listen(); "
-         "time.sleep(60)"], user=OTHER_USER, cwd="/")
+        [
+            python,
+            "-c",
+            f"import socket,time; s=socket.socket(); s.bind(('127.0.0.1',{port})); s.listen(); "
+            "time.sleep(60)",
+        ],
+        user=OTHER_USER,
+        cwd="/",
+    )
     try:
         deadline = time.monotonic() + 10
         while not port_accepts(port) and time.monotonic() < deadline:
@@ -50,7 +57,9 @@ def others_kafka_port(tmp_path: Path) -> Iterator[tuple[int, int]]:
         server.wait()
 
 
-def test_up_refuses_ports_of_another_users_services(tmp_path: Path, others_kafka_port: tuple[int, int]) -> None:
+def test_up_refuses_ports_of_another_users_services(
+    tmp_path: Path, others_kafka_port: tuple[int, int]
+) -> None:
     base, port = others_kafka_port
     assert listener_uid(port) not in (None, 0)
     with pytest.raises(DevError) as info:
@@ -62,7 +71,9 @@ def test_up_refuses_ports_of_another_users_services(tmp_path: Path, others_kafka
         f"`connectrt dev` services; start your own on other ports: `connectrt dev up --port-base {suggested}` "
         f"(or export CONNECTRT_DEV_PORT_BASE={suggested})."
     )
-    assert suggested != base and all(listener_uid(p) is None for p in settings(tmp_path, suggested).ports().values())
+    assert suggested != base and all(
+        listener_uid(p) is None for p in settings(tmp_path, suggested).ports().values()
+    )
 
 
 def test_an_instance_another_user_owns_is_neither_reused_nor_stopped(tmp_path: Path) -> None:
@@ -70,11 +81,16 @@ def test_an_instance_another_user_owns_is_neither_reused_nor_stopped(tmp_path: P
     save_state(mine.state_file, InstanceState("default", 29000))
     assert services.load_running(mine) is None  # mine: no refusal
     os.chown(mine.state_file, 65534, 65534)
-    expected = (f"Dev instance 'default' in {mine.instance_dir} belongs to user {OTHER_USER}; use a cache directory "
-                "of your own (--cache-dir or CONNECTRT_CACHE_DIR; the default is ~/.cache/connectrt) or another "
-                "--instance and --port-base.")
-    for command in (lambda: services.load_running(mine), lambda: services.down(mine),
-                    lambda: services.up(mine, ("kafka",))):
+    expected = (
+        f"Dev instance 'default' in {mine.instance_dir} belongs to user {OTHER_USER}; use a cache directory "
+        "of your own (--cache-dir or CONNECTRT_CACHE_DIR; the default is ~/.cache/connectrt) or another "
+        "--instance and --port-base."
+    )
+    for command in (
+        lambda: services.load_running(mine),
+        lambda: services.down(mine),
+        lambda: services.up(mine, ("kafka",)),
+    ):
         with pytest.raises(DevError) as info:
             command()
         assert str(info.value) == expected

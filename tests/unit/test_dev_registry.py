@@ -35,7 +35,9 @@ def test_ports_and_service_kind(tmp_path: Path) -> None:
 
 def test_env_exports_the_confluent_api_url() -> None:
     rec = ServiceRecord("registry", "registry", 1, registry.url(29081), "m", "log")
-    assert registry.env_vars(rec) == {"CONNECTRT_SCHEMA_REGISTRY_URL": "http://127.0.0.1:29081/apis/ccompat/v7"}
+    assert registry.env_vars(rec) == {
+        "CONNECTRT_SCHEMA_REGISTRY_URL": "http://127.0.0.1:29081/apis/ccompat/v7"
+    }
 
 
 def test_java_17_is_passed_over_for_a_newer_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

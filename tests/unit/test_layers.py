@@ -126,8 +126,10 @@ def plugin_imports(plugins: Path) -> list[str]:
                 target = _connectrt_package(module)
                 if target is not None and target not in PLUGIN_PACKAGES:
                     where = file.relative_to(plugins.parent)
-                    problems.append(f"{where}:{line} imports {module} (plugins import only "
-                                    f"connectrt.{{{','.join(PLUGIN_PACKAGES)}}})")
+                    problems.append(
+                        f"{where}:{line} imports {module} (plugins import only "
+                        f"connectrt.{{{','.join(PLUGIN_PACKAGES)}}})"
+                    )
     return problems
 
 
@@ -165,45 +167,85 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
 @pytest.mark.parametrize(
     ("file", "source", "expected"),
     [
-        ("runtime/worker.py", "from connectrt.herder.base import Herder\n",
-         "runtime/worker.py:1 imports connectrt.herder.base (herder is above runtime)"),
-        ("runtime/worker.py", "def f() -> None:\n    import connectrt.rest.app\n",
-         "runtime/worker.py:2 imports connectrt.rest.app (rest is above runtime)"),
-        ("runtime/worker.py", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from connectrt.cli import main\n",
-         "runtime/worker.py:3 imports connectrt.cli (cli is above runtime)"),
-        ("runtime/worker.py", "import importlib\nimportlib.import_module('connectrt.herder.cli')\n",
-         "runtime/worker.py:2 imports connectrt.herder.cli (herder is above runtime)"),
-        ("runtime/worker.py", "from ..herder import base\n",
-         "runtime/worker.py:1 imports connectrt.herder (herder is above runtime)"),
-        ("storage/offsets.py", "from connectrt.runtime.worker import Worker\n",
-         "storage/offsets.py:1 imports connectrt.runtime.worker (runtime is above storage)"),
-        ("model/entities.py", "from connectrt.config.configdef import ConfigDef\n",
-         "model/entities.py:1 imports connectrt.config.configdef (config is above model)"),
-        ("__init__.py", "from connectrt.api import Connector\n",
-         "__init__.py:1 imports connectrt.api (connectrt/__init__.py imports nothing)"),
+        (
+            "runtime/worker.py",
+            "from connectrt.herder.base import Herder\n",
+            "runtime/worker.py:1 imports connectrt.herder.base (herder is above runtime)",
+        ),
+        (
+            "runtime/worker.py",
+            "def f() -> None:\n    import connectrt.rest.app\n",
+            "runtime/worker.py:2 imports connectrt.rest.app (rest is above runtime)",
+        ),
+        (
+            "runtime/worker.py",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from connectrt.cli import main\n",
+            "runtime/worker.py:3 imports connectrt.cli (cli is above runtime)",
+        ),
+        (
+            "runtime/worker.py",
+            "import importlib\nimportlib.import_module('connectrt.herder.cli')\n",
+            "runtime/worker.py:2 imports connectrt.herder.cli (herder is above runtime)",
+        ),
+        (
+            "runtime/worker.py",
+            "from ..herder import base\n",
+            "runtime/worker.py:1 imports connectrt.herder (herder is above runtime)",
+        ),
+        (
+            "storage/offsets.py",
+            "from connectrt.runtime.worker import Worker\n",
+            "storage/offsets.py:1 imports connectrt.runtime.worker (runtime is above storage)",
+        ),
+        (
+            "model/entities.py",
+            "from connectrt.config.configdef import ConfigDef\n",
+            "model/entities.py:1 imports connectrt.config.configdef (config is above model)",
+        ),
+        (
+            "__init__.py",
+            "from connectrt.api import Connector\n",
+            "__init__.py:1 imports connectrt.api (connectrt/__init__.py imports nothing)",
+        ),
     ],
-    ids=["module-level", "in-a-function", "type-checking", "import_module", "relative", "storage-runtime",
-         "model-config", "root"],
+    ids=[
+        "module-level",
+        "in-a-function",
+        "type-checking",
+        "import_module",
+        "relative",
+        "storage-runtime",
+        "model-config",
+        "root",
+    ],
 )
-def test_an_upward_import_is_reported_with_its_line(tmp_path: Path, file: str, source: str, expected: str) -> None:
+def test_an_upward_import_is_reported_with_its_line(
+    tmp_path: Path, file: str, source: str, expected: str
+) -> None:
     root = _tree(tmp_path, {f"connectrt/{file}": source})
     assert upward_imports(root) == [f"connectrt/{expected}"]
 
 
 def test_downward_and_own_package_imports_pass(tmp_path: Path) -> None:
-    root = _tree(tmp_path, {
-        "connectrt/__init__.py": "",
-        "connectrt/runtime/worker.py": "from connectrt.model.entities import ConnectorTaskId\n"
-                                       "from connectrt.runtime.plugins import Plugins\nimport json\n",
-    })
+    root = _tree(
+        tmp_path,
+        {
+            "connectrt/__init__.py": "",
+            "connectrt/runtime/worker.py": "from connectrt.model.entities import ConnectorTaskId\n"
+            "from connectrt.runtime.plugins import Plugins\nimport json\n",
+        },
+    )
     assert upward_imports(root) == []
 
 
 def test_same_floor_and_unplaced_packages_are_reported(tmp_path: Path) -> None:
-    root = _tree(tmp_path, {
-        "connectrt/kafka/topics.py": "from connectrt.converters import json_converter\n",
-        "connectrt/newpkg/thing.py": "",
-    })
+    root = _tree(
+        tmp_path,
+        {
+            "connectrt/kafka/topics.py": "from connectrt.converters import json_converter\n",
+            "connectrt/newpkg/thing.py": "",
+        },
+    )
     assert upward_imports(root) == [
         "connectrt/kafka/topics.py:1 imports connectrt.converters (kafka and converters share a floor)",
         "connectrt/newpkg/thing.py: package connectrt.newpkg is on no floor (add it to FLOORS)",

@@ -57,7 +57,9 @@ print(json.dumps({
 
 def _run_probe(code: str) -> Any:
     """What ``code``, run in a fresh interpreter, printed last as JSON."""
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -71,8 +73,10 @@ def test_loading_the_installed_plugins_imports_no_heavy_library() -> None:
     modules: list[str] = result["modules"]
     plugins: list[str] = result["plugins"]
     heavy = [name for name in HEAVY_MODULES if name in modules]
-    report = (f"default_plugins(): {result['seconds']:.2f} s, RSS {result['rss_kib'] // 1024} MiB, "
-              f"{len(modules)} modules, {len(plugins)} plugins")
+    report = (
+        f"default_plugins(): {result['seconds']:.2f} s, RSS {result['rss_kib'] // 1024} MiB, "
+        f"{len(modules)} modules, {len(plugins)} plugins"
+    )
     print(report)
     assert heavy == [], f"loading the plugins imported {heavy} ({report}); import them where a task starts"
     # The load really happened: every installed distribution's plugins are registered (a plugin that fails
@@ -108,7 +112,14 @@ def test_a_connectors_task_class_brings_its_libraries() -> None:
     )
     brought = _run_probe(probe)
     installed = _installed_packages()
-    expected = sorted(module for package, module in (("connectrt_sql", "sqlalchemy"), ("connectrt_s3", "boto3"),
-                                                     ("connectrt_bigquery", "google.cloud.bigquery"),
-                                                     ("connectrt_postgres", "psycopg")) if package in installed)
+    expected = sorted(
+        module
+        for package, module in (
+            ("connectrt_sql", "sqlalchemy"),
+            ("connectrt_s3", "boto3"),
+            ("connectrt_bigquery", "google.cloud.bigquery"),
+            ("connectrt_postgres", "psycopg"),
+        )
+        if package in installed
+    )
     assert brought == expected

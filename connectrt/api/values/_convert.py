@@ -29,7 +29,9 @@ from connectrt.api.values._java import (
 from connectrt.api.values._parse import parse_string
 
 _ARRAY_SELECTOR_SCHEMA = Schema(SchemaType.ARRAY, value_schema=Schema.STRING_SCHEMA)
-_MAP_SELECTOR_SCHEMA = Schema(SchemaType.MAP, key_schema=Schema.STRING_SCHEMA, value_schema=Schema.STRING_SCHEMA)
+_MAP_SELECTOR_SCHEMA = Schema(
+    SchemaType.MAP, key_schema=Schema.STRING_SCHEMA, value_schema=Schema.STRING_SCHEMA
+)
 _STRUCT_SELECTOR_SCHEMA = Schema(SchemaType.STRUCT)
 _NULL_NEEDS_VALUE = "Unable to convert a null value to a schema that requires a value"
 
@@ -352,12 +354,16 @@ def _append(out: list[str], value: Any, embedded: bool, schema: Schema | None) -
         float32 = schema is not None and schema.type is SchemaType.FLOAT32
         out.append(format_float(value) if float32 else format_double(value))
     elif isinstance(value, _decimal.Decimal):
-        out.append("0" if value.is_zero() and value.is_signed() and value.as_tuple().exponent == 0 else str(value))
+        out.append(
+            "0" if value.is_zero() and value.is_signed() and value.as_tuple().exponent == 0 else str(value)
+        )
     elif isinstance(value, (bytes, bytearray, memoryview)):
         encoded = base64.b64encode(bytes(value)).decode("ascii")
         out.append(f'"{encoded}"' if embedded else encoded)
     elif isinstance(value, (list, tuple)):
-        element_schema = schema.value_schema if schema is not None and schema.type is SchemaType.ARRAY else None
+        element_schema = (
+            schema.value_schema if schema is not None and schema.type is SchemaType.ARRAY else None
+        )
         out.append("[")
         for i, item in enumerate(value):
             if i:

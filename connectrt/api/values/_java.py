@@ -65,7 +65,7 @@ def _java_fp(text: str, x: float) -> str:
     if -3 <= e10 < 7:
         if e10 >= 0:
             whole = digits[: e10 + 1].ljust(e10 + 1, "0")
-            return f"{minus}{whole}.{digits[e10 + 1:] or '0'}"
+            return f"{minus}{whole}.{digits[e10 + 1 :] or '0'}"
         return f"{minus}0.{'0' * (-e10 - 1)}{digits}"
     return f"{minus}{digits[0]}.{digits[1:] or '0'}E{e10}"
 
@@ -132,7 +132,11 @@ def java_str(value: Any, schema: Schema | None = None) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return format_float(value) if schema is not None and schema.type is SchemaType.FLOAT32 else format_double(value)
+        return (
+            format_float(value)
+            if schema is not None and schema.type is SchemaType.FLOAT32
+            else format_double(value)
+        )
     if isinstance(value, (_dt.date, _dt.time)):
         ts = EPOCH + _dt.timedelta(milliseconds=epoch_millis(value))
         return ts.strftime("%a %b %d %H:%M:%S UTC ") + str(ts.year)
@@ -141,7 +145,11 @@ def java_str(value: Any, schema: Schema | None = None) -> str:
     if isinstance(value, Struct):
         assert value.schema.fields is not None
         present = [(f, dict.get(value, f.name)) for f in value.schema.fields]
-        return "Struct{" + ",".join(f"{f.name}={java_str(v, f.schema)}" for f, v in present if v is not None) + "}"
+        return (
+            "Struct{"
+            + ",".join(f"{f.name}={java_str(v, f.schema)}" for f, v in present if v is not None)
+            + "}"
+        )
     if isinstance(value, dict):
         return "{" + ", ".join(f"{java_str(k)}={java_str(v)}" for k, v in value.items()) + "}"
     if isinstance(value, _decimal.Decimal) and value.is_zero() and value.is_signed():

@@ -273,7 +273,9 @@ def _align_map(key_schema: Schema, value_schema: Schema | None, entries: dict[An
 
     aligned: dict[Any, Any] = {}
     for k, v in entries.items():
-        _put(aligned, convert_to(key_schema, None, k), convert_to(value_schema, None, v) if value_schema else v)
+        _put(
+            aligned, convert_to(key_schema, None, k), convert_to(value_schema, None, v) if value_schema else v
+        )
     return aligned
 
 
@@ -317,7 +319,13 @@ _WIDENING = {
     SchemaType.INT32: (SchemaType.INT8, SchemaType.INT16),
     SchemaType.INT64: (SchemaType.INT8, SchemaType.INT16, SchemaType.INT32),
     SchemaType.FLOAT32: (SchemaType.INT8, SchemaType.INT16, SchemaType.INT32, SchemaType.INT64),
-    SchemaType.FLOAT64: (SchemaType.INT8, SchemaType.INT16, SchemaType.INT32, SchemaType.INT64, SchemaType.FLOAT32),
+    SchemaType.FLOAT64: (
+        SchemaType.INT8,
+        SchemaType.INT16,
+        SchemaType.INT32,
+        SchemaType.INT64,
+        SchemaType.FLOAT32,
+    ),
 }
 _NUMERIC_ORDER = list(_WIDENING)
 

@@ -327,7 +327,6 @@ def _transaction_context(context: Any) -> Any:
 
 
 class MonitorableSourceTask(SourceTask):
-
     ALIASES = ("org.apache.kafka.connect.integration.MonitorableSourceConnector$MonitorableSourceTask",)
 
     def __init__(self) -> None:
@@ -485,7 +484,6 @@ class MonitorableSinkConnector(_MonitorableConnector, SinkConnector):
 
 
 class MonitorableSinkTask(SinkTask):
-
     ALIASES = ("org.apache.kafka.connect.integration.MonitorableSinkConnector$MonitorableSinkTask",)
 
     def __init__(self) -> None:

@@ -46,4 +46,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["ANYTHING_SCHEMA", "AvroData", "AvroDataConfig", "AvroSchema", "anything_avro_schema", "avro_data_config_def"]
+__all__ = [
+    "ANYTHING_SCHEMA",
+    "AvroData",
+    "AvroDataConfig",
+    "AvroSchema",
+    "anything_avro_schema",
+    "avro_data_config_def",
+]

@@ -132,7 +132,10 @@ class ValueDecoders:
 
     def _struct(self, schema: Schema) -> Decoder:
         assert schema.fields is not None
-        plan = [(f.name, n.scrub_name(f.name, self.scrub) or f.name, self._compile(f.schema)) for f in schema.fields]
+        plan = [
+            (f.name, n.scrub_name(f.name, self.scrub) or f.name, self._compile(f.schema))
+            for f in schema.fields
+        ]
         return _struct_decoder(schema, plan)
 
     def _union(self, schema: Schema) -> Decoder:

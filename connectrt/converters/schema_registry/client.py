@@ -149,7 +149,10 @@ class RestSchemaRegistry:
         answer = self._request("GET", f"subjects/{_path(subject)}/versions/latest", None)
         version = answer.get("version") if isinstance(answer, dict) else None
         return RegisteredSchema(
-            _int_field(answer, "id"), _schema_field(answer), subject, version if isinstance(version, int) else None
+            _int_field(answer, "id"),
+            _schema_field(answer),
+            subject,
+            version if isinstance(version, int) else None,
         )
 
     def close(self) -> None:
@@ -238,7 +241,11 @@ def _error_answer(url: str, status: int, data: bytes) -> SchemaRegistryError:
             "basic.auth.credentials.source and basic.auth.user.info"
         )
     else:
-        text = f"{message or 'error'}; error code: {code}" if code != -1 else f"HTTP {status}: {message or 'error'}"
+        text = (
+            f"{message or 'error'}; error code: {code}"
+            if code != -1
+            else f"HTTP {status}: {message or 'error'}"
+        )
     cls = SchemaRegistryUnavailableError if status in RETRIABLE_STATUSES else SchemaRegistryError
     return cls(text, status, code)
 

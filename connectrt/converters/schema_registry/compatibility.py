@@ -111,7 +111,12 @@ class _Check:
         return False
 
     def _record(
-        self, rn: dict[str, Any], wn: dict[str, Any], rns: str | None, wns: str | None, seen: set[tuple[str, str]]
+        self,
+        rn: dict[str, Any],
+        wn: dict[str, Any],
+        rns: str | None,
+        wns: str | None,
+        seen: set[tuple[str, str]],
     ) -> bool:
         r_full, w_full = _full_name(rn, rns), _full_name(wn, wns)
         if _short(rn) != _short(wn) and _short(wn) not in rn.get("aliases", ()):

@@ -64,17 +64,24 @@ class _ValidUrls(Validator):
         if value is None:
             return
         if not value:
-            raise ConfigException(name, value, "Give at least one schema registry URL, e.g. http://localhost:8081.")
+            raise ConfigException(
+                name, value, "Give at least one schema registry URL, e.g. http://localhost:8081."
+            )
         if len(value) > MAX_URLS:
             raise ConfigException(name, f"[{len(value)} URLs]", f"At most {MAX_URLS} URLs are accepted.")
         for url in value:
             parts = urlsplit(url) if len(url) <= 2048 else None
-            if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or any(
-                c in url for c in "\r\n\t "
+            if (
+                parts is None
+                or parts.scheme not in ("http", "https")
+                or not parts.hostname
+                or any(c in url for c in "\r\n\t ")
             ):
                 shown = _without_user_info(url)[:200]
                 raise ConfigException(
-                    name, shown, "Each URL must be an http:// or https:// URL with a host, e.g. http://localhost:8081."
+                    name,
+                    shown,
+                    "Each URL must be an http:// or https:// URL with a host, e.g. http://localhost:8081.",
                 )
 
     def __str__(self) -> str:
@@ -202,7 +209,9 @@ class AvroConverterConfig:
             converter_type=v[TYPE_CONFIG],
             urls=[_without_user_info(u) for u in urls],
             auth_header=_auth_header(v, urls, configs),
-            retry=RetryPolicy(v[MAX_RETRIES_CONFIG], v[RETRIES_WAIT_MS_CONFIG], v[RETRIES_MAX_WAIT_MS_CONFIG]),
+            retry=RetryPolicy(
+                v[MAX_RETRIES_CONFIG], v[RETRIES_WAIT_MS_CONFIG], v[RETRIES_MAX_WAIT_MS_CONFIG]
+            ),
             connect_timeout_ms=v[HTTP_CONNECT_TIMEOUT_MS],
             read_timeout_ms=v[HTTP_READ_TIMEOUT_MS],
             max_schemas_per_subject=v[MAX_SCHEMAS_PER_SUBJECT_CONFIG],
@@ -246,7 +255,9 @@ def _auth_header(v: Mapping[str, Any], urls: list[str], raw: Mapping[str, Any]) 
     if source == "USER_INFO":
         user_info = _secret(v[SCHEMA_REGISTRY_USER_INFO_CONFIG]) or _secret(v[USER_INFO_CONFIG])
         if not user_info:
-            raise ConfigException("UserInfo must be provided when basic.auth.credentials.source is set to USER_INFO")
+            raise ConfigException(
+                "UserInfo must be provided when basic.auth.credentials.source is set to USER_INFO"
+            )
         return _basic(user_info)
     if source == "SASL_INHERIT":
         jaas = _secret(raw.get(SASL_JAAS_CONFIG))
@@ -254,7 +265,7 @@ def _auth_header(v: Mapping[str, Any], urls: list[str], raw: Mapping[str, Any]) 
         if "username" not in options or "password" not in options:
             raise ConfigException(
                 "Provided SASL Login module doesn't provide username and password: set sasl.jaas.config on the "
-                "converter (e.g. value.converter.sasl.jaas.config) with username=\"...\" password=\"...\""
+                'converter (e.g. value.converter.sasl.jaas.config) with username="..." password="..."'
             )
         return _basic(f"{options['username']}:{options['password']}")
     info = urlsplit(urls[0]) if urls else None
@@ -276,7 +287,9 @@ def _request_headers(configs: Mapping[str, Any]) -> dict[str, str]:
             continue
         name = key[len(REQUEST_HEADER_PREFIX) :]
         if not _HEADER_NAME.match(name):
-            raise ConfigException(key, "[hidden]", "A request header name may hold only letters, digits and -_.")
+            raise ConfigException(
+                key, "[hidden]", "A request header name may hold only letters, digits and -_."
+            )
         text = _secret(value)
         _check_header_value(key, text)
         headers[name] = text

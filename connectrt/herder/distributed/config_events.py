@@ -81,7 +81,9 @@ class ConfigEvents(ConfigUpdateListener):
         except Exception as e:
             log.warning("Ignoring cluster log level %s for %s: %s", level, namespace, e)
 
-    def drain(self) -> tuple[dict[str, int], set[str], dict[str, int], set[str], list[RestartRequest], bool, bool]:
+    def drain(
+        self,
+    ) -> tuple[dict[str, int], set[str], dict[str, int], set[str], list[RestartRequest], bool, bool]:
         with self.lock:
             out = (
                 self.connector_updates,

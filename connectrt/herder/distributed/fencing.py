@@ -83,8 +83,9 @@ class ZombieFencer:
         threading.Thread(target=run, name=f"zombie-fencing-{name}", daemon=True).start()
         return fut
 
-    def _complete(self, name: str, count: int, generation: int | None, fut: Future[None],
-                  error: Exception | None) -> None:
+    def _complete(
+        self, name: str, count: int, generation: int | None, fut: Future[None], error: Exception | None
+    ) -> None:
         self._active.pop(name, None)
         try:
             if error is not None:
@@ -98,7 +99,9 @@ class ZombieFencer:
     def _check(self, name: str) -> None:
         herder = self.herder
         if not herder.member.is_leader():
-            raise NotLeaderException("Only the leader may perform zombie fencing.", herder.member.leader_url())
+            raise NotLeaderException(
+                "Only the leader may perform zombie fencing.", herder.member.leader_url()
+            )
         if not herder.snapshot.contains(name):
             raise NotFoundException(f"Connector {name} not found")
         if herder.connector_type(name) != "source":
@@ -113,19 +116,30 @@ class ZombieFencer:
         try:
             snap = herder.read_config_to_end(herder.sync_timeout_s())
         except Exception as e:
-            raise ConnectException("Failed to read to end of config topic before performing zombie fencing") from e
+            raise ConnectException(
+                "Failed to read to end of config topic before performing zombie fencing"
+            ) from e
         if not snap.pending_fencing(name):
-            log.debug("Skipping zombie fencing round for connector %s as all old task generations have already "
-                      "been fenced out", name)
+            log.debug(
+                "Skipping zombie fencing round for connector %s as all old task generations have already "
+                "been fenced out",
+                name,
+            )
             return None
         count = snap.task_count(name)
         record = snap.task_count_record(name)
         if record is None:
-            log.debug("Skipping zombie fencing round but writing task count record for connector %s as it is being "
-                      "brought up for the first time with exactly-once source support", name)
+            log.debug(
+                "Skipping zombie fencing round but writing task count record for connector %s as it is being "
+                "brought up for the first time with exactly-once source support",
+                name,
+            )
         elif record == 1 and count == 1:
-            log.debug("Skipping zombie fencing round but writing task count record for connector %s as both the most "
-                      "recent and the current generation of task configs only contain one task", name)
+            log.debug(
+                "Skipping zombie fencing round but writing task count record for connector %s as both the most "
+                "recent and the current generation of task configs only contain one task",
+                name,
+            )
         else:
             return count, record, snap.task_config_generation(name)
         self._write_count(name, count)
@@ -172,7 +186,9 @@ class ZombieFencer:
                 try:
                     fut.result()
                 except Exception as e:
-                    raise ConnectException(f"Failed to fence out the producers of connector {name}: {e}") from e
+                    raise ConnectException(
+                        f"Failed to fence out the producers of connector {name}: {e}"
+                    ) from e
         log.info("Successfully fenced out %d task producers for source connector %s", task_count, name)
 
     def _verify(self, task_id: ConnectorTaskId, generation: int | None) -> None:
@@ -184,7 +200,9 @@ class ZombieFencer:
                 "generated a new set of task configs"
             )
         if task_id not in herder.assigned_tasks():
-            raise ConnectException(f"Cannot start source task {task_id} as it has already been revoked from this worker")
+            raise ConnectException(
+                f"Cannot start source task {task_id} as it has already been revoked from this worker"
+            )
 
     # --- on task threads ---------------------------------------------------------------------
     def fence_for_task(self, task_id: ConnectorTaskId, stopping: threading.Event) -> None:
@@ -207,8 +225,11 @@ class ZombieFencer:
     def verify_task(self, task_id: ConnectorTaskId, generation: int | None) -> None:
         """After the producer was initialized: the task's config generation is still current and the
         task is still assigned here."""
-        log.debug("Reading to end of config topic to ensure it is still safe to bring up source task %s with "
-                  "exactly-once support", task_id)
+        log.debug(
+            "Reading to end of config topic to ensure it is still safe to bring up source task %s with "
+            "exactly-once support",
+            task_id,
+        )
         self._await(self._submit(lambda: self._verify(task_id, generation)), None)
 
     def _submit(self, fn: Callable[[], T]) -> Future[T]:

@@ -123,8 +123,13 @@ class DistributedHerder(HerderCommon, GroupListener):
     async def validate_connector_config(self, config: Mapping[str, Any]) -> ConfigInfos:
         # As HerderCommon's, plus the exactly-once preflight checks of Java's DistributedHerder.
         return await asyncio.to_thread(
-            validate_connector_config, self.plugins, config, self.transformer, self.group_id(),
-            str(self.config.get("connector.client.config.override.policy")), self.exactly_once,
+            validate_connector_config,
+            self.plugins,
+            config,
+            self.transformer,
+            self.group_id(),
+            str(self.config.get("connector.client.config.override.policy")),
+            self.exactly_once,
             self.config.originals,
         )
 
@@ -296,26 +301,39 @@ class DistributedHerder(HerderCommon, GroupListener):
         """For the assignor (called on kafka-python's IO thread): cheap and immutable. A connector
         whose name the group protocol cannot carry is never assigned (see ``LeaderDuties.report_unassignable``)."""
         snap = self.config_store.snapshot()
-        return ConfigView(snap.offset, {c: len(snap.tasks(c)) for c in snap.connectors() if fits_protocol_string(c)})
+        return ConfigView(
+            snap.offset, {c: len(snap.tasks(c)) for c in snap.connectors() if fits_protocol_string(c)}
+        )
 
     def _apply_config_events(self) -> None:
-        updates, removals, task_updates, targets, restarts, rebalance_needed, session_key = self.events.drain()
-        if not (updates or removals or task_updates or targets or restarts or rebalance_needed or session_key):
+        updates, removals, task_updates, targets, restarts, rebalance_needed, session_key = (
+            self.events.drain()
+        )
+        if not (
+            updates or removals or task_updates or targets or restarts or rebalance_needed or session_key
+        ):
             return
         previous = self.snapshot
         self.snapshot = self.config_store.snapshot()
         rejoin = (
-            rebalance_needed or bool(removals) or bool(task_updates) or any(not previous.contains(c) for c in updates)
+            rebalance_needed
+            or bool(removals)
+            or bool(task_updates)
+            or any(not previous.contains(c) for c in updates)
             or self._task_counts(previous) != self._task_counts(self.snapshot)
         )
         guarded = self.work.guarded
         for name, offset in updates.items():
             if previous.contains(name) and self.snapshot.contains(name):
-                guarded(name, "applying its new config", partial(self.work.connector_config_changed, name, offset))
+                guarded(
+                    name, "applying its new config", partial(self.work.connector_config_changed, name, offset)
+                )
         for name in targets:
             guarded(name, "changing its target state", partial(self.work.target_state_changed, name))
         for name, offset in task_updates.items():
-            guarded(name, "applying its new task configs", partial(self.work.task_configs_changed, name, offset))
+            guarded(
+                name, "applying its new task configs", partial(self.work.task_configs_changed, name, offset)
+            )
         for request in restarts:
             guarded(request.connector, "restarting", partial(self.work.restart, request))
         if updates and self.member.is_leader():
@@ -365,8 +383,11 @@ class DistributedHerder(HerderCommon, GroupListener):
     # --- exactly-once: config-topic writes and zombie fencing ---------------------------------
     @staticmethod
     def _fenced_from_config_topic(e: Exception) -> ConnectException:
-        log.warning("Failed to write to config topic as leader; if still leader, write privileges for the config "
-                    "topic will be reclaimed", exc_info=e)
+        log.warning(
+            "Failed to write to config topic as leader; if still leader, write privileges for the config "
+            "topic will be reclaimed",
+            exc_info=e,
+        )
         return ConnectException(
             "Failed to write to config topic; this may be due to a transient error and the request can be safely "
             "retried"
@@ -393,7 +414,9 @@ class DistributedHerder(HerderCommon, GroupListener):
             raise self._fenced_from_config_topic(e) from e
         self.refresh_snapshot()
 
-    def task_producer_props(self, connector_config: Mapping[str, str], task_id: ConnectorTaskId) -> dict[str, Any]:
+    def task_producer_props(
+        self, connector_config: Mapping[str, str], task_id: ConnectorTaskId
+    ) -> dict[str, Any]:
         return self.worker.producer_props(connector_config, task_id)
 
     async def fence_zombies(self, name: str, signature: Mapping[str, str] | None) -> None:
@@ -501,7 +524,9 @@ class DistributedHerder(HerderCommon, GroupListener):
             self._require_leader()
             if not self.snapshot.contains(name):
                 raise NotFoundException(f"Unknown connector {name}")
-            with self.stages.stage(f"writing the STOPPED target stage for connector {name} to the config topic"):
+            with self.stages.stage(
+                f"writing the STOPPED target stage for connector {name} to the config topic"
+            ):
                 self.config_store.put_task_configs(name, [])
                 self.config_store.put_target_state(name, TargetState.STOPPED)
             self.refresh_snapshot()
@@ -567,7 +592,9 @@ class DistributedHerder(HerderCommon, GroupListener):
             self._check_rebalance_needed()
             self._state(request.connector, unknown=True)
             plan = self.build_restart_plan(request)
-            with self.stages.stage(f"writing restart request for connector {request.connector} to the config topic"):
+            with self.stages.stage(
+                f"writing restart request for connector {request.connector} to the config topic"
+            ):
                 self.config_store.put_restart_request(request)
             return plan
 
@@ -628,7 +655,9 @@ class DistributedHerder(HerderCommon, GroupListener):
             raise BadRequestException("Internal request missing required signature")
         algorithm = getattr(signature, "algorithm", None)
         if algorithm not in self.verification_algorithms:
-            raise BadRequestException(unsupported_signature_message(str(algorithm), self.verification_algorithms))
+            raise BadRequestException(
+                unsupported_signature_message(str(algorithm), self.verification_algorithms)
+            )
         key = self.snapshot.session_key
         if key is None:
             raise ServiceUnavailableException(
@@ -645,7 +674,9 @@ class DistributedHerder(HerderCommon, GroupListener):
             raise BadRequestException(
                 f"Cannot submit non-empty set of task configs for stopped connector {name}"
             )
-        with self.stages.stage(f"writing {len(configs)} task configs for connector {name} to the config topic"):
+        with self.stages.stage(
+            f"writing {len(configs)} task configs for connector {name} to the config topic"
+        ):
             self.config_store.put_task_configs(name, configs)
         self.refresh_snapshot()
 
@@ -655,5 +686,3 @@ class DistributedHerder(HerderCommon, GroupListener):
     def request_task_reconfiguration(self, name: str) -> None:
         self.work.request_reconfiguration(name)
         self.member.wakeup()
-
-

@@ -108,7 +108,9 @@ class HerderForFencing(_SharedByHelpers, Protocol):
         """Leader only: write the ``tasks-fencing-<name>`` record and read it back."""
         ...
 
-    def task_producer_props(self, connector_config: Mapping[str, str], task_id: ConnectorTaskId) -> dict[str, Any]:
+    def task_producer_props(
+        self, connector_config: Mapping[str, str], task_id: ConnectorTaskId
+    ) -> dict[str, Any]:
         """The producer settings the task's transactional producer uses (to fence it)."""
         ...
 

@@ -49,15 +49,19 @@ class HttpLeaderClient:
     def _client(self) -> httpx.Client:
         with self._lock:
             if self._http is None:
-                self._http = httpx.Client(limits=httpx.Limits(max_keepalive_connections=0),
-                                          verify=rest_client_verify(self._worker_props))
+                self._http = httpx.Client(
+                    limits=httpx.Limits(max_keepalive_connections=0),
+                    verify=rest_client_verify(self._worker_props),
+                )
             return self._http
 
     def send(
         self, method: str, url: str, body: bytes, headers: Mapping[str, str], timeout_s: float
     ) -> LeaderAnswer:
         try:
-            r = self._client().request(method, url, content=body or None, headers=dict(headers), timeout=timeout_s)
+            r = self._client().request(
+                method, url, content=body or None, headers=dict(headers), timeout=timeout_s
+            )
         except httpx.HTTPError as e:
             raise LeaderRequestError(str(e)) from e
         return LeaderAnswer(r.status_code, r.text)

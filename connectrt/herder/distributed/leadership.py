@@ -43,7 +43,9 @@ class LeaderDuties:
         store = self.herder.status_store
         for t in store.get_all_tasks(name):
             if t.id.task >= count:
-                store.put_task(TaskStatus(t.id, State.DESTROYED, self.herder.worker_id, self.herder.generation))
+                store.put_task(
+                    TaskStatus(t.id, State.DESTROYED, self.herder.worker_id, self.herder.generation)
+                )
 
     def report_unassignable(self) -> None:
         """A connector whose name is longer than the group protocol carries (written to the config

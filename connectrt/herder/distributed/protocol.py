@@ -253,8 +253,13 @@ def _group(connectors: Iterable[str], tasks: Iterable[ConnectorTaskId]) -> dict[
     for task in tasks:
         grouped.setdefault(task.connector, []).append(task.task)
     for connector in [c for c in grouped if not fits_protocol_string(c)]:
-        log.error("Leaving connector %s... (%d characters) out of the assignment: its name is longer than the %d "
-                  "bytes the group protocol carries", connector[:64], len(connector), MAX_STRING_BYTES)
+        log.error(
+            "Leaving connector %s... (%d characters) out of the assignment: its name is longer than the %d "
+            "bytes the group protocol carries",
+            connector[:64],
+            len(connector),
+            MAX_STRING_BYTES,
+        )
         del grouped[connector]
     return grouped
 

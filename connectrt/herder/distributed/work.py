@@ -120,8 +120,13 @@ class WorkManager:
         if num_tasks <= max_tasks:
             return None
         if str(config.get("tasks.max.enforce", "true")).strip().lower() == "false":
-            log.warning("The connector %s has %d tasks, more than its tasks.max %d; tasks.max.enforce is false, "
-                        "so they run anyway", name, num_tasks, max_tasks)
+            log.warning(
+                "The connector %s has %d tasks, more than its tasks.max %d; tasks.max.enforce is false, "
+                "so they run anyway",
+                name,
+                num_tasks,
+                max_tasks,
+            )
             return None
         return too_many_tasks_message(name, num_tasks, max_tasks)
 
@@ -280,8 +285,9 @@ class WorkManager:
                 if r.status_code >= 400:
                     raise RuntimeError(f"leader answered {r.status_code}: {r.text}")
             except Exception as e:
-                log.warning("Failed to send the task configs of connector %s to the leader (will retry): %s",
-                            name, e)
+                log.warning(
+                    "Failed to send the task configs of connector %s to the leader (will retry): %s", name, e
+                )
                 self._retry_at = time.monotonic() + RECONFIGURE_BACKOFF_S
                 with self._lock:
                     self._needs_reconfig.add(name)

@@ -330,8 +330,11 @@ async def restart_task(request: Request, connector: str) -> Response:
         "x-connectrt-extension": True,
         "parameters": [{"name": "task", "in": "path", "required": True, "schema": {"type": "integer"}}],
     },
-    responses={200: json_response_doc("Task metrics", ref("TaskMetrics")), 404: ERROR_RESPONSE,
-               409: ERROR_RESPONSE},
+    responses={
+        200: json_response_doc("Task metrics", ref("TaskMetrics")),
+        404: ERROR_RESPONSE,
+        409: ERROR_RESPONSE,
+    },
 )
 async def get_task_metrics(request: Request, connector: str) -> Response:
     ctx = context(request)

@@ -12,8 +12,11 @@ class CounterTask(SourceTask):
     def poll(self):
         time.sleep(0.1)  # poll() may block briefly; return None or [] when there is nothing
         self.n += 1
-        return [SourceRecord({"counter": "main"}, {"n": self.n}, self.topic,
-                             value_schema=Schema.INT64_SCHEMA, value=self.n)]
+        return [
+            SourceRecord(
+                {"counter": "main"}, {"n": self.n}, self.topic, value_schema=Schema.INT64_SCHEMA, value=self.n
+            )
+        ]
 
     def stop(self):
         pass

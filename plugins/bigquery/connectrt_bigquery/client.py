@@ -21,7 +21,9 @@ def _service_account_info(source: str, key: str) -> dict[str, Any]:
         try:
             text = Path(key).read_text()
         except OSError as exc:
-            raise ValueError(f"the keyfile could not be read ({exc.strerror or type(exc).__name__})") from None
+            raise ValueError(
+                f"the keyfile could not be read ({exc.strerror or type(exc).__name__})"
+            ) from None
     else:
         text = key
     try:

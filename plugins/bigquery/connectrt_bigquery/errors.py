@@ -59,7 +59,11 @@ def is_io_error(exc: BaseException) -> bool:
         return True
     from google.api_core import exceptions as gexc
 
-    return isinstance(exc, (gexc.ServiceUnavailable, gexc.DeadlineExceeded)) and _code(exc) in (None, 503, 504)
+    return isinstance(exc, (gexc.ServiceUnavailable, gexc.DeadlineExceeded)) and _code(exc) in (
+        None,
+        503,
+        504,
+    )
 
 
 def is_backend_error(exc: BaseException) -> bool:
@@ -106,7 +110,9 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"
 
 
-def with_retries(action: Callable[[], T], retries: int, wait_ms: int, stopping: threading.Event, what: str) -> T:
+def with_retries(
+    action: Callable[[], T], retries: int, wait_ms: int, stopping: threading.Event, what: str
+) -> T:
     """Run ``action``, retrying retriable BigQuery errors ``retries`` times (Java's bigQueryRetry)."""
     attempt = 0
     while True:

@@ -64,8 +64,11 @@ class RowBatch:
         return len(self.rows)
 
     def subset(self, indexes: Sequence[int]) -> RowBatch:
-        return RowBatch([self.records[i] for i in indexes], [self.rows[i] for i in indexes],
-                        [self.ids[i] for i in indexes])
+        return RowBatch(
+            [self.records[i] for i in indexes],
+            [self.rows[i] for i in indexes],
+            [self.ids[i] for i in indexes],
+        )
 
 
 class InsertAllWriter:
@@ -103,13 +106,18 @@ class InsertAllWriter:
             except Exception as exc:
                 if is_batch_size_error(exc) and chunk > 1:
                     chunk = (chunk + 1) // 2
-                    self.log.warning("Could not write batch of size %d to %s (too large); retrying in halves",
-                                len(pending), table)
+                    self.log.warning(
+                        "Could not write batch of size %d to %s (too large); retrying in halves",
+                        len(pending),
+                        table,
+                    )
                     continue
                 if is_retriable(exc):
                     last_error = exc
                     attempt += 1
-                    self.log.warning("BigQuery write to %s failed (%s), attempting retry", table, describe(exc))
+                    self.log.warning(
+                        "BigQuery write to %s failed (%s), attempting retry", table, describe(exc)
+                    )
                     continue
                 raise BigQueryConnectException(f"Failed to write to table {table}: {describe(exc)}") from exc
             if not failed:
@@ -122,7 +130,9 @@ class InsertAllWriter:
                 else:
                     retry_indexes.append(index)
             for index, errors in invalid.items():
-                rejected.append(Rejected(pending.records[index], format_insert_errors(table, {index: errors})))
+                rejected.append(
+                    Rejected(pending.records[index], format_insert_errors(table, {index: errors}))
+                )
             if retry_indexes:
                 last_error = BigQueryConnectException(
                     format_insert_errors(table, {i: failed[i] for i in retry_indexes})
@@ -134,12 +144,17 @@ class InsertAllWriter:
     def _insert_chunks(self, table: str, batch: RowBatch, chunk: int) -> dict[int, list[dict[str, Any]]]:
         failed: dict[int, list[dict[str, Any]]] = {}
         for start in range(0, len(batch), chunk):
-            rows = batch.rows[start:start + chunk]
-            ids = batch.ids[start:start + chunk]
+            rows = batch.rows[start : start + chunk]
+            ids = batch.ids[start : start + chunk]
             try:
                 answer = self.client.insert_rows_json(
-                    table, rows, row_ids=ids, skip_invalid_rows=True, ignore_unknown_values=False,
-                    retry=None, timeout=REQUEST_TIMEOUT_S,
+                    table,
+                    rows,
+                    row_ids=ids,
+                    skip_invalid_rows=True,
+                    ignore_unknown_values=False,
+                    retry=None,
+                    timeout=REQUEST_TIMEOUT_S,
                 )
             except Exception as exc:
                 if is_not_found(exc):

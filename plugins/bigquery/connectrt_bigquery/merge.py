@@ -68,28 +68,46 @@ class MergeQueries:
         self.upsert = upsert
         self.delete = delete
 
-    def merge(self, intermediate: TableId, destination: TableId, batch: int, schema: Sequence[SchemaField]) -> str:
+    def merge(
+        self, intermediate: TableId, destination: TableId, batch: int, schema: Sequence[SchemaField]
+    ) -> str:
         by_name = {f.name: f for f in schema}
         key_fields = _leaf_paths(by_name[INTERMEDIATE_KEY].fields or (), INTERMEDIATE_KEY + ".")
         value_columns = [f.name for f in by_name[INTERMEDIATE_VALUE].fields or ()]
         pt_col = "_PARTITIONTIME, " if self.insert_partition_time else ""
-        pt_val = (f"CAST(CAST(DATE(src.{INTERMEDIATE_PARTITION_TIME}) AS DATE) AS TIMESTAMP), "
-                  if self.insert_partition_time else "")
-        insert = (f"THEN INSERT (`{self.key_field}`, {pt_col}`" + "`, `".join(value_columns) + "`) "
-                  f"VALUES (src.{INTERMEDIATE_KEY}, {pt_val}"
-                  + ", ".join(f"src.{INTERMEDIATE_VALUE}.{c}" for c in value_columns) + ");")
+        pt_val = (
+            f"CAST(CAST(DATE(src.{INTERMEDIATE_PARTITION_TIME}) AS DATE) AS TIMESTAMP), "
+            if self.insert_partition_time
+            else ""
+        )
+        insert = (
+            f"THEN INSERT (`{self.key_field}`, {pt_col}`" + "`, `".join(value_columns) + "`) "
+            f"VALUES (src.{INTERMEDIATE_KEY}, {pt_val}"
+            + ", ".join(f"src.{INTERMEDIATE_VALUE}.{c}" for c in value_columns)
+            + ");"
+        )
         if self.upsert:
-            latest = (f"USING (SELECT * FROM (SELECT ARRAY_AGG(x ORDER BY {INTERMEDIATE_ITERATION} DESC LIMIT 1)"
-                      f"[OFFSET(0)] src FROM {_ref(intermediate)} x WHERE {INTERMEDIATE_BATCH_NUMBER}={batch} "
-                      f"GROUP BY {', '.join(key_fields)})) ")
+            latest = (
+                f"USING (SELECT * FROM (SELECT ARRAY_AGG(x ORDER BY {INTERMEDIATE_ITERATION} DESC LIMIT 1)"
+                f"[OFFSET(0)] src FROM {_ref(intermediate)} x WHERE {INTERMEDIATE_BATCH_NUMBER}={batch} "
+                f"GROUP BY {', '.join(key_fields)})) "
+            )
             on = f"ON {DESTINATION_ALIAS}.{self.key_field}=src.{INTERMEDIATE_KEY} "
-            update = ("THEN UPDATE SET "
-                      + ", ".join(f"`{c}`=src.{INTERMEDIATE_VALUE}.{c}" for c in value_columns) + " ")
+            update = (
+                "THEN UPDATE SET "
+                + ", ".join(f"`{c}`=src.{INTERMEDIATE_VALUE}.{c}" for c in value_columns)
+                + " "
+            )
             head = f"MERGE {_ref(destination)} {DESTINATION_ALIAS} " + latest + on
             if self.delete:
-                return (head + f"WHEN MATCHED AND src.{INTERMEDIATE_VALUE} IS NOT NULL " + update
-                        + f"WHEN MATCHED AND src.{INTERMEDIATE_VALUE} IS NULL THEN DELETE "
-                        + f"WHEN NOT MATCHED AND src.{INTERMEDIATE_VALUE} IS NOT NULL " + insert)
+                return (
+                    head
+                    + f"WHEN MATCHED AND src.{INTERMEDIATE_VALUE} IS NOT NULL "
+                    + update
+                    + f"WHEN MATCHED AND src.{INTERMEDIATE_VALUE} IS NULL THEN DELETE "
+                    + f"WHEN NOT MATCHED AND src.{INTERMEDIATE_VALUE} IS NOT NULL "
+                    + insert
+                )
             return head + "WHEN MATCHED " + update + "WHEN NOT MATCHED " + insert
         # Delete only: keep the rows that follow the latest tombstone of their key.
         key, i, value = INTERMEDIATE_KEY, INTERMEDIATE_ITERATION, INTERMEDIATE_VALUE
@@ -107,8 +125,10 @@ class MergeQueries:
 
     @staticmethod
     def batch_clear(intermediate: TableId, batch: int) -> str:
-        return (f"DELETE FROM `{intermediate.dataset}`.`{intermediate.table}` WHERE {INTERMEDIATE_BATCH_NUMBER} "
-                f"<= {batch} AND _PARTITIONTIME IS NOT NULL;")
+        return (
+            f"DELETE FROM `{intermediate.dataset}`.`{intermediate.table}` WHERE {INTERMEDIATE_BATCH_NUMBER} "
+            f"<= {batch} AND _PARTITIONTIME IS NOT NULL;"
+        )
 
 
 class MergeBatches:
@@ -204,8 +224,15 @@ class MergeFlusher:
     """Runs merge flushes on one background thread, in batch order per table."""
 
     def __init__(
-        self, client: Any, batches: MergeBatches, queries: MergeQueries, schema_of: Callable[[TableId], Any],
-        retries: int, retry_wait_ms: int, stopping: threading.Event, on_merged: Callable[[], None],
+        self,
+        client: Any,
+        batches: MergeBatches,
+        queries: MergeQueries,
+        schema_of: Callable[[TableId], Any],
+        retries: int,
+        retry_wait_ms: int,
+        stopping: threading.Event,
+        on_merged: Callable[[], None],
         buffer_wait_s: float = STREAMING_BUFFER_WAIT_S,
     ) -> None:
         self.client = client

@@ -49,11 +49,16 @@ class ProtoSchema:
         file_proto.message_type.add().CopyFrom(self.descriptor)
         pool = descriptor_pool.DescriptorPool()
         pool.Add(file_proto)
-        self.message_class = message_factory.GetMessageClass(pool.FindMessageTypeByName("connectrt.ConnectrtRow"))
+        self.message_class = message_factory.GetMessageClass(
+            pool.FindMessageTypeByName("connectrt.ConnectrtRow")
+        )
 
     def _fill(
-        self, root: descriptor_pb2.DescriptorProto, message: descriptor_pb2.DescriptorProto,
-        columns: Sequence[SchemaField], names: Any,
+        self,
+        root: descriptor_pb2.DescriptorProto,
+        message: descriptor_pb2.DescriptorProto,
+        columns: Sequence[SchemaField],
+        names: Any,
     ) -> None:
         for number, column in enumerate(columns, start=1):
             label = _FDP.LABEL_REPEATED if mode(column) == "REPEATED" else _FDP.LABEL_OPTIONAL
@@ -61,13 +66,20 @@ class ProtoSchema:
             if bq_type == "RECORD":
                 nested = root.nested_type.add(name=f"Nested{next(names)}")
                 self._fill(root, nested, column.fields or (), names)
-                message.field.add(name=column.name, number=number, label=label, type=_FDP.TYPE_MESSAGE,
-                                  type_name=nested.name)
+                message.field.add(
+                    name=column.name,
+                    number=number,
+                    label=label,
+                    type=_FDP.TYPE_MESSAGE,
+                    type_name=nested.name,
+                )
             else:
                 proto_type = _PROTO_TYPES.get(bq_type)
                 if proto_type is None:
-                    raise ConversionError(f"Column {column.name} has type {bq_type}, which the connector cannot "
-                                          "write with the Storage Write API")
+                    raise ConversionError(
+                        f"Column {column.name} has type {bq_type}, which the connector cannot "
+                        "write with the Storage Write API"
+                    )
                 message.field.add(name=column.name, number=number, label=label, type=proto_type)
 
     def serialize(self, row: dict[str, Any]) -> bytes:

@@ -57,7 +57,9 @@ def day_decorator(record: SinkRecord | None, message_time: bool) -> str:
     """``$yyyyMMdd`` of the record's timestamp (message-time partitioning) or of today (UTC)."""
     if message_time:
         if record is None or record.timestamp is None:
-            raise ConnectException("Message has no timestamp type, cannot use message timestamp to partition.")
+            raise ConnectException(
+                "Message has no timestamp type, cannot use message timestamp to partition."
+            )
         day = dt.datetime.fromtimestamp(record.timestamp / 1000, dt.UTC).date()
     else:
         day = dt.datetime.now(dt.UTC).date()

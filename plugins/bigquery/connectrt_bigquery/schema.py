@@ -56,8 +56,9 @@ _INVALID = re.compile(r"[^a-zA-Z0-9_]")
 _BAD_START = re.compile(r"^[^a-zA-Z_]")
 
 
-def field(name: str, bq_type: str, mode: str = "NULLABLE", description: str | None = None,
-          fields: Any = ()) -> SchemaField:
+def field(
+    name: str, bq_type: str, mode: str = "NULLABLE", description: str | None = None, fields: Any = ()
+) -> SchemaField:
     """A SchemaField; the description only when there is one."""
     if description is None:
         return SchemaField(name, bq_type, mode=mode, fields=fields)
@@ -106,7 +107,9 @@ class SchemaConverter:
         if primitive is not None:
             return field(name, primitive, mode, doc)
         if schema.type is SchemaType.STRUCT:
-            subs = [f for f in (self._field(fl.schema, fl.name, depth + 1) for fl in schema.fields or ()) if f]
+            subs = [
+                f for f in (self._field(fl.schema, fl.name, depth + 1) for fl in schema.fields or ()) if f
+            ]
             if not subs:
                 return None
             return field(name, "RECORD", mode, doc, subs)

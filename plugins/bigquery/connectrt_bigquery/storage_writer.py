@@ -36,8 +36,16 @@ def _retriable(exc: BaseException) -> bool:
     from google.api_core import exceptions as gexc
 
     return isinstance(
-        exc, (gexc.ServiceUnavailable, gexc.InternalServerError, gexc.Aborted, gexc.DeadlineExceeded,
-              gexc.TooManyRequests, gexc.ResourceExhausted, gexc.Unknown)
+        exc,
+        (
+            gexc.ServiceUnavailable,
+            gexc.InternalServerError,
+            gexc.Aborted,
+            gexc.DeadlineExceeded,
+            gexc.TooManyRequests,
+            gexc.ResourceExhausted,
+            gexc.Unknown,
+        ),
     )
 
 
@@ -50,7 +58,12 @@ class _PendingStream:
 
 class StorageWriter:
     def __init__(
-        self, client: Any, project: str, retries: int, retry_wait_ms: int, stopping: threading.Event,
+        self,
+        client: Any,
+        project: str,
+        retries: int,
+        retry_wait_ms: int,
+        stopping: threading.Event,
         batch_mode: bool,
     ) -> None:
         self.client = client
@@ -118,21 +131,29 @@ class StorageWriter:
                 raise
             except Exception as exc:
                 if not _retriable(exc):
-                    raise BigQueryConnectException(f"Failed to write to table {table}: {describe(exc)}") from exc
+                    raise BigQueryConnectException(
+                        f"Failed to write to table {table}: {describe(exc)}"
+                    ) from exc
                 last = exc
                 attempt += 1
-                self.log.warning("Storage Write append to %s failed (%s), attempting retry", table, describe(exc))
+                self.log.warning(
+                    "Storage Write append to %s failed (%s), attempting retry", table, describe(exc)
+                )
                 continue
             if not row_errors:
                 break
             bad = set(row_errors)
             for index, text in row_errors.items():
-                rejected.append(Rejected(batch.records[index], f"table: {table} row {index} rejected: {text}"))
+                rejected.append(
+                    Rejected(batch.records[index], f"table: {table} row {index} rejected: {text}")
+                )
             good = [i for i in range(len(rows)) if i not in bad]
             batch, rows = batch.subset(good), [rows[i] for i in good]
         return rejected
 
-    def _append(self, table: TableId, proto: ProtoSchema, batch: RowBatch, rows: list[bytes]) -> dict[int, str]:
+    def _append(
+        self, table: TableId, proto: ProtoSchema, batch: RowBatch, rows: list[bytes]
+    ) -> dict[int, str]:
         from google.cloud.bigquery_storage_v1 import types
 
         # Default-stream appends run concurrently; a pending stream takes one append at a time (offsets).
@@ -149,10 +170,13 @@ class StorageWriter:
             if stream is not None:
                 request.offset = stream.next_offset
             try:
-                responses = list(self.client.append_rows(
-                    iter([request]), metadata=(("x-goog-request-params", f"write_stream={name}"),),
-                    timeout=TIMEOUT_S,
-                ))
+                responses = list(
+                    self.client.append_rows(
+                        iter([request]),
+                        metadata=(("x-goog-request-params", f"write_stream={name}"),),
+                        timeout=TIMEOUT_S,
+                    )
+                )
             except Exception as exc:
                 if is_not_found(exc) or type(exc).__name__ == "NotFound":
                     self._streams.pop(table, None)
@@ -205,7 +229,9 @@ class StorageWriter:
                 by_parent.setdefault(self._parent(table), []).append((table, stream))
         for parent, streams in by_parent.items():
             answer = self.client.batch_commit_write_streams(
-                types.BatchCommitWriteStreamsRequest(parent=parent, write_streams=[s.name for _, s in streams]),
+                types.BatchCommitWriteStreamsRequest(
+                    parent=parent, write_streams=[s.name for _, s in streams]
+                ),
                 timeout=TIMEOUT_S,
             )
             if answer.stream_errors:

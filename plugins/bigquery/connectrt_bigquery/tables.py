@@ -90,7 +90,11 @@ class SchemaManager:
                     )
                 existing = self._create(table, columns, description, intermediate)
             target = evolve(
-                str(table), existing, columns, self.options.allow_new, self.options.allow_relax,
+                str(table),
+                existing,
+                columns,
+                self.options.allow_new,
+                self.options.allow_relax,
                 self.options.allow_union,
             )
             if signature(target) != signature(existing):
@@ -162,7 +166,9 @@ class SchemaManager:
         except Exception as exc:
             if is_retriable(exc):
                 raise
-            raise BigQueryConnectException(f"Failed to update table schema for: {table}: {describe(exc)}") from exc
+            raise BigQueryConnectException(
+                f"Failed to update table schema for: {table}: {describe(exc)}"
+            ) from exc
         return list(updated.schema) or columns
 
 

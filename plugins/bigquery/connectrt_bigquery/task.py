@@ -71,7 +71,9 @@ class BigQuerySinkTask(SinkTask):
         self.upsert_delete = self.upsert or self.delete
         self.storage_api: bool = values[c.USE_STORAGE_WRITE_API]
         self.batch_mode: bool = self.storage_api and values[c.ENABLE_BATCH_MODE]
-        self.decorator: bool = values[c.PARTITION_DECORATOR] and not self.storage_api and not self.upsert_delete
+        self.decorator: bool = (
+            values[c.PARTITION_DECORATOR] and not self.storage_api and not self.upsert_delete
+        )
         self.message_time: bool = values[c.MESSAGE_TIME_PARTITIONING]
         self.queue_size: int = values[c.QUEUE_SIZE]
         self.max_retries: int = values[c.MAX_RETRIES]
@@ -80,34 +82,61 @@ class BigQuerySinkTask(SinkTask):
         self.key_field: str | None = values[c.KAFKA_KEY_FIELD_NAME]
         self.data_field: str | None = values[c.KAFKA_DATA_FIELD_NAME]
         self.sanitize_fields = sanitize_fields
-        self.router = TableRouter(values[c.DEFAULT_DATASET], c.parse_topic2table(values[c.TOPIC2TABLE_MAP]),
-                                  values[c.SANITIZE_TOPICS])
+        self.router = TableRouter(
+            values[c.DEFAULT_DATASET],
+            c.parse_topic2table(values[c.TOPIC2TABLE_MAP]),
+            values[c.SANITIZE_TOPICS],
+        )
         self.converter = SchemaConverter(values[c.ALL_FIELDS_NULLABLE], sanitize_fields)
         self.rows = RowBuilder(
-            ValueConverter(PROTO if self.storage_api else JSON, values[c.CONVERT_DOUBLE_SPECIAL],
-                           values[c.CONVERT_DEBEZIUM_TIMESTAMP], sanitize_fields),
-            self.key_field, self.data_field, sanitize_fields,
+            ValueConverter(
+                PROTO if self.storage_api else JSON,
+                values[c.CONVERT_DOUBLE_SPECIAL],
+                values[c.CONVERT_DEBEZIUM_TIMESTAMP],
+                sanitize_fields,
+            ),
+            self.key_field,
+            self.data_field,
+            sanitize_fields,
         )
         ptype = str(values[c.TIME_PARTITIONING_TYPE]).upper()
-        self.manage_schemas = self.upsert_delete or values[c.AUTO_CREATE_TABLES] or values[c.ALLOW_NEW_FIELDS] \
-            or values[c.ALLOW_RELAXATION] or self.storage_api
+        self.manage_schemas = (
+            self.upsert_delete
+            or values[c.AUTO_CREATE_TABLES]
+            or values[c.ALLOW_NEW_FIELDS]
+            or values[c.ALLOW_RELAXATION]
+            or self.storage_api
+        )
         self.client = bigquery_client(values)
-        self.tables = SchemaManager(self.client, self.project, TableOptions(
-            auto_create=values[c.AUTO_CREATE_TABLES], allow_new=values[c.ALLOW_NEW_FIELDS],
-            allow_relax=values[c.ALLOW_RELAXATION], allow_union=values[c.ALLOW_UNIONIZATION],
-            partitioning_type=None if ptype == "NONE" else ptype,
-            partition_field=values[c.TIMESTAMP_PARTITION_FIELD],
-            partition_expiration_ms=values[c.PARTITION_EXPIRATION_MS],
-            clustering=values[c.CLUSTERING_FIELDS],
-        ))
+        self.tables = SchemaManager(
+            self.client,
+            self.project,
+            TableOptions(
+                auto_create=values[c.AUTO_CREATE_TABLES],
+                allow_new=values[c.ALLOW_NEW_FIELDS],
+                allow_relax=values[c.ALLOW_RELAXATION],
+                allow_union=values[c.ALLOW_UNIONIZATION],
+                partitioning_type=None if ptype == "NONE" else ptype,
+                partition_field=values[c.TIMESTAMP_PARTITION_FIELD],
+                partition_expiration_ms=values[c.PARTITION_EXPIRATION_MS],
+                clustering=values[c.CLUSTERING_FIELDS],
+            ),
+        )
         self.stopping = threading.Event()
-        self.writer = InsertAllWriter(self.client, values[c.BIGQUERY_RETRY], values[c.BIGQUERY_RETRY_WAIT],
-                                      self.stopping)
+        self.writer = InsertAllWriter(
+            self.client, values[c.BIGQUERY_RETRY], values[c.BIGQUERY_RETRY_WAIT], self.stopping
+        )
         self.storage: StorageWriter | None = None
         self.protos = ProtoSchemas()
         if self.storage_api:
-            self.storage = StorageWriter(write_client(values), self.project, values[c.BIGQUERY_RETRY],
-                                         values[c.BIGQUERY_RETRY_WAIT], self.stopping, self.batch_mode)
+            self.storage = StorageWriter(
+                write_client(values),
+                self.project,
+                values[c.BIGQUERY_RETRY],
+                values[c.BIGQUERY_RETRY_WAIT],
+                self.stopping,
+                self.batch_mode,
+            )
         self.pool = ThreadPoolExecutor(values[c.THREAD_POOL_SIZE], thread_name_prefix=f"bigquery-{task_id}")
         self.futures: list[Future[None]] = []
         self.rejected: list[Rejected] = []
@@ -123,8 +152,14 @@ class BigQuerySinkTask(SinkTask):
             self.merges = MergeBatches(values[c.INTERMEDIATE_TABLE_SUFFIX], task_id)
             queries = MergeQueries(self.key_field, values[c.PARTITION_DECORATOR], self.upsert, self.delete)
             self.flusher = MergeFlusher(
-                self.client, self.merges, queries, self._intermediate_schema, values[c.BIGQUERY_RETRY],
-                values[c.BIGQUERY_RETRY_WAIT], self.stopping, self._request_commit,
+                self.client,
+                self.merges,
+                queries,
+                self._intermediate_schema,
+                values[c.BIGQUERY_RETRY],
+                values[c.BIGQUERY_RETRY_WAIT],
+                self.stopping,
+                self._request_commit,
             )
             if values[c.MERGE_INTERVAL_MS] != -1:
                 self._every(values[c.MERGE_INTERVAL_MS] / 1000, self.flusher.flush_all, "merge")
@@ -134,8 +169,12 @@ class BigQuerySinkTask(SinkTask):
         for component in (self.tables, self.writer, self.storage, self.flusher):
             if component is not None:
                 component.log = self.log
-        self.log.info("BigQuery sink task started: project %s, dataset %s, %s", self.project,
-                      values[c.DEFAULT_DATASET], self._mode())
+        self.log.info(
+            "BigQuery sink task started: project %s, dataset %s, %s",
+            self.project,
+            values[c.DEFAULT_DATASET],
+            self._mode(),
+        )
 
     def _mode(self) -> str:
         if self.upsert_delete:
@@ -195,9 +234,12 @@ class BigQuerySinkTask(SinkTask):
             group = groups.get(intermediate.table)
             if group is None:
                 group = groups[intermediate.table] = _Group(intermediate, intermediate.path(self.project))
-            number, count = self.merges.add(intermediate, record.topic, record.kafka_partition or 0,
-                                            record.kafka_offset or 0)
-            row = self.rows.intermediate(record, self.delete, count, number, timestamp_value(int(time.time()), True))
+            number, count = self.merges.add(
+                intermediate, record.topic, record.kafka_partition or 0, record.kafka_offset or 0
+            )
+            row = self.rows.intermediate(
+                record, self.delete, count, number, timestamp_value(int(time.time()), True)
+            )
             group.batch_numbers[number] = group.batch_numbers.get(number, 0) + 1
             if self.merge_threshold != -1 and count >= self.merge_threshold:
                 assert self.flusher is not None
@@ -237,16 +279,27 @@ class BigQuerySinkTask(SinkTask):
     def _write_with_table(self, group: _Group) -> list[Rejected]:
         retries, wait = self.values[c.BIGQUERY_RETRY], self.values[c.BIGQUERY_RETRY_WAIT]
         for attempt in (0, 1):
-            columns = with_retries(partial(self._ensure, group), retries, wait, self.stopping,
-                                   f"reading or creating table {group.table}")
+            columns = with_retries(
+                partial(self._ensure, group),
+                retries,
+                wait,
+                self.stopping,
+                f"reading or creating table {group.table}",
+            )
             try:
                 if self.storage is not None:
                     if columns is None:
-                        columns = with_retries(partial(self.tables.read_schema, group.table), retries, wait,
-                                               self.stopping, f"reading table {group.table}")
+                        columns = with_retries(
+                            partial(self.tables.read_schema, group.table),
+                            retries,
+                            wait,
+                            self.stopping,
+                            f"reading table {group.table}",
+                        )
                         if columns is None:
-                            raise BigQueryConnectException(f"Table {group.table} does not exist; create it or set "
-                                                           "autoCreateTables=true.")
+                            raise BigQueryConnectException(
+                                f"Table {group.table} does not exist; create it or set autoCreateTables=true."
+                            )
                     return self.storage.write(group.table, self.protos.for_columns(columns), group.batch)
                 return self.writer.write(group.path, group.batch)
             except TableMissing as exc:
@@ -265,14 +318,26 @@ class BigQuerySinkTask(SinkTask):
         for (value_schema, key_schema), record in group.schemas.items():
             if self.merges is not None:
                 destination = self.merges.destination_for(group.table)
-                self.tables.ensure(destination, (value_schema, key_schema),
-                                   partial(self._regular_columns, record), value_schema.doc)
-                columns = self.tables.ensure(group.table, (value_schema, key_schema),
-                                             partial(self._intermediate_columns, record),
-                                             intermediate=True, create=True)
+                self.tables.ensure(
+                    destination,
+                    (value_schema, key_schema),
+                    partial(self._regular_columns, record),
+                    value_schema.doc,
+                )
+                columns = self.tables.ensure(
+                    group.table,
+                    (value_schema, key_schema),
+                    partial(self._intermediate_columns, record),
+                    intermediate=True,
+                    create=True,
+                )
             else:
-                columns = self.tables.ensure(group.table, (value_schema, key_schema),
-                                             partial(self._regular_columns, record), value_schema.doc)
+                columns = self.tables.ensure(
+                    group.table,
+                    (value_schema, key_schema),
+                    partial(self._regular_columns, record),
+                    value_schema.doc,
+                )
         return columns
 
     def _key_columns(self, record: SinkRecord) -> list[Any]:
@@ -286,13 +351,22 @@ class BigQuerySinkTask(SinkTask):
     def _regular_columns(self, record: SinkRecord) -> list[Any]:
         assert record.value_schema is not None
         keys = self._key_columns(record) if self.key_field else None
-        return regular_columns(self.converter.convert(record.value_schema), keys, self.key_field,
-                               self.data_field, self.sanitize_fields)
+        return regular_columns(
+            self.converter.convert(record.value_schema),
+            keys,
+            self.key_field,
+            self.data_field,
+            self.sanitize_fields,
+        )
 
     def _intermediate_columns(self, record: SinkRecord) -> list[Any]:
         assert record.value_schema is not None
-        return intermediate_columns(self.converter.convert(record.value_schema), self._key_columns(record),
-                                    self.data_field, self.sanitize_fields)
+        return intermediate_columns(
+            self.converter.convert(record.value_schema),
+            self._key_columns(record),
+            self.data_field,
+            self.sanitize_fields,
+        )
 
     def _intermediate_schema(self, table: TableId) -> Any:
         found = self.tables.cached_schema(table)
@@ -377,7 +451,9 @@ class BigQuerySinkTask(SinkTask):
         if self.merges is not None:
             for table in self.merges.intermediate_tables():
                 try:
-                    self.client.delete_table(table.path(self.project), not_found_ok=True, retry=None, timeout=30)
+                    self.client.delete_table(
+                        table.path(self.project), not_found_ok=True, retry=None, timeout=30
+                    )
                 except Exception as exc:
                     self.log.warning("Could not delete intermediate table %s: %s", table, exc)
         self.client.close()

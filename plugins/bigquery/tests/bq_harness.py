@@ -103,7 +103,9 @@ def worker_props(bootstrap: str, workdir: Path, schemas: bool = True) -> dict[st
 
 
 @contextmanager
-def worker(bootstrap: str, workdir: Path, connectors: list[dict[str, Any]], schemas: bool = True) -> Iterator[WorkerProcess]:
+def worker(
+    bootstrap: str, workdir: Path, connectors: list[dict[str, Any]], schemas: bool = True
+) -> Iterator[WorkerProcess]:
     files = []
     for c in connectors:
         path = workdir / f"{c['name']}.json"
@@ -129,7 +131,9 @@ def failed_trace(w: WorkerProcess, name: str, timeout: float = 150) -> str:
 
 
 def committed(bootstrap: str, name: str, topic: str, partitions: int = 1) -> int:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"connect-{name}", "logger": quiet_logger()})
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": f"connect-{name}", "logger": quiet_logger()}
+    )
     try:
         tps = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
         return sum(max(tp.offset, 0) for tp in tps)
@@ -137,7 +141,9 @@ def committed(bootstrap: str, name: str, topic: str, partitions: int = 1) -> int
         consumer.close()
 
 
-def wait_committed(bootstrap: str, w: WorkerProcess, name: str, topic: str, total: int, timeout: float = 150) -> None:
+def wait_committed(
+    bootstrap: str, w: WorkerProcess, name: str, topic: str, total: int, timeout: float = 150
+) -> None:
     def done() -> bool:
         status = task_status(w, name)
         if status.get("state") == "FAILED":
@@ -148,7 +154,9 @@ def wait_committed(bootstrap: str, w: WorkerProcess, name: str, topic: str, tota
 
 
 def rows(client: Any, dataset: str, table: str, order_by: str = "id") -> list[dict[str, Any]]:
-    return [dict(r) for r in client.query(f"SELECT * FROM `{dataset}`.`{table}` ORDER BY {order_by}").result()]
+    return [
+        dict(r) for r in client.query(f"SELECT * FROM `{dataset}`.`{table}` ORDER BY {order_by}").result()
+    ]
 
 
 def wait_rows(client: Any, dataset: str, table: str, count: int, timeout: float = 90) -> list[dict[str, Any]]:
@@ -159,7 +167,9 @@ def wait_rows(client: Any, dataset: str, table: str, count: int, timeout: float 
             return None
         return found if len(found) >= count else None
 
-    result: list[dict[str, Any]] = wait_until(ready, timeout, f"{count} rows in {dataset}.{table}", interval_s=0.5)
+    result: list[dict[str, Any]] = wait_until(
+        ready, timeout, f"{count} rows in {dataset}.{table}", interval_s=0.5
+    )
     return result
 
 

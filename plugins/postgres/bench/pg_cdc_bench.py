@@ -51,9 +51,11 @@ PG = {"host": "127.0.0.1", "port": 29432, "user": "connectrt", "password": "conn
 BOOTSTRAP = "127.0.0.1:29092"
 # End-to-end settings (command line): JsonConverter schemas.enable; producer and queue defaults or tuned ones.
 SETTINGS: dict[str, Any] = {"schemas": "false", "defaults": False}
-INSERT = ("INSERT INTO {t} (id, name, amount, created_at, doc, flag) SELECT g, 'name-' || g, g * 1.25, "
-          "'2024-05-01 12:00:00+00'::timestamptz + g * interval '1 second', jsonb_build_object('g', g), g % 2 = 0 "
-          "FROM generate_series(1, {n}) g")
+INSERT = (
+    "INSERT INTO {t} (id, name, amount, created_at, doc, flag) SELECT g, 'name-' || g, g * 1.25, "
+    "'2024-05-01 12:00:00+00'::timestamptz + g * interval '1 second', jsonb_build_object('g', g), g % 2 = 0 "
+    "FROM generate_series(1, {n}) g"
+)
 
 
 def capture(table: str, slot: str, rows: int) -> list[tuple[int, bytes]]:
@@ -63,8 +65,12 @@ def capture(table: str, slot: str, rows: int) -> list[tuple[int, bytes]]:
     created = stream.create_slot(slot, export_snapshot=False)
     with psycopg.connect(**PG, autocommit=True) as conn:
         conn.execute(INSERT.format(t=table, n=rows))
-    stream.start(slot, created.consistent_point, {"proto_version": "1", "publication_names": f'"{slot}"'},
-                 created.consistent_point)
+    stream.start(
+        slot,
+        created.consistent_point,
+        {"proto_version": "1", "publication_names": f'"{slot}"'},
+        created.consistent_point,
+    )
     frames: list[tuple[int, bytes]] = []
     while True:
         batch = stream.read(10_000, 5.0)
@@ -101,8 +107,15 @@ def bench_in_process(table: str, frames: list[tuple[int, bytes]], rows: int) -> 
             decode_message(frame, 25)
     rate("decode", rows, c.wall, c.cpu)
 
-    config = parse_config({"database.hostname": "h", "database.user": "u", "database.dbname": PG["dbname"],
-                           "topic.prefix": "bench", "table.include.list": f"public.{table}"})
+    config = parse_config(
+        {
+            "database.hostname": "h",
+            "database.user": "u",
+            "database.dbname": PG["dbname"],
+            "topic.prefix": "bench",
+            "table.include.list": f"public.{table}",
+        }
+    )
     conn = connect(dict(PG))
     filters = Filters(config)
     events = EventFactory(EventSettings(prefix="bench", database=PG["dbname"]))
@@ -178,8 +191,10 @@ def bench_native(tables: Any, events: Any, filters: Any, frames: list[tuple[int,
         finally:
             native._native.process = inner  # type: ignore[attr-defined]
     rate("compiled: frames → bytes", rows, c.wall, c.cpu)
-    print(f"{'':<28} {spent[0] / 1e3 / rows:.2f} µs per row in the native call (its GIL-free part runs beside "
-          f"the task thread), {(c.cpu * 1e9 - spent[0]) / 1e3 / rows:.2f} µs in Python; {served:,} records served")
+    print(
+        f"{'':<28} {spent[0] / 1e3 / rows:.2f} µs per row in the native call (its GIL-free part runs beside "
+        f"the task thread), {(c.cpu * 1e9 - spent[0]) / 1e3 / rows:.2f} µs in Python; {served:,} records served"
+    )
 
 
 def bench_send(batches: list[list[Any]], rows: int, schemas: str) -> None:
@@ -199,20 +214,36 @@ def bench_send(batches: list[list[Any]], rows: int, schemas: str) -> None:
     )
 
     topic = f"bench_send_{secrets.token_hex(3)}"
-    producer = make_producer({"bootstrap.servers": BOOTSTRAP, "acks": "all", "enable.idempotence": "true",
-                              "linger.ms": "5"})
+    producer = make_producer(
+        {"bootstrap.servers": BOOTSTRAP, "acks": "all", "enable.idempotence": "true", "linger.ms": "5"}
+    )
     key_conv, value_conv = JsonConverter(), JsonConverter()
     key_conv.configure({"schemas.enable": schemas}, True)
     value_conv.configure({"schemas.enable": schemas}, False)
     operator = RetryWithToleranceOperator(0, 60000, False, [])
     store = MemoryOffsetBackingStore()
     task = WorkerSourceTask(
-        ConnectorTaskId("bench", 0), PostgresConnectorTask(), {}, lambda *a: None, TargetState.STARTED, producer,
-        key_conv, value_conv, SimpleHeaderConverter(), TransformationChain([], operator), operator,
-        OffsetStorageReaderImpl(store, "bench"), OffsetStorageWriter(store, "bench"), 60000, 5000,
+        ConnectorTaskId("bench", 0),
+        PostgresConnectorTask(),
+        {},
+        lambda *a: None,
+        TargetState.STARTED,
+        producer,
+        key_conv,
+        value_conv,
+        SimpleHeaderConverter(),
+        TransformationChain([], operator),
+        operator,
+        OffsetStorageReaderImpl(store, "bench"),
+        OffsetStorageWriter(store, "bench"),
+        60000,
+        5000,
     )
     # Same records, another topic (the records' topic would mix with the end-to-end run's).
-    records = [[r.new_record(topic, None, r.key_schema, r.key, r.value_schema, r.value, None) for r in b] for b in batches]
+    records = [
+        [r.new_record(topic, None, r.key_schema, r.key, r.value_schema, r.value, None) for r in b]
+        for b in batches
+    ]
     thread0 = time.thread_time()
     with Clock() as c:
         for batch in records:
@@ -224,8 +255,10 @@ def bench_send(batches: list[list[Any]], rows: int, schemas: str) -> None:
     thread = time.thread_time() - thread0
     pending = sum(b.pending for b in task.batches)
     rate(f"send schemas={schemas}", rows, c.wall, c.cpu)
-    print(f"{'':<28} {thread / rows * 1e6:.1f} µs per row in the sending thread, "
-          f"{(c.cpu - thread) / rows * 1e6:.1f} µs in librdkafka's threads; {pending} unacknowledged")
+    print(
+        f"{'':<28} {thread / rows * 1e6:.1f} µs per row in the sending thread, "
+        f"{(c.cpu - thread) / rows * 1e6:.1f} µs in librdkafka's threads; {pending} unacknowledged"
+    )
 
 
 def cpu_seconds(pid: int) -> float:
@@ -265,33 +298,73 @@ def bench_end_to_end(table: str, rows: int, snapshot: bool = False, profile: str
     prefix, slot = f"bench{secrets.token_hex(3)}", f"bench_{secrets.token_hex(3)}"
     topic = f"{prefix}.public.{table}"
     work = Path(tempfile.mkdtemp(prefix="pgbench-"))
-    (work / "worker.properties").write_text("\n".join([
-        f"bootstrap.servers={BOOTSTRAP}", "listeners=http://127.0.0.1:0",
-        "key.converter=org.apache.kafka.connect.json.JsonConverter",
-        "value.converter=org.apache.kafka.connect.json.JsonConverter",
-        f"key.converter.schemas.enable={SETTINGS['schemas']}", f"value.converter.schemas.enable={SETTINGS['schemas']}",
-        f"offset.storage.file.filename={work}/offsets", "offset.flush.interval.ms=5000",
-        *([] if SETTINGS["defaults"] else
-          ["producer.linger.ms=20", "producer.batch.size=1000000", "producer.compression.type=lz4"]),
-    ]) + "\n")
-    (work / "connector.json").write_text(json.dumps({"name": "bench", "config": {
-        "connector.class": "io.debezium.connector.postgresql.PostgresConnector", "plugin.name": "pgoutput",
-        "database.hostname": PG["host"], "database.port": str(PG["port"]), "database.user": PG["user"],
-        "database.password": PG["password"], "database.dbname": PG["dbname"], "topic.prefix": prefix,
-        "slot.name": slot, "publication.name": slot, "publication.autocreate.mode": "filtered",
-        "table.include.list": f"public.{table}", "snapshot.mode": "initial" if snapshot else "no_data",
-        "slot.drop.on.stop": "true",
-        **({} if SETTINGS["defaults"] else {"max.batch.size": "4096", "max.queue.size": "32768"}),
-    }}))
+    (work / "worker.properties").write_text(
+        "\n".join(
+            [
+                f"bootstrap.servers={BOOTSTRAP}",
+                "listeners=http://127.0.0.1:0",
+                "key.converter=org.apache.kafka.connect.json.JsonConverter",
+                "value.converter=org.apache.kafka.connect.json.JsonConverter",
+                f"key.converter.schemas.enable={SETTINGS['schemas']}",
+                f"value.converter.schemas.enable={SETTINGS['schemas']}",
+                f"offset.storage.file.filename={work}/offsets",
+                "offset.flush.interval.ms=5000",
+                *(
+                    []
+                    if SETTINGS["defaults"]
+                    else [
+                        "producer.linger.ms=20",
+                        "producer.batch.size=1000000",
+                        "producer.compression.type=lz4",
+                    ]
+                ),
+            ]
+        )
+        + "\n"
+    )
+    (work / "connector.json").write_text(
+        json.dumps(
+            {
+                "name": "bench",
+                "config": {
+                    "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+                    "plugin.name": "pgoutput",
+                    "database.hostname": PG["host"],
+                    "database.port": str(PG["port"]),
+                    "database.user": PG["user"],
+                    "database.password": PG["password"],
+                    "database.dbname": PG["dbname"],
+                    "topic.prefix": prefix,
+                    "slot.name": slot,
+                    "publication.name": slot,
+                    "publication.autocreate.mode": "filtered",
+                    "table.include.list": f"public.{table}",
+                    "snapshot.mode": "initial" if snapshot else "no_data",
+                    "slot.drop.on.stop": "true",
+                    **({} if SETTINGS["defaults"] else {"max.batch.size": "4096", "max.queue.size": "32768"}),
+                },
+            }
+        )
+    )
     if snapshot:
         with psycopg.connect(**PG, autocommit=True) as conn:
             conn.execute(f"TRUNCATE {table}")
             conn.execute(INSERT.format(t=table, n=rows))
     log = (work / "worker.log").open("wb")
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "connectrt.cli", "standalone", str(work / "worker.properties"),
-                             str(work / "connector.json")], stdout=log, stderr=subprocess.STDOUT,
-                            env=dict(os.environ, CONNECTRT_LOG_LEVEL="WARNING"))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "connectrt.cli",
+            "standalone",
+            str(work / "worker.properties"),
+            str(work / "connector.json"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ, CONNECTRT_LOG_LEVEL="WARNING"),
+    )
     from confluent_kafka import Consumer, TopicPartition
 
     consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "bench"})
@@ -300,16 +373,32 @@ def bench_end_to_end(table: str, rows: int, snapshot: bool = False, profile: str
     def start_profile() -> None:
         nonlocal spy
         if profile:  # py-spy's collapsed stacks of every thread of the worker while it works
-            spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw",
-                                    "--threads", "--rate", "250", "-o", profile, "--pid", str(proc.pid)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            spy = subprocess.Popen(
+                [
+                    str(Path(sys.executable).parent / "py-spy"),
+                    "record",
+                    "--format",
+                    "raw",
+                    "--threads",
+                    "--rate",
+                    "250",
+                    "-o",
+                    profile,
+                    "--pid",
+                    str(proc.pid),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
 
     def size() -> int:
         meta = consumer.list_topics(timeout=10).topics
         if topic not in meta:
             return 0
-        return sum(consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-                   for p in meta[topic].partitions)
+        return sum(
+            consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            for p in meta[topic].partitions
+        )
 
     try:
         if snapshot:
@@ -318,13 +407,17 @@ def bench_end_to_end(table: str, rows: int, snapshot: bool = False, profile: str
                 time.sleep(0.05)
             rate("snapshot end to end", rows, time.perf_counter() - started)
             cpu = cpu_seconds(proc.pid)
-            print(f"{'worker CPU (incl. start)':<28} {cpu:.2f} s, {cpu / rows * 1e6:.1f} µs per row; "
-                  f"peak RSS {peak_rss_mib(proc.pid):.0f} MiB")
+            print(
+                f"{'worker CPU (incl. start)':<28} {cpu:.2f} s, {cpu / rows * 1e6:.1f} µs per row; "
+                f"peak RSS {peak_rss_mib(proc.pid):.0f} MiB"
+            )
             print_thread_cpu({}, thread_cpu(proc.pid), rows)
             return
         with psycopg.connect(**PG, autocommit=True) as conn:
             for _ in range(120):
-                if conn.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone() == (True,):
+                if conn.execute(
+                    "SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)
+                ).fetchone() == (True,):
                     break
                 time.sleep(0.5)
             time.sleep(1)
@@ -341,8 +434,10 @@ def bench_end_to_end(table: str, rows: int, snapshot: bool = False, profile: str
         cpu = cpu_seconds(proc.pid) - cpu0
         print(f"{'INSERT (server side)':<28} {committed - t0:.2f} s")
         rate("end to end (from commit)", rows, done - committed)
-        print(f"{'worker CPU':<28} {cpu:.2f} s, {cpu / rows * 1e6:.1f} µs per row; "
-              f"peak RSS {peak_rss_mib(proc.pid):.0f} MiB")
+        print(
+            f"{'worker CPU':<28} {cpu:.2f} s, {cpu / rows * 1e6:.1f} µs per row; "
+            f"peak RSS {peak_rss_mib(proc.pid):.0f} MiB"
+        )
         print_thread_cpu(threads0, thread_cpu(proc.pid), rows)
     finally:
         if spy is not None:
@@ -359,18 +454,29 @@ def main() -> None:
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument("--skip-in-process", action="store_true")
     parser.add_argument("--snapshot", action="store_true", help="also time an initial snapshot of the rows")
-    parser.add_argument("--schemas-enable", choices=("true", "false"), default="false",
-                        help="JsonConverter schemas.enable end to end (bench/cdc/run.py uses true)")
-    parser.add_argument("--defaults", action="store_true",
-                        help="end to end with the worker's producer defaults and the connector's queue defaults "
-                             "(as bench/cdc/run.py), not linger 20 ms, lz4, max.batch.size 4096, max.queue.size 32768")
-    parser.add_argument("--profile", help="py-spy the worker during the end-to-end runs (collapsed stacks to PATH.*)")
+    parser.add_argument(
+        "--schemas-enable",
+        choices=("true", "false"),
+        default="false",
+        help="JsonConverter schemas.enable end to end (bench/cdc/run.py uses true)",
+    )
+    parser.add_argument(
+        "--defaults",
+        action="store_true",
+        help="end to end with the worker's producer defaults and the connector's queue defaults "
+        "(as bench/cdc/run.py), not linger 20 ms, lz4, max.batch.size 4096, max.queue.size 32768",
+    )
+    parser.add_argument(
+        "--profile", help="py-spy the worker during the end-to-end runs (collapsed stacks to PATH.*)"
+    )
     args = parser.parse_args()
     SETTINGS.update(schemas=args.schemas_enable, defaults=args.defaults)
     table = f"bench_{secrets.token_hex(3)}"
     with psycopg.connect(**PG, autocommit=True) as conn:
-        conn.execute(f"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric(12,2), "
-                     "created_at timestamptz, doc jsonb, flag boolean)")
+        conn.execute(
+            f"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric(12,2), "
+            "created_at timestamptz, doc jsonb, flag boolean)"
+        )
     try:
         frames = capture(table, f"benchslot_{secrets.token_hex(3)}", args.rows)
         print(f"captured {len(frames):,} frames for {args.rows:,} rows")
@@ -379,11 +485,15 @@ def main() -> None:
         if not args.skip_e2e:
             bench_end_to_end(table, args.rows, profile=args.profile and args.profile + ".streaming")
         if args.snapshot:
-            bench_end_to_end(table, args.rows, snapshot=True, profile=args.profile and args.profile + ".snapshot")
+            bench_end_to_end(
+                table, args.rows, snapshot=True, profile=args.profile and args.profile + ".snapshot"
+            )
     finally:
         with psycopg.connect(**PG, autocommit=True) as conn:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
-            for (pub,) in conn.execute("SELECT pubname FROM pg_publication WHERE pubname LIKE 'bench%'").fetchall():
+            for (pub,) in conn.execute(
+                "SELECT pubname FROM pg_publication WHERE pubname LIKE 'bench%'"
+            ).fetchall():
                 conn.execute(f'DROP PUBLICATION "{pub}"')
 
 

@@ -98,7 +98,17 @@ class TypeRegistry:
             "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace"
         ).fetchall()
         return cls(
-            PgType(int(oid), name, ns, str(kind), int(elem), int(base), int(typmod), str(cat), tuple(enums.get(oid, ())))
+            PgType(
+                int(oid),
+                name,
+                ns,
+                str(kind),
+                int(elem),
+                int(base),
+                int(typmod),
+                str(cat),
+                tuple(enums.get(oid, ())),
+            )
             for oid, name, ns, kind, elem, base, typmod, cat in rows
         )
 
@@ -136,7 +146,9 @@ class TableInfo:
 
     def with_columns(self, columns: Sequence[ColumnInfo]) -> TableInfo:
         names = {c.name for c in columns}
-        return replace(self, columns=tuple(columns), key_columns=tuple(k for k in self.key_columns if k in names))
+        return replace(
+            self, columns=tuple(columns), key_columns=tuple(k for k in self.key_columns if k in names)
+        )
 
 
 _SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
@@ -195,7 +207,9 @@ def read_tables(conn: Any, oids: Sequence[int]) -> dict[int, TableInfo]:
     return out
 
 
-def _read_keys(conn: Any, oids: list[int], columns: dict[int, list[ColumnInfo]]) -> dict[int, tuple[str, ...]]:
+def _read_keys(
+    conn: Any, oids: list[int], columns: dict[int, list[ColumnInfo]]
+) -> dict[int, tuple[str, ...]]:
     names_by_attnum: dict[int, dict[int, str]] = {}
     for relid, attnum, name in conn.execute(
         "SELECT attrelid, attnum, attname FROM pg_catalog.pg_attribute "

@@ -18,15 +18,48 @@ from connectrt_postgres.types import ColumnMapping
 _LITERAL = re.compile(r"'(.*?)'")
 _FUNCTION = re.compile(r"^[(]?[A-Za-z0-9_.]+\((?:.+(?:, ?.+)*)?\)")
 _CURRENT = {"current_timestamp", "current_time", "current_date", "localtime", "localtimestamp"}
-_TRIM = {"bit", "varbit", "bool", "numeric", "float4", "float8", "int2", "int4", "serial", "int8", "bigserial",
-         "smallserial", "date", "time", "timestamp", "timestamptz", "interval"}
+_TRIM = {
+    "bit",
+    "varbit",
+    "bool",
+    "numeric",
+    "float4",
+    "float8",
+    "int2",
+    "int4",
+    "serial",
+    "int8",
+    "bigserial",
+    "smallserial",
+    "date",
+    "time",
+    "timestamp",
+    "timestamptz",
+    "interval",
+}
 
 # type name -> placeholder used when the default is computed by a function (None: not supported)
 _PLACEHOLDERS: dict[str, str] = {
-    "bit": "00", "varbit": "0", "bool": "false", "bpchar": "", "varchar": "", "text": "",
-    "numeric": "0.0", "float4": "0.0", "float8": "0.0", "int2": "0", "int4": "0", "int8": "0",
-    "json": "{}", "jsonb": "{}", "xml": "", "uuid": "00000000-0000-0000-0000-000000000000",
-    "date": "1970-01-01", "time": "00:00", "timestamp": "1970-01-01", "timestamptz": "1970-01-01",
+    "bit": "00",
+    "varbit": "0",
+    "bool": "false",
+    "bpchar": "",
+    "varchar": "",
+    "text": "",
+    "numeric": "0.0",
+    "float4": "0.0",
+    "float8": "0.0",
+    "int2": "0",
+    "int4": "0",
+    "int8": "0",
+    "json": "{}",
+    "jsonb": "{}",
+    "xml": "",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+    "date": "1970-01-01",
+    "time": "00:00",
+    "timestamp": "1970-01-01",
+    "timestamptz": "1970-01-01",
 }
 _NULLABLE_PARSE = {"bool", "numeric", "float4", "float8", "int2", "int4", "int8"}
 

@@ -43,12 +43,20 @@ _FAST_RECORDS = set(ConnectRecord.__slots__) | set(SourceRecord.__slots__) == _R
 
 
 def source_record(
-    partition: dict[str, Any], offset: dict[str, Any], topic: str, key_schema: Schema | None, key: Any,
-    value_schema: Schema | None, value: Any, headers: Headers,
+    partition: dict[str, Any],
+    offset: dict[str, Any],
+    topic: str,
+    key_schema: Schema | None,
+    key: Any,
+    value_schema: Schema | None,
+    value: Any,
+    headers: Headers,
 ) -> SourceRecord:
     """``SourceRecord(partition, offset, topic, None, key_schema, key, value_schema, value, None, headers)``."""
     if not _FAST_RECORDS:
-        return SourceRecord(partition, offset, topic, None, key_schema, key, value_schema, value, None, headers)
+        return SourceRecord(
+            partition, offset, topic, None, key_schema, key, value_schema, value, None, headers
+        )
     r: SourceRecord = _new_object(SourceRecord)
     r.source_partition = partition
     r.source_offset = offset
@@ -126,8 +134,15 @@ class EventFactory:
         return Headers([*extra, *self._context_headers])
 
     def source(
-        self, offset: OffsetState, schema: str, table: str, snapshot: str | None, ts_us: int,
-        origin: str | None = None, origin_lsn: int | None = None, with_tx: bool = True,
+        self,
+        offset: OffsetState,
+        schema: str,
+        table: str,
+        snapshot: str | None,
+        ts_us: int,
+        origin: str | None = None,
+        origin_lsn: int | None = None,
+        with_tx: bool = True,
     ) -> Struct:
         s = self.settings
         source = _new_struct(Struct)
@@ -140,7 +155,9 @@ class EventFactory:
         })  # fmt: skip
         return source
 
-    def _envelope(self, ts: TableSchema, before: Struct | None, after: Struct | None, source: Struct, op: str) -> Struct:
+    def _envelope(
+        self, ts: TableSchema, before: Struct | None, after: Struct | None, source: Struct, op: str
+    ) -> Struct:
         return self.envelope(ts, before, after, source, op, self.clock())
 
     def envelope(
@@ -191,9 +208,15 @@ class EventFactory:
             r.headers = headers
             out.append(r)
         else:
-            out.append(source_record(self.partition, offset, ts.topic, ts.key_schema, key, envelope_schema, envelope, headers))
+            out.append(
+                source_record(
+                    self.partition, offset, ts.topic, ts.key_schema, key, envelope_schema, envelope, headers
+                )
+            )
         if op == "d" and self.settings.tombstones:
-            out.append(source_record(self.partition, offset, ts.topic, ts.key_schema, key, None, None, headers))
+            out.append(
+                source_record(self.partition, offset, ts.topic, ts.key_schema, key, None, None, headers)
+            )
 
     def key_change(
         self,
@@ -211,29 +234,63 @@ class EventFactory:
         delete_headers = self.headers(Header("__debezium.newkey", new_key, ts.key_schema))
         out.append(
             SourceRecord(
-                self.partition, offset, ts.topic, None, ts.key_schema, old_key, ts.envelope_schema,
-                self._envelope(ts, before, None, source, "d"), None, delete_headers,
+                self.partition,
+                offset,
+                ts.topic,
+                None,
+                ts.key_schema,
+                old_key,
+                ts.envelope_schema,
+                self._envelope(ts, before, None, source, "d"),
+                None,
+                delete_headers,
             )
         )
         if self.settings.tombstones:
             out.append(
                 SourceRecord(
-                    self.partition, offset, ts.topic, None, ts.key_schema, old_key, None, None, None, delete_headers
+                    self.partition,
+                    offset,
+                    ts.topic,
+                    None,
+                    ts.key_schema,
+                    old_key,
+                    None,
+                    None,
+                    None,
+                    delete_headers,
                 )
             )
         out.append(
             SourceRecord(
-                self.partition, offset, ts.topic, None, ts.key_schema, new_key, ts.envelope_schema,
+                self.partition,
+                offset,
+                ts.topic,
+                None,
+                ts.key_schema,
+                new_key,
+                ts.envelope_schema,
                 self._envelope(ts, None, after, source, "c"),
-                None, self.headers(Header("__debezium.oldkey", old_key, ts.key_schema)),
+                None,
+                self.headers(Header("__debezium.oldkey", old_key, ts.key_schema)),
             )
         )
 
-    def truncate(self, out: list[SourceRecord], ts: TableSchema, source: Struct, offset: dict[str, Any]) -> None:
+    def truncate(
+        self, out: list[SourceRecord], ts: TableSchema, source: Struct, offset: dict[str, Any]
+    ) -> None:
         out.append(
             SourceRecord(
-                self.partition, offset, ts.topic, None, None, None, ts.envelope_schema,
-                self._envelope(ts, None, None, source, "t"), None, self.headers(),
+                self.partition,
+                offset,
+                ts.topic,
+                None,
+                None,
+                None,
+                ts.envelope_schema,
+                self._envelope(ts, None, None, source, "t"),
+                None,
+                self.headers(),
             )
         )
 
@@ -242,7 +299,9 @@ class EventFactory:
         self, out: list[SourceRecord], prefix: str, content: bytes, source: Struct, offset: dict[str, Any]
     ) -> None:
         key = make_struct(MESSAGE_KEY_SCHEMA, ("prefix",), (prefix,))
-        block = make_struct(self.message_block_schema, ("prefix", "content"), (prefix, self.encode_content(content)))
+        block = make_struct(
+            self.message_block_schema, ("prefix", "content"), (prefix, self.encode_content(content))
+        )
         value = make_struct(
             self.message_value_schema,
             ("op", "ts_ms", "source", "transaction", "message"),
@@ -250,8 +309,14 @@ class EventFactory:
         )
         out.append(
             SourceRecord(
-                self.partition, offset, self.message_topic, None, MESSAGE_KEY_SCHEMA, key,
-                self.message_value_schema, value,
+                self.partition,
+                offset,
+                self.message_topic,
+                None,
+                MESSAGE_KEY_SCHEMA,
+                key,
+                self.message_value_schema,
+                value,
             )
         )
 
@@ -259,5 +324,12 @@ class EventFactory:
         key = make_struct(HEARTBEAT_KEY_SCHEMA, ("serverName",), (self.settings.prefix,))
         value = make_struct(HEARTBEAT_VALUE_SCHEMA, ("ts_ms",), (self.clock() // 1_000_000,))
         return SourceRecord(
-            self.partition, offset, self.heartbeat_topic, None, HEARTBEAT_KEY_SCHEMA, key, HEARTBEAT_VALUE_SCHEMA, value
+            self.partition,
+            offset,
+            self.heartbeat_topic,
+            None,
+            HEARTBEAT_KEY_SCHEMA,
+            key,
+            HEARTBEAT_VALUE_SCHEMA,
+            value,
         )

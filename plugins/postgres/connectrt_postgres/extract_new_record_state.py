@@ -40,6 +40,7 @@ DELETED_FIELD = "__deleted"
 _NO_STRUCT = ("op", "ts_ms", "ts_us", "ts_ns")
 _TRANSACTION_FIELDS = ("id", "total_order", "data_collection_order")
 
+
 class _OptionalEnum(CaseInsensitiveValidString):
     def ensure_valid(self, name: str, value: Any) -> None:
         if value is not None:
@@ -48,28 +49,82 @@ class _OptionalEnum(CaseInsensitiveValidString):
 
 CONFIG_DEF = (
     ConfigDef()
-    .define("delete.tombstone.handling.mode", Type.STRING, None, _OptionalEnum(MODES), Importance.MEDIUM,
-            "How deletes and tombstones are handled: drop, tombstone (default), rewrite, rewrite-with-tombstone, "
-            "delete-to-tombstone.")
-    .define("drop.tombstones", Type.BOOLEAN, None, None, Importance.LOW,
-            "Deprecated (Debezium 3.0/3.1): drop tombstones; used only without delete.tombstone.handling.mode.")
-    .define("delete.handling.mode", Type.STRING, None, _OptionalEnum(("drop", "none", "rewrite")),
-            Importance.LOW, "Deprecated (Debezium 3.0/3.1): drop, none or rewrite delete events.")
-    .define("route.by.field", Type.STRING, "", None, Importance.LOW,
-            "A row field whose value becomes the record's topic.")
+    .define(
+        "delete.tombstone.handling.mode",
+        Type.STRING,
+        None,
+        _OptionalEnum(MODES),
+        Importance.MEDIUM,
+        "How deletes and tombstones are handled: drop, tombstone (default), rewrite, rewrite-with-tombstone, "
+        "delete-to-tombstone.",
+    )
+    .define(
+        "drop.tombstones",
+        Type.BOOLEAN,
+        None,
+        None,
+        Importance.LOW,
+        "Deprecated (Debezium 3.0/3.1): drop tombstones; used only without delete.tombstone.handling.mode.",
+    )
+    .define(
+        "delete.handling.mode",
+        Type.STRING,
+        None,
+        _OptionalEnum(("drop", "none", "rewrite")),
+        Importance.LOW,
+        "Deprecated (Debezium 3.0/3.1): drop, none or rewrite delete events.",
+    )
+    .define(
+        "route.by.field",
+        Type.STRING,
+        "",
+        None,
+        Importance.LOW,
+        "A row field whose value becomes the record's topic.",
+    )
     .define("add.fields.prefix", Type.STRING, "__", None, Importance.LOW, "Prefix of added fields.")
-    .define("add.fields", Type.STRING, "", None, Importance.LOW,
-            "Envelope fields added to the row, e.g. op,table,source.ts_ms or name:NEWNAME.")
+    .define(
+        "add.fields",
+        Type.STRING,
+        "",
+        None,
+        Importance.LOW,
+        "Envelope fields added to the row, e.g. op,table,source.ts_ms or name:NEWNAME.",
+    )
     .define("add.headers.prefix", Type.STRING, "__", None, Importance.LOW, "Prefix of added headers.")
     .define("add.headers", Type.STRING, "", None, Importance.LOW, "Envelope fields added as headers.")
-    .define("replace.null.with.default", Type.BOOLEAN, True, None, Importance.LOW,
-            "Replace null field values with their schema defaults when rewriting.")
-    .define("drop.fields.header.name", Type.STRING, None, None, Importance.LOW,
-            "A header listing fields to remove from the value.")
-    .define("drop.fields.from.key", Type.BOOLEAN, False, None, Importance.LOW,
-            "Also remove those fields from the key.")
-    .define("drop.fields.keep.schema.compatible", Type.BOOLEAN, True, None, Importance.LOW,
-            "Remove only optional fields, keeping schemas compatible.")
+    .define(
+        "replace.null.with.default",
+        Type.BOOLEAN,
+        True,
+        None,
+        Importance.LOW,
+        "Replace null field values with their schema defaults when rewriting.",
+    )
+    .define(
+        "drop.fields.header.name",
+        Type.STRING,
+        None,
+        None,
+        Importance.LOW,
+        "A header listing fields to remove from the value.",
+    )
+    .define(
+        "drop.fields.from.key",
+        Type.BOOLEAN,
+        False,
+        None,
+        Importance.LOW,
+        "Also remove those fields from the key.",
+    )
+    .define(
+        "drop.fields.keep.schema.compatible",
+        Type.BOOLEAN,
+        True,
+        None,
+        Importance.LOW,
+        "Remove only optional fields, keeping schemas compatible.",
+    )
 )
 
 
@@ -84,7 +139,11 @@ class FieldReference:
         self.field = splits[0] if len(splits) == 1 else splits[1]
         if len(splits) == 1:
             self.struct: str | None = (
-                "transaction" if self.field in _TRANSACTION_FIELDS else None if self.field in _NO_STRUCT else "source"
+                "transaction"
+                if self.field in _TRANSACTION_FIELDS
+                else None
+                if self.field in _NO_STRUCT
+                else "source"
             )
         else:
             self.struct = splits[0]
@@ -144,7 +203,9 @@ class ExtractNewRecordState(Transformation[ConnectRecord]):
         mode = values["delete.tombstone.handling.mode"]
         self.legacy_delete: str | None = None
         self.legacy_drop_tombstones = True
-        if mode is None and (values["drop.tombstones"] is not None or values["delete.handling.mode"] is not None):
+        if mode is None and (
+            values["drop.tombstones"] is not None or values["delete.handling.mode"] is not None
+        ):
             self.legacy_delete = (values["delete.handling.mode"] or "drop").lower()
             self.legacy_drop_tombstones = values["drop.tombstones"] is not False
             mode = "rewrite" if self.legacy_delete == "rewrite" else "tombstone"
@@ -163,7 +224,9 @@ class ExtractNewRecordState(Transformation[ConnectRecord]):
     def _is_envelope(record: ConnectRecord) -> bool:
         schema = record.value_schema
         return (
-            isinstance(record.value, Struct) and schema is not None and schema.name is not None
+            isinstance(record.value, Struct)
+            and schema is not None
+            and schema.name is not None
             and schema.name.endswith(".Envelope")
         )
 
@@ -239,8 +302,16 @@ class ExtractNewRecordState(Transformation[ConnectRecord]):
             if self.legacy_delete == "drop" or (self.legacy_delete is None and self.mode == "drop"):
                 return None
             if self.mode == "delete-to-tombstone":
-                return record.new_record(topic, record.kafka_partition, record.key_schema, record.key, None, None,
-                                         record.timestamp, headers)
+                return record.new_record(
+                    topic,
+                    record.kafka_partition,
+                    record.key_schema,
+                    record.key,
+                    None,
+                    None,
+                    record.timestamp,
+                    headers,
+                )
             if self.mode in ("rewrite", "rewrite-with-tombstone"):
                 if not isinstance(before, Struct):
                     raise DataException("A delete event without a before row cannot be rewritten.")
@@ -251,17 +322,35 @@ class ExtractNewRecordState(Transformation[ConnectRecord]):
                 value, schema = None, field.schema if field is not None else None
             if self.route_by is not None and isinstance(before, Struct):
                 topic = str(dict.get(before, self.route_by) or topic)
-            return record.new_record(topic, record.kafka_partition, record.key_schema, record.key, schema, value,
-                                     record.timestamp, headers)
+            return record.new_record(
+                topic,
+                record.kafka_partition,
+                record.key_schema,
+                record.key,
+                schema,
+                value,
+                record.timestamp,
+                headers,
+            )
         if not isinstance(after, Struct):
-            raise DataException("Only Struct objects supported for [Read record to set topic routing for CREATE / UPDATE]")
+            raise DataException(
+                "Only Struct objects supported for [Read record to set topic routing for CREATE / UPDATE]"
+            )
         value = self._flatten(envelope, after, "false")
         if self.route_by is not None:
             routed = dict.get(after, self.route_by)
             if routed:
                 topic = str(routed)
-        return record.new_record(topic, record.kafka_partition, record.key_schema, record.key, value.schema, value,
-                                 record.timestamp, headers)
+        return record.new_record(
+            topic,
+            record.kafka_partition,
+            record.key_schema,
+            record.key,
+            value.schema,
+            value,
+            record.timestamp,
+            headers,
+        )
 
     def close(self) -> None:
         self._schemas.clear()

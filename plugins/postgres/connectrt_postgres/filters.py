@@ -44,7 +44,9 @@ class Filters:
         self.column_exclude = _patterns("column.exclude.list", get("column.exclude.list"))
         self.message_include = _patterns("message.prefix.include.list", get("message.prefix.include.list"))
         self.message_exclude = _patterns("message.prefix.exclude.list", get("message.prefix.exclude.list"))
-        self.snapshot_include = _patterns("snapshot.include.collection.list", get("snapshot.include.collection.list"))
+        self.snapshot_include = _patterns(
+            "snapshot.include.collection.list", get("snapshot.include.collection.list")
+        )
         self.key_columns = parse_key_columns(get("message.key.columns"))
         self._table_cache: dict[TableId, bool] = {}
 
@@ -69,7 +71,9 @@ class Filters:
         return not (self.table_exclude is not None and _matches(self.table_exclude, full))
 
     def snapshots(self, table: TableId) -> bool:
-        return self.snapshot_include is None or _matches(self.snapshot_include, f"{table.schema}.{table.table}")
+        return self.snapshot_include is None or _matches(
+            self.snapshot_include, f"{table.schema}.{table.table}"
+        )
 
     def has_column_filter(self) -> bool:
         return self.column_include is not None or self.column_exclude is not None

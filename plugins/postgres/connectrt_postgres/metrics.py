@@ -114,8 +114,14 @@ class StreamingProgress:
                 if op is None:  # heartbeats, transaction metadata
                     continue
                 source = value.get("source") or {}
-                summary = (op, source.get("schema"), source.get("table"), source.get("txId"), source.get("lsn"),
-                           source.get("ts_ms"))
+                summary = (
+                    op,
+                    source.get("schema"),
+                    source.get("table"),
+                    source.get("txId"),
+                    source.get("lsn"),
+                    source.get("ts_ms"),
+                )
             elif summary is False:  # a tombstone
                 continue
             events += 1
@@ -136,7 +142,14 @@ class StreamingProgress:
         op, schema, table, tx_id, lsn, ts_ms = last
         now_ms = time.time_ns() // 1_000_000
         self.behind_ms = max(0, now_ms - ts_ms) if isinstance(ts_ms, int) else -1
-        self.last_event = {"op": op, "schema": schema, "table": table, "txId": tx_id, "lsn": lsn, "ts_ms": ts_ms}
+        self.last_event = {
+            "op": op,
+            "schema": schema,
+            "table": table,
+            "txId": tx_id,
+            "lsn": lsn,
+            "ts_ms": ts_ms,
+        }
         self.last_event_at = time.monotonic()
         position = {"lsn": str(lsn)}
         if tx_id is not None:
@@ -167,5 +180,11 @@ class TaskMetrics:
         self.streaming = StreamingProgress()
 
     def to_json(self, queue_capacity: int = 0, queue_size: int = 0) -> dict[str, Any]:
-        queue = {"QueueTotalCapacity": queue_capacity, "QueueRemainingCapacity": max(0, queue_capacity - queue_size)}
-        return {"snapshot": {**self.snapshot.to_json(), **queue}, "streaming": {**self.streaming.to_json(), **queue}}
+        queue = {
+            "QueueTotalCapacity": queue_capacity,
+            "QueueRemainingCapacity": max(0, queue_capacity - queue_size),
+        }
+        return {
+            "snapshot": {**self.snapshot.to_json(), **queue},
+            "streaming": {**self.streaming.to_json(), **queue},
+        }

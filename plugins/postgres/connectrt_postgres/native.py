@@ -74,14 +74,31 @@ def unavailable_reason() -> str:
 
 
 # Value kinds (native/src/convert.rs).
-K_INT, K_BOOL, K_STR, K_DECIMAL, K_ZONED_TS, K_MICRO_TS, K_MILLI_TS, K_DATE, K_MICRO_TIME, K_MILLI_TIME, K_BYTES = range(1, 12)
+(
+    K_INT,
+    K_BOOL,
+    K_STR,
+    K_DECIMAL,
+    K_ZONED_TS,
+    K_MICRO_TS,
+    K_MILLI_TS,
+    K_DATE,
+    K_MICRO_TIME,
+    K_MILLI_TIME,
+    K_BYTES,
+) = range(1, 12)
 
 _STRING_TYPES = {
     "bpchar", "varchar", "text", "char", "name", "citext", "inet", "cidr", "macaddr", "macaddr8",
     "int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange", "isbn",
     "json", "jsonb", "xml", "uuid", "ltree", "tsvector",
 }  # fmt: skip
-_INT_TYPES = {"int2": SchemaType.INT16, "int4": SchemaType.INT32, "int8": SchemaType.INT64, "oid": SchemaType.INT64}
+_INT_TYPES = {
+    "int2": SchemaType.INT16,
+    "int4": SchemaType.INT32,
+    "int8": SchemaType.INT64,
+    "oid": SchemaType.INT64,
+}
 _DECIMAL = "org.apache.kafka.connect.data.Decimal"
 # What each kind's field schema must look like (name, type): a check that types.py still maps the column so.
 _EXPECTED: dict[int, tuple[str | None, SchemaType]] = {
@@ -101,7 +118,9 @@ def _precision(typmod: int) -> int:
     return typmod if 0 <= typmod <= 6 else 6
 
 
-def native_kind(registry: TypeRegistry, type_oid: int, typmod: int, modes: ValueModes, schema: Schema) -> tuple[int, int] | None:
+def native_kind(
+    registry: TypeRegistry, type_oid: int, typmod: int, modes: ValueModes, schema: Schema
+) -> tuple[int, int] | None:
     """The native kind (and its parameter) of a column, or None when only the Python path converts it."""
     resolved = resolve_type(registry, type_oid, typmod)
     if resolved is None or resolved[0].is_array:
@@ -172,7 +191,9 @@ class SerializationTarget:
         self.materialized = 0
         self.mismatch: str | None = None
         self.header_items: Any = None  # the list the task's context headers share (EventFactory's template)
-        self.headers: dict[str, tuple[Any, list[tuple[str, bytes | None]]]] = {}  # topic -> (converter, bytes)
+        self.headers: dict[
+            str, tuple[Any, list[tuple[str, bytes | None]]]
+        ] = {}  # topic -> (converter, bytes)
 
     def use_headers(self, template: Any) -> None:
         """The task's context headers (a Headers every change event duplicates)."""
@@ -180,11 +201,16 @@ class SerializationTarget:
             self.header_items = template._items
             self.headers.clear()
 
-    def convert_headers(self, converter: Any, topic: str, headers: Any) -> tuple[Any, list[tuple[str, bytes | None]]]:
+    def convert_headers(
+        self, converter: Any, topic: str, headers: Any
+    ) -> tuple[Any, list[tuple[str, bytes | None]]]:
         """The context headers as the header converter writes them for ``topic``, remembered per topic."""
         if len(self.headers) >= 256:
             self.headers.clear()
-        converted = (converter, [(h.key, converter.from_connect_header(topic, h.key, h.schema, h.value)) for h in headers])
+        converted = (
+            converter,
+            [(h.key, converter.from_connect_header(topic, h.key, h.schema, h.value)) for h in headers],
+        )
         self.headers[topic] = converted
         return converted
 
@@ -193,12 +219,22 @@ class SerializationTarget:
         settings = [_json_settings(kc), _json_settings(vc)]
         if settings[0] is None or settings[1] is None or settings[0][1] != settings[1][1]:
             self.supported = False
-            log.info("The worker's converters are not both JsonConverter with decimal.format=BASE64: "
-                     "change events are built by the Python path")
+            log.info(
+                "The worker's converters are not both JsonConverter with decimal.format=BASE64: "
+                "change events are built by the Python path"
+            )
             return
         (key_schemas, replace), (value_schemas, _) = settings  # type: ignore[misc]
-        if (key_schemas, value_schemas, replace) != (self.key_schemas, self.value_schemas, self.replace_null_with_default):
-            self.key_schemas, self.value_schemas, self.replace_null_with_default = key_schemas, value_schemas, replace
+        if (key_schemas, value_schemas, replace) != (
+            self.key_schemas,
+            self.value_schemas,
+            self.replace_null_with_default,
+        ):
+            self.key_schemas, self.value_schemas, self.replace_null_with_default = (
+                key_schemas,
+                value_schemas,
+                replace,
+            )
             self.version += 1
             self.verified.clear()
 
@@ -234,7 +270,9 @@ class NativeChangeRecord(SourceRecord):
 
     __slots__ = ("_done", "_lazy")
     _done: bool
-    _lazy: tuple[Any, ...]  # (context, frame, op, now_ns, key bytes, value bytes, target version, (origin, lsn))
+    _lazy: tuple[
+        Any, ...
+    ]  # (context, frame, op, now_ns, key bytes, value bytes, target version, (origin, lsn))
 
     def _materialize(self) -> None:
         self._done = True
@@ -277,7 +315,14 @@ class NativeChangeRecord(SourceRecord):
         offset = self.source_offset or {}
         ts_us = offset.get("ts_usec")
         tid = context.ts.table.id
-        return op, tid.schema, tid.table, offset.get("txId"), offset.get("lsn"), ts_us // 1000 if ts_us is not None else None
+        return (
+            op,
+            tid.schema,
+            tid.table,
+            offset.get("txId"),
+            offset.get("lsn"),
+            ts_us // 1000 if ts_us is not None else None,
+        )
 
     def connect_serialized(
         self, key_converter: Any, value_converter: Any, header_converter: Any = None
@@ -328,8 +373,12 @@ class PlanContext:
         offset = record.source_offset or {}
         origin, origin_lsn = record._lazy[7]
         state = OffsetState(
-            lsn=offset.get("lsn"), tx_id=offset.get("txId"), ts_usec=offset.get("ts_usec"),
-            lsn_proc=offset.get("lsn_proc"), lsn_commit=offset.get("lsn_commit"), xmin=offset.get("xmin"),
+            lsn=offset.get("lsn"),
+            tx_id=offset.get("txId"),
+            ts_usec=offset.get("ts_usec"),
+            lsn_proc=offset.get("lsn_proc"),
+            lsn_commit=offset.get("lsn_commit"),
+            xmin=offset.get("xmin"),
         )
         before: Struct | None
         after: Struct | None
@@ -351,7 +400,9 @@ class PlanContext:
         envelope = self.events.envelope(ts, before, after, source, op, now)
         return key, envelope
 
-    def verify(self, record: NativeChangeRecord, kc: Any, vc: Any) -> tuple[bytes | None, bytes | None] | None:
+    def verify(
+        self, record: NativeChangeRecord, kc: Any, vc: Any
+    ) -> tuple[bytes | None, bytes | None] | None:
         """The first record of a plan: its bytes must be what the converters make of its Structs."""
         target = self.target
         key_bytes, value_bytes = record._lazy[4:6]
@@ -365,13 +416,18 @@ class PlanContext:
             log.warning(
                 "The native change event bytes of table %s differ from JsonConverter's (a bug; please report it "
                 "with the table's definition): this task builds its events with the Python path from now on. "
-                "Expected value %r, native %r", self.ts.table.id, expected_value[:400] if expected_value else None,
+                "Expected value %r, native %r",
+                self.ts.table.id,
+                expected_value[:400] if expected_value else None,
                 value_bytes[:400] if value_bytes else None,
             )
         else:
             target.verified.add(id(self.plan))
-            log.info("Change events of table %s are built by the compiled path (the first one checked against "
-                     "the converters)", self.ts.table.id)
+            log.info(
+                "Change events of table %s are built by the compiled path (the first one checked against "
+                "the converters)",
+                self.ts.table.id,
+            )
         return expected_key, expected_value
 
 
@@ -423,11 +479,25 @@ class PlanBuilder:
         snapshot_field = SOURCE_SCHEMA.field("snapshot")
         assert snapshot_field is not None
         snapshot_json = self.value_json.from_connect_data("", snapshot_field.schema, None)
-        head = (b'{"version":' + self.json_str(DEBEZIUM_VERSION) + b',"connector":"postgresql","name":'
-                + self.json_str(settings.prefix) + b',"ts_ms":')
-        middle = b',"snapshot":' + snapshot_json + b',"db":' + self.json_str(settings.database) + b',"sequence":'
-        return _native.StreamConfig(head, middle, events.skip_create, events.skip_update, events.skip_delete,
-                                    settings.tombstones, stop_at_commit)
+        head = (
+            b'{"version":'
+            + self.json_str(DEBEZIUM_VERSION)
+            + b',"connector":"postgresql","name":'
+            + self.json_str(settings.prefix)
+            + b',"ts_ms":'
+        )
+        middle = (
+            b',"snapshot":' + snapshot_json + b',"db":' + self.json_str(settings.database) + b',"sequence":'
+        )
+        return _native.StreamConfig(
+            head,
+            middle,
+            events.skip_create,
+            events.skip_update,
+            events.skip_delete,
+            settings.tombstones,
+            stop_at_commit,
+        )
 
     def plan(self, ts: TableSchema, registry: TypeRegistry) -> Any:
         """The native plan of a table, or None when one of its columns is converted by Python only."""
@@ -436,19 +506,26 @@ class PlanBuilder:
         by_field = {f.name: f.schema for f in value_fields}
         conv = self.value_json
 
-        def spec(index: int, field: str, null_value: Any, schema: Schema) -> tuple[int, int, int, bytes, bytes] | None:
+        def spec(
+            index: int, field: str, null_value: Any, schema: Schema
+        ) -> tuple[int, int, int, bytes, bytes] | None:
             column = ts.columns[index]
             kind = native_kind(registry, column.type_oid, column.typmod, modes, schema)
             if kind is None:
                 return None
             null_json = conv.from_connect_data("", schema, null_value)
             return (index, kind[0], kind[1], _json_str(conv, field) + b":", null_json)
+
         fields = []
         for index, field, _convert, null_value, _toast, _column in ts.plan:
             entry = spec(index, field, null_value, by_field[field])
             if entry is None:
-                log.info("Table %s has column %s of a type the native path does not convert: its events are "
-                         "built by the Python path", ts.table.id, ts.columns[index].name)
+                log.info(
+                    "Table %s has column %s of a type the native path does not convert: its events are "
+                    "built by the Python path",
+                    ts.table.id,
+                    ts.columns[index].name,
+                )
                 return None
             fields.append(entry)
         keys = []
@@ -467,15 +544,27 @@ class PlanBuilder:
         if target.value_schemas:
             value_prefix, value_suffix = _envelope_prefix(self.value_conv, ts.envelope_schema), b"}"
         tid = ts.table.id
-        source_table = (b',"schema":' + _json_str(conv, tid.schema) + b',"table":' + _json_str(conv, tid.table)
-                        + b',"txId":')
+        source_table = (
+            b',"schema":'
+            + _json_str(conv, tid.schema)
+            + b',"table":'
+            + _json_str(conv, tid.table)
+            + b',"txId":'
+        )
         try:
-            return _native.TablePlan(len(ts.columns), fields, keys, key_prefix, key_suffix, value_prefix,
-                                     value_suffix, source_table)
+            return _native.TablePlan(
+                len(ts.columns),
+                fields,
+                keys,
+                key_prefix,
+                key_suffix,
+                value_prefix,
+                value_suffix,
+                source_table,
+            )
         except ValueError as e:  # pragma: no cover - the specs above are checked
             log.warning("No native plan for table %s: %s", tid, e)
             return None
-
 
 
 def process(*args: Any) -> tuple[int, dict[str, Any], list[tuple[Any, ...]], int]:
@@ -538,4 +627,3 @@ def convert_value(kind: int, param: int, text: bytes) -> bytes | None:
     assert _native is not None
     out: bytes | None = _native.convert_value(kind, param, text)
     return out
-

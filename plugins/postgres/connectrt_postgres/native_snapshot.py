@@ -76,8 +76,16 @@ class NativeSnapshot:
         return halves
 
     def rows(
-        self, out: list[SourceRecord], ts: TableSchema, planned: tuple[Any, PlanContext], lines: list[Any],
-        marker: str, first_marker: str | None, offset: OffsetState, ts_us: int, python_row: PythonRow,
+        self,
+        out: list[SourceRecord],
+        ts: TableSchema,
+        planned: tuple[Any, PlanContext],
+        lines: list[Any],
+        marker: str,
+        first_marker: str | None,
+        offset: OffsetState,
+        ts_us: int,
+        python_row: PythonRow,
     ) -> None:
         """Append the events of COPY ``lines`` (each with its newline): the first one marked ``first_marker``
         when given, the others ``marker``."""
@@ -86,7 +94,9 @@ class NativeSnapshot:
         json_str = self.builder.json_str
         first_json = json_str(first_marker) if first_marker is not None else None
         fixed_now = self._clock() if self._clock is not None else 0
-        results = native.snapshot_rows(plan, b"".join(lines), before, after, json_str(marker), first_json, fixed_now)
+        results = native.snapshot_rows(
+            plan, b"".join(lines), before, after, json_str(marker), first_json, fixed_now
+        )
         offset_dict = offset.to_dict()
         state = copy.copy(offset)
         extra = (marker, ts_us, state)

@@ -33,7 +33,9 @@ class NativeStream:
         self.processor = processor
         self.target = target if target is not None else SerializationTarget()
         self.builder = PlanBuilder(processor.events, processor.tables.settings.modes, self.target)
-        self.plans: dict[int, tuple[TableSchema, Any, PlanContext | None]] = {}  # oid -> (schema, plan, context)
+        self.plans: dict[
+            int, tuple[TableSchema, Any, PlanContext | None]
+        ] = {}  # oid -> (schema, plan, context)
         self.native_plans: dict[int, Any] = {}
         self.config = self.builder.stream_config(processor.heartbeat is not None)
         self.enabled = True
@@ -59,7 +61,9 @@ class NativeStream:
             cached = self.plans.get(oid)
             if cached is None or cached[0] is not ts:
                 plan = builder.plan(ts, tables.types)
-                context = PlanContext(self.processor.events, ts, plan, self.target) if plan is not None else None
+                context = (
+                    PlanContext(self.processor.events, ts, plan, self.target) if plan is not None else None
+                )
                 cached = (ts, plan, context)
                 self.plans[oid] = cached
             if cached[1] is not None:
@@ -75,9 +79,15 @@ class NativeStream:
         if target.supported and not target.wasted():
             return True
         self.enabled = False
-        log.info("Change events are built by the Python path from now on (%s)",
-                 target.mismatch or ("the records are read by transforms" if target.supported
-                                     else "the converters are not JsonConverter"))
+        log.info(
+            "Change events are built by the Python path from now on (%s)",
+            target.mismatch
+            or (
+                "the records are read by transforms"
+                if target.supported
+                else "the converters are not JsonConverter"
+            ),
+        )
         return False
 
     def run(self, frames: list[tuple[int, bytes]], start: int, out: list[SourceRecord]) -> int:
@@ -99,13 +109,25 @@ class NativeStream:
             return start
         mt = _MT_CODES.get(o.message_type, 9)
         state: dict[str, Any] = {
-            "lsn": o.lsn, "lsn_proc": o.lsn_proc, "lsn_commit": o.lsn_commit, "tx_id": o.tx_id, "ts_usec": o.ts_usec,
-            "message_type": mt, "events_at_lsn": o.events_at_lsn, "xmin": o.xmin, "xid": p.xid,
-            "commit_ts": p.commit_ts, "in_transaction": p.in_transaction,
-            "origin": None if p.origin is None else self.builder.json_str(p.origin), "origin_lsn": p.origin_lsn,
+            "lsn": o.lsn,
+            "lsn_proc": o.lsn_proc,
+            "lsn_commit": o.lsn_commit,
+            "tx_id": o.tx_id,
+            "ts_usec": o.ts_usec,
+            "message_type": mt,
+            "events_at_lsn": o.events_at_lsn,
+            "xmin": o.xmin,
+            "xid": p.xid,
+            "commit_ts": p.commit_ts,
+            "in_transaction": p.in_transaction,
+            "origin": None if p.origin is None else self.builder.json_str(p.origin),
+            "origin_lsn": p.origin_lsn,
         }
         fixed_now = self._clock() if self._clock is not None else 0
-        origin = (p.origin, p.origin_lsn)  # constant for the call: the native path stops at a Begin after an Origin
+        origin = (
+            p.origin,
+            p.origin_lsn,
+        )  # constant for the call: the native path stops at a Begin after an Origin
         nxt, state, events, messages = native.process(
             self.config, frames, start, self.native_plans, p.tables.ignored, state, fixed_now
         )
@@ -122,7 +144,9 @@ class NativeStream:
             self._records(events, out, o.xmin, origin)
         return int(nxt)
 
-    def _records(self, events: list[Any], out: list[SourceRecord], xmin: int | None, origin: tuple[Any, Any]) -> None:
+    def _records(
+        self, events: list[Any], out: list[SourceRecord], xmin: int | None, origin: tuple[Any, Any]
+    ) -> None:
         plans = self.plans
         partition = self._partition
         headers_template = self._headers
@@ -140,14 +164,33 @@ class NativeStream:
             if op != "T":
                 if n_at <= 1 and xmin is None and tx_id is not None and ts_usec is not None:
                     if lsn_commit is not None:
-                        offset = {"lsn_proc": lsn, "messageType": names[mt], "lsn_commit": lsn_commit, "lsn": lsn,
-                                  "txId": tx_id, "ts_usec": ts_usec}
+                        offset = {
+                            "lsn_proc": lsn,
+                            "messageType": names[mt],
+                            "lsn_commit": lsn_commit,
+                            "lsn": lsn,
+                            "txId": tx_id,
+                            "ts_usec": ts_usec,
+                        }
                     else:
-                        offset = {"lsn_proc": lsn, "messageType": names[mt], "lsn": lsn, "txId": tx_id,
-                                  "ts_usec": ts_usec}
+                        offset = {
+                            "lsn_proc": lsn,
+                            "messageType": names[mt],
+                            "lsn": lsn,
+                            "txId": tx_id,
+                            "ts_usec": ts_usec,
+                        }
                 else:
-                    offset = OffsetState(lsn=lsn, tx_id=tx_id, ts_usec=ts_usec, lsn_proc=lsn, lsn_commit=lsn_commit,
-                                         message_type=names[mt], events_at_lsn=n_at, xmin=xmin).to_dict()
+                    offset = OffsetState(
+                        lsn=lsn,
+                        tx_id=tx_id,
+                        ts_usec=ts_usec,
+                        lsn_proc=lsn,
+                        lsn_commit=lsn_commit,
+                        message_type=names[mt],
+                        events_at_lsn=n_at,
+                        xmin=xmin,
+                    ).to_dict()
                 headers = headers_template.duplicate()
                 r.value_schema = ts.envelope_schema
             else:
@@ -161,6 +204,3 @@ class NativeStream:
             r._done = False
             r._lazy = (context, frame, op, now, key, value, version, origin)
             append(r)
-
-
-

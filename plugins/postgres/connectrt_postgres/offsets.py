@@ -86,18 +86,30 @@ class OffsetState:
 
     def to_dict(self) -> dict[str, Any]:
         if (
-            self.snapshot is None and self.xmin is None and self.events_at_lsn <= 1
-            and self.lsn_proc is not None and self.message_type is not None and self.tx_id is not None
-            and self.lsn is not None and self.ts_usec is not None
+            self.snapshot is None
+            and self.xmin is None
+            and self.events_at_lsn <= 1
+            and self.lsn_proc is not None
+            and self.message_type is not None
+            and self.tx_id is not None
+            and self.lsn is not None
+            and self.ts_usec is not None
         ):
             # The usual streaming offsets, already in Java HashMap order.
             if self.lsn_commit is not None:
                 return {
-                    "lsn_proc": self.lsn_proc, "messageType": self.message_type, "lsn_commit": self.lsn_commit,
-                    "lsn": self.lsn, "txId": self.tx_id, "ts_usec": self.ts_usec,
+                    "lsn_proc": self.lsn_proc,
+                    "messageType": self.message_type,
+                    "lsn_commit": self.lsn_commit,
+                    "lsn": self.lsn,
+                    "txId": self.tx_id,
+                    "ts_usec": self.ts_usec,
                 }
             return {
-                "lsn_proc": self.lsn_proc, "messageType": self.message_type, "lsn": self.lsn, "txId": self.tx_id,
+                "lsn_proc": self.lsn_proc,
+                "messageType": self.message_type,
+                "lsn": self.lsn,
+                "txId": self.tx_id,
                 "ts_usec": self.ts_usec,
             }
         out: dict[str, Any] = {}
@@ -147,7 +159,9 @@ class ResumeFilter:
 
     def __init__(self, offset: OffsetState) -> None:
         self.commit_lsn = offset.lsn_commit
-        self.partial_xid = offset.tx_id if offset.message_type in DML_TYPES and offset.lsn_proc is not None else None
+        self.partial_xid = (
+            offset.tx_id if offset.message_type in DML_TYPES and offset.lsn_proc is not None else None
+        )
         self.partial_lsn = offset.lsn if offset.lsn is not None else -1
         self.partial_count = offset.events_at_lsn
         self.active = offset.lsn_proc is not None or offset.lsn_commit is not None

@@ -146,8 +146,20 @@ class StreamAbort(NamedTuple):
 
 
 Message = (
-    Begin | Commit | Origin | Relation | Type | Insert | Update | Delete | Truncate | LogicalMessage
-    | StreamStart | StreamStop | StreamCommit | StreamAbort
+    Begin
+    | Commit
+    | Origin
+    | Relation
+    | Type
+    | Insert
+    | Update
+    | Delete
+    | Truncate
+    | LogicalMessage
+    | StreamStart
+    | StreamStop
+    | StreamCommit
+    | StreamAbort
 )
 
 _u8 = struct.Struct("!B").unpack_from
@@ -268,7 +280,9 @@ def decode_message(data: bytes, start: int = 0, in_stream: bool = False, protoco
             (oid,) = _u32(data, pos)
             old_kind = chr(data[pos + 4])
             if old_kind not in ("K", "O"):
-                raise PgOutputError(f"expected an old tuple ('K' or 'O') in a Delete message, got {old_kind!r}")
+                raise PgOutputError(
+                    f"expected an old tuple ('K' or 'O') in a Delete message, got {old_kind!r}"
+                )
             old, _ = decode_tuple(data, pos + 5)
             return Delete(xid, oid, old_kind, old)
         if tag == 0x42:  # 'B'

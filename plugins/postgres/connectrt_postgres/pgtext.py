@@ -200,7 +200,12 @@ def zoned_timestamp(text: str, width: int) -> str:
 # --- intervals ------------------------------------------------------------------------------------
 
 _INTERVAL_UNITS = {
-    "year": "y", "years": "y", "mon": "m", "mons": "m", "day": "d", "days": "d",
+    "year": "y",
+    "years": "y",
+    "mon": "m",
+    "mons": "m",
+    "day": "d",
+    "days": "d",
 }
 
 

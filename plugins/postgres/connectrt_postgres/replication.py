@@ -78,8 +78,14 @@ def slot_info(conn: Any, name: str) -> SlotInfo | None:
     if row is None:
         return None
     return SlotInfo(
-        row[0], row[1], row[2], row[3], bool(row[4]), row[5],
-        parse_lsn(row[6]) if row[6] else None, parse_lsn(row[7]) if row[7] else None,
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        bool(row[4]),
+        row[5],
+        parse_lsn(row[6]) if row[6] else None,
+        parse_lsn(row[7]) if row[7] else None,
     )
 
 
@@ -167,7 +173,9 @@ class ReplicationStream:
                 if n < 0:
                     result = pg.get_result()
                     message = result.error_message.decode(errors="replace") if result is not None else ""
-                    raise ReplicationStreamError(f"the replication stream ended: {message or 'COPY finished'}")
+                    raise ReplicationStreamError(
+                        f"the replication stream ended: {message or 'COPY finished'}"
+                    )
                 data = bytes(buf)
                 tag = data[0]
                 if tag == 0x77:  # 'w' XLogData

@@ -24,15 +24,22 @@ from connectrt_postgres.types import ALLOWED_SNAPSHOT, ConversionError, ValueMod
 log = logging.getLogger(__name__)
 
 SOURCE_SCHEMA: Schema = (
-    SchemaBuilder.struct().name("io.debezium.connector.postgresql.Source").version(1)
+    SchemaBuilder.struct()
+    .name("io.debezium.connector.postgresql.Source")
+    .version(1)
     .field("version", Schema.STRING_SCHEMA)
     .field("connector", Schema.STRING_SCHEMA)
     .field("name", Schema.STRING_SCHEMA)
     .field("ts_ms", Schema.INT64_SCHEMA)
     .field(
         "snapshot",
-        SchemaBuilder.string().optional().name("io.debezium.data.Enum").version(1)
-        .parameter("allowed", ALLOWED_SNAPSHOT).default_value("false").build(),
+        SchemaBuilder.string()
+        .optional()
+        .name("io.debezium.data.Enum")
+        .version(1)
+        .parameter("allowed", ALLOWED_SNAPSHOT)
+        .default_value("false")
+        .build(),
     )
     .field("db", Schema.STRING_SCHEMA)
     .field("sequence", Schema.OPTIONAL_STRING_SCHEMA)
@@ -50,7 +57,10 @@ SOURCE_SCHEMA: Schema = (
 SOURCE_FIELDS = tuple(f.name for f in SOURCE_SCHEMA.fields or ())
 
 TRANSACTION_SCHEMA: Schema = (
-    SchemaBuilder.struct().name("event.block").version(1).optional()
+    SchemaBuilder.struct()
+    .name("event.block")
+    .version(1)
+    .optional()
     .field("id", Schema.STRING_SCHEMA)
     .field("total_order", Schema.INT64_SCHEMA)
     .field("data_collection_order", Schema.INT64_SCHEMA)
@@ -58,19 +68,28 @@ TRANSACTION_SCHEMA: Schema = (
 )
 
 MESSAGE_KEY_SCHEMA: Schema = (
-    SchemaBuilder.struct().name("io.debezium.connector.postgresql.MessageKey").version(1)
-    .field("prefix", Schema.OPTIONAL_STRING_SCHEMA).build()
+    SchemaBuilder.struct()
+    .name("io.debezium.connector.postgresql.MessageKey")
+    .version(1)
+    .field("prefix", Schema.OPTIONAL_STRING_SCHEMA)
+    .build()
 )
 
 
 def message_schemas(content: Schema) -> tuple[Schema, Schema]:
     """The Message block and MessageValue schemas for a content schema (per binary.handling.mode)."""
     block = (
-        SchemaBuilder.struct().name("io.debezium.connector.postgresql.Message").version(1)
-        .field("prefix", Schema.OPTIONAL_STRING_SCHEMA).field("content", content).build()
+        SchemaBuilder.struct()
+        .name("io.debezium.connector.postgresql.Message")
+        .version(1)
+        .field("prefix", Schema.OPTIONAL_STRING_SCHEMA)
+        .field("content", content)
+        .build()
     )
     value = (
-        SchemaBuilder.struct().name("io.debezium.connector.postgresql.MessageValue").version(1)
+        SchemaBuilder.struct()
+        .name("io.debezium.connector.postgresql.MessageValue")
+        .version(1)
         .field("op", Schema.STRING_SCHEMA)
         .field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
         .field("source", SOURCE_SCHEMA)
@@ -80,13 +99,18 @@ def message_schemas(content: Schema) -> tuple[Schema, Schema]:
     )
     return block, value
 
+
 HEARTBEAT_KEY_SCHEMA: Schema = (
-    SchemaBuilder.struct().name("io.debezium.connector.common.ServerNameKey")
-    .field("serverName", Schema.STRING_SCHEMA).build()
+    SchemaBuilder.struct()
+    .name("io.debezium.connector.common.ServerNameKey")
+    .field("serverName", Schema.STRING_SCHEMA)
+    .build()
 )
 HEARTBEAT_VALUE_SCHEMA: Schema = (
-    SchemaBuilder.struct().name("io.debezium.connector.common.Heartbeat")
-    .field("ts_ms", Schema.INT64_SCHEMA).build()
+    SchemaBuilder.struct()
+    .name("io.debezium.connector.common.Heartbeat")
+    .field("ts_ms", Schema.INT64_SCHEMA)
+    .build()
 )
 
 
@@ -102,7 +126,9 @@ def envelope_schema(name: str, row: Schema) -> Schema:
     """The envelope of a table's events; ``row`` is the (optional) row schema."""
     optional_row = row if row.optional else SchemaBuilder.from_schema(row).optional().build()
     return (
-        SchemaBuilder.struct().name(name).version(2)
+        SchemaBuilder.struct()
+        .name(name)
+        .version(2)
         .field("before", optional_row)
         .field("after", optional_row)
         .field("source", SOURCE_SCHEMA)
@@ -265,13 +291,23 @@ class TableSchema:
     def _compile_row(self) -> Callable[[Sequence[Any], Struct | None], Struct]:
         """A function specialised to this table's columns, generated once (no per-row plan walk)."""
         env: dict[str, Any] = {
-            "_Struct": Struct, "_new": Struct.__new__, "_update": dict.update, "_U": UNCHANGED_TOAST,
-            "_schema": self.value_schema, "_names": self.row_fields, "_failed": self._failed,
+            "_Struct": Struct,
+            "_new": Struct.__new__,
+            "_update": dict.update,
+            "_U": UNCHANGED_TOAST,
+            "_schema": self.value_schema,
+            "_names": self.row_fields,
+            "_failed": self._failed,
             "_errors": (ValueError, ArithmeticError, IndexError, OverflowError),
         }
         lines = ["def row(values, old=None):"]
         for i, (index, field, convert, null_value, toast, column) in enumerate(self.plan):
-            env[f"c{i}"], env[f"n{i}"], env[f"t{i}"], env[f"k{i}"] = convert, null_value, toast, (field, column)
+            env[f"c{i}"], env[f"n{i}"], env[f"t{i}"], env[f"k{i}"] = (
+                convert,
+                null_value,
+                toast,
+                (field, column),
+            )
             if convert is str:
                 value_expr = f"    else: f{i} = v"
             elif convert is parse_bool:
@@ -300,7 +336,9 @@ class TableSchema:
 
     def _failed(self, error: BaseException, names: tuple[str, str], null_value: Any) -> Any:
         log.warning(
-            "Failed to properly convert data value for '%s.%s': %s", self.table.id, names[1],
+            "Failed to properly convert data value for '%s.%s': %s",
+            self.table.id,
+            names[1],
             error if isinstance(error, ConversionError) else f"{type(error).__name__}: {error}",
         )
         return null_value
@@ -314,8 +352,12 @@ class TableSchema:
         if self.key_schema is None:
             return _no_key
         env: dict[str, Any] = {
-            "_Struct": Struct, "_new": Struct.__new__, "_update": dict.update, "_get": dict.__getitem__,
-            "_U": UNCHANGED_TOAST, "_schema": self.key_schema,
+            "_Struct": Struct,
+            "_new": Struct.__new__,
+            "_update": dict.update,
+            "_get": dict.__getitem__,
+            "_U": UNCHANGED_TOAST,
+            "_schema": self.key_schema,
             "_errors": (ValueError, ArithmeticError, IndexError, OverflowError),
         }
         lines = ["def key(values, row):"]
@@ -334,7 +376,12 @@ class TableSchema:
                 lines += [f"    if row is not None: f{i} = _get(row, {row_field!r})", "    else:"]
                 lines += ["        " + line for line in converted]
         values = "".join(f"{field!r}: f{i}, " for i, field in enumerate(self.key_fields))
-        lines += ["    s = _new(_Struct)", "    s.schema = _schema", f"    _update(s, {{{values}}})", "    return s"]
+        lines += [
+            "    s = _new(_Struct)",
+            "    s.schema = _schema",
+            f"    _update(s, {{{values}}})",
+            "    return s",
+        ]
         exec(compile("\n".join(lines), f"<key of {self.table.id}>", "exec"), env)
         fn: Callable[[Sequence[Any], Struct | None], Struct | None] = env["key"]
         return fn

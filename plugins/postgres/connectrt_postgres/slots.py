@@ -54,7 +54,11 @@ def _publish_option(config: PostgresConfig) -> str:
     options = []
     skipped = config.skipped_operations
     if skipped:
-        ops = [name for op, name in (("c", "insert"), ("u", "update"), ("d", "delete"), ("t", "truncate")) if op not in skipped]
+        ops = [
+            name
+            for op, name in (("c", "insert"), ("u", "update"), ("d", "delete"), ("t", "truncate"))
+            if op not in skipped
+        ]
         options.append(f"publish = {quote_literal(', '.join(ops))}")
     if config.get("publish.via.partition.root"):
         options.append("publish_via_partition_root = true")
@@ -64,7 +68,9 @@ def _publish_option(config: PostgresConfig) -> str:
 def ensure_publication(conn: Any, config: PostgresConfig, captured: Callable[[], Sequence[TableId]]) -> None:
     name = config.publication_name
     mode = config.publication_mode
-    row = conn.execute("SELECT puballtables FROM pg_catalog.pg_publication WHERE pubname = %s", (name,)).fetchone()
+    row = conn.execute(
+        "SELECT puballtables FROM pg_catalog.pg_publication WHERE pubname = %s", (name,)
+    ).fetchone()
     quoted = quote_ident(name)
     try:
         if mode == "disabled":
@@ -109,7 +115,9 @@ def ensure_publication(conn: Any, config: PostgresConfig, captured: Callable[[],
         ) from e
 
 
-def check_slot(conn: Any, config: PostgresConfig, sleep: Callable[[float], Any] = time.sleep) -> SlotInfo | None:
+def check_slot(
+    conn: Any, config: PostgresConfig, sleep: Callable[[float], Any] = time.sleep
+) -> SlotInfo | None:
     """The slot if it exists and is usable; waits for a slot still held by an older session."""
     name = config.slot_name
     retries = int(config.get("slot.max.retries"))
@@ -139,7 +147,11 @@ def check_slot(conn: Any, config: PostgresConfig, sleep: Callable[[float], Any] 
             )
         log.warning(
             "Replication slot %s is active for PID %s; waiting %.1f s (attempt %d of %d)",
-            name, info.active_pid, delay_s, attempt, retries,
+            name,
+            info.active_pid,
+            delay_s,
+            attempt,
+            retries,
         )
         sleep(delay_s)
 

@@ -54,7 +54,8 @@ def _estimates(conn: Any, oids: list[int]) -> dict[int, int]:
     if not oids:
         return {}
     rows = conn.execute(
-        "SELECT oid::bigint, reltuples::bigint FROM pg_catalog.pg_class WHERE oid = ANY(%s::bigint[]::oid[])", (oids,)
+        "SELECT oid::bigint, reltuples::bigint FROM pg_catalog.pg_class WHERE oid = ANY(%s::bigint[]::oid[])",
+        (oids,),
     ).fetchall()
     estimates = {int(oid): int(n) for oid, n in rows if n is not None}  # values may load as text here
     return {oid: n for oid, n in estimates.items() if n >= 0}
@@ -114,7 +115,9 @@ class Snapshot:
                 conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
                 conn.execute(f"SET TRANSACTION SNAPSHOT {quote_literal(exported_snapshot)}")
             else:
-                conn.execute("BEGIN ISOLATION LEVEL " + _ISOLATION[self.config.enum("snapshot.isolation.mode")])
+                conn.execute(
+                    "BEGIN ISOLATION LEVEL " + _ISOLATION[self.config.enum("snapshot.isolation.mode")]
+                )
             if slot_lsn is not None and exported_snapshot is not None:
                 lsn = slot_lsn
             else:
@@ -130,10 +133,16 @@ class Snapshot:
                 conn.execute("ROLLBACK TO SAVEPOINT dbz_txid")
             started_us = time.time_ns() // 1000
             offset = OffsetState(
-                lsn=lsn, tx_id=tx_id, ts_usec=started_us, snapshot="INITIAL",
-                last_snapshot_record=False, snapshot_completed=False,
+                lsn=lsn,
+                tx_id=tx_id,
+                ts_usec=started_us,
+                snapshot="INITIAL",
+                last_snapshot_record=False,
+                snapshot_completed=False,
             )
-            captured = [(oid, tid) for oid, tid in self.tables.captured_tables() if self.filters.snapshots(tid)]
+            captured = [
+                (oid, tid) for oid, tid in self.tables.captured_tables() if self.filters.snapshots(tid)
+            ]
             captured.sort(key=lambda item: (item[1].schema, item[1].table))
             if self.config.enum("snapshot.locking.mode") == "shared" and captured:
                 conn.execute(f"SET LOCAL lock_timeout = {int(self.config.get('snapshot.lock.timeout.ms'))}")
@@ -141,9 +150,18 @@ class Snapshot:
                     conn.execute(f"LOCK TABLE {tid.quoted} IN ACCESS SHARE MODE")
             schemas = self.tables.for_tables([oid for oid, _ in captured])
             self.estimates = _estimates(conn, [oid for oid, _ in captured])
-            self.progress.start({f"{tid.schema}.{tid.table}": self.estimates.get(oid) for oid, tid in captured})
-            log.info("Snapshot of %d table(s) at LSN %d (exported snapshot: %s)", len(captured), lsn, exported_snapshot)
-            self._read_all(conn, [(schemas[oid], tid) for oid, tid in captured if oid in schemas], offset, started_us)
+            self.progress.start(
+                {f"{tid.schema}.{tid.table}": self.estimates.get(oid) for oid, tid in captured}
+            )
+            log.info(
+                "Snapshot of %d table(s) at LSN %d (exported snapshot: %s)",
+                len(captured),
+                lsn,
+                exported_snapshot,
+            )
+            self._read_all(
+                conn, [(schemas[oid], tid) for oid, tid in captured if oid in schemas], offset, started_us
+            )
             conn.execute("COMMIT")
             self.progress.finish()
             offset.snapshot = None
@@ -176,7 +194,9 @@ class Snapshot:
             name = f"{tid.schema}.{tid.table}"
             estimate = self.estimates.get(ts.table.oid)
             about = "unknown" if estimate is None else f"~{estimate}"
-            log.info("Snapshot step %d of %d: exporting %s (%s rows estimated)", index, len(tables), tid, about)
+            log.info(
+                "Snapshot step %d of %d: exporting %s (%s rows estimated)", index, len(tables), tid, about
+            )
             self.progress.table_started(name)
             began = time.monotonic()
             planned = None
@@ -191,7 +211,9 @@ class Snapshot:
                 run.pending = (pending[0], pending[1], "last_in_data_collection", pending[3])
             total += rows
             self.progress.table_done(name, rows)
-            log.info("Snapshot of %s: %d rows (%s estimated) in %.1f s", tid, rows, about, time.monotonic() - began)
+            log.info(
+                "Snapshot of %s: %d rows (%s estimated) in %.1f s", tid, rows, about, time.monotonic() - began
+            )
         if run.pending is not None:
             offset.last_snapshot_record = True
             pending = run.pending
@@ -221,7 +243,9 @@ class Snapshot:
             for row in cur:
                 if run.pending is not None:
                     self._emit_pending(run, run.pending)
-                marker = "first" if run.first_overall else ("first_in_data_collection" if rows == 0 else "true")
+                marker = (
+                    "first" if run.first_overall else ("first_in_data_collection" if rows == 0 else "true")
+                )
                 run.first_overall = False
                 run.pending = (ts, row, marker, None)
                 rows += 1
@@ -254,8 +278,17 @@ class Snapshot:
                 lines.append(bytes(data))
                 rows += 1
                 if len(lines) > limit:
-                    self.native.rows(run.out, ts, planned, lines[:-1], "true", first_marker, run.offset, run.ts_us,
-                                     python_row)
+                    self.native.rows(
+                        run.out,
+                        ts,
+                        planned,
+                        lines[:-1],
+                        "true",
+                        first_marker,
+                        run.offset,
+                        run.ts_us,
+                        python_row,
+                    )
                     first_marker = None
                     lines = lines[-1:]
                     self._flush(run, name, rows)
@@ -263,8 +296,9 @@ class Snapshot:
                         log.info("Snapshot of %s: %d of %s rows so far", ts.table.id, rows, about)
         if lines:
             if len(lines) > 1:
-                self.native.rows(run.out, ts, planned, lines[:-1], "true", first_marker, run.offset, run.ts_us,
-                                 python_row)
+                self.native.rows(
+                    run.out, ts, planned, lines[:-1], "true", first_marker, run.offset, run.ts_us, python_row
+                )
                 first_marker = None
             # the held line: marked as the cursor path marks a table's last row before it knows it is the last
             run.pending = (ts, lines[-1], first_marker or "true", planned)
@@ -276,7 +310,9 @@ class Snapshot:
             self._emit_row(run.out, ts, row, marker, run.offset, run.ts_us)
         else:
             assert self.native is not None
-            self.native.rows(run.out, ts, planned, [row], marker, None, run.offset, run.ts_us, self._python_row(run))
+            self.native.rows(
+                run.out, ts, planned, [row], marker, None, run.offset, run.ts_us, self._python_row(run)
+            )
 
     def _python_row(self, run: _Run) -> PythonRow:
         """For COPY lines the compiled path leaves to Python: the cursor path's row conversion."""

@@ -123,7 +123,9 @@ class StreamProcessor:
         cached = self._source_template
         if cached is None or cached[0] != key:
             tid = ts.table.id
-            template = self.events.source(o, tid.schema, tid.table, None, self.commit_ts, self.origin, self.origin_lsn)
+            template = self.events.source(
+                o, tid.schema, tid.table, None, self.commit_ts, self.origin, self.origin_lsn
+            )
             commit = "null" if o.lsn_commit is None else f'"{o.lsn_commit}"'
             cached = self._source_template = (key, template, f"[{commit},")
         source = _new_struct(Struct)
@@ -240,7 +242,9 @@ class StreamProcessor:
             return
         new = msg.new
         after = ts._row(new, None)
-        self.events.change(out, ts, "c", ts._key(new, after), None, after, self._source(ts), self.offset.to_dict())
+        self.events.change(
+            out, ts, "c", ts._key(new, after), None, after, self._source(ts), self.offset.to_dict()
+        )
 
     def _update(self, ts: TableSchema, msg: Update, lsn: int, out: list[SourceRecord]) -> None:
         self._position(lsn, "UPDATE")
@@ -263,7 +267,9 @@ class StreamProcessor:
         if self.events.skip_delete:
             return
         before = ts.row(msg.old)
-        self.events.change(out, ts, "d", ts.key(msg.old, before), before, None, self._source(ts), self.offset.to_dict())
+        self.events.change(
+            out, ts, "d", ts.key(msg.old, before), before, None, self._source(ts), self.offset.to_dict()
+        )
 
     def _truncate(self, msg: Truncate, lsn: int, out: list[SourceRecord]) -> None:
         if self.resume is not None and self.resume.skip_change(lsn):

@@ -79,25 +79,42 @@ class TableSchemas:
             known = catalog_cols.get(col.name)
             columns.append(
                 ColumnInfo(
-                    col.name, position, col.type_oid, col.typmod,
+                    col.name,
+                    position,
+                    col.type_oid,
+                    col.typmod,
                     known.not_null if known is not None else False,
                     known.default_expr if known is not None else None,
                     known.comment if known is not None else None,
                 )
             )
         if info is None:
-            log.warning("Table %s (OID %d) is gone from the catalog; its events use the stream's metadata", tid, rel.oid)
+            log.warning(
+                "Table %s (OID %d) is gone from the catalog; its events use the stream's metadata",
+                tid,
+                rel.oid,
+            )
             keys = tuple(c.name for c in rel.columns if c.is_key)
             info = TableInfo(tid, rel.oid, tuple(columns), keys, rel.replica_identity)
         else:
             names = {c.name for c in columns}
             info = TableInfo(
-                tid, rel.oid, tuple(columns), tuple(k for k in info.key_columns if k in names), rel.replica_identity
+                tid,
+                rel.oid,
+                tuple(columns),
+                tuple(k for k in info.key_columns if k in names),
+                rel.replica_identity,
             )
         previous = self.by_oid.get(rel.oid)
-        if previous is not None and previous.columns == tuple(columns) and previous.table.key_columns == info.key_columns:
+        if (
+            previous is not None
+            and previous.columns == tuple(columns)
+            and previous.table.key_columns == info.key_columns
+        ):
             return previous
         schema = self._build(info, tuple(columns))
         self.by_oid[rel.oid] = schema
-        log.info("Captured table %s: %d columns, key %s", tid, len(columns), list(schema.key_fields) or "none")
+        log.info(
+            "Captured table %s: %d columns, key %s", tid, len(columns), list(schema.key_fields) or "none"
+        )
         return schema

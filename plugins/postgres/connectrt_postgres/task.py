@@ -116,7 +116,9 @@ class PostgresConnectorTask(SourceTask):
     def metrics(self) -> dict[str, Any]:
         """Snapshot and streaming progress named like Debezium's JMX metrics (see metrics.py)."""
         queue = self.queue
-        return self.progress.to_json(queue.max_records if queue is not None else 0, len(queue) if queue is not None else 0)
+        return self.progress.to_json(
+            queue.max_records if queue is not None else 0, len(queue) if queue is not None else 0
+        )
 
     # --- lifecycle -----------------------------------------------------------------------------
     def start(self, props: Mapping[str, str]) -> None:
@@ -144,7 +146,9 @@ class PostgresConnectorTask(SourceTask):
             config.enum("field.name.adjustment.mode"),
         )
         self.partition = {"server": config.topic_prefix}
-        stored = self.context.offset_storage_reader.offset(self.partition) if self.context is not None else None
+        stored = (
+            self.context.offset_storage_reader.offset(self.partition) if self.context is not None else None
+        )
         self.stored_offset = stored
         self.position = OffsetState.load(stored)
         if self.position is not None:
@@ -239,7 +243,9 @@ class PostgresConnectorTask(SourceTask):
                     )
                     return
                 wait_s = min(delay_s * 2 ** (attempts - 1), max(delay_s, 60.0))
-                log.warning("Connection problem (%s); reconnecting in %.1f s (attempt %d)", e, wait_s, attempts)
+                log.warning(
+                    "Connection problem (%s); reconnecting in %.1f s (attempt %d)", e, wait_s, attempts
+                )
                 self._sleep(wait_s)
             except Exception as e:
                 log.exception("The PostgreSQL connector failed")
@@ -318,8 +324,14 @@ class PostgresConnectorTask(SourceTask):
             if snapshot_wanted:
                 self._sleep(int(config.get("snapshot.delay.ms")) / 1000)
                 snap = Snapshot(
-                    config, tables, self.events, self.filters, lambda r: self._emit(r, None), self.stopping.is_set,
-                    self.progress.snapshot, self._native_snapshot(tables),
+                    config,
+                    tables,
+                    self.events,
+                    self.filters,
+                    lambda r: self._emit(r, None),
+                    self.stopping.is_set,
+                    self.progress.snapshot,
+                    self._native_snapshot(tables),
                 )
                 try:
                     offset = snap.run(
@@ -343,8 +355,13 @@ class PostgresConnectorTask(SourceTask):
                 self.finished = True
                 return
             self._sleep(int(config.get("streaming.delay.ms")) / 1000)
-            self._stream(conn, tables, offset, slot.confirmed_flush_lsn if slot is not None else None,
-                         created.consistent_point if created is not None else None)
+            self._stream(
+                conn,
+                tables,
+                offset,
+                slot.confirmed_flush_lsn if slot is not None else None,
+                created.consistent_point if created is not None else None,
+            )
         finally:
             conn.close()
 
@@ -357,7 +374,12 @@ class PostgresConnectorTask(SourceTask):
         return NativeSnapshot(self.events, tables, self.serialization_target)
 
     def _stream(
-        self, conn: Any, tables: TableSchemas, offset: OffsetState | None, slot_flush: int | None, created_at: int | None
+        self,
+        conn: Any,
+        tables: TableSchemas,
+        offset: OffsetState | None,
+        slot_flush: int | None,
+        created_at: int | None,
     ) -> None:
         config = self.config
         stream = self.stream
@@ -385,9 +407,14 @@ class PostgresConnectorTask(SourceTask):
         streaming_progress = self.progress.streaming
         self._last_reply_request = time.monotonic()
         heartbeat = Heartbeat(
-            self.events, int(config.get("heartbeat.interval.ms")), config.get("heartbeat.action.query"), lambda: conn
+            self.events,
+            int(config.get("heartbeat.interval.ms")),
+            config.get("heartbeat.action.query"),
+            lambda: conn,
         )
-        processor_class = TransactionalStreamProcessor if config.get("provide.transaction.metadata") else StreamProcessor
+        processor_class = (
+            TransactionalStreamProcessor if config.get("provide.transaction.metadata") else StreamProcessor
+        )
         processor = processor_class(
             tables, self.events, self.filters, offset, resume, heartbeat if heartbeat.enabled else None
         )
@@ -396,12 +423,15 @@ class PostgresConnectorTask(SourceTask):
             assert processor.native is not None
             self.serialization_target = processor.native.target
         elif self.serialization_target is None:
-            log.info("Change events are built by the Python path (%s)", native_unavailable_reason() or
-                     "transaction metadata is on")
+            log.info(
+                "Change events are built by the Python path (%s)",
+                native_unavailable_reason() or "transaction metadata is on",
+            )
             self.serialization_target = SerializationTarget()  # log once
         if isinstance(processor, TransactionalStreamProcessor):
             processor.configure_transactions(
-                str(config.get("topic.transaction")), str(config.get("topic.delimiter")),
+                str(config.get("topic.transaction")),
+                str(config.get("topic.delimiter")),
                 config.enum("schema.name.adjustment.mode"),
                 self.last_queued_offset if self.last_queued_offset is not None else self.stored_offset,
             )

@@ -45,7 +45,10 @@ _BLOCK_FIELDS = ("id", "total_order", "data_collection_order")
 _VALUE_FIELDS = ("status", "id", "event_count", "data_collections", "ts_ms")
 
 EVENT_COUNT_SCHEMA: Schema = (
-    SchemaBuilder.struct().name("event.collection").version(1).optional()
+    SchemaBuilder.struct()
+    .name("event.collection")
+    .version(1)
+    .optional()
     .field("data_collection", Schema.STRING_SCHEMA)
     .field("event_count", Schema.INT64_SCHEMA)
     .build()
@@ -55,12 +58,16 @@ EVENT_COUNT_SCHEMA: Schema = (
 def transaction_schemas(name_adjustment: str = "none") -> tuple[Schema, Schema]:
     """The TransactionMetadataKey and TransactionMetadataValue schemas."""
     key = (
-        SchemaBuilder.struct().name(adjust_name("io.debezium.connector.common.TransactionMetadataKey", name_adjustment, True))
-        .version(1).field("id", Schema.STRING_SCHEMA).build()
+        SchemaBuilder.struct()
+        .name(adjust_name("io.debezium.connector.common.TransactionMetadataKey", name_adjustment, True))
+        .version(1)
+        .field("id", Schema.STRING_SCHEMA)
+        .build()
     )
     value = (
         SchemaBuilder.struct()
-        .name(adjust_name("io.debezium.connector.common.TransactionMetadataValue", name_adjustment, True)).version(1)
+        .name(adjust_name("io.debezium.connector.common.TransactionMetadataValue", name_adjustment, True))
+        .version(1)
         .field("status", Schema.STRING_SCHEMA)
         .field("id", Schema.STRING_SCHEMA)
         .field("event_count", Schema.OPTIONAL_INT64_SCHEMA)
@@ -91,7 +98,7 @@ class TransactionContext:
         context.xid = str(xid) if xid is not None else None
         for key, value in offset.items():
             if key.startswith(OFFSET_COUNT_PREFIX) and isinstance(value, int):
-                context.counts[key[len(OFFSET_COUNT_PREFIX):]] = value
+                context.counts[key[len(OFFSET_COUNT_PREFIX) :]] = value
         context.total = sum(context.counts.values())
         return context
 
@@ -142,11 +149,19 @@ class TransactionalStreamProcessor(StreamProcessor):
         tx_id = self._tx_id()
         key = make_struct(self.tx_key_schema, ("id",), (tx_id,))
         value = make_struct(
-            self.tx_value_schema, _VALUE_FIELDS, (status, tx_id, event_count, collections, self.commit_ts // 1000)
+            self.tx_value_schema,
+            _VALUE_FIELDS,
+            (status, tx_id, event_count, collections, self.commit_ts // 1000),
         )
         return SourceRecord(
-            self.events.partition, self.tx.store(self.offset.to_dict()), self.tx_topic, None,
-            self.tx_key_schema, key, self.tx_value_schema, value,
+            self.events.partition,
+            self.tx.store(self.offset.to_dict()),
+            self.tx_topic,
+            None,
+            self.tx_key_schema,
+            key,
+            self.tx_value_schema,
+            value,
         )
 
     def _tag(self, records: list[SourceRecord], collection: str) -> None:

@@ -143,12 +143,13 @@ def binary_encoder(mode: str) -> tuple[Schema, Callable[[bytes], Any]]:
     return Schema.OPTIONAL_BYTES_SCHEMA, bytes
 
 
-def _numeric(modes: ValueModes, precision: int, scale: int, variable: bool) -> tuple[Callable[[], SchemaBuilder], Convert, Any]:
+def _numeric(
+    modes: ValueModes, precision: int, scale: int, variable: bool
+) -> tuple[Callable[[], SchemaBuilder], Convert, Any]:
     mode = modes.decimal
     if mode == "double":
         return SchemaBuilder.float64, float, 0.0
     if mode == "string":
-
         string_quantum = None if variable else decimal.Decimal(1).scaleb(-scale)
 
         def as_string(text: str) -> str:
@@ -169,9 +170,12 @@ def _numeric(modes: ValueModes, precision: int, scale: int, variable: bool) -> t
 
         def vsd_builder() -> SchemaBuilder:
             return (
-                SchemaBuilder.struct().name("io.debezium.data.VariableScaleDecimal").version(1)
+                SchemaBuilder.struct()
+                .name("io.debezium.data.VariableScaleDecimal")
+                .version(1)
                 .doc("Variable scaled decimal")
-                .field("scale", Schema.INT32_SCHEMA).field("value", Schema.BYTES_SCHEMA)
+                .field("scale", Schema.INT32_SCHEMA)
+                .field("value", Schema.BYTES_SCHEMA)
             )
 
         vsd_schema = vsd_builder().build()
@@ -234,7 +238,9 @@ def _numeric(modes: ValueModes, precision: int, scale: int, variable: bool) -> t
 def _quantize(value: decimal.Decimal, quantum: decimal.Decimal, digits: int) -> decimal.Decimal:
     """``value`` rounded half up to ``quantum``'s scale, with room for all its digits (Python's default
     context has 28, where PostgreSQL's numeric has up to 1000 of precision)."""
-    return value.quantize(quantum, rounding=decimal.ROUND_HALF_UP, context=decimal.Context(prec=max(28, digits + 2)))
+    return value.quantize(
+        quantum, rounding=decimal.ROUND_HALF_UP, context=decimal.Context(prec=max(28, digits + 2))
+    )
 
 
 def _money(modes: ValueModes) -> tuple[Callable[[], SchemaBuilder], Convert, Any]:
@@ -301,7 +307,11 @@ def _time(modes: ValueModes, typmod: int) -> tuple[Callable[[], SchemaBuilder], 
             "00:00:00Z",
         )
     if mode == "nanoseconds":
-        return lambda: _named(SchemaBuilder.int64(), "io.debezium.time.NanoTime"), lambda t: micros(t) * 1000, 0
+        return (
+            lambda: _named(SchemaBuilder.int64(), "io.debezium.time.NanoTime"),
+            lambda t: micros(t) * 1000,
+            0,
+        )
     if mode == "adaptive" and precision <= 3:
         return lambda: _named(SchemaBuilder.int32(), "io.debezium.time.Time"), lambda t: micros(t) // 1000, 0
     return lambda: _named(SchemaBuilder.int64(), "io.debezium.time.MicroTime"), micros, 0
@@ -336,7 +346,11 @@ def _timestamp(modes: ValueModes, typmod: int) -> tuple[Callable[[], SchemaBuild
                 return pgtext.iso_timestamp(us // 1000 * 1000)
             return pgtext.iso_timestamp(us)
 
-        return lambda: _named(SchemaBuilder.string(), "io.debezium.time.IsoTimestamp"), iso, "1970-01-01T00:00:00Z"
+        return (
+            lambda: _named(SchemaBuilder.string(), "io.debezium.time.IsoTimestamp"),
+            iso,
+            "1970-01-01T00:00:00Z",
+        )
     if mode == "nanoseconds":
 
         def nanos(text: str) -> int:
@@ -348,7 +362,11 @@ def _timestamp(modes: ValueModes, typmod: int) -> tuple[Callable[[], SchemaBuild
 
         return lambda: _named(SchemaBuilder.int64(), "io.debezium.time.NanoTimestamp"), nanos, 0
     if mode in ("adaptive", "adaptive_time_microseconds") and precision <= 3:
-        return lambda: _named(SchemaBuilder.int64(), "io.debezium.time.Timestamp"), lambda t: micros(t) // 1000, 0
+        return (
+            lambda: _named(SchemaBuilder.int64(), "io.debezium.time.Timestamp"),
+            lambda t: micros(t) // 1000,
+            0,
+        )
     return lambda: _named(SchemaBuilder.int64(), "io.debezium.time.MicroTimestamp"), micros, 0
 
 
@@ -366,7 +384,11 @@ def _timestamptz(typmod: int) -> tuple[Callable[[], SchemaBuilder], Convert, Any
             return text
         return zoned_timestamp(text, width)
 
-    return lambda: _named(SchemaBuilder.string(), "io.debezium.time.ZonedTimestamp"), zoned, "1970-01-01T00:00:00Z"
+    return (
+        lambda: _named(SchemaBuilder.string(), "io.debezium.time.ZonedTimestamp"),
+        zoned,
+        "1970-01-01T00:00:00Z",
+    )
 
 
 def _timetz() -> tuple[Callable[[], SchemaBuilder], Convert, Any]:
@@ -384,9 +406,14 @@ def _point() -> tuple[Callable[[], SchemaBuilder], Convert, Any]:
 
     def builder() -> SchemaBuilder:
         return (
-            SchemaBuilder.struct().name("io.debezium.data.geometry.Point").version(1).doc("Geometry (POINT)")
-            .field("x", Schema.FLOAT64_SCHEMA).field("y", Schema.FLOAT64_SCHEMA)
-            .field("wkb", Schema.OPTIONAL_BYTES_SCHEMA).field("srid", Schema.OPTIONAL_INT32_SCHEMA)
+            SchemaBuilder.struct()
+            .name("io.debezium.data.geometry.Point")
+            .version(1)
+            .doc("Geometry (POINT)")
+            .field("x", Schema.FLOAT64_SCHEMA)
+            .field("y", Schema.FLOAT64_SCHEMA)
+            .field("wkb", Schema.OPTIONAL_BYTES_SCHEMA)
+            .field("srid", Schema.OPTIONAL_INT32_SCHEMA)
         )
 
     schema = builder().build()
@@ -412,8 +439,23 @@ def _string(name: str | None = None) -> Callable[[], SchemaBuilder]:
 
 
 _STRING_TYPES = {
-    "bpchar", "varchar", "text", "char", "name", "citext", "inet", "cidr", "macaddr", "macaddr8",
-    "int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange", "isbn",
+    "bpchar",
+    "varchar",
+    "text",
+    "char",
+    "name",
+    "citext",
+    "inet",
+    "cidr",
+    "macaddr",
+    "macaddr8",
+    "int4range",
+    "int8range",
+    "numrange",
+    "tsrange",
+    "tstzrange",
+    "daterange",
+    "isbn",
 }
 _NAMED_STRINGS = {
     "json": "io.debezium.data.Json",
@@ -428,11 +470,17 @@ _TEXT_ARRAY_TOAST = {"text", "varchar", "bpchar", "json", "jsonb"}
 _INT_ARRAY_TOAST = {"int4", "date"}
 
 
-def _scalar(t: PgType, typmod: int, modes: ValueModes) -> tuple[Callable[[], SchemaBuilder], Convert, Any] | None:
+def _scalar(
+    t: PgType, typmod: int, modes: ValueModes
+) -> tuple[Callable[[], SchemaBuilder], Convert, Any] | None:
     name = t.name
     if t.kind == "e":
         allowed = ",".join(t.enum_values)
-        return lambda: _named(SchemaBuilder.string(), "io.debezium.data.Enum").parameter("allowed", allowed), str, ""
+        return (
+            lambda: _named(SchemaBuilder.string(), "io.debezium.data.Enum").parameter("allowed", allowed),
+            str,
+            "",
+        )
     if name == "bool":
         return SchemaBuilder.bool, _bool, False
     if name in ("int2",):
@@ -480,7 +528,11 @@ def _scalar(t: PgType, typmod: int, modes: ValueModes) -> tuple[Callable[[], Sch
     if name == "interval":
         if modes.interval == "string":
             return _string("io.debezium.time.Interval"), pgtext.interval_iso, "P0Y0M0DT0H0M0S"
-        return lambda: _named(SchemaBuilder.int64(), "io.debezium.time.MicroDuration"), pgtext.interval_micros, 0
+        return (
+            lambda: _named(SchemaBuilder.int64(), "io.debezium.time.MicroDuration"),
+            pgtext.interval_micros,
+            0,
+        )
     if name == "date":
         return _date(modes)
     if name == "time":
@@ -525,7 +577,9 @@ def resolve_type(registry: TypeRegistry, type_oid: int, typmod: int) -> tuple[Pg
     return root, typmod
 
 
-def column_mapping(registry: TypeRegistry, type_oid: int, typmod: int, modes: ValueModes) -> ColumnMapping | None:
+def column_mapping(
+    registry: TypeRegistry, type_oid: int, typmod: int, modes: ValueModes
+) -> ColumnMapping | None:
     """How a column of this type and typmod is represented, or None when Debezium leaves it out."""
     resolved = resolve_type(registry, type_oid, typmod)
     if resolved is None:

@@ -32,7 +32,9 @@ def worker_props(bootstrap: str, workdir: Path, schemas: bool = True, flush_ms: 
     }
 
 
-def connector_config(name: str, pg: dict[str, str], prefix: str, slot: str, publication: str, **extra: Any) -> dict[str, Any]:
+def connector_config(
+    name: str, pg: dict[str, str], prefix: str, slot: str, publication: str, **extra: Any
+) -> dict[str, Any]:
     return {
         "name": name,
         "config": {
@@ -54,8 +56,13 @@ def connector_config(name: str, pg: dict[str, str], prefix: str, slot: str, publ
 
 
 @contextmanager
-def standalone(bootstrap: str, workdir: Path, connectors: list[dict[str, Any]], schemas: bool = True,
-               flush_ms: int = 1000) -> Iterator[WorkerProcess]:
+def standalone(
+    bootstrap: str,
+    workdir: Path,
+    connectors: list[dict[str, Any]],
+    schemas: bool = True,
+    flush_ms: int = 1000,
+) -> Iterator[WorkerProcess]:
     files = []
     for i, c in enumerate(connectors):
         path = workdir / f"connector-{i}.json"
@@ -95,15 +102,24 @@ def topic_size(bootstrap: str, topic: str) -> int:
         meta = consumer.list_topics(timeout=10).topics
         if topic not in meta or meta[topic].error is not None:
             return 0
-        return sum(consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in meta[topic].partitions)
+        return sum(
+            consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            for p in meta[topic].partitions
+        )
     finally:
         consumer.close()
 
 
 def read_topic(bootstrap: str, topic: str, raw: bool = False) -> list[dict[str, Any]]:
     """Every record of a topic (all partitions, in offset order): topic, key, value, headers."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "pg-read", "enable.auto.commit": False,
-                         "logger": quiet_logger()})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "pg-read",
+            "enable.auto.commit": False,
+            "logger": quiet_logger(),
+        }
+    )
     out: list[dict[str, Any]] = []
     try:
         meta = consumer.list_topics(timeout=10).topics
@@ -121,20 +137,28 @@ def read_topic(bootstrap: str, topic: str, raw: bool = False) -> list[dict[str, 
                         raise RuntimeError(str(msg.error()))
                     got += 1
                     k, v = msg.key(), msg.value()
-                    out.append({
-                        "topic": msg.topic(),
-                        "key": k if raw else (None if k is None else json.loads(k)),
-                        "value": v if raw else (None if v is None else json.loads(v)),
-                        "headers": [[hk, None if hv is None else hv.decode()] for hk, hv in (msg.headers() or [])],
-                        "offset": msg.offset(),
-                    })
+                    out.append(
+                        {
+                            "topic": msg.topic(),
+                            "key": k if raw else (None if k is None else json.loads(k)),
+                            "value": v if raw else (None if v is None else json.loads(v)),
+                            "headers": [
+                                [hk, None if hv is None else hv.decode()] for hk, hv in (msg.headers() or [])
+                            ],
+                            "offset": msg.offset(),
+                        }
+                    )
     finally:
         consumer.close()
     return out
 
 
 def delete_topics(admin: Any, prefix: str) -> None:
-    topics = [t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix + ".") or t.endswith("." + prefix)]
+    topics = [
+        t
+        for t in admin.list_topics(timeout=10).topics
+        if t.startswith(prefix + ".") or t.endswith("." + prefix)
+    ]
     if topics:
         for f in admin.delete_topics(topics, operation_timeout=30).values():
             try:
@@ -147,7 +171,9 @@ def cleanup_pg(dsn: str, slots: list[str], publications: list[str], schemas: lis
     with psycopg.connect(dsn, autocommit=True) as conn:
         for slot in slots:
             for _ in range(50):
-                row = conn.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone()
+                row = conn.execute(
+                    "SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)
+                ).fetchone()
                 if row is None:
                     break
                 if not row[0]:
@@ -161,6 +187,7 @@ def cleanup_pg(dsn: str, slots: list[str], publications: list[str], schemas: lis
 
 
 # --- comparison with recorded Debezium output ---------------------------------------------------------
+
 
 def load_recorded(variant: str) -> list[dict[str, Any]]:
     lines = (DATA / f"{variant}.jsonl").read_text().splitlines()
@@ -183,7 +210,9 @@ def _strip_volatile(value: Any, schemas: bool) -> Any:
     return value
 
 
-def normalize(records: list[dict[str, Any]], prefix: str, schema: str, schemas: bool = True) -> list[dict[str, Any]]:
+def normalize(
+    records: list[dict[str, Any]], prefix: str, schema: str, schemas: bool = True
+) -> list[dict[str, Any]]:
     """Records with the connector's names replaced by placeholders and volatile fields masked."""
     out = []
     for r in records:

@@ -8,8 +8,11 @@ differ between runs only in LSNs, xids and timestamps.
 
 from __future__ import annotations
 
-EXTENSIONS = ["CREATE EXTENSION IF NOT EXISTS hstore", "CREATE EXTENSION IF NOT EXISTS ltree",
-              "CREATE EXTENSION IF NOT EXISTS citext"]
+EXTENSIONS = [
+    "CREATE EXTENSION IF NOT EXISTS hstore",
+    "CREATE EXTENSION IF NOT EXISTS ltree",
+    "CREATE EXTENSION IF NOT EXISTS citext",
+]
 
 SETUP = [
     "CREATE SCHEMA {s}",
@@ -64,8 +67,18 @@ SETUP = [
     "CREATE TABLE {s}.composite (k2 text, k1 integer, v text, PRIMARY KEY (k1, k2))",
 ]
 
-TABLES = ["all_types", "composite", "defaults", "full_ident", "no_pk", "pk_change", "toast_full", "toasted", "trunc",
-          "uniq_idx"]
+TABLES = [
+    "all_types",
+    "composite",
+    "defaults",
+    "full_ident",
+    "no_pk",
+    "pk_change",
+    "toast_full",
+    "toasted",
+    "trunc",
+    "uniq_idx",
+]
 
 _FULL_ROW = """INSERT INTO {s}.all_types (
     c_bool, c_bit1, c_bit3, c_varbit, c_int2, c_int4, c_int8, c_oid, c_float4, c_float8,
@@ -152,13 +165,19 @@ STREAM_STEPS = [
 VARIANTS: dict[str, dict[str, str]] = {
     "default": {},
     "alt_string": {
-        "decimal.handling.mode": "string", "time.precision.mode": "connect", "binary.handling.mode": "base64",
-        "hstore.handling.mode": "map", "interval.handling.mode": "string", "skipped.operations": "none",
+        "decimal.handling.mode": "string",
+        "time.precision.mode": "connect",
+        "binary.handling.mode": "base64",
+        "hstore.handling.mode": "map",
+        "interval.handling.mode": "string",
+        "skipped.operations": "none",
         "tombstones.on.delete": "false",
     },
     "alt_double": {
-        "decimal.handling.mode": "double", "time.precision.mode": "adaptive_time_microseconds",
-        "binary.handling.mode": "hex", "skipped.operations": "u,d",
+        "decimal.handling.mode": "double",
+        "time.precision.mode": "adaptive_time_microseconds",
+        "binary.handling.mode": "hex",
+        "skipped.operations": "u,d",
     },
     "alt_micros": {"time.precision.mode": "microseconds", "binary.handling.mode": "base64-url-safe"},
     # Debezium 3.6.1 fails the task on the DEFAULT-identity delete of `defaults` in nanoseconds mode
@@ -166,7 +185,6 @@ VARIANTS: dict[str, dict[str, str]] = {
     "alt_nanos": {"time.precision.mode": "nanoseconds", "table.exclude.list": "{s}.defaults"},
     "alt_isostring": {"time.precision.mode": "isostring"},
 }
-
 
 
 def statements(items: list[str], schema: str) -> list[str]:

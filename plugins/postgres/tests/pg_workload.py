@@ -16,8 +16,15 @@ import psycopg
 class Writer(threading.Thread):
     """Runs small transactions (updates, inserts, deletes) until stopped; remembers what committed."""
 
-    def __init__(self, dsn: str, table: str, first_new_id: int, existing: Iterable[int], seed: int = 7,
-                 pause_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        table: str,
+        first_new_id: int,
+        existing: Iterable[int],
+        seed: int = 7,
+        pause_s: float = 0.0,
+    ) -> None:
         super().__init__(daemon=True)
         self.dsn = dsn
         self.table = table

@@ -66,7 +66,9 @@ class S3SinkTask(SinkTask):
         for record in records:
             if record.value is None and self._skip_null(record):
                 continue
-            if record.topic != topic or (record.kafka_partition or 0) != partition:  # a batch has few partitions
+            if (
+                record.topic != topic or (record.kafka_partition or 0) != partition
+            ):  # a batch has few partitions
                 topic, partition = record.topic, record.kafka_partition or 0
                 writer = writers.get((topic, partition))
                 if writer is None:

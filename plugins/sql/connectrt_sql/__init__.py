@@ -16,7 +16,13 @@ if TYPE_CHECKING:
 
 PLUGINS: list[type] = [JdbcSinkConnector, ConfluentJdbcSinkConnector]
 
-__all__ = ["PLUGINS", "ConfluentJdbcSinkConnector", "ConfluentJdbcSinkTask", "JdbcSinkConnector", "JdbcSinkTask"]
+__all__ = [
+    "PLUGINS",
+    "ConfluentJdbcSinkConnector",
+    "ConfluentJdbcSinkTask",
+    "JdbcSinkConnector",
+    "JdbcSinkTask",
+]
 
 
 def __getattr__(name: str) -> Any:

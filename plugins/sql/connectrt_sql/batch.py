@@ -69,14 +69,20 @@ class BatchApplier:
             assert ch.shape is not None and ch.key is not None
             if self.collapse:
                 if ch.op == UPSERT:
-                    if p.shape is not None and p.shape is not ch.shape and any(
-                            r is not None for r in p.latest.values()):
+                    if (
+                        p.shape is not None
+                        and p.shape is not ch.shape
+                        and any(r is not None for r in p.latest.values())
+                    ):
                         self._flush(conn, ch.table, p)
                     p.shape = ch.shape
                     p.latest[ch.key] = ch.row
                 else:
-                    if p.delete_shape is not None and p.delete_shape is not ch.shape and any(
-                            r is None for r in p.latest.values()):
+                    if (
+                        p.delete_shape is not None
+                        and p.delete_shape is not ch.shape
+                        and any(r is None for r in p.latest.values())
+                    ):
                         self._flush(conn, ch.table, p)
                     p.delete_shape = ch.shape
                     p.latest[ch.key] = None

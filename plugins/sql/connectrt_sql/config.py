@@ -44,50 +44,123 @@ _Def = tuple[str, Type, Any, tuple[str, ...] | None, str]
 
 _DEBEZIUM_KEYS: list[_Def] = [
     ("connection.url", Type.STRING, NO_DEFAULT_VALUE, None, "Valid JDBC URL (or an SQLAlchemy URL)."),
-    ("connection.username", Type.STRING, None, None,
-     "Name of the database user; required for server databases, not for sqlite/duckdb files."),
+    (
+        "connection.username",
+        Type.STRING,
+        None,
+        None,
+        "Name of the database user; required for server databases, not for sqlite/duckdb files.",
+    ),
     ("connection.password", Type.PASSWORD, None, None, "Password of the database user."),
-    ("connection.provider", Type.STRING, "org.hibernate.c3p0.internal.C3P0ConnectionProvider", None,
-     "Accepted for compatibility; connectrt keeps one connection per task."),
+    (
+        "connection.provider",
+        Type.STRING,
+        "org.hibernate.c3p0.internal.C3P0ConnectionProvider",
+        None,
+        "Accepted for compatibility; connectrt keeps one connection per task.",
+    ),
     ("connection.pool.min_size", Type.INT, 5, None, "Accepted for compatibility (one connection per task)."),
     ("connection.pool.max_size", Type.INT, 32, None, "Accepted for compatibility (one connection per task)."),
     ("connection.pool.acquire_increment", Type.INT, 32, None, "Accepted for compatibility."),
     ("connection.pool.timeout", Type.LONG, 1800, None, "Accepted for compatibility."),
-    ("insert.mode", Type.STRING, "insert", INSERT_MODES,
-     "insert, upsert (needs primary.key.mode) or update."),
-    ("delete.enabled", Type.BOOLEAN, False, None,
-     "Apply delete events and tombstones as DELETE; needs primary.key.mode=record_key."),
+    (
+        "insert.mode",
+        Type.STRING,
+        "insert",
+        INSERT_MODES,
+        "insert, upsert (needs primary.key.mode) or update.",
+    ),
+    (
+        "delete.enabled",
+        Type.BOOLEAN,
+        False,
+        None,
+        "Apply delete events and tombstones as DELETE; needs primary.key.mode=record_key.",
+    ),
     ("truncate.enabled", Type.BOOLEAN, False, None, "Apply truncate events (op=t) as TRUNCATE."),
-    ("collection.name.format", Type.STRING, "${topic}", None,
-     "Destination table: ${topic} (dots become underscores), ${source.table}, ${source.schema}, ..."),
+    (
+        "collection.name.format",
+        Type.STRING,
+        "${topic}",
+        None,
+        "Destination table: ${topic} (dots become underscores), ${source.table}, ${source.schema}, ...",
+    ),
     ("table.name.format", Type.STRING, None, None, "Deprecated alias of collection.name.format."),
-    ("primary.key.mode", Type.STRING, "none", DEBEZIUM_PK_MODES,
-     "none, kafka, record_key, record_value or record_header."),
+    (
+        "primary.key.mode",
+        Type.STRING,
+        "none",
+        DEBEZIUM_PK_MODES,
+        "none, kafka, record_key, record_value or record_header.",
+    ),
     ("primary.key.fields", Type.STRING, None, None, "Comma-separated primary key column names."),
-    ("schema.evolution", Type.STRING, "none", ("none", "basic"),
-     "none (tables must exist) or basic (create tables, add missing columns)."),
+    (
+        "schema.evolution",
+        Type.STRING,
+        "none",
+        ("none", "basic"),
+        "none (tables must exist) or basic (create tables, add missing columns).",
+    ),
     ("quote.identifiers", Type.BOOLEAN, False, None, "Quote every table and column name."),
-    ("collection.naming.strategy", Type.STRING, "io.debezium.sink.naming.DefaultCollectionNamingStrategy", None,
-     "Only the default strategy is supported."),
+    (
+        "collection.naming.strategy",
+        Type.STRING,
+        "io.debezium.sink.naming.DefaultCollectionNamingStrategy",
+        None,
+        "Only the default strategy is supported.",
+    ),
     ("table.naming.strategy", Type.STRING, None, None, "Deprecated alias of collection.naming.strategy."),
-    ("column.naming.strategy", Type.STRING, "io.debezium.connector.jdbc.naming.DefaultColumnNamingStrategy", None,
-     "Only the default strategy is supported."),
+    (
+        "column.naming.strategy",
+        Type.STRING,
+        "io.debezium.connector.jdbc.naming.DefaultColumnNamingStrategy",
+        None,
+        "Only the default strategy is supported.",
+    ),
     ("collection.table.format", Type.STRING, "${table}", None, "Accepted for compatibility."),
     ("use.time.zone", Type.STRING, "UTC", None, "Time zone of temporal values written without one."),
     ("database.time_zone", Type.STRING, None, None, "Deprecated alias of use.time.zone."),
     ("dialect.postgres.postgis.schema", Type.STRING, "public", None, "Accepted for compatibility."),
-    ("dialect.postgres.unnest.insert.enabled", Type.BOOLEAN, False, None,
-     "Accepted; PostgreSQL targets always load through COPY."),
+    (
+        "dialect.postgres.unnest.insert.enabled",
+        Type.BOOLEAN,
+        False,
+        None,
+        "Accepted; PostgreSQL targets always load through COPY.",
+    ),
     ("dialect.sqlserver.identity.insert", Type.BOOLEAN, False, None, "Accepted for compatibility."),
     ("batch.size", Type.INT, 500, None, "Rows per statement batch."),
-    ("field.include.list", Type.STRING, None, None, "Regexes of fields to write, as <topic>:<field> or <field>."),
-    ("field.exclude.list", Type.STRING, None, None, "Regexes of fields not to write, as <topic>:<field> or <field>."),
+    (
+        "field.include.list",
+        Type.STRING,
+        None,
+        None,
+        "Regexes of fields to write, as <topic>:<field> or <field>.",
+    ),
+    (
+        "field.exclude.list",
+        Type.STRING,
+        None,
+        None,
+        "Regexes of fields not to write, as <topic>:<field> or <field>.",
+    ),
     ("flush.max.retries", Type.INT, 5, None, "Retries of a batch after a connection error."),
     ("flush.retry.delay.ms", Type.LONG, 1000, None, "Delay between retries of a batch."),
     ("connection.restart.on.errors", Type.BOOLEAN, False, None, "Reconnect after a connection error."),
-    ("use.reduction.buffer", Type.BOOLEAN, False, None,
-     "Accepted; upserts are always reduced to the last change per key within a batch."),
-    ("cloudevents.schema.name.pattern", Type.STRING, ".*CloudEvents\\.Envelope$", None, "Accepted for compatibility."),
+    (
+        "use.reduction.buffer",
+        Type.BOOLEAN,
+        False,
+        None,
+        "Accepted; upserts are always reduced to the last change per key within a batch.",
+    ),
+    (
+        "cloudevents.schema.name.pattern",
+        Type.STRING,
+        ".*CloudEvents\\.Envelope$",
+        None,
+        "Accepted for compatibility.",
+    ),
 ]
 
 _CONFLUENT_KEYS: list[_Def] = [
@@ -99,8 +172,20 @@ _CONFLUENT_KEYS: list[_Def] = [
     ("dialect.name", Type.STRING, "", None, "Accepted; the dialect comes from connection.url."),
     ("insert.mode", Type.STRING, "insert", INSERT_MODES, "insert, upsert or update."),
     ("batch.size", Type.INT, 3000, None, "Records per statement batch."),
-    ("delete.enabled", Type.BOOLEAN, False, None, "Treat null record values as deletes; needs pk.mode=record_key."),
-    ("table.name.format", Type.STRING, "${topic}", None, "Destination table name format; ${topic} is the topic."),
+    (
+        "delete.enabled",
+        Type.BOOLEAN,
+        False,
+        None,
+        "Treat null record values as deletes; needs pk.mode=record_key.",
+    ),
+    (
+        "table.name.format",
+        Type.STRING,
+        "${topic}",
+        None,
+        "Destination table name format; ${topic} is the topic.",
+    ),
     ("pk.mode", Type.STRING, "none", CONFLUENT_PK_MODES, "none, kafka, record_key or record_value."),
     ("pk.fields", Type.LIST, "", None, "Primary key field names."),
     ("fields.whitelist", Type.LIST, "", None, "Value fields to write (all when empty)."),
@@ -124,10 +209,22 @@ def _build(keys: list[_Def]) -> ConfigDef:
     cd = ConfigDef()
     for name, type_, default, enum, doc in keys:
         validator: Validator | None = CaseInsensitiveValidString.in_(*enum) if enum else None
-        if name in ("batch.size", "max.retries", "flush.max.retries", "retry.backoff.ms", "flush.retry.delay.ms"):
+        if name in (
+            "batch.size",
+            "max.retries",
+            "flush.max.retries",
+            "retry.backoff.ms",
+            "flush.retry.delay.ms",
+        ):
             validator = Range.at_least(1 if name == "batch.size" else 0)
-        cd.define(name, type_, default, validator, Importance.HIGH if name.startswith("connection.") else
-                  Importance.MEDIUM, doc)
+        cd.define(
+            name,
+            type_,
+            default,
+            validator,
+            Importance.HIGH if name.startswith("connection.") else Importance.MEDIUM,
+            doc,
+        )
     return cd
 
 
@@ -193,33 +290,57 @@ def parse_settings(flavour: str, props: Mapping[str, str]) -> SinkSettings:
     if flavour == DEBEZIUM:
         evolve = values["schema.evolution"].lower() == "basic"
         return SinkSettings(
-            flavour=flavour, url=url, insert_mode=values["insert.mode"].lower(),
-            pk_mode=values["primary.key.mode"].lower(), pk_fields=split_list(values["primary.key.fields"]),
-            delete_enabled=values["delete.enabled"], truncate_enabled=values["truncate.enabled"],
+            flavour=flavour,
+            url=url,
+            insert_mode=values["insert.mode"].lower(),
+            pk_mode=values["primary.key.mode"].lower(),
+            pk_fields=split_list(values["primary.key.fields"]),
+            delete_enabled=values["delete.enabled"],
+            truncate_enabled=values["truncate.enabled"],
             table_format=values["table.name.format"] or values["collection.name.format"],
-            auto_create=evolve, auto_evolve=evolve, quote_identifiers=values["quote.identifiers"],
-            time_zone=values["database.time_zone"] or values["use.time.zone"], batch_size=values["batch.size"],
-            max_retries=values["flush.max.retries"], retry_backoff_ms=values["flush.retry.delay.ms"],
+            auto_create=evolve,
+            auto_evolve=evolve,
+            quote_identifiers=values["quote.identifiers"],
+            time_zone=values["database.time_zone"] or values["use.time.zone"],
+            batch_size=values["batch.size"],
+            max_retries=values["flush.max.retries"],
+            retry_backoff_ms=values["flush.retry.delay.ms"],
             field_include=split_list(values["field.include.list"]),
-            field_exclude=split_list(values["field.exclude.list"]), ignored_keys=hibernate,
+            field_exclude=split_list(values["field.exclude.list"]),
+            ignored_keys=hibernate,
         )
     return SinkSettings(
-        flavour=flavour, url=url, insert_mode=values["insert.mode"].lower(), pk_mode=values["pk.mode"].lower(),
-        pk_fields=split_list(values["pk.fields"]), delete_enabled=values["delete.enabled"], truncate_enabled=False,
-        table_format=values["table.name.format"], auto_create=values["auto.create"],
-        auto_evolve=values["auto.evolve"], quote_identifiers=values["quote.sql.identifiers"].upper() == "ALWAYS",
-        time_zone=values["db.timezone"], batch_size=values["batch.size"], max_retries=values["max.retries"],
-        retry_backoff_ms=values["retry.backoff.ms"], fields_whitelist=split_list(values["fields.whitelist"]),
-        replace_null_with_default=values["replace.null.with.default"], ignored_keys=hibernate,
+        flavour=flavour,
+        url=url,
+        insert_mode=values["insert.mode"].lower(),
+        pk_mode=values["pk.mode"].lower(),
+        pk_fields=split_list(values["pk.fields"]),
+        delete_enabled=values["delete.enabled"],
+        truncate_enabled=False,
+        table_format=values["table.name.format"],
+        auto_create=values["auto.create"],
+        auto_evolve=values["auto.evolve"],
+        quote_identifiers=values["quote.sql.identifiers"].upper() == "ALWAYS",
+        time_zone=values["db.timezone"],
+        batch_size=values["batch.size"],
+        max_retries=values["max.retries"],
+        retry_backoff_ms=values["retry.backoff.ms"],
+        fields_whitelist=split_list(values["fields.whitelist"]),
+        replace_null_with_default=values["replace.null.with.default"],
+        ignored_keys=hibernate,
     )
 
 
 def _url(flavour: str, values: Mapping[str, Any]) -> DatabaseUrl:
     user_key = "connection.username" if flavour == DEBEZIUM else "connection.user"
-    return parse_connection_url(values["connection.url"], values.get(user_key), _password(values["connection.password"]))
+    return parse_connection_url(
+        values["connection.url"], values.get(user_key), _password(values["connection.password"])
+    )
 
 
-def validate_values(flavour: str, props: Mapping[str, str], values: Mapping[str, Any]) -> list[tuple[str, str]]:
+def validate_values(
+    flavour: str, props: Mapping[str, str], values: Mapping[str, Any]
+) -> list[tuple[str, str]]:
     """Java's cross-key checks plus ours, as (key, message) pairs; ``values`` are parsed values."""
     errors: list[tuple[str, str]] = []
     pk_key = "primary.key.mode" if flavour == DEBEZIUM else "pk.mode"
@@ -228,37 +349,70 @@ def validate_values(flavour: str, props: Mapping[str, str], values: Mapping[str,
     if flavour == DEBEZIUM:
         if insert_mode == "upsert" and pk_key not in props:
             if "primary.key.fields" not in props:
-                errors.append(("insert.mode", "When using UPSERT, please define 'primary.key.mode' and "
-                                              "'primary.key.fields'."))
+                errors.append(
+                    (
+                        "insert.mode",
+                        "When using UPSERT, please define 'primary.key.mode' and 'primary.key.fields'.",
+                    )
+                )
             else:
                 errors.append(("insert.mode", "When using UPSERT, please define 'primary.key.mode'."))
         if values.get("delete.enabled") and pk_mode != "record_key":
-            errors.append(("delete.enabled", "When 'delete.enabled' is set to 'true', the 'primary.key.mode' option "
-                                             "must be set to 'record_key'."))
+            errors.append(
+                (
+                    "delete.enabled",
+                    "When 'delete.enabled' is set to 'true', the 'primary.key.mode' option "
+                    "must be set to 'record_key'.",
+                )
+            )
         if values.get("field.include.list") and values.get("field.exclude.list"):
-            errors.append(("field.include.list", "Cannot define both field.exclude.list and field.include.list. "
-                                                 "Please specify only one."))
+            errors.append(
+                (
+                    "field.include.list",
+                    "Cannot define both field.exclude.list and field.include.list. Please specify only one.",
+                )
+            )
         strategy = values.get("table.naming.strategy") or values.get("collection.naming.strategy")
         if strategy and not str(strategy).endswith("DefaultCollectionNamingStrategy"):
-            errors.append(("collection.naming.strategy", f"Collection naming strategy {strategy} is not available in "
-                                                         "connectrt; remove the key to use the default strategy."))
+            errors.append(
+                (
+                    "collection.naming.strategy",
+                    f"Collection naming strategy {strategy} is not available in "
+                    "connectrt; remove the key to use the default strategy.",
+                )
+            )
     else:
         if values.get("delete.enabled") and pk_mode != "record_key":
             errors.append(("pk.mode", "Primary key mode must be 'record_key' when delete support is enabled"))
         if pk_mode == "kafka" and values.get("pk.fields") and len(values["pk.fields"]) != 3:
-            errors.append(("pk.fields", "PK mode for table is KAFKA so there should be exactly 3 PK fields (topic, "
-                                        "partition, offset)."))
+            errors.append(
+                (
+                    "pk.fields",
+                    "PK mode for table is KAFKA so there should be exactly 3 PK fields (topic, "
+                    "partition, offset).",
+                )
+            )
     if insert_mode in ("upsert", "update") and pk_mode == "none" and not errors:
-        errors.append((pk_key, f"insert.mode '{insert_mode}' needs a primary key: set {pk_key} to record_key, "
-                               "record_value or kafka."))
+        errors.append(
+            (
+                pk_key,
+                f"insert.mode '{insert_mode}' needs a primary key: set {pk_key} to record_key, "
+                "record_value or kafka.",
+            )
+        )
     url = values.get("connection.url")
     if url:
         try:
             parsed = _url(flavour, values)
-            if (flavour == DEBEZIUM and parsed.needs_user and not values.get("connection.username")
-                    and not parsed.url.username):
-                errors.append(("connection.username", "The 'connection.username' value is invalid: A value is "
-                                                      "required"))
+            if (
+                flavour == DEBEZIUM
+                and parsed.needs_user
+                and not values.get("connection.username")
+                and not parsed.url.username
+            ):
+                errors.append(
+                    ("connection.username", "The 'connection.username' value is invalid: A value is required")
+                )
         except UrlError as e:
             errors.append(("connection.url", str(e)))
     return errors

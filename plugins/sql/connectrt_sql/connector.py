@@ -59,8 +59,11 @@ class JdbcSinkConnector(SinkConnector):
         tasks = max_tasks
         if self.settings.url.embedded_path is not None and max_tasks > 1:
             # A DuckDB or SQLite file has one writer: more tasks would only wait for its lock.
-            log.info("%s is a single-writer database file: running 1 task instead of %d",
-                     self.settings.url.display, max_tasks)
+            log.info(
+                "%s is a single-writer database file: running 1 task instead of %d",
+                self.settings.url.display,
+                max_tasks,
+            )
             tasks = 1
         return [dict(self.props) for _ in range(tasks)]
 

@@ -55,16 +55,21 @@ class DuckDBArrowWriter(SqlWriter):
     def insert(self, conn: Connection, info: TableInfo, shape: Shape, rows: Sequence[Row]) -> None:
         cols = self.tables.columns_sql(info, shape.names)
         with self._batch(conn, rows, len(cols)) as batch:
-            conn.exec_driver_sql(f"INSERT INTO {info.quoted} ({', '.join(cols)}) SELECT {self._select(cols)} "
-                                 f"FROM {batch}")
+            conn.exec_driver_sql(
+                f"INSERT INTO {info.quoted} ({', '.join(cols)}) SELECT {self._select(cols)} FROM {batch}"
+            )
 
     def upsert(self, conn: Connection, info: TableInfo, shape: Shape, rows: Sequence[Row]) -> None:
         cols = self.tables.columns_sql(info, shape.names)
-        keys, others = cols[: shape.key_count], cols[shape.key_count:]
-        action = (f"DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in others)}" if others else "DO NOTHING")
+        keys, others = cols[: shape.key_count], cols[shape.key_count :]
+        action = (
+            f"DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in others)}" if others else "DO NOTHING"
+        )
         with self._batch(conn, rows, len(cols)) as batch:
-            conn.exec_driver_sql(f"INSERT INTO {info.quoted} ({', '.join(cols)}) SELECT {self._select(cols)} "
-                                 f"FROM {batch} ON CONFLICT ({', '.join(keys)}) {action}")
+            conn.exec_driver_sql(
+                f"INSERT INTO {info.quoted} ({', '.join(cols)}) SELECT {self._select(cols)} "
+                f"FROM {batch} ON CONFLICT ({', '.join(keys)}) {action}"
+            )
 
     def update(self, conn: Connection, info: TableInfo, shape: Shape, rows: Sequence[Row]) -> None:
         cols = self.tables.columns_sql(info, shape.names)

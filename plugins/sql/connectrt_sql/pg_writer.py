@@ -40,8 +40,10 @@ class PostgresCopyWriter(SqlWriter):
         if name is None:
             name = self._stages[ident] = f"connectrt_stage_{len(self._stages)}"
         if name not in self._created:
-            conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {name} ON COMMIT DELETE ROWS AS "
-                                 f"SELECT {', '.join(cols)} FROM {info.quoted} WITH NO DATA")
+            conn.exec_driver_sql(
+                f"CREATE TEMP TABLE IF NOT EXISTS {name} ON COMMIT DELETE ROWS AS "
+                f"SELECT {', '.join(cols)} FROM {info.quoted} WITH NO DATA"
+            )
             self._created.add(name)
         elif name in self._dirty:
             conn.exec_driver_sql(f"TRUNCATE {name}")
@@ -61,27 +63,34 @@ class PostgresCopyWriter(SqlWriter):
 
     def upsert(self, conn: Connection, info: TableInfo, shape: Shape, rows: Sequence[Row]) -> None:
         cols = self.tables.columns_sql(info, shape.names)
-        keys, others = cols[: shape.key_count], cols[shape.key_count:]
+        keys, others = cols[: shape.key_count], cols[shape.key_count :]
         stage = self._stage(conn, info, cols)
         self._copy(conn, stage, cols, rows)
-        action = (f"DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in others)}" if others else "DO NOTHING")
-        conn.exec_driver_sql(f"INSERT INTO {info.quoted} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {stage} "
-                             f"ON CONFLICT ({', '.join(keys)}) {action}")
+        action = (
+            f"DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in others)}" if others else "DO NOTHING"
+        )
+        conn.exec_driver_sql(
+            f"INSERT INTO {info.quoted} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {stage} "
+            f"ON CONFLICT ({', '.join(keys)}) {action}"
+        )
 
     def update(self, conn: Connection, info: TableInfo, shape: Shape, rows: Sequence[Row]) -> None:
         cols = self.tables.columns_sql(info, shape.names)
-        keys, others = cols[: shape.key_count], cols[shape.key_count:]
+        keys, others = cols[: shape.key_count], cols[shape.key_count :]
         if not others:
             return
         stage = self._stage(conn, info, cols)
         self._copy(conn, stage, cols, rows)
         conn.exec_driver_sql(
             f"UPDATE {info.quoted} AS t SET {', '.join(f'{c} = s.{c}' for c in others)} FROM {stage} AS s "
-            f"WHERE {' AND '.join(f't.{k} = s.{k}' for k in keys)}")
+            f"WHERE {' AND '.join(f't.{k} = s.{k}' for k in keys)}"
+        )
 
     def delete(self, conn: Connection, info: TableInfo, shape: Shape, keys: Sequence[Row]) -> None:
         cols = self.tables.columns_sql(info, shape.key_names)
         stage = self._stage(conn, info, cols)
         self._copy(conn, stage, cols, keys)
-        conn.exec_driver_sql(f"DELETE FROM {info.quoted} AS t USING {stage} AS s "
-                             f"WHERE {' AND '.join(f't.{k} = s.{k}' for k in cols)}")
+        conn.exec_driver_sql(
+            f"DELETE FROM {info.quoted} AS t USING {stage} AS s "
+            f"WHERE {' AND '.join(f't.{k} = s.{k}' for k in cols)}"
+        )

@@ -62,8 +62,15 @@ class Shape:
 class Change:
     __slots__ = ("key", "op", "record", "row", "shape", "table")
 
-    def __init__(self, op: str, table: TableName, shape: Shape | None, key: tuple[Any, ...] | None,
-                 row: tuple[Any, ...] | None, record: SinkRecord) -> None:
+    def __init__(
+        self,
+        op: str,
+        table: TableName,
+        shape: Shape | None,
+        key: tuple[Any, ...] | None,
+        row: tuple[Any, ...] | None,
+        record: SinkRecord,
+    ) -> None:
         self.op = op
         self.table = table
         self.shape = shape
@@ -73,8 +80,13 @@ class Change:
 
 
 def is_envelope(schema: Schema | None) -> bool:
-    return bool(schema is not None and schema.type is SchemaType.STRUCT and schema.name
-                and schema.name.endswith("Envelope") and schema.field("op") is not None)
+    return bool(
+        schema is not None
+        and schema.type is SchemaType.STRUCT
+        and schema.name
+        and schema.name.endswith("Envelope")
+        and schema.field("op") is not None
+    )
 
 
 class ChangeExtractor:
@@ -83,8 +95,10 @@ class ChangeExtractor:
     def __init__(self, settings: SinkSettings, dialect: str) -> None:
         self.s = settings
         self.dialect = dialect
-        self._shapes: dict[tuple[Any, ...], tuple[Shape, Callable[[SinkRecord, Any], tuple[Any, ...]],
-                                                   Callable[[Any], tuple[Any, ...]]]] = {}
+        self._shapes: dict[
+            tuple[Any, ...],
+            tuple[Shape, Callable[[SinkRecord, Any], tuple[Any, ...]], Callable[[Any], tuple[Any, ...]]],
+        ] = {}
         self._include = [re.compile(p) for p in settings.field_include]
         self._exclude = [re.compile(p) for p in settings.field_exclude]
         self._key_shapes: dict[tuple[Any, ...], Shape] = {}
@@ -116,8 +130,10 @@ class ChangeExtractor:
         def field(m: re.Match[str]) -> str:
             v = source.get(m.group(1))
             if v is None:
-                raise DataException(f"collection.name.format '{fmt}' names source.{m.group(1)}, which the "
-                                    f"change event on {topic} does not carry.")
+                raise DataException(
+                    f"collection.name.format '{fmt}' names source.{m.group(1)}, which the "
+                    f"change event on {topic} does not carry."
+                )
             return str(v)
 
         name = _SOURCE.sub(field, name)
@@ -143,7 +159,8 @@ class ChangeExtractor:
             raise DataException(
                 f"The record on {record.topic} (partition {record.kafka_partition}, offset {record.kafka_offset}) "
                 "has no struct schema; the SQL sink needs schemas: set value.converter.schemas.enable=true "
-                "(JsonConverter) or use a schema'd converter.")
+                "(JsonConverter) or use a schema'd converter."
+            )
         table = self.table_for(record, envelope)
         if table is None:
             self.skipped += 1
@@ -191,8 +208,9 @@ class ChangeExtractor:
             values = tuple(key.get(c.name) for c in shape.columns)
         else:
             values = (key,)
-        converted = tuple(c.convert(v) if c.convert is not None else v
-                          for c, v in zip(shape.columns, values, strict=True))
+        converted = tuple(
+            c.convert(v) if c.convert is not None else v for c, v in zip(shape.columns, values, strict=True)
+        )
         return Change(DELETE, table, shape, converted, None, record)
 
     # --- shapes -------------------------------------------------------------------------------
@@ -210,13 +228,19 @@ class ChangeExtractor:
         if mode == "record_key":
             ks = record.key_schema
             if ks is None:
-                raise DataException(f"The record on {record.topic} has no key schema; primary key mode record_key "
-                                    "needs keys with a schema.")
+                raise DataException(
+                    f"The record on {record.topic} has no key schema; primary key mode record_key "
+                    "needs keys with a schema."
+                )
             if ks.type is SchemaType.STRUCT:
-                return [self._key_field(ks, n, "key") for n in list(fields) or [f.name for f in ks.fields or ()]]
+                return [
+                    self._key_field(ks, n, "key") for n in list(fields) or [f.name for f in ks.fields or ()]
+                ]
             if len(fields) != 1:
-                raise DataException("Need exactly one PK column defined since the key schema for records is a "
-                                    f"primitive type, defined columns are: {list(fields)}")
+                raise DataException(
+                    "Need exactly one PK column defined since the key schema for records is a "
+                    f"primitive type, defined columns are: {list(fields)}"
+                )
             return [self._column(fields[0], ks, True)]
         if mode == "record_value":
             if row_schema is None:
@@ -229,8 +253,10 @@ class ChangeExtractor:
     def _key_field(self, schema: Schema, name: str, where: str) -> Column:
         f = schema.field(name)
         if f is None:
-            raise DataException(f"Primary key field '{name}' is not in the record {where} (fields: "
-                                f"{', '.join(schema.field_names())}).")
+            raise DataException(
+                f"Primary key field '{name}' is not in the record {where} (fields: "
+                f"{', '.join(schema.field_names())})."
+            )
         return self._column(name, f.schema, True)
 
     def _keep(self, topic: str, name: str) -> bool:
@@ -242,16 +268,22 @@ class ChangeExtractor:
             return name in self.s.fields_whitelist
         return True
 
-    def _build_shape(self, record: SinkRecord, table: TableName, row_schema: Schema) -> tuple[
-            Shape, Callable[[SinkRecord, Any], tuple[Any, ...]], Callable[[Any], tuple[Any, ...]]]:
+    def _build_shape(
+        self, record: SinkRecord, table: TableName, row_schema: Schema
+    ) -> tuple[Shape, Callable[[SinkRecord, Any], tuple[Any, ...]], Callable[[Any], tuple[Any, ...]]]:
         key_cols = self._key_columns(record, row_schema)
         key_names = {c.name for c in key_cols}
-        value_cols = [self._column(f.name, f.schema, False) for f in row_schema.fields or ()
-                      if f.name not in key_names and self._keep(record.topic, f.name)]
+        value_cols = [
+            self._column(f.name, f.schema, False)
+            for f in row_schema.fields or ()
+            if f.name not in key_names and self._keep(record.topic, f.name)
+        ]
         shape = Shape(table, tuple(key_cols + value_cols), len(key_cols))
         return shape, self._key_getter(record, key_cols), _values_getter(value_cols)
 
-    def _key_getter(self, record: SinkRecord, cols: list[Column]) -> Callable[[SinkRecord, Any], tuple[Any, ...]]:
+    def _key_getter(
+        self, record: SinkRecord, cols: list[Column]
+    ) -> Callable[[SinkRecord, Any], tuple[Any, ...]]:
         mode = self.s.pk_mode
         convs = [c.convert for c in cols]
         names = [c.name for c in cols]
@@ -264,22 +296,31 @@ class ChangeExtractor:
             return tuple(c(v) if c is not None else v for c, v in zip(convs, values, strict=True))
 
         if mode == "record_key":
-            if record.key_schema is not None and record.key_schema.type is SchemaType.STRUCT and len(names) == 1:
+            if (
+                record.key_schema is not None
+                and record.key_schema.type is SchemaType.STRUCT
+                and len(names) == 1
+            ):
                 only, conv = names[0], convs[0]
 
                 def from_one_key(r: SinkRecord, row: Any) -> tuple[Any, ...]:
                     if r.key is None:
-                        raise DataException(f"The record on {r.topic} at offset {r.kafka_offset} has no key, which "
-                                            "primary key mode record_key needs.")
+                        raise DataException(
+                            f"The record on {r.topic} at offset {r.kafka_offset} has no key, which "
+                            "primary key mode record_key needs."
+                        )
                     v = r.key.get(only)
                     return (conv(v) if conv is not None else v,)
 
                 return from_one_key
             if record.key_schema is not None and record.key_schema.type is SchemaType.STRUCT:
+
                 def from_key(r: SinkRecord, row: Any) -> tuple[Any, ...]:
                     if r.key is None:
-                        raise DataException(f"The record on {r.topic} at offset {r.kafka_offset} has no key, which "
-                                            "primary key mode record_key needs.")
+                        raise DataException(
+                            f"The record on {r.topic} at offset {r.kafka_offset} has no key, which "
+                            "primary key mode record_key needs."
+                        )
                     return done(tuple(r.key.get(n) for n in names))
 
                 return from_key
@@ -292,8 +333,10 @@ class ChangeExtractor:
             for n in names:
                 h = r.headers.last_with_name(n) if r.headers else None
                 if h is None:
-                    raise DataException(f"The record on {r.topic} at offset {r.kafka_offset} has no header '{n}', "
-                                        "a primary key field of primary key mode record_header.")
+                    raise DataException(
+                        f"The record on {r.topic} at offset {r.kafka_offset} has no header '{n}', "
+                        "a primary key field of primary key mode record_header."
+                    )
                 values.append(None if h.value is None else str(h.value))
             return done(tuple(values))
 

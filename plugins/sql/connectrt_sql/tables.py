@@ -31,8 +31,12 @@ class TableInfo:
 
 
 class TableManager:
-    def __init__(self, settings: SinkSettings, dialect: sa.Dialect,
-                 logger: logging.Logger | logging.LoggerAdapter[logging.Logger] = log) -> None:
+    def __init__(
+        self,
+        settings: SinkSettings,
+        dialect: sa.Dialect,
+        logger: logging.Logger | logging.LoggerAdapter[logging.Logger] = log,
+    ) -> None:
         self.log = logger
         self.s = settings
         self.dialect = dialect
@@ -71,15 +75,22 @@ class TableManager:
     def _reflect_duckdb(self, conn: Connection, table: TableName) -> TableInfo | None:
         # duckdb-engine's inspector reads pg_catalog tables DuckDB 2 no longer has: ask DuckDB itself.
         schema = table.schema or "main"
-        cols = {r[0]: str(r[1]) for r in conn.exec_driver_sql(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-            "ORDER BY ordinal_position", (schema, table.name))}
+        cols = {
+            r[0]: str(r[1])
+            for r in conn.exec_driver_sql(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+                "ORDER BY ordinal_position",
+                (schema, table.name),
+            )
+        }
         if not cols:
             return None
         pk: list[str] = []
         for (names,) in conn.exec_driver_sql(
-                "SELECT constraint_column_names FROM duckdb_constraints() WHERE schema_name = ? AND table_name = ? "
-                "AND constraint_type = 'PRIMARY KEY'", (schema, table.name)):
+            "SELECT constraint_column_names FROM duckdb_constraints() WHERE schema_name = ? AND table_name = ? "
+            "AND constraint_type = 'PRIMARY KEY'",
+            (schema, table.name),
+        ):
             pk = list(names)
         return TableInfo(table, cols, pk, self.qualified(table))
 
@@ -90,7 +101,8 @@ class TableManager:
             if not self.s.auto_create:
                 raise ConnectException(
                     f"Table {shape.table} is missing and auto-creation is disabled: create it, or set "
-                    f"{'schema.evolution=basic' if self.s.flavour == 'debezium' else 'auto.create=true'}.")
+                    f"{'schema.evolution=basic' if self.s.flavour == 'debezium' else 'auto.create=true'}."
+                )
             self._create(conn, shape)
             info = self._reflect(conn, shape.table)
             if info is None:
@@ -104,7 +116,8 @@ class TableManager:
                 raise ConnectException(
                     f"Table {shape.table} is missing fields ({', '.join(c.name for c in missing)}) and auto-evolution "
                     f"is disabled: add the columns, or set "
-                    f"{'schema.evolution=basic' if self.s.flavour == 'debezium' else 'auto.evolve=true'}.")
+                    f"{'schema.evolution=basic' if self.s.flavour == 'debezium' else 'auto.evolve=true'}."
+                )
             for c in missing:
                 sql_type = column_spec(c.schema, self.dialect.name, self.s.time_zone, c.key).sql_type
                 ddl = sql_type.compile(dialect=self.dialect)
@@ -116,7 +129,8 @@ class TableManager:
         if shape.key_count and self.s.upsert and not info.primary_key:
             raise ConnectException(
                 f"Table {shape.table} has no primary key, which upserts need: add PRIMARY KEY "
-                f"({', '.join(shape.key_names)}) or use insert.mode=insert.")
+                f"({', '.join(shape.key_names)}) or use insert.mode=insert."
+            )
         info.checked_shapes.add(id(shape))
         return info
 
@@ -136,10 +150,27 @@ class TableManager:
         cols = []
         for c in shape.columns:
             spec = column_spec(c.schema, self.dialect.name, self.s.time_zone, c.key)
-            cols.append(sa.Column(c.name, spec.sql_type, primary_key=c.key, nullable=not c.key and c.schema.optional,
-                                  quote=True if self.s.quote_identifiers else None, autoincrement=False))
-        table = sa.Table(shape.table.name, md, *cols, schema=shape.table.schema,
-                         quote=True if self.s.quote_identifiers else None)
+            cols.append(
+                sa.Column(
+                    c.name,
+                    spec.sql_type,
+                    primary_key=c.key,
+                    nullable=not c.key and c.schema.optional,
+                    quote=True if self.s.quote_identifiers else None,
+                    autoincrement=False,
+                )
+            )
+        table = sa.Table(
+            shape.table.name,
+            md,
+            *cols,
+            schema=shape.table.schema,
+            quote=True if self.s.quote_identifiers else None,
+        )
         table.create(conn, checkfirst=True)
-        self.log.info("Created table %s with columns %s (primary key: %s)", shape.table, ", ".join(shape.names),
-                 ", ".join(shape.key_names) or "none")
+        self.log.info(
+            "Created table %s with columns %s (primary key: %s)",
+            shape.table,
+            ", ".join(shape.names),
+            ", ".join(shape.key_names) or "none",
+        )

@@ -55,8 +55,15 @@ def db_message(e: BaseException) -> str:
 
 
 _CONNECTION_ERRORS = {"OperationalError", "InterfaceError", "ConnectionException", "IOException"}
-_DATA_ERRORS = {"DataError", "IntegrityError", "ProgrammingError", "DatabaseError", "NotSupportedError",
-                "InternalError", "Error"}
+_DATA_ERRORS = {
+    "DataError",
+    "IntegrityError",
+    "ProgrammingError",
+    "DatabaseError",
+    "NotSupportedError",
+    "InternalError",
+    "Error",
+}
 
 
 def classify(e: BaseException) -> str | None:
@@ -70,7 +77,8 @@ def classify(e: BaseException) -> str | None:
         if isinstance(e, OperationalError):
             # SQLite reports statement problems (no such table, unknown database) as OperationalError too.
             if type(e.orig).__module__.startswith("sqlite3") and not any(
-                    w in str(e.orig).lower() for w in ("locked", "unable to open", "disk i/o", "busy")):
+                w in str(e.orig).lower() for w in ("locked", "unable to open", "disk i/o", "busy")
+            ):
                 return "data"
             return "connection"
         return "data"
@@ -79,7 +87,12 @@ def classify(e: BaseException) -> str | None:
     names = {c.__name__ for c in type(e).__mro__}
     if names & _CONNECTION_ERRORS:
         return "connection"
-    if names & _DATA_ERRORS and type(e).__module__.split(".")[0] in ("psycopg", "duckdb", "sqlite3", "pymysql"):
+    if names & _DATA_ERRORS and type(e).__module__.split(".")[0] in (
+        "psycopg",
+        "duckdb",
+        "sqlite3",
+        "pymysql",
+    ):
         return "data"
     return None
 
@@ -145,8 +158,11 @@ class JdbcSinkTask(SinkTask):
         self.log = _ContextLog(logging.getLogger(__name__), {"ctx": task_context(props)})
         s = self.settings = parse_settings(self.FLAVOUR, props)
         if s.ignored_keys:
-            self.log.warning("Ignoring %d hibernate.* settings (%s): connectrt writes through SQLAlchemy, not Hibernate",
-                        len(s.ignored_keys), ", ".join(s.ignored_keys))
+            self.log.warning(
+                "Ignoring %d hibernate.* settings (%s): connectrt writes through SQLAlchemy, not Hibernate",
+                len(s.ignored_keys),
+                ", ".join(s.ignored_keys),
+            )
         connect_args: dict[str, Any] = {"check_same_thread": False} if s.url.dialect == "sqlite" else {}
         self.engine = sa.create_engine(s.url.url, poolclass=sa.pool.NullPool, connect_args=connect_args)
         self.tables = TableManager(s, self.engine.dialect, self.log)
@@ -160,8 +176,13 @@ class JdbcSinkTask(SinkTask):
         # Not with a dead letter queue: the worker keeps the consumed bytes of its latest poll only, and a
         # record refused in a gathered transaction must reach the DLQ with its original key and value.
         self.gather = not str(props.get("errors.deadletterqueue.topic.name") or "").strip()
-        self.log.info("Writing to %s (%s, insert.mode=%s, primary key mode %s)", s.url.display, self.engine.dialect.name,
-                 s.insert_mode, s.pk_mode)
+        self.log.info(
+            "Writing to %s (%s, insert.mode=%s, primary key mode %s)",
+            s.url.display,
+            self.engine.dialect.name,
+            s.insert_mode,
+            s.pk_mode,
+        )
 
     def stop(self) -> None:
         self._stopped.set()
@@ -198,7 +219,9 @@ class JdbcSinkTask(SinkTask):
             try:
                 ch = extract(r)
             except _BAD_VALUE as e:
-                self._report(r, e if isinstance(e, DataException) else DataException(f"{type(e).__name__}: {e}"))
+                self._report(
+                    r, e if isinstance(e, DataException) else DataException(f"{type(e).__name__}: {e}")
+                )
                 continue
             if ch is not None:
                 changes.append(ch)
@@ -210,8 +233,12 @@ class JdbcSinkTask(SinkTask):
         earlier = len(self.buffer)
         self.buffer.extend(changes)
         self.records += len(records)
-        if (not self.gather or len(records) < BACKLOG_PUT or len(self.buffer) >= GATHER_CHANGES
-                or time.monotonic() - self.buffered_at >= GATHER_S):
+        if (
+            not self.gather
+            or len(records) < BACKLOG_PUT
+            or len(self.buffer) >= GATHER_CHANGES
+            or time.monotonic() - self.buffered_at >= GATHER_S
+        ):
             try:
                 self._flush_buffer()
             except RetriableException:
@@ -247,8 +274,14 @@ class JdbcSinkTask(SinkTask):
                 message = db_message(e)
                 if self.retries_left > 0:
                     self.retries_left -= 1
-                    self.log.warning("Writing %d changes to %s failed (%s); retrying in %d ms (%d retries left)",
-                                len(changes), s.url.display, message, s.retry_backoff_ms, self.retries_left)
+                    self.log.warning(
+                        "Writing %d changes to %s failed (%s); retrying in %d ms (%d retries left)",
+                        len(changes),
+                        s.url.display,
+                        message,
+                        s.retry_backoff_ms,
+                        self.retries_left,
+                    )
                     self.context.timeout(s.retry_backoff_ms)
                     raise RetriableException(f"Writing to {s.url.display} failed: {message}") from e
                 raise ConnectException(
@@ -275,10 +308,14 @@ class JdbcSinkTask(SinkTask):
         reporter = self.context.errant_record_reporter() if getattr(self, "context", None) else None
         if reporter is None:
             tables = ", ".join(sorted({str(ch.table) for ch in changes}))
-            raise ConnectException(f"Writing a batch of {len(changes)} changes to {tables} failed: "
-                                   f"{db_message(first)}") from first
-        self.log.warning("A batch of %d changes failed (%s); writing them one by one to find the bad records",
-                    len(changes), db_message(first))
+            raise ConnectException(
+                f"Writing a batch of {len(changes)} changes to {tables} failed: {db_message(first)}"
+            ) from first
+        self.log.warning(
+            "A batch of %d changes failed (%s); writing them one by one to find the bad records",
+            len(changes),
+            db_message(first),
+        )
         for ch in changes:
             try:
                 self._transaction([ch])
@@ -288,16 +325,21 @@ class JdbcSinkTask(SinkTask):
                     raise
                 if kind == "connection":
                     self._drop_connection()
-                    raise ConnectException(f"Lost the database connection while isolating bad records: "
-                                           f"{db_message(e)}") from e
-                self._report(ch.record, DataException(f"Table {ch.table} refused the record: {db_message(e)}"))
+                    raise ConnectException(
+                        f"Lost the database connection while isolating bad records: {db_message(e)}"
+                    ) from e
+                self._report(
+                    ch.record, DataException(f"Table {ch.table} refused the record: {db_message(e)}")
+                )
 
     def _report(self, record: SinkRecord, error: DataException) -> None:
         self.failed_records += 1
         reporter = self.context.errant_record_reporter() if getattr(self, "context", None) else None
         if reporter is None:
-            raise ConnectException(f"Cannot write the record at {record.topic}-{record.kafka_partition} offset "
-                                   f"{record.kafka_offset}: {error}") from error
+            raise ConnectException(
+                f"Cannot write the record at {record.topic}-{record.kafka_partition} offset "
+                f"{record.kafka_offset}: {error}"
+            ) from error
         reporter.report(record, error)
 
     # --- offsets ------------------------------------------------------------------------------
@@ -318,16 +360,21 @@ class JdbcSinkTask(SinkTask):
     # --- metrics ------------------------------------------------------------------------------
     def metrics(self) -> dict[str, Any]:
         applier: BatchApplier | None = getattr(self, "applier", None)
-        out: dict[str, Any] = {"records": self.records, "batches": self.batches,
-                               "failed_records": self.failed_records,
-                               "tables": {k: dict(v) for k, v in applier.written.items()} if applier else {}}
+        out: dict[str, Any] = {
+            "records": self.records,
+            "batches": self.batches,
+            "failed_records": self.failed_records,
+            "tables": {k: dict(v) for k, v in applier.written.items()} if applier else {},
+        }
         s = self.settings
         if s is not None and s.url.embedded_path is not None:
             # An embedded database file cannot be read by another process while the task has it
             # open: count its rows here, on demand, at most once a second.
             self._rows_wanted = time.monotonic()
             if self._counter is None:
-                self._counter = threading.Thread(target=self._count_rows, name="sql-sink-row-counter", daemon=True)
+                self._counter = threading.Thread(
+                    target=self._count_rows, name="sql-sink-row-counter", daemon=True
+                )
                 self._counter.start()
             out["table_rows"] = dict(self.table_rows)
         return out

@@ -74,7 +74,7 @@ def _zoned_timestamp(text: str) -> _dt.datetime:
     head, dot, frac = text.partition(".")
     if dot:
         digits = len(frac) - len(frac.lstrip("0123456789"))
-        frac = frac[:min(digits, 6)] + frac[digits:]
+        frac = frac[: min(digits, 6)] + frac[digits:]
         text = f"{head}.{frac}"
     return _dt.datetime.fromisoformat(text)
 
@@ -122,7 +122,9 @@ def _nullable(fn: Convert) -> Convert:
 
 
 _INTS: dict[SchemaType, TypeEngine[Any]] = {
-    SchemaType.INT8: sa.SmallInteger(), SchemaType.INT16: sa.SmallInteger(), SchemaType.INT32: sa.Integer(),
+    SchemaType.INT8: sa.SmallInteger(),
+    SchemaType.INT16: sa.SmallInteger(),
+    SchemaType.INT32: sa.Integer(),
     SchemaType.INT64: sa.BigInteger(),
 }
 
@@ -168,8 +170,9 @@ def _semantic(schema: Schema, dialect: str, tz: _dt.tzinfo) -> ColumnSpec | None
         p = int(precision) if precision else (None if pg else DEFAULT_DECIMAL_PRECISION)
         return ColumnSpec(sa.Numeric(p, scale if p is not None else None, asdecimal=True), None)
     if name == "io.debezium.data.VariableScaleDecimal":
-        return ColumnSpec(sa.Numeric() if pg else sa.Double(), _variable_scale if pg else
-                          _chain(_variable_scale, float))
+        return ColumnSpec(
+            sa.Numeric() if pg else sa.Double(), _variable_scale if pg else _chain(_variable_scale, float)
+        )
     if name in ("org.apache.kafka.connect.data.Date", "io.debezium.time.Date"):
         if name.startswith("org."):
             return ColumnSpec(sa.Date(), None)
@@ -182,20 +185,31 @@ def _semantic(schema: Schema, dialect: str, tz: _dt.tzinfo) -> ColumnSpec | None
         return ColumnSpec(sa.Time(), convert)
     if name == "org.apache.kafka.connect.data.Timestamp":
         return ColumnSpec(sa.DateTime(), naive)
-    if name in ("io.debezium.time.Timestamp", "io.debezium.time.MicroTimestamp", "io.debezium.time.NanoTimestamp"):
+    if name in (
+        "io.debezium.time.Timestamp",
+        "io.debezium.time.MicroTimestamp",
+        "io.debezium.time.NanoTimestamp",
+    ):
         unit = {"io.debezium.time.Timestamp": 1000, "io.debezium.time.MicroTimestamp": 1}.get(name)
         if tz is _dt.UTC:
-            micros: Convert = (lambda v: EPOCH + _dt.timedelta(microseconds=v * unit)) if unit else (
-                lambda v: EPOCH + _dt.timedelta(microseconds=v // 1000))
+            micros: Convert = (
+                (lambda v: EPOCH + _dt.timedelta(microseconds=v * unit))
+                if unit
+                else (lambda v: EPOCH + _dt.timedelta(microseconds=v // 1000))
+            )
         else:
+
             def micros(v: Any, _u: int | None = unit) -> _dt.datetime:
                 us = v * _u if _u else v // 1000
                 return naive((EPOCH + _dt.timedelta(microseconds=us)).replace(tzinfo=_dt.UTC))
+
         return ColumnSpec(sa.DateTime(), micros)
     if name == "io.debezium.time.ZonedTimestamp":
         return ColumnSpec(sa.DateTime(timezone=True), _zoned_timestamp)
     if name == "io.debezium.time.ZonedTime":
-        return ColumnSpec(RawType("TIME WITH TIME ZONE") if pg else RawType("TIMETZ") if duck else sa.Text(), None)
+        return ColumnSpec(
+            RawType("TIME WITH TIME ZONE") if pg else RawType("TIMETZ") if duck else sa.Text(), None
+        )
     if name == "io.debezium.time.Year":
         return ColumnSpec(sa.Integer(), None)
     if name == "io.debezium.time.MicroDuration":
@@ -218,8 +232,12 @@ def _semantic(schema: Schema, dialect: str, tz: _dt.tzinfo) -> ColumnSpec | None
         return ColumnSpec(RawType(spec) if pg else sa.Text(), _bits(length))
     if name == "io.debezium.data.geometry.Point":
         return ColumnSpec(RawType("POINT") if pg else sa.Text(), lambda p: f"({_num(p['x'])},{_num(p['y'])})")
-    if name in ("io.debezium.data.Enum", "io.debezium.data.EnumSet", "io.debezium.data.Ltree",
-                "io.debezium.data.Tsvector"):
+    if name in (
+        "io.debezium.data.Enum",
+        "io.debezium.data.EnumSet",
+        "io.debezium.data.Ltree",
+        "io.debezium.data.Tsvector",
+    ):
         return ColumnSpec(sa.Text(), None)
     return None
 
@@ -245,10 +263,18 @@ def _plain(schema: Schema, dialect: str, key: bool) -> ColumnSpec:
     if t is SchemaType.ARRAY and dialect in ("postgresql", "duckdb") and schema.value_schema is not None:
         element = column_spec(schema.value_schema, dialect)
         if not isinstance(element.sql_type, (RawType, sa.JSON)) and schema.value_schema.type not in (
-                SchemaType.ARRAY, SchemaType.MAP, SchemaType.STRUCT):
+            SchemaType.ARRAY,
+            SchemaType.MAP,
+            SchemaType.STRUCT,
+        ):
             econv = element.convert
-            return ColumnSpec(sa.ARRAY(element.sql_type), (lambda v: [econv(x) for x in v]) if econv else None)
+            return ColumnSpec(
+                sa.ARRAY(element.sql_type), (lambda v: [econv(x) for x in v]) if econv else None
+            )
     # Maps, structs and other arrays: JSON text.
-    json_type: TypeEngine[Any] = RawType("JSONB") if dialect == "postgresql" else (
-        RawType("JSON") if dialect == "duckdb" else sa.Text())
+    json_type: TypeEngine[Any] = (
+        RawType("JSONB")
+        if dialect == "postgresql"
+        else (RawType("JSON") if dialect == "duckdb" else sa.Text())
+    )
     return ColumnSpec(json_type, json_text)

@@ -34,12 +34,26 @@ _DRIVERS: dict[str, tuple[str | None, str, str]] = {
     "mysql": ("pymysql", "pymysql", "pymysql"),
     "mariadb": ("pymysql", "pymysql", "pymysql"),
 }
-_DRIVER_MODULES = {"psycopg": "psycopg", "psycopg2": "psycopg2", "pymysql": "pymysql", "mysqldb": "MySQLdb",
-                   "asyncpg": "asyncpg", "pg8000": "pg8000", "pysqlite": "sqlite3", "mysqlconnector": "mysql.connector"}
+_DRIVER_MODULES = {
+    "psycopg": "psycopg",
+    "psycopg2": "psycopg2",
+    "pymysql": "pymysql",
+    "mysqldb": "MySQLdb",
+    "asyncpg": "asyncpg",
+    "pg8000": "pg8000",
+    "pysqlite": "sqlite3",
+    "mysqlconnector": "mysql.connector",
+}
 _PIP = {"psycopg2": "psycopg2-binary", "MySQLdb": "mysqlclient", "mysql.connector": "mysql-connector-python"}
 # JDBC URL parameters that have a libpq/pymysql equivalent; other JDBC driver options are dropped.
-_PG_PARAMS = {"sslmode": "sslmode", "sslrootcert": "sslrootcert", "sslcert": "sslcert", "sslkey": "sslkey",
-              "ApplicationName": "application_name", "connectTimeout": "connect_timeout"}
+_PG_PARAMS = {
+    "sslmode": "sslmode",
+    "sslrootcert": "sslrootcert",
+    "sslcert": "sslcert",
+    "sslkey": "sslkey",
+    "ApplicationName": "application_name",
+    "connectTimeout": "connect_timeout",
+}
 _SERVER_DIALECTS = {"postgresql", "mysql", "mariadb", "mssql", "oracle"}
 
 
@@ -71,8 +85,10 @@ class DatabaseUrl:
 def parse_connection_url(raw: str, user: str | None = None, password: str | None = None) -> DatabaseUrl:
     text = (raw or "").strip()
     if not text:
-        raise UrlError("connection.url is empty: give a JDBC URL such as jdbc:postgresql://host:5432/db or an "
-                       "SQLAlchemy URL such as duckdb:///warehouse.duckdb.")
+        raise UrlError(
+            "connection.url is empty: give a JDBC URL such as jdbc:postgresql://host:5432/db or an "
+            "SQLAlchemy URL such as duckdb:///warehouse.duckdb."
+        )
     url = _from_jdbc(text) if text.lower().startswith("jdbc:") else _from_sqlalchemy(text)
     if user:
         url = url.set(username=user)
@@ -89,8 +105,10 @@ def _from_sqlalchemy(text: str) -> URL:
     try:
         url = make_url(text)
     except ArgumentError:
-        raise UrlError(f"connection.url '{redact_url(text)}' is neither a JDBC URL (jdbc:...) nor an SQLAlchemy URL "
-                       "(dialect://...); use e.g. jdbc:postgresql://host:5432/db.") from None
+        raise UrlError(
+            f"connection.url '{redact_url(text)}' is neither a JDBC URL (jdbc:...) nor an SQLAlchemy URL "
+            "(dialect://...); use e.g. jdbc:postgresql://host:5432/db."
+        ) from None
     backend = url.get_backend_name()
     if "+" not in url.drivername and backend in _DRIVERS and _DRIVERS[backend][0]:
         url = url.set(drivername=f"{backend}+{_DRIVERS[backend][0]}")
@@ -110,15 +128,19 @@ def _from_jdbc(text: str) -> URL:
         if path in ("", ":memory:", "memory:"):
             return URL.create(sub)
         return URL.create(sub, database=path)
-    raise UrlError(f"connection.url '{redact_url(text)}': the JDBC subprotocol '{sub}' has no translation in connectrt "
-                   "(known: postgresql, mysql, mariadb, sqlite, duckdb); give an SQLAlchemy URL instead.")
+    raise UrlError(
+        f"connection.url '{redact_url(text)}': the JDBC subprotocol '{sub}' has no translation in connectrt "
+        "(known: postgresql, mysql, mariadb, sqlite, duckdb); give an SQLAlchemy URL instead."
+    )
 
 
 def _server_url(sub: str, tail: str, text: str) -> URL:
     from sqlalchemy.engine import URL
 
     if not tail.startswith("//"):
-        raise UrlError(f"connection.url '{redact_url(text)}' has no host: use jdbc:{sub}://host:port/database.")
+        raise UrlError(
+            f"connection.url '{redact_url(text)}' has no host: use jdbc:{sub}://host:port/database."
+        )
     parts = urlsplit("x:" + tail)
     params = dict(parse_qsl(parts.query, keep_blank_values=True))
     user = params.pop("user", None) or parts.username
@@ -135,9 +157,18 @@ def _server_url(sub: str, tail: str, text: str) -> URL:
     except ValueError:
         raise UrlError(f"connection.url '{redact_url(text)}' has an invalid port.") from None
     if not host:
-        raise UrlError(f"connection.url '{redact_url(text)}' has no host: use jdbc:{sub}://host:port/database.")
-    return URL.create(f"{sub}+{_DRIVERS[sub][0]}", username=user, password=password, host=host, port=port,
-                      database=parts.path.lstrip("/") or None, query=query)
+        raise UrlError(
+            f"connection.url '{redact_url(text)}' has no host: use jdbc:{sub}://host:port/database."
+        )
+    return URL.create(
+        f"{sub}+{_DRIVERS[sub][0]}",
+        username=user,
+        password=password,
+        host=host,
+        port=port,
+        database=parts.path.lstrip("/") or None,
+        query=query,
+    )
 
 
 def check_driver(url: URL) -> None:
@@ -153,20 +184,28 @@ def check_driver(url: URL) -> None:
     if module is not None:
         if importlib.util.find_spec(module.split(".")[0]) is None:
             package = known[2] if known and module == known[1] else _PIP.get(module, module)
-            raise UrlError(f"connection.url uses the {backend} dialect, whose Python driver is not installed: "
-                           f"run pip install '{package}' in the worker's environment.")
+            raise UrlError(
+                f"connection.url uses the {backend} dialect, whose Python driver is not installed: "
+                f"run pip install '{package}' in the worker's environment."
+            )
         if backend == "duckdb" and importlib.util.find_spec("duckdb") is None:
-            raise UrlError("connection.url uses the duckdb dialect, whose Python driver is not installed: run pip "
-                           "install 'duckdb' in the worker's environment.")
+            raise UrlError(
+                "connection.url uses the duckdb dialect, whose Python driver is not installed: run pip "
+                "install 'duckdb' in the worker's environment."
+            )
         return
     try:
         url.get_dialect()
     except NoSuchModuleError:
-        raise UrlError(f"connection.url names an unknown database dialect '{backend}'; known: postgresql, duckdb, "
-                       "sqlite, mysql, mariadb, or any SQLAlchemy dialect installed in the worker.") from None
+        raise UrlError(
+            f"connection.url names an unknown database dialect '{backend}'; known: postgresql, duckdb, "
+            "sqlite, mysql, mariadb, or any SQLAlchemy dialect installed in the worker."
+        ) from None
     except ImportError as e:
-        raise UrlError(f"connection.url uses the {backend} dialect, whose Python driver is not installed "
-                       f"({e.name or e}); install it with pip in the worker's environment.") from None
+        raise UrlError(
+            f"connection.url uses the {backend} dialect, whose Python driver is not installed "
+            f"({e.name or e}); install it with pip in the worker's environment."
+        ) from None
 
 
 def redact_url(text: str) -> str:

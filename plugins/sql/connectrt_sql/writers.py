@@ -24,7 +24,7 @@ Row = tuple[Any, ...]
 
 
 def chunks(rows: Sequence[Row], size: int) -> list[Sequence[Row]]:
-    return [rows[i:i + size] for i in range(0, len(rows), size)]
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
 
 
 class SqlWriter:
@@ -50,8 +50,9 @@ class SqlWriter:
         force = True if self.s.quote_identifiers else None
         cols: list[sa.ColumnClause[Any]] = [sa.column(quoted_name(n, force)) for n in names]
         schema = info.name.schema
-        return sa.table(quoted_name(info.name.name, force), *cols,
-                        schema=quoted_name(schema, force) if schema else None)
+        return sa.table(
+            quoted_name(info.name.name, force), *cols, schema=quoted_name(schema, force) if schema else None
+        )
 
     def _params(self, names: list[str], rows: Sequence[Row]) -> list[dict[str, Any]]:
         return [dict(zip(names, row, strict=True)) for row in rows]
@@ -64,7 +65,7 @@ class SqlWriter:
 
     def upsert(self, conn: Connection, info: TableInfo, shape: Shape, rows: Sequence[Row]) -> None:
         names = self._names(info, shape.names)
-        keys, others = names[: shape.key_count], names[shape.key_count:]
+        keys, others = names[: shape.key_count], names[shape.key_count :]
         table = self._table(info, names)
         stmt: Any
         if self.dialect in ("postgresql", "sqlite"):
@@ -72,8 +73,11 @@ class SqlWriter:
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
             ins: Any = pg_insert(table) if self.dialect == "postgresql" else sqlite_insert(table)
-            stmt = (ins.on_conflict_do_update(index_elements=keys, set_={c: ins.excluded[c] for c in others})
-                    if others else ins.on_conflict_do_nothing(index_elements=keys))
+            stmt = (
+                ins.on_conflict_do_update(index_elements=keys, set_={c: ins.excluded[c] for c in others})
+                if others
+                else ins.on_conflict_do_nothing(index_elements=keys)
+            )
         elif self.dialect in ("mysql", "mariadb"):
             from sqlalchemy.dialects.mysql import insert as mysql_insert
 
@@ -88,7 +92,7 @@ class SqlWriter:
 
     def update(self, conn: Connection, info: TableInfo, shape: Shape, rows: Sequence[Row]) -> None:
         names = self._names(info, shape.names)
-        keys, others = names[: shape.key_count], names[shape.key_count:]
+        keys, others = names[: shape.key_count], names[shape.key_count :]
         if not others:
             return
         table = self._table(info, names)

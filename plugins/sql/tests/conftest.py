@@ -22,8 +22,10 @@ import pytest  # noqa: E402
 @pytest.fixture(scope="session")
 def warehouse_params(pg_params: dict[str, str]) -> dict[str, str]:
     """The dev PostgreSQL's ``warehouse`` database (created if missing): the SQL sink's target."""
-    admin = (f"host={pg_params['host']} port={pg_params['port']} user={pg_params['user']} "
-             f"password={pg_params['password']} dbname={pg_params['dbname']}")
+    admin = (
+        f"host={pg_params['host']} port={pg_params['port']} user={pg_params['user']} "
+        f"password={pg_params['password']} dbname={pg_params['dbname']}"
+    )
     with psycopg.connect(admin, autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = 'warehouse'").fetchone() is None:
             try:

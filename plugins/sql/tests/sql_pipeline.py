@@ -24,18 +24,32 @@ def worker_props(bootstrap: str, workdir: Path, group: str) -> dict[str, Any]:
 def source_config(pg: dict[str, str], prefix: str, slot: str, tables: list[str]) -> dict[str, str]:
     return {
         "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
-        "database.hostname": pg["host"], "database.port": pg["port"], "database.user": pg["user"],
-        "database.password": pg["password"], "database.dbname": pg["dbname"], "topic.prefix": prefix,
-        "slot.name": slot, "publication.name": slot, "publication.autocreate.mode": "filtered",
-        "table.include.list": ",".join(f"public.{t}" for t in tables), "plugin.name": "pgoutput",
+        "database.hostname": pg["host"],
+        "database.port": pg["port"],
+        "database.user": pg["user"],
+        "database.password": pg["password"],
+        "database.dbname": pg["dbname"],
+        "topic.prefix": prefix,
+        "slot.name": slot,
+        "publication.name": slot,
+        "publication.autocreate.mode": "filtered",
+        "table.include.list": ",".join(f"public.{t}" for t in tables),
+        "plugin.name": "pgoutput",
     }
 
 
-def sink_config(url: str, user: str | None, password: str | None, topics: list[str], **extra: str) -> dict[str, str]:
+def sink_config(
+    url: str, user: str | None, password: str | None, topics: list[str], **extra: str
+) -> dict[str, str]:
     config = {
-        "connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector", "topics": ",".join(topics),
-        "connection.url": url, "insert.mode": "upsert", "primary.key.mode": "record_key",
-        "delete.enabled": "true", "schema.evolution": "basic", "collection.name.format": "${source.table}",
+        "connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector",
+        "topics": ",".join(topics),
+        "connection.url": url,
+        "insert.mode": "upsert",
+        "primary.key.mode": "record_key",
+        "delete.enabled": "true",
+        "schema.evolution": "basic",
+        "collection.name.format": "${source.table}",
         **extra,
     }
     if user:
@@ -72,8 +86,11 @@ def drop_slot(dsn: str, slot: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         for _ in range(50):
             try:
-                conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                             "WHERE slot_name = %s", (slot,))
+                conn.execute(
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                    "WHERE slot_name = %s",
+                    (slot,),
+                )
                 break
             except psycopg.errors.ObjectInUse:
                 time.sleep(0.2)

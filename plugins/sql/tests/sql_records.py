@@ -13,7 +13,8 @@ from connectrt.api.records import SinkRecord
 
 KEY = SchemaBuilder.struct().name("srv.public.orders.Key").field("id", Schema.INT32_SCHEMA).build()
 ROW = (
-    SchemaBuilder.struct().name("srv.public.orders.Value")
+    SchemaBuilder.struct()
+    .name("srv.public.orders.Value")
     .field("id", Schema.INT32_SCHEMA)
     .field("status", Schema.OPTIONAL_STRING_SCHEMA)
     .field("price", Decimal.builder(2).parameter("connect.decimal.precision", "10").optional().build())
@@ -21,10 +22,16 @@ ROW = (
     .build()
 )
 ROW_OPTIONAL = SchemaBuilder.from_schema(ROW).optional().build()
-SOURCE = (SchemaBuilder.struct().name("io.debezium.connector.postgresql.Source")
-          .field("schema", Schema.STRING_SCHEMA).field("table", Schema.STRING_SCHEMA).build())
+SOURCE = (
+    SchemaBuilder.struct()
+    .name("io.debezium.connector.postgresql.Source")
+    .field("schema", Schema.STRING_SCHEMA)
+    .field("table", Schema.STRING_SCHEMA)
+    .build()
+)
 ENVELOPE = (
-    SchemaBuilder.struct().name("srv.public.orders.Envelope")
+    SchemaBuilder.struct()
+    .name("srv.public.orders.Envelope")
     .field("before", ROW_OPTIONAL)
     .field("after", ROW_OPTIONAL)
     .field("source", SOURCE)
@@ -34,19 +41,34 @@ ENVELOPE = (
 )
 
 
-def row(i: int, status: str | None = "new", price: str | None = "1.25", ts: int | None = 1_700_000_000_123_456,
-        schema: Schema = ROW_OPTIONAL) -> Struct:
-    return Struct(schema, {"id": i, "status": status, "price": None if price is None else decimal.Decimal(price),
-                        "ts": ts})
+def row(
+    i: int,
+    status: str | None = "new",
+    price: str | None = "1.25",
+    ts: int | None = 1_700_000_000_123_456,
+    schema: Schema = ROW_OPTIONAL,
+) -> Struct:
+    return Struct(
+        schema,
+        {"id": i, "status": status, "price": None if price is None else decimal.Decimal(price), "ts": ts},
+    )
 
 
-def event(op: str, i: int, offset: int, topic: str = "srv.public.orders", table: str = "orders",
-          **fields: Any) -> SinkRecord:
+def event(
+    op: str, i: int, offset: int, topic: str = "srv.public.orders", table: str = "orders", **fields: Any
+) -> SinkRecord:
     after = row(i, **fields) if op in ("c", "r", "u") else None
     before = row(i, **fields) if op == "d" else None
-    value = Struct(ENVELOPE, {"before": before, "after": after,
-                              "source": Struct(SOURCE, {"schema": "public", "table": table}), "op": op,
-                              "ts_ms": 0})
+    value = Struct(
+        ENVELOPE,
+        {
+            "before": before,
+            "after": after,
+            "source": Struct(SOURCE, {"schema": "public", "table": table}),
+            "op": op,
+            "ts_ms": 0,
+        },
+    )
     return SinkRecord(topic, 0, KEY, Struct(KEY, {"id": i}), ENVELOPE, value, offset)
 
 
@@ -99,8 +121,9 @@ class Context(SinkTaskContext):
         return self.reporter
 
 
-def started_task(props: Mapping[str, str], flavour: str = "debezium", reporter: Any = None,
-                 gather: bool = False) -> Any:
+def started_task(
+    props: Mapping[str, str], flavour: str = "debezium", reporter: Any = None, gather: bool = False
+) -> Any:
     """A started task; gathering of full puts into larger transactions is off unless ``gather``, so
     each put() is written (or fails) at once."""
     from connectrt_sql.task import ConfluentJdbcSinkTask, JdbcSinkTask

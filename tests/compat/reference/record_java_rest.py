@@ -61,7 +61,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "produced_by": "tests/compat/reference/record_java_rest.py: Java Kafka Connect 4.2.1 ConnectDistributed "
-                       "(connect-runtime 4.2.1, connect-file 4.2.0 from Maven Central), one worker, dev Kafka 4.2.1",
+        "(connect-runtime 4.2.1, connect-file 4.2.0 from Maven Central), one worker, dev Kafka 4.2.1",
         "answers": answers,
     }
     args.out.write_text(json.dumps(document, indent=1, sort_keys=False) + "\n")

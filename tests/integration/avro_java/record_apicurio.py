@@ -97,7 +97,11 @@ def main() -> None:
             schema, value = by_case[name]
             mine = ours.from_connect_data(f"py-{run}-{name}", schema, value)
             assert mine is not None
-            our_lines.append(json.dumps({"case": name, "topic": f"py-{run}-{name}", "hex": mine.hex()}, separators=(",", ":")))
+            our_lines.append(
+                json.dumps(
+                    {"case": name, "topic": f"py-{run}-{name}", "hex": mine.hex()}, separators=(",", ":")
+                )
+            )
             recorded[name] = {
                 "java_payload_hex": data[5:].hex(),
                 "java_schema": http.get(f"/schemas/ids/{schema_id}").json()["schema"],

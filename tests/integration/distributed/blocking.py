@@ -22,8 +22,12 @@ def plugin_location(plugin_dir: Path) -> Path:
     """A ``plugin.path`` directory holding this connector; returns the directory to configure."""
     from tests.integration.security.plugin_location import write_plugin_location
 
-    write_plugin_location(plugin_dir / MODULE, MODULE, {f"{MODULE}.py": Path(__file__).read_text()},
-                          {"blocking": f"{MODULE}:PLUGINS"})
+    write_plugin_location(
+        plugin_dir / MODULE,
+        MODULE,
+        {f"{MODULE}.py": Path(__file__).read_text()},
+        {"blocking": f"{MODULE}:PLUGINS"},
+    )
     return plugin_dir
 
 

@@ -81,7 +81,9 @@ class ConnectCluster:
 def monitorable(topic: str, tasks: int, events: Path | None = None, **extra: str) -> dict[str, str]:
     cfg = {
         "connector.class": "org.apache.kafka.connect.integration.MonitorableSourceConnector",
-        "tasks.max": str(tasks), "topic": topic, "throughput": "20",
+        "tasks.max": str(tasks),
+        "topic": topic,
+        "throughput": "20",
     }
     if events is not None:
         cfg["events.file"] = str(events)

@@ -57,19 +57,35 @@ def _problems(kind: str, seqnos: dict[int, list[int]]) -> list[str]:
     return errors
 
 
-def test_clean_rolling_bounces(kafka_bootstrap: str, kafka_admin: Any, unique_name: Any, tmp_path: Path) -> None:
+def test_clean_rolling_bounces(
+    kafka_bootstrap: str, kafka_admin: Any, unique_name: Any, tmp_path: Path
+) -> None:
     topic = new_topic(kafka_admin, unique_name.topic(), partitions=TASKS)
     cluster = ConnectCluster(kafka_bootstrap, unique_name("bounce"), tmp_path).start(3)
     source, sink = unique_name("verifiable-source"), unique_name("verifiable-sink")
     source_file, sink_file = tmp_path / "source.jsonl", tmp_path / "sink.jsonl"
     try:
         with cluster.client() as c:
-            r = c.put(f"/connectors/{source}/config", json={
-                "connector.class": SOURCE_CLASS, "tasks.max": str(TASKS), "topic": topic,
-                "throughput": "400", "file": str(source_file)})
+            r = c.put(
+                f"/connectors/{source}/config",
+                json={
+                    "connector.class": SOURCE_CLASS,
+                    "tasks.max": str(TASKS),
+                    "topic": topic,
+                    "throughput": "400",
+                    "file": str(source_file),
+                },
+            )
             assert r.status_code == 201, r.text
-            r = c.put(f"/connectors/{sink}/config", json={
-                "connector.class": SINK_CLASS, "tasks.max": str(TASKS), "topics": topic, "file": str(sink_file)})
+            r = c.put(
+                f"/connectors/{sink}/config",
+                json={
+                    "connector.class": SINK_CLASS,
+                    "tasks.max": str(TASKS),
+                    "topics": topic,
+                    "file": str(sink_file),
+                },
+            )
             assert r.status_code == 201, r.text
         cluster.wait_running(source, TASKS)
         cluster.wait_running(sink, TASKS)
@@ -89,15 +105,27 @@ def test_clean_rolling_bounces(kafka_bootstrap: str, kafka_admin: Any, unique_na
                     now = _seqnos(sink_file, "flushed")
                     return all(max(now[t], default=-1) > before[t] for t in range(TASKS))
 
-                wait_until(progressed, 60, "every sink task flushed new records after the bounce", interval_s=0.5)
+                wait_until(
+                    progressed, 60, "every sink task flushed new records after the bounce", interval_s=0.5
+                )
 
         # Let every task pass seqno 1000, stop the source, let the sink catch up, stop the sink.
-        wait_until(lambda: all(max(v, default=0) >= 1000 for v in _seqnos(source_file, "committed").values()),
-                   60, "each source task committed 1000 records", interval_s=0.5)
+        wait_until(
+            lambda: all(max(v, default=0) >= 1000 for v in _seqnos(source_file, "committed").values()),
+            60,
+            "each source task committed 1000 records",
+            interval_s=0.5,
+        )
         with cluster.client() as c:
             assert c.delete(f"/connectors/{source}").status_code == 204
-        wait_until(lambda: httpx.get(f"{cluster.workers[0].url}/connectors/{source}/status",
-                                     timeout=10).status_code == 404, 30, "source deleted")
+        wait_until(
+            lambda: (
+                httpx.get(f"{cluster.workers[0].url}/connectors/{source}/status", timeout=10).status_code
+                == 404
+            ),
+            30,
+            "source deleted",
+        )
         time.sleep(2)  # the source tasks' last offsets are flushed and their commit records written
 
         def caught_up() -> bool:

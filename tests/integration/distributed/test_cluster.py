@@ -55,9 +55,11 @@ def test_kill9_with_zero_delay_moves_tasks(cluster: ConnectCluster, unique_name:
 
     def moved() -> dict[str, Any] | None:
         s = cluster.status(name)
-        ok = (len(s.get("tasks", [])) == 6 and all(t["state"] == "RUNNING" and t["worker_id"] != victim_id
-                                                   for t in s["tasks"])
-              and s["connector"]["worker_id"] != victim_id)
+        ok = (
+            len(s.get("tasks", [])) == 6
+            and all(t["state"] == "RUNNING" and t["worker_id"] != victim_id for t in s["tasks"])
+            and s["connector"]["worker_id"] != victim_id
+        )
         return s if ok else None
 
     status = wait_until(moved, SESSION_TIMEOUT_S + 5, "tasks running on the surviving workers")
@@ -67,19 +69,26 @@ def test_kill9_with_zero_delay_moves_tasks(cluster: ConnectCluster, unique_name:
 
 def _is_leader(worker: WorkerProcess) -> bool:
     """Whether the worker's latest join (its log) made it the group's leader."""
-    joins = [line for line in worker.log_path.read_text(errors="replace").splitlines()
-             if "Joined group at generation" in line and ("as leader;" in line or "as follower;" in line)]
+    joins = [
+        line
+        for line in worker.log_path.read_text(errors="replace").splitlines()
+        if "Joined group at generation" in line and ("as leader;" in line or "as follower;" in line)
+    ]
     return bool(joins) and "as leader;" in joins[-1]
 
 
-def test_returning_worker_gets_its_work_back_within_the_delay(kafka_bootstrap: str, unique_name: Any,
-                                                              tmp_path: Path) -> None:
-    cluster = ConnectCluster(kafka_bootstrap, unique_name("delay"), tmp_path,
-                             **{"scheduled.rebalance.max.delay.ms": "30000"}).start(3)
+def test_returning_worker_gets_its_work_back_within_the_delay(
+    kafka_bootstrap: str, unique_name: Any, tmp_path: Path
+) -> None:
+    cluster = ConnectCluster(
+        kafka_bootstrap, unique_name("delay"), tmp_path, **{"scheduled.rebalance.max.delay.ms": "30000"}
+    ).start(3)
     try:
         name = unique_name("delayed")
         with cluster.client() as c:
-            assert c.put(f"/connectors/{name}/config", json=monitorable(unique_name("t"), 6)).status_code == 201
+            assert (
+                c.put(f"/connectors/{name}/config", json=monitorable(unique_name("t"), 6)).status_code == 201
+            )
         status = cluster.wait_running(name, 6)
         # Not the leader: the delay applies to work a follower lost. A new leader has no view of the
         # previous assignment and assigns the dead leader's work at once, as Java's assignor does.
@@ -101,12 +110,16 @@ def test_returning_worker_gets_its_work_back_within_the_delay(kafka_bootstrap: s
         cluster.stop()
 
 
-def test_joining_worker_rebalances_without_restarting_others(cluster: ConnectCluster, unique_name: Any,
-                                                             tmp_path: Path) -> None:
+def test_joining_worker_rebalances_without_restarting_others(
+    cluster: ConnectCluster, unique_name: Any, tmp_path: Path
+) -> None:
     name = unique_name("join")
     events = tmp_path / "events.jsonl"
     with cluster.client() as c:
-        assert c.put(f"/connectors/{name}/config", json=monitorable(unique_name("t"), 8, events)).status_code == 201
+        assert (
+            c.put(f"/connectors/{name}/config", json=monitorable(unique_name("t"), 8, events)).status_code
+            == 201
+        )
     before = cluster.wait_running(name, 8)
     owners_before = {t["id"]: t["worker_id"] for t in before["tasks"]}
     start = time.monotonic()
@@ -145,11 +158,19 @@ def test_writes_through_a_follower(cluster: ConnectCluster, unique_name: Any) ->
         cluster.wait_running(f"{name}-{i}", 2)
     with cluster.client(2) as c:
         assert c.put(f"/connectors/{name}-0/stop").status_code == 204
-        wait_until(lambda: cluster.status(f"{name}-0").get("connector", {}).get("state") == "STOPPED"
-                   and cluster.status(f"{name}-0")["tasks"] == [], 30, "stopped")
+        wait_until(
+            lambda: (
+                cluster.status(f"{name}-0").get("connector", {}).get("state") == "STOPPED"
+                and cluster.status(f"{name}-0")["tasks"] == []
+            ),
+            30,
+            "stopped",
+        )
         assert c.get(f"/connectors/{name}-0/tasks").json() == []
-        r = c.patch(f"/connectors/{name}-0/offsets", json={"offsets": [
-            {"partition": {"task.id": f"{name}-0-0"}, "offset": {"saved": 5}}]})
+        r = c.patch(
+            f"/connectors/{name}-0/offsets",
+            json={"offsets": [{"partition": {"task.id": f"{name}-0-0"}, "offset": {"saved": 5}}]},
+        )
         assert r.status_code == 200, r.text
         offsets = c.get(f"/connectors/{name}-0/offsets").json()["offsets"]
         assert {"partition": {"task.id": f"{name}-0-0"}, "offset": {"saved": 5}} in offsets

@@ -39,19 +39,26 @@ def _topic_exists(kafka_admin: Any, name: str) -> bool:
     return meta is not None and meta.error is None
 
 
-def test_more_replicas_than_brokers_fails_startup(kafka_bootstrap: str, kafka_admin: Any, unique_name: Any,
-                                                  tmp_path: Path) -> None:
+def test_more_replicas_than_brokers_fails_startup(
+    kafka_bootstrap: str, kafka_admin: Any, unique_name: Any, tmp_path: Path
+) -> None:
     too_many = str(_brokers(kafka_admin) + 1)
-    cluster = ConnectCluster(kafka_bootstrap, unique_name("rf"), tmp_path, **{
-        "config.storage.replication.factor": too_many,
-        "offset.storage.replication.factor": too_many,
-        "status.storage.replication.factor": "1",
-        "rest.health.check.timeout.ms": "1000",
-        # How long creating the topics is retried (Java reads the same worker setting; default 60 s).
-        "default.api.timeout.ms": "8000",
-    })
+    cluster = ConnectCluster(
+        kafka_bootstrap,
+        unique_name("rf"),
+        tmp_path,
+        **{
+            "config.storage.replication.factor": too_many,
+            "offset.storage.replication.factor": too_many,
+            "status.storage.replication.factor": "1",
+            "rest.health.check.timeout.ms": "1000",
+            # How long creating the topics is retried (Java reads the same worker setting; default 60 s).
+            "default.api.timeout.ms": "8000",
+        },
+    )
     worker = cluster.add_worker(wait=False)
     try:
+
         def starting() -> httpx.Response | None:
             try:
                 r = httpx.get(worker.url + "/health", timeout=10)
@@ -64,7 +71,8 @@ def test_more_replicas_than_brokers_fails_startup(kafka_bootstrap: str, kafka_ad
         assert r.json()["status"] == "starting"
         assert re.fullmatch(
             "Worker is still starting up. The worker is currently initializing and reading to the end of internal "
-            f"topics, which began at {INSTANT}.", r.json()["message"]
+            f"topics, which began at {INSTANT}.",
+            r.json()["message"],
         ), r.text
         # Creating the topics is retried for default.api.timeout.ms, then the worker stops.
         assert worker.proc is not None
@@ -83,7 +91,9 @@ def _never_healthy(worker: WorkerProcess) -> str:
     deadline = time.monotonic() + 90
     while worker.proc.poll() is None and time.monotonic() < deadline:
         try:
-            assert httpx.get(worker.url + "/health", timeout=5).status_code != 200, "the worker became healthy"
+            assert httpx.get(worker.url + "/health", timeout=5).status_code != 200, (
+                "the worker became healthy"
+            )
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
@@ -95,24 +105,36 @@ def _never_healthy(worker: WorkerProcess) -> str:
     return worker.log_path.read_text(errors="replace")
 
 
-def test_internal_topics_must_be_compacted(kafka_bootstrap: str, kafka_admin: Any, unique_name: Any,
-                                           tmp_path: Path) -> None:
+def test_internal_topics_must_be_compacted(
+    kafka_bootstrap: str, kafka_admin: Any, unique_name: Any, tmp_path: Path
+) -> None:
     name = unique_name("compact")
-    good = {kind: new_topic(kafka_admin, f"{name}-good-{kind}", config={"cleanup.policy": "compact"})
-            for kind in ("config", "offset", "status")}
+    good = {
+        kind: new_topic(kafka_admin, f"{name}-good-{kind}", config={"cleanup.policy": "compact"})
+        for kind in ("config", "offset", "status")
+    }
     bad = {
         "config": new_topic(kafka_admin, f"{name}-bad-config", config={"cleanup.policy": "delete"}),
         "offset": new_topic(kafka_admin, f"{name}-bad-offset", config={"cleanup.policy": "compact,delete"}),
         "status": new_topic(kafka_admin, f"{name}-bad-status", config={"cleanup.policy": "delete"}),
     }
-    keys = {"config": "config.storage.topic", "offset": "offset.storage.topic", "status": "status.storage.topic"}
-    purposes = {"config": "connector configurations", "offset": "source connector offsets",
-                "status": "connector and task statuses"}
+    keys = {
+        "config": "config.storage.topic",
+        "offset": "offset.storage.topic",
+        "status": "status.storage.topic",
+    }
+    purposes = {
+        "config": "connector configurations",
+        "offset": "source connector offsets",
+        "status": "connector and task statuses",
+    }
     topics = dict(bad)
     try:
         # Java starts the offsets store first, then statuses, then configs: the first bad one fails.
         for fix in ("config", "offset", "status", None):
-            cluster = ConnectCluster(kafka_bootstrap, name, tmp_path, **{keys[k]: v for k, v in topics.items()})
+            cluster = ConnectCluster(
+                kafka_bootstrap, name, tmp_path, **{keys[k]: v for k, v in topics.items()}
+            )
             worker = cluster.add_worker(wait=False)
             try:
                 if fix is None:
@@ -132,36 +154,70 @@ def test_internal_topics_must_be_compacted(kafka_bootstrap: str, kafka_admin: An
         kafka_admin.delete_topics([*good.values(), *bad.values()])
 
 
-def test_sessioned_protocol_secures_the_internal_endpoint(kafka_bootstrap: str, unique_name: Any,
-                                                         tmp_path: Path) -> None:
-    cluster = ConnectCluster(kafka_bootstrap, unique_name("sessioned"), tmp_path,
-                             **{"connect.protocol": "sessioned"}).start(2)
+def test_sessioned_protocol_secures_the_internal_endpoint(
+    kafka_bootstrap: str, unique_name: Any, tmp_path: Path
+) -> None:
+    cluster = ConnectCluster(
+        kafka_bootstrap, unique_name("sessioned"), tmp_path, **{"connect.protocol": "sessioned"}
+    ).start(2)
     name = unique_name("sink")
     try:
+
         def check() -> None:
             for worker in cluster.workers:
                 url = f"{worker.url}/connectors/{name}/tasks"
                 r = httpx.post(url, content=b"[]", headers={"Content-Type": "application/json"}, timeout=30)
                 assert r.status_code == 400, r.text
-                assert r.json() == {"error_code": 400, "message": "Internal request missing required signature"}
-                r = httpx.post(url, content=b"[]", timeout=30, headers={
-                    "Content-Type": "application/json",
-                    "X-Connect-Authorization": "S2Fma2Flc3F1ZQ==",
-                    "X-Connect-Request-Signature-Algorithm": "HmacSHA256",
-                })
+                assert r.json() == {
+                    "error_code": 400,
+                    "message": "Internal request missing required signature",
+                }
+                r = httpx.post(
+                    url,
+                    content=b"[]",
+                    timeout=30,
+                    headers={
+                        "Content-Type": "application/json",
+                        "X-Connect-Authorization": "S2Fma2Flc3F1ZQ==",
+                        "X-Connect-Request-Signature-Algorithm": "HmacSHA256",
+                    },
+                )
                 assert r.status_code == 403, r.text
-                assert r.json() == {"error_code": 403, "message": "Internal request contained invalid signature."}
+                assert r.json() == {
+                    "error_code": 403,
+                    "message": "Internal request contained invalid signature.",
+                }
 
         # Before the connector exists: 400/403, not 404 (once the leader distributed a session key).
-        wait_until(lambda: all(httpx.get(w.url + "/health", timeout=15).status_code == 200 for w in cluster.workers),
-                   30, "both workers healthy")
-        wait_until(lambda: httpx.post(f"{cluster.workers[1].url}/connectors/{name}/tasks", content=b"[]",
-                                      headers={"X-Connect-Authorization": "S2Fma2Flc3F1ZQ==",
-                                               "X-Connect-Request-Signature-Algorithm": "HmacSHA256"},
-                                      timeout=15).status_code != 503, 30, "a session key was read")
+        wait_until(
+            lambda: all(httpx.get(w.url + "/health", timeout=15).status_code == 200 for w in cluster.workers),
+            30,
+            "both workers healthy",
+        )
+        wait_until(
+            lambda: (
+                httpx.post(
+                    f"{cluster.workers[1].url}/connectors/{name}/tasks",
+                    content=b"[]",
+                    headers={
+                        "X-Connect-Authorization": "S2Fma2Flc3F1ZQ==",
+                        "X-Connect-Request-Signature-Algorithm": "HmacSHA256",
+                    },
+                    timeout=15,
+                ).status_code
+                != 503
+            ),
+            30,
+            "a session key was read",
+        )
         check()
-        config = {"connector.class": MONITORABLE_SINK, "tasks.max": "1", "topics": unique_name("t"),
-                  "key.converter": STRING_CONVERTER, "value.converter": STRING_CONVERTER}
+        config = {
+            "connector.class": MONITORABLE_SINK,
+            "tasks.max": "1",
+            "topics": unique_name("t"),
+            "key.converter": STRING_CONVERTER,
+            "value.converter": STRING_CONVERTER,
+        }
         with cluster.client() as c:
             assert c.put(f"/connectors/{name}/config", json=config).status_code == 201
         cluster.wait_running(name, 1)

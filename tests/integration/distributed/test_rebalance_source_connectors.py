@@ -63,15 +63,22 @@ class Story:
 
 
 @pytest.fixture(scope="module")
-def story(kafka_bootstrap: str, kafka_admin: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
+def story(
+    kafka_bootstrap: str, kafka_admin: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Story]:
     from tests.integration.distributed.api.conftest import stop_all
 
     workdir = tmp_path_factory.mktemp("rebalance")
-    cluster = ConnectCluster(kafka_bootstrap, unique_name("rebalance"), workdir, **{
-        "connect.protocol": "compatible",
-        "scheduled.rebalance.max.delay.ms": str(MAX_DELAY_MS),
-        "heartbeat.interval.ms": "1000",
-    })
+    cluster = ConnectCluster(
+        kafka_bootstrap,
+        unique_name("rebalance"),
+        workdir,
+        **{
+            "connect.protocol": "compatible",
+            "scheduled.rebalance.max.delay.ms": str(MAX_DELAY_MS),
+            "heartbeat.interval.ms": "1000",
+        },
+    )
     created: list[str] = []
     try:
         cluster.start(3)
@@ -111,7 +118,9 @@ def _balance(story: Story) -> dict[str, Any] | None:
         s = cluster.status(name)
         if s.get("connector", {}).get("state") != "RUNNING" or len(s.get("tasks", [])) != NUM_TASKS:
             return None
-        instances = [(name, s["connector"]["worker_id"])] + [(f"{name}-{t['id']}", t["worker_id"]) for t in s["tasks"]]
+        instances = [(name, s["connector"]["worker_id"])] + [
+            (f"{name}-{t['id']}", t["worker_id"]) for t in s["tasks"]
+        ]
         if any(t["state"] != "RUNNING" for t in s["tasks"]) or any(w not in connectors for _, w in instances):
             return None
         for instance, _ in instances:
@@ -124,7 +133,10 @@ def _balance(story: Story) -> dict[str, Any] | None:
         expected: dict[str | None, int] = {None: 1, **{f"{name}-{i}": 1 for i in range(NUM_TASKS)}}
         if running != expected:
             return None
-    if max(connectors.values()) - min(connectors.values()) >= 2 or max(tasks.values()) - min(tasks.values()) >= 2:
+    if (
+        max(connectors.values()) - min(connectors.values()) >= 2
+        or max(tasks.values()) - min(tasks.values()) >= 2
+    ):
         return None
     return {"connectors": connectors, "tasks": tasks}
 
@@ -140,8 +152,13 @@ def test_start_two_connectors(story: Story) -> None:
     for _ in range(2):
         story.create()
     for name in story.connectors:
-        wait_until(lambda n=name: sum(t["state"] == "RUNNING" for t in story.cluster.status(n).get("tasks", []))
-                   >= NUM_TASKS, 60, f"{name} tasks running")
+        wait_until(
+            lambda n=name: (
+                sum(t["state"] == "RUNNING" for t in story.cluster.status(n).get("tasks", [])) >= NUM_TASKS
+            ),
+            60,
+            f"{name} tasks running",
+        )
 
 
 def test_reconfig_connector(story: Story) -> None:
@@ -153,10 +170,18 @@ def test_reconfig_connector(story: Story) -> None:
     task_starts = [count_events(events, "start", task=f"{name}-{i}") for i in range(NUM_TASKS)]
     config["topic"] = story.topic()
     put_config(story.cluster, name, config, via=2)
-    wait_until(lambda: count_events(events, "start", kind="connector", connector=name) == before + 1, 30,
-               "connector restarted")
-    wait_until(lambda: all(count_events(events, "start", task=f"{name}-{i}") > task_starts[i]
-                           for i in range(NUM_TASKS)), 30, "tasks restarted")
+    wait_until(
+        lambda: count_events(events, "start", kind="connector", connector=name) == before + 1,
+        30,
+        "connector restarted",
+    )
+    wait_until(
+        lambda: all(
+            count_events(events, "start", task=f"{name}-{i}") > task_starts[i] for i in range(NUM_TASKS)
+        ),
+        30,
+        "tasks restarted",
+    )
     story.cluster.wait_running(name, NUM_TASKS)
     consume(story.bootstrap, config["topic"], 100, timeout_s=30)
     assert count_events(events, "start", kind="connector", connector=name) == before + 1  # restarted once

@@ -17,10 +17,16 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def cluster(kafka_bootstrap: str, kafka_admin: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConnectCluster]:
+def cluster(
+    kafka_bootstrap: str, kafka_admin: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ConnectCluster]:
     group = unique_name("metrics", "dist")
-    c = ConnectCluster(kafka_bootstrap, group, tmp_path_factory.mktemp("metrics-cluster"),
-                       **{"heartbeat.interval.ms": "1000"})
+    c = ConnectCluster(
+        kafka_bootstrap,
+        group,
+        tmp_path_factory.mktemp("metrics-cluster"),
+        **{"heartbeat.interval.ms": "1000"},
+    )
     try:
         c.start(2)
         yield c
@@ -63,7 +69,10 @@ def test_task_metrics_come_from_the_worker_running_the_task(cluster: ConnectClus
     for via in range(2):
         with cluster.client(via) as c:
             r = c.get(f"/connectors/{name}/tasks/3/metrics")
-            assert (r.status_code, r.json()) == (404, {"error_code": 404, "message": f"Unknown task: {name}-3"})
+            assert (r.status_code, r.json()) == (
+                404,
+                {"error_code": 404, "message": f"Unknown task: {name}-3"},
+            )
         with cluster.client(via) as c:
             assert c.delete(f"/connectors/{name}").status_code == 204
             break

@@ -65,7 +65,9 @@ def _restart_brokers(kafka: PrivateInstance) -> None:
         except DevError as e:
             logs = sorted(Path(kafka.settings.instance_dir).glob("logs/kafka-1.log*"))
             tail = "\n".join(
-                line for log in logs for line in log.read_text(errors="replace").splitlines()
+                line
+                for log in logs
+                for line in log.read_text(errors="replace").splitlines()
                 if " ERROR " in line or "Exception" in line
             )[-3000:]
             if attempt == 4:
@@ -74,8 +76,9 @@ def _restart_brokers(kafka: PrivateInstance) -> None:
             time.sleep(5)
 
 
-def _assert_put_times_out(worker: WorkerProcess, put: Callable[[], httpx.Response], stage: str,
-                          within_s: float) -> None:
+def _assert_put_times_out(
+    worker: WorkerProcess, put: Callable[[], httpx.Response], stage: str, within_s: float
+) -> None:
     """A PUT answers Java's 500 "Request timed out" naming ``stage``, and /health the same stage."""
     answers: list[str] = []
 
@@ -101,16 +104,24 @@ def _assert_put_times_out(worker: WorkerProcess, put: Callable[[], httpx.Respons
 
 
 def _connector_events(events: Path, name: str, kind: str) -> int:
-    return sum(1 for e in read_events(events) if e["event"] == kind and e["connector"] == name and e["task"] is None)
+    return sum(
+        1 for e in read_events(events) if e["event"] == kind and e["connector"] == name and e["task"] is None
+    )
 
 
-def test_broker_coordinator(private_dev_instance_factory: Callable[..., PrivateInstance], unique_name: Any,
-                            tmp_path: Path) -> None:
+def test_broker_coordinator(
+    private_dev_instance_factory: Callable[..., PrivateInstance], unique_name: Any, tmp_path: Path
+) -> None:
     kafka = private_dev_instance_factory("broker-coordinator")
-    cluster = ConnectCluster(kafka.bootstrap, unique_name("bc"), tmp_path, **{
-        "scheduled.rebalance.max.delay.ms": "5000",
-        "rest.health.check.timeout.ms": "2000",
-    }).start(3)
+    cluster = ConnectCluster(
+        kafka.bootstrap,
+        unique_name("bc"),
+        tmp_path,
+        **{
+            "scheduled.rebalance.max.delay.ms": "5000",
+            "rest.health.check.timeout.ms": "2000",
+        },
+    ).start(3)
     try:
         name, events = unique_name("src"), tmp_path / "events.jsonl"
         with cluster.client() as c:
@@ -144,13 +155,19 @@ def test_broker_coordinator(private_dev_instance_factory: Callable[..., PrivateI
         cluster.stop()
 
 
-def test_request_timeouts(private_dev_instance_factory: Callable[..., PrivateInstance], unique_name: Any,
-                          tmp_path: Path) -> None:
+def test_request_timeouts(
+    private_dev_instance_factory: Callable[..., PrivateInstance], unique_name: Any, tmp_path: Path
+) -> None:
     kafka = private_dev_instance_factory("request-timeouts")
-    cluster = ConnectCluster(kafka.bootstrap, unique_name("rt"), tmp_path, **{
-        "rest.request.timeout.ms": "1000",
-        "rest.health.check.timeout.ms": "1000",
-    }).start(1)
+    cluster = ConnectCluster(
+        kafka.bootstrap,
+        unique_name("rt"),
+        tmp_path,
+        **{
+            "rest.request.timeout.ms": "1000",
+            "rest.health.check.timeout.ms": "1000",
+        },
+    ).start(1)
     worker = cluster.workers[0]
     try:
         name, topic = unique_name("src"), unique_name("t")
@@ -177,22 +194,29 @@ def test_request_timeouts(private_dev_instance_factory: Callable[..., PrivateIns
         cluster.stop()
 
 
-def test_request_timeouts_config_topic_deleted(private_dev_instance_factory: Callable[..., PrivateInstance],
-                                               unique_name: Any, tmp_path: Path) -> None:
+def test_request_timeouts_config_topic_deleted(
+    private_dev_instance_factory: Callable[..., PrivateInstance], unique_name: Any, tmp_path: Path
+) -> None:
     from confluent_kafka.admin import AdminClient, NewTopic
 
     # Java's ConnectWorkerIntegrationTest runs its broker without auto topic creation: the deleted
     # config topic is not created again by the worker's producer, so the config write blocks.
-    kafka = private_dev_instance_factory("config-topic-deleted",
-                                         broker_props={"auto.create.topics.enable": "false"})
+    kafka = private_dev_instance_factory(
+        "config-topic-deleted", broker_props={"auto.create.topics.enable": "false"}
+    )
     admin = AdminClient({"bootstrap.servers": kafka.bootstrap})
     name, topic = unique_name("src"), unique_name("t")
     for future in admin.create_topics([NewTopic(topic, 1, 1)]).values():
         future.result(30)
-    cluster = ConnectCluster(kafka.bootstrap, unique_name("rt"), tmp_path, **{
-        "rest.request.timeout.ms": "1000",
-        "rest.health.check.timeout.ms": "1000",
-    }).start(1)
+    cluster = ConnectCluster(
+        kafka.bootstrap,
+        unique_name("rt"),
+        tmp_path,
+        **{
+            "rest.request.timeout.ms": "1000",
+            "rest.health.check.timeout.ms": "1000",
+        },
+    ).start(1)
     worker = cluster.workers[0]
     try:
         config1 = monitorable(topic, 2)
@@ -218,16 +242,24 @@ def test_request_timeouts_config_topic_deleted(private_dev_instance_factory: Cal
 
 def test_poll_timeout_expiry(kafka_bootstrap: str, unique_name: Any, tmp_path: Path) -> None:
     # The workers load the blocking test connector from a plugin location on their plugin.path.
-    cluster = ConnectCluster(kafka_bootstrap, unique_name("pt"), tmp_path, **{
-        "plugin.path": str(blocking.plugin_location(tmp_path / "plugins")),
-        "rebalance.timeout.ms": "4000",
-        "task.shutdown.graceful.timeout.ms": "20000",
-    }).start(1)
+    cluster = ConnectCluster(
+        kafka_bootstrap,
+        unique_name("pt"),
+        tmp_path,
+        **{
+            "plugin.path": str(blocking.plugin_location(tmp_path / "plugins")),
+            "rebalance.timeout.ms": "4000",
+            "task.shutdown.graceful.timeout.ms": "20000",
+        },
+    ).start(1)
     worker = cluster.workers[0]
     try:
         name = unique_name("blocking")
-        config = {**monitorable(unique_name("t"), 1), "connector.class": blocking.CONNECTOR_CLASS,
-                  blocking.BLOCK_SECONDS_CONFIG: "8"}
+        config = {
+            **monitorable(unique_name("t"), 1),
+            "connector.class": blocking.CONNECTOR_CLASS,
+            blocking.BLOCK_SECONDS_CONFIG: "8",
+        }
         with cluster.client() as c:
             r = c.put(f"/connectors/{name}/config", json=config)
             assert r.status_code == 201, r.text
@@ -242,9 +274,18 @@ def test_poll_timeout_expiry(kafka_bootstrap: str, unique_name: Any, tmp_path: P
             "worker poll timeout has expired. The last known action being performed by the worker is : "
             f"restarting task {name}-0 and may contribute to the timeout."
         )
-        line = wait_until(lambda: next((ln for ln in worker.log_path.read_text(errors="replace").splitlines()
-                                        if "worker poll timeout has expired" in ln), None),
-                          20, "the poll timeout warning")
+        line = wait_until(
+            lambda: next(
+                (
+                    ln
+                    for ln in worker.log_path.read_text(errors="replace").splitlines()
+                    if "worker poll timeout has expired" in ln
+                ),
+                None,
+            ),
+            20,
+            "the poll timeout warning",
+        )
         assert expected in line and "WARNING" in line, line
         # The worker left the group and joins again; its task runs again.
         cluster.wait_running(name, 1, timeout_s=60)
@@ -253,16 +294,25 @@ def test_poll_timeout_expiry(kafka_bootstrap: str, unique_name: Any, tmp_path: P
         cluster.stop()
 
 
-def test_request_behind_a_config_change_gets_409(kafka_bootstrap: str, unique_name: Any, tmp_path: Path) -> None:
+def test_request_behind_a_config_change_gets_409(
+    kafka_bootstrap: str, unique_name: Any, tmp_path: Path
+) -> None:
     """Java's RebalanceNeededException (DistributedHerder.checkRebalanceNeeded): a restart queued behind a request that created a
     connector runs while that creation awaits its rebalance → 409 "stale configuration"."""
-    cluster = ConnectCluster(kafka_bootstrap, unique_name("stale"), tmp_path,
-                             **{"plugin.path": str(blocking.plugin_location(tmp_path / "plugins"))}).start(1)
+    cluster = ConnectCluster(
+        kafka_bootstrap,
+        unique_name("stale"),
+        tmp_path,
+        **{"plugin.path": str(blocking.plugin_location(tmp_path / "plugins"))},
+    ).start(1)
     worker = cluster.workers[0]
     try:
         blocker, other = unique_name("blocking"), unique_name("other")
-        config = {**monitorable(unique_name("t"), 1), "connector.class": blocking.CONNECTOR_CLASS,
-                  blocking.BLOCK_SECONDS_CONFIG: "4"}
+        config = {
+            **monitorable(unique_name("t"), 1),
+            "connector.class": blocking.CONNECTOR_CLASS,
+            blocking.BLOCK_SECONDS_CONFIG: "4",
+        }
         with cluster.client() as c:
             assert c.put(f"/connectors/{blocker}/config", json=config).status_code == 201
         cluster.wait_running(blocker, 1)
@@ -275,7 +325,9 @@ def test_request_behind_a_config_change_gets_409(kafka_bootstrap: str, unique_na
             # The herder thread blocks ~4 s in the task's stop(); meanwhile a creation and then a
             # restart queue up behind it and run in the same batch.
             blocked = pool.submit(send, "POST", f"/connectors/{blocker}/tasks/0/restart")
-            created = pool.submit(send, "PUT", f"/connectors/{other}/config", monitorable(unique_name("t2"), 1), 1.0)
+            created = pool.submit(
+                send, "PUT", f"/connectors/{other}/config", monitorable(unique_name("t2"), 1), 1.0
+            )
             restart = pool.submit(send, "POST", f"/connectors/{blocker}/restart", None, 2.0)
             assert blocked.result().status_code == 204, blocked.result().text
             assert created.result().status_code == 201, created.result().text
@@ -284,7 +336,7 @@ def test_request_behind_a_config_change_gets_409(kafka_bootstrap: str, unique_na
         assert r.json() == {
             "error_code": 409,
             "message": "Cannot complete request momentarily due to stale configuration (typically caused by a "
-                       "concurrent config change)",
+            "concurrent config change)",
         }
         # Once the rebalance happened the same request succeeds.
         cluster.wait_running(other, 1)

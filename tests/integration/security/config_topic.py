@@ -12,10 +12,14 @@ from tests.fixtures.clients import quiet_logger
 
 def read_config_topic(bootstrap: str, topic: str, timeout_s: float = 30.0) -> list[tuple[str, bytes | None]]:
     """Every (key, value) record of the single-partition config topic, in order."""
-    consumer = Consumer({
-        "bootstrap.servers": bootstrap, "group.id": f"config-reader-{uuid.uuid4().hex}",
-        "enable.auto.commit": False, "logger": quiet_logger(),
-    })
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"config-reader-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+            "logger": quiet_logger(),
+        }
+    )
     try:
         tp = TopicPartition(topic, 0)
         _, high = consumer.get_watermark_offsets(tp, timeout=timeout_s)
@@ -39,8 +43,9 @@ def read_config_topic(bootstrap: str, topic: str, timeout_s: float = 30.0) -> li
 
 def write_config_record(bootstrap: str, topic: str, key: bytes | str, value: bytes | None) -> None:
     """One raw record, e.g. a poisoned ``connector-<name>`` config."""
-    producer = Producer({"bootstrap.servers": bootstrap, "logger": quiet_logger(),
-                         "message.max.bytes": 2_000_000})
+    producer = Producer(
+        {"bootstrap.servers": bootstrap, "logger": quiet_logger(), "message.max.bytes": 2_000_000}
+    )
     producer.produce(topic, value=value, key=key.encode() if isinstance(key, str) else key)
     if producer.flush(30) != 0:
         raise AssertionError(f"could not write to {topic}")

@@ -18,7 +18,11 @@ def _entry_points(entry_points: Mapping[str, str]) -> str:
 
 
 def write_plugin_location(
-    location: Path, dist: str, modules: Mapping[str, str], entry_points: Mapping[str, str], version: str = "1.0"
+    location: Path,
+    dist: str,
+    modules: Mapping[str, str],
+    entry_points: Mapping[str, str],
+    version: str = "1.0",
 ) -> Path:
     """``location`` holding ``modules`` (relative path -> source) and ``<dist>-<version>.dist-info``."""
     for relative, text in modules.items():
@@ -34,7 +38,11 @@ def write_plugin_location(
 
 
 def write_plugin_wheel(
-    directory: Path, dist: str, modules: Mapping[str, str], entry_points: Mapping[str, str], version: str = "1.0"
+    directory: Path,
+    dist: str,
+    modules: Mapping[str, str],
+    entry_points: Mapping[str, str],
+    version: str = "1.0",
 ) -> Path:
     """A pure-Python wheel ``<dist>-<version>-py3-none-any.whl`` in ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)

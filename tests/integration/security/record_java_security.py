@@ -59,17 +59,37 @@ def answer(r: httpx.Response) -> dict[str, Any]:
 def record(url: str, bootstrap: str, config_topic: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     c = httpx.Client(base_url=url, timeout=60)
-    file_source = {"connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector",
-                   "tasks.max": "1", "topic": "security-recording", "file": f"{SECRETS_DIR}/input.txt"}
-    out["unknown_connector_class"] = answer(c.post("/connectors", json={
-        "name": "sec-this", "config": {"connector.class": "this.X", "tasks.max": "1"}}))
-    out["unknown_converter_class"] = answer(c.put("/connectors/sec-conv/config", json={
-        **file_source, "value.converter": "this.X"}))
-    out["unknown_transform_class"] = answer(c.put("/connectors/sec-smt/config", json={
-        **file_source, "transforms": "t", "transforms.t.type": "this.X"}))
-    out["transform_class_not_a_transform"] = answer(c.put("/connectors/sec-smt2/config", json={
-        **file_source, "transforms": "t",
-        "transforms.t.type": "org.apache.kafka.connect.json.JsonConverter"}))
+    file_source = {
+        "connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector",
+        "tasks.max": "1",
+        "topic": "security-recording",
+        "file": f"{SECRETS_DIR}/input.txt",
+    }
+    out["unknown_connector_class"] = answer(
+        c.post(
+            "/connectors",
+            json={"name": "sec-this", "config": {"connector.class": "this.X", "tasks.max": "1"}},
+        )
+    )
+    out["unknown_converter_class"] = answer(
+        c.put("/connectors/sec-conv/config", json={**file_source, "value.converter": "this.X"})
+    )
+    out["unknown_transform_class"] = answer(
+        c.put(
+            "/connectors/sec-smt/config",
+            json={**file_source, "transforms": "t", "transforms.t.type": "this.X"},
+        )
+    )
+    out["transform_class_not_a_transform"] = answer(
+        c.put(
+            "/connectors/sec-smt2/config",
+            json={
+                **file_source,
+                "transforms": "t",
+                "transforms.t.type": "org.apache.kafka.connect.json.JsonConverter",
+            },
+        )
+    )
     out["empty_name"] = answer(c.post("/connectors", json={"name": "", "config": file_source}))
     out["control_char_name"] = answer(c.post("/connectors", json={"name": "a\u0007b", "config": file_source}))
 
@@ -91,9 +111,11 @@ def record(url: str, bootstrap: str, config_topic: str) -> dict[str, Any]:
     out["secret_tasks"] = answer(c.get(f"/connectors/{name}/tasks"))
     records = read_config_topic(bootstrap, config_topic)
     out["secret_task_record"] = next(
-        (v.decode() for k, v in records if k == f"task-{name}-0" and v is not None), None)
+        (v.decode() for k, v in records if k == f"task-{name}-0" and v is not None), None
+    )
     out["secret_connector_record"] = next(
-        (v.decode() for k, v in records if k == f"connector-{name}" and v is not None), None)
+        (v.decode() for k, v in records if k == f"connector-{name}" and v is not None), None
+    )
 
     # Internal requests: the session key is in the config topic.
     session = next(json.loads(v) for k, v in reversed(records) if k == "session-key" and v is not None)
@@ -106,21 +128,40 @@ def record(url: str, bootstrap: str, config_topic: str) -> dict[str, Any]:
         ("signed_wrong_key", "HmacSHA256", hashlib.sha256, b"x" * 32),
     ):
         signature = base64.b64encode(hmac.new(signing_key, body, digest).digest()).decode()
-        out[label] = answer(c.post(f"/connectors/{name}/tasks", content=body, headers={
-            "Content-Type": "application/json", "X-Connect-Authorization": signature,
-            "X-Connect-Request-Signature-Algorithm": algorithm}))
-    out["unsigned"] = answer(c.post(f"/connectors/{name}/tasks", content=body,
-                                    headers={"Content-Type": "application/json"}))
+        out[label] = answer(
+            c.post(
+                f"/connectors/{name}/tasks",
+                content=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Connect-Authorization": signature,
+                    "X-Connect-Request-Signature-Algorithm": algorithm,
+                },
+            )
+        )
+    out["unsigned"] = answer(
+        c.post(f"/connectors/{name}/tasks", content=body, headers={"Content-Type": "application/json"})
+    )
 
     # A sink whose topic does not exist yet.
     missing = f"security-missing-{int(time.time())}"
-    out["missing_topic_sink_created"] = answer(c.put("/connectors/sec-sink/config", json={
-        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "tasks.max": "1",
-        "topics": missing, "file": f"{SECRETS_DIR}/sink.txt"}))
+    out["missing_topic_sink_created"] = answer(
+        c.put(
+            "/connectors/sec-sink/config",
+            json={
+                "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+                "tasks.max": "1",
+                "topics": missing,
+                "file": f"{SECRETS_DIR}/sink.txt",
+            },
+        )
+    )
     time.sleep(15)
     status = c.get("/connectors/sec-sink/status").json()
     out["missing_topic_sink_status_after_15s"] = {
-        "connector": status["connector"]["state"], "tasks": [t["state"] for t in status["tasks"]]}
+        "connector": status["connector"]["state"],
+        "tasks": [t["state"] for t in status["tasks"]],
+    }
     # Java's sink consumer has allow.auto.create.topics=true (the consumer default): the broker
     # (auto.create.topics.enable=true by default) creates the topic when the sink subscribes.
     admin = AdminClient({"bootstrap.servers": bootstrap, "logger": quiet_logger()})
@@ -140,12 +181,17 @@ def main() -> None:
     secrets_dir.mkdir(exist_ok=True)
     (secrets_dir / "input.txt").write_text("line\n")
     (secrets_dir / "secrets.properties").write_text(
-        f"source.file={SECRETS_DIR}/input.txt\ndb.password=s3cr3t-Pa55\n")
+        f"source.file={SECRETS_DIR}/input.txt\ndb.password=s3cr3t-Pa55\n"
+    )
     with tempfile.TemporaryDirectory(prefix="security-java-") as tmp:
         props = worker_properties(args.bootstrap, port, suffix)
         props.pop("listeners")
-        props.update({"config.providers": "file",
-                      "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider"})
+        props.update(
+            {
+                "config.providers": "file",
+                "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider",
+            }
+        )
         worker = JavaWorker(props, Path(tmp), port=port).start()
         try:
             answers = record(worker.url, args.bootstrap, props["config.storage.topic"])
@@ -153,8 +199,8 @@ def main() -> None:
             worker.stop()
     document = {
         "produced_by": "tests/integration/security/record_java_security.py: Java Kafka Connect 4.2.1 "
-                       "ConnectDistributed (connect-runtime 4.2.1, connect-file 4.2.0 from Maven Central), one "
-                       f"worker, dev Kafka 4.2.1, secrets under {SECRETS_DIR}",
+        "ConnectDistributed (connect-runtime 4.2.1, connect-file 4.2.0 from Maven Central), one "
+        f"worker, dev Kafka 4.2.1, secrets under {SECRETS_DIR}",
         "answers": answers,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -63,8 +63,12 @@ def test_bad_records_fail_their_connector_never_the_worker(
         # The attack of the issue, through the REST API: refused, the worker stays up.
         r = c.post("/connectors", json={"name": LONG_NAME, "config": monitorable(unique_name("t"), 1)})
         assert r.status_code == 400, r.text[:300]
-        assert ("Invalid value " + "y" * 100 + "... for configuration name: Connector names may not be longer than "
-                "4096 bytes in UTF-8 (this one has 100000)") in r.json()["message"]
+        assert (
+            "Invalid value "
+            + "y" * 100
+            + "... for configuration name: Connector names may not be longer than "
+            "4096 bytes in UTF-8 (this one has 100000)"
+        ) in r.json()["message"]
         assert len(r.content) < 2000  # the name is not echoed back whole
         # A config much larger than any real one still fits the body limit and the config topic.
         big = {**monitorable(unique_name("t"), 1), "big.value": "x" * 400_000}
@@ -76,13 +80,23 @@ def test_bad_records_fail_their_connector_never_the_worker(
         "bad-tasks-max": {**monitorable(unique_name("t"), 1), "tasks.max": "lots"},
         "non-string-values": {"connector.class": {"x": 1}, "tasks.max": [1], "topic": None},
         "no-class": {"tasks.max": "1"},
-        "unknown-transform": {**monitorable(unique_name("t"), 1), "transforms": "t", "transforms.t.type": "this.X"},
+        "unknown-transform": {
+            **monitorable(unique_name("t"), 1),
+            "transforms": "t",
+            "transforms.t.type": "this.X",
+        },
         "a/slash": monitorable(unique_name("t"), 1),
     }
     for name, config in bad.items():
-        write_config_record(kafka_bootstrap, topic, f"connector-{name}", _properties({**config, "name": name}))
-    write_config_record(kafka_bootstrap, topic, f"connector-{LONG_NAME}",
-                        _properties({**monitorable(unique_name("t"), 1), "name": LONG_NAME}))
+        write_config_record(
+            kafka_bootstrap, topic, f"connector-{name}", _properties({**config, "name": name})
+        )
+    write_config_record(
+        kafka_bootstrap,
+        topic,
+        f"connector-{LONG_NAME}",
+        _properties({**monitorable(unique_name("t"), 1), "name": LONG_NAME}),
+    )
     write_config_record(kafka_bootstrap, topic, "connector-garbage", b"{not json")
     write_config_record(kafka_bootstrap, topic, "connector-list", _properties(["a"]))  # type: ignore[arg-type]
     write_config_record(kafka_bootstrap, topic, "connector-number", b"42")
@@ -100,10 +114,21 @@ def test_bad_records_fail_their_connector_never_the_worker(
     # Every endpoint of a broken connector answers without a server error.
     with cluster.client() as c:
         for name in ("unknown-class", "bad-tasks-max", "non-string-values", "no-class"):
-            for method, path in (("GET", ""), ("GET", "/config"), ("GET", "/tasks"), ("GET", "/status"),
-                                 ("GET", "/offsets"), ("GET", "/topics"), ("POST", "/restart?includeTasks=true"),
-                                 ("PUT", "/pause"), ("PUT", "/resume"), ("PUT", "/stop"), ("GET", "/offsets"),
-                                 ("DELETE", "/offsets"), ("PATCH", "/config")):
+            for method, path in (
+                ("GET", ""),
+                ("GET", "/config"),
+                ("GET", "/tasks"),
+                ("GET", "/status"),
+                ("GET", "/offsets"),
+                ("GET", "/topics"),
+                ("POST", "/restart?includeTasks=true"),
+                ("PUT", "/pause"),
+                ("PUT", "/resume"),
+                ("PUT", "/stop"),
+                ("GET", "/offsets"),
+                ("DELETE", "/offsets"),
+                ("PATCH", "/config"),
+            ):
                 r = c.request(method, f"/connectors/{name}{path}", json={} if method == "PATCH" else None)
                 assert r.status_code < 500, (method, name, path, r.status_code, r.text)
         assert c.delete("/connectors/no-class").status_code == 204
@@ -131,7 +156,9 @@ def _check_failed(cluster: ConnectCluster) -> None:
     def trace(name: str) -> str:
         return str(statuses[name]["status"]["connector"].get("trace", ""))
 
-    assert "Failed to find any class that implements Connector and which name matches this.X" in trace("unknown-class")
+    assert "Failed to find any class that implements Connector and which name matches this.X" in trace(
+        "unknown-class"
+    )
     assert "Invalid value lots for configuration tasks.max" in trace("bad-tasks-max")
     assert "Invalid value this.X for configuration transforms.t.type" in trace("unknown-transform")
     assert "longer than the 32767 bytes the Connect group protocol carries" in trace(LONG_NAME)
@@ -159,9 +186,15 @@ def test_internal_requests_signed_with_a_disallowed_algorithm_are_refused(
     with cluster.client() as c:
         for case, algorithm, digest, signing_key in cases:
             signature = base64.b64encode(hmac.new(signing_key, body, digest).digest()).decode()
-            r = c.post(f"/connectors/{name}/tasks", content=body, headers={
-                "Content-Type": "application/json", "X-Connect-Authorization": signature,
-                "X-Connect-Request-Signature-Algorithm": algorithm})
+            r = c.post(
+                f"/connectors/{name}/tasks",
+                content=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Connect-Authorization": signature,
+                    "X-Connect-Request-Signature-Algorithm": algorithm,
+                },
+            )
             assert (r.status_code, r.json()) == (JAVA[case]["status"], JAVA[case]["body"]), case
         r = c.post(f"/connectors/{name}/tasks", content=body, headers={"Content-Type": "application/json"})
         assert (r.status_code, r.json()) == (JAVA["unsigned"]["status"], JAVA["unsigned"]["body"])
@@ -169,12 +202,17 @@ def test_internal_requests_signed_with_a_disallowed_algorithm_are_refused(
     cluster.wait_running(name, 1)
 
 
-def test_algorithm_settings_are_checked_at_start(kafka_bootstrap: str, unique_name: Any, tmp_path: Path) -> None:
+def test_algorithm_settings_are_checked_at_start(
+    kafka_bootstrap: str, unique_name: Any, tmp_path: Path
+) -> None:
     """A worker refuses to start with settings Java's DistributedConfig refuses (every case: unit tests)."""
-    message = ("Invalid value HmacSHA256 for configuration inter.worker.signature.algorithm: Signature algorithm "
-               "must be present in inter.worker.verification.algorithms list")
-    cluster = ConnectCluster(kafka_bootstrap, unique_name("alg"), tmp_path,
-                             **{"inter.worker.verification.algorithms": "HmacSHA1"})
+    message = (
+        "Invalid value HmacSHA256 for configuration inter.worker.signature.algorithm: Signature algorithm "
+        "must be present in inter.worker.verification.algorithms list"
+    )
+    cluster = ConnectCluster(
+        kafka_bootstrap, unique_name("alg"), tmp_path, **{"inter.worker.verification.algorithms": "HmacSHA1"}
+    )
     worker = WorkerProcess("distributed", dict(cluster.props), tmp_path)
     worker.start(wait_healthy=False)
     assert worker.proc is not None

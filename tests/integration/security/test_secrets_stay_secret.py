@@ -36,13 +36,18 @@ def cluster(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> I
     d.mkdir(exist_ok=True)
     (d / "input.txt").write_text("line\n")
     (d / "secrets.properties").write_text(f"source.file={SECRETS_DIR}/input.txt\ndb.password={SECRET}\n")
-    c = ConnectCluster(kafka_bootstrap, module_unique_name("secrets", "cluster"), tmp_path, **{
-        "config.providers": "file,dir",
-        "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider",
-        "config.providers.file.param.allowed.paths": SECRETS_DIR,
-        "config.providers.dir.class": "org.apache.kafka.common.config.provider.DirectoryConfigProvider",
-        "config.providers.dir.param.allowed.paths": SECRETS_DIR,
-    }).start(1)
+    c = ConnectCluster(
+        kafka_bootstrap,
+        module_unique_name("secrets", "cluster"),
+        tmp_path,
+        **{
+            "config.providers": "file,dir",
+            "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider",
+            "config.providers.file.param.allowed.paths": SECRETS_DIR,
+            "config.providers.dir.class": "org.apache.kafka.common.config.provider.DirectoryConfigProvider",
+            "config.providers.dir.param.allowed.paths": SECRETS_DIR,
+        },
+    ).start(1)
     yield c
     c.stop()
 
@@ -63,26 +68,41 @@ def test_secrets_are_stored_as_placeholders_and_never_shown(
         r = c.get(f"/connectors/{name}/tasks")
         answers.append(r.text)
         assert r.json() == JAVA["secret_tasks"]["body"]  # Java's task.class included
-        for path in (f"/connectors/{name}", f"/connectors/{name}/config", f"/connectors/{name}/tasks-config",
-                     f"/connectors/{name}/status", "/connectors?expand=info&expand=status"):
+        for path in (
+            f"/connectors/{name}",
+            f"/connectors/{name}/config",
+            f"/connectors/{name}/tasks-config",
+            f"/connectors/{name}/status",
+            "/connectors?expand=info&expand=status",
+        ):
             answers.append(c.get(path).text)
 
         # Resolved values in errors: the answer and the status trace show the placeholder.
         placeholder = "${file:" + SECRETS + ":db.password}"
-        r = c.put(f"/connectors/{unique_name('conv')}/config", json={**config, "value.converter": placeholder})
+        r = c.put(
+            f"/connectors/{unique_name('conv')}/config", json={**config, "value.converter": placeholder}
+        )
         assert r.status_code == 400
         answers.append(r.text)
-        assert f"Invalid value {placeholder} for configuration value.converter: Class {placeholder} could not be " \
-               "found." in r.json()["message"]
-        r = c.put("/connector-plugins/FileStreamSource/config/validate", json={**config, "topic": placeholder})
+        assert (
+            f"Invalid value {placeholder} for configuration value.converter: Class {placeholder} could not be "
+            "found." in r.json()["message"]
+        )
+        r = c.put(
+            "/connector-plugins/FileStreamSource/config/validate", json={**config, "topic": placeholder}
+        )
         answers.append(r.text)
         topic_value = next(v["value"] for v in r.json()["configs"] if v["value"]["name"] == "topic")
         assert topic_value["value"] == placeholder
 
     # A config that reached the config topic unvalidated, whose resolved value ends in a trace.
     broken = unique_name("broken")
-    write_config_record(kafka_bootstrap, cluster.props["config.storage.topic"], f"connector-{broken}", json.dumps(
-        {"properties": {**config, "name": broken, "tasks.max": placeholder}}).encode())
+    write_config_record(
+        kafka_bootstrap,
+        cluster.props["config.storage.topic"],
+        f"connector-{broken}",
+        json.dumps({"properties": {**config, "name": broken, "tasks.max": placeholder}}).encode(),
+    )
 
     def failed() -> dict[str, Any] | None:
         with cluster.client() as c:
@@ -99,16 +119,25 @@ def test_secrets_are_stored_as_placeholders_and_never_shown(
     assert task_record.decode() == JAVA["secret_task_record"]
     statuses = _status_topic_values(kafka_bootstrap, cluster.props["status.storage.topic"])
     assert any(placeholder.encode() in v for v in statuses)
-    everything = [*answers, *(v.decode(errors="replace") for _, v in records if v),
-                  *(v.decode(errors="replace") for v in statuses),
-                  cluster.workers[0].log_path.read_text(errors="replace")]
+    everything = [
+        *answers,
+        *(v.decode(errors="replace") for _, v in records if v),
+        *(v.decode(errors="replace") for v in statuses),
+        cluster.workers[0].log_path.read_text(errors="replace"),
+    ]
     assert not [text[:200] for text in everything if SECRET in text]
 
 
 def _status_topic_values(bootstrap: str, topic: str) -> list[bytes]:
     """Every value in every partition of the status topic, read with a plain consumer."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"status-reader-{topic}",
-                         "logger": quiet_logger(), "enable.auto.commit": False})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"status-reader-{topic}",
+            "logger": quiet_logger(),
+            "enable.auto.commit": False,
+        }
+    )
     values: list[bytes] = []
     try:
         for p in consumer.list_topics(topic, timeout=10).topics[topic].partitions:
@@ -139,7 +168,9 @@ def test_allowed_paths_cannot_be_left_through_a_key(
         topic = new_topic(kafka_admin, unique_name("exfil"))
         name = unique_name("exfil")
         config = {
-            "connector.class": "FileStreamSource", "topic": topic, "file": f"{SECRETS_DIR}/input.txt",
+            "connector.class": "FileStreamSource",
+            "topic": topic,
+            "file": f"{SECRETS_DIR}/input.txt",
             "transforms": "hoist,insert",
             "transforms.hoist.type": "org.apache.kafka.connect.transforms.HoistField$Value",
             "transforms.hoist.field": "line",

@@ -69,7 +69,9 @@ def client_props(kafka_bootstrap: str) -> dict[str, Any]:
 
 def raw_records(bootstrap: str, topic: str, expected: int, timeout: float = 30.0) -> list[tuple[Any, ...]]:
     """``(partition, key bytes, value bytes)`` of every record, in partition then offset order."""
-    messages = consume_all(bootstrap, topic, expected, timeout, config={"isolation.level": "read_uncommitted"})
+    messages = consume_all(
+        bootstrap, topic, expected, timeout, config={"isolation.level": "read_uncommitted"}
+    )
     messages.sort(key=lambda m: (m.partition(), m.offset()))
     return [(m.partition(), m.key(), m.value()) for m in messages]
 
@@ -85,7 +87,10 @@ def produce_raw(
     for key, value in records:
         raw = key.encode() if isinstance(key, str) else key
         producer.produce(
-            topic, key=raw, value=value, partition=java_partition(raw, partitions),
+            topic,
+            key=raw,
+            value=value,
+            partition=java_partition(raw, partitions),
             on_delivery=lambda err, _msg: errors.append(err) if err else None,
         )
     assert producer.flush(30) == 0 and not errors, errors

@@ -27,15 +27,27 @@ KEY_B64 = base64.b64encode(KEY).decode()
 # A config topic as Java Connect 4.x leaves it for: a stopped connector with two committed tasks,
 # a session key, then a half-written reconfiguration (task records without their commit).
 JAVA_CONFIG_TOPIC: list[tuple[str, bytes | None]] = [
-    ("session-key", f'{{"key":"{KEY_B64}","algorithm":"HmacSHA256","creation-timestamp":1700000000000}}'.encode()),
-    ("connector-file-src", (
-        b'{"properties":{"connector.class":"' + FILE_SOURCE.encode() + b'","tasks.max":"2",'
-        b'"file":"/tmp/in.txt","topic":"lines","name":"file-src"}}'
-    )),
-    ("task-file-src-0", b'{"properties":{"task.class":"org.apache.kafka.connect.file.FileStreamSourceTask",'
-                        b'"file":"/tmp/in.txt","topic":"lines","batch.size":"2000"}}'),
-    ("task-file-src-1", b'{"properties":{"task.class":"org.apache.kafka.connect.file.FileStreamSourceTask",'
-                        b'"file":"/tmp/in.txt","topic":"lines","batch.size":"2000","x":"\\u001F\\uD83D\\uDE00"}}'),
+    (
+        "session-key",
+        f'{{"key":"{KEY_B64}","algorithm":"HmacSHA256","creation-timestamp":1700000000000}}'.encode(),
+    ),
+    (
+        "connector-file-src",
+        (
+            b'{"properties":{"connector.class":"' + FILE_SOURCE.encode() + b'","tasks.max":"2",'
+            b'"file":"/tmp/in.txt","topic":"lines","name":"file-src"}}'
+        ),
+    ),
+    (
+        "task-file-src-0",
+        b'{"properties":{"task.class":"org.apache.kafka.connect.file.FileStreamSourceTask",'
+        b'"file":"/tmp/in.txt","topic":"lines","batch.size":"2000"}}',
+    ),
+    (
+        "task-file-src-1",
+        b'{"properties":{"task.class":"org.apache.kafka.connect.file.FileStreamSourceTask",'
+        b'"file":"/tmp/in.txt","topic":"lines","batch.size":"2000","x":"\\u001F\\uD83D\\uDE00"}}',
+    ),
     ("commit-file-src", b'{"tasks":2}'),
     ("target-state-file-src", b'{"state":"PAUSED","state.v2":"STOPPED"}'),
     ("connector-old-sink", b'{"properties":{"connector.class":"X","name":"old-sink"}}'),
@@ -47,7 +59,9 @@ JAVA_CONFIG_TOPIC: list[tuple[str, bytes | None]] = [
 ]
 
 
-def _store(topic: str, client_props: dict[str, Any], admin: TopicAdmin, **kwargs: Any) -> KafkaConfigBackingStore:
+def _store(
+    topic: str, client_props: dict[str, Any], admin: TopicAdmin, **kwargs: Any
+) -> KafkaConfigBackingStore:
     return KafkaConfigBackingStore(topic, client_props, admin, replication_factor=1, **kwargs)
 
 
@@ -60,8 +74,9 @@ def test_writes_are_byte_identical_to_javas_records(
 ) -> None:
     topic = store_topic("configs")
     store = started(_store(topic, client_props, topic_admin))
-    store.put_connector_config("my-conn", {"connector.class": FILE_SOURCE, "tasks.max": "1", "name": "my-conn"},
-                               TargetState.STOPPED)
+    store.put_connector_config(
+        "my-conn", {"connector.class": FILE_SOURCE, "tasks.max": "1", "name": "my-conn"}, TargetState.STOPPED
+    )
     store.put_task_configs("my-conn", [{"task.class": "T", "file": "a\tb"}, {"task.class": "T", "file": "é"}])
     store.put_target_state("my-conn", TargetState.PAUSED)
     store.put_target_state("my-conn", TargetState.STARTED)
@@ -74,16 +89,22 @@ def test_writes_are_byte_identical_to_javas_records(
 
     expected: list[tuple[bytes, bytes | None]] = [
         (b"target-state-my-conn", b'{"state":"PAUSED","state.v2":"STOPPED"}'),
-        (b"connector-my-conn", b'{"properties":{"connector.class":"' + FILE_SOURCE.encode()
-         + b'","tasks.max":"1","name":"my-conn"}}'),
+        (
+            b"connector-my-conn",
+            b'{"properties":{"connector.class":"'
+            + FILE_SOURCE.encode()
+            + b'","tasks.max":"1","name":"my-conn"}}',
+        ),
         (b"task-my-conn-0", b'{"properties":{"task.class":"T","file":"a\\tb"}}'),
         (b"task-my-conn-1", b'{"properties":{"task.class":"T","file":"\xc3\xa9"}}'),
         (b"commit-my-conn", b'{"tasks":2}'),
         (b"target-state-my-conn", b'{"state":"PAUSED","state.v2":"PAUSED"}'),
         (b"target-state-my-conn", b'{"state":"STARTED","state.v2":"STARTED"}'),
         (b"tasks-fencing-my-conn", b'{"task-count":2}'),
-        (b"session-key", f'{{"key":"{KEY_B64}","algorithm":"HmacSHA256","creation-timestamp":1700000000000}}'
-         .encode()),
+        (
+            b"session-key",
+            f'{{"key":"{KEY_B64}","algorithm":"HmacSHA256","creation-timestamp":1700000000000}}'.encode(),
+        ),
         (b"restart-connector-my-conn", b'{"include-tasks":true,"only-failed":true}'),
         (b"logger-cluster-org.apache.kafka.connect", b'{"level":"DEBUG"}'),
         (b"commit-my-conn", b'{"tasks":0}'),
@@ -101,7 +122,11 @@ def _check_java_state(store: KafkaConfigBackingStore) -> None:
     assert snap.offset == len(JAVA_CONFIG_TOPIC)
     assert sorted(snap.connectors()) == ["file-src", "old-sink"]
     assert dict(snap.connector_config("file-src") or {}) == {
-        "connector.class": FILE_SOURCE, "tasks.max": "2", "file": "/tmp/in.txt", "topic": "lines", "name": "file-src"
+        "connector.class": FILE_SOURCE,
+        "tasks.max": "2",
+        "file": "/tmp/in.txt",
+        "topic": "lines",
+        "name": "file-src",
     }
     assert snap.target_state("file-src") is TargetState.STOPPED
     assert snap.target_state("old-sink") is TargetState.PAUSED  # an old worker's record without state.v2
@@ -209,8 +234,11 @@ def test_exactly_once_writes_go_through_a_transaction(
     started: Any,
 ) -> None:
     topic = store_topic("configs")
-    store = started(_store(topic, client_props, topic_admin, transactional_id=f"connect-cluster-{topic}",
-                           read_committed=True))
+    store = started(
+        _store(
+            topic, client_props, topic_admin, transactional_id=f"connect-cluster-{topic}", read_committed=True
+        )
+    )
     with pytest.raises(Exception, match="without claiming write privileges"):
         store.put_connector_config("c", {"name": "c"})
     store.claim_write_privileges()

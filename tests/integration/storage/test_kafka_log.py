@@ -31,7 +31,12 @@ def test_start_creates_a_compacted_topic(
 ) -> None:
     name = store_topic("offsets")
     store = KafkaOffsetBackingStore(
-        name, client_props, topic_admin, partitions=3, replication_factor=1, settings={"segment.ms": "3600000"}
+        name,
+        client_props,
+        topic_admin,
+        partitions=3,
+        replication_factor=1,
+        settings={"segment.ms": "3600000"},
     )
     started(store)
     assert topic_admin.partition_count(name) == 3
@@ -76,7 +81,9 @@ def test_an_existing_topic_that_is_not_compacted_fails_start_up(
     assert {t.name for t in threading.enumerate()} - before == set()
 
 
-def test_compact_and_delete_is_not_compact_only(create_topic: Callable[..., str], topic_admin: TopicAdmin) -> None:
+def test_compact_and_delete_is_not_compact_only(
+    create_topic: Callable[..., str], topic_admin: TopicAdmin
+) -> None:
     name = create_topic(partitions=1, config={"cleanup.policy": "compact,delete"})
     topic = InternalTopic(name, 1, 1, "status.storage.topic", "connector and task statuses")
     with pytest.raises(ConfigException, match=r"currently has 'cleanup\.policy=compact,delete'\. Continuing"):
@@ -87,7 +94,9 @@ def test_an_existing_compacted_topic_is_used_as_it_is(
     create_topic: Callable[..., str], topic_admin: TopicAdmin
 ) -> None:
     name = create_topic(partitions=2, config={"cleanup.policy": "compact"})
-    assert ensure_internal_topic(topic_admin, InternalTopic(name, 25, 1, "offset.storage.topic", "p")) is False
+    assert (
+        ensure_internal_topic(topic_admin, InternalTopic(name, 25, 1, "offset.storage.topic", "p")) is False
+    )
     assert topic_admin.partition_count(name) == 2
 
 
@@ -110,7 +119,9 @@ def test_an_impossible_replication_factor_fails_with_the_brokers_reason(
 ) -> None:
     name = store_topic("configs")
     topic = InternalTopic(name, 1, 3, "config.storage.topic", "connector configurations")
-    with pytest.raises(ConnectException, match=rf"Error while attempting to create/find topic\(s\) '{name}': .*3"):
+    with pytest.raises(
+        ConnectException, match=rf"Error while attempting to create/find topic\(s\) '{name}': .*3"
+    ):
         ensure_internal_topic(topic_admin, topic, timeout_s=1.0)
 
 
@@ -171,30 +182,35 @@ def test_stop_ends_the_threads_and_later_reads_fail(
 
 
 def test_stores_from_a_distributed_worker_config(
-    store_topic: Callable[[str], str], topic_admin: TopicAdmin, kafka_bootstrap: str, started: Any,
+    store_topic: Callable[[str], str],
+    topic_admin: TopicAdmin,
+    kafka_bootstrap: str,
+    started: Any,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     from connectrt.config.worker_config import DistributedConfig
 
     configs, offsets, status = store_topic("configs"), store_topic("offsets"), store_topic("status")
-    config = DistributedConfig({
-        "bootstrap.servers": kafka_bootstrap,
-        "group.id": "storage-test",
-        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "rest.port": "8083",
-        "config.storage.topic": configs,
-        "config.storage.replication.factor": "1",
-        "config.storage.partitions": "3",
-        "offset.storage.topic": offsets,
-        "offset.storage.replication.factor": "1",
-        "offset.storage.partitions": "4",
-        "offset.storage.retention.ms": "86400000",
-        "status.storage.topic": status,
-        "status.storage.replication.factor": "1",
-        "status.storage.partitions": "2",
-        "status.storage.cleanup.policy": "delete",
-    })
+    config = DistributedConfig(
+        {
+            "bootstrap.servers": kafka_bootstrap,
+            "group.id": "storage-test",
+            "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "rest.port": "8083",
+            "config.storage.topic": configs,
+            "config.storage.replication.factor": "1",
+            "config.storage.partitions": "3",
+            "offset.storage.topic": offsets,
+            "offset.storage.replication.factor": "1",
+            "offset.storage.partitions": "4",
+            "offset.storage.retention.ms": "86400000",
+            "status.storage.topic": status,
+            "status.storage.replication.factor": "1",
+            "status.storage.partitions": "2",
+            "status.storage.cleanup.policy": "delete",
+        }
+    )
     started(KafkaConfigBackingStore.from_config(config, topic_admin))
     started(KafkaOffsetBackingStore.from_config(config, topic_admin))
     started(KafkaStatusBackingStore.from_config(config, topic_admin))

@@ -19,7 +19,10 @@ PARTITIONS = 25
 
 JAVA_OFFSETS_TOPIC: list[tuple[bytes, bytes | None]] = [
     (b'["file-src",{"filename":"/tmp/in.txt"}]', b'{"position":1024}'),
-    (b'["pg-cdc",{"server":"dbserver1"}]', b'{"lsn_proc":23456,"lsn":23456,"txId":771,"ts_usec":1700000000123456}'),
+    (
+        b'["pg-cdc",{"server":"dbserver1"}]',
+        b'{"lsn_proc":23456,"lsn":23456,"txId":771,"ts_usec":1700000000123456}',
+    ),
     (b'["file-src",{"filename":"/tmp/other.txt"}]', b'{"position":9}'),
     (b'["file-src",{"filename":"/tmp/other.txt"}]', None),
     (b'["file-src",{"filename":"/tmp/in.txt"}]', b'{"position":2048}'),
@@ -97,7 +100,9 @@ def test_a_topic_written_by_java_reads_back_and_restarts_re_read_it(
         first.stop()
     second = started(_store(topic, client_props, topic_admin))
     assert second.connector_partitions("pg-cdc") == []
-    assert OffsetStorageReaderImpl(second, "file-src").offset({"filename": "/tmp/in.txt"}) == {"position": 2048}
+    assert OffsetStorageReaderImpl(second, "file-src").offset({"filename": "/tmp/in.txt"}) == {
+        "position": 2048
+    }
 
 
 def test_offsets_reach_another_worker_on_get(

@@ -21,17 +21,33 @@ TRACE = "org.apache.kafka.connect.errors.ConnectException: boom\n\tat a.B.c(B.ja
 T0, T1 = ConnectorTaskId("my-conn", 0), ConnectorTaskId("my-conn", 1)
 
 JAVA_STATUS_TOPIC: list[tuple[str, bytes | None]] = [
-    ("status-connector-my-conn", b'{"state":"RUNNING","trace":null,"worker_id":"10.0.0.1:8083","generation":7}'),
+    (
+        "status-connector-my-conn",
+        b'{"state":"RUNNING","trace":null,"worker_id":"10.0.0.1:8083","generation":7}',
+    ),
     ("status-task-my-conn-0", b'{"state":"RUNNING","trace":null,"worker_id":"10.0.0.2:8083","generation":7}'),
-    ("status-task-my-conn-0", b'{"state":"UNASSIGNED","trace":null,"worker_id":"10.0.0.1:8083","generation":6}'),
-    ("status-task-my-conn-1", b'{"state":"FAILED","trace":"org.apache.kafka.connect.errors.ConnectException: '
-                              b'boom\\n\\tat a.B.c(B.java:12)\\n","worker_id":"10.0.0.1:8083","generation":7}'),
-    ("status-topic-orders:connector-my-conn",
-     b'{"topic":{"name":"orders","connector":"my-conn","task":0,"discoverTimestamp":1700000000123}}'),
-    ("status-topic-audit:connector-my-conn",
-     b'{"topic":{"name":"audit","connector":"my-conn","task":1,"discoverTimestamp":1700000000456}}'),
+    (
+        "status-task-my-conn-0",
+        b'{"state":"UNASSIGNED","trace":null,"worker_id":"10.0.0.1:8083","generation":6}',
+    ),
+    (
+        "status-task-my-conn-1",
+        b'{"state":"FAILED","trace":"org.apache.kafka.connect.errors.ConnectException: '
+        b'boom\\n\\tat a.B.c(B.java:12)\\n","worker_id":"10.0.0.1:8083","generation":7}',
+    ),
+    (
+        "status-topic-orders:connector-my-conn",
+        b'{"topic":{"name":"orders","connector":"my-conn","task":0,"discoverTimestamp":1700000000123}}',
+    ),
+    (
+        "status-topic-audit:connector-my-conn",
+        b'{"topic":{"name":"audit","connector":"my-conn","task":1,"discoverTimestamp":1700000000456}}',
+    ),
     ("status-topic-audit:connector-my-conn", None),
-    ("status-connector-deleted", b'{"state":"RUNNING","trace":null,"worker_id":"10.0.0.1:8083","generation":2}'),
+    (
+        "status-connector-deleted",
+        b'{"state":"RUNNING","trace":null,"worker_id":"10.0.0.1:8083","generation":2}',
+    ),
     ("status-task-deleted-0", b'{"state":"RUNNING","trace":null,"worker_id":"10.0.0.1:8083","generation":2}'),
     ("status-task-deleted-0", None),
     ("status-connector-deleted", None),
@@ -60,11 +76,15 @@ def test_writes_are_byte_identical_and_partitioned_like_java(
     store.flush()
     expected: list[tuple[bytes, bytes | None]] = [
         # Java 4.x's values: the version last (null when the connector/task was not running).
-        (b"status-connector-my-conn",
-         b'{"state":"RUNNING","trace":null,"worker_id":"10.0.0.1:8083","generation":7,"version":"4.2.1"}'),
+        (
+            b"status-connector-my-conn",
+            b'{"state":"RUNNING","trace":null,"worker_id":"10.0.0.1:8083","generation":7,"version":"4.2.1"}',
+        ),
         (b"status-task-my-conn-1", (JAVA_STATUS_TOPIC[3][1] or b"")[:-1] + b',"version":null}'),
-        (b"status-task-my-conn-0",
-         b'{"state":"UNASSIGNED","trace":null,"worker_id":"10.0.0.1:8083","generation":8,"version":null}'),
+        (
+            b"status-task-my-conn-0",
+            b'{"state":"UNASSIGNED","trace":null,"worker_id":"10.0.0.1:8083","generation":8,"version":null}',
+        ),
         (b"status-topic-orders:connector-my-conn", JAVA_STATUS_TOPIC[4][1] or b""),
         (b"status-topic-orders:connector-my-conn", None),
         (b"status-task-my-conn-1", None),

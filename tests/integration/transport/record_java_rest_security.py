@@ -47,9 +47,14 @@ def ensure_basic_auth_jar() -> Path:
     if not jar.exists():
         BASIC_AUTH_CACHE.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            ["mvn", "-q", "-B", "dependency:copy",
-             f"-Dartifact=org.apache.kafka:connect-basic-auth-extension:{BASIC_AUTH_VERSION}",
-             f"-DoutputDirectory={BASIC_AUTH_CACHE}"],
+            [
+                "mvn",
+                "-q",
+                "-B",
+                "dependency:copy",
+                f"-Dartifact=org.apache.kafka:connect-basic-auth-extension:{BASIC_AUTH_VERSION}",
+                f"-DoutputDirectory={BASIC_AUTH_CACHE}",
+            ],
             check=True,
         )
     return jar
@@ -95,8 +100,10 @@ class JavaWorker:
         shutil.copy(cache / "log4j2.xml", tmp / "log4j2.xml")
         path = _common.write_properties(tmp / f"{suffix}.properties", self.props)
         argv = _common.java_connect_standalone_argv(tmp, [path], heap_opts="-Xms128M -Xmx512M")
-        argv = ["org.apache.kafka.connect.cli.ConnectDistributed" if a.endswith("ConnectStandalone") else a
-                for a in argv]
+        argv = [
+            "org.apache.kafka.connect.cli.ConnectDistributed" if a.endswith("ConnectStandalone") else a
+            for a in argv
+        ]
         if jaas is not None:
             argv.insert(1, f"-Djava.security.auth.login.config={jaas}")
         self.log_path = tmp / f"{suffix}.log"
@@ -140,17 +147,22 @@ def record_auth(tmp: Path, bootstrap: str, ca: CertificateAuthority) -> dict[str
         "KafkaConnect {\n  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required\n"
         f'  file="{tmp / "credentials.properties"}";\n}};\n'
     )
-    worker = JavaWorker(tmp, bootstrap, {
-        "listeners": f"http://127.0.0.1:{http},https://127.0.0.1:{https}",
-        "admin.listeners": f"http://127.0.0.1:{admin}",
-        "rest.extension.classes": EXTENSION,
-        "listeners.https.ssl.keystore.location": str(tmp / "server.p12"),
-        "listeners.https.ssl.keystore.type": "PKCS12",
-        "listeners.https.ssl.keystore.password": "storepw",
-        "listeners.https.ssl.key.password": "storepw",
-        # 4.2.1 throws a NullPointerException at start when this is unset (sslCipherSuites.isEmpty()).
-        "listeners.https.ssl.cipher.suites": "",
-    }, jaas)
+    worker = JavaWorker(
+        tmp,
+        bootstrap,
+        {
+            "listeners": f"http://127.0.0.1:{http},https://127.0.0.1:{https}",
+            "admin.listeners": f"http://127.0.0.1:{admin}",
+            "rest.extension.classes": EXTENSION,
+            "listeners.https.ssl.keystore.location": str(tmp / "server.p12"),
+            "listeners.https.ssl.keystore.type": "PKCS12",
+            "listeners.https.ssl.keystore.password": "storepw",
+            "listeners.https.ssl.key.password": "storepw",
+            # 4.2.1 throws a NullPointerException at start when this is unset (sslCipherSuites.isEmpty()).
+            "listeners.https.ssl.cipher.suites": "",
+        },
+        jaas,
+    )
     worker.start()
     out: dict[str, Any] = {}
     try:
@@ -167,7 +179,11 @@ def record_auth(tmp: Path, bootstrap: str, ca: CertificateAuthority) -> dict[str
                 "equals_separator": ("GET", "/", {"headers": {"Authorization": basic(b"bob:builder")}}),
                 "empty_password_user": ("GET", "/", {"headers": {"Authorization": basic(b"dave:")}}),
                 "space_separator": ("GET", "/", {"headers": {"Authorization": basic(b"carol:with spaces")}}),
-                "password_with_colon": ("GET", "/", {"headers": {"Authorization": basic(b"alice:wonderland:x")}}),
+                "password_with_colon": (
+                    "GET",
+                    "/",
+                    {"headers": {"Authorization": basic(b"alice:wonderland:x")}},
+                ),
                 "no_colon": ("GET", "/", {"headers": {"Authorization": basic(b"alicewonderland")}}),
                 "empty_user": ("GET", "/", {"headers": {"Authorization": basic(b":wonderland")}}),
                 "not_base64": ("GET", "/", {"headers": {"Authorization": "Basic !!!notbase64"}}),
@@ -209,19 +225,24 @@ def record_client_auth(tmp: Path, bootstrap: str, ca: CertificateAuthority) -> d
     ca.write_truststore(tmp / "trust.p12", "trustpw")
     client = ca.issue("client")
     client.write_pem(tmp / "client.pem")
-    worker = JavaWorker(tmp, bootstrap, {
-        "listeners": f"https://127.0.0.1:{https}",
-        "admin.listeners": "",
-        "listeners.https.ssl.keystore.location": str(tmp / "server2.p12"),
-        "listeners.https.ssl.keystore.type": "PKCS12",
-        "listeners.https.ssl.keystore.password": "storepw",
-        "listeners.https.ssl.truststore.location": str(tmp / "trust.p12"),
-        "listeners.https.ssl.truststore.type": "PKCS12",
-        "listeners.https.ssl.truststore.password": "trustpw",
-        "listeners.https.ssl.client.auth": "required",
-        "listeners.https.ssl.endpoint.identification.algorithm": "",
-        "listeners.https.ssl.cipher.suites": "",
-    }, None)
+    worker = JavaWorker(
+        tmp,
+        bootstrap,
+        {
+            "listeners": f"https://127.0.0.1:{https}",
+            "admin.listeners": "",
+            "listeners.https.ssl.keystore.location": str(tmp / "server2.p12"),
+            "listeners.https.ssl.keystore.type": "PKCS12",
+            "listeners.https.ssl.keystore.password": "storepw",
+            "listeners.https.ssl.truststore.location": str(tmp / "trust.p12"),
+            "listeners.https.ssl.truststore.type": "PKCS12",
+            "listeners.https.ssl.truststore.password": "trustpw",
+            "listeners.https.ssl.client.auth": "required",
+            "listeners.https.ssl.endpoint.identification.algorithm": "",
+            "listeners.https.ssl.cipher.suites": "",
+        },
+        None,
+    )
     worker.start()
     out: dict[str, Any] = {}
     try:
@@ -251,8 +272,11 @@ def record_start_failures(tmp: Path, bootstrap: str) -> dict[str, Any]:
         proc = worker.start()
         try:
             proc.wait(120)
-            lines = [line for line in worker.log_path.read_text(errors="replace").splitlines()
-                     if "ERROR" in line or "Exception" in line]
+            lines = [
+                line
+                for line in worker.log_path.read_text(errors="replace").splitlines()
+                if "ERROR" in line or "Exception" in line
+            ]
             out[name] = {"exit": proc.returncode, "errors": lines[:6]}
         except subprocess.TimeoutExpired:
             out[name] = {"exit": None, "note": "still running after 120 s", "tail": worker.tail()}
@@ -268,7 +292,7 @@ def main() -> None:
     ca = CertificateAuthority.create("java recorder CA")
     document: dict[str, Any] = {
         "produced_by": "tests/integration/transport/record_java_rest_security.py: Java Kafka Connect 4.2.1 "
-                       "ConnectDistributed with connect-basic-auth-extension 4.2.0 from Maven Central",
+        "ConnectDistributed with connect-basic-auth-extension 4.2.0 from Maven Central",
     }
     with tempfile.TemporaryDirectory(prefix="java-rest-security-") as tmp:
         for name, fn in (("auth", record_auth), ("client_auth", record_client_auth)):

@@ -43,8 +43,9 @@ STORE_PASSWORD = "store-pass-71ab"
 @contextlib.contextmanager
 def sasl_broker(name: str) -> Iterator[tuple[str, dict[str, str]]]:
     """A private one-node dev Kafka with its SASL_SSL listener: (bootstrap, Java client settings)."""
-    settings = DevSettings.from_env(instance=f"pytest-{name}-{os.getpid()}", port_base=free_port_base(1, ("kafka",)),
-                                    sasl=True)
+    settings = DevSettings.from_env(
+        instance=f"pytest-{name}-{os.getpid()}", port_base=free_port_base(1, ("kafka",)), sasl=True
+    )
     try:
         services.up(settings, ("kafka",))
         yield kafka_sasl.sasl_bootstrap(settings), kafka_sasl.client_properties(settings)
@@ -55,21 +56,31 @@ def sasl_broker(name: str) -> Iterator[tuple[str, dict[str, str]]]:
 class SecureWorker(WorkerProcess):
     """A distributed worker served over HTTPS, started with the JAAS file in KAFKA_OPTS."""
 
-    def __init__(self, props: dict[str, Any], workdir: Path, jaas: Path, ca_pem: Path, client_pem: Path) -> None:
+    def __init__(
+        self, props: dict[str, Any], workdir: Path, jaas: Path, ca_pem: Path, client_pem: Path
+    ) -> None:
         port = free_port()
-        super().__init__("distributed", {**props, "listeners": f"https://localhost:{port}"}, workdir, port=port)
+        super().__init__(
+            "distributed", {**props, "listeners": f"https://localhost:{port}"}, workdir, port=port
+        )
         self.url = f"https://localhost:{port}"
         self.jaas = jaas
         self.verify = ssl.create_default_context(cafile=str(ca_pem))
         self.verify.load_cert_chain(client_pem)
 
     def start(self, wait_healthy: bool = True, timeout_s: float = 90.0) -> SecureWorker:
-        env = dict(os.environ, KAFKA_OPTS=f"-Djava.security.auth.login.config={self.jaas}",
-                   CONNECTRT_LOG_LEVEL=os.environ.get("CONNECTRT_TEST_LOG_LEVEL", "INFO"))
+        env = dict(
+            os.environ,
+            KAFKA_OPTS=f"-Djava.security.auth.login.config={self.jaas}",
+            CONNECTRT_LOG_LEVEL=os.environ.get("CONNECTRT_TEST_LOG_LEVEL", "INFO"),
+        )
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "connectrt.cli", "distributed", str(self.props_path)],
-                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=self.workdir,
             )
         if wait_healthy:
             self.wait_healthy(timeout_s)
@@ -89,7 +100,9 @@ class SecureWorker(WorkerProcess):
         raise AssertionError(f"worker not healthy within {timeout_s}s:\n{self.tail()}")
 
     def client(self, authenticated: bool = True) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30, verify=self.verify, headers=AUTH if authenticated else {})
+        return httpx.Client(
+            base_url=self.url, timeout=30, verify=self.verify, headers=AUTH if authenticated else {}
+        )
 
 
 def running(worker: SecureWorker, name: str, tasks: int) -> dict[str, Any] | None:
@@ -98,15 +111,23 @@ def running(worker: SecureWorker, name: str, tasks: int) -> dict[str, Any] | Non
     if r.status_code != 200:
         return None
     s = r.json()
-    ok = s["connector"]["state"] == "RUNNING" and len(s["tasks"]) == tasks and all(
-        t["state"] == "RUNNING" for t in s["tasks"])
+    ok = (
+        s["connector"]["state"] == "RUNNING"
+        and len(s["tasks"]) == tasks
+        and all(t["state"] == "RUNNING" for t in s["tasks"])
+    )
     return s if ok else None
 
 
 def test_distributed_cdc_to_sink_on_sasl_ssl_with_https_and_auth(
     tmp_path: Path, pg_dsn: str, pg_params: dict[str, str], unique_name: Any
 ) -> None:
-    table, slot, prefix, group = unique_name.table("sec"), unique_name.slot(), unique_name("sec"), unique_name("grp")
+    table, slot, prefix, group = (
+        unique_name.table("sec"),
+        unique_name.slot(),
+        unique_name("sec"),
+        unique_name("grp"),
+    )
     topic = f"{prefix}.public.{table}"
     out_file = tmp_path / "sink.out"
     # REST TLS: one CA for the workers' listener certificates (also presented as client certificates).
@@ -133,14 +154,20 @@ def test_distributed_cdc_to_sink_on_sasl_ssl_with_https_and_auth(
                 **{f"producer.{k}": v for k, v in security.items()},
                 **{f"consumer.{k}": v for k, v in security.items()},
                 "group.id": group,
-                "config.storage.topic": f"{group}-configs", "offset.storage.topic": f"{group}-offsets",
-                "status.storage.topic": f"{group}-status", "config.storage.replication.factor": "1",
-                "offset.storage.replication.factor": "1", "status.storage.replication.factor": "1",
-                "offset.storage.partitions": "2", "status.storage.partitions": "1",
-                "offset.flush.interval.ms": "1000", "scheduled.rebalance.max.delay.ms": "0",
+                "config.storage.topic": f"{group}-configs",
+                "offset.storage.topic": f"{group}-offsets",
+                "status.storage.topic": f"{group}-status",
+                "config.storage.replication.factor": "1",
+                "offset.storage.replication.factor": "1",
+                "status.storage.replication.factor": "1",
+                "offset.storage.partitions": "2",
+                "status.storage.partitions": "1",
+                "offset.flush.interval.ms": "1000",
+                "scheduled.rebalance.max.delay.ms": "0",
                 "key.converter": "org.apache.kafka.connect.json.JsonConverter",
                 "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-                "key.converter.schemas.enable": "false", "value.converter.schemas.enable": "false",
+                "key.converter.schemas.enable": "false",
+                "value.converter.schemas.enable": "false",
                 "rest.extension.classes": EXTENSION,
                 "listeners.https.ssl.keystore.type": "PKCS12",
                 "listeners.https.ssl.keystore.location": str(tmp_path / "rest.p12"),
@@ -155,19 +182,28 @@ def test_distributed_cdc_to_sink_on_sasl_ssl_with_https_and_auth(
             secrets = tmp_path / "secrets"
             secrets.mkdir()
             (secrets / "worker.properties").write_text(
-                "jaas=" + security["sasl.jaas.config"].replace("\\", "\\\\") + f"\nstore={STORE_PASSWORD}\n")
-            jaas_ref, store_ref = (f"${{file:{secrets}/worker.properties:{key}}}" for key in ("jaas", "store"))
+                "jaas=" + security["sasl.jaas.config"].replace("\\", "\\\\") + f"\nstore={STORE_PASSWORD}\n"
+            )
+            jaas_ref, store_ref = (
+                f"${{file:{secrets}/worker.properties:{key}}}" for key in ("jaas", "store")
+            )
             with_providers = {
-                **props, "config.providers": "file",
+                **props,
+                "config.providers": "file",
                 "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider",
                 "config.providers.file.param.allowed.paths": str(secrets),
-                "sasl.jaas.config": jaas_ref, "producer.sasl.jaas.config": jaas_ref,
+                "sasl.jaas.config": jaas_ref,
+                "producer.sasl.jaas.config": jaas_ref,
                 "consumer.sasl.jaas.config": jaas_ref,
-                "listeners.https.ssl.keystore.password": store_ref, "listeners.https.ssl.key.password": store_ref,
+                "listeners.https.ssl.keystore.password": store_ref,
+                "listeners.https.ssl.key.password": store_ref,
             }
             for worker_props in (props, with_providers):
-                workers.append(SecureWorker(worker_props, tmp_path, jaas, tmp_path / "rest-ca.pem",
-                                            tmp_path / "operator.pem"))
+                workers.append(
+                    SecureWorker(
+                        worker_props, tmp_path, jaas, tmp_path / "rest-ca.pem", tmp_path / "operator.pem"
+                    )
+                )
             for w in workers:
                 w.start(wait_healthy=False)
             for w in workers:
@@ -177,19 +213,38 @@ def test_distributed_cdc_to_sink_on_sasl_ssl_with_https_and_auth(
                 assert anonymous.get("/connectors").status_code == 401
 
             source = {
-                "connector.class": "io.debezium.connector.postgresql.PostgresConnector", "tasks.max": "1",
-                "plugin.name": "pgoutput", "database.hostname": pg_params["host"], "database.port": pg_params["port"],
-                "database.user": pg_params["user"], "database.password": pg_params["password"],
-                "database.dbname": pg_params["dbname"], "topic.prefix": prefix, "slot.name": slot,
-                "publication.name": slot, "publication.autocreate.mode": "filtered",
+                "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+                "tasks.max": "1",
+                "plugin.name": "pgoutput",
+                "database.hostname": pg_params["host"],
+                "database.port": pg_params["port"],
+                "database.user": pg_params["user"],
+                "database.password": pg_params["password"],
+                "database.dbname": pg_params["dbname"],
+                "topic.prefix": prefix,
+                "slot.name": slot,
+                "publication.name": slot,
+                "publication.autocreate.mode": "filtered",
                 "table.include.list": f"public.{table}",
             }
-            sink = {"connector.class": "FileStreamSink", "tasks.max": "2", "topics": topic, "file": str(out_file)}
+            sink = {
+                "connector.class": "FileStreamSink",
+                "tasks.max": "2",
+                "topics": topic,
+                "file": str(out_file),
+            }
             with follower.client() as c:  # forwarded to the leader when the follower is not it
                 for name, config in (("pg-source", source), ("file-sink", sink)):
-                    r = wait_until(lambda n=name, cfg=config: (
-                        resp if (resp := c.put(f"/connectors/{n}/config", json=cfg)).status_code in (200, 201) else None
-                    ), 60, f"create {name}", interval_s=1)
+                    r = wait_until(
+                        lambda n=name, cfg=config: (
+                            resp
+                            if (resp := c.put(f"/connectors/{n}/config", json=cfg)).status_code in (200, 201)
+                            else None
+                        ),
+                        60,
+                        f"create {name}",
+                        interval_s=1,
+                    )
                     assert r.status_code == 201, r.text
             source_status = wait_until(lambda: running(leader, "pg-source", 1), 90, "the CDC source RUNNING")
             sink_status = wait_until(lambda: running(follower, "file-sink", 2), 90, "the sink RUNNING")
@@ -210,22 +265,41 @@ def test_distributed_cdc_to_sink_on_sasl_ssl_with_https_and_auth(
 
             # The offsets API (admin and kafka-python clients) works against the secured broker.
             with leader.client() as c:
-                sink_offsets = wait_until(lambda: c.get("/connectors/file-sink/offsets").json()["offsets"], 60,
-                                          "sink offsets committed", interval_s=1)
+                sink_offsets = wait_until(
+                    lambda: c.get("/connectors/file-sink/offsets").json()["offsets"],
+                    60,
+                    "sink offsets committed",
+                    interval_s=1,
+                )
                 assert sink_offsets[0]["partition"] == {"kafka_topic": topic, "kafka_partition": 0}
                 source_offsets = c.get("/connectors/pg-source/offsets").json()["offsets"]
                 assert source_offsets and source_offsets[0]["partition"] == {"server": prefix}
                 # Removing a sink partition's offset goes through kafka-python's admin client.
                 assert c.put("/connectors/file-sink/stop").status_code == 204
                 partition = {"kafka_topic": topic, "kafka_partition": 0}
-                r = wait_until(lambda: (resp if (resp := c.patch(
-                    "/connectors/file-sink/offsets", json={"offsets": [{"partition": partition, "offset": None}]}
-                )).status_code == 200 else None), 60, "offsets removed from the stopped sink", interval_s=1)
+                r = wait_until(
+                    lambda: (
+                        resp
+                        if (
+                            resp := c.patch(
+                                "/connectors/file-sink/offsets",
+                                json={"offsets": [{"partition": partition, "offset": None}]},
+                            )
+                        ).status_code
+                        == 200
+                        else None
+                    ),
+                    60,
+                    "offsets removed from the stopped sink",
+                    interval_s=1,
+                )
                 assert r.json()["message"].startswith("The offsets for this connector have been altered")
                 assert c.get("/connectors/file-sink/offsets").json() == {"offsets": []}
             workers_owning = {source_status["connector"]["worker_id"], sink_status["connector"]["worker_id"]}
-            print(f"connectors on {workers_owning}; tasks: "
-                  f"{[t['worker_id'] for t in sink_status['tasks'] + source_status['tasks']]}")
+            print(
+                f"connectors on {workers_owning}; tasks: "
+                f"{[t['worker_id'] for t in sink_status['tasks'] + source_status['tasks']]}"
+            )
             for w in workers:
                 assert w.proc is not None and w.proc.poll() is None, w.tail()
         logs = "".join(w.log_path.read_text(errors="replace") for w in workers)
@@ -238,7 +312,9 @@ def test_distributed_cdc_to_sink_on_sasl_ssl_with_https_and_auth(
             w.stop(20)
         with psycopg.connect(pg_dsn, autocommit=True) as conn:
             for _ in range(50):
-                row = conn.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone()
+                row = conn.execute(
+                    "SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)
+                ).fetchone()
                 if row is None or not row[0]:
                     if row is not None:
                         conn.execute("SELECT pg_drop_replication_slot(%s)", (slot,))

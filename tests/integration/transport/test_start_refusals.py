@@ -13,22 +13,35 @@ from tests.integration.worker_process import free_port, write_properties
 
 pytestmark = pytest.mark.integration
 
-def start(tmp_path: Path, kafka_bootstrap: str, extra: dict[str, str], env: dict[str, str] | None = None
-          ) -> tuple[int, list[str]]:
-    props = write_properties(tmp_path / "worker.properties", {
-        "bootstrap.servers": kafka_bootstrap,
-        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "offset.storage.file.filename": str(tmp_path / "offsets"),
-        "listeners": f"http://127.0.0.1:{free_port()}",
-        **extra,
-    })
-    environ = {k: v for k, v in os.environ.items() if k not in ("KAFKA_OPTS", "JAVA_TOOL_OPTIONS", "EXTRA_ARGS")}
+
+def start(
+    tmp_path: Path, kafka_bootstrap: str, extra: dict[str, str], env: dict[str, str] | None = None
+) -> tuple[int, list[str]]:
+    props = write_properties(
+        tmp_path / "worker.properties",
+        {
+            "bootstrap.servers": kafka_bootstrap,
+            "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "offset.storage.file.filename": str(tmp_path / "offsets"),
+            "listeners": f"http://127.0.0.1:{free_port()}",
+            **extra,
+        },
+    )
+    environ = {
+        k: v for k, v in os.environ.items() if k not in ("KAFKA_OPTS", "JAVA_TOOL_OPTIONS", "EXTRA_ARGS")
+    }
     environ["HOME"] = str(tmp_path)
     # The console script, as users run it.
     connectrt = str(Path(sys.executable).parent / "connectrt")
-    proc = subprocess.run([connectrt, "standalone", str(props)], capture_output=True,
-                          text=True, timeout=120, env={**environ, **(env or {})}, cwd=tmp_path)
+    proc = subprocess.run(
+        [connectrt, "standalone", str(props)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**environ, **(env or {})},
+        cwd=tmp_path,
+    )
     lines = [line for line in proc.stderr.splitlines() if line.startswith("connectrt: ")]
     return proc.returncode, lines
 
@@ -45,9 +58,15 @@ def test_start_refusals(tmp_path: Path, kafka_bootstrap: str) -> None:
     ]
     jks = tmp_path / "keystore.jks"
     jks.write_bytes(b"\xfe\xed\xfe\xed\x00\x00\x00\x02" + b"\x00" * 32)
-    code, lines = start(tmp_path, kafka_bootstrap, {
-        "listeners": f"https://127.0.0.1:{free_port()}", "listeners.https.ssl.keystore.location": str(jks),
-        "listeners.https.ssl.keystore.password": "x"})
+    code, lines = start(
+        tmp_path,
+        kafka_bootstrap,
+        {
+            "listeners": f"https://127.0.0.1:{free_port()}",
+            "listeners.https.ssl.keystore.location": str(jks),
+            "listeners.https.ssl.keystore.password": "x",
+        },
+    )
     assert code == 1
     assert lines == [
         f"connectrt: listeners.https.ssl.keystore.location={jks} is a JKS keystore, which connectrt cannot read; "

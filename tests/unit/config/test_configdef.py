@@ -21,8 +21,18 @@ pytestmark = pytest.mark.unit
 def _def() -> ConfigDef:
     return (
         ConfigDef()
-        .define("tasks.max", Type.INT, 1, Range.at_least(1), Importance.HIGH, "Max tasks", "Common", 3, Width.SHORT,
-                "Tasks max")
+        .define(
+            "tasks.max",
+            Type.INT,
+            1,
+            Range.at_least(1),
+            Importance.HIGH,
+            "Max tasks",
+            "Common",
+            3,
+            Width.SHORT,
+            "Tasks max",
+        )
         .define("name", Type.STRING, documentation="Name")
         .define("list", Type.LIST, "", None, Importance.LOW, "a list")
         .define("secret", Type.PASSWORD, None, None, Importance.LOW, "pw")
@@ -42,13 +52,21 @@ def test_parse_types_and_defaults() -> None:
 
 
 def test_java_error_messages() -> None:
-    with pytest.raises(ConfigException, match='^Missing required configuration "name" which has no default value.$'):
+    with pytest.raises(
+        ConfigException, match='^Missing required configuration "name" which has no default value.$'
+    ):
         _def().parse({})
-    with pytest.raises(ConfigException, match="^Invalid value abc for configuration tasks.max: Not a number of type INT$"):
+    with pytest.raises(
+        ConfigException, match="^Invalid value abc for configuration tasks.max: Not a number of type INT$"
+    ):
         _def().parse({"name": "n", "tasks.max": "abc"})
-    with pytest.raises(ConfigException, match="^Invalid value 0 for configuration tasks.max: Value must be at least 1$"):
+    with pytest.raises(
+        ConfigException, match="^Invalid value 0 for configuration tasks.max: Value must be at least 1$"
+    ):
         _def().parse({"name": "n", "tasks.max": "0"})
-    with pytest.raises(ConfigException, match="^Invalid value c for configuration mode: String must be one of: a, b$"):
+    with pytest.raises(
+        ConfigException, match="^Invalid value c for configuration mode: String must be one of: a, b$"
+    ):
         _def().parse({"name": "n", "mode": "c"})
     with pytest.raises(ConfigException, match="Expected value to be either true or false"):
         _def().parse({"name": "n", "flag": "yes"})
@@ -57,7 +75,9 @@ def test_java_error_messages() -> None:
 def test_validate_collects_errors() -> None:
     values = {v.name: v for v in _def().validate({"tasks.max": "0"})}
     assert values["name"].errors == ['Missing required configuration "name" which has no default value.']
-    assert values["tasks.max"].errors == ["Invalid value 0 for configuration tasks.max: Value must be at least 1"]
+    assert values["tasks.max"].errors == [
+        "Invalid value 0 for configuration tasks.max: Value must be at least 1"
+    ]
     assert values["mode"].errors == []
 
 
@@ -86,6 +106,10 @@ def test_config_key_info_shape() -> None:
 def test_config_value_info_hides_passwords() -> None:
     values = {v.name: v for v in _def().validate({"name": "n", "secret": "s3", "list": "a,b"})}
     assert config_value_info(values["secret"], Type.PASSWORD) == {
-        "name": "secret", "value": "[hidden]", "recommended_values": [], "errors": [], "visible": True,
+        "name": "secret",
+        "value": "[hidden]",
+        "recommended_values": [],
+        "errors": [],
+        "visible": True,
     }
     assert config_value_info(values["list"], Type.LIST)["value"] == "a,b"

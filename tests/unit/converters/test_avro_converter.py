@@ -113,7 +113,9 @@ def test_wire_format_and_registered_schema_literally() -> None:
         '{"name":"note","type":["null","string"],"default":null}],"connect.name":"shop.Order"}'
     )
     schema, value = conv.to_connect_data("orders", data)
-    assert schema is not None and schema.name == "shop.Order" and schema.version == 1  # the registry's version
+    assert (
+        schema is not None and schema.name == "shop.Order" and schema.version == 1
+    )  # the registry's version
     assert dict(value) == {"id": 1, "note": "x"}
 
 
@@ -163,7 +165,11 @@ def test_every_connect_type_round_trips() -> None:
         (Schema.BOOLEAN_SCHEMA, True, b"\x01"),
         (Schema.FLOAT64_SCHEMA, 1.0, b"\x00\x00\x00\x00\x00\x00\xf0\x3f"),
         (Schema.STRING_SCHEMA, "hi", b"\x04hi"),
-        (Schema.BYTES_SCHEMA, b"\x01\x02", b"\x01\x02"),  # a top-level bytes value goes raw, as Java writes it
+        (
+            Schema.BYTES_SCHEMA,
+            b"\x01\x02",
+            b"\x01\x02",
+        ),  # a top-level bytes value goes raw, as Java writes it
         (Decimal.schema(2), decimal.Decimal("1.00"), b"\x64"),  # so does a top-level Decimal's unscaled value
         (Schema.OPTIONAL_STRING_SCHEMA, "o", b"\x02\x02o"),  # ["null","string"], branch 1
     ],
@@ -181,7 +187,9 @@ def test_schemaless_values_use_the_anything_record() -> None:
     registry = MemoryRegistry()
     conv = converter(registry)
     data = conv.from_connect_data("s", None, {"a": [1, 2.5, "x", None, True]})
-    assert registry.schemas[1].startswith('{"type":"record","name":"Anything","namespace":"io.confluent.connect.avro"')
+    assert registry.schemas[1].startswith(
+        '{"type":"record","name":"Anything","namespace":"io.confluent.connect.avro"'
+    )
     assert conv.to_connect_data("s", data) == (None, {"a": [1, 2.5, "x", None, True]})
 
 
@@ -234,7 +242,9 @@ def test_record_name_strategy_refuses_values_that_are_not_records() -> None:
 def test_without_auto_registration_the_schema_must_be_registered() -> None:
     registry = MemoryRegistry()
     conv = converter(registry, **{"auto.register.schemas": "false"})
-    with pytest.raises(DataException, match=r"not registered under subject 't-value'.*auto.register.schemas=true"):
+    with pytest.raises(
+        DataException, match=r"not registered under subject 't-value'.*auto.register.schemas=true"
+    ):
         conv.from_connect_data("t", ORDER, Struct(ORDER).put("id", 1))
     converter(registry).from_connect_data("t", ORDER, Struct(ORDER).put("id", 1))
     assert conv.from_connect_data("t", ORDER, Struct(ORDER).put("id", 2))[:5] == b"\x00\x00\x00\x00\x01"
@@ -290,7 +300,9 @@ def test_too_many_schemas_for_one_subject() -> None:
 def test_bytes_not_in_the_wire_format() -> None:
     conv = converter()
     for data in (b"{}", b"\x00\x00", b"\x01\x00\x00\x00\x01\x02"):
-        with pytest.raises(DataException, match="Failed to deserialize data for topic t to Avro: Unknown magic byte!"):
+        with pytest.raises(
+            DataException, match="Failed to deserialize data for topic t to Avro: Unknown magic byte!"
+        ):
             conv.to_connect_data("t", data)
 
 
@@ -320,7 +332,9 @@ def test_unreachable_registry_and_timeouts() -> None:
         "Failed to serialize Avro data for topic t: The schema registry at http://127.0.0.1:1 cannot be reached: "
         "connection refused (after 3 retries); check schema.registry.url and that the registry is running"
     )
-    registry.refuse = SchemaRegistryUnavailableError("The schema registry at http://h:1 did not answer in time")
+    registry.refuse = SchemaRegistryUnavailableError(
+        "The schema registry at http://h:1 did not answer in time"
+    )
     with pytest.raises(RetriableException):
         converter(registry).to_connect_data("t", b"\x00\x00\x00\x00\x01\x02")
 
@@ -329,7 +343,9 @@ def test_connect_version_in_the_schema_wins_over_the_registry_version() -> None:
     registry = MemoryRegistry()
     versioned = SchemaBuilder.struct().name("v.R").version(7).field("a", Schema.INT32_SCHEMA).build()
     conv = converter(registry)
-    schema, _ = conv.to_connect_data("t", conv.from_connect_data("t", versioned, Struct(versioned).put("a", 1)))
+    schema, _ = conv.to_connect_data(
+        "t", conv.from_connect_data("t", versioned, Struct(versioned).put("a", 1))
+    )
     assert schema is not None and schema.version == 7
 
 
@@ -343,7 +359,9 @@ def test_connect_meta_data_off_registers_plain_avro() -> None:
     )
 
 
-@pytest.mark.parametrize("text", ['{"type":"nope"}', "not json", '{"type":"record","name":"x"}', "[" * 5000 + "]" * 5000])
+@pytest.mark.parametrize(
+    "text", ['{"type":"nope"}', "not json", '{"type":"record","name":"x"}', "[" * 5000 + "]" * 5000]
+)
 def test_a_registry_answering_a_broken_schema(text: str) -> None:
     registry = MemoryRegistry()
     registry.schemas[1] = text
@@ -372,7 +390,9 @@ def test_scrub_invalid_names_and_enhanced_enums_reach_the_registered_schema() ->
     conv = converter(registry, **{"enhanced.avro.schema.support": "true"})
     data = conv.from_connect_data("t", color, "BLUE")
     assert data == b"\x00\x00\x00\x00\x01\x02"  # enum index 1
-    assert registry.schemas[1].startswith('{"type":"enum","name":"Color","namespace":"shop","symbols":["RED","BLUE"]')
+    assert registry.schemas[1].startswith(
+        '{"type":"enum","name":"Color","namespace":"shop","symbols":["RED","BLUE"]'
+    )
     assert conv.to_connect_data("t", data).value == "BLUE"
 
 

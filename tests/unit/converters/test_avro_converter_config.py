@@ -41,8 +41,14 @@ def test_keys_and_defaults_are_javas() -> None:
     assert defaults["latest.compatibility.strict"] is True
     assert defaults["basic.auth.credentials.source"] == "URL"
     assert defaults["key.subject.name.strategy"] == "io.confluent.kafka.serializers.subject.TopicNameStrategy"
-    assert defaults["value.subject.name.strategy"] == "io.confluent.kafka.serializers.subject.TopicNameStrategy"
-    assert (defaults["max.retries"], defaults["retries.wait.ms"], defaults["retries.max.wait.ms"]) == (3, 1000, 20000)
+    assert (
+        defaults["value.subject.name.strategy"] == "io.confluent.kafka.serializers.subject.TopicNameStrategy"
+    )
+    assert (defaults["max.retries"], defaults["retries.wait.ms"], defaults["retries.max.wait.ms"]) == (
+        3,
+        1000,
+        20000,
+    )
     assert defaults["http.connect.timeout.ms"] == defaults["http.read.timeout.ms"] == 60000
     assert defaults["enhanced.avro.schema.support"] is False and defaults["connect.meta.data"] is True
     assert defaults["scrub.invalid.names"] is False
@@ -134,7 +140,9 @@ def test_user_info_becomes_a_basic_header_and_never_shows() -> None:
 def test_user_info_source_without_user_info_is_javas_error() -> None:
     with pytest.raises(ConfigException) as err:
         parse(**{"basic.auth.credentials.source": "USER_INFO"})
-    assert str(err.value) == "UserInfo must be provided when basic.auth.credentials.source is set to USER_INFO"
+    assert (
+        str(err.value) == "UserInfo must be provided when basic.auth.credentials.source is set to USER_INFO"
+    )
 
 
 def test_credentials_in_the_url_are_used_and_removed_from_it() -> None:
@@ -224,7 +232,10 @@ def test_an_unreachable_registry_is_retried_then_reported_without_credentials() 
     with pytest.raises(SchemaRegistryUnavailableError) as err:
         client.schema_by_id(1)
     elapsed = time.monotonic() - began
-    assert str(err.value) == f"The schema registry at http://127.0.0.1:{port} cannot be reached: connection refused"
+    assert (
+        str(err.value)
+        == f"The schema registry at http://127.0.0.1:{port} cannot be reached: connection refused"
+    )
     assert 0.004 <= elapsed < 5  # two URLs, each tried three times with (jittered) waits between
     assert "hunter2" not in str(err.value)
     client.close()

@@ -58,7 +58,9 @@ def test_javas_bytes_read_back_to_the_connect_data_java_wrote(name: str) -> None
     registry.register("t-value", recorded["java_schema"])  # id 1, version 1 under t-value
     conv = AvroConverter(registry)
     conv.configure({"schema.registry.url": "http://registry.invalid"}, False)
-    schema, value = conv.to_connect_data("t", b"\x00\x00\x00\x00\x01" + bytes.fromhex(recorded["java_payload_hex"]))
+    schema, value = conv.to_connect_data(
+        "t", b"\x00\x00\x00\x00\x01" + bytes.fromhex(recorded["java_payload_hex"])
+    )
     json_conv = JsonConverter()
     json_conv.configure({"schemas.enable": "true"}, False)
     got = json.loads(json_conv.from_connect_data("t", schema, value) or b"null")
@@ -75,5 +77,8 @@ def test_javas_bytes_read_back_to_the_connect_data_java_wrote(name: str) -> None
 def test_java_read_connectrts_bytes_as_it_reads_its_own(name: str) -> None:
     recorded = RECORDING["cases"][name]
     assert recorded["java_reads_ours"] == recorded["java_read_back"]
-    if not recorded["java_read_back"].startswith("ERROR") and json.loads(recorded["java_read_back"])["schema"]:
+    if (
+        not recorded["java_read_back"].startswith("ERROR")
+        and json.loads(recorded["java_read_back"])["schema"]
+    ):
         assert json.loads(recorded["java_read_back"]) == json.loads(recorded["connect"])

@@ -39,9 +39,19 @@ def test_config_def_mirrors_json_converter_config() -> None:
 
 def test_configure() -> None:
     c = JsonConverter()
-    assert (c.schemas_enabled, c.cache_size, c.decimal_format, c.replace_null_with_default) == (True, 1000, "BASE64", True)
+    assert (c.schemas_enabled, c.cache_size, c.decimal_format, c.replace_null_with_default) == (
+        True,
+        1000,
+        "BASE64",
+        True,
+    )
     c.configure({"schemas.enable": "false", "decimal.format": "numeric", "schemas.cache.size": "5"}, True)
-    assert (c.converter_type, c.schemas_enabled, c.decimal_format, c.cache_size) == ("key", False, "NUMERIC", 5)
+    assert (c.converter_type, c.schemas_enabled, c.decimal_format, c.cache_size) == (
+        "key",
+        False,
+        "NUMERIC",
+        5,
+    )
     c.configure({})  # as a header converter
     assert c.converter_type == "header"
     with pytest.raises(ConfigException, match="decimal.format"):

@@ -111,7 +111,12 @@ def _result(c: JsonConverter, data: bytes) -> Any:
         schema, value = c.to_connect_data("t", data)
     except DataException as e:
         return ("error", str(e))
-    return (schema, value, type(value), {k: type(v) for k, v in value.items()} if isinstance(value, dict) else None)
+    return (
+        schema,
+        value,
+        type(value),
+        {k: type(v) for k, v in value.items()} if isinstance(value, dict) else None,
+    )
 
 
 @pytest.mark.parametrize("replace", [True, False])
@@ -132,8 +137,12 @@ def test_timestamps_read_inline_are_exact() -> None:
     rng = random.Random(7)
     limit = 2**32 * 1000
     values = [rng.randrange(-limit + 1, limit) for _ in range(20_000)]
-    values += [s * 1000 + ms for s in (0, -1, 2**31, -(2**31), 2**32 - 1, -(2**32 - 1)) for ms in range(-999, 1000)]
-    values += [s * 1000 + ms for s in (2**37, -62135596800, 253402300799) for ms in (1, 7, 999)]  # decoded exactly
+    values += [
+        s * 1000 + ms for s in (0, -1, 2**31, -(2**31), 2**32 - 1, -(2**32 - 1)) for ms in range(-999, 1000)
+    ]
+    values += [
+        s * 1000 + ms for s in (2**37, -62135596800, 253402300799) for ms in (1, 7, 999)
+    ]  # decoded exactly
     c = converter()
     epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     for ms in values:
@@ -219,4 +228,9 @@ def test_struct_fields_written_inline_as_alone(field: Schema, replace: bool) -> 
                 continue
             assert isinstance(whole, bytes), v
             payload = whole[whole.index(b',"payload":') + 11 : -1] if schemas else whole
-            assert payload == b'{"a":1,"f":' + (alone[alone.index(b',"payload":') + 11 : -1] if schemas else alone) + b"}", v
+            assert (
+                payload
+                == b'{"a":1,"f":'
+                + (alone[alone.index(b',"payload":') + 11 : -1] if schemas else alone)
+                + b"}"
+            ), v

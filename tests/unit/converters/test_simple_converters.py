@@ -84,12 +84,24 @@ def test_numeric_round_trip(converter: type, value: object, hex_bytes: str, sche
 @pytest.mark.parametrize(
     ("converter", "message", "cause"),
     [
-        (IntegerConverter, "Failed to deserialize integer: ", "Size of data received by IntegerDeserializer is not 4"),
+        (
+            IntegerConverter,
+            "Failed to deserialize integer: ",
+            "Size of data received by IntegerDeserializer is not 4",
+        ),
         (LongConverter, "Failed to deserialize long: ", "Size of data received by LongDeserializer is not 8"),
-        (ShortConverter, "Failed to deserialize short: ", "Size of data received by ShortDeserializer is not 2"),
+        (
+            ShortConverter,
+            "Failed to deserialize short: ",
+            "Size of data received by ShortDeserializer is not 2",
+        ),
         (FloatConverter, "Failed to deserialize float: ", "Size of data received by Deserializer is not 4"),
         (DoubleConverter, "Failed to deserialize double: ", "Size of data received by Deserializer is not 8"),
-        (BooleanConverter, "Failed to deserialize boolean: ", "Size of data received by BooleanDeserializer is not 1"),
+        (
+            BooleanConverter,
+            "Failed to deserialize boolean: ",
+            "Size of data received by BooleanDeserializer is not 1",
+        ),
     ],
 )
 def test_numeric_wrong_length(converter: type, message: str, cause: str) -> None:
@@ -108,7 +120,9 @@ def test_numeric_errors() -> None:
     with pytest.raises(DataException, match=r"Failed to serialize to long \(was class java.lang.Boolean\)"):
         LongConverter().from_connect_data("t", None, True)
     assert FloatConverter().from_connect_data("t", None, 1) == bytes.fromhex("3f800000")
-    assert FloatConverter().from_connect_data("t", None, 1e300) == bytes.fromhex("7f800000")  # Java's (float) cast
+    assert FloatConverter().from_connect_data("t", None, 1e300) == bytes.fromhex(
+        "7f800000"
+    )  # Java's (float) cast
 
 
 def test_boolean_errors() -> None:
@@ -119,7 +133,10 @@ def test_boolean_errors() -> None:
     assert str(e.value.__cause__) == "Unexpected byte received by BooleanDeserializer: -1"
     with pytest.raises(DataException, match="^Invalid schema type for BooleanConverter: INT32$"):
         c.from_connect_data("t", Schema.INT32_SCHEMA, True)
-    with pytest.raises(DataException, match=r"^BooleanConverter is not compatible with objects of type class java\.lang\.Integer$"):
+    with pytest.raises(
+        DataException,
+        match=r"^BooleanConverter is not compatible with objects of type class java\.lang\.Integer$",
+    ):
         c.from_connect_data("t", None, 1)
 
 
@@ -144,7 +161,10 @@ def test_byte_array_converter() -> None:
     assert c.to_connect_header("t", "h", None) == (Schema.OPTIONAL_BYTES_SCHEMA, None)
     with pytest.raises(DataException, match="^Invalid schema type for ByteArrayConverter: STRING$"):
         c.from_connect_data("t", Schema.STRING_SCHEMA, b"x")
-    with pytest.raises(DataException, match=r"^ByteArrayConverter is not compatible with objects of type class java\.lang\.String$"):
+    with pytest.raises(
+        DataException,
+        match=r"^ByteArrayConverter is not compatible with objects of type class java\.lang\.String$",
+    ):
         c.from_connect_data("t", None, "x")
 
 
@@ -170,7 +190,9 @@ def test_string_converter_writes_java_to_string() -> None:
         .field("c", Schema.FLOAT64_SCHEMA)
         .build()
     )
-    assert c.from_connect_data("t", schema, Struct(schema).put("a", 1).put("c", 1e10)) == b"Struct{a=1,c=1.0E10}"
+    assert (
+        c.from_connect_data("t", schema, Struct(schema).put("a", 1).put("c", 1e10)) == b"Struct{a=1,c=1.0E10}"
+    )
     assert c.from_connect_data("t", None, [1, "x", None, 2.5]) == b"[1, x, null, 2.5]"
     assert c.from_connect_data("t", None, True) == b"true"
     assert c.from_connect_data("t", None, 12) == b"12"
@@ -224,7 +246,9 @@ def test_simple_header_converter_round_trips() -> None:
     assert c.config().names() == []
 
 
-def test_simple_header_converter_falls_back_to_bytes(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_simple_header_converter_falls_back_to_bytes(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     import connectrt.converters.simple_header as module
 
     def boom(text: str) -> object:

@@ -133,7 +133,10 @@ def test_parse_string_basics() -> None:
     assert V.parse_string("128") == (Schema.INT16_SCHEMA, 128)
     assert V.parse_string("32768") == (Schema.INT32_SCHEMA, 32768)
     assert V.parse_string("2147483648") == (Schema.INT64_SCHEMA, 2147483648)
-    assert V.parse_string("9223372036854775808") == (Decimal.schema(0), decimal.Decimal("9223372036854775808"))
+    assert V.parse_string("9223372036854775808") == (
+        Decimal.schema(0),
+        decimal.Decimal("9223372036854775808"),
+    )
     assert V.parse_string("1.5") == (Schema.FLOAT32_SCHEMA, 1.5)
     assert V.parse_string("1.0") == (Schema.INT8_SCHEMA, 1)
     assert V.parse_string("1.7976931348623157E308") == (Schema.FLOAT64_SCHEMA, 1.7976931348623157e308)
@@ -204,7 +207,11 @@ def test_convert_to_string_of_struct_uses_defaults_and_field_order() -> None:
     )
     struct = Struct(schema).put("name", "x")
     assert V.convert_to_string(schema, struct) == '{"name":"x","n":7,"tags":null}'
-    assert V.parse_string(V.convert_to_string(schema, struct) or "").value == {"name": "x", "n": 7, "tags": None}
+    assert V.parse_string(V.convert_to_string(schema, struct) or "").value == {
+        "name": "x",
+        "n": 7,
+        "tags": None,
+    }
 
 
 def test_convert_to_string_rejects_unknown_types() -> None:
@@ -229,7 +236,9 @@ def test_numeric_conversions_use_java_casts() -> None:
     assert V.convert_to_boolean(None, 0) is False
     assert V.convert_to_boolean(None, 2) is True
     assert V.convert_to_boolean(None, None) is None
-    with pytest.raises(DataException, match=r"Unable to convert true \(class java.lang.Boolean\) to a number"):
+    with pytest.raises(
+        DataException, match=r"Unable to convert true \(class java.lang.Boolean\) to a number"
+    ):
         V.convert_to_long(None, True)
 
 
@@ -243,7 +252,9 @@ def test_temporal_conversions() -> None:
     assert V.convert_to_date(None, 18131) == dt.date(2019, 8, 23)
     assert V.convert_to_time(None, 3_600_000) == dt.time(1, 0)
     assert V.convert_to_date(None, ts) is ts  # no schema: Java returns the value as it is
-    with pytest.raises(DataException, match="Unable to convert a null value to a schema that requires a value"):
+    with pytest.raises(
+        DataException, match="Unable to convert a null value to a schema that requires a value"
+    ):
         V.convert_to_time(None, None)
     with pytest.raises(DataException, match="out of range"):
         V.convert_to_date(None, 2**31 - 1)
@@ -265,11 +276,15 @@ def test_structured_conversions() -> None:
     assert V.convert_to_map(None, '{"a": true}') == {"a": True}
     struct = Struct(SchemaBuilder.struct().build())
     assert V.convert_to_struct(None, struct) is struct
-    with pytest.raises(DataException, match=r"Unable to convert  \(class java.lang.String\) to Schema\{STRUCT\}"):
+    with pytest.raises(
+        DataException, match=r"Unable to convert  \(class java.lang.String\) to Schema\{STRUCT\}"
+    ):
         V.convert_to_struct(None, "")
     with pytest.raises(DataException, match=r"to Schema\{ARRAY\}"):
         V.convert_to_list(Schema.STRING_SCHEMA, "[1, 2, 3,,,]")
-    with pytest.raises(DataException, match=r"Unable to convert null \(class java.lang.String\) to Schema\{MAP\}"):
+    with pytest.raises(
+        DataException, match=r"Unable to convert null \(class java.lang.String\) to Schema\{MAP\}"
+    ):
         V.convert_to_map(None, "null")
 
 

@@ -50,8 +50,15 @@ def test_connector_config_is_the_seed_config() -> None:
 
 def test_services_images_and_ports() -> None:
     services = _compose()["services"]
-    assert set(services) == {"kafka-1", "kafka-2", "kafka-3", "postgres-primary", "connect-1", "connect-2",
-                             "register-connector"}
+    assert set(services) == {
+        "kafka-1",
+        "kafka-2",
+        "kafka-3",
+        "postgres-primary",
+        "connect-1",
+        "connect-2",
+        "register-connector",
+    }
     for i in (1, 2, 3):
         kafka = services[f"kafka-{i}"]
         assert kafka["image"].startswith("apache/kafka:4.2")
@@ -113,22 +120,32 @@ def test_compose_postgres_creates_the_warehouse_database() -> None:
 
 
 def test_local_demo_changes_only_host_and_credentials() -> None:
-    env = {"CONNECTRT_PG_HOST": "127.0.0.1", "CONNECTRT_PG_PORT": "29432", "CONNECTRT_PG_USER": "u",
-           "CONNECTRT_PG_PASSWORD": "p"}
+    env = {
+        "CONNECTRT_PG_HOST": "127.0.0.1",
+        "CONNECTRT_PG_PORT": "29432",
+        "CONNECTRT_PG_USER": "u",
+        "CONNECTRT_PG_PASSWORD": "p",
+    }
     spec = demo_configs.local_config(env)
     changed = {k for k in spec["config"] if spec["config"][k] != SEED_CONFIG["config"].get(k)}
     assert changed == {"database.hostname", "database.port", "database.user", "database.password"}
 
 
 def test_local_sink_changes_only_url_and_credentials(tmp_path: Path) -> None:
-    env = {"CONNECTRT_PG_HOST": "127.0.0.1", "CONNECTRT_PG_PORT": "29432", "CONNECTRT_PG_USER": "u",
-           "CONNECTRT_PG_PASSWORD": "p"}
+    env = {
+        "CONNECTRT_PG_HOST": "127.0.0.1",
+        "CONNECTRT_PG_PORT": "29432",
+        "CONNECTRT_PG_USER": "u",
+        "CONNECTRT_PG_PASSWORD": "p",
+    }
     duck = tmp_path / "w.duckdb"
     default = demo_configs.local_sink_config(env, demo_configs.warehouse_url(env, None, duck))["config"]
     assert default["connection.url"] == f"jdbc:duckdb:{duck}"
     assert {k: v for k, v in default.items() if k != "connection.url"} == {
-        k: v for k, v in SINK_CONFIG["config"].items()
-        if k not in ("connection.url", "connection.username", "connection.password")}
+        k: v
+        for k, v in SINK_CONFIG["config"].items()
+        if k not in ("connection.url", "connection.username", "connection.password")
+    }
     pg = demo_configs.local_sink_config(env, demo_configs.warehouse_url(env, "postgresql", duck))["config"]
     changed = {k for k in pg if pg[k] != SINK_CONFIG["config"].get(k)}
     assert changed == {"connection.url", "connection.username", "connection.password"}

@@ -38,9 +38,14 @@ ARCHIVE_CONFIG = {
     },
 }
 ENV = {
-    "CONNECTRT_PG_HOST": "127.0.0.1", "CONNECTRT_PG_PORT": "29432", "CONNECTRT_PG_USER": "u",
-    "CONNECTRT_PG_PASSWORD": "p", "CONNECTRT_S3_ENDPOINT": "http://127.0.0.1:29900", "CONNECTRT_S3_REGION": "eu-west-1",
-    "CONNECTRT_S3_ACCESS_KEY_ID": "key", "CONNECTRT_S3_SECRET_ACCESS_KEY": "secret",
+    "CONNECTRT_PG_HOST": "127.0.0.1",
+    "CONNECTRT_PG_PORT": "29432",
+    "CONNECTRT_PG_USER": "u",
+    "CONNECTRT_PG_PASSWORD": "p",
+    "CONNECTRT_S3_ENDPOINT": "http://127.0.0.1:29900",
+    "CONNECTRT_S3_REGION": "eu-west-1",
+    "CONNECTRT_S3_ACCESS_KEY_ID": "key",
+    "CONNECTRT_S3_SECRET_ACCESS_KEY": "secret",
     "CONNECTRT_SCHEMA_REGISTRY_URL": "http://127.0.0.1:29081/apis/ccompat/v7",
 }
 AVRO_KEYS = {
@@ -53,8 +58,11 @@ AVRO_KEYS = {
 
 def _specs(tmp_path: Path) -> list[dict[str, Any]]:
     url = demo_configs.warehouse_url(ENV, None, tmp_path / "w.duckdb")
-    return [demo_configs.local_config(ENV), demo_configs.local_sink_config(ENV, url),
-            demo_configs.local_archive_config(ENV)]
+    return [
+        demo_configs.local_config(ENV),
+        demo_configs.local_sink_config(ENV, url),
+        demo_configs.local_archive_config(ENV),
+    ]
 
 
 def test_archive_config_is_the_s3_sink_authors_parquet_config() -> None:
@@ -69,8 +77,12 @@ def test_archive_config_is_the_s3_sink_authors_parquet_config() -> None:
 def test_local_archive_changes_only_the_endpoint_region_and_keys() -> None:
     config = demo_configs.local_archive_config(ENV)["config"]
     changed = {k: v for k, v in config.items() if ARCHIVE_CONFIG["config"].get(k) != v}
-    assert changed == {"store.url": "http://127.0.0.1:29900", "s3.region": "eu-west-1",
-                       "aws.access.key.id": "key", "aws.secret.access.key": "secret"}
+    assert changed == {
+        "store.url": "http://127.0.0.1:29900",
+        "s3.region": "eu-west-1",
+        "aws.access.key.id": "key",
+        "aws.secret.access.key": "secret",
+    }
 
 
 def test_compose_does_not_register_the_archive_and_says_why() -> None:
@@ -99,12 +111,20 @@ def test_services_per_format() -> None:
     assert demo_formats.service_kinds("json") == ("kafka", "postgres", "s3")
     assert demo_formats.service_kinds("avro") == ("kafka", "postgres", "s3", "registry")
     assert demo_formats.describe("json", ENV) == "JsonConverter with schemas"
-    assert demo_formats.describe("avro", ENV) == "AvroConverter, schemas in http://127.0.0.1:29081/apis/ccompat/v7"
+    assert (
+        demo_formats.describe("avro", ENV)
+        == "AvroConverter, schemas in http://127.0.0.1:29081/apis/ccompat/v7"
+    )
 
 
 def test_json_events_decode_to_their_payload() -> None:
-    schema = (SchemaBuilder.struct().name("e").field("op", Schema.STRING_SCHEMA)
-              .field("source", SchemaBuilder.struct().name("s").field("txId", Schema.INT64_SCHEMA).build()).build())
+    schema = (
+        SchemaBuilder.struct()
+        .name("e")
+        .field("op", Schema.STRING_SCHEMA)
+        .field("source", SchemaBuilder.struct().name("s").field("txId", Schema.INT64_SCHEMA).build())
+        .build()
+    )
     value = Struct(schema, {"op": "u", "source": Struct(schema.field("source").schema, {"txId": 42})})
     decoder = demo_formats.EventDecoder("json", {})
     for schemas in ("true", "false"):
@@ -119,20 +139,28 @@ def test_json_events_decode_to_their_payload() -> None:
 def test_archive_line_and_location() -> None:
     archive = Archive(demo_configs.local_archive_config(ENV)["config"])
     assert archive.location == "s3://cdc-archive/topics/warehouse.*"
-    assert Archive({**ARCHIVE_CONFIG["config"], "topics.dir": "/raw/"}).location == "s3://cdc-archive/raw/warehouse.*"
+    assert (
+        Archive({**ARCHIVE_CONFIG["config"], "topics.dir": "/raw/"}).location
+        == "s3://cdc-archive/raw/warehouse.*"
+    )
     assert ArchiveContents(12, 1234, archive.location).line() == (
-        "== CDC archive: 12 Parquet objects (1,234 change events) in s3://cdc-archive/topics/warehouse.*")
+        "== CDC archive: 12 Parquet objects (1,234 change events) in s3://cdc-archive/topics/warehouse.*"
+    )
 
 
 def test_archive_must_commit_past_the_last_event_with_a_value() -> None:
     ends = {("warehouse.orders", 0): 391, ("warehouse.customers", 0): 54, ("warehouse.products", 0): 0}
     value_end = {("warehouse.orders", 0): 390, ("warehouse.customers", 0): 54}  # orders ends with a tombstone
-    assert archived_to(value_end, ends) == {("warehouse.orders", 0): 390, ("warehouse.customers", 0): 54,
-                                            ("warehouse.products", 0): 0}
+    assert archived_to(value_end, ends) == {
+        ("warehouse.orders", 0): 390,
+        ("warehouse.customers", 0): 54,
+        ("warehouse.products", 0): 0,
+    }
 
 
-def test_unknown_format_is_refused_before_anything_starts(tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_format_is_refused_before_anything_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(DevError, match=r"^The demo's format must be one of json, avro, not 'xml'\.$"):
         cdc_demo.run(DevSettings(tmp_path), fmt="xml")
     with pytest.raises(SystemExit) as exc:

@@ -44,7 +44,8 @@ class _Store:
         pending = set(self.state.connectors_pending_fencing) - {name}
         records = {**self.state.connector_task_count_records, name: count}
         self.state = ClusterConfigState(
-            offset=self.state.offset, connector_task_counts=self.state.connector_task_counts,
+            offset=self.state.offset,
+            connector_task_counts=self.state.connector_task_counts,
             connector_configs=self.state.connector_configs,
             connector_task_count_records=MappingProxyType(records),
             connector_task_config_generations=self.state.connector_task_config_generations,
@@ -124,8 +125,9 @@ def _fencer(herder: _Herder) -> tuple[ZombieFencer, list[tuple[str, int]]]:
         (0, 1, [("src", 1)], [("src", 0)]),  # stopped connector (offsets reset/alter)
     ],
 )
-def test_fencing_round(count: int, record: int | None, fenced: list[tuple[str, int]],
-                       written: list[tuple[str, int]]) -> None:
+def test_fencing_round(
+    count: int, record: int | None, fenced: list[tuple[str, int]], written: list[tuple[str, int]]
+) -> None:
     herder = _Herder(_state(count, record, pending=True))
     fencer, calls = _fencer(herder)
     fencer.fence("src")

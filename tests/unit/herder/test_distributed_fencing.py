@@ -25,8 +25,11 @@ def eos(plugins: Plugins) -> Iterator[HerderCluster]:
 
 
 def count_records(cluster: HerderCluster, name: str) -> list[int]:
-    return [rec.decode_value(v)["task-count"] for k, v in cluster.config_topic.records
-            if k == rec.task_count_record_key(name).encode()]
+    return [
+        rec.decode_value(v)["task-count"]
+        for k, v in cluster.config_topic.records
+        if k == rec.task_count_record_key(name).encode()
+    ]
 
 
 def test_fencing_rounds_run_on_the_leader_and_followers_forward_them(eos: HerderCluster) -> None:
@@ -47,5 +50,7 @@ def test_fencing_rounds_run_on_the_leader_and_followers_forward_them(eos: Herder
     assert not b.snapshot.pending_fencing("eos")
     # New task configs (3 tasks): the 2 producers of the previous generation are fenced by the leader.
     eos.call(a.put_connector_config("eos", source("eos", 3), True))
-    eos.run_until(lambda: running(eos, "eos", 3) and count_records(eos, "eos") == [2, 3], what="a second round")
+    eos.run_until(
+        lambda: running(eos, "eos", 3) and count_records(eos, "eos") == [2, 3], what="a second round"
+    )
     assert eos.fenced == [("a:8083", "eos", 2)]

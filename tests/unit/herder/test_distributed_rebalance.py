@@ -63,7 +63,13 @@ def test_one_worker_leads_and_runs_a_new_connector(cluster: HerderCluster) -> No
     # with the session key the leader distributed first.
     keys = cluster.config_topic.keys()
     assert keys[0] == rec.SESSION_KEY_KEY
-    assert keys[1:] == ["connector-rb-one", "task-rb-one-0", "task-rb-one-1", "task-rb-one-2", "commit-rb-one"]
+    assert keys[1:] == [
+        "connector-rb-one",
+        "task-rb-one-0",
+        "task-rb-one-1",
+        "task-rb-one-2",
+        "commit-rb-one",
+    ]
 
 
 def test_a_joining_worker_takes_a_share_and_the_old_owner_stops_it(cluster: HerderCluster) -> None:
@@ -93,9 +99,15 @@ def test_a_leaving_worker_hands_its_work_back(cluster: HerderCluster) -> None:
     assert all(tasks for _, tasks in placement(cluster).values())
     cluster.stop_worker(b)
     cluster.settle()
-    assert placement(cluster) == {"a:8083": ({"rb-leave"}, {ConnectorTaskId("rb-leave", i) for i in range(4)})}
-    cluster.run_until(lambda: running(cluster, "rb-leave", 4)
-                      and {w for _, w in states(cluster, "rb-leave").values()} == {"a:8083"})
+    assert placement(cluster) == {
+        "a:8083": ({"rb-leave"}, {ConnectorTaskId("rb-leave", i) for i in range(4)})
+    }
+    cluster.run_until(
+        lambda: (
+            running(cluster, "rb-leave", 4)
+            and {w for _, w in states(cluster, "rb-leave").values()} == {"a:8083"}
+        )
+    )
 
 
 def test_the_leader_leaves_and_a_follower_takes_over_its_duties(cluster: HerderCluster) -> None:
@@ -107,7 +119,9 @@ def test_the_leader_leaves_and_a_follower_takes_over_its_duties(cluster: HerderC
     cluster.stop_worker(a)
     cluster.settle()
     assert b.member.is_leader() and b.member.leader_url() == "http://b:8083/"
-    assert placement(cluster) == {"b:8083": ({"rb-lead"}, {ConnectorTaskId("rb-lead", 0), ConnectorTaskId("rb-lead", 1)})}
+    assert placement(cluster) == {
+        "b:8083": ({"rb-lead"}, {ConnectorTaskId("rb-lead", 0), ConnectorTaskId("rb-lead", 1)})
+    }
     # The new leader serves writes itself.
     create(cluster, b, "rb-lead-2", 1)
     assert b.snapshot.contains("rb-lead-2")
@@ -161,8 +175,12 @@ def test_deleting_a_connector_stops_it_everywhere_and_removes_its_statuses(clust
     cluster.settle()
     assert all(not conns and not tasks for conns, tasks in placement(cluster).values())
     assert cluster.call(b.connectors()) == []
-    cluster.run_until(lambda: cluster.status_store.get_connector("rb-del") is None
-                      and all(s != "RUNNING" for s, _ in states(cluster, "rb-del").values()))
+    cluster.run_until(
+        lambda: (
+            cluster.status_store.get_connector("rb-del") is None
+            and all(s != "RUNNING" for s, _ in states(cluster, "rb-del").values())
+        )
+    )
     with pytest.raises(NotFoundException, match="No status found for connector rb-del"):
         b.connector_status("rb-del")
     with pytest.raises(NotFoundException, match="Connector rb-del not found"):
@@ -190,10 +208,14 @@ def test_a_name_the_group_protocol_cannot_carry_fails_that_connector_only(cluste
     cluster.readers["a"].send(rec.connector_key(name), rec.encode_properties(source(name, 1)))
     cluster.settle()
     status = a.connector_status(name)
-    assert (status.connector.state, status.connector.trace) == ("FAILED", (
-        f"Connector {'n' * 64}... cannot run: its name of 40000 characters is longer than the 32767 bytes the "
-        "Connect group protocol carries. Remove it by writing a tombstone (a record with a null value) for its key "
-        "'connector-<name>' to the config topic connect-configs."))
+    assert (status.connector.state, status.connector.trace) == (
+        "FAILED",
+        (
+            f"Connector {'n' * 64}... cannot run: its name of 40000 characters is longer than the 32767 bytes the "
+            "Connect group protocol carries. Remove it by writing a tombstone (a record with a null value) for its key "
+            "'connector-<name>' to the config topic connect-configs."
+        ),
+    )
     assert all(not conns for conns, _ in placement(cluster).values())
     create(cluster, a, "rb-after-long", 1)
 

@@ -51,7 +51,9 @@ def test_writes_on_a_follower_name_the_leader(cluster: HerderCluster) -> None:
         b.reset_connector_offsets("fw-x"),
         b.restart_connector_and_tasks(RestartRequest("fw-x")),
     ):
-        with pytest.raises(NotLeaderException, match="Cannot complete request because this worker is not the leader") as e:
+        with pytest.raises(
+            NotLeaderException, match="Cannot complete request because this worker is not the leader"
+        ) as e:
             cluster.call(write)
         assert e.value.forward_url == "http://a:8083/" and e.value.status == 409
     assert not a.snapshot.contains("fw-x")
@@ -74,7 +76,8 @@ def test_a_follower_sends_its_connectors_task_configs_to_the_leader_signed(clust
     key = a.snapshot.session_key
     assert key is not None
     assert request.headers == {
-        "Content-Type": "application/json", "User-Agent": "kafka-connect",
+        "Content-Type": "application/json",
+        "User-Agent": "kafka-connect",
         **signature_headers(key.key, request.body, "HmacSHA256"),
     }
 
@@ -150,14 +153,21 @@ def test_restart_a_task_here(cluster: HerderCluster) -> None:
         (True, False, "RUNNING", ["RUNNING", "FAILED", "RUNNING"]),
     ],
 )
-def test_restart_plans_and_what_restarts(cluster: HerderCluster, only_failed: bool, include_tasks: bool,
-                                          connector: str, tasks: list[str]) -> None:
+def test_restart_plans_and_what_restarts(
+    cluster: HerderCluster, only_failed: bool, include_tasks: bool, connector: str, tasks: list[str]
+) -> None:
     a, _ = two_workers(cluster)
     name = f"rs-plan-{int(only_failed)}{int(include_tasks)}"
     # Task 1 fails each time it starts.
-    cluster.call(a.put_connector_config(name, source(name, 3, **{f"task-{name}-1.start.inject.error": "true"}), False))
-    cluster.run_until(lambda: [s for _, (s, _) in sorted(states(cluster, name).items())]
-                      == ["RUNNING", "FAILED", "RUNNING"], what="task 1 FAILED")
+    cluster.call(
+        a.put_connector_config(name, source(name, 3, **{f"task-{name}-1.start.inject.error": "true"}), False)
+    )
+    cluster.run_until(
+        lambda: (
+            [s for _, (s, _) in sorted(states(cluster, name).items())] == ["RUNNING", "FAILED", "RUNNING"]
+        ),
+        what="task 1 FAILED",
+    )
     cluster.settle()
     handle = RuntimeHandles.get().connector_handle(name)
     conn_starts = handle.starts
@@ -167,11 +177,22 @@ def test_restart_plans_and_what_restarts(cluster: HerderCluster, only_failed: bo
     assert [t.state for t in plan.tasks] == tasks
     cluster.settle()
     restarted = [t == "RESTARTING" for t in tasks]
-    cluster.run_until(lambda: [handle.task_handle(f"{name}-{i}").starts for i in range(3)]
-                      == [n + r for n, r in zip(task_starts, restarted, strict=True)], what="the task restarts")
-    cluster.run_until(lambda: handle.starts == conn_starts + (connector == "RESTARTING"), what="connector restart")
-    cluster.run_until(lambda: [s for _, (s, _) in sorted(states(cluster, name).items())]
-                      == ["RUNNING", "FAILED", "RUNNING"], what="the restarted tasks' statuses")
+    cluster.run_until(
+        lambda: (
+            [handle.task_handle(f"{name}-{i}").starts for i in range(3)]
+            == [n + r for n, r in zip(task_starts, restarted, strict=True)]
+        ),
+        what="the task restarts",
+    )
+    cluster.run_until(
+        lambda: handle.starts == conn_starts + (connector == "RESTARTING"), what="connector restart"
+    )
+    cluster.run_until(
+        lambda: (
+            [s for _, (s, _) in sorted(states(cluster, name).items())] == ["RUNNING", "FAILED", "RUNNING"]
+        ),
+        what="the restarted tasks' statuses",
+    )
     assert f"restart-connector-{name}" in cluster.config_topic.keys()
 
 
@@ -188,7 +209,9 @@ def test_a_request_behind_a_config_change_that_needs_a_rebalance_gets_409(cluste
         a.queue_request(another_worker_creates_a_connector)
         await a.restart_connector("rn")
 
-    with pytest.raises(RebalanceNeededException, match="^Request cannot be completed because a rebalance is expected$"):
+    with pytest.raises(
+        RebalanceNeededException, match="^Request cannot be completed because a rebalance is expected$"
+    ):
         cluster.call(restart_behind_it())
     cluster.settle()
     cluster.call(a.restart_connector("rn"))  # once the rebalance happened, the same request succeeds
@@ -207,11 +230,18 @@ def test_pause_resume_stop_and_resume_again(cluster: HerderCluster) -> None:
     a, b = two_workers(cluster)
     create(cluster, a, "ts", 2)
     cluster.call(b.pause_connector("ts"))  # any worker may write a target state
-    cluster.run_until(lambda: {s for s, _ in states(cluster, "ts").values()} == {"PAUSED"}
-                      and a.connector_status("ts").connector.state == "PAUSED", what="PAUSED")
+    cluster.run_until(
+        lambda: (
+            {s for s, _ in states(cluster, "ts").values()} == {"PAUSED"}
+            and a.connector_status("ts").connector.state == "PAUSED"
+        ),
+        what="PAUSED",
+    )
     assert a.snapshot.target_state("ts") is TargetState.PAUSED
     cluster.call(a.resume_connector("ts"))
-    cluster.run_until(lambda: running(cluster, "ts", 2) and a.connector_status("ts").connector.state == "RUNNING")
+    cluster.run_until(
+        lambda: running(cluster, "ts", 2) and a.connector_status("ts").connector.state == "RUNNING"
+    )
     cluster.call(a.stop_connector("ts"))
     cluster.run_until(lambda: a.connector_status("ts").connector.state == "STOPPED", what="STOPPED")
     cluster.settle()
@@ -228,7 +258,9 @@ def test_a_stopped_connector_takes_no_task_configs(cluster: HerderCluster) -> No
     create(cluster, a, "ts-stop", 1)
     cluster.call(a.stop_connector("ts-stop"))
     cluster.settle()
-    with pytest.raises(BadRequestException, match="Cannot submit non-empty set of task configs for stopped connector"):
+    with pytest.raises(
+        BadRequestException, match="Cannot submit non-empty set of task configs for stopped connector"
+    ):
         a.write_task_configs("ts-stop", [{"k": "v"}])
 
 
@@ -239,8 +271,10 @@ OFFSETS = [{"partition": {"task.id": "off-0"}, "offset": {"saved": 42}}]
 def test_offsets_change_only_while_stopped(cluster: HerderCluster) -> None:
     a, b = two_workers(cluster)
     create(cluster, a, "off", 1)
-    message = ("Connectors must be in the STOPPED state before their offsets can be modified. This can be done for "
-               "the specified connector by issuing a 'PUT' request to the '/connectors/off/stop' endpoint")
+    message = (
+        "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for "
+        "the specified connector by issuing a 'PUT' request to the '/connectors/off/stop' endpoint"
+    )
     with pytest.raises(BadRequestException) as e:
         cluster.call(a.alter_connector_offsets("off", OFFSETS))
     assert e.value.message == message
@@ -259,11 +293,14 @@ def test_offsets_change_only_while_stopped(cluster: HerderCluster) -> None:
     assert altered.message == (
         "The Connect framework-managed offsets for this connector have been altered successfully. However, if this "
         "connector manages offsets externally, they will need to be manually altered in the system that the "
-        "connector uses.")
+        "connector uses."
+    )
     got = cluster.call(b.connector_offsets("off"))
     assert [(o.partition, o.offset) for o in got.offsets] == [({"task.id": "off-0"}, {"saved": 42})]
     reset = cluster.call(a.reset_connector_offsets("off"))
-    assert reset.message.startswith("The Connect framework-managed offsets for this connector have been reset")
+    assert reset.message.startswith(
+        "The Connect framework-managed offsets for this connector have been reset"
+    )
     assert cluster.call(a.connector_offsets("off")).offsets == []
     with pytest.raises(NotFoundException, match="Connector nope not found"):
         cluster.call(a.reset_connector_offsets("nope"))
@@ -280,10 +317,16 @@ def test_invalid_configs_are_refused_before_anything_is_written(cluster: HerderC
         "Connector configuration is invalid and contains the following 2 error(s):\n"
         "Invalid value abc for configuration tasks.max: Not a number of type INT\n"
         "Invalid value null for configuration tasks.max: Value must be non-null\n"
-        "You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`")
-    with pytest.raises(BadRequestException, match="^Failed to find any class that implements Connector and which name "
-                       "matches com.example.Nope, available connectors are: PluginDesc"):
-        cluster.call(a.put_connector_config("va", {"name": "va", "connector.class": "com.example.Nope"}, False))
+        "You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`"
+    )
+    with pytest.raises(
+        BadRequestException,
+        match="^Failed to find any class that implements Connector and which name "
+        "matches com.example.Nope, available connectors are: PluginDesc",
+    ):
+        cluster.call(
+            a.put_connector_config("va", {"name": "va", "connector.class": "com.example.Nope"}, False)
+        )
     assert len(cluster.config_topic.records) == written
     create(cluster, a, "va", 1)
     with pytest.raises(AlreadyExistsException, match="Connector va already exists"):

@@ -47,13 +47,31 @@ def test_helpers_read_no_private_attribute_of_the_herder(helper: str) -> None:
 def test_the_herder_has_every_member_the_protocols_name() -> None:
     from connectrt.herder.distributed.herder import DistributedHerder
 
-    instance_attributes = {"snapshot", "member", "worker", "leader_client", "signature_algorithm", "transformer",
-                           "config_store", "status_store", "stages", "worker_id", "generation", "key_ttl_ms"}
-    for protocol in (interfaces.HerderForWork, interfaces.HerderForFencing, interfaces.HerderForConfigEvents,
-                     interfaces.HerderForLeadership):
+    instance_attributes = {
+        "snapshot",
+        "member",
+        "worker",
+        "leader_client",
+        "signature_algorithm",
+        "transformer",
+        "config_store",
+        "status_store",
+        "stages",
+        "worker_id",
+        "generation",
+        "key_ttl_ms",
+    }
+    for protocol in (
+        interfaces.HerderForWork,
+        interfaces.HerderForFencing,
+        interfaces.HerderForConfigEvents,
+        interfaces.HerderForLeadership,
+    ):
         names = {n for n in vars(protocol) if not n.startswith("_")}
         for base in protocol.__mro__[1:]:
             if base.__module__ == interfaces.__name__:
                 names |= {n for n in vars(base) if not n.startswith("_")}
-        missing = [n for n in sorted(names) if n not in instance_attributes and not hasattr(DistributedHerder, n)]
+        missing = [
+            n for n in sorted(names) if n not in instance_attributes and not hasattr(DistributedHerder, n)
+        ]
         assert missing == [], protocol.__name__

@@ -31,7 +31,9 @@ def test_tracker_keeps_the_latest_stage_and_completes_it() -> None:
             "The worker is currently restarting task c-0, which began at "
         )
     assert tracker.current_description is None
-    assert (tracker.summary() or "").startswith("The last operation the worker completed was restarting task c-0")
+    assert (tracker.summary() or "").startswith(
+        "The last operation the worker completed was restarting task c-0"
+    )
     # Stages do not nest: the inner one replaces the outer, and leaving either completes the current one.
     with tracker.stage("outer"):
         with tracker.stage("inner"):

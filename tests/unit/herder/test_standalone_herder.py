@@ -63,7 +63,8 @@ def test_create_run_replace_and_delete(run: Callable[..., None]) -> None:
         configs = await h.task_configs("sa-crud")
         assert [c.id for c in configs] == [ConnectorTaskId("sa-crud", 0), ConnectorTaskId("sa-crud", 1)]
         assert configs[0].config["task.class"] == (
-            "org.apache.kafka.connect.integration.MonitorableSourceConnector$MonitorableSourceTask")
+            "org.apache.kafka.connect.integration.MonitorableSourceConnector$MonitorableSourceTask"
+        )
         with pytest.raises(AlreadyExistsException, match="Connector sa-crud already exists"):
             await h.put_connector_config("sa-crud", source("sa-crud", 2), False)
         # PATCH (HerderCommon) merges and replaces: 3 tasks now.
@@ -95,11 +96,21 @@ def test_pause_resume_stop(run: Callable[..., None]) -> None:
         await h.put_connector_config("sa-ts", source("sa-ts", 2), False)
         await until(lambda: task_states(h, "sa-ts") == ["RUNNING"] * 2)
         await h.pause_connector("sa-ts")
-        await until(lambda: task_states(h, "sa-ts") == ["PAUSED"] * 2
-                    and h.connector_status("sa-ts").connector.state == "PAUSED", what="PAUSED")
+        await until(
+            lambda: (
+                task_states(h, "sa-ts") == ["PAUSED"] * 2
+                and h.connector_status("sa-ts").connector.state == "PAUSED"
+            ),
+            what="PAUSED",
+        )
         await h.resume_connector("sa-ts")
-        await until(lambda: task_states(h, "sa-ts") == ["RUNNING"] * 2
-                    and h.connector_status("sa-ts").connector.state == "RUNNING", what="RUNNING")
+        await until(
+            lambda: (
+                task_states(h, "sa-ts") == ["RUNNING"] * 2
+                and h.connector_status("sa-ts").connector.state == "RUNNING"
+            ),
+            what="RUNNING",
+        )
         await h.stop_connector("sa-ts")
         await until(lambda: h.connector_status("sa-ts").connector.state == "STOPPED", what="STOPPED")
         assert task_states(h, "sa-ts") == [] and await h.task_configs("sa-ts") == []
@@ -119,20 +130,28 @@ def test_pause_resume_stop(run: Callable[..., None]) -> None:
         (True, True, "RUNNING", ["RUNNING", "RESTARTING"]),
     ],
 )
-def test_restart_plans(run: Callable[..., None], only_failed: bool, include_tasks: bool, connector: str,
-                       tasks: list[str]) -> None:
+def test_restart_plans(
+    run: Callable[..., None], only_failed: bool, include_tasks: bool, connector: str, tasks: list[str]
+) -> None:
     name = f"sa-plan-{int(only_failed)}{int(include_tasks)}"
 
     async def body(h: StandaloneHerder) -> None:
-        await h.put_connector_config(name, source(name, 2, **{f"task-{name}-1.start.inject.error": "true"}), False)
+        await h.put_connector_config(
+            name, source(name, 2, **{f"task-{name}-1.start.inject.error": "true"}), False
+        )
         await until(lambda: task_states(h, name) == ["RUNNING", "FAILED"])
         handle = RuntimeHandles.get().connector_handle(name)
         before = (handle.starts, [handle.task_handle(f"{name}-{i}").starts for i in range(2)])
         plan = await h.restart_connector_and_tasks(RestartRequest(name, only_failed, include_tasks))
         assert (plan.connector.state, [t.state for t in plan.tasks]) == (connector, tasks)
         restarted = [t == "RESTARTING" for t in tasks]
-        await until(lambda: [handle.task_handle(f"{name}-{i}").starts for i in range(2)]
-                    == [n + r for n, r in zip(before[1], restarted, strict=True)], what="task restarts")
+        await until(
+            lambda: (
+                [handle.task_handle(f"{name}-{i}").starts for i in range(2)]
+                == [n + r for n, r in zip(before[1], restarted, strict=True)]
+            ),
+            what="task restarts",
+        )
         assert handle.starts == before[0] + (connector == "RESTARTING")
         await until(lambda: task_states(h, name) == ["RUNNING", "FAILED"])
 
@@ -180,7 +199,9 @@ def test_offsets_change_only_while_stopped(run: Callable[..., None]) -> None:
 
     async def body(h: StandaloneHerder) -> None:
         await h.put_connector_config("sa-off", source("sa-off", 1, **{"alter.offsets.result": "true"}), False)
-        with pytest.raises(BadRequestException, match="must be in the STOPPED state before their offsets can be"):
+        with pytest.raises(
+            BadRequestException, match="must be in the STOPPED state before their offsets can be"
+        ):
             await h.alter_connector_offsets("sa-off", offsets)
         await h.stop_connector("sa-off")
         altered = await h.alter_connector_offsets("sa-off", offsets)
@@ -198,9 +219,13 @@ def test_offsets_change_only_while_stopped(run: Callable[..., None]) -> None:
 
 def test_invalid_configs(run: Callable[..., None]) -> None:
     async def body(h: StandaloneHerder) -> None:
-        with pytest.raises(BadRequestException, match=r"contains the following 2 error\(s\):\nInvalid value abc"):
+        with pytest.raises(
+            BadRequestException, match=r"contains the following 2 error\(s\):\nInvalid value abc"
+        ):
             await h.put_connector_config("sa-bad", source("sa-bad", 1, **{"tasks.max": "abc"}), False)
-        with pytest.raises(BadRequestException, match="more than the 524288 bytes a connector configuration may have"):
+        with pytest.raises(
+            BadRequestException, match="more than the 524288 bytes a connector configuration may have"
+        ):
             await h.put_connector_config("sa-big", source("sa-big", 1, blob="x" * 1_100_000), False)
         assert await h.connectors() == []
 

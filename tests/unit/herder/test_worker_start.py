@@ -25,7 +25,6 @@ BASE = {
 }
 
 
-
 def write(path: Path, props: dict[str, str]) -> Path:
     path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
     return path
@@ -36,8 +35,14 @@ def refusal(tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: str, **ext
     if mode == "standalone":
         props.setdefault("offset.storage.file.filename", str(tmp_path / "offsets"))
     else:
-        props.update({"group.id": "g", "config.storage.topic": "c", "offset.storage.topic": "o",
-                      "status.storage.topic": "s"})
+        props.update(
+            {
+                "group.id": "g",
+                "config.storage.topic": "c",
+                "offset.storage.topic": "o",
+                "status.storage.topic": "s",
+            }
+        )
     path = write(tmp_path / "worker.properties", {k: v for k, v in props.items() if v is not None})
     capsys.readouterr()
     assert main([mode, str(path)]) == 1
@@ -47,14 +52,22 @@ def refusal(tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: str, **ext
     return lines[0].removeprefix(f"connectrt: {path}: ")
 
 
-def test_class_valued_settings_name_installed_plugins(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert refusal(tmp_path, capsys, "distributed", **{"key.converter": "org.apache.kafka.connect.json.JsonConvertr"}) == (
+def test_class_valued_settings_name_installed_plugins(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert refusal(
+        tmp_path, capsys, "distributed", **{"key.converter": "org.apache.kafka.connect.json.JsonConvertr"}
+    ) == (
         "Invalid value org.apache.kafka.connect.json.JsonConvertr for configuration key.converter: Class "
         "org.apache.kafka.connect.json.JsonConvertr could not be found. Did you mean "
         "org.apache.kafka.connect.json.JsonConverter? (`connectrt plugins` lists the installed converters.)"
     )
-    assert refusal(tmp_path, capsys, "standalone", **{
-        "value.converter": "org.apache.kafka.connect.transforms.RegexRouter"}) == (
+    assert refusal(
+        tmp_path,
+        capsys,
+        "standalone",
+        **{"value.converter": "org.apache.kafka.connect.transforms.RegexRouter"},
+    ) == (
         "Invalid value org.apache.kafka.connect.transforms.RegexRouter for configuration value.converter: "
         "org.apache.kafka.connect.transforms.RegexRouter is a transformation, not a converter. "
         "(`connectrt plugins` lists the installed converters.)"
@@ -72,7 +85,9 @@ def test_types_required_keys_and_policies(tmp_path: Path, capsys: pytest.Capture
     assert refusal(tmp_path, capsys, "distributed", **{"value.converter": None}) == (
         'Missing required configuration "value.converter" which has no default value.'
     )
-    assert refusal(tmp_path, capsys, "standalone", **{"connector.client.config.override.policy": "Nnoe"}).startswith(
+    assert refusal(
+        tmp_path, capsys, "standalone", **{"connector.client.config.override.policy": "Nnoe"}
+    ).startswith(
         "Invalid value Nnoe for configuration connector.client.config.override.policy: Class Nnoe could not be "
         "found; choose All or None"
     )
@@ -85,22 +100,36 @@ def test_types_required_keys_and_policies(tmp_path: Path, capsys: pytest.Capture
     )
 
 
-def test_worker_placeholders_are_resolved_and_never_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_worker_placeholders_are_resolved_and_never_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """``${file:...}`` in the worker properties resolve with the providers the same file configures; a
     resolved value that makes the config invalid is shown as its placeholder."""
     secrets = tmp_path / "secrets"
     secrets.mkdir()
-    (secrets / "worker.properties").write_text("interval=not-a-number-7c1\nconverter=org.apache.kafka.connect.json.JsonConverter\n")
+    (secrets / "worker.properties").write_text(
+        "interval=not-a-number-7c1\nconverter=org.apache.kafka.connect.json.JsonConverter\n"
+    )
     providers = {
         "config.providers": "file",
         "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider",
         "config.providers.file.param.allowed.paths": str(secrets),
     }
     placeholder = f"${{file:{secrets}/worker.properties:interval}}"
-    line = refusal(tmp_path, capsys, "standalone", **providers, **{
-        "key.converter": f"${{file:{secrets}/worker.properties:converter}}",
-        "offset.flush.interval.ms": placeholder})
-    assert line == f"Invalid value {placeholder} for configuration offset.flush.interval.ms: Not a number of type LONG"
+    line = refusal(
+        tmp_path,
+        capsys,
+        "standalone",
+        **providers,
+        **{
+            "key.converter": f"${{file:{secrets}/worker.properties:converter}}",
+            "offset.flush.interval.ms": placeholder,
+        },
+    )
+    assert (
+        line
+        == f"Invalid value {placeholder} for configuration offset.flush.interval.ms: Not a number of type LONG"
+    )
     # A path outside allowed.paths resolves to nothing: the placeholder stays, and is refused as a class name.
     (tmp_path / "outside.properties").write_text("converter=org.apache.kafka.connect.json.JsonConverter\n")
     outside = f"${{file:{tmp_path}/outside.properties:converter}}"
@@ -110,8 +139,9 @@ def test_worker_placeholders_are_resolved_and_never_shown(tmp_path: Path, capsys
 
 
 def test_standalone_connector_files_are_optional() -> None:
-    proc = subprocess.run([sys.executable, "-m", "connectrt.cli", "standalone"], capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "connectrt.cli", "standalone"], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 2
     assert proc.stderr.splitlines()[-1] == (
         "connectrt standalone: error: the following arguments are required: worker_properties"
@@ -121,8 +151,14 @@ def test_standalone_connector_files_are_optional() -> None:
 def test_unreachable_kafka_is_one_line_within_seconds(tmp_path: Path) -> None:
     """~560 librdkafka lines over 30 s before; now the console script prints one line after ~5 s."""
     port = free_port()
-    path = write(tmp_path / "worker.properties", {
-        **BASE, "bootstrap.servers": f"127.0.0.1:{port}", "offset.storage.file.filename": str(tmp_path / "offsets")})
+    path = write(
+        tmp_path / "worker.properties",
+        {
+            **BASE,
+            "bootstrap.servers": f"127.0.0.1:{port}",
+            "offset.storage.file.filename": str(tmp_path / "offsets"),
+        },
+    )
     connectrt = str(Path(sys.executable).parent / "connectrt")
     began = time.monotonic()
     proc = subprocess.run([connectrt, "standalone", str(path)], capture_output=True, text=True, timeout=60)

@@ -30,13 +30,23 @@ def test_java_settings_scale_the_bound() -> None:
 
 
 def test_librdkafka_settings_win() -> None:
-    conf = consumer_conf({"queued.max.messages.kbytes": "65536", "queued.min.messages": "100000",
-                          "fetch.queue.backoff.ms": "1000"})
-    assert (conf["queued.max.messages.kbytes"], conf["queued.min.messages"], conf["fetch.queue.backoff.ms"]) == (
-        "65536", "100000", "1000")
+    conf = consumer_conf(
+        {
+            "queued.max.messages.kbytes": "65536",
+            "queued.min.messages": "100000",
+            "fetch.queue.backoff.ms": "1000",
+        }
+    )
+    assert (
+        conf["queued.max.messages.kbytes"],
+        conf["queued.min.messages"],
+        conf["fetch.queue.backoff.ms"],
+    ) == ("65536", "100000", "1000")
 
 
 def test_librdkafka_takes_the_settings_and_bad_values_are_refused() -> None:
-    Consumer({**consumer_conf({"group.id": "g", "max.poll.records": "10"}), "bootstrap.servers": "127.0.0.1:1"}).close()
+    Consumer(
+        {**consumer_conf({"group.id": "g", "max.poll.records": "10"}), "bootstrap.servers": "127.0.0.1:1"}
+    ).close()
     with pytest.raises(ConfigException, match="Invalid consumer configuration"):
         consumer_conf({"max.poll.records": "many"})

@@ -15,13 +15,14 @@ from tests.integration.worker_process import free_port
 pytestmark = pytest.mark.unit
 
 
-
 def test_a_refused_broker_is_one_warning_through_python_logging(
     caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
 ) -> None:
     port = free_port()
     with caplog.at_level(logging.DEBUG, logger="librdkafka"):
-        producer = make_producer({"bootstrap.servers": f"127.0.0.1:{port}", "reconnect.backoff.max.ms": "100"})
+        producer = make_producer(
+            {"bootstrap.servers": f"127.0.0.1:{port}", "reconnect.backoff.max.ms": "100"}
+        )
         deadline = time.monotonic() + 2.0
         while time.monotonic() < deadline:
             producer.poll(0.1)
@@ -30,7 +31,9 @@ def test_a_refused_broker_is_one_warning_through_python_logging(
     assert records[0].levelno == logging.WARNING
     assert re.fullmatch(
         rf"FAIL \[rdkafka#producer-\d+\] \[thrd:127.0.0.1:{port}/bootstrap\]: 127.0.0.1:{port}/bootstrap: "
-        rf"Connect to ipv4#127.0.0.1:{port} failed: Connection refused", records[0].getMessage())
+        rf"Connect to ipv4#127.0.0.1:{port} failed: Connection refused",
+        records[0].getMessage(),
+    )
     assert "rdkafka" not in capfd.readouterr().err  # librdkafka printed nothing itself
 
 
@@ -57,7 +60,11 @@ def test_repeats_are_counted_when_the_line_shows_again(caplog: pytest.LogCapture
         log.log(logging.ERROR, "%s [%s] %s", "BROKER", "rdkafka#producer-9", "something else")
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
         (logging.WARNING, "FAIL [rdkafka#producer-9] " + without_noise(line.format(0))),
-        (logging.WARNING, "FAIL [rdkafka#producer-9] " + without_noise(line.format(0))
-         + " (2 more time(s) in the last 0 s)"),
+        (
+            logging.WARNING,
+            "FAIL [rdkafka#producer-9] "
+            + without_noise(line.format(0))
+            + " (2 more time(s) in the last 0 s)",
+        ),
         (logging.ERROR, "BROKER [rdkafka#producer-9] something else"),
     ]

@@ -187,7 +187,9 @@ class FakeHerder(Herder):
         state = self._state(name)
         if state == "PAUSED":
             tasks = [TaskState("PAUSED", WORKER_ID, None, t.id, version=VERSION) for t in tasks]
-        return ConnectorStateInfo(name, AbstractState(state, WORKER_ID, version=VERSION), tasks, self._type(name))
+        return ConnectorStateInfo(
+            name, AbstractState(state, WORKER_ID, version=VERSION), tasks, self._type(name)
+        )
 
     def task_status(self, task_id: ConnectorTaskId) -> TaskState:
         self._enter_sync("task_status", task_id)
@@ -217,7 +219,9 @@ class FakeHerder(Herder):
         if request.should_restart_connector(status.connector.state):
             status.connector = AbstractState("RESTARTING", WORKER_ID, version=VERSION)
         status.tasks = [
-            TaskState("RESTARTING", t.worker_id, None, t.id, version=VERSION) if request.should_restart_task(t.state) else t
+            TaskState("RESTARTING", t.worker_id, None, t.id, version=VERSION)
+            if request.should_restart_task(t.state)
+            else t
             for t in status.tasks
         ]
         return status

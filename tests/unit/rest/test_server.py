@@ -221,7 +221,10 @@ def test_https_listener_needs_a_certificate() -> None:
     server = _serve(config, FakeHerder())
 
     async def run() -> None:
-        with pytest.raises(ConfigException, match="HTTPS listeners need a keystore: set listeners.https.ssl.keystore.location"):
+        with pytest.raises(
+            ConfigException,
+            match="HTTPS listeners need a keystore: set listeners.https.ssl.keystore.location",
+        ):
             await server.start()
         await server.stop()
 

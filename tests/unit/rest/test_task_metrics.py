@@ -35,9 +35,14 @@ def test_metrics_of_a_local_task() -> None:
     client = AppClient(create_app(herder, RestConfig()))
     try:
         r = client.get("/connectors/a/tasks/0/metrics")
-        assert (r.status_code, r.json()) == (200, {
-            "id": {"connector": "a", "task": 0}, "worker_id": WORKER_ID, "metrics": {"RowsScanned": {"public.t": 3}},
-        })
+        assert (r.status_code, r.json()) == (
+            200,
+            {
+                "id": {"connector": "a", "task": 0},
+                "worker_id": WORKER_ID,
+                "metrics": {"RowsScanned": {"public.t": 3}},
+            },
+        )
         assert herder.called("task_metrics") == [(ConnectorTaskId("a", 0), None)]
         r = client.get("/connectors/a/tasks/1/metrics")
         assert (r.status_code, r.json()) == (404, error(404, "Unknown task: a-1"))

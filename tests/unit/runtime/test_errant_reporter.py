@@ -20,27 +20,49 @@ pytestmark = pytest.mark.unit
 
 
 def _sink_task(tmp_path: Path, extra: dict[str, str]) -> WorkerSinkTask:
-    config = StandaloneConfig({
-        "bootstrap.servers": "127.0.0.1:1", "key.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "offset.storage.file.filename": str(tmp_path / "offsets"),
-    })
-    worker = Worker("w", config, default_plugins(), MemoryOffsetBackingStore(), lambda *a: None, lambda *a: None,
-                    lambda name: None)
-    conn = {"name": "files", "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
-            "topics": "t", "file": str(tmp_path / "out.txt"), **extra}
-    task = worker._build_task(ConnectorTaskId("files", 0), conn, {**conn, "task.class": ""}, TargetState.STARTED)
+    config = StandaloneConfig(
+        {
+            "bootstrap.servers": "127.0.0.1:1",
+            "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "offset.storage.file.filename": str(tmp_path / "offsets"),
+        }
+    )
+    worker = Worker(
+        "w",
+        config,
+        default_plugins(),
+        MemoryOffsetBackingStore(),
+        lambda *a: None,
+        lambda *a: None,
+        lambda name: None,
+    )
+    conn = {
+        "name": "files",
+        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+        "topics": "t",
+        "file": str(tmp_path / "out.txt"),
+        **extra,
+    }
+    task = worker._build_task(
+        ConnectorTaskId("files", 0), conn, {**conn, "task.class": ""}, TargetState.STARTED
+    )
     assert isinstance(task, WorkerSinkTask)
     return task
 
 
-@pytest.mark.parametrize(("extra", "enabled"), [
-    ({}, False),
-    ({"errors.tolerance": "all"}, False),
-    ({"errors.log.enable": "true"}, True),
-    ({"errors.log.enable": "false", "errors.tolerance": "all"}, False),
-])
-def test_reporter_only_with_a_dlq_or_the_error_log(tmp_path: Path, extra: dict[str, str], enabled: bool) -> None:
+@pytest.mark.parametrize(
+    ("extra", "enabled"),
+    [
+        ({}, False),
+        ({"errors.tolerance": "all"}, False),
+        ({"errors.log.enable": "true"}, True),
+        ({"errors.log.enable": "false", "errors.tolerance": "all"}, False),
+    ],
+)
+def test_reporter_only_with_a_dlq_or_the_error_log(
+    tmp_path: Path, extra: dict[str, str], enabled: bool
+) -> None:
     task = _sink_task(tmp_path, extra)
     try:
         assert (task.context.errant_record_reporter() is not None) is enabled

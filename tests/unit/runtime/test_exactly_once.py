@@ -75,7 +75,9 @@ def test_exactly_once_required_on_a_worker_without_it() -> None:
 
 
 def test_standalone_does_no_exactly_once_preflight() -> None:
-    infos = _validate({"exactly.once.support": "required", "custom.exactly.once.support": "unsupported"}, None)
+    infos = _validate(
+        {"exactly.once.support": "required", "custom.exactly.once.support": "unsupported"}, None
+    )
     assert infos.error_count == 0
 
 
@@ -129,12 +131,16 @@ def test_transaction_context_rejects_commit_and_abort_of_the_same() -> None:
         tc.should_commit_on(r)
     tc.commit_transaction()
     tc.abort_transaction()
-    with pytest.raises(ConnectException, match="Connector requested both commit and abort of same transaction"):
+    with pytest.raises(
+        ConnectException, match="Connector requested both commit and abort of same transaction"
+    ):
         tc.should_commit_batch()
 
 
 def test_transactional_id() -> None:
-    assert transactional_id("connect-cluster", ConnectorTaskId("my-source", 3)) == "connect-cluster-my-source-3"
+    assert (
+        transactional_id("connect-cluster", ConnectorTaskId("my-source", 3)) == "connect-cluster-my-source-3"
+    )
 
 
 def test_connector_offset_store_reads_own_then_worker_and_writes_both() -> None:
@@ -155,7 +161,9 @@ def test_connector_offset_store_reads_own_then_worker_and_writes_both() -> None:
 def test_source_config_validators() -> None:
     infos = _validate({"transaction.boundary.interval.ms": "-1", "offsets.storage.topic": ""})
     assert _errors(infos, "transaction.boundary.interval.ms") == [
-        "Invalid value -1 for configuration transaction.boundary.interval.ms: Value must be at least 0"]
+        "Invalid value -1 for configuration transaction.boundary.interval.ms: Value must be at least 0"
+    ]
     assert _errors(infos, "offsets.storage.topic") == [
-        "Invalid value  for configuration offsets.storage.topic: String must be non-empty"]
+        "Invalid value  for configuration offsets.storage.topic: String must be non-empty"
+    ]
     assert _validate({"transaction.boundary.interval.ms": "0"}).error_count == 0

@@ -25,8 +25,11 @@ def test_connector_aliases_resolve_as_java_does(name: str) -> None:
 
 
 def test_unknown_connector_names_the_available_ones() -> None:
-    with pytest.raises(ConfigException, match="Failed to find any class that implements Connector and which name "
-                                              "matches Nope, available connectors are: .*FileStreamSinkConnector"):
+    with pytest.raises(
+        ConfigException,
+        match="Failed to find any class that implements Connector and which name "
+        "matches Nope, available connectors are: .*FileStreamSinkConnector",
+    ):
         Plugins().connector_class("Nope")
 
 
@@ -34,8 +37,14 @@ def test_listing_order_and_shape() -> None:
     plugins = Plugins()
     descs = plugins.all()
     types = [d.type for d in descs]
-    order = [PluginType.SINK, PluginType.SOURCE, PluginType.TRANSFORMATION, PluginType.PREDICATE,
-             PluginType.CONVERTER, PluginType.HEADER_CONVERTER]
+    order = [
+        PluginType.SINK,
+        PluginType.SOURCE,
+        PluginType.TRANSFORMATION,
+        PluginType.PREDICATE,
+        PluginType.CONVERTER,
+        PluginType.HEADER_CONVERTER,
+    ]
     assert types == sorted(types, key=order.index)
     sink = plugins.desc(FileStreamSinkConnector)
     assert sink.class_name == "org.apache.kafka.connect.file.FileStreamSinkConnector"

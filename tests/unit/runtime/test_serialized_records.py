@@ -15,7 +15,9 @@ from tests.unit.runtime.test_task_hot_paths import FakeProducer, send, source_ta
 class KnowsItsBytes(SourceRecord):
     __slots__ = ("answer", "asked")
 
-    def connect_serialized(self, key_converter: Any, value_converter: Any, header_converter: Any) -> tuple[Any, ...] | None:
+    def connect_serialized(
+        self, key_converter: Any, value_converter: Any, header_converter: Any
+    ) -> tuple[Any, ...] | None:
         self.asked.append((key_converter, value_converter))
         return self.answer  # type: ignore[no-any-return]
 
@@ -33,7 +35,11 @@ def test_offered_bytes_are_sent_as_they_are_and_none_means_convert() -> None:
     offered, declined = record((b"KEY", b"VALUE")), record(None)
     plain = SourceRecord({"p": 1}, {"o": 2}, "t", value_schema=Schema.STRING_SCHEMA, value="p")
     send(task, [offered, declined, plain])
-    assert [(topic, value) for topic, value, _cb in producer.sent] == [("t", b"VALUE"), ("t", b'"v"'), ("t", b'"p"')]
+    assert [(topic, value) for topic, value, _cb in producer.sent] == [
+        ("t", b"VALUE"),
+        ("t", b'"v"'),
+        ("t", b'"p"'),
+    ]
     assert offered.asked == [(task.key_converter, task.value_converter)]
     assert declined.asked == [(task.key_converter, task.value_converter)]
 

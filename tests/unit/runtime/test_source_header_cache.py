@@ -14,7 +14,9 @@ class CountingHeaderConverter(SimpleHeaderConverter):
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, Any]] = []
 
-    def from_connect_header(self, topic: str, header_key: str, schema: Schema | None, value: Any) -> bytes | None:
+    def from_connect_header(
+        self, topic: str, header_key: str, schema: Schema | None, value: Any
+    ) -> bytes | None:
         self.calls.append((topic, header_key, value))
         return super().from_connect_header(topic, header_key, schema, value)
 
@@ -24,7 +26,9 @@ class HeaderProducer(FakeProducer):
         super().__init__()
         self.headers: list[Any] = []
 
-    def produce(self, topic: str, value: bytes | None = None, key: bytes | None = None, *args: Any, **kw: Any) -> None:
+    def produce(
+        self, topic: str, value: bytes | None = None, key: bytes | None = None, *args: Any, **kw: Any
+    ) -> None:
         super().produce(topic, value, key, *args, **kw)
         self.headers.append(kw.get("headers"))
 
@@ -42,7 +46,11 @@ def test_same_header_objects_are_converted_once_and_changes_are_seen() -> None:
                             headers=Headers([run_id, *extra]))  # fmt: skip
 
     send(task, [record("t"), record("t"), record("t", listed)])
-    assert producer.headers == [[("runId", b"r-1")], [("runId", b"r-1")], [("runId", b"r-1"), ("list", b"[1,2]")]]
+    assert producer.headers == [
+        [("runId", b"r-1")],
+        [("runId", b"r-1")],
+        [("runId", b"r-1"), ("list", b"[1,2]")],
+    ]
     assert [c[1] for c in hc.calls] == ["runId", "list"]
 
     listed.value.append(3)  # a mutable value is converted every time

@@ -76,12 +76,16 @@ def converter(name: str, is_key: bool) -> ClosingConverter:
     return c
 
 
-
 PLUGINS = Plugins([ClosingTransform, ClosingPredicate], load_entry_points=False)
 CHAIN = {
-    "transforms": "a,b", "predicates": "p",
-    "transforms.a.type": "ClosingTransform", "transforms.a.name": "a", "transforms.a.predicate": "p",
-    "transforms.b.type": "ClosingTransform", "transforms.b.name": "b", "transforms.b.predicate": "p",
+    "transforms": "a,b",
+    "predicates": "p",
+    "transforms.a.type": "ClosingTransform",
+    "transforms.a.name": "a",
+    "transforms.a.predicate": "p",
+    "transforms.b.type": "ClosingTransform",
+    "transforms.b.name": "b",
+    "transforms.b.predicate": "p",
     "predicates.p.type": "ClosingPredicate",
 }
 
@@ -102,13 +106,24 @@ def test_a_stopped_source_task_closes_its_plugins() -> None:
     assert CLOSED == []
     task.stop()
     assert task.await_stop(10)
-    assert sorted(CLOSED) == ["converter header", "converter key", "converter value", "predicate",
-                              "transform a", "transform b"]
+    assert sorted(CLOSED) == [
+        "converter header",
+        "converter key",
+        "converter value",
+        "predicate",
+        "transform a",
+        "transform b",
+    ]
 
 
 def test_a_chain_that_fails_to_build_closes_what_it_configured() -> None:
     CLOSED.clear()
-    config = {**CHAIN, "transforms": "a,b,c", "transforms.c.type": "ClosingTransform", "transforms.c.name": "broken"}
+    config = {
+        **CHAIN,
+        "transforms": "a,b,c",
+        "transforms.c.type": "ClosingTransform",
+        "transforms.c.name": "broken",
+    }
     with pytest.raises(ValueError, match="cannot configure"):
         build_chain(PLUGINS, config)
     assert sorted(CLOSED) == ["predicate", "transform a", "transform b"]

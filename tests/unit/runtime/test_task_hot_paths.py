@@ -39,7 +39,9 @@ class FakeProducer:
         self.callbacks: list[Any] = []
         self.full_after = full_after
 
-    def produce(self, topic: str, value: bytes | None = None, key: bytes | None = None, *args: Any, **kw: Any) -> None:
+    def produce(
+        self, topic: str, value: bytes | None = None, key: bytes | None = None, *args: Any, **kw: Any
+    ) -> None:
         if self.full_after is not None and len(self.sent) >= self.full_after:
             self.full_after = None
             raise BufferError("Local: Queue full")
@@ -107,13 +109,22 @@ def test_source_offsets_last_per_partition_committed_once_acked() -> None:
     records = [
         SourceRecord(a, {"pos": 1}, "t", value_schema=Schema.STRING_SCHEMA, value="a1"),
         SourceRecord(b, {"pos": 10}, "t", value_schema=Schema.STRING_SCHEMA, value="b1"),
-        SourceRecord({"file": "a"}, {"pos": 2}, "t", value_schema=Schema.STRING_SCHEMA, value="a2"),  # equal, not same
+        SourceRecord(
+            {"file": "a"}, {"pos": 2}, "t", value_schema=Schema.STRING_SCHEMA, value="a2"
+        ),  # equal, not same
         SourceRecord(a, {"pos": 3}, "t", value_schema=Schema.STRING_SCHEMA, value="a3"),
         SourceRecord(a, None, "t", value_schema=Schema.STRING_SCHEMA, value="no offset"),
         SourceRecord(None, {"pos": 99}, "t", value_schema=Schema.STRING_SCHEMA, value="no partition"),
     ]
     send(task, records)
-    assert [v for _, v, _ in producer.sent] == [b'"a1"', b'"b1"', b'"a2"', b'"a3"', b'"no offset"', b'"no partition"']
+    assert [v for _, v, _ in producer.sent] == [
+        b'"a1"',
+        b'"b1"',
+        b'"a2"',
+        b'"a3"',
+        b'"no offset"',
+        b'"no partition"',
+    ]
     assert task.batches[0].offsets == {
         offset_key("conn", a): orjson.dumps({"pos": 3}),
         offset_key("conn", b): orjson.dumps({"pos": 10}),
@@ -130,7 +141,10 @@ def test_source_offsets_survive_buffer_full_resumption() -> None:
     producer = FakeProducer(full_after=2)
     task, store = source_task(producer)
     part = {"file": "x"}
-    records = [SourceRecord(part, {"pos": i}, "t", value_schema=Schema.STRING_SCHEMA, value=f"l{i}") for i in range(5)]
+    records = [
+        SourceRecord(part, {"pos": i}, "t", value_schema=Schema.STRING_SCHEMA, value=f"l{i}")
+        for i in range(5)
+    ]
     send(task, records)
     assert [v for _, v, _ in producer.sent] == [f'"l{i}"'.encode() for i in range(5)]
     assert task.records_sent == 5
@@ -155,7 +169,10 @@ def test_source_offsets_of_a_second_batch_replace_the_first() -> None:
 def test_source_unserializable_offset_fails_the_batch() -> None:
     task, _ = source_task(FakeProducer())
     with pytest.raises(TypeError):
-        send(task, [SourceRecord({"f": "x"}, {"pos": object()}, "t", value_schema=Schema.STRING_SCHEMA, value="v")])
+        send(
+            task,
+            [SourceRecord({"f": "x"}, {"pos": object()}, "t", value_schema=Schema.STRING_SCHEMA, value="v")],
+        )
 
 
 class NoopSinkTask(SinkTask):
@@ -173,7 +190,9 @@ class NoopSinkTask(SinkTask):
 
 
 class FakeMessage:
-    def __init__(self, topic: str, partition: int, offset: int, value: bytes | None, ts: tuple[int, int]) -> None:
+    def __init__(
+        self, topic: str, partition: int, offset: int, value: bytes | None, ts: tuple[int, int]
+    ) -> None:
         self._t, self._p, self._o, self._v, self._ts = topic, partition, offset, value, ts
 
     def error(self) -> None:
@@ -244,7 +263,9 @@ def test_sink_records_built_in_the_loop_equal_constructed_ones() -> None:
                 timestamp=(TIMESTAMP_LOG_APPEND_TIME, 7)),
     ])  # fmt: skip
     expected = [
-        SinkRecord("t", 2, None, "k", None, {"x": 1}, 10, 5, TimestampType.CREATE_TIME, Headers().add("h", "v")),
+        SinkRecord(
+            "t", 2, None, "k", None, {"x": 1}, 10, 5, TimestampType.CREATE_TIME, Headers().add("h", "v")
+        ),
         SinkRecord("t", 2, None, None, None, None, 11),
         SinkRecord("u", 0, None, 1, None, [2], 3, 7, TimestampType.LOG_APPEND_TIME),
     ]

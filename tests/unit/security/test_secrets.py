@@ -18,8 +18,9 @@ from connectrt.storage.kafka_records import encode_properties
 
 pytestmark = pytest.mark.unit
 
-JAVA = json.loads((Path(__file__).parents[2] / "integration" / "security" / "data" / "java_security_4_2_1.json")
-                  .read_text())["answers"]
+JAVA = json.loads(
+    (Path(__file__).parents[2] / "integration" / "security" / "data" / "java_security_4_2_1.json").read_text()
+)["answers"]
 SECRET = "s3cr3t-Pa55"
 
 
@@ -28,7 +29,7 @@ def test_java_string_hash() -> None:
     assert java_string_hash("") == 0
     assert java_string_hash("name") == 3373707
     assert java_string_hash("connector.class") == -862495593 & 0xFFFFFFFF
-    assert java_string_hash("\u00e9\U0001F600") == 1996812
+    assert java_string_hash("\u00e9\U0001f600") == 1996812
 
 
 def test_task_record_is_byte_identical_to_javas() -> None:
@@ -65,10 +66,12 @@ def test_java_hash_map_order_of_larger_maps() -> None:
 @pytest.fixture
 def transformer(tmp_path: Path) -> ConfigTransformer:
     (tmp_path / "s.properties").write_text(f"password={SECRET}\nclass={SECRET}\n")
-    return ConfigTransformer.from_worker_props({
-        "config.providers": "file",
-        "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider",
-    })
+    return ConfigTransformer.from_worker_props(
+        {
+            "config.providers": "file",
+            "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider",
+        }
+    )
 
 
 def test_redact_puts_the_placeholder_back(transformer: ConfigTransformer, tmp_path: Path) -> None:
@@ -83,20 +86,29 @@ def test_log_lines_and_tracebacks_are_redacted(transformer: ConfigTransformer, t
     try:
         raise ValueError(f"bad password {SECRET}")
     except ValueError as e:
-        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "login %s failed", (SECRET,), (type(e), e, None))
+        record = logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, "login %s failed", (SECRET,), (type(e), e, None)
+        )
     assert RedactingFilter().filter(record)
     text = logging.Formatter().format(record)
     assert SECRET not in text and "login ${file:" in text and "bad password ${file:" in text
 
 
-def test_validation_answers_placeholders_and_redacts_errors(transformer: ConfigTransformer, tmp_path: Path) -> None:
+def test_validation_answers_placeholders_and_redacts_errors(
+    transformer: ConfigTransformer, tmp_path: Path
+) -> None:
     placeholder = f"${{file:{tmp_path}/s.properties:class}}"
-    config = {"name": "c", "connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector",
-              "topic": placeholder, "value.converter": placeholder}
+    config = {
+        "name": "c",
+        "connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector",
+        "topic": placeholder,
+        "value.converter": placeholder,
+    }
     infos = validate_connector_config(Plugins(), config, transformer)
     answer = json.dumps(infos.to_json() if hasattr(infos, "to_json") else infos.configs)
     assert SECRET not in answer and SECRET not in invalid_config_message(infos)
     values = {c["value"]["name"]: c["value"] for c in infos.configs}
     assert values["topic"]["value"] == placeholder
     assert values["value.converter"]["errors"] == [
-        f"Invalid value {placeholder} for configuration value.converter: Class {placeholder} could not be found."]
+        f"Invalid value {placeholder} for configuration value.converter: Class {placeholder} could not be found."
+    ]

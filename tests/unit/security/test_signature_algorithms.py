@@ -10,21 +10,36 @@ from connectrt.herder.signature import check_algorithm_configs, unsupported_sign
 pytestmark = pytest.mark.unit
 
 
-@pytest.mark.parametrize(("signature", "verification", "message"), [
-    ("HmacSHA256", ["HmacSHA1"],
-     "Invalid value HmacSHA256 for configuration inter.worker.signature.algorithm: Signature algorithm must be "
-     "present in inter.worker.verification.algorithms list"),
-    ("HmacSHA256", ["HmacSHA256", "HmacFoo"],
-     "Invalid value HmacFoo for configuration inter.worker.verification.algorithms: the algorithm is not supported "
-     "by this worker; the supported algorithms are: HmacMD5, HmacSHA1, HmacSHA224, HmacSHA256, HmacSHA384, "
-     "HmacSHA512, HmacSHA512/224, HmacSHA512/256, HmacSHA3-224, HmacSHA3-256, HmacSHA3-384, HmacSHA3-512"),
-    ("HmacSHA256", [],
-     "Invalid value [] for configuration inter.worker.verification.algorithms: At least one signature verification "
-     "algorithm must be provided"),
-    ("HmacBad", ["HmacBad"],
-     "Invalid value HmacBad for configuration inter.worker.signature.algorithm: the algorithm is not supported by "
-     "this worker; the supported algorithms are: HmacMD5, "),
-])
+@pytest.mark.parametrize(
+    ("signature", "verification", "message"),
+    [
+        (
+            "HmacSHA256",
+            ["HmacSHA1"],
+            "Invalid value HmacSHA256 for configuration inter.worker.signature.algorithm: Signature algorithm must be "
+            "present in inter.worker.verification.algorithms list",
+        ),
+        (
+            "HmacSHA256",
+            ["HmacSHA256", "HmacFoo"],
+            "Invalid value HmacFoo for configuration inter.worker.verification.algorithms: the algorithm is not supported "
+            "by this worker; the supported algorithms are: HmacMD5, HmacSHA1, HmacSHA224, HmacSHA256, HmacSHA384, "
+            "HmacSHA512, HmacSHA512/224, HmacSHA512/256, HmacSHA3-224, HmacSHA3-256, HmacSHA3-384, HmacSHA3-512",
+        ),
+        (
+            "HmacSHA256",
+            [],
+            "Invalid value [] for configuration inter.worker.verification.algorithms: At least one signature verification "
+            "algorithm must be provided",
+        ),
+        (
+            "HmacBad",
+            ["HmacBad"],
+            "Invalid value HmacBad for configuration inter.worker.signature.algorithm: the algorithm is not supported by "
+            "this worker; the supported algorithms are: HmacMD5, ",
+        ),
+    ],
+)
 def test_bad_settings(signature: str, verification: list[str], message: str) -> None:
     with pytest.raises(ConfigException) as e:
         check_algorithm_configs(signature, verification)

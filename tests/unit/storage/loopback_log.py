@@ -14,7 +14,9 @@ from connectrt.storage.kafka_log import KafkaWriteException, LogRecord, RecordMe
 
 
 class LoopbackLog:
-    def __init__(self, consumed: Callable[[LogRecord], None], topic: str = "loopback", partitions: int = 1) -> None:
+    def __init__(
+        self, consumed: Callable[[LogRecord], None], topic: str = "loopback", partitions: int = 1
+    ) -> None:
         self.consumed = consumed
         self._topic = topic
         self._partitions = partitions

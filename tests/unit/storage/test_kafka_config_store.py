@@ -193,7 +193,10 @@ def test_listeners_fire_only_for_records_read_after_start() -> None:
     log.append("logger-cluster-org.foo", b'{"level":"TRACE"}')
     log.append("session-key", b'{"key":"AwQ=","algorithm":"HmacSHA256","creation-timestamp":6}')
     store.refresh(1)
-    assert listener.calls == [("logger", ("org.foo", "TRACE")), ("session", SessionKey(b"\x03\x04", "HmacSHA256", 6))]
+    assert listener.calls == [
+        ("logger", ("org.foo", "TRACE")),
+        ("session", SessionKey(b"\x03\x04", "HmacSHA256", 6)),
+    ]
 
 
 def test_pending_restart_requests_keep_the_highest_impact_one() -> None:
@@ -221,7 +224,12 @@ def test_writes_follow_javas_order() -> None:
     log.events.clear()
     store.put_task_configs("c", [{"k": "0"}, {"k": "1"}])
     assert log.events == [
-        "read_to_end", "send:task-c-0", "send:task-c-1", "read_to_end", "send:commit-c", "read_to_end"
+        "read_to_end",
+        "send:task-c-0",
+        "send:task-c-1",
+        "read_to_end",
+        "send:commit-c",
+        "read_to_end",
     ]
     log.events.clear()
     store.put_task_configs("c", [])
@@ -310,8 +318,14 @@ def test_null_values_other_than_deletions_are_ignored() -> None:
     store.put_session_key(SessionKey(b"\x01", "HmacSHA256", 1))
     before = store.snapshot()
     listener.calls.clear()
-    for key in ("task-c-0", "commit-c", "session-key", "restart-connector-c", "tasks-fencing-c",
-                "logger-cluster-org.foo"):
+    for key in (
+        "task-c-0",
+        "commit-c",
+        "session-key",
+        "restart-connector-c",
+        "tasks-fencing-c",
+        "logger-cluster-org.foo",
+    ):
         log.append(key, None)
     store.refresh(1)
     after = store.snapshot()

@@ -40,7 +40,16 @@ def test_task_key_parsing_takes_the_last_dash_segment_as_the_id(key: str, expect
 
 
 @pytest.mark.parametrize(
-    "key", ["task-conn", "task-conn-x", "task-conn-2147483648", "task-conn-1.5", "task-conn-", "task-", "task-conn-٣"]
+    "key",
+    [
+        "task-conn",
+        "task-conn-x",
+        "task-conn-2147483648",
+        "task-conn-1.5",
+        "task-conn-",
+        "task-",
+        "task-conn-٣",
+    ],
 )
 def test_unparsable_task_keys(key: str) -> None:
     assert rec.parse_task_key(key) is None
@@ -117,8 +126,12 @@ def test_session_key_decoding() -> None:
     assert key == rec.SessionKey(b"\x00\x01\xfe\xff", "HmacSHA256", 17)
     assert "AAH" not in repr(key) and "hidden" in repr(key)
     assert rec.decode_session_key(None) is None
-    assert rec.decode_session_key({"key": "AA==", "algorithm": "HmacSHA256", "creation-timestamp": "17"}) is None
-    assert rec.decode_session_key({"key": "AA==", "algorithm": "HmacSHA256", "creation-timestamp": True}) is None
+    assert (
+        rec.decode_session_key({"key": "AA==", "algorithm": "HmacSHA256", "creation-timestamp": "17"}) is None
+    )
+    assert (
+        rec.decode_session_key({"key": "AA==", "algorithm": "HmacSHA256", "creation-timestamp": True}) is None
+    )
     assert rec.decode_session_key({"key": 1, "algorithm": "HmacSHA256", "creation-timestamp": 1}) is None
     assert rec.decode_session_key({"key": "!!", "algorithm": "HmacSHA256", "creation-timestamp": 1}) is None
 
@@ -182,13 +195,16 @@ def test_status_decoding() -> None:
     value = {"state": "UNASSIGNED", "trace": None, "worker_id": "w:1", "generation": 4}
     assert rec.decode_connector_status("c", value) == ConnectorStatus("c", State.UNASSIGNED, "w:1", 4)
     task = ConnectorTaskId("c", 0)
-    assert rec.decode_task_status(task, {**value, "trace": "t"}) == TaskStatus(task, State.UNASSIGNED, "w:1", 4, "t")
+    assert rec.decode_task_status(task, {**value, "trace": "t"}) == TaskStatus(
+        task, State.UNASSIGNED, "w:1", 4, "t"
+    )
     assert rec.decode_task_status(task, {**value, "state": "SLEEPING"}) is None
     assert rec.decode_task_status(task, {**value, "generation": "4"}) is None
     assert rec.decode_task_status(task, {**value, "trace": 5}) is None
     assert rec.decode_task_status(task, "RUNNING") is None
     assert rec.decode_task_status(task, {**value, "version": "3.6.1.Final"}) == TaskStatus(
-        task, State.UNASSIGNED, "w:1", 4, version="3.6.1.Final")
+        task, State.UNASSIGNED, "w:1", 4, version="3.6.1.Final"
+    )
     assert rec.decode_task_status(task, {**value, "version": 1}) is None
     topic = {"topic": {"name": "t", "connector": "c", "task": 2, "discoverTimestamp": 99}}
     assert rec.decode_topic_status(topic) == TopicStatus("t", "c", 2, 99)
@@ -200,7 +216,9 @@ def test_status_decoding() -> None:
 
 
 def test_cleanup_policy_messages_are_javas() -> None:
-    assert cleanup_policy_message("my-offsets", "offset.storage.topic", "source connector offsets", {"delete"}) == (
+    assert cleanup_policy_message(
+        "my-offsets", "offset.storage.topic", "source connector offsets", {"delete"}
+    ) == (
         "Topic 'my-offsets' supplied via the 'offset.storage.topic' property is required to have "
         "'cleanup.policy=compact' to guarantee consistency and durability of source connector offsets, but found "
         "the topic currently has 'cleanup.policy=delete'. Continuing would likely result in eventually losing "
@@ -208,14 +226,18 @@ def test_cleanup_policy_messages_are_javas() -> None:
         "'offset.storage.topic' property in the Connect worker configurations to use a topic with "
         "'cleanup.policy=compact'."
     )
-    text = cleanup_policy_message("s", "status.storage.topic", "connector and task statuses", {"delete", "compact"})
+    text = cleanup_policy_message(
+        "s", "status.storage.topic", "connector and task statuses", {"delete", "compact"}
+    )
     assert "durability of connector and task statuses, but found the topic currently has " in text
     assert "'cleanup.policy=compact,delete'" in text  # java.util.HashSet order
     assert "eventually losing connector and task statuses and problems" in text
 
 
 def test_internal_topic_spec_forces_compaction() -> None:
-    spec = InternalTopic("t", 5, 1, "status.storage.topic", "p", {"cleanup.policy": "delete", "x": "1"}).spec()
+    spec = InternalTopic(
+        "t", 5, 1, "status.storage.topic", "p", {"cleanup.policy": "delete", "x": "1"}
+    ).spec()
     assert (spec.name, spec.partitions, spec.replication_factor) == ("t", 5, 1)
     assert spec.config == {"cleanup.policy": "compact", "x": "1"}
 
@@ -240,19 +262,31 @@ def test_client_id_base_and_client_props() -> None:
     props = internal_client_props(
         _worker(**{"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN", "rest.port": "8083"})
     )
-    assert props == {"bootstrap.servers": "localhost:9092", "security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN"}
+    assert props == {
+        "bootstrap.servers": "localhost:9092",
+        "security.protocol": "SASL_SSL",
+        "sasl.mechanism": "PLAIN",
+    }
 
 
 def test_topic_settings_drop_managed_keys(caplog: pytest.LogCaptureFixture) -> None:
-    config = _worker(**{
-        "config.storage.partitions": "3",
-        "config.storage.cleanup.policy": "delete",
-        "config.storage.min.insync.replicas": "2",
-        "config.storage.replication.factor": "1",
-    })
+    config = _worker(
+        **{
+            "config.storage.partitions": "3",
+            "config.storage.cleanup.policy": "delete",
+            "config.storage.min.insync.replicas": "2",
+            "config.storage.replication.factor": "1",
+        }
+    )
     assert topic_settings(config, "config.storage.") == {"min.insync.replicas": "2"}
-    assert "Ignoring 'config.storage.partitions=3' setting, since config topic partitions is always 1" in caplog.text
-    assert "Ignoring 'config.storage.cleanup.policy=delete' setting, since compaction is always used" in caplog.text
+    assert (
+        "Ignoring 'config.storage.partitions=3' setting, since config topic partitions is always 1"
+        in caplog.text
+    )
+    assert (
+        "Ignoring 'config.storage.cleanup.policy=delete' setting, since compaction is always used"
+        in caplog.text
+    )
 
 
 def test_store_configs_need_a_topic() -> None:

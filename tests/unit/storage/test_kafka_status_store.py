@@ -47,8 +47,14 @@ def test_writes_become_visible_once_read_back(store_and_log: Any) -> None:
     assert store.get_connector("c") == ConnectorStatus("c", State.RUNNING, "w1:8083", 1)
     assert store.get_all_tasks("c") == [TaskStatus(T0, State.FAILED, "w1:8083", 1, "trace")]
     assert log.records == [
-        (b"status-connector-c", b'{"state":"RUNNING","trace":null,"worker_id":"w1:8083","generation":1,"version":null}'),
-        (b"status-task-c-0", b'{"state":"FAILED","trace":"trace","worker_id":"w1:8083","generation":1,"version":null}'),
+        (
+            b"status-connector-c",
+            b'{"state":"RUNNING","trace":null,"worker_id":"w1:8083","generation":1,"version":null}',
+        ),
+        (
+            b"status-task-c-0",
+            b'{"state":"FAILED","trace":"trace","worker_id":"w1:8083","generation":1,"version":null}',
+        ),
     ]
 
 

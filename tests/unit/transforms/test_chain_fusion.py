@@ -48,7 +48,9 @@ VALUE_SCHEMA = (
     .field("flag", Schema.BOOLEAN_SCHEMA)
     .build()
 )
-KEY_SCHEMA = SchemaBuilder.struct().field("id", Schema.INT64_SCHEMA).field("region", Schema.STRING_SCHEMA).build()
+KEY_SCHEMA = (
+    SchemaBuilder.struct().field("id", Schema.INT64_SCHEMA).field("region", Schema.STRING_SCHEMA).build()
+)
 
 ROUTER = {"regex": r"db\.([^.]+)\.(.+)", "replacement": "$1_$2"}
 REPLACE = {"exclude": "flag", "renames": "customer:customer_name,note:comment"}
@@ -66,7 +68,11 @@ CHAINS: dict[str, list[tuple[type[Transformation[Any]], dict[str, Any]]]] = {
     ],
     "insert-replace": [(InsertFieldValue, INSERT), (ReplaceFieldValue, REPLACE)],
     "replace-twice": [(ReplaceFieldValue, REPLACE_TWO_PHASE), (ReplaceFieldValue, REPLACE_TWO_PHASE)],
-    "include-insert-route": [(ReplaceFieldValue, REPLACE_INCLUDE), (InsertFieldValue, INSERT), (RegexRouter, ROUTER)],
+    "include-insert-route": [
+        (ReplaceFieldValue, REPLACE_INCLUDE),
+        (InsertFieldValue, INSERT),
+        (RegexRouter, ROUTER),
+    ],
     "keys-and-values": [
         (ReplaceFieldKey, {"renames": "id:key_id"}),
         (InsertFieldKey, {"static.field": "k", "static.value": "v"}),
@@ -101,7 +107,9 @@ def records(schemaful: bool) -> list[ConnectRecord]:
     return out
 
 
-def build(spec: list[tuple[type[Transformation[Any]], dict[str, Any]]]) -> tuple[list[Any], TransformationChain[Any]]:
+def build(
+    spec: list[tuple[type[Transformation[Any]], dict[str, Any]]],
+) -> tuple[list[Any], TransformationChain[Any]]:
     transforms = [configure(cls, dict(cfg)) for cls, cfg in spec]
     stages = [TransformationStage(f"t{i}", configure(cls, dict(cfg))) for i, (cls, cfg) in enumerate(spec)]
     return transforms, TransformationChain(stages)
@@ -126,7 +134,9 @@ def fields(record: ConnectRecord) -> dict[str, Any]:
 @pytest.mark.parametrize("name", list(CHAINS))
 def test_fused_chain_equals_transforms_one_by_one(name: str, schemaful: bool) -> None:
     transforms, chain = build(CHAINS[name])
-    assert [steps is not None for _, steps in _plan(chain.stages)] == [True]  # the whole chain is one fused run
+    assert [steps is not None for _, steps in _plan(chain.stages)] == [
+        True
+    ]  # the whole chain is one fused run
     for record in records(schemaful):
         if name == "sink-fields" and not isinstance(record, SinkRecord):
             continue

@@ -82,7 +82,11 @@ def replace_reference(config: dict[str, Any], is_key: bool) -> Step:
             updated = value if flags & own else dict(value)
             for name in exclude:
                 updated.pop(name, None)
-            moved = [(new, updated.pop(old)) for old, new in renames.items() if old not in exclude and old in updated]
+            moved = [
+                (new, updated.pop(old))
+                for old, new in renames.items()
+                if old not in exclude and old in updated
+            ]
             updated.update(moved)
         if is_key:
             draft.key = updated
@@ -102,7 +106,9 @@ def insert_reference(config: dict[str, Any], is_key: bool) -> Step:
         value = draft.key if is_key else draft.value
         if value is None:
             return flags
-        updated = value if flags & own and type(value) is dict else dict(require_map(value, "field insertion"))
+        updated = (
+            value if flags & own and type(value) is dict else dict(require_map(value, "field insertion"))
+        )
         if "topic.field" in names:
             updated[names["topic.field"]] = draft.topic
         if "partition.field" in names and draft.kafka_partition is not None:
@@ -122,17 +128,23 @@ def insert_reference(config: dict[str, Any], is_key: bool) -> Step:
     return step
 
 
-@pytest.mark.parametrize(("cls", "config"), CASES, ids=[f"{c.__name__}-{i}" for i, (c, _) in enumerate(CASES)])
+@pytest.mark.parametrize(
+    ("cls", "config"), CASES, ids=[f"{c.__name__}-{i}" for i, (c, _) in enumerate(CASES)]
+)
 def test_generated_step_equals_the_reference(cls: type[Transformation[Any]], config: dict[str, Any]) -> None:
     xform = configure(cls, config)
     is_key = cls in (ReplaceFieldKey, InsertFieldKey)
-    reference = (replace_reference if cls in (ReplaceFieldKey, ReplaceFieldValue) else insert_reference)(config, is_key)
+    reference = (replace_reference if cls in (ReplaceFieldKey, ReplaceFieldValue) else insert_reference)(
+        config, is_key
+    )
     generated = xform.fused_step()
     for value in VALUES:
         for make in (source, sink):
             for record in (
                 make(value=value, key=dict(value) if isinstance(value, dict) else value, timestamp=5),
-                make(value=value, key=value, timestamp=None, partition=None) if make is source else make(value=value),
+                make(value=value, key=value, timestamp=None, partition=None)
+                if make is source
+                else make(value=value),
             ):
                 assert outcome(xform.apply, record) == outcome(step_apply(reference), record)
                 # on a value a previous step of the run made (edited in place): the same result

@@ -40,7 +40,10 @@ def test_drop_headers() -> None:
     [
         ({}, 'Missing required configuration "headers" which has no default value.'),
         # Java 4.2's ValidList.anyNonDuplicateValues(false, false)
-        ({"headers": ""}, "Configuration 'headers' must not be empty. Valid values include: any non-empty value"),
+        (
+            {"headers": ""},
+            "Configuration 'headers' must not be empty. Valid values include: any non-empty value",
+        ),
         ({"headers": "a,a"}, "Configuration 'headers' values must not be duplicated."),
     ],
 )

@@ -247,7 +247,10 @@ def test_tombstones_fail_like_java() -> None:
 @pytest.mark.parametrize(
     ("configs", "message"),
     [
-        ({"fields": ""}, "Configuration 'fields' must not be empty. Valid values include: any non-empty value"),
+        (
+            {"fields": ""},
+            "Configuration 'fields' must not be empty. Valid values include: any non-empty value",
+        ),
         ({}, 'Missing required configuration "fields" which has no default value.'),
         (
             {"fields": "a", "replacement": ""},

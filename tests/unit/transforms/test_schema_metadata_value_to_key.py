@@ -184,7 +184,9 @@ def test_value_to_key_errors() -> None:
     ):
         xform.apply(sink(value=None, value_schema=VALUE_SCHEMA))
     # Java 4.2's ValidList.anyNonDuplicateValues(false, false)
-    with pytest.raises(ConfigException, match="^Configuration 'fields' must not be empty. Valid values include: any"):
+    with pytest.raises(
+        ConfigException, match="^Configuration 'fields' must not be empty. Valid values include: any"
+    ):
         configure(ValueToKey, {"fields": ""})
     with pytest.raises(ConfigException, match="^Configuration 'fields' values must not be null.$"):
         configure(ValueToKey, {"fields": None})

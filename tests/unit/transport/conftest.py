@@ -60,11 +60,18 @@ class Stores:
 @pytest.fixture(scope="session")
 def authorities() -> tuple[CertificateAuthority, Leaf, Leaf, CertificateAuthority]:
     ca = CertificateAuthority.create("transport test CA")
-    return ca, ca.issue("localhost", ["localhost", "127.0.0.1"]), ca.issue("client"), CertificateAuthority.create("x")
+    return (
+        ca,
+        ca.issue("localhost", ["localhost", "127.0.0.1"]),
+        ca.issue("client"),
+        CertificateAuthority.create("x"),
+    )
 
 
 @pytest.fixture
-def stores(tmp_path: Path, authorities: tuple[CertificateAuthority, Leaf, Leaf, CertificateAuthority]) -> Stores:
+def stores(
+    tmp_path: Path, authorities: tuple[CertificateAuthority, Leaf, Leaf, CertificateAuthority]
+) -> Stores:
     ca, server, client, other = authorities
     s = Stores(tmp_path, ca, server, client, other)
     ca.write_pem(s.ca_pem)

@@ -33,7 +33,11 @@ pytestmark = pytest.mark.unit
 RECORDING = json.loads((Path(__file__).parent / "java_rest_security_4_2_1.json").read_text())
 CREDENTIALS = "alice: wonderland\nbob=builder\ndave:\n# a comment\ncarol  with spaces\n"
 # What Java 4.2.1 answers without valid credentials (recorded): the sentence alone, as "JSON".
-JAVA_401 = {"status": 401, "headers": {"content-type": "application/json"}, "body": "User cannot access the resource."}
+JAVA_401 = {
+    "status": 401,
+    "headers": {"content-type": "application/json"},
+    "body": "User cannot access the resource.",
+}
 # What connectrt answers instead (a deliberate difference: Connect's error JSON and the
 # WWW-Authenticate challenge RFC 7235 asks for).
 OUR_401_BODY = {"error_code": 401, "message": "User cannot access the resource."}
@@ -114,15 +118,38 @@ def test_recorded_java_answers_stated_literally() -> None:
     """The recording's key facts, so a re-recording that changes them shows up here."""
     auth = RECORDING["auth"]
     assert {k: v["status"] for k, v in auth.items()} == {
-        "no_header": 401, "good": 200, "good_lowercase_scheme": 200, "wrong_password": 401,
-        "unknown_user": 401, "equals_separator": 200, "empty_password_user": 200, "space_separator": 200,
-        "password_with_colon": 401, "no_colon": 401, "empty_user": 401, "not_base64": 500, "bearer": 401,
-        "scheme_only": 401, "non_utf8": 401, "huge_header": 431, "connectors_no_header": 401,
-        "connectors_good": 200, "health_no_header": 401, "unknown_path_no_header": 404,
-        "head_root_no_header": 401, "options_root_no_header": 401, "internal_tasks_no_header": 400,
-        "internal_tasks_slash_no_header": 400, "internal_fence_no_header": 400, "get_tasks_no_header": 401,
-        "restart_no_header": 401, "loggers_main_good": 404, "loggers_admin_no_header": 200,
-        "connectors_admin_no_header": 404, "https_good": 200, "https_no_header": 401,
+        "no_header": 401,
+        "good": 200,
+        "good_lowercase_scheme": 200,
+        "wrong_password": 401,
+        "unknown_user": 401,
+        "equals_separator": 200,
+        "empty_password_user": 200,
+        "space_separator": 200,
+        "password_with_colon": 401,
+        "no_colon": 401,
+        "empty_user": 401,
+        "not_base64": 500,
+        "bearer": 401,
+        "scheme_only": 401,
+        "non_utf8": 401,
+        "huge_header": 431,
+        "connectors_no_header": 401,
+        "connectors_good": 200,
+        "health_no_header": 401,
+        "unknown_path_no_header": 404,
+        "head_root_no_header": 401,
+        "options_root_no_header": 401,
+        "internal_tasks_no_header": 400,
+        "internal_tasks_slash_no_header": 400,
+        "internal_fence_no_header": 400,
+        "get_tasks_no_header": 401,
+        "restart_no_header": 401,
+        "loggers_main_good": 404,
+        "loggers_admin_no_header": 200,
+        "connectors_admin_no_header": 404,
+        "https_good": 200,
+        "https_no_header": 401,
     }
     assert auth["not_base64"]["body"] == '{"error_code":500,"message":"Illegal base64 character 21"}'
     assert auth["internal_tasks_no_header"]["body"] == (
@@ -135,8 +162,12 @@ def test_internal_endpoints_are_exempt(client: AppClient, herder: FakeHerder) ->
     """Java lets POST /connectors/<c>/tasks and PUT /connectors/<c>/fence through: the herder checks
     their signature. Everything else on those paths needs credentials."""
     herder.add_connector("x")
-    for method, path in (("POST", "/connectors/x/tasks"), ("POST", "/connectors/x/tasks/"),
-                         ("PUT", "/connectors/x/fence"), ("PUT", "/connectors/x/fence/")):
+    for method, path in (
+        ("POST", "/connectors/x/tasks"),
+        ("POST", "/connectors/x/tasks/"),
+        ("PUT", "/connectors/x/fence"),
+        ("PUT", "/connectors/x/fence/"),
+    ):
         response = client.request(method, path, json=[] if method == "POST" else None)
         assert response.status_code != 401, (method, path)
     assert [c[0] for c in herder.called("put_task_configs")] == ["x", "x"]
@@ -163,11 +194,16 @@ def test_two_authorization_headers_are_refused(client: AppClient) -> None:
 
 
 def test_cors_preflight_passes_and_401_carries_cors_headers(tmp_path: Path, herder: FakeHerder) -> None:
-    config = RestConfig(authenticator=authenticator_for(tmp_path), access_control_allow_origin="http://ui.example")
+    config = RestConfig(
+        authenticator=authenticator_for(tmp_path), access_control_allow_origin="http://ui.example"
+    )
     c = AppClient(create_app(herder, config))
     try:
-        preflight = c.request("OPTIONS", "/connectors", headers={
-            "Origin": "http://ui.example", "Access-Control-Request-Method": "POST"})
+        preflight = c.request(
+            "OPTIONS",
+            "/connectors",
+            headers={"Origin": "http://ui.example", "Access-Control-Request-Method": "POST"},
+        )
         assert preflight.status_code == 200
         denied = c.get("/connectors", headers={"Origin": "http://ui.example"})
         assert denied.status_code == 401
@@ -187,7 +223,9 @@ def test_parse_basic_authorization() -> None:
 
 
 def test_credentials_file_is_java_properties_in_latin1(tmp_path: Path) -> None:
-    auth = authenticator_for(tmp_path, "eve\\u00e9 = p\\u00e4ss\nraw: caf\u00e9\n  # indented comment\nlong = a\\\n  b\n")
+    auth = authenticator_for(
+        tmp_path, "eve\\u00e9 = p\\u00e4ss\nraw: caf\u00e9\n  # indented comment\nlong = a\\\n  b\n"
+    )
     assert auth.authenticate("eve\u00e9", "p\u00e4ss")
     assert auth.authenticate("raw", "caf\u00e9")
     assert auth.authenticate("long", "ab")
@@ -239,8 +277,15 @@ def test_password_comparison_is_constant_time(tmp_path: Path, monkeypatch: pytes
         return real(a, b)
 
     monkeypatch.setattr("connectrt.rest.basic_auth.hmac.compare_digest", counting)
-    attempts = [("alice", "wonderland"), ("alice", "w"), ("alice", "x" * 5000), ("alice", ""),
-                ("mallory", "wonderland"), ("mallory", ""), ("dave", "")]
+    attempts = [
+        ("alice", "wonderland"),
+        ("alice", "w"),
+        ("alice", "x" * 5000),
+        ("alice", ""),
+        ("mallory", "wonderland"),
+        ("mallory", ""),
+        ("dave", ""),
+    ]
     for user, password in attempts:
         auth.authenticate(user, password)
     assert calls == [(32, 32)] * len(attempts)

@@ -16,8 +16,10 @@ from .conftest import STORE_PASSWORD, TRUST_PASSWORD, Stores
 
 pytestmark = pytest.mark.unit
 
-SCRAM = ('org.apache.kafka.common.security.scram.ScramLoginModule required username="connect" '
-         'password="connect-secret";')
+SCRAM = (
+    'org.apache.kafka.common.security.scram.ScramLoginModule required username="connect" '
+    'password="connect-secret";'
+)
 
 
 def _sasl_ssl(stores: Stores, **extra: str) -> dict[str, str]:
@@ -34,8 +36,17 @@ def _sasl_ssl(stores: Stores, **extra: str) -> dict[str, str]:
 
 
 def test_librdkafka_sasl_ssl_scram(stores: Stores) -> None:
-    conf = translate(_sasl_ssl(stores, **{"ssl.enabled.protocols": "TLSv1.2,TLSv1.3", "ssl.protocol": "TLSv1.3",
-                                          "ssl.keymanager.algorithm": "SunX509", "sasl.login.refresh.window.factor": "0.8"}))
+    conf = translate(
+        _sasl_ssl(
+            stores,
+            **{
+                "ssl.enabled.protocols": "TLSv1.2,TLSv1.3",
+                "ssl.protocol": "TLSv1.3",
+                "ssl.keymanager.algorithm": "SunX509",
+                "sasl.login.refresh.window.factor": "0.8",
+            },
+        )
+    )
     assert conf == {
         "bootstrap.servers": "broker:9093",
         "security.protocol": "sasl_ssl",
@@ -48,13 +59,19 @@ def test_librdkafka_sasl_ssl_scram(stores: Stores) -> None:
 
 
 def test_librdkafka_ssl_with_client_certificate_and_no_hostname_check(stores: Stores) -> None:
-    conf = translate({
-        "bootstrap.servers": "b:9093", "security.protocol": "SSL",
-        "ssl.truststore.type": "PEM", "ssl.truststore.location": str(stores.ca_pem),
-        "ssl.keystore.type": "PKCS12", "ssl.keystore.location": str(stores.client_p12),
-        "ssl.keystore.password": STORE_PASSWORD, "ssl.key.password": STORE_PASSWORD,
-        "ssl.endpoint.identification.algorithm": "",
-    })
+    conf = translate(
+        {
+            "bootstrap.servers": "b:9093",
+            "security.protocol": "SSL",
+            "ssl.truststore.type": "PEM",
+            "ssl.truststore.location": str(stores.ca_pem),
+            "ssl.keystore.type": "PKCS12",
+            "ssl.keystore.location": str(stores.client_p12),
+            "ssl.keystore.password": STORE_PASSWORD,
+            "ssl.key.password": STORE_PASSWORD,
+            "ssl.endpoint.identification.algorithm": "",
+        }
+    )
     assert conf["security.protocol"] == "ssl"
     assert conf["ssl.ca.pem"] == stores.ca.cert_pem().decode()
     assert conf["ssl.certificate.pem"] == stores.client.cert_pem().decode() + stores.ca.cert_pem().decode()
@@ -64,12 +81,24 @@ def test_librdkafka_ssl_with_client_certificate_and_no_hostname_check(stores: St
 
 
 def test_librdkafka_plain_and_plaintext() -> None:
-    assert translate({"bootstrap.servers": "b:1"}) == {"bootstrap.servers": "b:1", "security.protocol": "plaintext"}
-    assert translate({
-        "bootstrap.servers": "b:1", "security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "PLAIN",
-        "sasl.jaas.config": 'org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="p";',
-    }) == {"bootstrap.servers": "b:1", "security.protocol": "sasl_plaintext", "sasl.mechanism": "PLAIN",
-           "sasl.username": "u", "sasl.password": "p"}
+    assert translate({"bootstrap.servers": "b:1"}) == {
+        "bootstrap.servers": "b:1",
+        "security.protocol": "plaintext",
+    }
+    assert translate(
+        {
+            "bootstrap.servers": "b:1",
+            "security.protocol": "SASL_PLAINTEXT",
+            "sasl.mechanism": "PLAIN",
+            "sasl.jaas.config": 'org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="p";',
+        }
+    ) == {
+        "bootstrap.servers": "b:1",
+        "security.protocol": "sasl_plaintext",
+        "sasl.mechanism": "PLAIN",
+        "sasl.username": "u",
+        "sasl.password": "p",
+    }
 
 
 def test_clients_build_with_the_translation(stores: Stores) -> None:
@@ -125,19 +154,37 @@ def test_group_member_gets_the_worker_security_settings(stores: Stores) -> None:
 @pytest.mark.parametrize(
     ("props", "message"),
     [
-        ({"security.protocol": "TLS"}, "producer.security.protocol=TLS is not valid; use one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL."),
-        ({"security.protocol": "SASL_SSL", "sasl.mechanism": "OAUTHBEARER"},
-         "producer.sasl.mechanism=OAUTHBEARER is not supported by connectrt; use one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, GSSAPI."),
-        ({"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512"},
-         "producer.security.protocol=SASL_SSL with sasl.mechanism=SCRAM-SHA-512 needs the credentials in "
-         "producer.sasl.jaas.config: org.apache.kafka.common.security.scram.ScramLoginModule required "
-         'username="..." password="...";'),
-        ({"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512",
-          "sasl.jaas.config": 'org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="p";'},
-         "producer.sasl.jaas.config uses org.apache.kafka.common.security.plain.PlainLoginModule, but "
-         "sasl.mechanism=SCRAM-SHA-512 needs org.apache.kafka.common.security.scram.ScramLoginModule."),
-        ({"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN", "sasl.jaas.config": "not jaas at all"},
-         "producer.sasl.jaas.config: login module not has flag 'jaas'; use one of required"),
+        (
+            {"security.protocol": "TLS"},
+            "producer.security.protocol=TLS is not valid; use one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL.",
+        ),
+        (
+            {"security.protocol": "SASL_SSL", "sasl.mechanism": "OAUTHBEARER"},
+            "producer.sasl.mechanism=OAUTHBEARER is not supported by connectrt; use one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, GSSAPI.",
+        ),
+        (
+            {"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512"},
+            "producer.security.protocol=SASL_SSL with sasl.mechanism=SCRAM-SHA-512 needs the credentials in "
+            "producer.sasl.jaas.config: org.apache.kafka.common.security.scram.ScramLoginModule required "
+            'username="..." password="...";',
+        ),
+        (
+            {
+                "security.protocol": "SASL_SSL",
+                "sasl.mechanism": "SCRAM-SHA-512",
+                "sasl.jaas.config": 'org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="p";',
+            },
+            "producer.sasl.jaas.config uses org.apache.kafka.common.security.plain.PlainLoginModule, but "
+            "sasl.mechanism=SCRAM-SHA-512 needs org.apache.kafka.common.security.scram.ScramLoginModule.",
+        ),
+        (
+            {
+                "security.protocol": "SASL_SSL",
+                "sasl.mechanism": "PLAIN",
+                "sasl.jaas.config": "not jaas at all",
+            },
+            "producer.sasl.jaas.config: login module not has flag 'jaas'; use one of required",
+        ),
     ],
 )
 def test_errors_name_the_prefixed_key(props: dict[str, str], message: str) -> None:
@@ -160,8 +207,13 @@ def test_refused_tls_is_named_when_kafka_cannot_be_reached(stores: Stores) -> No
     from tests.fixtures.tls_listener import tls_listener
 
     with tls_listener(stores.server_pem) as port:
-        admin = make_admin({"bootstrap.servers": f"127.0.0.1:{port}", "security.protocol": "SSL",
-                            "ssl.truststore.certificates": stores.other_ca.cert_pem().decode()})
+        admin = make_admin(
+            {
+                "bootstrap.servers": f"127.0.0.1:{port}",
+                "security.protocol": "SSL",
+                "ssl.truststore.certificates": stores.other_ca.cert_pem().decode(),
+            }
+        )
         with pytest.raises(KafkaException) as info:
             TopicAdmin(admin, 5).cluster_id()
         assert "SSL handshake failed" in str(info.value) and "certificate verify failed" in str(info.value)

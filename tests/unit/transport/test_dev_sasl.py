@@ -21,18 +21,28 @@ def settings(tmp_path: Path, sasl: bool = True) -> DevSettings:
 def test_sasl_ssl_listener_in_server_properties(tmp_path: Path) -> None:
     s = settings(tmp_path)
     kafka_sasl.ensure_tls(s)
-    lines = dict(line.split("=", 1) for line in kafka.server_properties(s, 1, tmp_path / "d").splitlines()[1:])
+    lines = dict(
+        line.split("=", 1) for line in kafka.server_properties(s, 1, tmp_path / "d").splitlines()[1:]
+    )
     password = (tmp_path / "dev" / "t" / "tls" / "store.password").read_text()
-    assert lines["listeners"] == "PLAINTEXT://127.0.0.1:20092,CONTROLLER://127.0.0.1:20192,SASL_SSL://127.0.0.1:20292"
+    assert (
+        lines["listeners"]
+        == "PLAINTEXT://127.0.0.1:20092,CONTROLLER://127.0.0.1:20192,SASL_SSL://127.0.0.1:20292"
+    )
     assert lines["advertised.listeners"] == "PLAINTEXT://127.0.0.1:20092,SASL_SSL://127.0.0.1:20292"
-    assert lines["listener.security.protocol.map"] == "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL"
+    assert (
+        lines["listener.security.protocol.map"]
+        == "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL"
+    )
     assert lines["inter.broker.listener.name"] == "PLAINTEXT"
     assert lines["sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
     assert lines["listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config"] == (
         "org.apache.kafka.common.security.scram.ScramLoginModule required;"
     )
     assert lines["listener.name.sasl_ssl.ssl.keystore.type"] == "PKCS12"
-    assert lines["listener.name.sasl_ssl.ssl.keystore.location"] == str(tmp_path / "dev" / "t" / "tls" / "broker.p12")
+    assert lines["listener.name.sasl_ssl.ssl.keystore.location"] == str(
+        tmp_path / "dev" / "t" / "tls" / "broker.p12"
+    )
     assert lines["listener.name.sasl_ssl.ssl.keystore.password"] == password
     without = kafka.server_properties(settings(tmp_path, sasl=False), 1, tmp_path / "d")
     assert "SASL_SSL" not in without and "sasl.enabled" not in without
@@ -46,9 +56,16 @@ def test_tls_files_are_made_once_and_readable(tmp_path: Path) -> None:
     assert (directory / "ca.pem").read_bytes() == ca_before
     password = (directory / "store.password").read_text()
     assert oct((directory / "store.password").stat().st_mode & 0o777) == "0o600"
-    store = load_keystore({"ssl.keystore.location": str(directory / "broker.p12"), "ssl.keystore.type": "PKCS12",
-                           "ssl.keystore.password": password})
-    trust = load_truststore({"ssl.truststore.location": str(directory / "ca.pem"), "ssl.truststore.type": "PEM"})
+    store = load_keystore(
+        {
+            "ssl.keystore.location": str(directory / "broker.p12"),
+            "ssl.keystore.type": "PKCS12",
+            "ssl.keystore.password": password,
+        }
+    )
+    trust = load_truststore(
+        {"ssl.truststore.location": str(directory / "ca.pem"), "ssl.truststore.type": "PEM"}
+    )
     assert store is not None and trust is not None and store.chain[-1] == trust[0]
 
 

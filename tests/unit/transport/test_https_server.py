@@ -38,7 +38,10 @@ def auth_env(tmp_path: Path) -> dict[str, str]:
         "KafkaConnect { org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required "
         f'file="{tmp_path / "creds"}"; }};'
     )
-    return {"KAFKA_OPTS": f"-Djava.security.auth.login.config={tmp_path / 'jaas.conf'}", "HOME": str(tmp_path)}
+    return {
+        "KAFKA_OPTS": f"-Djava.security.auth.login.config={tmp_path / 'jaas.conf'}",
+        "HOME": str(tmp_path),
+    }
 
 
 def pkcs12_listener(stores: Stores, prefix: str = "listeners.https.") -> dict[str, str]:
@@ -51,8 +54,9 @@ def pkcs12_listener(stores: Stores, prefix: str = "listeners.https.") -> dict[st
 
 
 @asynccontextmanager
-async def serving(props: Mapping[str, Any], herder: FakeHerder, environ: Mapping[str, str] | None = None
-                  ) -> AsyncIterator[RestServer]:
+async def serving(
+    props: Mapping[str, Any], herder: FakeHerder, environ: Mapping[str, str] | None = None
+) -> AsyncIterator[RestServer]:
     config = RestConfig.from_worker_props(props, environ=environ or {})
     admin = create_admin_app(herder, config) if config.admin_listeners else None
     server = RestServer(create_app(herder, config), config, admin_app=admin)
@@ -97,8 +101,12 @@ def test_https_with_top_level_pem_settings(stores: Stores) -> None:
     """Without any listeners.https.* key, Java uses the top-level ssl.* keys (all or nothing)."""
 
     async def go() -> None:
-        props = {"listeners": "https://127.0.0.1:0,http://127.0.0.1:0", "ssl.keystore.type": "PEM",
-                 "ssl.keystore.location": str(stores.server_pem_encrypted), "ssl.key.password": KEY_PASSWORD}
+        props = {
+            "listeners": "https://127.0.0.1:0,http://127.0.0.1:0",
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(stores.server_pem_encrypted),
+            "ssl.key.password": KEY_PASSWORD,
+        }
         async with serving(props, FakeHerder()) as server:
             https_port, http_port = server.ports()
             assert server.advertised_url() == f"http://127.0.0.1:{http_port}/"  # http first, as Java
@@ -111,11 +119,14 @@ def test_https_with_top_level_pem_settings(stores: Stores) -> None:
 
 def test_client_auth_required(stores: Stores) -> None:
     async def go() -> None:
-        props = {"listeners": "https://127.0.0.1:0", **pkcs12_listener(stores),
-                 "listeners.https.ssl.truststore.location": str(stores.truststore_p12),
-                 "listeners.https.ssl.truststore.type": "PKCS12",
-                 "listeners.https.ssl.truststore.password": TRUST_PASSWORD,
-                 "listeners.https.ssl.client.auth": "required"}
+        props = {
+            "listeners": "https://127.0.0.1:0",
+            **pkcs12_listener(stores),
+            "listeners.https.ssl.truststore.location": str(stores.truststore_p12),
+            "listeners.https.ssl.truststore.type": "PKCS12",
+            "listeners.https.ssl.truststore.password": TRUST_PASSWORD,
+            "listeners.https.ssl.client.auth": "required",
+        }
         async with serving(props, FakeHerder()) as server:
             url = f"https://localhost:{server.ports()[0]}/connectors"
             # Java 4.2.1 (recorded): the handshake fails without a client certificate.
@@ -135,13 +146,20 @@ def test_admin_listeners_like_java(stores: Stores, tmp_path: Path) -> None:
     listeners answer 404 to it, the admin listener 404 to everything else."""
     auth = RECORDING["auth"]
     assert auth["loggers_admin_no_header"]["status"] == 200
-    assert auth["loggers_main_good"] == {"status": 404, "headers": {},
-                                         "body": '{"error_code":404,"message":"HTTP 404 Not Found"}'}
+    assert auth["loggers_main_good"] == {
+        "status": 404,
+        "headers": {},
+        "body": '{"error_code":404,"message":"HTTP 404 Not Found"}',
+    }
     assert auth["connectors_admin_no_header"]["status"] == 404
 
     async def go() -> None:
-        props = {"listeners": "http://127.0.0.1:0", "admin.listeners": "https://127.0.0.1:0",
-                 "rest.extension.classes": EXTENSION, **pkcs12_listener(stores, "admin.listeners.https.")}
+        props = {
+            "listeners": "http://127.0.0.1:0",
+            "admin.listeners": "https://127.0.0.1:0",
+            "rest.extension.classes": EXTENSION,
+            **pkcs12_listener(stores, "admin.listeners.https."),
+        }
         async with serving(props, FakeHerder(), auth_env(tmp_path)) as server:
             main = f"http://127.0.0.1:{server.ports()[0]}"
             admin = server.admin_url()
@@ -151,9 +169,15 @@ def test_admin_listeners_like_java(stores: Stores, tmp_path: Path) -> None:
                 r = await http.get(admin + "admin/loggers/root")
                 assert r.status_code == 200 and "level" in r.json()
                 r = await http.get(admin + "connectors")
-                assert (r.status_code, r.json()) == (404, {"error_code": 404, "message": "HTTP 404 Not Found"})
+                assert (r.status_code, r.json()) == (
+                    404,
+                    {"error_code": 404, "message": "HTTP 404 Not Found"},
+                )
                 r = await http.get(main + "/admin/loggers", headers={"Authorization": GOOD})
-                assert (r.status_code, r.json()) == (404, {"error_code": 404, "message": "HTTP 404 Not Found"})
+                assert (r.status_code, r.json()) == (
+                    404,
+                    {"error_code": 404, "message": "HTTP 404 Not Found"},
+                )
                 assert (await http.get(main + "/connectors")).status_code == 401
 
     run(go)
@@ -163,7 +187,9 @@ def test_admin_listeners_empty_disables_them() -> None:
     assert RECORDING["client_auth"]["admin_disabled_loggers"]["status"] == 404
 
     async def go() -> None:
-        async with serving({"listeners": "http://127.0.0.1:0", "admin.listeners": ""}, FakeHerder()) as server:
+        async with serving(
+            {"listeners": "http://127.0.0.1:0", "admin.listeners": ""}, FakeHerder()
+        ) as server:
             assert server.admin_url() is None
             async with httpx.AsyncClient() as http:
                 r = await http.get(f"http://127.0.0.1:{server.ports()[0]}/admin/loggers")
@@ -185,7 +211,11 @@ def test_admin_endpoints_on_main_listener_are_authenticated(tmp_path: Path) -> N
 
 
 def test_https_admin_listener_without_keystore_refuses_to_start(stores: Stores) -> None:
-    props = {"listeners": "https://127.0.0.1:0", "admin.listeners": "https://127.0.0.1:0", **pkcs12_listener(stores)}
+    props = {
+        "listeners": "https://127.0.0.1:0",
+        "admin.listeners": "https://127.0.0.1:0",
+        **pkcs12_listener(stores),
+    }
     with pytest.raises(ConfigException) as info:
         RestConfig.from_worker_props(props, environ={})
     assert str(info.value) == (
@@ -196,11 +226,15 @@ def test_https_admin_listener_without_keystore_refuses_to_start(stores: Stores) 
 
 def test_jks_listener_refuses_to_start(stores: Stores) -> None:
     props = {"listeners": "https://:8443", "listeners.https.ssl.keystore.location": str(stores.jks)}
-    with pytest.raises(ConfigException, match=r"is a JKS keystore, which connectrt cannot read; convert it to PKCS12"):
+    with pytest.raises(
+        ConfigException, match=r"is a JKS keystore, which connectrt cannot read; convert it to PKCS12"
+    ):
         RestConfig.from_worker_props(props, environ={})
 
 
-def test_warning_for_unauthenticated_non_loopback_listeners(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_warning_for_unauthenticated_non_loopback_listeners(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     async def go() -> None:
         with caplog.at_level(logging.WARNING, logger="connectrt.rest.server"):
             async with serving({"listeners": "http://127.0.0.1:0"}, FakeHerder()):
@@ -216,7 +250,10 @@ def test_warning_for_unauthenticated_non_loopback_listeners(tmp_path: Path, capl
             assert "without authentication" not in caplog.text
             async with serving({**props, "admin.listeners": "http://:0"}, FakeHerder(), auth_env(tmp_path)):
                 pass
-            assert "The admin endpoints (/admin/loggers) listens on http://:0 without authentication" in caplog.text
+            assert (
+                "The admin endpoints (/admin/loggers) listens on http://:0 without authentication"
+                in caplog.text
+            )
 
     run(go)
 
@@ -228,11 +265,14 @@ def test_forwarding_over_https_with_authentication(stores: Stores, tmp_path: Pat
     as Connect's error JSON."""
 
     async def go() -> None:
-        worker = {"listeners": "https://127.0.0.1:0", "rest.extension.classes": EXTENSION,
-                  **pkcs12_listener(stores),
-                  "listeners.https.ssl.truststore.location": str(stores.ca_pem),
-                  "listeners.https.ssl.truststore.type": "PEM",
-                  "listeners.https.ssl.client.auth": "required"}
+        worker = {
+            "listeners": "https://127.0.0.1:0",
+            "rest.extension.classes": EXTENSION,
+            **pkcs12_listener(stores),
+            "listeners.https.ssl.truststore.location": str(stores.ca_pem),
+            "listeners.https.ssl.truststore.type": "PEM",
+            "listeners.https.ssl.client.auth": "required",
+        }
         leader, follower = FakeHerder(), FakeHerder()
         env = auth_env(tmp_path)
         async with serving(worker, leader, env) as leader_server:
@@ -251,9 +291,13 @@ def test_forwarding_over_https_with_authentication(stores: Stores, tmp_path: Pat
             async with serving(open_follower, follower, env) as follower_server:
                 url = f"https://localhost:{follower_server.ports()[0]}/connectors"
                 async with httpx.AsyncClient(verify=trusting(stores, client_cert=True)) as http:
-                    r = await http.post(url, json={"name": "b", "config": {"connector.class": "FileStreamSource"}})
+                    r = await http.post(
+                        url, json={"name": "b", "config": {"connector.class": "FileStreamSource"}}
+                    )
                     assert (r.status_code, r.json()) == (
-                        401, {"error_code": 401, "message": "User cannot access the resource."})
+                        401,
+                        {"error_code": 401, "message": "User cannot access the resource."},
+                    )
                     assert "b" not in leader.configs
 
     run(go)
@@ -263,8 +307,12 @@ def test_advertised_https_listener(stores: Stores) -> None:
     """rest.advertised.listener=https: the worker's URL (its id, where others forward) is the https one."""
 
     async def go() -> None:
-        props = {"listeners": "http://127.0.0.1:0,https://127.0.0.1:0", "rest.advertised.listener": "https",
-                 "rest.advertised.host.name": "localhost", **pkcs12_listener(stores)}
+        props = {
+            "listeners": "http://127.0.0.1:0,https://127.0.0.1:0",
+            "rest.advertised.listener": "https",
+            "rest.advertised.host.name": "localhost",
+            **pkcs12_listener(stores),
+        }
         async with serving(props, FakeHerder()) as server:
             assert server.advertised_url() == f"https://localhost:{server.ports()[1]}/"
             async with httpx.AsyncClient(verify=trusting(stores)) as http:

@@ -18,7 +18,9 @@ def test_the_documented_connect_entry() -> None:
     }};
     """
     assert parse_login_config(text, "jaas.conf") == {
-        "KafkaConnect": [LoginModule(PROPERTY_FILE_MODULE, "required", {"file": "/etc/connect/credentials.properties"})]
+        "KafkaConnect": [
+            LoginModule(PROPERTY_FILE_MODULE, "required", {"file": "/etc/connect/credentials.properties"})
+        ]
     }
 
 
@@ -33,7 +35,9 @@ def test_several_entries_flags_comments_and_escapes() -> None:
     """
     entries = parse_login_config(text, "f")
     assert list(entries) == ["KafkaServer", "KafkaConnect"]
-    assert entries["KafkaServer"] == [LoginModule("org.apache.kafka.common.security.scram.ScramLoginModule", "required", {})]
+    assert entries["KafkaServer"] == [
+        LoginModule("org.apache.kafka.common.security.scram.ScramLoginModule", "required", {})
+    ]
     assert entries["KafkaConnect"] == [
         LoginModule("a.First", "sufficient", {"file": "/a", "debug": "true"}),
         LoginModule("b.Second", "optional", {"file": 'C:\\creds "x".properties'}),
@@ -52,13 +56,16 @@ def test_system_properties_expand_in_values() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("KafkaConnect { M mandatory; };", "flag 'mandatory'; use one of required, requisite, sufficient, optional"),
-        ("KafkaConnect { M required file=\"x\" }", "expected ';' but found '}'"),
+        (
+            "KafkaConnect { M mandatory; };",
+            "flag 'mandatory'; use one of required, requisite, sufficient, optional",
+        ),
+        ('KafkaConnect { M required file="x" }', "expected ';' but found '}'"),
         ("KafkaConnect { M required; }", "ended early; expected ';'"),
         ("KafkaConnect { };", "the entry KafkaConnect lists no login module"),
         ("A { M required; }; A { M required; };", "the entry A is defined twice"),
         ("KafkaConnect { M required file=/etc/x; };", "unexpected character '/' on line 1"),
-        ("KafkaConnect { M required file=\"unterminated; };", "unexpected character '\"'"),
+        ('KafkaConnect { M required file="unterminated; };', "unexpected character '\"'"),
     ],
 )
 def test_malformed_files_name_the_problem(text: str, message: str) -> None:
@@ -73,8 +80,11 @@ def test_client_jaas_config() -> None:
         'org.apache.kafka.common.security.scram.ScramLoginModule required username="connect" password="p;a\\"ss";'
     )
     assert modules == [
-        LoginModule("org.apache.kafka.common.security.scram.ScramLoginModule", "required",
-                    {"username": "connect", "password": 'p;a"ss'})
+        LoginModule(
+            "org.apache.kafka.common.security.scram.ScramLoginModule",
+            "required",
+            {"username": "connect", "password": 'p;a"ss'},
+        )
     ]
     # Passwords never show in a repr (logs, tracebacks).
     assert "p;a" not in repr(modules)

@@ -33,14 +33,19 @@ def exchange(port: int, request: bytes) -> bytes:
 
 
 def get(header: bytes) -> bytes:
-    return b"GET /connectors HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: " + header + b"\r\n\r\n"
+    return (
+        b"GET /connectors HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: " + header + b"\r\n\r\n"
+    )
 
 
 GOOD = b"Basic " + base64.b64encode(b"u:p")
 HOSTILE = {
     "raw latin-1 bytes": (b"Basic \xe9\xff\xfe", b"HTTP/1.1 401 Unauthorized"),
     "utf-8 bytes in the header": ("Basic \u00e9\u00e8".encode(), b"HTTP/1.1 401 Unauthorized"),
-    "base64 of non-UTF-8 credentials": (b"Basic " + base64.b64encode(b"u:\xff\xfe"), b"HTTP/1.1 401 Unauthorized"),
+    "base64 of non-UTF-8 credentials": (
+        b"Basic " + base64.b64encode(b"u:\xff\xfe"),
+        b"HTTP/1.1 401 Unauthorized",
+    ),
     "9 KiB of base64": (b"Basic " + base64.b64encode(b"u:" + b"p" * 7000), b"HTTP/1.1 401 Unauthorized"),
     "60 KiB header": (b"Basic " + b"A" * 60_000, b"HTTP/1.1 401 Unauthorized"),
     "1 MiB header": (b"Basic " + b"A" * 1_000_000, b"HTTP/1.1 400 Bad Request"),
@@ -54,7 +59,9 @@ HOSTILE = {
 def test_hostile_authorization_headers(tmp_path: Path, case: str) -> None:
     header, expected = HOSTILE[case]
     (tmp_path / "creds").write_text("u: p\n")
-    auth = BasicAuthenticator([LoginStep("required", PropertyFileCredentials.load(str(tmp_path / "creds")))], "x")
+    auth = BasicAuthenticator(
+        [LoginStep("required", PropertyFileCredentials.load(str(tmp_path / "creds")))], "x"
+    )
 
     async def go() -> None:
         config = RestConfig(listeners=parse_listeners("http://127.0.0.1:0"), authenticator=auth)
@@ -65,7 +72,9 @@ def test_hostile_authorization_headers(tmp_path: Path, case: str) -> None:
             loop = asyncio.get_running_loop()
             assert await loop.run_in_executor(None, exchange, port, get(header)) == expected
             # Many at once, then a good request: still served.
-            results = await asyncio.gather(*(loop.run_in_executor(None, exchange, port, get(header)) for _ in range(8)))
+            results = await asyncio.gather(
+                *(loop.run_in_executor(None, exchange, port, get(header)) for _ in range(8))
+            )
             assert set(results) == {expected}
             assert await loop.run_in_executor(None, exchange, port, get(GOOD)) == b"HTTP/1.1 200 OK"
         finally:

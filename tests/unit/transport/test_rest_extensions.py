@@ -29,26 +29,45 @@ def env(**variables: str) -> dict[str, str]:
     return {"HOME": "/nonexistent-home", **variables}
 
 
-@pytest.mark.parametrize("variable", ["KAFKA_OPTS", "EXTRA_ARGS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS",
-                                      "KAFKA_JVM_PERFORMANCE_OPTS", "_JAVA_OPTIONS"])
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "KAFKA_OPTS",
+        "EXTRA_ARGS",
+        "JAVA_TOOL_OPTIONS",
+        "JDK_JAVA_OPTIONS",
+        "KAFKA_JVM_PERFORMANCE_OPTS",
+        "_JAVA_OPTIONS",
+    ],
+)
 def test_jaas_file_from_jvm_options(tmp_path: Path, variable: str) -> None:
     path = jaas(tmp_path)
-    auth = load_rest_extensions([BASIC_AUTH_EXTENSION], env(**{variable: f"-Xmx1g -Djava.security.auth.login.config={path}"}))
+    auth = load_rest_extensions(
+        [BASIC_AUTH_EXTENSION], env(**{variable: f"-Xmx1g -Djava.security.auth.login.config={path}"})
+    )
     assert auth is not None and auth.authenticate("admin", "s3cret") and not auth.authenticate("admin", "x")
 
 
 def test_later_variables_win_like_the_jvm(tmp_path: Path) -> None:
     good = jaas(tmp_path)
-    props = jvm_system_properties(env(JAVA_TOOL_OPTIONS="-Djava.security.auth.login.config=/wrong",
-                                      KAFKA_OPTS=f"-Dx=1 -Djava.security.auth.login.config={good}"))
+    props = jvm_system_properties(
+        env(
+            JAVA_TOOL_OPTIONS="-Djava.security.auth.login.config=/wrong",
+            KAFKA_OPTS=f"-Dx=1 -Djava.security.auth.login.config={good}",
+        )
+    )
     assert props["java.security.auth.login.config"] == str(good)
     assert props["x"] == "1"
 
 
 def test_double_equals_and_file_url_and_quotes(tmp_path: Path) -> None:
     path, spaced = jaas(tmp_path), jaas(tmp_path, name="my jaas.conf")
-    for option in (f"-Djava.security.auth.login.config=={path}", f"-Djava.security.auth.login.config=file:{path}",
-                   f"-Djava.security.auth.login.config=file://{path}", f"'-Djava.security.auth.login.config={spaced}'"):
+    for option in (
+        f"-Djava.security.auth.login.config=={path}",
+        f"-Djava.security.auth.login.config=file:{path}",
+        f"-Djava.security.auth.login.config=file://{path}",
+        f"'-Djava.security.auth.login.config={spaced}'",
+    ):
         assert load_rest_extensions(["BasicAuthSecurityRestExtension"], env(KAFKA_OPTS=option)) is not None
 
 
@@ -61,8 +80,10 @@ def test_system_properties_expand_in_the_jaas_file(tmp_path: Path) -> None:
     jaas(tmp_path)
     body = f'KafkaConnect {{ {MODULE} required file="${{creds.dir}}${{/}}credentials.properties"; }};'
     path = jaas(tmp_path, body, name="expanding.conf")
-    auth = load_rest_extensions([BASIC_AUTH_EXTENSION], env(
-        KAFKA_OPTS=f"-Dcreds.dir={tmp_path} -Djava.security.auth.login.config={path}"))
+    auth = load_rest_extensions(
+        [BASIC_AUTH_EXTENSION],
+        env(KAFKA_OPTS=f"-Dcreds.dir={tmp_path} -Djava.security.auth.login.config={path}"),
+    )
     assert auth is not None and auth.authenticate("admin", "s3cret")
 
 
@@ -102,25 +123,38 @@ def test_basic_auth_without_jaas_file_refuses_to_start() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("KafkaServer { x.Y required; };", "has no KafkaConnect entry, which BasicAuthSecurityRestExtension reads"),
-        ("KafkaConnect { com.sun.security.auth.module.LdapLoginModule required userProvider=\"ldap://x\"; };",
-         "uses the login module com.sun.security.auth.module.LdapLoginModule; connectrt supports only"),
-        (f"KafkaConnect {{ {MODULE} required; }};", "has no file option; add file=\"<credentials file>\""),
-        (f'KafkaConnect {{ {MODULE} required file="/no/such/creds"; }};',
-         "Cannot read the REST credentials file /no/such/creds named in the JAAS KafkaConnect entry: No such file"),
-        (f"KafkaConnect {{ {MODULE} required file=\"x\" }};", "expected ';' but found '}'"),
+        (
+            "KafkaServer { x.Y required; };",
+            "has no KafkaConnect entry, which BasicAuthSecurityRestExtension reads",
+        ),
+        (
+            'KafkaConnect { com.sun.security.auth.module.LdapLoginModule required userProvider="ldap://x"; };',
+            "uses the login module com.sun.security.auth.module.LdapLoginModule; connectrt supports only",
+        ),
+        (f"KafkaConnect {{ {MODULE} required; }};", 'has no file option; add file="<credentials file>"'),
+        (
+            f'KafkaConnect {{ {MODULE} required file="/no/such/creds"; }};',
+            "Cannot read the REST credentials file /no/such/creds named in the JAAS KafkaConnect entry: No such file",
+        ),
+        (f'KafkaConnect {{ {MODULE} required file="x" }};', "expected ';' but found '}'"),
     ],
 )
 def test_unusable_jaas_files_refuse_to_start(tmp_path: Path, body: str, message: str) -> None:
     path = jaas(tmp_path, body)
     with pytest.raises(ConfigException) as info:
-        load_rest_extensions([BASIC_AUTH_EXTENSION], env(KAFKA_OPTS=f"-Djava.security.auth.login.config={path}"))
+        load_rest_extensions(
+            [BASIC_AUTH_EXTENSION], env(KAFKA_OPTS=f"-Djava.security.auth.login.config={path}")
+        )
     assert message in str(info.value)
 
 
 def test_missing_jaas_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(ConfigException, match=r"Cannot read the JAAS file /no/jaas.conf \(-Djava.security.auth"):
-        load_rest_extensions([BASIC_AUTH_EXTENSION], env(KAFKA_OPTS="-Djava.security.auth.login.config=/no/jaas.conf"))
+    with pytest.raises(
+        ConfigException, match=r"Cannot read the JAAS file /no/jaas.conf \(-Djava.security.auth"
+    ):
+        load_rest_extensions(
+            [BASIC_AUTH_EXTENSION], env(KAFKA_OPTS="-Djava.security.auth.login.config=/no/jaas.conf")
+        )
 
 
 def test_rest_config_from_worker_props(tmp_path: Path) -> None:
@@ -136,5 +170,7 @@ def test_rest_config_from_worker_props(tmp_path: Path) -> None:
 
 
 def test_malformed_jvm_options_are_named() -> None:
-    with pytest.raises(ConfigException, match="Cannot read the JVM options in KAFKA_OPTS: No closing quotation"):
+    with pytest.raises(
+        ConfigException, match="Cannot read the JVM options in KAFKA_OPTS: No closing quotation"
+    ):
         jvm_system_properties({"KAFKA_OPTS": "-Dx='unterminated"})

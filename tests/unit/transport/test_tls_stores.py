@@ -25,8 +25,13 @@ pytestmark = pytest.mark.unit
 
 
 def test_pkcs12_keystore(stores: Stores) -> None:
-    store = load_keystore({"ssl.keystore.location": str(stores.server_p12), "ssl.keystore.type": "PKCS12",
-                           "ssl.keystore.password": STORE_PASSWORD})
+    store = load_keystore(
+        {
+            "ssl.keystore.location": str(stores.server_p12),
+            "ssl.keystore.type": "PKCS12",
+            "ssl.keystore.password": STORE_PASSWORD,
+        }
+    )
     assert store is not None
     assert [c.subject.rfc4514_string() for c in store.chain] == ["CN=localhost", "CN=transport test CA"]
     assert store.key.public_key() == stores.server.key.public_key()
@@ -34,12 +39,21 @@ def test_pkcs12_keystore(stores: Stores) -> None:
 
 def test_pem_keystore_plain_encrypted_and_inline(stores: Stores) -> None:
     plain = load_keystore({"ssl.keystore.type": "PEM", "ssl.keystore.location": str(stores.server_pem)})
-    encrypted = load_keystore({"ssl.keystore.type": "PEM", "ssl.keystore.location": str(stores.server_pem_encrypted),
-                               "ssl.key.password": KEY_PASSWORD})
-    inline = load_keystore({"ssl.keystore.type": "PEM",
-                            "ssl.keystore.key": stores.server.key_pem(KEY_PASSWORD).decode(),
-                            "ssl.keystore.certificate.chain": stores.server.cert_pem().decode(),
-                            "ssl.key.password": KEY_PASSWORD})
+    encrypted = load_keystore(
+        {
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(stores.server_pem_encrypted),
+            "ssl.key.password": KEY_PASSWORD,
+        }
+    )
+    inline = load_keystore(
+        {
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.key": stores.server.key_pem(KEY_PASSWORD).decode(),
+            "ssl.keystore.certificate.chain": stores.server.cert_pem().decode(),
+            "ssl.key.password": KEY_PASSWORD,
+        }
+    )
     for store in (plain, encrypted, inline):
         assert store is not None and store.chain[0] == stores.server.cert
 
@@ -48,23 +62,33 @@ def test_truststores_pem_pkcs12_and_inline(stores: Stores) -> None:
     assert load_truststore({"ssl.truststore.type": "PEM", "ssl.truststore.location": str(stores.ca_pem)}) == (
         stores.ca.cert,
     )
-    assert load_truststore({"ssl.truststore.type": "PKCS12", "ssl.truststore.location": str(stores.truststore_p12),
-                            "ssl.truststore.password": TRUST_PASSWORD}) == (stores.ca.cert,)
-    assert load_truststore({"ssl.truststore.certificates": stores.ca.cert_pem().decode()}) == (stores.ca.cert,)
+    assert load_truststore(
+        {
+            "ssl.truststore.type": "PKCS12",
+            "ssl.truststore.location": str(stores.truststore_p12),
+            "ssl.truststore.password": TRUST_PASSWORD,
+        }
+    ) == (stores.ca.cert,)
+    assert load_truststore({"ssl.truststore.certificates": stores.ca.cert_pem().decode()}) == (
+        stores.ca.cert,
+    )
     assert load_truststore({}) is None
 
 
 def test_java_default_type_jks_reads_pkcs12_and_pem_files(stores: Stores) -> None:
     """Java's default store type is JKS, and JDK 9+ reads PKCS12 files under it: so do we."""
-    store = load_keystore({"ssl.keystore.location": str(stores.server_p12), "ssl.keystore.password": STORE_PASSWORD})
+    store = load_keystore(
+        {"ssl.keystore.location": str(stores.server_p12), "ssl.keystore.password": STORE_PASSWORD}
+    )
     assert store is not None and store.chain[0] == stores.server.cert
     assert load_truststore({"ssl.truststore.location": str(stores.ca_pem)}) == (stores.ca.cert,)
 
 
 def test_jks_is_refused_with_the_conversion_command(stores: Stores) -> None:
     with pytest.raises(ConfigException) as info:
-        load_keystore({"ssl.keystore.location": str(stores.jks), "ssl.keystore.password": "x"},
-                      "listeners.https.")
+        load_keystore(
+            {"ssl.keystore.location": str(stores.jks), "ssl.keystore.password": "x"}, "listeners.https."
+        )
     assert str(info.value) == (
         f"listeners.https.ssl.keystore.location={stores.jks} is a JKS keystore, which connectrt cannot read; "
         f"convert it to PKCS12 (keytool -importkeystore -srckeystore {stores.jks} -destkeystore keystore.p12 "
@@ -77,17 +101,34 @@ def test_jks_is_refused_with_the_conversion_command(stores: Stores) -> None:
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"ssl.keystore.location": "/no/such/file.p12"},
-         "Cannot read ssl.keystore.location=/no/such/file.p12: No such file or directory; check the path"),
-        ({"ssl.keystore.location": "{server_p12}", "ssl.keystore.password": "wrong"},
-         "Cannot open the PKCS12 store ssl.keystore.location={server_p12}: wrong password or not a PKCS12 file"),
-        ({"ssl.keystore.location": "{server_pem_encrypted}", "ssl.keystore.type": "PEM"},
-         "is encrypted: set the key's password in ssl.key.password"),
-        ({"ssl.keystore.location": "{server_pem_encrypted}", "ssl.keystore.type": "PEM", "ssl.key.password": "no"},
-         "wrong ssl.key.password or not a PEM key"),
-        ({"ssl.keystore.location": "{server_p12}", "ssl.keystore.type": "BCFKS"},
-         "ssl.keystore.type=BCFKS is not supported for {server_p12}; use PKCS12 or PEM."),
-        ({"ssl.keystore.key": "x"}, "ssl.keystore.key is set without ssl.keystore.certificate.chain; set both."),
+        (
+            {"ssl.keystore.location": "/no/such/file.p12"},
+            "Cannot read ssl.keystore.location=/no/such/file.p12: No such file or directory; check the path",
+        ),
+        (
+            {"ssl.keystore.location": "{server_p12}", "ssl.keystore.password": "wrong"},
+            "Cannot open the PKCS12 store ssl.keystore.location={server_p12}: wrong password or not a PKCS12 file",
+        ),
+        (
+            {"ssl.keystore.location": "{server_pem_encrypted}", "ssl.keystore.type": "PEM"},
+            "is encrypted: set the key's password in ssl.key.password",
+        ),
+        (
+            {
+                "ssl.keystore.location": "{server_pem_encrypted}",
+                "ssl.keystore.type": "PEM",
+                "ssl.key.password": "no",
+            },
+            "wrong ssl.key.password or not a PEM key",
+        ),
+        (
+            {"ssl.keystore.location": "{server_p12}", "ssl.keystore.type": "BCFKS"},
+            "ssl.keystore.type=BCFKS is not supported for {server_p12}; use PKCS12 or PEM.",
+        ),
+        (
+            {"ssl.keystore.key": "x"},
+            "ssl.keystore.key is set without ssl.keystore.certificate.chain; set both.",
+        ),
         ({"ssl.keystore.location": "{ca_pem}", "ssl.keystore.type": "PEM"}, "Cannot read the private key"),
     ],
 )
@@ -112,7 +153,10 @@ def test_https_listener_without_keystore_is_refused() -> None:
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"ssl.client.auth": "always"}, "listeners.https.ssl.client.auth=always is not valid; use none, requested or required."),
+        (
+            {"ssl.client.auth": "always"},
+            "listeners.https.ssl.client.auth=always is not valid; use none, requested or required.",
+        ),
         ({"ssl.enabled.protocols": "TLSv1.2,SSLv3"}, "names 'SSLv3', which is not a TLS version"),
     ],
 )
@@ -124,13 +168,19 @@ def test_server_settings_are_checked(stores: Stores, settings: dict[str, str], m
 
 def test_prefix_all_or_nothing() -> None:
     """Java's valuesWithPrefixAllOrNothing: any listeners.https.* key hides every top-level ssl.* key."""
-    props = {"ssl.keystore.location": "/top.p12", "ssl.truststore.location": "/top-trust.p12", "group.id": "g"}
+    props = {
+        "ssl.keystore.location": "/top.p12",
+        "ssl.truststore.location": "/top-trust.p12",
+        "group.id": "g",
+    }
     assert with_prefix_all_or_nothing(props, "listeners.https.") == (
-        {"ssl.keystore.location": "/top.p12", "ssl.truststore.location": "/top-trust.p12"}, ""
+        {"ssl.keystore.location": "/top.p12", "ssl.truststore.location": "/top-trust.p12"},
+        "",
     )
     props["listeners.https.ssl.keystore.location"] = "/listener.p12"
     assert with_prefix_all_or_nothing(props, "listeners.https.") == (
-        {"ssl.keystore.location": "/listener.p12"}, "listeners.https."
+        {"ssl.keystore.location": "/listener.p12"},
+        "listeners.https.",
     )
 
 
@@ -159,30 +209,52 @@ def _handshake(server: ssl.SSLContext, client: ssl.SSLContext, host: str = "loca
 
 
 def _server(stores: Stores, **extra: str) -> ssl.SSLContext:
-    return server_context({"ssl.keystore.location": str(stores.server_p12), "ssl.keystore.type": "PKCS12",
-                           "ssl.keystore.password": STORE_PASSWORD, **extra}, "listeners.https.", "listener")
+    return server_context(
+        {
+            "ssl.keystore.location": str(stores.server_p12),
+            "ssl.keystore.type": "PKCS12",
+            "ssl.keystore.password": STORE_PASSWORD,
+            **extra,
+        },
+        "listeners.https.",
+        "listener",
+    )
 
 
 def test_contexts_handshake_with_pkcs12_and_pem(stores: Stores) -> None:
-    pem_server = server_context({"ssl.keystore.type": "PEM", "ssl.keystore.location": str(stores.server_pem_encrypted),
-                                 "ssl.key.password": KEY_PASSWORD}, "", "listener")
-    trusting = client_context({"ssl.truststore.location": str(stores.truststore_p12),
-                               "ssl.truststore.type": "PKCS12", "ssl.truststore.password": TRUST_PASSWORD})
+    pem_server = server_context(
+        {
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(stores.server_pem_encrypted),
+            "ssl.key.password": KEY_PASSWORD,
+        },
+        "",
+        "listener",
+    )
+    trusting = client_context(
+        {
+            "ssl.truststore.location": str(stores.truststore_p12),
+            "ssl.truststore.type": "PKCS12",
+            "ssl.truststore.password": TRUST_PASSWORD,
+        }
+    )
     assert _handshake(_server(stores), trusting) == "ok"
     assert _handshake(pem_server, trusting) == "ok"
     # The truststore replaces the system CAs (as Java's), and host names are checked by default.
     stranger = client_context({"ssl.truststore.certificates": stores.other_ca.cert_pem().decode()})
     assert _handshake(_server(stores), stranger) != "ok"
     assert _handshake(_server(stores), trusting, host="other.example") != "ok"
-    no_check = client_context({"ssl.truststore.location": str(stores.ca_pem),
-                               "ssl.endpoint.identification.algorithm": ""})
+    no_check = client_context(
+        {"ssl.truststore.location": str(stores.ca_pem), "ssl.endpoint.identification.algorithm": ""}
+    )
     assert _handshake(_server(stores), no_check, host="other.example") == "ok"
 
 
 def test_client_auth_required_requested_none(stores: Stores) -> None:
     trust = {"ssl.truststore.location": str(stores.ca_pem)}
-    with_cert = client_context({**trust, "ssl.keystore.location": str(stores.client_p12),
-                                "ssl.keystore.password": STORE_PASSWORD})
+    with_cert = client_context(
+        {**trust, "ssl.keystore.location": str(stores.client_p12), "ssl.keystore.password": STORE_PASSWORD}
+    )
     without_cert = client_context(trust)
     required = _server(stores, **trust, **{"ssl.client.auth": "required"})
     requested = _server(stores, **trust, **{"ssl.client.auth": "requested"})
@@ -194,24 +266,35 @@ def test_client_auth_required_requested_none(stores: Stores) -> None:
     # A client certificate from another CA is refused when required.
     other = stores.other_ca.issue("intruder")
     other.write_pem(stores.dir / "intruder.pem")
-    intruder = client_context({**trust, "ssl.keystore.type": "PEM", "ssl.keystore.location": str(stores.dir / "intruder.pem")})
+    intruder = client_context(
+        {**trust, "ssl.keystore.type": "PEM", "ssl.keystore.location": str(stores.dir / "intruder.pem")}
+    )
     assert _handshake(required, intruder) != "ok"
 
 
 def test_enabled_protocols(stores: Stores) -> None:
     tls13_only = _server(stores, **{"ssl.enabled.protocols": "TLSv1.3"})
     assert tls13_only.minimum_version == ssl.TLSVersion.TLSv1_3
-    tls12_client = client_context({"ssl.truststore.location": str(stores.ca_pem), "ssl.enabled.protocols": "TLSv1.2"})
+    tls12_client = client_context(
+        {"ssl.truststore.location": str(stores.ca_pem), "ssl.enabled.protocols": "TLSv1.2"}
+    )
     assert _handshake(tls13_only, tls12_client) != "ok"
     default = _server(stores)
-    assert (default.minimum_version, default.maximum_version) == (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3)
+    assert (default.minimum_version, default.maximum_version) == (
+        ssl.TLSVersion.TLSv1_2,
+        ssl.TLSVersion.TLSv1_3,
+    )
 
 
 def test_rest_client_context_presents_the_listener_keystore(stores: Stores, tmp_path: Path) -> None:
     """Between workers, Java's RestClient uses the listeners.https.* stores (keystore as client certificate)."""
-    props = {"listeners.https.ssl.keystore.location": str(stores.client_p12),
-             "listeners.https.ssl.keystore.password": STORE_PASSWORD,
-             "listeners.https.ssl.truststore.location": str(stores.ca_pem),
-             "ssl.truststore.location": "/ignored/because/the/prefix/is/used"}
-    required = _server(stores, **{"ssl.truststore.location": str(stores.ca_pem), "ssl.client.auth": "required"})
+    props = {
+        "listeners.https.ssl.keystore.location": str(stores.client_p12),
+        "listeners.https.ssl.keystore.password": STORE_PASSWORD,
+        "listeners.https.ssl.truststore.location": str(stores.ca_pem),
+        "ssl.truststore.location": "/ignored/because/the/prefix/is/used",
+    }
+    required = _server(
+        stores, **{"ssl.truststore.location": str(stores.ca_pem), "ssl.client.auth": "required"}
+    )
     assert _handshake(required, rest_client_context(props)) == "ok"

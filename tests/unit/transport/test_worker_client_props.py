@@ -26,19 +26,35 @@ SECURITY = {
 
 
 def worker(extra: dict[str, str]) -> Worker:
-    config = StandaloneConfig({
-        "bootstrap.servers": "b:9093", "key.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter", "offset.storage.file.filename": "/tmp/x",
-        **extra,
-    })
-    return Worker("w", config, default_plugins(), MemoryOffsetBackingStore(), lambda *a: None, lambda *a: None,
-                  lambda name: None)
+    config = StandaloneConfig(
+        {
+            "bootstrap.servers": "b:9093",
+            "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "offset.storage.file.filename": "/tmp/x",
+            **extra,
+        }
+    )
+    return Worker(
+        "w",
+        config,
+        default_plugins(),
+        MemoryOffsetBackingStore(),
+        lambda *a: None,
+        lambda *a: None,
+        lambda name: None,
+    )
 
 
 def test_admin_clients_get_the_top_level_security_then_admin_and_overrides() -> None:
     w = worker({**SECURITY, "admin.request.timeout.ms": "5000", "producer.acks": "1", "group.id": "g"})
     props = w.admin_props({"admin.override.client.id": "mine"})
-    assert props == {"bootstrap.servers": "b:9093", **SECURITY, "request.timeout.ms": "5000", "client.id": "mine"}
+    assert props == {
+        "bootstrap.servers": "b:9093",
+        **SECURITY,
+        "request.timeout.ms": "5000",
+        "client.id": "mine",
+    }
 
 
 def test_task_clients_get_only_their_prefix_as_in_java() -> None:

@@ -18,7 +18,9 @@ from tests.integration.worker_process import wait_until
 pytestmark = pytest.mark.integration
 
 
-def _source(name: str, pg: dict[str, str], prefix: str, slot: str, publication: str, table: str) -> dict[str, Any]:
+def _source(
+    name: str, pg: dict[str, str], prefix: str, slot: str, publication: str, table: str
+) -> dict[str, Any]:
     return {
         "name": name,
         "config": {
@@ -35,7 +37,9 @@ def _source(name: str, pg: dict[str, str], prefix: str, slot: str, publication: 
 
 def _pg_rows(dsn: str, table: str) -> list[tuple[Any, ...]]:
     with psycopg.connect(dsn) as conn:
-        return [tuple(r) for r in conn.execute(f"SELECT id, name, qty, price, updated FROM {table} ORDER BY id")]
+        return [
+            tuple(r) for r in conn.execute(f"SELECT id, name, qty, price, updated FROM {table} ORDER BY id")
+        ]
 
 
 def _bq_rows(client: Any, dataset: str, table: str) -> list[tuple[Any, ...]] | None:
@@ -44,7 +48,13 @@ def _bq_rows(client: Any, dataset: str, table: str) -> list[tuple[Any, ...]] | N
     except Exception:
         return None
     return [
-        (r["id"], r["name"], r["qty"], r["price"], r["updated"].replace(tzinfo=None) if r["updated"] else None)
+        (
+            r["id"],
+            r["name"],
+            r["qty"],
+            r["price"],
+            r["updated"].replace(tzinfo=None) if r["updated"] else None,
+        )
         for r in found
     ]
 
@@ -59,11 +69,15 @@ def test_debezium_changes_upserted_and_deleted_into_bigquery_equal_the_source_ta
     base = dt.datetime(2026, 3, 1, 12, 0, 0, 123456)
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
-        conn.execute(f"CREATE TABLE {table} (id int PRIMARY KEY, name text, qty int NOT NULL, "
-                     "price double precision, updated timestamp)")
+        conn.execute(
+            f"CREATE TABLE {table} (id int PRIMARY KEY, name text, qty int NOT NULL, "
+            "price double precision, updated timestamp)"
+        )
         for i in range(1, 21):
-            conn.execute(f"INSERT INTO {table} VALUES (%s, %s, %s, %s, %s)",
-                         (i, f"item {i}", i, i * 2.5, base + dt.timedelta(minutes=i)))
+            conn.execute(
+                f"INSERT INTO {table} VALUES (%s, %s, %s, %s, %s)",
+                (i, f"item {i}", i, i * 2.5, base + dt.timedelta(minutes=i)),
+            )
     topic = create_topic(name=f"{prefix}.{schema}.orders")
     client = bigquery_emulator.client()
     dataset = new_dataset(client, unique_name("bq_cdc"))
@@ -81,8 +95,9 @@ def test_debezium_changes_upserted_and_deleted_into_bigquery_equal_the_source_ta
             with psycopg.connect(pg_dsn, autocommit=True) as conn:
                 conn.execute(f"UPDATE {table} SET qty = qty + 100, name = name || ' (v2)' WHERE id % 3 = 0")
                 conn.execute(f"DELETE FROM {table} WHERE id % 4 = 0")
-                conn.execute(f"INSERT INTO {table} VALUES (21, 'new', 1, NULL, NULL), (4, 'back', 4, 1.0, %s)",
-                             (base,))
+                conn.execute(
+                    f"INSERT INTO {table} VALUES (21, 'new', 1, NULL, NULL), (4, 'back', 4, 1.0, %s)", (base,)
+                )
                 conn.execute(f"UPDATE {table} SET price = 99.5 WHERE id = 21")
                 conn.execute(f"DELETE FROM {table} WHERE id = 21")
                 conn.execute(f"UPDATE {table} SET updated = NULL WHERE id = 1")
@@ -91,8 +106,11 @@ def test_debezium_changes_upserted_and_deleted_into_bigquery_equal_the_source_ta
             wait_until(lambda: _bq_rows(client, dataset, bq_table) == expected, 180, "changes merged", 1.0)
             assert task_status(w, sink["name"]).get("state") == "RUNNING"
             # Offsets are committed for merged batches only: every change event is accounted for.
-            wait_until(lambda: committed(kafka_bootstrap, sink["name"], topic) >= 20 + 6 + 5 * 2 + 2 + 1 + 2 + 1,
-                       60, "offsets of merged batches committed")
+            wait_until(
+                lambda: committed(kafka_bootstrap, sink["name"], topic) >= 20 + 6 + 5 * 2 + 2 + 1 + 2 + 1,
+                60,
+                "offsets of merged batches committed",
+            )
         key_field = next(f for f in client.get_table(f"{dataset}.{bq_table}").schema if f.name == "kafkaKey")
         assert [(f.name, f.field_type) for f in key_field.fields] == [("id", "INTEGER")]
         leftovers = [t.table_id for t in client.list_tables(dataset) if "_tmp_" in t.table_id]
@@ -104,7 +122,9 @@ def test_debezium_changes_upserted_and_deleted_into_bigquery_equal_the_source_ta
 def _cleanup(dsn: str, slot: str, publication: str, schema: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         for _ in range(50):
-            row = conn.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone()
+            row = conn.execute(
+                "SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)
+            ).fetchone()
             if row is None:
                 break
             if not row[0]:

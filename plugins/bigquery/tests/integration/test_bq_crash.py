@@ -47,7 +47,11 @@ def test_kill_9_mid_stream_loses_no_record(
     # when the sink writes the first half faster than the test can count rows (it did at 3000 in CI).
     first = TOTAL // 2
     produce(kafka_bootstrap, topic, range(first))
-    extra = {"useStorageWriteApi": "true", "enableBatchMode": "true", "commitInterval": "15"} if mode != "insertall" else {}
+    extra = (
+        {"useStorageWriteApi": "true", "enableBatchMode": "true", "commitInterval": "15"}
+        if mode != "insertall"
+        else {}
+    )
     config = sink_config(name, topic, bigquery_emulator, dataset, **extra)
     w = _start(kafka_bootstrap, tmp_path, config)
     try:
@@ -68,7 +72,9 @@ def test_kill_9_mid_stream_loses_no_record(
             assert _count(client, dataset, topic) == (0, 0)
         produce(kafka_bootstrap, topic, range(first, TOTAL))
         w = _start(kafka_bootstrap, tmp_path, config)
-        wait_until(lambda: committed(kafka_bootstrap, name, topic) >= TOTAL, 180, "every offset committed", 0.5)
+        wait_until(
+            lambda: committed(kafka_bootstrap, name, topic) >= TOTAL, 180, "every offset committed", 0.5
+        )
     finally:
         w.stop()
     total, distinct = _count(client, dataset, topic)

@@ -15,7 +15,9 @@ PLUGIN = "com.wepay.kafka.connect.bigquery.BigQuerySinkConnector"
 
 
 def test_validate_and_create_through_rest(kafka_bootstrap: str, unique_name: Any, tmp_path: Path) -> None:
-    secret = json.dumps({"type": "service_account", "private_key": "TOPSECRET-MATERIAL", "client_email": "x@y"})
+    secret = json.dumps(
+        {"type": "service_account", "private_key": "TOPSECRET-MATERIAL", "client_email": "x@y"}
+    )
     config = {
         "connector.class": PLUGIN, "topics": "t", "project": "p", "defaultDataset": "d",
         "keySource": "JSON", "keyfile": secret, "bigQueryEndpoint": "ftp://somewhere",

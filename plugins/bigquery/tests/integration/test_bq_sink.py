@@ -36,26 +36,43 @@ def _columns(table: Any) -> list[dict[str, Any]]:
 
 
 def test_insert_all_creates_a_partitioned_table_with_key_and_data_columns(
-    kafka_bootstrap: str, create_topic: Any, bigquery_emulator: BigQueryEmulator, unique_name: Any, tmp_path: Path
+    kafka_bootstrap: str,
+    create_topic: Any,
+    bigquery_emulator: BigQueryEmulator,
+    unique_name: Any,
+    tmp_path: Path,
 ) -> None:
     client = bigquery_emulator.client()
     dataset = new_dataset(client, unique_name("bq_insert"))
     topic, name = create_topic(), unique_name("bq-insert")
     produce(kafka_bootstrap, topic, range(50))
-    config = sink_config(name, topic, bigquery_emulator, dataset, kafkaKeyFieldName="kafkaKey",
-                         kafkaDataFieldName="kafkaData", timestampPartitionFieldName="ts",
-                         clusteringPartitionFieldNames="customer")
+    config = sink_config(
+        name,
+        topic,
+        bigquery_emulator,
+        dataset,
+        kafkaKeyFieldName="kafkaKey",
+        kafkaDataFieldName="kafkaData",
+        timestampPartitionFieldName="ts",
+        clusteringPartitionFieldNames="customer",
+    )
     with worker(kafka_bootstrap, tmp_path, [config]) as w:
         wait_committed(kafka_bootstrap, w, name, topic, 50)
     found = rows(client, dataset, topic)
     assert len(found) == 50
     first = found[1]
     assert {k: first[k] for k in ("id", "customer", "amount", "ts", "note")} == {
-        "id": 1, "customer": "c1", "amount": 1.5, "ts": BASE_TS + dt.timedelta(hours=1), "note": None,
+        "id": 1,
+        "customer": "c1",
+        "amount": 1.5,
+        "ts": BASE_TS + dt.timedelta(hours=1),
+        "note": None,
     }
     assert first["kafkaKey"] == {"id": 1}
     assert {k: first["kafkaData"][k] for k in ("topic", "partition", "offset")} == {
-        "topic": topic, "partition": 0, "offset": 1,
+        "topic": topic,
+        "partition": 0,
+        "offset": 1,
     }
     assert abs(first["kafkaData"]["insertTime"] - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
     table = client.get_table(f"{dataset}.{topic}")
@@ -79,14 +96,25 @@ def test_insert_all_creates_a_partitioned_table_with_key_and_data_columns(
 
 
 def test_storage_write_api_default_stream_and_schema_evolution(
-    kafka_bootstrap: str, create_topic: Any, bigquery_emulator: BigQueryEmulator, unique_name: Any, tmp_path: Path
+    kafka_bootstrap: str,
+    create_topic: Any,
+    bigquery_emulator: BigQueryEmulator,
+    unique_name: Any,
+    tmp_path: Path,
 ) -> None:
     client = bigquery_emulator.client()
     dataset = new_dataset(client, unique_name("bq_storage"))
     topic, name = create_topic(), unique_name("bq-storage")
     produce(kafka_bootstrap, topic, range(40))
-    config = sink_config(name, topic, bigquery_emulator, dataset, useStorageWriteApi="true",
-                         allowNewBigQueryFields="true", kafkaDataFieldName="kafkaData")
+    config = sink_config(
+        name,
+        topic,
+        bigquery_emulator,
+        dataset,
+        useStorageWriteApi="true",
+        allowNewBigQueryFields="true",
+        kafkaDataFieldName="kafkaData",
+    )
     with worker(kafka_bootstrap, tmp_path, [config]) as w:
         wait_committed(kafka_bootstrap, w, name, topic, 40)
         assert len(rows(client, dataset, topic)) == 40
@@ -101,7 +129,11 @@ def test_storage_write_api_default_stream_and_schema_evolution(
 
 
 def test_a_new_field_without_allow_new_fields_fails_the_task_and_says_what_to_set(
-    kafka_bootstrap: str, create_topic: Any, bigquery_emulator: BigQueryEmulator, unique_name: Any, tmp_path: Path
+    kafka_bootstrap: str,
+    create_topic: Any,
+    bigquery_emulator: BigQueryEmulator,
+    unique_name: Any,
+    tmp_path: Path,
 ) -> None:
     client = bigquery_emulator.client()
     dataset = new_dataset(client, unique_name("bq_strict"))
@@ -116,7 +148,11 @@ def test_a_new_field_without_allow_new_fields_fails_the_task_and_says_what_to_se
 
 
 def test_rows_bigquery_rejects_go_to_the_dead_letter_queue_with_the_reason(
-    kafka_bootstrap: str, create_topic: Any, bigquery_emulator: BigQueryEmulator, unique_name: Any, tmp_path: Path
+    kafka_bootstrap: str,
+    create_topic: Any,
+    bigquery_emulator: BigQueryEmulator,
+    unique_name: Any,
+    tmp_path: Path,
 ) -> None:
     client = bigquery_emulator.client()
     dataset = new_dataset(client, unique_name("bq_dlq"))
@@ -124,7 +160,9 @@ def test_rows_bigquery_rejects_go_to_the_dead_letter_queue_with_the_reason(
     client.create_table(bigquery.Table(f"{bigquery_emulator.project}.{dataset}.{topic}", schema=[
         bigquery.SchemaField("id", "INTEGER", mode="REQUIRED"), bigquery.SchemaField("name", "STRING"),
     ]))  # fmt: skip
-    produce_raw(kafka_bootstrap, topic, [{"id": 1, "name": "a"}, {"id": "not-a-number", "name": "b"}, {"id": 3}])
+    produce_raw(
+        kafka_bootstrap, topic, [{"id": 1, "name": "a"}, {"id": "not-a-number", "name": "b"}, {"id": 3}]
+    )
     config = sink_config(name, topic, bigquery_emulator, dataset, autoCreateTables="false", **{
         "errors.tolerance": "all", "errors.deadletterqueue.topic.name": dlq,
         "errors.deadletterqueue.topic.replication.factor": "1", "errors.deadletterqueue.context.headers.enable": "true",
@@ -138,21 +176,31 @@ def test_rows_bigquery_rejects_go_to_the_dead_letter_queue_with_the_reason(
     assert headers["__connect.errors.topic"] == topic
     assert headers["__connect.errors.offset"] == "1"
     # Java names com.wepay...BigQueryConnectException; connectrt's DLQ reporter names the Java Connect base class.
-    assert headers["__connect.errors.exception.class.name"] == "org.apache.kafka.connect.errors.ConnectException"
-    assert f"table: {bigquery_emulator.project}.{dataset}.{topic} insertion failed" in (
-        headers["__connect.errors.exception.message"]
+    assert (
+        headers["__connect.errors.exception.class.name"] == "org.apache.kafka.connect.errors.ConnectException"
+    )
+    assert (
+        f"table: {bigquery_emulator.project}.{dataset}.{topic} insertion failed"
+        in (headers["__connect.errors.exception.message"])
     )
     assert "reason: invalid" in headers["__connect.errors.exception.message"]
 
 
 def test_without_a_dead_letter_queue_a_rejected_row_fails_the_task(
-    kafka_bootstrap: str, create_topic: Any, bigquery_emulator: BigQueryEmulator, unique_name: Any, tmp_path: Path
+    kafka_bootstrap: str,
+    create_topic: Any,
+    bigquery_emulator: BigQueryEmulator,
+    unique_name: Any,
+    tmp_path: Path,
 ) -> None:
     client = bigquery_emulator.client()
     dataset = new_dataset(client, unique_name("bq_reject"))
     topic, name = create_topic(), unique_name("bq-reject")
-    client.create_table(bigquery.Table(f"{bigquery_emulator.project}.{dataset}.{topic}",
-                                       schema=[bigquery.SchemaField("id", "INTEGER")]))
+    client.create_table(
+        bigquery.Table(
+            f"{bigquery_emulator.project}.{dataset}.{topic}", schema=[bigquery.SchemaField("id", "INTEGER")]
+        )
+    )
     produce_raw(kafka_bootstrap, topic, [{"id": "x"}])
     config = sink_config(name, topic, bigquery_emulator, dataset, autoCreateTables="false")
     with worker(kafka_bootstrap, tmp_path, [config], schemas=False) as w:
@@ -162,12 +210,18 @@ def test_without_a_dead_letter_queue_a_rejected_row_fails_the_task(
 
 
 def test_an_unreachable_bigquery_is_retried_then_the_task_fails_with_a_clear_trace(
-    kafka_bootstrap: str, create_topic: Any, bigquery_emulator: BigQueryEmulator, unique_name: Any, tmp_path: Path
+    kafka_bootstrap: str,
+    create_topic: Any,
+    bigquery_emulator: BigQueryEmulator,
+    unique_name: Any,
+    tmp_path: Path,
 ) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead_port = s.getsockname()[1]
-    down = BigQueryEmulator(f"http://127.0.0.1:{dead_port}", f"127.0.0.1:{dead_port}", bigquery_emulator.project)
+    down = BigQueryEmulator(
+        f"http://127.0.0.1:{dead_port}", f"127.0.0.1:{dead_port}", bigquery_emulator.project
+    )
     topic, name = create_topic(), unique_name("bq-down")
     produce(kafka_bootstrap, topic, range(3))
     config = sink_config(name, topic, down, "ds", bigQueryRetry="2", bigQueryRetryWait="100")
@@ -179,13 +233,22 @@ def test_an_unreachable_bigquery_is_retried_then_the_task_fails_with_a_clear_tra
 
 
 def _consume(bootstrap: str, topic: str, count: int, timeout: float = 30) -> list[Any]:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"read-{topic}", "auto.offset.reset": "earliest",
-                         "logger": quiet_logger()})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"read-{topic}",
+            "auto.offset.reset": "earliest",
+            "logger": quiet_logger(),
+        }
+    )
     consumer.subscribe([topic])
     out: list[Any] = []
     try:
-        wait_until(lambda: out.extend(m for m in consumer.consume(10, 1.0) if not m.error()) or len(out) >= count,
-                   timeout, f"{count} records on {topic}")
+        wait_until(
+            lambda: out.extend(m for m in consumer.consume(10, 1.0) if not m.error()) or len(out) >= count,
+            timeout,
+            f"{count} records on {topic}",
+        )
     finally:
         consumer.close()
     return out

@@ -28,7 +28,10 @@ def errors(**overrides: str) -> dict[str, list[str]]:
 
 def test_resolved_by_the_java_class_name_through_the_entry_point() -> None:
     plugins = default_plugins()
-    assert plugins.connector_class("com.wepay.kafka.connect.bigquery.BigQuerySinkConnector") is BigQuerySinkConnector
+    assert (
+        plugins.connector_class("com.wepay.kafka.connect.bigquery.BigQuerySinkConnector")
+        is BigQuerySinkConnector
+    )
     assert plugins.connector_class("BigQuerySinkConnector") is BigQuerySinkConnector
 
 
@@ -105,7 +108,9 @@ def test_validation_messages_are_javas(overrides: dict[str, str], key: str, mess
 def test_required_keys() -> None:
     found = {v.name: v.errors for v in BigQuerySinkConnector().validate({}) if v.errors}
     assert found["project"] == ['Missing required configuration "project" which has no default value.']
-    assert found["defaultDataset"] == ['Missing required configuration "defaultDataset" which has no default value.']
+    assert found["defaultDataset"] == [
+        'Missing required configuration "defaultDataset" which has no default value.'
+    ]
 
 
 def test_our_keys_and_unsupported_java_features_say_what_to_change() -> None:
@@ -118,34 +123,60 @@ def test_our_keys_and_unsupported_java_features_say_what_to_change() -> None:
     assert found["keySource"] == [
         "keySource NONE (anonymous credentials) is only for emulators; set bigQueryEndpoint to the emulator's URL too."
     ]
-    assert "GCS batch loading is not supported by connectrt" in errors(enableBatchLoad="t1")["enableBatchLoad"][0]
+    assert (
+        "GCS batch loading is not supported by connectrt"
+        in errors(enableBatchLoad="t1")["enableBatchLoad"][0]
+    )
 
 
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("bigQueryEndpoint", "file:///etc/passwd", "Must be an http:// or https:// URL such as http://127.0.0.1:29050"),
-        ("bigQueryEndpoint", "127.0.0.1:29050", "Must be an http:// or https:// URL such as http://127.0.0.1:29050"),
-        ("bigQueryEndpoint", "http://h/?x=1", "Must be an http:// or https:// URL such as http://127.0.0.1:29050"),
-        ("bigQueryStorageWriteEndpoint", "http://127.0.0.1:29060", "Must be host:port, such as 127.0.0.1:29060"),
+        (
+            "bigQueryEndpoint",
+            "file:///etc/passwd",
+            "Must be an http:// or https:// URL such as http://127.0.0.1:29050",
+        ),
+        (
+            "bigQueryEndpoint",
+            "127.0.0.1:29050",
+            "Must be an http:// or https:// URL such as http://127.0.0.1:29050",
+        ),
+        (
+            "bigQueryEndpoint",
+            "http://h/?x=1",
+            "Must be an http:// or https:// URL such as http://127.0.0.1:29050",
+        ),
+        (
+            "bigQueryStorageWriteEndpoint",
+            "http://127.0.0.1:29060",
+            "Must be host:port, such as 127.0.0.1:29060",
+        ),
         ("bigQueryStorageWriteEndpoint", "host:99999", "Must be host:port, such as 127.0.0.1:29060"),
         ("bigQueryStorageWriteEndpoint", "host", "Must be host:port, such as 127.0.0.1:29060"),
     ],
 )
 def test_endpoint_keys_take_only_endpoints(key: str, value: str, message: str) -> None:
     assert errors(**{key: value})[key] == [f"Invalid value {value} for configuration {key}: {message}"]
-    assert not errors(bigQueryEndpoint="https://bigquery.example.internal:8443",
-                      bigQueryStorageWriteEndpoint="[::1]:29060")
+    assert not errors(
+        bigQueryEndpoint="https://bigquery.example.internal:8443", bigQueryStorageWriteEndpoint="[::1]:29060"
+    )
 
 
 def test_a_class_named_in_schema_retriever_is_never_imported() -> None:
     message = errors(schemaRetriever="os.system")["schemaRetriever"][0]
-    assert message.startswith("Only com.wepay.kafka.connect.bigquery.retrieve.IdentitySchemaRetriever is supported")
+    assert message.startswith(
+        "Only com.wepay.kafka.connect.bigquery.retrieve.IdentitySchemaRetriever is supported"
+    )
 
 
 def test_keyfile_contents_never_appear_in_answers(tmp_path: Any) -> None:
     secret = '{"type": "service_account", "private_key": "TOPSECRET-KEY-MATERIAL"}'
-    for source, keyfile in (("JSON", secret), ("JSON", "TOPSECRET not json"), ("FILE", str(tmp_path / "TOPSECRET"))):
+    for source, keyfile in (
+        ("JSON", secret),
+        ("JSON", "TOPSECRET not json"),
+        ("FILE", str(tmp_path / "TOPSECRET")),
+    ):
         result = BigQuerySinkConnector().validate({**BASE, "keySource": source, "keyfile": keyfile})
         text = repr([(v.name, v.value, v.errors) for v in result])
         assert "TOPSECRET" not in text, text
@@ -153,9 +184,10 @@ def test_keyfile_contents_never_appear_in_answers(tmp_path: Any) -> None:
         assert keyfile_errors and keyfile_errors[0].startswith(
             "An unexpected error occurred while validating credentials for BigQuery: "
         )
-    assert "keyfile should not be provided if keySource is APPLICATION_DEFAULT" in errors(
-        keySource="APPLICATION_DEFAULT", keyfile="x"
-    )["keyfile"]
+    assert (
+        "keyfile should not be provided if keySource is APPLICATION_DEFAULT"
+        in errors(keySource="APPLICATION_DEFAULT", keyfile="x")["keyfile"]
+    )
 
 
 def test_task_configs_carry_the_task_id() -> None:

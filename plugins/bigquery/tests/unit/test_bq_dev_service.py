@@ -27,7 +27,12 @@ def test_the_emulator_is_optional_and_has_its_own_ports(tmp_path: Path) -> None:
 
 def test_env_vars_and_private_environment(tmp_path: Path) -> None:
     record = ServiceRecord(
-        name="bigquery", kind="bigquery", pid=1, address="http://127.0.0.1:29050", marker="m", log="l",
+        name="bigquery",
+        kind="bigquery",
+        pid=1,
+        address="http://127.0.0.1:29050",
+        marker="m",
+        log="l",
         info={"grpc": "127.0.0.1:29060", "project": "connectrt-dev"},
     )
     assert bigquery.env_vars(record) == {

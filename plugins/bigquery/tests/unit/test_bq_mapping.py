@@ -33,7 +33,12 @@ def debezium(name: str, base: SchemaBuilder) -> Schema:
     return base.name(name).optional().build()
 
 
-ADDRESS = SchemaBuilder.struct().field("city", Schema.STRING_SCHEMA).field("zip", Schema.OPTIONAL_STRING_SCHEMA).build()
+ADDRESS = (
+    SchemaBuilder.struct()
+    .field("city", Schema.STRING_SCHEMA)
+    .field("zip", Schema.OPTIONAL_STRING_SCHEMA)
+    .build()
+)
 VALUE = (
     SchemaBuilder.struct().name("shop.Order").doc("orders")
     .field("id", Schema.INT32_SCHEMA)
@@ -88,8 +93,15 @@ def test_connect_and_debezium_types_map_like_javas_schema_converter() -> None:
     assert {f.mode for f in nullable} == {"NULLABLE", "REPEATED"}
     with pytest.raises(ConversionError, match="Top-level Kafka Connect schema must be of type 'struct'"):
         SchemaConverter().convert(Schema.STRING_SCHEMA)
-    bad = SchemaBuilder.struct().field("d", SchemaBuilder.string().name("io.debezium.time.Date").build()).build()
-    with pytest.raises(ConversionError, match="Logical Type io.debezium.time.Date must be encoded as INT32; instead, found STRING"):
+    bad = (
+        SchemaBuilder.struct()
+        .field("d", SchemaBuilder.string().name("io.debezium.time.Date").build())
+        .build()
+    )
+    with pytest.raises(
+        ConversionError,
+        match="Logical Type io.debezium.time.Date must be encoded as INT32; instead, found STRING",
+    ):
         SchemaConverter().convert(bad)
 
 
@@ -124,8 +136,15 @@ def test_storage_write_rows_use_the_storage_write_encodings() -> None:
         "tags": ["a", "b"], "attrs": [{"key": "x", "value": 1}, {"key": "y"}], "address": {"city": "Lyon"},
     }  # fmt: skip
     proto = ProtoSchema(SchemaConverter().convert(VALUE))
-    message = proto.message_class.FromString(proto.serialize(ValueConverter(PROTO).record(VALUE, row_value())))
-    assert (message.id, message.address.city, list(message.tags), message.attrs[0].key) == (7, "Lyon", ["a", "b"], "x")
+    message = proto.message_class.FromString(
+        proto.serialize(ValueConverter(PROTO).record(VALUE, row_value()))
+    )
+    assert (message.id, message.address.city, list(message.tags), message.attrs[0].key) == (
+        7,
+        "Lyon",
+        ["a", "b"],
+        "x",
+    )
 
 
 def test_null_in_a_required_field_and_special_doubles() -> None:
@@ -134,8 +153,13 @@ def test_null_in_a_required_field_and_special_doubles() -> None:
         ValueConverter(JSON).record(VALUE, bad)
     schema = SchemaBuilder.struct().field("x", Schema.FLOAT64_SCHEMA).build()
     special = ValueConverter(JSON, convert_double_special=True)
-    assert [special.record(schema, Struct(schema, {"x": v}))["x"] for v in (float("inf"), float("-inf"), float("nan"))] == [
-        1.7976931348623157e308, 5e-324, 5e-324,
+    assert [
+        special.record(schema, Struct(schema, {"x": v}))["x"]
+        for v in (float("inf"), float("-inf"), float("nan"))
+    ] == [
+        1.7976931348623157e308,
+        5e-324,
+        5e-324,
     ]
     assert ValueConverter(JSON, debezium_ts_as_int=True).record(VALUE, row_value())["dz_ts"] == 1709212455678
 
@@ -150,8 +174,13 @@ def test_schemaless_maps_and_sanitized_names() -> None:
 
 def test_kafka_key_and_data_fields_and_insert_ids() -> None:
     key_schema = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build()
-    columns = regular_columns(SchemaConverter().convert(ADDRESS), SchemaConverter().convert(key_schema),
-                              "kafkaKey", "kafkaData", False)
+    columns = regular_columns(
+        SchemaConverter().convert(ADDRESS),
+        SchemaConverter().convert(key_schema),
+        "kafkaKey",
+        "kafkaData",
+        False,
+    )
     assert api(columns)[2:] == [
         {"name": "kafkaData", "type": "RECORD", "mode": "NULLABLE", "fields": [
             {"name": "topic", "type": "STRING", "mode": "NULLABLE"},
@@ -161,12 +190,21 @@ def test_kafka_key_and_data_fields_and_insert_ids() -> None:
         {"name": "kafkaKey", "type": "RECORD", "mode": "NULLABLE", "fields": [
             {"name": "id", "type": "INTEGER", "mode": "REQUIRED"}]},
     ]  # fmt: skip
-    record = SinkRecord("orders", 3, key_schema, Struct(key_schema, {"id": 5}), ADDRESS,
-                        Struct(ADDRESS, {"city": "Oslo", "zip": "0150"}), 42)
+    record = SinkRecord(
+        "orders",
+        3,
+        key_schema,
+        Struct(key_schema, {"id": 5}),
+        ADDRESS,
+        Struct(ADDRESS, {"city": "Oslo", "zip": "0150"}),
+        42,
+    )
     row = RowBuilder(ValueConverter(JSON), "kafkaKey", "kafkaData", False).regular(record)
     assert row["kafkaKey"] == {"id": 5}
     assert {k: v for k, v in row["kafkaData"].items() if k != "insertTime"} == {
-        "topic": "orders", "partition": 3, "offset": 42,
+        "topic": "orders",
+        "partition": 3,
+        "offset": 42,
     }
     assert insert_id(record) == "orders-3-42"
 
@@ -185,21 +223,36 @@ def f(name: str, kind: str = "STRING", mode: str = "NULLABLE", fields: Any = ())
 def test_evolution_rules_follow_javas_schema_manager() -> None:
     existing = [f("id", "INTEGER", "REQUIRED"), f("name")]
     grown = [f("id", "INTEGER", "REQUIRED"), f("name"), f("extra")]
-    with pytest.raises(BigQueryConnectException, match="New Field found with the name extra Ensure that allowNewBigQueryFields is true"):
+    with pytest.raises(
+        BigQueryConnectException,
+        match="New Field found with the name extra Ensure that allowNewBigQueryFields is true",
+    ):
         evolve("t", existing, grown, False, False, False)
     assert [x.name for x in evolve("t", existing, grown, True, False, False)] == ["id", "name", "extra"]
     relaxed = [f("id", "INTEGER", "NULLABLE"), f("name")]
-    with pytest.raises(BigQueryConnectException, match="id has mode REQUIRED. Set allowBigQueryRequiredFieldRelaxation to true"):
+    with pytest.raises(
+        BigQueryConnectException,
+        match="id has mode REQUIRED. Set allowBigQueryRequiredFieldRelaxation to true",
+    ):
         evolve("t", existing, relaxed, True, False, False)
     assert evolve("t", existing, relaxed, False, True, False)[0].mode == "NULLABLE"
     # a column the records dropped stays (BigQuery cannot drop it); REQUIRED ones need relaxation
-    assert [x.name for x in evolve("t", existing, [f("id", "INTEGER", "REQUIRED")], False, False, False)] == ["id", "name"]
-    with pytest.raises(BigQueryConnectException, match="Column id of table t is REQUIRED but records no longer carry it"):
+    assert [x.name for x in evolve("t", existing, [f("id", "INTEGER", "REQUIRED")], False, False, False)] == [
+        "id",
+        "name",
+    ]
+    with pytest.raises(
+        BigQueryConnectException, match="Column id of table t is REQUIRED but records no longer carry it"
+    ):
         evolve("t", existing, [f("name")], False, False, False)
     with pytest.raises(BigQueryConnectException, match="BigQuery cannot change a column's type"):
         evolve("t", existing, [f("id", "STRING", "REQUIRED")], True, True, False)
     union = evolve("t", existing, [f("other", "INTEGER", "REQUIRED")], True, True, True)
-    assert [(x.name, x.mode) for x in union] == [("id", "NULLABLE"), ("name", "NULLABLE"), ("other", "NULLABLE")]
+    assert [(x.name, x.mode) for x in union] == [
+        ("id", "NULLABLE"),
+        ("name", "NULLABLE"),
+        ("other", "NULLABLE"),
+    ]
 
 
 def test_intermediate_tables_and_merge_text() -> None:
@@ -209,8 +262,11 @@ def test_intermediate_tables_and_merge_text() -> None:
     key = [f("id", "INTEGER", "REQUIRED")]
     schema = intermediate_columns([f("id", "INTEGER", "REQUIRED"), f("name")], key, None, False)
     assert [(c.name, c.field_type, c.mode) for c in schema] == [
-        ("value", "RECORD", "NULLABLE"), ("key", "RECORD", "REQUIRED"), ("i", "INTEGER", "REQUIRED"),
-        ("partitionTime", "TIMESTAMP", "NULLABLE"), ("batchNumber", "INTEGER", "REQUIRED"),
+        ("value", "RECORD", "NULLABLE"),
+        ("key", "RECORD", "REQUIRED"),
+        ("i", "INTEGER", "REQUIRED"),
+        ("partitionTime", "TIMESTAMP", "NULLABLE"),
+        ("batchNumber", "INTEGER", "REQUIRED"),
     ]
     it, dst = TableId("ds", "orders_tmp"), TableId("ds", "orders")
     assert MergeQueries("k", False, True, True).merge(it, dst, 3, schema) == (
@@ -220,10 +276,14 @@ def test_intermediate_tables_and_merge_text() -> None:
         "WHEN MATCHED AND src.value IS NULL THEN DELETE WHEN NOT MATCHED AND src.value IS NOT NULL "
         "THEN INSERT (`k`, `id`, `name`) VALUES (src.key, src.value.id, src.value.name);"
     )
-    assert MergeQueries("k", True, True, False).merge(it, dst, 0, schema).endswith(
-        "WHEN MATCHED THEN UPDATE SET `id`=src.value.id, `name`=src.value.name WHEN NOT MATCHED THEN INSERT "
-        "(`k`, _PARTITIONTIME, `id`, `name`) VALUES (src.key, CAST(CAST(DATE(src.partitionTime) AS DATE) AS "
-        "TIMESTAMP), src.value.id, src.value.name);"
+    assert (
+        MergeQueries("k", True, True, False)
+        .merge(it, dst, 0, schema)
+        .endswith(
+            "WHEN MATCHED THEN UPDATE SET `id`=src.value.id, `name`=src.value.name WHEN NOT MATCHED THEN INSERT "
+            "(`k`, _PARTITIONTIME, `id`, `name`) VALUES (src.key, CAST(CAST(DATE(src.partitionTime) AS DATE) AS "
+            "TIMESTAMP), src.value.id, src.value.name);"
+        )
     )
     assert MergeQueries.batch_clear(it, 3) == (
         "DELETE FROM `ds`.`orders_tmp` WHERE batchNumber <= 3 AND _PARTITIONTIME IS NOT NULL;"

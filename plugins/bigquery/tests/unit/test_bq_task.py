@@ -22,7 +22,13 @@ from connectrt_bigquery.task import BigQuerySinkTask, _Group
 pytestmark = pytest.mark.unit
 
 VALUE = SchemaBuilder.struct().field("id", Schema.INT64_SCHEMA).build()
-PROPS = {"name": "c", "project": "p", "defaultDataset": "ds", "keySource": "NONE", "bigQueryEndpoint": "http://127.0.0.1:9"}
+PROPS = {
+    "name": "c",
+    "project": "p",
+    "defaultDataset": "ds",
+    "keySource": "NONE",
+    "bigQueryEndpoint": "http://127.0.0.1:9",
+}
 
 
 class Reporter(ErrantRecordReporter):

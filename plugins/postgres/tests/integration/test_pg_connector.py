@@ -63,13 +63,31 @@ def _insert(dsn: str, table: str, ident: int) -> None:
         ("initial_only", [("r", 1), ("r", 2)], []),
     ],
 )
-def test_snapshot_modes(mode: str, first_run: list[tuple[str, int]], second_run: list[tuple[str, int]],
-                        table: str, pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str,
-                        unique_name: Any, tmp_path: Path) -> None:
+def test_snapshot_modes(
+    mode: str,
+    first_run: list[tuple[str, int]],
+    second_run: list[tuple[str, int]],
+    table: str,
+    pg_dsn: str,
+    pg_params: dict[str, str],
+    kafka_bootstrap: str,
+    unique_name: Any,
+    tmp_path: Path,
+) -> None:
     slot, prefix = unique_name.slot(), unique_name("pfx")
     topic = f"{prefix}.public.{table}"
-    config = connector_config("modes", pg_params, prefix, slot, slot, **{
-        "table.include.list": f"public.{table}", "publication.autocreate.mode": "filtered", "snapshot.mode": mode})
+    config = connector_config(
+        "modes",
+        pg_params,
+        prefix,
+        slot,
+        slot,
+        **{
+            "table.include.list": f"public.{table}",
+            "publication.autocreate.mode": "filtered",
+            "snapshot.mode": mode,
+        },
+    )
     try:
         with standalone(kafka_bootstrap, tmp_path, [config], schemas=False) as worker:
             wait_running(worker, "modes")
@@ -81,29 +99,47 @@ def test_snapshot_modes(mode: str, first_run: list[tuple[str, int]], second_run:
             time.sleep(1.5)
             assert _ops(kafka_bootstrap, topic) == first_run
             with psycopg.connect(pg_dsn, autocommit=True) as conn:
-                slots = conn.execute("SELECT 1 FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchall()
+                slots = conn.execute(
+                    "SELECT 1 FROM pg_replication_slots WHERE slot_name = %s", (slot,)
+                ).fetchall()
             assert bool(slots) == (mode != "initial_only")
         _insert(pg_dsn, table, 4)
         with standalone(kafka_bootstrap, tmp_path, [config], schemas=False) as worker:
             wait_running(worker, "modes")
-            wait_until(lambda: len(_ops(kafka_bootstrap, topic)) >= len(first_run) + len(second_run), 60,
-                       "second run events")
+            wait_until(
+                lambda: len(_ops(kafka_bootstrap, topic)) >= len(first_run) + len(second_run),
+                60,
+                "second run events",
+            )
             time.sleep(1.5)
-            assert _ops(kafka_bootstrap, topic)[len(first_run):] == second_run
+            assert _ops(kafka_bootstrap, topic)[len(first_run) :] == second_run
     finally:
         cleanup_pg(pg_dsn, [slot], [slot], [])
 
 
-def test_filters_custom_keys_and_the_smt(table: str, pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str,
-                                         unique_name: Any, tmp_path: Path) -> None:
+def test_filters_custom_keys_and_the_smt(
+    table: str, pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str, unique_name: Any, tmp_path: Path
+) -> None:
     slot, prefix = unique_name.slot(), unique_name("pfx")
-    config = connector_config("filters", pg_params, prefix, slot, slot, **{
-        "schema.include.list": "public", "table.include.list": f"public.{table}",
-        "column.exclude.list": f"public.{table}.secret", "message.key.columns": f"public.{table}:name",
-        "publication.autocreate.mode": "filtered", "slot.drop.on.stop": "true",
-        "transforms": "unwrap", "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
-        "transforms.unwrap.add.fields": "op,table,lsn:pos", "transforms.unwrap.delete.tombstone.handling.mode": "rewrite",
-    })
+    config = connector_config(
+        "filters",
+        pg_params,
+        prefix,
+        slot,
+        slot,
+        **{
+            "schema.include.list": "public",
+            "table.include.list": f"public.{table}",
+            "column.exclude.list": f"public.{table}.secret",
+            "message.key.columns": f"public.{table}:name",
+            "publication.autocreate.mode": "filtered",
+            "slot.drop.on.stop": "true",
+            "transforms": "unwrap",
+            "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
+            "transforms.unwrap.add.fields": "op,table,lsn:pos",
+            "transforms.unwrap.delete.tombstone.handling.mode": "rewrite",
+        },
+    )
     topic = f"{prefix}.public.{table}"
     try:
         with standalone(kafka_bootstrap, tmp_path, [config], schemas=False) as worker:
@@ -128,17 +164,30 @@ def test_filters_custom_keys_and_the_smt(table: str, pg_dsn: str, pg_params: dic
         cleanup_pg(pg_dsn, [slot], [slot], [])
 
 
-def test_connection_loss_is_retried_without_loss_or_duplicates(table: str, pg_dsn: str, pg_params: dict[str, str],
-                                                                kafka_bootstrap: str, unique_name: Any,
-                                                                tmp_path: Path) -> None:
+def test_connection_loss_is_retried_without_loss_or_duplicates(
+    table: str, pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str, unique_name: Any, tmp_path: Path
+) -> None:
     slot, prefix = unique_name.slot(), unique_name("pfx")
     topic = f"{prefix}.public.{table}"
-    config = connector_config("loss", pg_params, prefix, slot, slot, **{
-        "table.include.list": f"public.{table}", "publication.autocreate.mode": "filtered",
-        "snapshot.mode": "no_data", "slot.drop.on.stop": "true", "slot.retry.delay.ms": "300"})
+    config = connector_config(
+        "loss",
+        pg_params,
+        prefix,
+        slot,
+        slot,
+        **{
+            "table.include.list": f"public.{table}",
+            "publication.autocreate.mode": "filtered",
+            "snapshot.mode": "no_data",
+            "slot.drop.on.stop": "true",
+            "slot.retry.delay.ms": "300",
+        },
+    )
     try:
-        with standalone(kafka_bootstrap, tmp_path, [config], schemas=False) as worker, \
-                psycopg.connect(pg_dsn, autocommit=True) as conn:
+        with (
+            standalone(kafka_bootstrap, tmp_path, [config], schemas=False) as worker,
+            psycopg.connect(pg_dsn, autocommit=True) as conn,
+        ):
             wait_running(worker, "loss")
             time.sleep(1)
             for i in range(100, 400):
@@ -146,7 +195,8 @@ def test_connection_loss_is_retried_without_loss_or_duplicates(table: str, pg_ds
                 if i in (150, 300):
                     conn.execute(
                         "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = %s",
-                        (slot,))
+                        (slot,),
+                    )
                     time.sleep(0.3)
             wait_until(lambda: topic_size(kafka_bootstrap, topic) >= 300, 90, "every insert")
             time.sleep(2)
@@ -166,33 +216,56 @@ def _failed_trace(worker: Any, name: str) -> str:
     return str(wait_until(failed, 60, f"{name} to fail")["trace"])
 
 
-def test_errors_say_what_to_fix(table: str, pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str,
-                                unique_name: Any, tmp_path: Path) -> None:
+def test_errors_say_what_to_fix(
+    table: str, pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str, unique_name: Any, tmp_path: Path
+) -> None:
     role = unique_name("norep")
     slot_a, slot_b, pub = unique_name.slot(), unique_name.slot(), unique_name.publication()
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'pw'")
-    no_replication = connector_config("norep", {**pg_params, "user": role, "password": "pw"}, "p1", slot_a, slot_a,
-                                      **{"table.include.list": f"public.{table}"})
-    missing_pub = connector_config("nopub", pg_params, "p2", slot_b, pub,
-                                   **{"publication.autocreate.mode": "disabled", "table.include.list": f"public.{table}"})
+    no_replication = connector_config(
+        "norep",
+        {**pg_params, "user": role, "password": "pw"},
+        "p1",
+        slot_a,
+        slot_a,
+        **{"table.include.list": f"public.{table}"},
+    )
+    missing_pub = connector_config(
+        "nopub",
+        pg_params,
+        "p2",
+        slot_b,
+        pub,
+        **{"publication.autocreate.mode": "disabled", "table.include.list": f"public.{table}"},
+    )
     try:
         with standalone(kafka_bootstrap, tmp_path, [no_replication, missing_pub]) as worker:
-            assert f"Database user '{role}' may not stream changes; grant it replication" in _failed_trace(worker, "norep")
-            assert (f"Publication '{pub}' does not exist and publication.autocreate.mode is disabled"
-                    in _failed_trace(worker, "nopub"))
+            assert f"Database user '{role}' may not stream changes; grant it replication" in _failed_trace(
+                worker, "norep"
+            )
+            assert (
+                f"Publication '{pub}' does not exist and publication.autocreate.mode is disabled"
+                in _failed_trace(worker, "nopub")
+            )
     finally:
         with psycopg.connect(pg_dsn, autocommit=True) as conn:
             conn.execute(f"DROP ROLE IF EXISTS {role}")
         cleanup_pg(pg_dsn, [slot_a, slot_b], [slot_a, pub], [])
 
 
-def test_a_slot_in_use_fails_clearly(table: str, pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str,
-                                     unique_name: Any, tmp_path: Path) -> None:
+def test_a_slot_in_use_fails_clearly(
+    table: str, pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str, unique_name: Any, tmp_path: Path
+) -> None:
     slot = unique_name.slot()
-    common = {"table.include.list": f"public.{table}", "publication.autocreate.mode": "filtered",
-              "snapshot.mode": "no_data", "slot.max.retries": "2", "slot.retry.delay.ms": "200",
-              "errors.max.retries": "0"}
+    common = {
+        "table.include.list": f"public.{table}",
+        "publication.autocreate.mode": "filtered",
+        "snapshot.mode": "no_data",
+        "slot.max.retries": "2",
+        "slot.retry.delay.ms": "200",
+        "errors.max.retries": "0",
+    }
     first = connector_config("first", pg_params, unique_name("pa"), slot, slot, **common)
     second = connector_config("second", pg_params, unique_name("pb"), slot, slot, **common)
     (tmp_path / "a").mkdir()
@@ -208,16 +281,29 @@ def test_a_slot_in_use_fails_clearly(table: str, pg_dsn: str, pg_params: dict[st
         cleanup_pg(pg_dsn, [slot], [slot], [])
 
 
-def test_schema_changes_while_streaming(table: str, pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str,
-                                        unique_name: Any, tmp_path: Path) -> None:
+def test_schema_changes_while_streaming(
+    table: str, pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str, unique_name: Any, tmp_path: Path
+) -> None:
     slot, prefix = unique_name.slot(), unique_name("pfx")
     topic = f"{prefix}.public.{table}"
-    config = connector_config("ddl", pg_params, prefix, slot, slot, **{
-        "table.include.list": f"public.{table}", "publication.autocreate.mode": "filtered",
-        "snapshot.mode": "no_data", "slot.drop.on.stop": "true"})
+    config = connector_config(
+        "ddl",
+        pg_params,
+        prefix,
+        slot,
+        slot,
+        **{
+            "table.include.list": f"public.{table}",
+            "publication.autocreate.mode": "filtered",
+            "snapshot.mode": "no_data",
+            "slot.drop.on.stop": "true",
+        },
+    )
     try:
-        with standalone(kafka_bootstrap, tmp_path, [config], schemas=True) as worker, \
-                psycopg.connect(pg_dsn, autocommit=True) as conn:
+        with (
+            standalone(kafka_bootstrap, tmp_path, [config], schemas=True) as worker,
+            psycopg.connect(pg_dsn, autocommit=True) as conn,
+        ):
             wait_running(worker, "ddl")
             time.sleep(1)
             conn.execute(f"INSERT INTO {table} VALUES (10, 'a', 's')")
@@ -232,11 +318,15 @@ def test_schema_changes_while_streaming(table: str, pg_dsn: str, pg_params: dict
         for r in records:
             fields = r["value"]["schema"]["fields"][1]["fields"]
             shapes.append(([(f["field"], f["type"]) for f in fields], r["value"]["payload"]["after"]))
-        assert shapes[0] == ([("id", "int32"), ("name", "string"), ("secret", "string")],
-                             {"id": 10, "name": "a", "secret": "s"})
+        assert shapes[0] == (
+            [("id", "int32"), ("name", "string"), ("secret", "string")],
+            {"id": 10, "name": "a", "secret": "s"},
+        )
         assert shapes[1][0] == [("id", "int32"), ("name", "string"), ("secret", "string"), ("added", "bytes")]
         assert shapes[1][1]["id"] == 11 and shapes[1][1]["added"] == "Sw=="  # 7.5 at scale 1
-        assert shapes[2] == ([("id", "int32"), ("name", "int32"), ("added", "bytes")],
-                             {"id": 12, "name": 6, "added": "Dw=="})
+        assert shapes[2] == (
+            [("id", "int32"), ("name", "int32"), ("added", "bytes")],
+            {"id": 12, "name": 6, "added": "Dw=="},
+        )
     finally:
         cleanup_pg(pg_dsn, [slot], [slot], [])

@@ -28,17 +28,26 @@ def committed_offset(path: Path, prefix: str) -> dict[str, Any] | None:
     return None
 
 
-def test_kill_9_during_streaming_loses_nothing(pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str,
-                                               unique_name: Any, tmp_path: Path) -> None:
+def test_kill_9_during_streaming_loses_nothing(
+    pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str, unique_name: Any, tmp_path: Path
+) -> None:
     table, slot, prefix = unique_name.table("crash"), unique_name.slot(), unique_name("pfx")
     topic = f"{prefix}.public.{table}"
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute(f"CREATE TABLE {table} (id int PRIMARY KEY, v int NOT NULL)")
         conn.execute(f"INSERT INTO {table} SELECT g, 0 FROM generate_series(1, 200) g")
     config = connector_config(
-        "crash", pg_params, prefix, slot, slot,
-        **{"table.include.list": f"public.{table}", "publication.autocreate.mode": "filtered",
-           "slot.retry.delay.ms": "500", "slot.max.retries": "40"},
+        "crash",
+        pg_params,
+        prefix,
+        slot,
+        slot,
+        **{
+            "table.include.list": f"public.{table}",
+            "publication.autocreate.mode": "filtered",
+            "slot.retry.delay.ms": "500",
+            "slot.max.retries": "40",
+        },
     )
     (tmp_path / "connector.json").write_text(json.dumps(config))
     props = worker_props(kafka_bootstrap, tmp_path, schemas=False, flush_ms=1000)
@@ -77,7 +86,9 @@ def test_kill_9_during_streaming_loses_nothing(pg_dsn: str, pg_params: dict[str,
         committed_commit = at_kill["lsn_commit"]
         for _key, _v, value in result["duplicates"]:
             assert value["source"]["lsn"] >= committed_commit, (value["source"], at_kill)
-        print(f"committed at kill: {at_kill}; duplicates after restart: {len(result['duplicates'])}; events: {len(records)}")
+        print(
+            f"committed at kill: {at_kill}; duplicates after restart: {len(result['duplicates'])}; events: {len(records)}"
+        )
         assert len(result["duplicates"]) <= produced_before
         assert worker.proc is not None and worker.proc.poll() is None
     finally:

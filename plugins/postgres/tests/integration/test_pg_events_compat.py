@@ -63,8 +63,9 @@ def _expected(variant: str, schemas: bool) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def scenario_run(tmp_path_factory: pytest.TempPathFactory, pg_dsn: str, pg_params: dict[str, str],
-                 kafka_bootstrap: str) -> Iterator[dict[str, Any]]:
+def scenario_run(
+    tmp_path_factory: pytest.TempPathFactory, pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str
+) -> Iterator[dict[str, Any]]:
     """Every variant as its own connector in one standalone worker (schemas on), plus the default
     and alt_string variants in a second worker with schemas off, all over the same statements."""
     from tests.fixtures.names import unique_name
@@ -76,7 +77,9 @@ def scenario_run(tmp_path_factory: pytest.TempPathFactory, pg_dsn: str, pg_param
     for variant in ("default", "alt_string"):
         runs[(variant, False)] = (unique_name(f"n_{variant}"), unique_name("slot"))
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
-        for statement in scenario.EXTENSIONS + scenario.statements(scenario.SETUP + scenario.SNAPSHOT_ROWS, schema):
+        for statement in scenario.EXTENSIONS + scenario.statements(
+            scenario.SETUP + scenario.SNAPSHOT_ROWS, schema
+        ):
             conn.execute(statement)
 
     def configs(schemas: bool) -> list[dict[str, Any]]:
@@ -85,30 +88,48 @@ def scenario_run(tmp_path_factory: pytest.TempPathFactory, pg_dsn: str, pg_param
             if with_schemas != schemas:
                 continue
             extra = {k: v.format(s=schema) for k, v in scenario.VARIANTS[variant].items()}
-            out.append(connector_config(
-                f"c-{variant}-{int(schemas)}", pg_params, prefix, slot, slot,
-                **{"schema.include.list": schema, "publication.autocreate.mode": "filtered",
-                   "slot.drop.on.stop": "true", **extra},
-            ))
+            out.append(
+                connector_config(
+                    f"c-{variant}-{int(schemas)}",
+                    pg_params,
+                    prefix,
+                    slot,
+                    slot,
+                    **{
+                        "schema.include.list": schema,
+                        "publication.autocreate.mode": "filtered",
+                        "slot.drop.on.stop": "true",
+                        **extra,
+                    },
+                )
+            )
         return out
 
     work_on = tmp_path_factory.mktemp("schemas-on")
     work_off = tmp_path_factory.mktemp("schemas-off")
     try:
-        with standalone(kafka_bootstrap, work_on, configs(True), schemas=True) as on, \
-                standalone(kafka_bootstrap, work_off, configs(False), schemas=False) as off:
+        with (
+            standalone(kafka_bootstrap, work_on, configs(True), schemas=True) as on,
+            standalone(kafka_bootstrap, work_off, configs(False), schemas=False) as off,
+        ):
             for (variant, schemas), (prefix, _slot) in runs.items():
                 worker = on if schemas else off
                 wait_running(worker, f"c-{variant}-{int(schemas)}")
-                wait_until(lambda p=prefix: topic_size(kafka_bootstrap, f"{p}.{schema}.trunc") >= 1, 90,
-                           f"{prefix} snapshot")
+                wait_until(
+                    lambda p=prefix: topic_size(kafka_bootstrap, f"{p}.{schema}.trunc") >= 1,
+                    90,
+                    f"{prefix} snapshot",
+                )
             time.sleep(2)
             with psycopg.connect(pg_dsn, autocommit=True) as conn:
                 for statement in scenario.statements(scenario.STREAM_STEPS, schema):
                     conn.execute(statement)
             for (_variant, _schemas), (prefix, _slot) in runs.items():
-                wait_until(lambda p=prefix: topic_size(kafka_bootstrap, f"{p}.{schema}.trunc") >= 2, 90,
-                           f"{prefix} streamed the last statement")
+                wait_until(
+                    lambda p=prefix: topic_size(kafka_bootstrap, f"{p}.{schema}.trunc") >= 2,
+                    90,
+                    f"{prefix} streamed the last statement",
+                )
             time.sleep(3)
             results: dict[tuple[str, bool], list[dict[str, Any]]] = {}
             for (variant, schemas), (prefix, _slot) in runs.items():
@@ -117,8 +138,12 @@ def scenario_run(tmp_path_factory: pytest.TempPathFactory, pg_dsn: str, pg_param
                     records += read_topic(kafka_bootstrap, f"{prefix}.{schema}.{table}")
                 records += read_topic(kafka_bootstrap, f"{prefix}.message")
                 results[(variant, schemas)] = normalize(records, prefix, schema, schemas)
-            yield {"results": results, "logs": (on.tail(200), off.tail(200)),
-                   "log_text": on.log_path.read_text(errors="replace") + off.log_path.read_text(errors="replace")}
+            yield {
+                "results": results,
+                "logs": (on.tail(200), off.tail(200)),
+                "log_text": on.log_path.read_text(errors="replace")
+                + off.log_path.read_text(errors="replace"),
+            }
     finally:
         slots = [slot for _prefix, slot in runs.values()]
         cleanup_pg(pg_dsn, slots, slots, [schema])
@@ -147,7 +172,9 @@ def _compare(actual: list[dict[str, Any]], expected: list[dict[str, Any]]) -> No
     got, want = by_topic(actual), by_topic(expected)
     assert sorted(got) == sorted(want)
     for topic in want:
-        assert len(got[topic]) == len(want[topic]), f"{topic}: {len(got[topic])} records, expected {len(want[topic])}"
+        assert len(got[topic]) == len(want[topic]), (
+            f"{topic}: {len(got[topic])} records, expected {len(want[topic])}"
+        )
         for i, (g, w) in enumerate(zip(got[topic], want[topic], strict=True)):
             problems = _diff(g, w)
             assert not problems, f"{topic} record {i} differs:\n" + "\n".join(problems[:40])
@@ -165,8 +192,11 @@ def test_events_without_schemas_match_debezium(scenario_run: dict[str, Any], var
 
 def test_recordings_say_how_they_were_made() -> None:
     for variant in scenario.VARIANTS:
-        first = json.loads((Path(__file__).resolve().parents[1] / "data" / "debezium" / f"{variant}.jsonl")
-                           .read_text().splitlines()[0])
+        first = json.loads(
+            (Path(__file__).resolve().parents[1] / "data" / "debezium" / f"{variant}.jsonl")
+            .read_text()
+            .splitlines()[0]
+        )
         assert "Debezium 3.6.1.Final" in first["_produced_by"]
 
 
@@ -175,6 +205,15 @@ def test_simple_tables_use_the_compiled_path_with_identical_bytes(scenario_run: 
     table is checked byte for byte against the worker's JsonConverter (schemas on and off)."""
     text = scenario_run["log_text"]
     assert "differ from JsonConverter" not in text
-    native_tables = {line.split("Change events of table ")[1].split(" ")[0]
-                     for line in text.splitlines() if "are built by the compiled path" in line}
-    assert {t.split(".")[-1] for t in native_tables} >= {"pk_change", "trunc", "composite", "full_ident", "no_pk"}
+    native_tables = {
+        line.split("Change events of table ")[1].split(" ")[0]
+        for line in text.splitlines()
+        if "are built by the compiled path" in line
+    }
+    assert {t.split(".")[-1] for t in native_tables} >= {
+        "pk_change",
+        "trunc",
+        "composite",
+        "full_ident",
+        "no_pk",
+    }

@@ -50,10 +50,20 @@ def debezium_lib() -> Iterator[Path]:
         CACHE.mkdir(parents=True, exist_ok=True)
         shutil.copy(POM, CACHE / "pom.xml")
         proc = subprocess.run(
-            ["mvn", "-q", "-B", "-ntp", "-f", str(CACHE / "pom.xml"),
-             "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies",
-             f"-DoutputDirectory={lib}", "-DincludeScope=runtime"],
-            capture_output=True, text=True, timeout=900,
+            [
+                "mvn",
+                "-q",
+                "-B",
+                "-ntp",
+                "-f",
+                str(CACHE / "pom.xml"),
+                "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies",
+                f"-DoutputDirectory={lib}",
+                "-DincludeScope=runtime",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
         )
         if proc.returncode != 0:
             pytest.fail(f"mvn could not resolve {POM}:\n{(proc.stdout + proc.stderr)[-3000:]}", pytrace=False)
@@ -72,8 +82,14 @@ def _java_offset(path: Path, name: str, prefix: str) -> dict[str, Any]:
     return json.loads(match.group(0))
 
 
-def test_resume_from_java_debezium_offsets(debezium_lib: Path, pg_dsn: str, pg_params: dict[str, str],
-                                           kafka_bootstrap: str, unique_name: Any, tmp_path: Path) -> None:
+def test_resume_from_java_debezium_offsets(
+    debezium_lib: Path,
+    pg_dsn: str,
+    pg_params: dict[str, str],
+    kafka_bootstrap: str,
+    unique_name: Any,
+    tmp_path: Path,
+) -> None:
     table, slot, prefix = unique_name.table("jv"), unique_name.slot(), unique_name("pfx")
     topic = f"{prefix}.public.{table}"
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
@@ -82,21 +98,36 @@ def test_resume_from_java_debezium_offsets(debezium_lib: Path, pg_dsn: str, pg_p
     java_work = tmp_path / "java"
     java_work.mkdir()
     connector = {
-        "name": "jv", "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
-        "plugin.name": "pgoutput", "database.hostname": pg_params["host"], "database.port": pg_params["port"],
-        "database.user": pg_params["user"], "database.password": pg_params["password"],
-        "database.dbname": pg_params["dbname"], "topic.prefix": prefix, "slot.name": slot,
-        "publication.name": slot, "publication.autocreate.mode": "filtered",
+        "name": "jv",
+        "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+        "plugin.name": "pgoutput",
+        "database.hostname": pg_params["host"],
+        "database.port": pg_params["port"],
+        "database.user": pg_params["user"],
+        "database.password": pg_params["password"],
+        "database.dbname": pg_params["dbname"],
+        "topic.prefix": prefix,
+        "slot.name": slot,
+        "publication.name": slot,
+        "publication.autocreate.mode": "filtered",
         "table.include.list": f"public.{table}",
     }
     (java_work / "connector.properties").write_text("".join(f"{k}={v}\n" for k, v in connector.items()))
-    (java_work / "worker.properties").write_text("\n".join([
-        f"bootstrap.servers={kafka_bootstrap}", f"listeners=http://127.0.0.1:{free_port()}",
-        "key.converter=org.apache.kafka.connect.json.JsonConverter",
-        "value.converter=org.apache.kafka.connect.json.JsonConverter",
-        "key.converter.schemas.enable=false", "value.converter.schemas.enable=false",
-        f"offset.storage.file.filename={java_work}/offsets", "offset.flush.interval.ms=500",
-    ]) + "\n")
+    (java_work / "worker.properties").write_text(
+        "\n".join(
+            [
+                f"bootstrap.servers={kafka_bootstrap}",
+                f"listeners=http://127.0.0.1:{free_port()}",
+                "key.converter=org.apache.kafka.connect.json.JsonConverter",
+                "value.converter=org.apache.kafka.connect.json.JsonConverter",
+                "key.converter.schemas.enable=false",
+                "value.converter.schemas.enable=false",
+                f"offset.storage.file.filename={java_work}/offsets",
+                "offset.flush.interval.ms=500",
+            ]
+        )
+        + "\n"
+    )
     (java_work / "log4j2.xml").write_text(
         '<Configuration status="WARN"><Appenders><Console name="O" target="SYSTEM_OUT">'
         '<PatternLayout pattern="[%d] %p %m (%c)%n"/></Console></Appenders>'
@@ -104,10 +135,18 @@ def test_resume_from_java_debezium_offsets(debezium_lib: Path, pg_dsn: str, pg_p
     )
     log = (java_work / "connect.log").open("wb")
     java = subprocess.Popen(
-        ["java", "-Xmx512m", f"-Dlog4j2.configurationFile={java_work}/log4j2.xml", "-cp", f"{debezium_lib}/*",
-         "org.apache.kafka.connect.cli.ConnectStandalone", str(java_work / "worker.properties"),
-         str(java_work / "connector.properties")],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            "java",
+            "-Xmx512m",
+            f"-Dlog4j2.configurationFile={java_work}/log4j2.xml",
+            "-cp",
+            f"{debezium_lib}/*",
+            "org.apache.kafka.connect.cli.ConnectStandalone",
+            str(java_work / "worker.properties"),
+            str(java_work / "connector.properties"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         wait_until(lambda: topic_size(kafka_bootstrap, topic) >= 2, 180, "Debezium's snapshot")
@@ -121,7 +160,9 @@ def test_resume_from_java_debezium_offsets(debezium_lib: Path, pg_dsn: str, pg_p
         java.send_signal(signal.SIGTERM)
         java.wait(60)
     java_offset = _java_offset(java_work / "offsets", "jv", prefix)
-    assert {"lsn", "lsn_proc", "lsn_commit", "txId", "ts_usec", "messageType"} <= set(java_offset), java_offset
+    assert {"lsn", "lsn_proc", "lsn_commit", "txId", "ts_usec", "messageType"} <= set(java_offset), (
+        java_offset
+    )
     # Changes while nothing runs; our connector must emit exactly these.
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         for i in range(23, 33):
@@ -132,9 +173,18 @@ def test_resume_from_java_debezium_offsets(debezium_lib: Path, pg_dsn: str, pg_p
     key = base64.b64encode(json.dumps(["jv", {"server": prefix}], separators=(",", ":")).encode()).decode()
     value = base64.b64encode(json.dumps(java_offset, separators=(",", ":")).encode()).decode()
     (ours / "connect.offsets").write_text(json.dumps([[key, value]]))
-    config = connector_config("jv", pg_params, prefix, slot, slot, **{
-        "table.include.list": f"public.{table}", "publication.autocreate.mode": "filtered",
-        "slot.drop.on.stop": "true"})
+    config = connector_config(
+        "jv",
+        pg_params,
+        prefix,
+        slot,
+        slot,
+        **{
+            "table.include.list": f"public.{table}",
+            "publication.autocreate.mode": "filtered",
+            "slot.drop.on.stop": "true",
+        },
+    )
     try:
         with standalone(kafka_bootstrap, ours, [config], schemas=False) as worker:
             wait_running(worker, "jv")

@@ -39,8 +39,9 @@ def names(pg_dsn: str) -> Iterator[dict[str, str]]:
         cleanup_pg(pg_dsn, [out["slot"]], [out["slot"]], [out["schema"]])
 
 
-def test_snapshot_and_streaming_progress(tmp_path: Any, pg_dsn: str, pg_params: dict[str, str],
-                                         kafka_bootstrap: str, names: dict[str, str]) -> None:
+def test_snapshot_and_streaming_progress(
+    tmp_path: Any, pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str, names: dict[str, str]
+) -> None:
     schema, slot, prefix = names["schema"], names["slot"], names["prefix"]
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
@@ -54,8 +55,16 @@ def test_snapshot_and_streaming_progress(tmp_path: Any, pg_dsn: str, pg_params: 
     a, b = f"{schema}.a_first", f"{schema}.b_locked"
     name = "metrics-c"
     config = connector_config(
-        name, pg_params, prefix, slot, slot,
-        **{"schema.include.list": schema, "publication.autocreate.mode": "disabled", "slot.drop.on.stop": "true"},
+        name,
+        pg_params,
+        prefix,
+        slot,
+        slot,
+        **{
+            "schema.include.list": schema,
+            "publication.autocreate.mode": "disabled",
+            "slot.drop.on.stop": "true",
+        },
     )
     locker = psycopg.connect(pg_dsn)
     try:
@@ -94,8 +103,11 @@ def test_snapshot_and_streaming_progress(tmp_path: Any, pg_dsn: str, pg_params: 
             assert body["metrics"]["streaming"]["Connected"] is False
 
             locker.rollback()  # release the lock: the snapshot reads the second table and finishes
-            wait_until(lambda: _metrics(worker, name)["metrics"]["snapshot"]["SnapshotCompleted"], 60,
-                       "the snapshot to complete")
+            wait_until(
+                lambda: _metrics(worker, name)["metrics"]["snapshot"]["SnapshotCompleted"],
+                60,
+                "the snapshot to complete",
+            )
             snapshot = _metrics(worker, name)["metrics"]["snapshot"]
             assert snapshot.pop("SnapshotDurationInSeconds") >= 0
             assert snapshot == {
@@ -120,8 +132,11 @@ def test_snapshot_and_streaming_progress(tmp_path: Any, pg_dsn: str, pg_params: 
                 conn.execute(f"UPDATE {a} SET v = 'z' WHERE id = 6")
                 conn.execute(f"DELETE FROM {b} WHERE id = 1")
                 xid = conn.execute("SELECT pg_current_xact_id()::text").fetchone()
-            wait_until(lambda: _metrics(worker, name)["metrics"]["streaming"]["TotalNumberOfEventsSeen"] >= 4, 60,
-                       "four streamed events")
+            wait_until(
+                lambda: _metrics(worker, name)["metrics"]["streaming"]["TotalNumberOfEventsSeen"] >= 4,
+                60,
+                "four streamed events",
+            )
             streaming = _metrics(worker, name)["metrics"]["streaming"]
             assert xid is not None
             assert streaming["Connected"] is True

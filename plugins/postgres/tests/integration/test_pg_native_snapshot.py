@@ -27,33 +27,45 @@ from connectrt_postgres.task import value_modes
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.skipif(not native.available(), reason=f"native path unavailable: {native.unavailable_reason()}"),
+    pytest.mark.skipif(
+        not native.available(), reason=f"native path unavailable: {native.unavailable_reason()}"
+    ),
 ]
 
 NATIVE_TABLE = """CREATE TABLE {s}.a_native (id int PRIMARY KEY, t text, n numeric(12,2) NOT NULL DEFAULT 0,
     ts timestamptz, d date, b bytea, j jsonb, f boolean, big bigint)"""
 ROWS = [
     "(1, 'plain', 1.25, '2024-05-01 12:00:01.5+00', '2024-02-29', '\\x00ff', '{\"a\": 1}', true, 9223372036854775807)",
-    "(2, E'tab\\there\\nnewline \\\\ back\\r\\b\\f\\v \u00e9 \U0001F600', -0.01, NULL, NULL, NULL, NULL, NULL, NULL)",
+    "(2, E'tab\\there\\nnewline \\\\ back\\r\\b\\f\\v \u00e9 \U0001f600', -0.01, NULL, NULL, NULL, NULL, NULL, NULL)",
     "(3, 'nan numeric', 'NaN', 'infinity', '0044-03-15 BC', '\\x', '[]', false, -1)",
     "(4, '', 99999999.99, '1970-01-01 00:00:00+00', '1970-01-01', '\\x5c0a09', '\"\\\\u0000\"', true, 0)",
 ]
 
 
 def _snapshot(pg_params: dict[str, str], schema: str, use_native: bool) -> list[SourceRecord]:
-    config = parse_config({
-        "database.hostname": pg_params["host"], "database.port": str(pg_params["port"]),
-        "database.user": pg_params["user"], "database.password": pg_params["password"],
-        "database.dbname": pg_params["dbname"], "topic.prefix": "snapn", "schema.include.list": schema,
-        "max.batch.size": "3",  # several COPY batches, a held-back line in each
-    })
-    events = EventFactory(EventSettings(prefix="snapn", database=pg_params["dbname"]), clock=lambda: 1_714_000_000_000_000_000)
+    config = parse_config(
+        {
+            "database.hostname": pg_params["host"],
+            "database.port": str(pg_params["port"]),
+            "database.user": pg_params["user"],
+            "database.password": pg_params["password"],
+            "database.dbname": pg_params["dbname"],
+            "topic.prefix": "snapn",
+            "schema.include.list": schema,
+            "max.batch.size": "3",  # several COPY batches, a held-back line in each
+        }
+    )
+    events = EventFactory(
+        EventSettings(prefix="snapn", database=pg_params["dbname"]), clock=lambda: 1_714_000_000_000_000_000
+    )
     filters = Filters(config)
     out: list[SourceRecord] = []
     with connect(config.libpq_params()) as conn:
         tables = TableSchemas(conn, filters, SchemaSettings("snapn", ".", value_modes(config)))
         snap_native = NativeSnapshot(events, tables, SerializationTarget()) if use_native else None
-        Snapshot(config, tables, events, filters, out.extend, lambda: False, None, snap_native).run(None, None)
+        Snapshot(config, tables, events, filters, out.extend, lambda: False, None, snap_native).run(
+            None, None
+        )
     return out
 
 
@@ -68,14 +80,17 @@ def _masked(r: SourceRecord) -> tuple[Any, ...]:
     return r.topic, dict(r.key) if r.key is not None else None, value, offset
 
 
-def test_native_snapshot_equals_the_cursor_path(pg_dsn: str, pg_params: dict[str, str], unique_name: Any,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_native_snapshot_equals_the_cursor_path(
+    pg_dsn: str, pg_params: dict[str, str], unique_name: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     schema = unique_name("snapn")
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
         conn.execute(NATIVE_TABLE.format(s=schema))
         conn.execute(f"INSERT INTO {schema}.a_native VALUES " + ", ".join(ROWS))
-        conn.execute(f"INSERT INTO {schema}.a_native (id, t) SELECT g, 'r' || g FROM generate_series(10, 30) g")
+        conn.execute(
+            f"INSERT INTO {schema}.a_native (id, t) SELECT g, 'r' || g FROM generate_series(10, 30) g"
+        )
         conn.execute(f"CREATE TABLE {schema}.b_python (id int PRIMARY KEY, x float8)")  # a type native leaves
         conn.execute(f"INSERT INTO {schema}.b_python VALUES (1, 1.5), (2, NULL)")
         conn.execute(f"CREATE TABLE {schema}.c_single (id int PRIMARY KEY)")
@@ -96,8 +111,10 @@ def test_native_snapshot_equals_the_cursor_path(pg_dsn: str, pg_params: dict[str
             known = preconverted(r, kc, vc)
             if known is not None:
                 served += 1
-                assert known == (kc.from_connect_data(r.topic, r.key_schema, r.key),
-                                 vc.from_connect_data(r.topic, r.value_schema, r.value))
+                assert known == (
+                    kc.from_connect_data(r.topic, r.key_schema, r.key),
+                    vc.from_connect_data(r.topic, r.value_schema, r.value),
+                )
     assert native_count == 24 + 1 and served >= native_count - 2  # a_native but the NaN row, c_single
     assert [_masked(r) for r in native_records] == [_masked(r) for r in python_records]
     markers = [r.value["source"]["snapshot"] for r in native_records]

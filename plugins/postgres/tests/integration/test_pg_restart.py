@@ -16,20 +16,36 @@ from tests.integration.worker_process import wait_until
 pytestmark = pytest.mark.integration
 
 
-def test_postgres_restart_is_retried(private_dev_instance_factory: Any, kafka_bootstrap: str, unique_name: Any,
-                                     tmp_path: Path) -> None:
+def test_postgres_restart_is_retried(
+    private_dev_instance_factory: Any, kafka_bootstrap: str, unique_name: Any, tmp_path: Path
+) -> None:
     instance = private_dev_instance_factory("pgrestart", kinds=("postgres",))
     env = instance.env
-    pg = {"host": env["CONNECTRT_PG_HOST"], "port": env["CONNECTRT_PG_PORT"], "user": env["CONNECTRT_PG_USER"],
-          "password": env["CONNECTRT_PG_PASSWORD"], "dbname": env["CONNECTRT_PG_DATABASE"]}
+    pg = {
+        "host": env["CONNECTRT_PG_HOST"],
+        "port": env["CONNECTRT_PG_PORT"],
+        "user": env["CONNECTRT_PG_USER"],
+        "password": env["CONNECTRT_PG_PASSWORD"],
+        "dbname": env["CONNECTRT_PG_DATABASE"],
+    }
     dsn = env["CONNECTRT_PG_DSN"]
     table, slot, prefix = unique_name.table("r"), unique_name.slot(), unique_name("pfx")
     topic = f"{prefix}.public.{table}"
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f"CREATE TABLE {table} (id int PRIMARY KEY)")
-    config = connector_config("restart", pg, prefix, slot, slot, **{
-        "table.include.list": f"public.{table}", "publication.autocreate.mode": "filtered",
-        "snapshot.mode": "no_data", "retriable.restart.connector.wait.ms": "500"})
+    config = connector_config(
+        "restart",
+        pg,
+        prefix,
+        slot,
+        slot,
+        **{
+            "table.include.list": f"public.{table}",
+            "publication.autocreate.mode": "filtered",
+            "snapshot.mode": "no_data",
+            "retriable.restart.connector.wait.ms": "500",
+        },
+    )
     with standalone(kafka_bootstrap, tmp_path, [config], schemas=False) as worker:
         wait_running(worker, "restart")
         time.sleep(1)

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.integration
 ROWS = 30_000
 
 
-def test_snapshot_then_stream_is_exact(pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str,
-                                       unique_name: Any, tmp_path: Path) -> None:
+def test_snapshot_then_stream_is_exact(
+    pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str, unique_name: Any, tmp_path: Path
+) -> None:
     table, slot, prefix = unique_name.table("snapx"), unique_name.slot(), unique_name("pfx")
     topic = f"{prefix}.public.{table}"
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
@@ -27,10 +28,19 @@ def test_snapshot_then_stream_is_exact(pg_dsn: str, pg_params: dict[str, str], k
         conn.execute(f"INSERT INTO {table} SELECT g, 0, repeat('x', 100) FROM generate_series(1, {ROWS}) g")
     writer = Writer(pg_dsn, table, ROWS + 1, range(1, ROWS + 1), pause_s=0.002)
     config = connector_config(
-        "snapx", pg_params, prefix, slot, slot,
-        **{"table.include.list": f"public.{table}", "publication.autocreate.mode": "filtered",
-           "snapshot.fetch.size": "500", "max.batch.size": "500", "max.queue.size": "1000",
-           "slot.drop.on.stop": "true"},
+        "snapx",
+        pg_params,
+        prefix,
+        slot,
+        slot,
+        **{
+            "table.include.list": f"public.{table}",
+            "publication.autocreate.mode": "filtered",
+            "snapshot.fetch.size": "500",
+            "max.batch.size": "500",
+            "max.queue.size": "1000",
+            "slot.drop.on.stop": "true",
+        },
     )
     try:
         writer.start()
@@ -65,7 +75,11 @@ def test_snapshot_then_stream_is_exact(pg_dsn: str, pg_params: dict[str, str], k
             row = v["after"] or v["before"]
             if v["op"] == "u" and row["id"] not in first_stream:
                 first_stream[row["id"]] = row["v"]
-        bad = {k: (snap_v[k], first) for k, first in first_stream.items() if k in snap_v and first != snap_v[k] + 1}
+        bad = {
+            k: (snap_v[k], first)
+            for k, first in first_stream.items()
+            if k in snap_v and first != snap_v[k] + 1
+        }
         assert bad == {}
     finally:
         if writer.is_alive():

@@ -102,8 +102,14 @@ class Symbols:
         return out
 
 
-def _normalize(records: list[dict[str, Any]], prefix: str, schema: str, tx_topic: str, offsets: dict[str, Any],
-               schemas: bool) -> dict[str, Any]:
+def _normalize(
+    records: list[dict[str, Any]],
+    prefix: str,
+    schema: str,
+    tx_topic: str,
+    offsets: dict[str, Any],
+    schemas: bool,
+) -> dict[str, Any]:
     """Records (grouped by topic, in a fixed topic order) and the committed offsets, with names and
     volatile values replaced."""
     # Debezium lists data collections and offset keys in java.util.HashMap order, which depends on
@@ -114,7 +120,9 @@ def _normalize(records: list[dict[str, Any]], prefix: str, schema: str, tx_topic
         if isinstance(payload, dict) and payload.get("data_collections"):
             names = [c["data_collection"] for c in payload["data_collections"]]
             assert names == java_hashmap_order(names)
-            payload["data_collections"] = sorted(payload["data_collections"], key=lambda c: c["data_collection"])
+            payload["data_collections"] = sorted(
+                payload["data_collections"], key=lambda c: c["data_collection"]
+            )
     for o in offsets["offsets"]:
         assert list(o["offset"]) == java_hashmap_order(list(o["offset"]))
     sym = Symbols()
@@ -139,12 +147,21 @@ def _normalize(records: list[dict[str, Any]], prefix: str, schema: str, tx_topic
             if key is not None and is_tx:
                 key = {"id": sym.tx_id(key["id"])}
         headers = [
-            [k, "<run>" if k == "__debezium.context.runId" else "<prefix>" if k.endswith("LogicalName") else v]
+            [
+                k,
+                "<run>"
+                if k == "__debezium.context.runId"
+                else "<prefix>"
+                if k.endswith("LogicalName")
+                else v,
+            ]
             for k, v in r["headers"]
         ]
         out.append({"topic": r["topic"], "key": key, "value": value, "headers": headers})
-    committed = [{"partition": {"server": "<prefix>"}, "offset": sym.offset(o["offset"])}
-                 for o in data["offsets"]["offsets"]]
+    committed = [
+        {"partition": {"server": "<prefix>"}, "offset": sym.offset(o["offset"])}
+        for o in data["offsets"]["offsets"]
+    ]
     return {"records": out, "offsets": committed}
 
 
@@ -155,36 +172,55 @@ def _topics(prefix: str, schema: str, tx_topic: str) -> list[str]:
 def _expected(connector: str) -> dict[str, Any]:
     _header, lines = _recording()
     records = [r for r in lines if r.get("connector") == connector and "topic" in r]
-    offsets = next(r["committed_offsets"] for r in lines if r.get("connector") == connector and "committed_offsets" in r)
+    offsets = next(
+        r["committed_offsets"] for r in lines if r.get("connector") == connector and "committed_offsets" in r
+    )
     tx_topic = "transaction" if connector == "tx" else "txmeta"
-    return _normalize(records, f"dbzref_{connector}", REF_SCHEMA, tx_topic, offsets, schemas=connector == "tx")
+    return _normalize(
+        records, f"dbzref_{connector}", REF_SCHEMA, tx_topic, offsets, schemas=connector == "tx"
+    )
 
 
 @pytest.fixture(scope="module")
-def tx_run(tmp_path_factory: pytest.TempPathFactory, pg_dsn: str, pg_params: dict[str, str],
-           kafka_bootstrap: str) -> Iterator[dict[str, Any]]:
+def tx_run(
+    tmp_path_factory: pytest.TempPathFactory, pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str
+) -> Iterator[dict[str, Any]]:
     from tests.fixtures.names import unique_name
 
     header, _ = _recording()
     schema = unique_name("pgtx")
     runs = {
         "tx": (unique_name("p_tx"), unique_name("slot"), "transaction", {}),
-        "txalt": (unique_name("p_txalt"), unique_name("slot"), "txmeta", {
-            "topic.transaction": "txmeta",
-            "key.converter": "org.apache.kafka.connect.json.JsonConverter",
-            "key.converter.schemas.enable": "false",
-            "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-            "value.converter.schemas.enable": "false",
-        }),
+        "txalt": (
+            unique_name("p_txalt"),
+            unique_name("slot"),
+            "txmeta",
+            {
+                "topic.transaction": "txmeta",
+                "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+                "key.converter.schemas.enable": "false",
+                "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+                "value.converter.schemas.enable": "false",
+            },
+        ),
     }
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         for statement in header["setup"]:
             conn.execute(statement.replace(REF_SCHEMA, schema))
     configs = [
         connector_config(
-            f"c-{name}", pg_params, prefix, slot, slot,
-            **{"schema.include.list": schema, "publication.autocreate.mode": "filtered", "slot.drop.on.stop": "true",
-               "provide.transaction.metadata": "true", **extra},
+            f"c-{name}",
+            pg_params,
+            prefix,
+            slot,
+            slot,
+            **{
+                "schema.include.list": schema,
+                "publication.autocreate.mode": "filtered",
+                "slot.drop.on.stop": "true",
+                "provide.transaction.metadata": "true",
+                **extra,
+            },
         )
         for name, (prefix, slot, _tx, extra) in runs.items()
     ]
@@ -193,8 +229,11 @@ def tx_run(tmp_path_factory: pytest.TempPathFactory, pg_dsn: str, pg_params: dic
         with standalone(kafka_bootstrap, work, configs, schemas=True) as worker:
             for name, (prefix, _slot, _tx, _extra) in runs.items():
                 wait_running(worker, f"c-{name}")
-                wait_until(lambda p=prefix: topic_size(kafka_bootstrap, f"{p}.{schema}.orders") >= 1, 90,
-                           f"{prefix} snapshot")
+                wait_until(
+                    lambda p=prefix: topic_size(kafka_bootstrap, f"{p}.{schema}.orders") >= 1,
+                    90,
+                    f"{prefix} snapshot",
+                )
             time.sleep(2)
             with psycopg.connect(pg_dsn) as conn:
                 for tx in header["transactions"]:
@@ -202,8 +241,11 @@ def tx_run(tmp_path_factory: pytest.TempPathFactory, pg_dsn: str, pg_params: dic
                         conn.execute(statement.replace(REF_SCHEMA, schema))
                     conn.commit()
             for name, (prefix, _slot, tx_topic, _extra) in runs.items():
-                wait_until(lambda p=prefix, t=tx_topic: topic_size(kafka_bootstrap, f"{p}.{t}") >= 4, 90,
-                           f"{name} transaction events")
+                wait_until(
+                    lambda p=prefix, t=tx_topic: topic_size(kafka_bootstrap, f"{p}.{t}") >= 4,
+                    90,
+                    f"{name} transaction events",
+                )
             time.sleep(3)  # one offset flush (1 s) after the last record
 
             results: dict[str, Any] = {}
@@ -223,9 +265,7 @@ def tx_run(tmp_path_factory: pytest.TempPathFactory, pg_dsn: str, pg_params: dic
 
 
 def _compare(got: dict[str, Any], want: dict[str, Any]) -> None:
-    assert len(got["records"]) == len(want["records"]), (
-        json.dumps(got["records"], indent=1)[:4000]
-    )
+    assert len(got["records"]) == len(want["records"]), json.dumps(got["records"], indent=1)[:4000]
     for i, (g, w) in enumerate(zip(got["records"], want["records"], strict=True)):
         assert g == w, f"record {i} differs:\n got {json.dumps(g)}\nwant {json.dumps(w)}"
     assert got["offsets"] == want["offsets"]
@@ -241,8 +281,11 @@ def test_transaction_events_without_schemas_and_custom_topic_match_debezium(tx_r
 
 def test_begin_and_end_carry_the_commit_time(tx_run: dict[str, Any]) -> None:
     records = tx_run["raw"]["txalt"]
-    commit_ms = {r["value"]["source"]["txId"]: r["value"]["source"]["ts_ms"]
-                 for r in records if r["value"] is not None and "source" in r["value"]}
+    commit_ms = {
+        r["value"]["source"]["txId"]: r["value"]["source"]["ts_ms"]
+        for r in records
+        if r["value"] is not None and "source" in r["value"]
+    }
     markers = [r["value"] for r in records if r["topic"].endswith(".txmeta")]
     assert [m["status"] for m in markers] == ["BEGIN", "END", "BEGIN", "END"]
     for m in markers:
@@ -252,37 +295,74 @@ def test_begin_and_end_carry_the_commit_time(tx_run: dict[str, Any]) -> None:
 def test_literal_transaction_events() -> None:
     """The recorded BEGIN/END of the two-table transaction and one data event, written out."""
     _header, lines = _recording()
-    tx_topic = [r for r in lines if r.get("connector") == "tx" and r.get("topic", "").endswith(".transaction")]
-    key_schema = {"type": "struct", "fields": [{"type": "string", "optional": False, "field": "id"}],
-                  "optional": False, "name": "io.debezium.connector.common.TransactionMetadataKey", "version": 1}
+    tx_topic = [
+        r for r in lines if r.get("connector") == "tx" and r.get("topic", "").endswith(".transaction")
+    ]
+    key_schema = {
+        "type": "struct",
+        "fields": [{"type": "string", "optional": False, "field": "id"}],
+        "optional": False,
+        "name": "io.debezium.connector.common.TransactionMetadataKey",
+        "version": 1,
+    }
     value_schema = {
         "type": "struct",
         "fields": [
             {"type": "string", "optional": False, "field": "status"},
             {"type": "string", "optional": False, "field": "id"},
             {"type": "int64", "optional": True, "field": "event_count"},
-            {"type": "array", "items": {"type": "struct", "fields": [
-                {"type": "string", "optional": False, "field": "data_collection"},
-                {"type": "int64", "optional": False, "field": "event_count"}],
-                "optional": True, "name": "event.collection", "version": 1}, "optional": True, "field": "data_collections"},
+            {
+                "type": "array",
+                "items": {
+                    "type": "struct",
+                    "fields": [
+                        {"type": "string", "optional": False, "field": "data_collection"},
+                        {"type": "int64", "optional": False, "field": "event_count"},
+                    ],
+                    "optional": True,
+                    "name": "event.collection",
+                    "version": 1,
+                },
+                "optional": True,
+                "field": "data_collections",
+            },
             {"type": "int64", "optional": False, "field": "ts_ms"},
         ],
-        "optional": False, "name": "io.debezium.connector.common.TransactionMetadataValue", "version": 1,
+        "optional": False,
+        "name": "io.debezium.connector.common.TransactionMetadataValue",
+        "version": 1,
     }
     begin, end = tx_topic[0], tx_topic[1]
     assert begin["key"] == {"schema": key_schema, "payload": {"id": "104367:615465800"}}
-    assert begin["value"] == {"schema": value_schema, "payload": {
-        "status": "BEGIN", "id": "104367:615465800", "event_count": None, "data_collections": None,
-        "ts_ms": 1795791652955}}
+    assert begin["value"] == {
+        "schema": value_schema,
+        "payload": {
+            "status": "BEGIN",
+            "id": "104367:615465800",
+            "event_count": None,
+            "data_collections": None,
+            "ts_ms": 1795791652955,
+        },
+    }
     assert end["value"]["payload"] == {
-        "status": "END", "id": "104367:615466488", "event_count": 5,
-        "data_collections": [{"data_collection": "dbzref_tx.orders", "event_count": 2},
-                             {"data_collection": "dbzref_tx.lines", "event_count": 3}],
-        "ts_ms": 1795791652955}
+        "status": "END",
+        "id": "104367:615466488",
+        "event_count": 5,
+        "data_collections": [
+            {"data_collection": "dbzref_tx.orders", "event_count": 2},
+            {"data_collection": "dbzref_tx.lines", "event_count": 3},
+        ],
+        "ts_ms": 1795791652955,
+    }
     assert begin["headers"] == end["headers"] == []
-    first_line = next(r for r in lines if r.get("connector") == "tx" and r.get("topic", "").endswith(".lines"))
+    first_line = next(
+        r for r in lines if r.get("connector") == "tx" and r.get("topic", "").endswith(".lines")
+    )
     assert first_line["value"]["payload"]["transaction"] == {
-        "id": "104367:615465928", "total_order": 2, "data_collection_order": 1}
+        "id": "104367:615465928",
+        "total_order": 2,
+        "data_collection_order": 1,
+    }
     assert first_line["value"]["payload"]["source"]["lsn"] == 615465928
 
 
@@ -292,8 +372,9 @@ def test_recording_says_how_it_was_made() -> None:
     assert Path(__file__).resolve().parents[1].joinpath("reference", "record_transactions.py").exists()
 
 
-def test_worker_restart_between_transactions(tmp_path: Path, pg_dsn: str, pg_params: dict[str, str],
-                                             kafka_bootstrap: str) -> None:
+def test_worker_restart_between_transactions(
+    tmp_path: Path, pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str
+) -> None:
     """The committed offset of an END record carries the transaction keys; a worker restarted from
     it emits the next transaction's BEGIN and END once, with fresh counters, and nothing twice."""
     from tests.fixtures.names import unique_name
@@ -303,9 +384,17 @@ def test_worker_restart_between_transactions(tmp_path: Path, pg_dsn: str, pg_par
         conn.execute(f"CREATE SCHEMA {schema}")
         conn.execute(f"CREATE TABLE {schema}.t (id int PRIMARY KEY)")
     config = connector_config(
-        "c-txr", pg_params, prefix, slot, slot,
-        **{"schema.include.list": schema, "publication.autocreate.mode": "filtered",
-           "provide.transaction.metadata": "true", "snapshot.mode": "no_data"},
+        "c-txr",
+        pg_params,
+        prefix,
+        slot,
+        slot,
+        **{
+            "schema.include.list": schema,
+            "publication.autocreate.mode": "filtered",
+            "provide.transaction.metadata": "true",
+            "snapshot.mode": "no_data",
+        },
     )
     topic = f"{prefix}.transaction"
     try:
@@ -316,7 +405,9 @@ def test_worker_restart_between_transactions(tmp_path: Path, pg_dsn: str, pg_par
                 with psycopg.connect(pg_dsn) as conn:
                     conn.execute(f"INSERT INTO {schema}.t VALUES ({round_ * 10}), ({round_ * 10 + 1})")
                     conn.commit()
-                wait_until(lambda r=round_: topic_size(kafka_bootstrap, topic) >= 2 * r, 60, f"round {round_} END")
+                wait_until(
+                    lambda r=round_: topic_size(kafka_bootstrap, topic) >= 2 * r, 60, f"round {round_} END"
+                )
                 time.sleep(2)  # an offset flush (1 s) after the END record
         markers = [r["value"]["payload"] for r in read_topic(kafka_bootstrap, topic)]
         assert [(m["status"], m["event_count"]) for m in markers] == [("BEGIN", None), ("END", 2)] * 2

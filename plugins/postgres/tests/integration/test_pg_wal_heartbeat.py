@@ -31,9 +31,9 @@ def _busy(conn: Any, table: str, seconds: float) -> None:
         time.sleep(0.01)
 
 
-def test_idle_table_slot_advances_through_heartbeats(pg_dsn: str, pg_params: dict[str, str],
-                                                     kafka_bootstrap: str, unique_name: Any,
-                                                     tmp_path: Path) -> None:
+def test_idle_table_slot_advances_through_heartbeats(
+    pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str, unique_name: Any, tmp_path: Path
+) -> None:
     idle, busy = unique_name.table("idle"), unique_name.table("busy")
     slot, pub, prefix = unique_name.slot(), unique_name.publication(), unique_name("pfx")
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
@@ -42,22 +42,36 @@ def test_idle_table_slot_advances_through_heartbeats(pg_dsn: str, pg_params: dic
         # The publication carries both tables; only the idle one is captured.
         conn.execute(f'CREATE PUBLICATION "{pub}" FOR TABLE {idle}, {busy}')
     config = connector_config(
-        "wal", pg_params, prefix, slot, pub,
-        **{"table.include.list": f"public.{idle}", "publication.autocreate.mode": "disabled",
-           "heartbeat.interval.ms": "500", "snapshot.mode": "no_data", "slot.drop.on.stop": "true",
-           "status.update.interval.ms": "1000"},
+        "wal",
+        pg_params,
+        prefix,
+        slot,
+        pub,
+        **{
+            "table.include.list": f"public.{idle}",
+            "publication.autocreate.mode": "disabled",
+            "heartbeat.interval.ms": "500",
+            "snapshot.mode": "no_data",
+            "slot.drop.on.stop": "true",
+            "status.update.interval.ms": "1000",
+        },
     )
     try:
-        with standalone(kafka_bootstrap, tmp_path, [config], schemas=False, flush_ms=500) as worker, \
-                psycopg.connect(pg_dsn, autocommit=True) as conn:
+        with (
+            standalone(kafka_bootstrap, tmp_path, [config], schemas=False, flush_ms=500) as worker,
+            psycopg.connect(pg_dsn, autocommit=True) as conn,
+        ):
             wait_running(worker, "wal")
             wait_until(lambda: confirmed_flush(conn, slot) > 0, 30, "the slot")
             start = confirmed_flush(conn, slot)
             _busy(conn, busy, 4)
             target = int(conn.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").fetchone()[0])  # type: ignore[index]
             _busy(conn, busy, 3)
-            wait_until(lambda: confirmed_flush(conn, slot) >= target, 30,
-                       "confirmed_flush_lsn past the busy table's writes")
+            wait_until(
+                lambda: confirmed_flush(conn, slot) >= target,
+                30,
+                "confirmed_flush_lsn past the busy table's writes",
+            )
             assert confirmed_flush(conn, slot) > start
             heartbeats = read_topic(kafka_bootstrap, f"__debezium-heartbeat.{prefix}")
             assert heartbeats, "heartbeat records"
@@ -71,8 +85,9 @@ def test_idle_table_slot_advances_through_heartbeats(pg_dsn: str, pg_params: dic
             conn.execute(f"DROP TABLE IF EXISTS {idle}, {busy}")
 
 
-def test_heartbeat_action_query_moves_an_idle_slot(pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str,
-                                                   unique_name: Any, tmp_path: Path) -> None:
+def test_heartbeat_action_query_moves_an_idle_slot(
+    pg_dsn: str, pg_params: dict[str, str], kafka_bootstrap: str, unique_name: Any, tmp_path: Path
+) -> None:
     """The busy table is outside the publication (no messages at all reach the connector); the
     heartbeat action query writes to a captured heartbeat table, so offsets and the slot still move."""
     idle, busy, hb = unique_name.table("idle"), unique_name.table("busy"), unique_name.table("hb")
@@ -82,20 +97,33 @@ def test_heartbeat_action_query_moves_an_idle_slot(pg_dsn: str, pg_params: dict[
         conn.execute(f"CREATE TABLE {busy} (id serial PRIMARY KEY, v int)")
         conn.execute(f"CREATE TABLE {hb} (id int PRIMARY KEY, ts timestamptz)")
     config = connector_config(
-        "walq", pg_params, prefix, slot, slot,
-        **{"table.include.list": f"public.{idle},public.{hb}", "publication.autocreate.mode": "filtered",
-           "heartbeat.interval.ms": "500", "snapshot.mode": "no_data", "slot.drop.on.stop": "true",
-           "heartbeat.action.query": f"INSERT INTO {hb} VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = now()",
-           "status.update.interval.ms": "1000"},
+        "walq",
+        pg_params,
+        prefix,
+        slot,
+        slot,
+        **{
+            "table.include.list": f"public.{idle},public.{hb}",
+            "publication.autocreate.mode": "filtered",
+            "heartbeat.interval.ms": "500",
+            "snapshot.mode": "no_data",
+            "slot.drop.on.stop": "true",
+            "heartbeat.action.query": f"INSERT INTO {hb} VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = now()",
+            "status.update.interval.ms": "1000",
+        },
     )
     try:
-        with standalone(kafka_bootstrap, tmp_path, [config], schemas=False, flush_ms=500) as worker, \
-                psycopg.connect(pg_dsn, autocommit=True) as conn:
+        with (
+            standalone(kafka_bootstrap, tmp_path, [config], schemas=False, flush_ms=500) as worker,
+            psycopg.connect(pg_dsn, autocommit=True) as conn,
+        ):
             wait_running(worker, "walq")
             wait_until(lambda: confirmed_flush(conn, slot) > 0, 30, "the slot")
             _busy(conn, busy, 3)
             target = int(conn.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").fetchone()[0])  # type: ignore[index]
-            wait_until(lambda: confirmed_flush(conn, slot) >= target, 30, "confirmed_flush_lsn past the busy writes")
+            wait_until(
+                lambda: confirmed_flush(conn, slot) >= target, 30, "confirmed_flush_lsn past the busy writes"
+            )
             assert topic_size(kafka_bootstrap, f"{prefix}.public.{hb}") > 0
     finally:
         cleanup_pg(pg_dsn, [slot], [slot], [])

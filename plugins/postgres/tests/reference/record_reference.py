@@ -31,7 +31,13 @@ CACHE = Path(os.environ.get("CONNECTRT_DEBEZIUM_CACHE", Path.home() / ".cache/co
 OUT = HERE.parent / "data" / "debezium"
 SCHEMA = "dbzref_s"
 BOOTSTRAP = os.environ.get("CONNECTRT_KAFKA", "127.0.0.1:29092")
-PG = {"host": "127.0.0.1", "port": "29432", "user": "connectrt", "password": "connectrt", "dbname": "connectrt"}
+PG = {
+    "host": "127.0.0.1",
+    "port": "29432",
+    "user": "connectrt",
+    "password": "connectrt",
+    "dbname": "connectrt",
+}
 DSN = " ".join(f"{k}={v}" for k, v in PG.items())
 
 VARIANTS = scenario.VARIANTS
@@ -44,9 +50,16 @@ def ensure_jars() -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
     shutil.copy(HERE / "pom.xml", CACHE / "pom.xml")
     subprocess.run(
-        ["mvn", "-B", "-ntp", "-f", str(CACHE / "pom.xml"),
-         "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies",
-         f"-DoutputDirectory={lib}", "-DincludeScope=runtime"],
+        [
+            "mvn",
+            "-B",
+            "-ntp",
+            "-f",
+            str(CACHE / "pom.xml"),
+            "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies",
+            f"-DoutputDirectory={lib}",
+            "-DincludeScope=runtime",
+        ],
         check=True,
     )
     (lib / ".complete").write_text("ok\n")
@@ -59,11 +72,16 @@ def connector_props(variant: str, extra: dict[str, str]) -> dict[str, str]:
         "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
         "tasks.max": "1",
         "plugin.name": "pgoutput",
-        "database.hostname": PG["host"], "database.port": PG["port"], "database.user": PG["user"],
-        "database.password": PG["password"], "database.dbname": PG["dbname"],
+        "database.hostname": PG["host"],
+        "database.port": PG["port"],
+        "database.user": PG["user"],
+        "database.password": PG["password"],
+        "database.dbname": PG["dbname"],
         "topic.prefix": f"dbzref_{variant}",
-        "slot.name": f"dbzref_{variant}", "slot.drop.on.stop": "true",
-        "publication.name": f"dbzref_{variant}", "publication.autocreate.mode": "filtered",
+        "slot.name": f"dbzref_{variant}",
+        "slot.drop.on.stop": "true",
+        "publication.name": f"dbzref_{variant}",
+        "publication.autocreate.mode": "filtered",
         "schema.include.list": SCHEMA,
         **{k: v.format(s=SCHEMA) for k, v in extra.items()},
     }
@@ -77,9 +95,13 @@ def run_sql(statements: list[str]) -> None:
 
 def cleanup() -> None:
     with psycopg.connect(DSN, autocommit=True) as conn:
-        for (slot,) in conn.execute("SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'dbzref%'").fetchall():
+        for (slot,) in conn.execute(
+            "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'dbzref%'"
+        ).fetchall():
             conn.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
-        for (pub,) in conn.execute("SELECT pubname FROM pg_publication WHERE pubname LIKE 'dbzref%'").fetchall():
+        for (pub,) in conn.execute(
+            "SELECT pubname FROM pg_publication WHERE pubname LIKE 'dbzref%'"
+        ).fetchall():
             conn.execute(f'DROP PUBLICATION "{pub}"')
         conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
 
@@ -89,7 +111,9 @@ def topics_of(prefix: str) -> list[str]:
 
 
 def drain(topics: list[str]) -> list[dict[str, Any]]:
-    consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "dbzref-reader", "enable.auto.commit": False})
+    consumer = Consumer(
+        {"bootstrap.servers": BOOTSTRAP, "group.id": "dbzref-reader", "enable.auto.commit": False}
+    )
     out: list[dict[str, Any]] = []
     try:
         meta = consumer.list_topics(timeout=10).topics
@@ -106,12 +130,16 @@ def drain(topics: list[str]) -> list[dict[str, Any]]:
                     for msg in consumer.consume(1000, timeout=2.0):
                         if msg.error():
                             raise RuntimeError(str(msg.error()))
-                        out.append({
-                            "topic": msg.topic(),
-                            "key": None if msg.key() is None else json.loads(msg.key()),
-                            "value": None if msg.value() is None else json.loads(msg.value()),
-                            "headers": [[k, None if v is None else v.decode()] for k, v in (msg.headers() or [])],
-                        })
+                        out.append(
+                            {
+                                "topic": msg.topic(),
+                                "key": None if msg.key() is None else json.loads(msg.key()),
+                                "value": None if msg.value() is None else json.loads(msg.value()),
+                                "headers": [
+                                    [k, None if v is None else v.decode()] for k, v in (msg.headers() or [])
+                                ],
+                            }
+                        )
                         got += 1
     finally:
         consumer.close()
@@ -125,7 +153,8 @@ def count(topic: str) -> int:
         if topic not in meta:
             return 0
         return sum(
-            consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in meta[topic].partitions
+            consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            for p in meta[topic].partitions
         )
     finally:
         consumer.close()
@@ -140,18 +169,25 @@ def wait_for(predicate: Any, timeout: float, what: str, log: Path) -> None:
     raise SystemExit(f"timed out waiting for {what}; see {log}")
 
 
-def start_connect_standalone(lib: Path, work: Path, port: int, connector_files: list[str]) -> tuple[subprocess.Popen[bytes], Path]:
+def start_connect_standalone(
+    lib: Path, work: Path, port: int, connector_files: list[str]
+) -> tuple[subprocess.Popen[bytes], Path]:
     """Java Connect standalone (JsonConverter, file offsets flushed every second) with the connector
     property files; its log goes to ``work/connect.log``."""
     worker = work / "worker.properties"
-    worker.write_text("\n".join([
-        f"bootstrap.servers={BOOTSTRAP}",
-        "key.converter=org.apache.kafka.connect.json.JsonConverter",
-        "value.converter=org.apache.kafka.connect.json.JsonConverter",
-        f"offset.storage.file.filename={work}/offsets",
-        "offset.flush.interval.ms=1000",
-        f"listeners=http://127.0.0.1:{port}",
-    ]) + "\n")
+    worker.write_text(
+        "\n".join(
+            [
+                f"bootstrap.servers={BOOTSTRAP}",
+                "key.converter=org.apache.kafka.connect.json.JsonConverter",
+                "value.converter=org.apache.kafka.connect.json.JsonConverter",
+                f"offset.storage.file.filename={work}/offsets",
+                "offset.flush.interval.ms=1000",
+                f"listeners=http://127.0.0.1:{port}",
+            ]
+        )
+        + "\n"
+    )
     log = work / "connect.log"
     log4j = work / "log4j2.xml"
     log4j.write_text(
@@ -159,8 +195,16 @@ def start_connect_standalone(lib: Path, work: Path, port: int, connector_files: 
         '<PatternLayout pattern="[%d] %p %m (%c)%n"/></Console></Appenders>'
         '<Loggers><Root level="INFO"><AppenderRef ref="O"/></Root></Loggers></Configuration>\n'
     )
-    cmd = ["java", "-Xmx1g", f"-Dlog4j2.configurationFile={log4j}", "-cp", f"{lib}/*",
-           "org.apache.kafka.connect.cli.ConnectStandalone", str(worker), *connector_files]
+    cmd = [
+        "java",
+        "-Xmx1g",
+        f"-Dlog4j2.configurationFile={log4j}",
+        "-cp",
+        f"{lib}/*",
+        "org.apache.kafka.connect.cli.ConnectStandalone",
+        str(worker),
+        *connector_files,
+    ]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
     return proc, log
@@ -195,22 +239,33 @@ def main() -> None:
     proc, log = start_connect_standalone(lib, work, 18083, files)
     try:
         for variant in VARIANTS:
-            wait_for(lambda v=variant: count(f"dbzref_{v}.{SCHEMA}.trunc") >= 1, 180, f"{variant} snapshot", log)
+            wait_for(
+                lambda v=variant: count(f"dbzref_{v}.{SCHEMA}.trunc") >= 1, 180, f"{variant} snapshot", log
+            )
         time.sleep(3)
         for statement in scenario.statements(scenario.STREAM_STEPS, SCHEMA):
             run_sql([statement])
         for variant in VARIANTS:
-            wait_for(lambda v=variant: count(f"dbzref_{v}.{SCHEMA}.trunc") >= 2, 120, f"{variant} stream", log)
+            wait_for(
+                lambda v=variant: count(f"dbzref_{v}.{SCHEMA}.trunc") >= 2, 120, f"{variant} stream", log
+            )
         time.sleep(5)
         OUT.mkdir(parents=True, exist_ok=True)
         for variant in VARIANTS:
             records = drain(topics_of(f"dbzref_{variant}"))
             with (OUT / f"{variant}.jsonl").open("w") as f:
-                f.write(json.dumps({"_produced_by": (
-                    "Debezium 3.6.1.Final on Kafka Connect 4.2.1 standalone (JsonConverter, schemas.enable=true), "
-                    "PostgreSQL 15, tests/reference/record_reference.py; settings: "
-                    + json.dumps(connector_props(variant, VARIANTS[variant]))
-                )}) + "\n")
+                f.write(
+                    json.dumps(
+                        {
+                            "_produced_by": (
+                                "Debezium 3.6.1.Final on Kafka Connect 4.2.1 standalone (JsonConverter, schemas.enable=true), "
+                                "PostgreSQL 15, tests/reference/record_reference.py; settings: "
+                                + json.dumps(connector_props(variant, VARIANTS[variant]))
+                            )
+                        }
+                    )
+                    + "\n"
+                )
                 for record in records:
                     f.write(json.dumps(record, ensure_ascii=False) + "\n")
             print(f"{variant}: {len(records)} records")

@@ -74,11 +74,16 @@ def props(name: str, extra: dict[str, str]) -> dict[str, str]:
         "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
         "tasks.max": "1",
         "plugin.name": "pgoutput",
-        "database.hostname": PG["host"], "database.port": PG["port"], "database.user": PG["user"],
-        "database.password": PG["password"], "database.dbname": PG["dbname"],
+        "database.hostname": PG["host"],
+        "database.port": PG["port"],
+        "database.user": PG["user"],
+        "database.password": PG["password"],
+        "database.dbname": PG["dbname"],
         "topic.prefix": f"dbzref_{name}",
-        "slot.name": f"dbzref_{name}", "slot.drop.on.stop": "true",
-        "publication.name": f"dbzref_{name}", "publication.autocreate.mode": "filtered",
+        "slot.name": f"dbzref_{name}",
+        "slot.drop.on.stop": "true",
+        "publication.name": f"dbzref_{name}",
+        "publication.autocreate.mode": "filtered",
         "schema.include.list": SCHEMA,
         "provide.transaction.metadata": "true",
         **extra,
@@ -134,11 +139,20 @@ def main() -> None:
         time.sleep(5)
         OUT.mkdir(parents=True, exist_ok=True)
         with (OUT / "transactions.jsonl").open("w") as f:
-            f.write(json.dumps({"_produced_by": (
-                "Debezium 3.6.1.Final on Kafka Connect 4.2.1 standalone (JsonConverter), PostgreSQL 15, "
-                "tests/reference/record_transactions.py; settings: "
-                + json.dumps({n: props(n, e) for n, e in CONNECTORS.items()})
-            ), "setup": SETUP, "transactions": facts}) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "_produced_by": (
+                            "Debezium 3.6.1.Final on Kafka Connect 4.2.1 standalone (JsonConverter), PostgreSQL 15, "
+                            "tests/reference/record_transactions.py; settings: "
+                            + json.dumps({n: props(n, e) for n, e in CONNECTORS.items()})
+                        ),
+                        "setup": SETUP,
+                        "transactions": facts,
+                    }
+                )
+                + "\n"
+            )
             for name in CONNECTORS:
                 records = drain(topics(name))
                 for record in records:

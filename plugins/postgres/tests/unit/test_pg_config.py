@@ -18,7 +18,11 @@ BASE = {"database.hostname": "h", "database.user": "u", "database.dbname": "d", 
 def test_defaults() -> None:
     c = parse_config(BASE)
     assert (c.slot_name, c.publication_name, c.publication_mode, c.snapshot_mode) == (
-        "debezium", "dbz_publication", "all_tables", "initial")
+        "debezium",
+        "dbz_publication",
+        "all_tables",
+        "initial",
+    )
     assert c.skipped_operations == frozenset({"t"})
     assert (c.decimal_mode, c.time_mode, c.binary_mode) == ("precise", "adaptive", "bytes")
     assert c.lsn_flush_mode == "connector"
@@ -45,7 +49,9 @@ def test_invalid_configs(extra: dict[str, str], message: str) -> None:
 
 
 def test_enum_values_are_case_insensitive_and_legacy_flush_setting() -> None:
-    c = parse_config({**BASE, "snapshot.mode": " NO_DATA ", "flush.lsn.source": "false", "skipped.operations": "none"})
+    c = parse_config(
+        {**BASE, "snapshot.mode": " NO_DATA ", "flush.lsn.source": "false", "skipped.operations": "none"}
+    )
     assert c.snapshot_mode == "no_data"
     assert c.lsn_flush_mode == "manual"
     assert c.skipped_operations == frozenset()
@@ -53,7 +59,9 @@ def test_enum_values_are_case_insensitive_and_legacy_flush_setting() -> None:
 
 def test_validate_reports_cross_field_errors_on_the_field() -> None:
     results = {v.name: v for v in PostgresConnector().validate({**BASE, "plugin.name": "decoderbufs"})}
-    assert results["plugin.name"].errors == ["connectrt reads only the pgoutput plugin; set plugin.name=pgoutput."]
+    assert results["plugin.name"].errors == [
+        "connectrt reads only the pgoutput plugin; set plugin.name=pgoutput."
+    ]
     missing = {v.name: v for v in PostgresConnector().validate({})}
     assert missing["topic.prefix"].errors
 
@@ -65,13 +73,19 @@ def test_one_task_only() -> None:
 
 
 def test_filters() -> None:
-    f = Filters(parse_config({**BASE, "schema.include.list": "inv.*", "column.exclude.list": r"inventory\.orders\.secret"}))
+    f = Filters(
+        parse_config(
+            {**BASE, "schema.include.list": "inv.*", "column.exclude.list": r"inventory\.orders\.secret"}
+        )
+    )
     assert f.captures(TableId("inventory", "orders"))
     assert not f.captures(TableId("public", "orders"))
     assert not f.captures(TableId("invx", "spatial_ref_sys"))
     assert not f.column(TableId("inventory", "orders"), "secret")
     assert f.column(TableId("inventory", "orders"), "secret2")
-    g = Filters(parse_config({**BASE, "table.exclude.list": r"public\.skip.*", "message.prefix.include.list": "a.*"}))
+    g = Filters(
+        parse_config({**BASE, "table.exclude.list": r"public\.skip.*", "message.prefix.include.list": "a.*"})
+    )
     assert g.captures(TableId("public", "keep")) and not g.captures(TableId("public", "skipme"))
     assert not g.captures(TableId("pg_catalog", "pg_class"))
     assert g.message("abc") and not g.message("xyz")

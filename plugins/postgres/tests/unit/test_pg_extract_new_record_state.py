@@ -45,7 +45,13 @@ def test_create_becomes_the_after_row() -> None:
     out = smt().apply(records("c")[0])
     assert out is not None
     assert out.value_schema is TS.value_schema
-    assert dict(out.value) == {"id": 1, "name": "Widget", "amount": TS.row(ROW)["amount"], "created_at": None, "qty": 2}
+    assert dict(out.value) == {
+        "id": 1,
+        "name": "Widget",
+        "amount": TS.row(ROW)["amount"],
+        "created_at": None,
+        "qty": 2,
+    }
     assert out.topic == "dbserver1.public.orders"
 
 
@@ -60,8 +66,12 @@ def test_default_tombstone_mode() -> None:
 
 @pytest.mark.parametrize(
     ("mode", "delete_kept", "tombstone_kept"),
-    [("drop", False, False), ("rewrite", True, False), ("rewrite-with-tombstone", True, True),
-     ("delete-to-tombstone", True, False)],
+    [
+        ("drop", False, False),
+        ("rewrite", True, False),
+        ("rewrite-with-tombstone", True, True),
+        ("delete-to-tombstone", True, False),
+    ],
 )
 def test_delete_modes(mode: str, delete_kept: bool, tombstone_kept: bool) -> None:
     t = smt(**{"delete.tombstone.handling.mode": mode})
@@ -93,11 +103,20 @@ def test_add_fields_and_headers() -> None:
     out = t.apply(records("u")[0])
     assert out is not None
     added = {k: v for k, v in out.value.items() if k.startswith("__")}
-    assert added == {"__op": "u", "__table": "orders", "__lsn": 10, "__source_ts_ms": 7000, "__server": "dbserver1"}
+    assert added == {
+        "__op": "u",
+        "__table": "orders",
+        "__lsn": 10,
+        "__source_ts_ms": 7000,
+        "__server": "dbserver1",
+    }
     names = [f.name for f in out.value_schema.fields or ()]
     assert names[-5:] == ["__op", "__table", "__lsn", "__source_ts_ms", "__server"]
     assert all(f.schema.optional for f in out.value_schema.fields or () if f.name.startswith("__"))
-    assert [(h.key, h.value) for h in out.headers if h.key in ("__op", "__db")] == [("__op", "u"), ("__db", "shop")]
+    assert [(h.key, h.value) for h in out.headers if h.key in ("__op", "__db")] == [
+        ("__op", "u"),
+        ("__db", "shop"),
+    ]
     tomb = t.apply(records("d")[1])
     assert tomb is None
 

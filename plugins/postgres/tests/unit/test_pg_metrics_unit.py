@@ -18,14 +18,26 @@ def test_snapshot_progress() -> None:
     p.scanned("s.a", 4)
     state = p.to_json()
     assert (state["SnapshotRunning"], state["TotalTableCount"], state["RemainingTableCount"]) == (True, 2, 2)
-    assert (state["RowsScanned"], state["RowsEstimated"], state["CurrentTable"]) == ({"s.a": 4}, {"s.a": 10}, "s.a")
+    assert (state["RowsScanned"], state["RowsEstimated"], state["CurrentTable"]) == (
+        {"s.a": 4},
+        {"s.a": 10},
+        "s.a",
+    )
     p.table_done("s.a", 10)
     p.table_started("s.b")
     p.table_done("s.b", 3)
     p.finish()
     state = p.to_json()
-    assert (state["SnapshotRunning"], state["SnapshotCompleted"], state["SnapshotAborted"]) == (False, True, False)
-    assert (state["RemainingTableCount"], state["RowsScanned"], state["CurrentTable"]) == (0, {"s.a": 10, "s.b": 3}, None)
+    assert (state["SnapshotRunning"], state["SnapshotCompleted"], state["SnapshotAborted"]) == (
+        False,
+        True,
+        False,
+    )
+    assert (state["RemainingTableCount"], state["RowsScanned"], state["CurrentTable"]) == (
+        0,
+        {"s.a": 10, "s.b": 3},
+        None,
+    )
     p.abort()  # after completion: no change
     assert p.to_json()["SnapshotAborted"] is False
 
@@ -40,14 +52,23 @@ def test_aborted_snapshot() -> None:
 def test_streaming_counts_change_events_only() -> None:
     s = StreamingProgress()
     source = {"ts_ms": 1, "schema": "s", "table": "t", "txId": 7, "lsn": 99}
-    s.on_batch([
-        record({"op": "c", "source": source}), record({"op": "u", "source": source}),
-        record({"op": "d", "source": source}), record(None),  # a tombstone
-        record({"status": "END"}), record({"ts_ms": 5}),  # transaction metadata, heartbeat
-    ])
+    s.on_batch(
+        [
+            record({"op": "c", "source": source}),
+            record({"op": "u", "source": source}),
+            record({"op": "d", "source": source}),
+            record(None),  # a tombstone
+            record({"status": "END"}),
+            record({"ts_ms": 5}),  # transaction metadata, heartbeat
+        ]
+    )
     state = s.to_json()
-    assert (state["TotalNumberOfEventsSeen"], state["TotalNumberOfCreateEventsSeen"],
-            state["TotalNumberOfUpdateEventsSeen"], state["TotalNumberOfDeleteEventsSeen"]) == (3, 1, 1, 1)
+    assert (
+        state["TotalNumberOfEventsSeen"],
+        state["TotalNumberOfCreateEventsSeen"],
+        state["TotalNumberOfUpdateEventsSeen"],
+        state["TotalNumberOfDeleteEventsSeen"],
+    ) == (3, 1, 1, 1)
     assert state["LastEvent"] == {"op": "d", "schema": "s", "table": "t", "txId": 7, "lsn": 99, "ts_ms": 1}
     assert state["SourceEventPosition"] == {"lsn": "99", "txId": "7"} and state["LastTransactionId"] == "7"
     assert state["MilliSecondsBehindSource"] > 0 and state["MilliSecondsSinceLastEvent"] >= 0

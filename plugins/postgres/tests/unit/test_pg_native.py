@@ -28,19 +28,23 @@ from connectrt_postgres.types import ValueModes
 
 pytestmark = [
     pytest.mark.unit,
-    pytest.mark.skipif(not native.available(), reason=f"native path unavailable: {native.unavailable_reason()}"),
+    pytest.mark.skipif(
+        not native.available(), reason=f"native path unavailable: {native.unavailable_reason()}"
+    ),
 ]
 
-TYPES = TypeRegistry([
-    *BASE_TYPES.by_oid.values(),
-    PgType(21, "int2", "pg_catalog", "b", 0, 0, -1, "N"),
-    PgType(26, "oid", "pg_catalog", "b", 0, 0, -1, "N"),
-    PgType(701, "float8", "pg_catalog", "b", 0, 0, -1, "N"),
-    PgType(1082, "date", "pg_catalog", "b", 0, 0, -1, "D"),
-    PgType(1083, "time", "pg_catalog", "b", 0, 0, -1, "D"),
-    PgType(2950, "uuid", "pg_catalog", "b", 0, 0, -1, "U"),
-    PgType(3802, "jsonb", "pg_catalog", "b", 0, 0, -1, "U"),
-])
+TYPES = TypeRegistry(
+    [
+        *BASE_TYPES.by_oid.values(),
+        PgType(21, "int2", "pg_catalog", "b", 0, 0, -1, "N"),
+        PgType(26, "oid", "pg_catalog", "b", 0, 0, -1, "N"),
+        PgType(701, "float8", "pg_catalog", "b", 0, 0, -1, "N"),
+        PgType(1082, "date", "pg_catalog", "b", 0, 0, -1, "D"),
+        PgType(1083, "time", "pg_catalog", "b", 0, 0, -1, "D"),
+        PgType(2950, "uuid", "pg_catalog", "b", 0, 0, -1, "U"),
+        PgType(3802, "jsonb", "pg_catalog", "b", 0, 0, -1, "U"),
+    ]
+)
 
 
 def numeric(precision: int, scale: int) -> int:
@@ -119,8 +123,18 @@ class AllFilters(Filters):
 
 
 def relation(oid: int, name: str, columns: list[tuple[str, int, int]], key: str = "id") -> bytes:
-    body = b"".join(bytes([1 if n == key else 0]) + n.encode() + b"\x00" + struct.pack("!Ii", t, m) for n, t, m in columns)
-    return b"R" + struct.pack("!I", oid) + b"public\x00" + name.encode() + b"\x00d" + struct.pack("!h", len(columns)) + body
+    body = b"".join(
+        bytes([1 if n == key else 0]) + n.encode() + b"\x00" + struct.pack("!Ii", t, m) for n, t, m in columns
+    )
+    return (
+        b"R"
+        + struct.pack("!I", oid)
+        + b"public\x00"
+        + name.encode()
+        + b"\x00d"
+        + struct.pack("!h", len(columns))
+        + body
+    )
 
 
 WIDE_REL = relation(WIDE_OID, "wide", [(n, t, m) for n, t, m, _, _ in COLUMNS])
@@ -130,13 +144,29 @@ IGNORED_REL = relation(IGNORED_OID, "ignored", [("id", 23, -1)])
 
 def row(**values: str | None) -> list[str | None]:
     base: dict[str, str | None] = {
-        "id": "1", "c_int2": "-32768", "c_int8": "9223372036854775807", "c_oid": "4294967295",
-        "c_text": 'plain "quoted" \\ back\nline\ttab\x01\x1f é ß 😀 \u2028', "c_varchar": "v", "c_bool": "t",
-        "c_num": "1234567890.25", "c_num0": "-42", "c_num5": "0.00001", "c_tstz": "2024-05-01 12:00:01.5+00",
-        "c_tstz0": "2024-05-01 12:00:01+00", "c_tstz3": "1999-12-31 23:59:59.999+00", "c_ts": "2024-05-01 12:00:01.123456",
-        "c_ts3": "1969-12-31 23:59:59.999", "c_date": "2024-02-29", "c_time": "23:59:59.999999", "c_time3": "00:00:00.5",
-        "c_bytea": "\\x00ff10", "c_json": '{"a": [1, 2.5, "x"]}', "c_uuid": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
-        "c_mood": "happy", "c_dom": "5",
+        "id": "1",
+        "c_int2": "-32768",
+        "c_int8": "9223372036854775807",
+        "c_oid": "4294967295",
+        "c_text": 'plain "quoted" \\ back\nline\ttab\x01\x1f é ß 😀 \u2028',
+        "c_varchar": "v",
+        "c_bool": "t",
+        "c_num": "1234567890.25",
+        "c_num0": "-42",
+        "c_num5": "0.00001",
+        "c_tstz": "2024-05-01 12:00:01.5+00",
+        "c_tstz0": "2024-05-01 12:00:01+00",
+        "c_tstz3": "1999-12-31 23:59:59.999+00",
+        "c_ts": "2024-05-01 12:00:01.123456",
+        "c_ts3": "1969-12-31 23:59:59.999",
+        "c_date": "2024-02-29",
+        "c_time": "23:59:59.999999",
+        "c_time3": "00:00:00.5",
+        "c_bytea": "\\x00ff10",
+        "c_json": '{"a": [1, 2.5, "x"]}',
+        "c_uuid": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+        "c_mood": "happy",
+        "c_dom": "5",
     }
     base.update(values)
     return [base[n] for n, *_ in COLUMNS]
@@ -149,13 +179,50 @@ def ins(lsn: int, **values: str | None) -> tuple[int, bytes]:
 # Rows the native path converts, then rows it hands to Python (values outside the canonical forms).
 NATIVE_ROWS = [
     {},
-    {"id": "2", "c_int8": None, "c_oid": None, "c_text": None, "c_num": None, "c_num5": None, "c_tstz": None,
-     "c_int2": None, "c_varchar": None, "c_bool": None, "c_num0": None, "c_tstz3": None, "c_date": None},
-    {"id": "3", "c_num": "-0.01", "c_num0": "0", "c_num5": "-99999.99999", "c_bool": "f", "c_text": "",
-     "c_tstz": "infinity", "c_ts": "-infinity", "c_date": "1970-01-01", "c_time": "00:00:00", "c_bytea": "\\x"},
-    {"id": "4", "c_num": "99999999999.99", "c_tstz0": "0001-01-01 00:00:00+00", "c_ts": "0001-01-01 00:00:00",
-     "c_date": "0001-01-01", "c_ts3": "9999-12-31 23:59:59.999", "c_time3": "23:59:59.999"},
-    {"id": "5", "c_num": "-128.00", "c_num0": "127", "c_num5": "-1.28000", "c_tstz": "2024-05-01 12:00:01.123456+00"},
+    {
+        "id": "2",
+        "c_int8": None,
+        "c_oid": None,
+        "c_text": None,
+        "c_num": None,
+        "c_num5": None,
+        "c_tstz": None,
+        "c_int2": None,
+        "c_varchar": None,
+        "c_bool": None,
+        "c_num0": None,
+        "c_tstz3": None,
+        "c_date": None,
+    },
+    {
+        "id": "3",
+        "c_num": "-0.01",
+        "c_num0": "0",
+        "c_num5": "-99999.99999",
+        "c_bool": "f",
+        "c_text": "",
+        "c_tstz": "infinity",
+        "c_ts": "-infinity",
+        "c_date": "1970-01-01",
+        "c_time": "00:00:00",
+        "c_bytea": "\\x",
+    },
+    {
+        "id": "4",
+        "c_num": "99999999999.99",
+        "c_tstz0": "0001-01-01 00:00:00+00",
+        "c_ts": "0001-01-01 00:00:00",
+        "c_date": "0001-01-01",
+        "c_ts3": "9999-12-31 23:59:59.999",
+        "c_time3": "23:59:59.999",
+    },
+    {
+        "id": "5",
+        "c_num": "-128.00",
+        "c_num0": "127",
+        "c_num5": "-1.28000",
+        "c_tstz": "2024-05-01 12:00:01.123456+00",
+    },
 ]
 FALLBACK_ROWS = [
     {"id": "10", "c_num": "NaN"},
@@ -180,14 +247,28 @@ def frames() -> list[tuple[int, bytes]]:
     out += [
         frame(lsn + 1, b"I" + struct.pack("!I", OTHER_OID) + b"N" + t("1", "1.5")),
         frame(lsn + 2, b"I" + struct.pack("!I", IGNORED_OID) + b"N" + t("1")),
-        ins(lsn + 2, id="30"), ins(lsn + 2, id="31"),  # two changes at one LSN (lsn_events_processed)
+        ins(lsn + 2, id="30"),
+        ins(lsn + 2, id="31"),  # two changes at one LSN (lsn_events_processed)
         frame(950, commit(950, 958)),
         frame(960, begin(1900, 768)),
         frame(970, b"U" + struct.pack("!I", WIDE_OID) + b"N" + t(*row(id="1", c_text="changed"))),
         frame(980, b"U" + struct.pack("!I", WIDE_OID) + b"N" + t(*row(id="2", c_text="<u>"))),
-        frame(990, b"U" + struct.pack("!I", WIDE_OID) + b"K" + t(*[("3" if n == "id" else None) for n, *_ in COLUMNS])
-              + b"N" + t(*row(id="33"))),
-        frame(1000, b"D" + struct.pack("!I", WIDE_OID) + b"K" + t(*[("4" if n == "id" else None) for n, *_ in COLUMNS])),
+        frame(
+            990,
+            b"U"
+            + struct.pack("!I", WIDE_OID)
+            + b"K"
+            + t(*[("3" if n == "id" else None) for n, *_ in COLUMNS])
+            + b"N"
+            + t(*row(id="33")),
+        ),
+        frame(
+            1000,
+            b"D"
+            + struct.pack("!I", WIDE_OID)
+            + b"K"
+            + t(*[("4" if n == "id" else None) for n, *_ in COLUMNS]),
+        ),
         frame(1010, b"D" + struct.pack("!I", WIDE_OID) + b"O" + t(*row(id="5"))),
         frame(1020, b"T" + struct.pack("!iB", 1, 0) + struct.pack("!I", WIDE_OID)),
         frame(1030, b"M\x01" + struct.pack("!Q", 1030) + b"pfx\x00" + struct.pack("!i", 3) + b"abc"),
@@ -197,11 +278,16 @@ def frames() -> list[tuple[int, bytes]]:
 
 
 def make_processor(modes: ValueModes, settings: EventSettings | None = None) -> StreamProcessor:
-    events = EventFactory(settings or EventSettings(prefix="dbserver1", database="shop"), clock=lambda: 1_714_000_000_123_456_789)
+    events = EventFactory(
+        settings or EventSettings(prefix="dbserver1", database="shop"),
+        clock=lambda: 1_714_000_000_123_456_789,
+    )
     return StreamProcessor(FakeTables(modes), events, AllFilters(), OffsetState())  # type: ignore[arg-type]
 
 
-def json_converters(key_schemas: bool = True, value_schemas: bool = True, replace_null: bool = True) -> tuple[Any, Any]:
+def json_converters(
+    key_schemas: bool = True, value_schemas: bool = True, replace_null: bool = True
+) -> tuple[Any, Any]:
     kc, vc = JsonConverter(), JsonConverter()
     kc.configure({"schemas.enable": key_schemas, "replace.null.with.default": replace_null}, True)
     vc.configure({"schemas.enable": value_schemas, "replace.null.with.default": replace_null}, False)
@@ -217,18 +303,30 @@ def send(records: list[SourceRecord], kc: Any, vc: Any) -> list[tuple[Any, ...]]
     for r in records:
         known = preconverted(r, kc, vc, HEADERS)
         if known is None:
-            known = (kc.from_connect_data(r.topic, r.key_schema, r.key), vc.from_connect_data(r.topic, r.value_schema, r.value))
+            known = (
+                kc.from_connect_data(r.topic, r.key_schema, r.key),
+                vc.from_connect_data(r.topic, r.value_schema, r.value),
+            )
         if len(known) > 2:
             headers = known[2]
         else:
-            headers = [(h.key, HEADERS.from_connect_header(r.topic, h.key, h.schema, h.value)) for h in r.headers]
-        headers = [(k, b"<run id>" if k == "__debezium.context.runId" else v) for k, v in headers]  # per processor
+            headers = [
+                (h.key, HEADERS.from_connect_header(r.topic, h.key, h.schema, h.value)) for h in r.headers
+            ]
+        headers = [
+            (k, b"<run id>" if k == "__debezium.context.runId" else v) for k, v in headers
+        ]  # per processor
         out.append((r.topic, r.kafka_partition, known[:2], r.source_partition, r.source_offset, headers))
     return out
 
 
-def run(modes: ValueModes, use_native: bool, converters: tuple[Any, Any], batches: int = 2,
-        settings: EventSettings | None = None) -> tuple[list[tuple[Any, ...]], StreamProcessor, list[SourceRecord]]:
+def run(
+    modes: ValueModes,
+    use_native: bool,
+    converters: tuple[Any, Any],
+    batches: int = 2,
+    settings: EventSettings | None = None,
+) -> tuple[list[tuple[Any, ...]], StreamProcessor, list[SourceRecord]]:
     p = make_processor(modes, settings)
     if use_native:
         assert p.use_native()
@@ -281,7 +379,12 @@ def test_materialized_records_equal_the_python_paths_and_are_converted_again() -
     assert any(type(r) is native.NativeChangeRecord for r in native_records)
     kc, vc = json_converters()
     for n, e in zip(native_records, python_records, strict=True):
-        assert (n.key, n.value, n.key_schema, n.value_schema) == (e.key, e.value, e.key_schema, e.value_schema)
+        assert (n.key, n.value, n.key_schema, n.value_schema) == (
+            e.key,
+            e.value,
+            e.key_schema,
+            e.value_schema,
+        )
         assert preconverted(n, kc, vc) is None  # read: it might have been changed, so the runtime converts it
 
 
@@ -315,10 +418,14 @@ def test_headers_are_offered_converted_until_changed() -> None:
     assert preconverted(checked, kc, vc, HEADERS) is not None
     offered = preconverted(first, kc, vc, HEADERS)
     assert offered is not None and len(offered) == 3
-    assert offered[2] == [(h.key, HEADERS.from_connect_header(first.topic, h.key, h.schema, h.value)) for h in first.headers]
+    assert offered[2] == [
+        (h.key, HEADERS.from_connect_header(first.topic, h.key, h.schema, h.value)) for h in first.headers
+    ]
     changed.headers.add("extra", "x")
     answer = preconverted(changed, kc, vc, HEADERS)
-    assert answer is not None and len(answer) == 2  # bytes for key and value, headers converted by the runtime
+    assert (
+        answer is not None and len(answer) == 2
+    )  # bytes for key and value, headers converted by the runtime
 
 
 def test_other_converters_turn_the_native_path_off() -> None:
@@ -334,7 +441,9 @@ def test_other_converters_turn_the_native_path_off() -> None:
 
 
 def test_skipped_operations_and_no_tombstones() -> None:
-    settings = EventSettings(prefix="dbserver1", database="shop", tombstones=False, skipped=frozenset({"c", "t"}))
+    settings = EventSettings(
+        prefix="dbserver1", database="shop", tombstones=False, skipped=frozenset({"c", "t"})
+    )
     conv = json_converters()
     expected, p1, _ = run(ValueModes(), False, conv, settings=settings)
     actual, p2, _ = run(ValueModes(), True, conv, settings=settings)
@@ -346,15 +455,44 @@ VALUES: dict[tuple[str, int, int], list[str]] = {
     ("int4", 23, -1): ["0", "-1", "2147483647", "-2147483648", "007", "-0", "1e3", ""],
     ("int8", 20, -1): ["9223372036854775807", "-9223372036854775808"],
     ("bool", 16, -1): ["t", "f", "true", "x"],
-    ("text", 25, -1): ["", "a\"b\\c", "\x00\x07\x7f", "é€😀𝄞", "\u2028\u2029", "</script>"],
-    ("numeric", 1700, numeric(12, 2)): ["0.00", "-0.50", "1.28", "-1.28", "127.99", "9999999999.99", "1.5", "1", "NaN", "1e5", "-.50"],
-    ("numeric", 1700, numeric(38, 0)): ["99999999999999999999999999999999999999", "-170141183460469231731687303715884105728", "0"],
-    ("timestamptz", 1184, -1): ["2024-05-01 12:00:01+00", "2024-05-01 12:00:01.000001+00", "infinity", "-infinity",
-                                "2024-05-01 12:00:01+05:30", "0099-01-01 00:00:00+00 BC", "20240-05-01 12:00:01+00"],
+    ("text", 25, -1): ["", 'a"b\\c', "\x00\x07\x7f", "é€😀𝄞", "\u2028\u2029", "</script>"],
+    ("numeric", 1700, numeric(12, 2)): [
+        "0.00",
+        "-0.50",
+        "1.28",
+        "-1.28",
+        "127.99",
+        "9999999999.99",
+        "1.5",
+        "1",
+        "NaN",
+        "1e5",
+        "-.50",
+    ],
+    ("numeric", 1700, numeric(38, 0)): [
+        "99999999999999999999999999999999999999",
+        "-170141183460469231731687303715884105728",
+        "0",
+    ],
+    ("timestamptz", 1184, -1): [
+        "2024-05-01 12:00:01+00",
+        "2024-05-01 12:00:01.000001+00",
+        "infinity",
+        "-infinity",
+        "2024-05-01 12:00:01+05:30",
+        "0099-01-01 00:00:00+00 BC",
+        "20240-05-01 12:00:01+00",
+    ],
     ("timestamptz", 1184, 0): ["2024-05-01 12:00:01+00", "2024-05-01 12:00:01.5+00"],
     ("timestamptz", 1184, 2): ["2024-05-01 12:00:01.123456+00", "2024-05-01 12:00:01+00"],
-    ("timestamp", 1114, -1): ["2024-05-01 12:00:01", "1900-02-28 23:59:59.000001", "1582-10-10 00:00:00", "infinity",
-                              "2024-05-01T12:00:01", "2024-13-01 00:00:00"],
+    ("timestamp", 1114, -1): [
+        "2024-05-01 12:00:01",
+        "1900-02-28 23:59:59.000001",
+        "1582-10-10 00:00:00",
+        "infinity",
+        "2024-05-01T12:00:01",
+        "2024-13-01 00:00:00",
+    ],
     ("timestamp", 1114, 1): ["1969-12-31 23:59:59.9", "1970-01-01 00:00:00.1"],
     ("date", 1082, -1): ["1970-01-01", "2000-02-29", "1900-02-29", "9999-12-31", "0001-01-01", "10000-01-01"],
     ("time", 1083, -1): ["00:00:00", "12:34:56.789", "23:59:59.999999", "24:00:00", "1:00:00"],
@@ -444,12 +582,18 @@ def test_streaming_metrics_count_native_events_as_the_python_path_does() -> None
             assert p.use_native()
         out: list[SourceRecord] = []
         # the last batch ends with a delete and its tombstone
-        p.process([f for f in frames() if f[1][25] not in (0x43, 0x54, 0x4D)], out)  # no commit, truncate, message
+        p.process(
+            [f for f in frames() if f[1][25] not in (0x43, 0x54, 0x4D)], out
+        )  # no commit, truncate, message
         p.progress.on_batch(out)  # what the task does; it counts only the Python path's records
         progress[use_native] = p.progress
     python, compiled = progress[False], progress[True]
     assert (compiled.events, compiled.creates, compiled.updates, compiled.deletes) == (
-        python.events, python.creates, python.updates, python.deletes)
+        python.events,
+        python.creates,
+        python.updates,
+        python.deletes,
+    )
     assert compiled.last_event is not None and python.last_event is not None
     assert compiled.last_event["op"] == python.last_event["op"] == "d"
     assert compiled.last_event["table"] == python.last_event["table"]

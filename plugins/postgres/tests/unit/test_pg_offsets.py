@@ -15,7 +15,14 @@ def test_offset_keys_in_java_hashmap_order() -> None:
     assert list(state.to_dict()) == ["lsn_proc", "messageType", "lsn_commit", "lsn", "txId", "ts_usec"]
     snap = OffsetState(lsn=7, tx_id=8, ts_usec=9, snapshot="INITIAL")
     # {last_snapshot_record=false, lsn=28464216, txId=888, ts_usec=1795783112756399, snapshot=INITIAL, snapshot_completed=false}
-    assert list(snap.to_dict()) == ["last_snapshot_record", "lsn", "txId", "ts_usec", "snapshot", "snapshot_completed"]
+    assert list(snap.to_dict()) == [
+        "last_snapshot_record",
+        "lsn",
+        "txId",
+        "ts_usec",
+        "snapshot",
+        "snapshot_completed",
+    ]
 
 
 def test_fast_offset_shapes_keep_java_hashmap_order() -> None:
@@ -25,14 +32,22 @@ def test_fast_offset_shapes_keep_java_hashmap_order() -> None:
         for events in (1, 2):
             state = OffsetState(lsn=3, tx_id=899, ts_usec=5, lsn_proc=3, lsn_commit=commit, message_type="INSERT",
                                 events_at_lsn=events)  # fmt: skip
-            keys = ["ts_usec", "txId", "lsn", "lsn_proc"] + (["lsn_commit"] if commit else []) + ["messageType"]
+            keys = (
+                ["ts_usec", "txId", "lsn", "lsn_proc"] + (["lsn_commit"] if commit else []) + ["messageType"]
+            )
             keys += ["lsn_events_processed"] if events > 1 else []
             assert list(state.to_dict()) == java_hashmap_order(keys)
 
 
 def test_load_a_java_debezium_offset() -> None:
-    stored = {"lsn_proc": 28530624, "messageType": "DELETE", "lsn_commit": 28530600, "lsn": 28530624,
-              "txId": 899, "ts_usec": 1795783121248329}
+    stored = {
+        "lsn_proc": 28530624,
+        "messageType": "DELETE",
+        "lsn_commit": 28530600,
+        "lsn": 28530624,
+        "txId": 899,
+        "ts_usec": 1795783121248329,
+    }
     state = OffsetState.load(stored)
     assert state is not None
     assert state.to_dict() == stored
@@ -41,9 +56,13 @@ def test_load_a_java_debezium_offset() -> None:
 
 
 def test_snapshot_offsets() -> None:
-    running = OffsetState.load({"snapshot": "INITIAL", "snapshot_completed": False, "last_snapshot_record": False, "lsn": 1})
+    running = OffsetState.load(
+        {"snapshot": "INITIAL", "snapshot_completed": False, "last_snapshot_record": False, "lsn": 1}
+    )
     assert running is not None and running.snapshot_in_progress
-    last = OffsetState.load({"snapshot": "INITIAL", "snapshot_completed": False, "last_snapshot_record": True, "lsn": 1})
+    last = OffsetState.load(
+        {"snapshot": "INITIAL", "snapshot_completed": False, "last_snapshot_record": True, "lsn": 1}
+    )
     assert last is not None and not last.snapshot_in_progress
     legacy = OffsetState.load({"snapshot": True, "last_snapshot_record": False, "lsn": 1})
     assert legacy is not None and legacy.snapshot_in_progress
@@ -80,8 +99,9 @@ def test_resume_after_a_commit_skips_nothing_later() -> None:
 
 def test_resume_counts_events_at_one_lsn() -> None:
     # COPY: many rows at LSN 200; two were emitted.
-    f = ResumeFilter(OffsetState(lsn=200, tx_id=11, lsn_proc=200, lsn_commit=150, message_type="INSERT",
-                                 events_at_lsn=2))
+    f = ResumeFilter(
+        OffsetState(lsn=200, tx_id=11, lsn_proc=200, lsn_commit=150, message_type="INSERT", events_at_lsn=2)
+    )
     f.begin(final_lsn=300, xid=11)
     assert f.skip_change(200)
     assert f.skip_change(200)

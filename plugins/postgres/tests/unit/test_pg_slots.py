@@ -54,34 +54,61 @@ def test_publication_modes() -> None:
     tables = [TableId("public", "a"), TableId("s", "b")]
     conn = Scripted({"SELECT puballtables": None})
     ensure_publication(conn, parse_config(BASE), lambda: tables)
-    assert conn.statements[-1] == "CREATE PUBLICATION \"dbz_publication\" FOR ALL TABLES WITH (publish = 'insert, update, delete')"
+    assert (
+        conn.statements[-1]
+        == "CREATE PUBLICATION \"dbz_publication\" FOR ALL TABLES WITH (publish = 'insert, update, delete')"
+    )
 
     conn = Scripted({"SELECT puballtables": None})
-    ensure_publication(conn, parse_config({**BASE, "publication.autocreate.mode": "filtered",
-                                           "skipped.operations": "none"}), lambda: tables)
+    ensure_publication(
+        conn,
+        parse_config({**BASE, "publication.autocreate.mode": "filtered", "skipped.operations": "none"}),
+        lambda: tables,
+    )
     assert conn.statements[-1] == 'CREATE PUBLICATION "dbz_publication" FOR TABLE "public"."a", "s"."b"'
 
     conn = Scripted({"SELECT puballtables": (False,)})
-    ensure_publication(conn, parse_config({**BASE, "publication.autocreate.mode": "filtered"}), lambda: tables)
+    ensure_publication(
+        conn, parse_config({**BASE, "publication.autocreate.mode": "filtered"}), lambda: tables
+    )
     assert conn.statements[-1] == 'ALTER PUBLICATION "dbz_publication" SET TABLE "public"."a", "s"."b"'
 
     conn = Scripted({"SELECT puballtables": (True,)})
     with pytest.raises(NonRetriableError, match="cannot be narrowed"):
-        ensure_publication(conn, parse_config({**BASE, "publication.autocreate.mode": "filtered"}), lambda: tables)
+        ensure_publication(
+            conn, parse_config({**BASE, "publication.autocreate.mode": "filtered"}), lambda: tables
+        )
 
     conn = Scripted({"SELECT puballtables": None})
-    with pytest.raises(NonRetriableError, match=r"does not exist and publication\.autocreate\.mode is disabled"):
-        ensure_publication(conn, parse_config({**BASE, "publication.autocreate.mode": "disabled"}), lambda: tables)
+    with pytest.raises(
+        NonRetriableError, match=r"does not exist and publication\.autocreate\.mode is disabled"
+    ):
+        ensure_publication(
+            conn, parse_config({**BASE, "publication.autocreate.mode": "disabled"}), lambda: tables
+        )
 
     conn = Scripted({"SELECT puballtables": None})
-    ensure_publication(conn, parse_config({**BASE, "publication.autocreate.mode": "no_tables",
-                                           "publish.via.partition.root": "true", "skipped.operations": "none"}),
-                       lambda: tables)
-    assert conn.statements[-1] == 'CREATE PUBLICATION "dbz_publication" WITH (publish_via_partition_root = true)'
+    ensure_publication(
+        conn,
+        parse_config(
+            {
+                **BASE,
+                "publication.autocreate.mode": "no_tables",
+                "publish.via.partition.root": "true",
+                "skipped.operations": "none",
+            }
+        ),
+        lambda: tables,
+    )
+    assert (
+        conn.statements[-1] == 'CREATE PUBLICATION "dbz_publication" WITH (publish_via_partition_root = true)'
+    )
 
     conn = Scripted({"SELECT puballtables": None})
     with pytest.raises(NonRetriableError, match="No table matches"):
-        ensure_publication(conn, parse_config({**BASE, "publication.autocreate.mode": "filtered"}), lambda: [])
+        ensure_publication(
+            conn, parse_config({**BASE, "publication.autocreate.mode": "filtered"}), lambda: []
+        )
 
 
 def test_slot_checks() -> None:

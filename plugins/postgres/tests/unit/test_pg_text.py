@@ -12,8 +12,14 @@ pytestmark = pytest.mark.unit
 
 @pytest.mark.parametrize(
     ("text", "days"),
-    [("1970-01-01", 0), ("2024-02-29", 19782), ("1969-07-20", -165), ("5874897-12-31", 2145042905),
-     ("0001-01-01", -719162), ("0001-12-31 BC", -719163)],
+    [
+        ("1970-01-01", 0),
+        ("2024-02-29", 19782),
+        ("1969-07-20", -165),
+        ("5874897-12-31", 2145042905),
+        ("0001-01-01", -719162),
+        ("0001-12-31 BC", -719163),
+    ],
 )
 def test_dates(text: str, days: int) -> None:
     assert pgtext.parse_date_days(text) == days
@@ -27,7 +33,9 @@ def test_iso_dates_and_timestamps_like_java() -> None:
     assert pgtext.iso_timestamp(1714566896700000, 3) == "2024-05-01T12:34:56.700Z"
     assert pgtext.iso_timestamp(1714566896000000, 6) == "2024-05-01T12:34:56.000000Z"
     assert pgtext.iso_timestamp(-14182939500000) == "1969-07-20T20:17:40.5Z"
-    assert pgtext.iso_timestamp(pgtext.TIMESTAMP_POS_INFINITY_US // 1000 * 1000) == "+294247-01-10T04:00:25.2Z"
+    assert (
+        pgtext.iso_timestamp(pgtext.TIMESTAMP_POS_INFINITY_US // 1000 * 1000) == "+294247-01-10T04:00:25.2Z"
+    )
 
 
 def test_times() -> None:

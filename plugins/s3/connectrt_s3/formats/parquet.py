@@ -159,7 +159,11 @@ class ParquetRecordWriter:
             start = written
             for record in records[start : start + room]:
                 value = record.value
-                if record.value_schema is not schema or not isinstance(value, Struct) or value.schema is not schema:
+                if (
+                    record.value_schema is not schema
+                    or not isinstance(value, Struct)
+                    or value.schema is not schema
+                ):
                     break
                 rows.append(value if convert is None else convert(value))
                 written += 1

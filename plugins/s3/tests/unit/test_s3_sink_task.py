@@ -477,5 +477,7 @@ def test_a_record_the_format_refuses_inside_a_run_is_reported_and_the_run_goes_o
         ids = [r["id"] for r in fastavro.reader(io.BytesIO(body))]
     else:
         ids = pq.read_table(io.BytesIO(body)).column("id").to_pylist()
-    assert key.endswith("orders+0+0000000000" + {"JsonFormat": ".json", "AvroFormat": ".avro"}.get(fmt, ".snappy.parquet"))
+    assert key.endswith(
+        "orders+0+0000000000" + {"JsonFormat": ".json", "AvroFormat": ".avro"}.get(fmt, ".snappy.parquet")
+    )
     assert ids == [0, 1, 3]

@@ -37,8 +37,13 @@ COLUMNS: list[tuple[str, str, str, str, str]] = [
     ("c_bit4", "bit(4)", "B'1010'", "B'0001'", "format('%s', %c)"),
     ("c_varbit", "bit varying(12)", "B'110011'", "B'1'", "ltrim(format('%s', %c), '0')"),  # length is lost
     ("c_numeric", "numeric(12,3)", "123456789.123", "-0.001", "format('%s', %c)"),
-    ("c_numvar", "numeric", "1.50000", "-1234567890123456789012.345678",  # 28 digits: see the report on normalize()
-     "format('%s', trim_scale(%c))"),
+    (
+        "c_numvar",
+        "numeric",
+        "1.50000",
+        "-1234567890123456789012.345678",  # 28 digits: see the report on normalize()
+        "format('%s', trim_scale(%c))",
+    ),
     ("c_money", "money", "'12.34'", "'-1000000.01'", "format('%s', (%c)::numeric)"),
     ("c_text", "text", "'héllo ''world'''", "''", "format('%s', %c)"),
     ("c_varchar", "varchar(20)", "'abc'", "'x'", "format('%s', %c)"),
@@ -52,10 +57,15 @@ COLUMNS: list[tuple[str, str, str, str, str]] = [
     ("c_int4range", "int4range", "'[1,10)'", "'empty'", "format('%s', %c)"),
     ("c_tsrange", "tsrange", "'[2024-01-01 10:00,2024-01-02 00:00)'", "'(,)'", "format('%s', %c)"),
     ("c_json", "json", "'{\"a\": [1, 2.5, null]}'", "'[]'", "format('%s', (%c)::jsonb)"),
-    ("c_jsonb", "jsonb", "'{\"k\": {\"n\": true}}'", "'\"s\"'", "format('%s', (%c)::jsonb)"),
+    ("c_jsonb", "jsonb", '\'{"k": {"n": true}}\'', "'\"s\"'", "format('%s', (%c)::jsonb)"),
     ("c_xml", "xml", "'<a b=\"1\">t</a>'", "'<x/>'", "format('%s', %c)"),
-    ("c_uuid", "uuid", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'00000000-0000-0000-0000-000000000000'",
-     "format('%s', %c)"),
+    (
+        "c_uuid",
+        "uuid",
+        "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'",
+        "'00000000-0000-0000-0000-000000000000'",
+        "format('%s', %c)",
+    ),
     ("c_ltree", "ltree", "'Top.Science.Astronomy'", "'a'", "format('%s', %c)"),
     ("c_tsvector", "tsvector", "'a fat cat'", "''", "format('%s', %c)"),
     ("c_bytea", "bytea", "'\\xdeadbeef00'", "''", "format('%s', %c)"),
@@ -65,8 +75,13 @@ COLUMNS: list[tuple[str, str, str, str, str]] = [
     ("c_time", "time", "'23:59:59.999999'", "'24:00:00'", "format('%s', %c)"),
     ("c_timetz", "timetz", "'12:15:30.5+02'", "'00:00:00-11'", "format('%s', (%c) AT TIME ZONE 'UTC')"),
     ("c_timestamp", "timestamp", "'2024-02-29 12:34:56.789012'", "'1970-01-01 00:00:00'", "format('%s', %c)"),
-    ("c_timestamptz", "timestamptz", "'2024-02-29 12:34:56.789012+05:30'", "'2000-01-01 00:00:00Z'",
-     "format('%s', %c)"),
+    (
+        "c_timestamptz",
+        "timestamptz",
+        "'2024-02-29 12:34:56.789012+05:30'",
+        "'2000-01-01 00:00:00Z'",
+        "format('%s', %c)",
+    ),
     ("c_point", "point", "'(1.5,-2)'", "'(0,0)'", "format('%s', %c)"),
     ("c_enum", "mood", "'happy'", "'sad'", "format('%s', %c)"),
     ("c_int_array", "integer[]", "'{1,2,NULL,4}'", "'{}'", "format('%s', %c)"),
@@ -79,35 +94,51 @@ def compare_sql(table: str) -> str:
     return f"SELECT id, {cols} FROM {table} ORDER BY id"
 
 
-def test_every_cdc_type_round_trips(pg_dsn: str, pg_params: dict[str, str], warehouse_dsn: str,
-                                    warehouse_jdbc: str, kafka_bootstrap: str, unique_name: Any,
-                                    tmp_path: Path) -> None:
+def test_every_cdc_type_round_trips(
+    pg_dsn: str,
+    pg_params: dict[str, str],
+    warehouse_dsn: str,
+    warehouse_jdbc: str,
+    kafka_bootstrap: str,
+    unique_name: Any,
+    tmp_path: Path,
+) -> None:
     table, slot, prefix = unique_name.table("alltypes"), unique_name.slot(), unique_name("rt")
     topic = f"{prefix}.public.{table}"
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         for ext in ("hstore", "ltree", "citext"):
             conn.execute(f"CREATE EXTENSION IF NOT EXISTS {ext}")
-        conn.execute("DO $$ BEGIN CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy'); "
-                     "EXCEPTION WHEN duplicate_object THEN NULL; END $$")
-        conn.execute(f"CREATE TABLE {table} (id int PRIMARY KEY, "
-                     + ", ".join(f"{n} {t}" for n, t, *_ in COLUMNS) + ")")
+        conn.execute(
+            "DO $$ BEGIN CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy'); "
+            "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        )
+        conn.execute(
+            f"CREATE TABLE {table} (id int PRIMARY KEY, "
+            + ", ".join(f"{n} {t}" for n, t, *_ in COLUMNS)
+            + ")"
+        )
         names = ", ".join(n for n, *_ in COLUMNS)
-        conn.execute(f"INSERT INTO {table} (id, {names}) VALUES (1, {', '.join(c[2] for c in COLUMNS)}), "
-                     f"(2, {', '.join(c[3] for c in COLUMNS)}), (3, {', '.join('NULL' for _ in COLUMNS)}), "
-                     f"(4, {', '.join(c[2] for c in COLUMNS)})")
+        conn.execute(
+            f"INSERT INTO {table} (id, {names}) VALUES (1, {', '.join(c[2] for c in COLUMNS)}), "
+            f"(2, {', '.join(c[3] for c in COLUMNS)}), (3, {', '.join('NULL' for _ in COLUMNS)}), "
+            f"(4, {', '.join(c[2] for c in COLUMNS)})"
+        )
     duck = tmp_path / "warehouse.duckdb"
     worker = WorkerProcess("standalone", worker_props(kafka_bootstrap, tmp_path, unique_name("g")), tmp_path)
     try:
         worker.start()
         put_connector(worker, "src", source_config(pg_params, prefix, slot, [table]))
         wait_running(worker, "src")
-        put_connector(worker, "pg-sink", sink_config(warehouse_jdbc, pg_params["user"], pg_params["password"],
-                                                     [topic]))
+        put_connector(
+            worker, "pg-sink", sink_config(warehouse_jdbc, pg_params["user"], pg_params["password"], [topic])
+        )
         put_connector(worker, "duck-sink", sink_config(f"jdbc:duckdb:{duck}", None, None, [topic]))
         wait_running(worker, "pg-sink")
         wait_running(worker, "duck-sink")
         with psycopg.connect(pg_dsn, autocommit=True) as conn:  # streamed changes after the snapshot
-            conn.execute(f"UPDATE {table} SET ({names}) = (SELECT {names} FROM {table} WHERE id = 2) WHERE id = 4")
+            conn.execute(
+                f"UPDATE {table} SET ({names}) = (SELECT {names} FROM {table} WHERE id = 2) WHERE id = 4"
+            )
             conn.execute(f"INSERT INTO {table} (id, {names}) VALUES (5, {', '.join(c[2] for c in COLUMNS)})")
             conn.execute(f"DELETE FROM {table} WHERE id = 1")
         with psycopg.connect(pg_dsn) as conn:
@@ -130,12 +161,15 @@ def test_every_cdc_type_round_trips(pg_dsn: str, pg_params: dict[str, str], ware
         worker.stop()
         drop_slot(pg_dsn, slot)
     with psycopg.connect(pg_dsn) as conn:
-        source = conn.execute(f"SELECT id, c_int8, c_numeric, c_text, c_date, c_timestamp, c_bool, c_uuid::text, "
-                              f"c_float8 FROM {table} ORDER BY id").fetchall()
+        source = conn.execute(
+            f"SELECT id, c_int8, c_numeric, c_text, c_date, c_timestamp, c_bool, c_uuid::text, "
+            f"c_float8 FROM {table} ORDER BY id"
+        ).fetchall()
     got = _duck_rows(duck, table)
     assert got is not None
-    assert [(r[0], r[1], r[2], r[3], r[4], r[5], r[6], None if r[7] is None else str(r[7]), r[8]) for r in got] \
-        == source
+    assert [
+        (r[0], r[1], r[2], r[3], r[4], r[5], r[6], None if r[7] is None else str(r[7]), r[8]) for r in got
+    ] == source
     assert isinstance(got[0][2], decimal.Decimal)  # decimals are numbers in the warehouse
 
 
@@ -143,8 +177,10 @@ def _duck_rows(path: Path, table: str) -> list[tuple[Any, ...]] | None:
     try:
         engine = sa.create_engine(f"duckdb:///{path}")
         with engine.connect() as c:
-            rows = c.exec_driver_sql(f"SELECT id, c_int8, c_numeric, c_text, c_date, c_timestamp, c_bool, c_uuid, "
-                                     f"c_float8 FROM {table} ORDER BY id").fetchall()
+            rows = c.exec_driver_sql(
+                f"SELECT id, c_int8, c_numeric, c_text, c_date, c_timestamp, c_bool, c_uuid, "
+                f"c_float8 FROM {table} ORDER BY id"
+            ).fetchall()
         engine.dispose()
         return [tuple(r) for r in rows]
     except sa.exc.DBAPIError as e:

@@ -41,8 +41,11 @@ class Churn(threading.Thread):
                 k = rng.randint(1, 300)
                 roll = rng.random()
                 if roll < 0.5:
-                    conn.execute(f"INSERT INTO {self.table} VALUES (%s, %s, %s) ON CONFLICT (id) DO UPDATE SET "
-                                 "v = EXCLUDED.v, amount = EXCLUDED.amount", (k, rng.randint(0, 10**6), f"{k}.25"))
+                    conn.execute(
+                        f"INSERT INTO {self.table} VALUES (%s, %s, %s) ON CONFLICT (id) DO UPDATE SET "
+                        "v = EXCLUDED.v, amount = EXCLUDED.amount",
+                        (k, rng.randint(0, 10**6), f"{k}.25"),
+                    )
                 elif roll < 0.8:
                     conn.execute(f"UPDATE {self.table} SET v = v + 1 WHERE id = %s", (k,))
                 else:
@@ -68,8 +71,9 @@ def duck_state(path: Path, table: str) -> list[tuple[Any, ...]]:
 def sink_committed_to_end(bootstrap: str, connector: str, topic: str) -> tuple[bool, str]:
     """Whether the sink's group (``connect-<connector>``) has committed every record of ``topic``: offsets are
     committed only after the database transaction, so then every change is in the table."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"connect-{connector}",
-                         "enable.auto.commit": False})
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": f"connect-{connector}", "enable.auto.commit": False}
+    )
     try:
         partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
         tps = [TopicPartition(topic, p) for p in partitions]
@@ -81,8 +85,14 @@ def sink_committed_to_end(bootstrap: str, connector: str, topic: str) -> tuple[b
 
 
 def test_kill_9_mid_stream_then_every_table_equals_the_source(
-        pg_dsn: str, pg_params: dict[str, str], warehouse_dsn: str, warehouse_jdbc: str, kafka_bootstrap: str,
-        unique_name: Any, tmp_path: Path) -> None:
+    pg_dsn: str,
+    pg_params: dict[str, str],
+    warehouse_dsn: str,
+    warehouse_jdbc: str,
+    kafka_bootstrap: str,
+    unique_name: Any,
+    tmp_path: Path,
+) -> None:
     table, slot, prefix = unique_name.table("crash"), unique_name.slot(), unique_name("cr")
     topic = f"{prefix}.public.{table}"
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
@@ -90,15 +100,19 @@ def test_kill_9_mid_stream_then_every_table_equals_the_source(
         conn.execute(f"INSERT INTO {table} SELECT g, g, g * 1.5 FROM generate_series(1, 200) g")
     duck = tmp_path / "crash.duckdb"
     # A short session lets the restarted sinks rejoin their groups without waiting 45 s for the dead members.
-    props = {**worker_props(kafka_bootstrap, tmp_path, unique_name("g")), "consumer.session.timeout.ms": "6000",
-             "consumer.heartbeat.interval.ms": "1000"}
+    props = {
+        **worker_props(kafka_bootstrap, tmp_path, unique_name("g")),
+        "consumer.session.timeout.ms": "6000",
+        "consumer.heartbeat.interval.ms": "1000",
+    }
     churn = Churn(pg_dsn, table)
     worker = WorkerProcess("standalone", props, tmp_path)
     try:
         worker.start()
         put_connector(worker, "src", source_config(pg_params, prefix, slot, [table]))
-        put_connector(worker, "pg-sink", sink_config(warehouse_jdbc, pg_params["user"], pg_params["password"],
-                                                     [topic]))
+        put_connector(
+            worker, "pg-sink", sink_config(warehouse_jdbc, pg_params["user"], pg_params["password"], [topic])
+        )
         put_connector(worker, "duck-sink", sink_config(f"jdbc:duckdb:{duck}", None, None, [topic]))
         for name in ("src", "pg-sink", "duck-sink"):
             wait_running(worker, name)
@@ -110,8 +124,9 @@ def test_kill_9_mid_stream_then_every_table_equals_the_source(
         worker = WorkerProcess("standalone", props, tmp_path, port=worker.port)
         worker.start()  # standalone keeps connector configs in memory only: register them again
         put_connector(worker, "src", source_config(pg_params, prefix, slot, [table]))
-        put_connector(worker, "pg-sink", sink_config(warehouse_jdbc, pg_params["user"], pg_params["password"],
-                                                     [topic]))
+        put_connector(
+            worker, "pg-sink", sink_config(warehouse_jdbc, pg_params["user"], pg_params["password"], [topic])
+        )
         put_connector(worker, "duck-sink", sink_config(f"jdbc:duckdb:{duck}", None, None, [topic]))
         for name in ("src", "pg-sink", "duck-sink"):
             wait_running(worker, name)

@@ -16,13 +16,18 @@ from connectrt.dev import cdc_demo
 
 pytestmark = pytest.mark.integration
 
-ARCHIVE_LINE = re.compile(r"^== CDC archive: ([\d,]+) Parquet objects \(([\d,]+) change events\) in "
-                          r"s3://cdc-archive/topics/warehouse\.\*, every change event of the topics", re.MULTILINE)
+ARCHIVE_LINE = re.compile(
+    r"^== CDC archive: ([\d,]+) Parquet objects \(([\d,]+) change events\) in "
+    r"s3://cdc-archive/topics/warehouse\.\*, every change event of the topics",
+    re.MULTILINE,
+)
 
 
 def _topic_values(bootstrap: str) -> list[bytes | None]:
     """Every record value in the warehouse topics (None for a tombstone)."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "demo-test-values", "enable.auto.commit": False})
+    c = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": "demo-test-values", "enable.auto.commit": False}
+    )
     try:
         ends = {t: c.get_watermark_offsets(TopicPartition(t, 0), timeout=10)[1] for t in cdc_demo.TOPICS}
         c.assign([TopicPartition(t, 0, 0) for t in cdc_demo.TOPICS])
@@ -38,8 +43,14 @@ def _topic_values(bootstrap: str) -> list[bytes | None]:
         c.close()
 
 
-def _run(settings: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], bootstrap: str, s3_client: Any,
-         fmt: str) -> tuple[str, list[bytes | None]]:
+def _run(
+    settings: Any,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    bootstrap: str,
+    s3_client: Any,
+    fmt: str,
+) -> tuple[str, list[bytes | None]]:
     duck = tmp_path / "warehouse.duckdb"
     assert cdc_demo.run(settings, duration_s=6, rate=25, workers=2, duckdb_file=duck, fmt=fmt) == 0
     out = capsys.readouterr().out
@@ -54,8 +65,14 @@ def _run(settings: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], boot
     match = ARCHIVE_LINE.search(out)
     assert match is not None, out
     objects, records = (int(g.replace(",", "")) for g in match.groups())
-    keys = [obj["Key"] for t in cdc_demo.TOPICS for page in s3_client.get_paginator("list_objects_v2").paginate(
-        Bucket="cdc-archive", Prefix=f"topics/{t}/") for obj in page.get("Contents", [])]
+    keys = [
+        obj["Key"]
+        for t in cdc_demo.TOPICS
+        for page in s3_client.get_paginator("list_objects_v2").paginate(
+            Bucket="cdc-archive", Prefix=f"topics/{t}/"
+        )
+        for obj in page.get("Contents", [])
+    ]
     assert objects == len(keys) > 0 and all(k.endswith(".snappy.parquet") for k in keys), keys
     assert records == sum(v is not None for v in values) > 0
     assert "Stopped the services" not in out  # the session's services stay up
@@ -63,16 +80,27 @@ def _run(settings: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], boot
 
 
 def test_short_demo_run_lands_everything_in_duckdb_and_the_archive(
-        dev_services: Any, kafka_bootstrap: str, pg_dsn: str, s3_client: Any, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    dev_services: Any,
+    kafka_bootstrap: str,
+    pg_dsn: str,
+    s3_client: Any,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     out, values = _run(dev_services.settings, tmp_path, capsys, kafka_bootstrap, s3_client, "json")
     assert "(Debezium envelope, JsonConverter with schemas)" in out
     assert all(v is None or v.startswith(b"{") for v in values)
 
 
 def test_short_demo_run_with_avro_and_the_schema_registry(
-        dev_services: Any, kafka_bootstrap: str, pg_dsn: str, s3_client: Any, schema_registry_url: str,
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dev_services: Any,
+    kafka_bootstrap: str,
+    pg_dsn: str,
+    s3_client: Any,
+    schema_registry_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     out, values = _run(dev_services.settings, tmp_path, capsys, kafka_bootstrap, s3_client, "avro")
     assert f"(Debezium envelope, AvroConverter, schemas in {schema_registry_url})" in out
     assert all(v is None or v[0] == 0 for v in values)  # Confluent's framing: magic byte 0, schema id

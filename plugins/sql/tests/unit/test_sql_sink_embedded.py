@@ -16,8 +16,13 @@ from sql_records import ENVELOPE, KEY, Reporter, event, started_task, tombstone
 
 pytestmark = pytest.mark.unit
 
-BASE = {"insert.mode": "upsert", "primary.key.mode": "record_key", "delete.enabled": "true",
-        "schema.evolution": "basic", "collection.name.format": "${source.table}"}
+BASE = {
+    "insert.mode": "upsert",
+    "primary.key.mode": "record_key",
+    "delete.enabled": "true",
+    "schema.evolution": "basic",
+    "collection.name.format": "${source.table}",
+}
 
 
 @pytest.fixture(params=["duckdb", "sqlite"])
@@ -38,9 +43,19 @@ def rows(url: str, table: str = "orders") -> list[tuple[Any, ...]]:
 
 def test_upserts_deletes_and_collapse_within_a_batch(url: str) -> None:
     task = started_task({**BASE, "connection.url": url})
-    task.put([event("r", 1, 0), event("r", 2, 1), event("c", 3, 2), event("u", 1, 3, status="shipped"),
-              event("d", 2, 4), tombstone(2, 5), event("c", 2, 6, status="again"), event("c", 4, 7),
-              event("d", 4, 8)])
+    task.put(
+        [
+            event("r", 1, 0),
+            event("r", 2, 1),
+            event("c", 3, 2),
+            event("u", 1, 3, status="shipped"),
+            event("d", 2, 4),
+            tombstone(2, 5),
+            event("c", 2, 6, status="again"),
+            event("c", 4, 7),
+            event("d", 4, 8),
+        ]
+    )
     task.stop()
     got = rows(url)
     assert [(r[0], r[1]) for r in got] == [(1, "shipped"), (2, "again"), (3, "new")]
@@ -48,8 +63,11 @@ def test_upserts_deletes_and_collapse_within_a_batch(url: str) -> None:
 
 
 def test_replay_leaves_the_table_identical(url: str) -> None:
-    batch = [event("c", i, i) for i in range(50)] + [event("u", i, 50 + i, status="paid") for i in range(0, 50, 3)] \
+    batch = (
+        [event("c", i, i) for i in range(50)]
+        + [event("u", i, 50 + i, status="paid") for i in range(0, 50, 3)]
         + [event("d", i, 100 + i) for i in range(0, 50, 7)]
+    )
     task = started_task({**BASE, "connection.url": url})
     task.put(batch)
     first = rows(url) if url.startswith("jdbc:sqlite") else None
@@ -65,8 +83,11 @@ def test_replay_leaves_the_table_identical(url: str) -> None:
 
 def test_missing_table_without_evolution_is_a_clear_error(url: str) -> None:
     task = started_task({**BASE, "schema.evolution": "none", "connection.url": url})
-    with pytest.raises(ConnectException, match=r"Table orders is missing and auto-creation is disabled: create it, "
-                                               r"or set schema.evolution=basic"):
+    with pytest.raises(
+        ConnectException,
+        match=r"Table orders is missing and auto-creation is disabled: create it, "
+        r"or set schema.evolution=basic",
+    ):
         task.put([event("c", 1, 0)])
     task.stop()
 
@@ -74,14 +95,42 @@ def test_missing_table_without_evolution_is_a_clear_error(url: str) -> None:
 def test_new_fields_add_columns(url: str) -> None:
     task = started_task({**BASE, "connection.url": url})
     task.put([event("c", 1, 0)])
-    wider = SchemaBuilder.struct().name("v2").field("id", Schema.INT32_SCHEMA).field(
-        "status", Schema.OPTIONAL_STRING_SCHEMA).field("note", Schema.OPTIONAL_STRING_SCHEMA).build()
-    task.put([SinkRecord("srv.public.other", 0, KEY, Struct(KEY, {"id": 1}), wider,
-                         Struct(wider, {"id": 1, "status": "x", "note": "hello"}), 1)])
+    wider = (
+        SchemaBuilder.struct()
+        .name("v2")
+        .field("id", Schema.INT32_SCHEMA)
+        .field("status", Schema.OPTIONAL_STRING_SCHEMA)
+        .field("note", Schema.OPTIONAL_STRING_SCHEMA)
+        .build()
+    )
+    task.put(
+        [
+            SinkRecord(
+                "srv.public.other",
+                0,
+                KEY,
+                Struct(KEY, {"id": 1}),
+                wider,
+                Struct(wider, {"id": 1, "status": "x", "note": "hello"}),
+                1,
+            )
+        ]
+    )
     task.stop()
     task = started_task({**BASE, "connection.url": url, "collection.name.format": "orders"})
-    task.put([SinkRecord("srv.public.other", 0, KEY, Struct(KEY, {"id": 2}), wider,
-                         Struct(wider, {"id": 2, "status": "y", "note": "n2"}), 2)])
+    task.put(
+        [
+            SinkRecord(
+                "srv.public.other",
+                0,
+                KEY,
+                Struct(KEY, {"id": 2}),
+                wider,
+                Struct(wider, {"id": 2, "status": "y", "note": "n2"}),
+                2,
+            )
+        ]
+    )
     task.stop()
     from connectrt_sql.urls import parse_connection_url
 
@@ -119,11 +168,14 @@ def test_rows_the_database_refuses_are_isolated_and_reported(url: str) -> None:
     task = started_task({**BASE, "connection.url": url}, reporter=reporter)
     task.put([event("c", 1, 0)])
     with sa.create_engine(__import__("connectrt_sql.urls").urls.parse_connection_url(url).url).begin() as c:
-        c.exec_driver_sql("CREATE TABLE strict_orders (id INTEGER PRIMARY KEY, status TEXT NOT NULL, price NUMERIC, "
-                          "ts TIMESTAMP)")
+        c.exec_driver_sql(
+            "CREATE TABLE strict_orders (id INTEGER PRIMARY KEY, status TEXT NOT NULL, price NUMERIC, "
+            "ts TIMESTAMP)"
+        )
     task.stop()
-    task = started_task({**BASE, "connection.url": url, "collection.name.format": "strict_orders"},
-                        reporter=reporter)
+    task = started_task(
+        {**BASE, "connection.url": url, "collection.name.format": "strict_orders"}, reporter=reporter
+    )
     task.put([event("c", 1, 0), event("c", 2, 1, status=None), event("c", 3, 2)])  # type: ignore[arg-type]
     task.stop()
     assert [r[0] for r in rows(url, "strict_orders")] == [1, 3]
@@ -138,8 +190,9 @@ def test_without_a_reporter_a_refused_row_fails_the_task(url: str) -> None:
     from connectrt_sql.urls import parse_connection_url
 
     with sa.create_engine(parse_connection_url(url).url).begin() as c:
-        c.exec_driver_sql("CREATE TABLE strict2 (id INTEGER PRIMARY KEY, status TEXT NOT NULL, price NUMERIC, "
-                          "ts TIMESTAMP)")
+        c.exec_driver_sql(
+            "CREATE TABLE strict2 (id INTEGER PRIMARY KEY, status TEXT NOT NULL, price NUMERIC, ts TIMESTAMP)"
+        )
     task = started_task({**BASE, "connection.url": url, "collection.name.format": "strict2"})
     with pytest.raises(ConnectException, match="Writing a batch of 2 changes to strict2 failed: "):
         task.put([event("c", 1, 0), event("c", 2, 1, status=None)])  # type: ignore[arg-type]
@@ -154,7 +207,9 @@ def test_envelope_schema_is_recognised() -> None:
     assert not is_envelope(KEY)
 
 
-def test_a_backlog_is_gathered_into_one_transaction_and_a_short_put_is_written_at_once(tmp_path: Path) -> None:
+def test_a_backlog_is_gathered_into_one_transaction_and_a_short_put_is_written_at_once(
+    tmp_path: Path,
+) -> None:
     url = f"jdbc:duckdb:{tmp_path / 'g.duckdb'}"
     task = started_task({**BASE, "connection.url": url}, gather=True)
     assert task.gather
@@ -172,7 +227,9 @@ def test_a_backlog_is_gathered_into_one_transaction_and_a_short_put_is_written_a
     assert len(got) == 499 and got[1] == "paid" and 2 not in got
 
 
-def test_gathered_changes_keep_their_records_coordinates_and_a_refused_one_is_reported(tmp_path: Path) -> None:
+def test_gathered_changes_keep_their_records_coordinates_and_a_refused_one_is_reported(
+    tmp_path: Path,
+) -> None:
     """A gathered put's records are reported, if refused later, by their coordinates (the worker looks their
     consumed bytes up by them, and keeps those of its latest poll only): the parsed keys and values are not
     kept while the changes wait."""
@@ -180,19 +237,28 @@ def test_gathered_changes_keep_their_records_coordinates_and_a_refused_one_is_re
     task = started_task({**BASE, "connection.url": url}, gather=True)
     task.put([event("c", 1, 0)])
     with sa.create_engine(__import__("connectrt_sql.urls").urls.parse_connection_url(url).url).begin() as c:
-        c.exec_driver_sql("CREATE TABLE strict_orders (id INTEGER PRIMARY KEY, status TEXT NOT NULL, price NUMERIC, "
-                          "ts TIMESTAMP)")
+        c.exec_driver_sql(
+            "CREATE TABLE strict_orders (id INTEGER PRIMARY KEY, status TEXT NOT NULL, price NUMERIC, "
+            "ts TIMESTAMP)"
+        )
     task.stop()
     reporter = Reporter()
-    task = started_task({**BASE, "connection.url": url, "collection.name.format": "strict_orders"},
-                        reporter=reporter, gather=True)
+    task = started_task(
+        {**BASE, "connection.url": url, "collection.name.format": "strict_orders"},
+        reporter=reporter,
+        gather=True,
+    )
     first = [event("c", i, i, status=None if i == 7 else "new") for i in range(500)]
     first[7].timestamp = 1_700_000_000_000
     task.put(first)
     assert task.batches == 0
     kept = task.buffer[7].record
     assert (kept.topic, kept.kafka_partition, kept.kafka_offset, kept.timestamp) == (
-        "srv.public.orders", 0, 7, 1_700_000_000_000)
+        "srv.public.orders",
+        0,
+        7,
+        1_700_000_000_000,
+    )
     assert kept.key is None and kept.value is None and kept.original_kafka_offset == 7
     last = [event("c", 500 + i, 500 + i) for i in range(500)]
     task.put(last)
@@ -206,6 +272,8 @@ def test_gathered_changes_keep_their_records_coordinates_and_a_refused_one_is_re
 
 def test_no_gathering_with_a_dead_letter_queue(tmp_path: Path) -> None:
     url = f"jdbc:duckdb:{tmp_path / 'd.duckdb'}"
-    task = started_task({**BASE, "connection.url": url, "errors.deadletterqueue.topic.name": "dlq"}, gather=True)
+    task = started_task(
+        {**BASE, "connection.url": url, "errors.deadletterqueue.topic.name": "dlq"}, gather=True
+    )
     assert not task.gather
     task.stop()

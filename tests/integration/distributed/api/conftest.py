@@ -42,7 +42,9 @@ def stop_all(cluster: ConnectCluster) -> None:
 
 
 @pytest.fixture(scope="package")
-def shared(kafka_bootstrap: str, kafka_admin: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
+def shared(
+    kafka_bootstrap: str, kafka_admin: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Shared]:
     group = unique_name("shared", "api")
     workdir = tmp_path_factory.mktemp("shared-cluster")
     java = prefill(kafka_bootstrap, kafka_admin, group, unique_name("jv", "api"), unique_name("jm", "api"))
@@ -54,8 +56,13 @@ def shared(kafka_bootstrap: str, kafka_admin: Any, tmp_path_factory: pytest.Temp
         yield Shared(cluster, java, kafka_bootstrap, workdir)
     finally:
         stop_all(cluster)
-        topics = [f"{group}-configs", f"{group}-offsets", f"{group}-status", java.verifiable_topic,
-                  java.monitorable_topic]
+        topics = [
+            f"{group}-configs",
+            f"{group}-offsets",
+            f"{group}-status",
+            java.verifiable_topic,
+            java.monitorable_topic,
+        ]
         for future in kafka_admin.delete_topics(topics, operation_timeout=10).values():
             try:
                 future.result(15)

@@ -46,39 +46,61 @@ class JavaCluster:
     status_records: list[tuple[bytes, bytes | None]]
 
 
-def config_records(verifiable_topic: str, monitorable_topic: str, key: bytes, now_ms: int) -> list[tuple[bytes, bytes | None]]:
+def config_records(
+    verifiable_topic: str, monitorable_topic: str, key: bytes, now_ms: int
+) -> list[tuple[bytes, bytes | None]]:
     vt, mt = verifiable_topic.encode(), monitorable_topic.encode()
     key64 = base64.b64encode(key)
     return [
-        (b"session-key",
-         b'{"key":"' + key64 + b'","algorithm":"HmacSHA256","creation-timestamp":' + str(now_ms).encode() + b"}"),
-        (b"connector-java-verifiable",
-         b'{"properties":{"connector.class":"org.apache.kafka.connect.tools.VerifiableSourceConnector",'
-         b'"tasks.max":"2","topic":"' + vt + b'","throughput":"5","name":"java-verifiable"}}'),
-        (b"task-java-verifiable-0",
-         b'{"properties":{"connector.class":"org.apache.kafka.connect.tools.VerifiableSourceConnector",'
-         b'"task.class":"org.apache.kafka.connect.tools.VerifiableSourceTask","tasks.max":"2","topic":"' + vt
-         + b'","throughput":"5","name":"java-verifiable","id":"0"}}'),
-        (b"task-java-verifiable-1",
-         b'{"properties":{"connector.class":"org.apache.kafka.connect.tools.VerifiableSourceConnector",'
-         b'"task.class":"org.apache.kafka.connect.tools.VerifiableSourceTask","tasks.max":"2","topic":"' + vt
-         + b'","throughput":"5","name":"java-verifiable","id":"1"}}'),
+        (
+            b"session-key",
+            b'{"key":"'
+            + key64
+            + b'","algorithm":"HmacSHA256","creation-timestamp":'
+            + str(now_ms).encode()
+            + b"}",
+        ),
+        (
+            b"connector-java-verifiable",
+            b'{"properties":{"connector.class":"org.apache.kafka.connect.tools.VerifiableSourceConnector",'
+            b'"tasks.max":"2","topic":"' + vt + b'","throughput":"5","name":"java-verifiable"}}',
+        ),
+        (
+            b"task-java-verifiable-0",
+            b'{"properties":{"connector.class":"org.apache.kafka.connect.tools.VerifiableSourceConnector",'
+            b'"task.class":"org.apache.kafka.connect.tools.VerifiableSourceTask","tasks.max":"2","topic":"'
+            + vt
+            + b'","throughput":"5","name":"java-verifiable","id":"0"}}',
+        ),
+        (
+            b"task-java-verifiable-1",
+            b'{"properties":{"connector.class":"org.apache.kafka.connect.tools.VerifiableSourceConnector",'
+            b'"task.class":"org.apache.kafka.connect.tools.VerifiableSourceTask","tasks.max":"2","topic":"'
+            + vt
+            + b'","throughput":"5","name":"java-verifiable","id":"1"}}',
+        ),
         (b"commit-java-verifiable", b'{"tasks":2}'),
-        (b"connector-java-monitorable",
-         b'{"properties":{"connector.class":"org.apache.kafka.connect.integration.MonitorableSourceConnector",'
-         b'"tasks.max":"2","topic":"' + mt + b'","throughput":"5","name":"java-monitorable"}}'),
-        (b"task-java-monitorable-0",
-         b'{"properties":{"connector.class":"org.apache.kafka.connect.integration.MonitorableSourceConnector",'
-         b'"connector.name":"java-monitorable","task.class":'
-         b'"org.apache.kafka.connect.integration.MonitorableSourceConnector$MonitorableSourceTask",'
-         b'"tasks.max":"2","topic":"' + mt + b'","throughput":"5","name":"java-monitorable",'
-         b'"task.id":"java-monitorable-0"}}'),
-        (b"task-java-monitorable-1",
-         b'{"properties":{"connector.class":"org.apache.kafka.connect.integration.MonitorableSourceConnector",'
-         b'"connector.name":"java-monitorable","task.class":'
-         b'"org.apache.kafka.connect.integration.MonitorableSourceConnector$MonitorableSourceTask",'
-         b'"tasks.max":"2","topic":"' + mt + b'","throughput":"5","name":"java-monitorable",'
-         b'"task.id":"java-monitorable-1"}}'),
+        (
+            b"connector-java-monitorable",
+            b'{"properties":{"connector.class":"org.apache.kafka.connect.integration.MonitorableSourceConnector",'
+            b'"tasks.max":"2","topic":"' + mt + b'","throughput":"5","name":"java-monitorable"}}',
+        ),
+        (
+            b"task-java-monitorable-0",
+            b'{"properties":{"connector.class":"org.apache.kafka.connect.integration.MonitorableSourceConnector",'
+            b'"connector.name":"java-monitorable","task.class":'
+            b'"org.apache.kafka.connect.integration.MonitorableSourceConnector$MonitorableSourceTask",'
+            b'"tasks.max":"2","topic":"' + mt + b'","throughput":"5","name":"java-monitorable",'
+            b'"task.id":"java-monitorable-0"}}',
+        ),
+        (
+            b"task-java-monitorable-1",
+            b'{"properties":{"connector.class":"org.apache.kafka.connect.integration.MonitorableSourceConnector",'
+            b'"connector.name":"java-monitorable","task.class":'
+            b'"org.apache.kafka.connect.integration.MonitorableSourceConnector$MonitorableSourceTask",'
+            b'"tasks.max":"2","topic":"' + mt + b'","throughput":"5","name":"java-monitorable",'
+            b'"task.id":"java-monitorable-1"}}',
+        ),
         (b"commit-java-monitorable", b'{"tasks":2}'),
         (b"target-state-java-monitorable", b'{"state":"PAUSED","state.v2":"PAUSED"}'),
     ]
@@ -94,8 +116,15 @@ OFFSET_RECORDS: list[tuple[bytes, bytes | None]] = [
 
 
 def _status(state: str) -> bytes:
-    return (b'{"state":"' + state.encode() + b'","trace":null,"worker_id":"' + JAVA_WORKER.encode()
-            + b'","generation":' + str(JAVA_GENERATION).encode() + b',"version":"4.2.1"}')
+    return (
+        b'{"state":"'
+        + state.encode()
+        + b'","trace":null,"worker_id":"'
+        + JAVA_WORKER.encode()
+        + b'","generation":'
+        + str(JAVA_GENERATION).encode()
+        + b',"version":"4.2.1"}'
+    )
 
 
 STATUS_RECORDS: list[tuple[bytes, bytes | None]] = [
@@ -112,15 +141,24 @@ def produce(bootstrap: str, topic: str, records: list[tuple[bytes, bytes | None]
     """Each record to the partition Java's default partitioner picks for its key, in order."""
     from confluent_kafka import Producer
 
-    producer = Producer({"bootstrap.servers": bootstrap, "logger": quiet_logger(), "enable.idempotence": False})
+    producer = Producer(
+        {"bootstrap.servers": bootstrap, "logger": quiet_logger(), "enable.idempotence": False}
+    )
     errors: list[Any] = []
     for key, value in records:
-        producer.produce(topic, key=key, value=value, partition=java_partition(key, partitions),
-                         on_delivery=lambda err, _msg: errors.append(err) if err else None)
+        producer.produce(
+            topic,
+            key=key,
+            value=value,
+            partition=java_partition(key, partitions),
+            on_delivery=lambda err, _msg: errors.append(err) if err else None,
+        )
     assert producer.flush(30) == 0 and not errors, errors
 
 
-def prefill(bootstrap: str, admin: Any, group: str, verifiable_topic: str, monitorable_topic: str) -> JavaCluster:
+def prefill(
+    bootstrap: str, admin: Any, group: str, verifiable_topic: str, monitorable_topic: str
+) -> JavaCluster:
     """Create ``<group>-configs|offsets|status`` as Java does (compacted; 1, 25 and 5 partitions) and
     write a Java cluster's records into them; create the two data topics."""
     from tests.fixtures.clients import new_topic
@@ -136,4 +174,6 @@ def prefill(bootstrap: str, admin: Any, group: str, verifiable_topic: str, monit
     produce(bootstrap, f"{group}-configs", configs, CONFIG_PARTITIONS)
     produce(bootstrap, f"{group}-offsets", OFFSET_RECORDS, OFFSET_PARTITIONS)
     produce(bootstrap, f"{group}-status", STATUS_RECORDS, STATUS_PARTITIONS)
-    return JavaCluster(verifiable_topic, monitorable_topic, key, configs, list(OFFSET_RECORDS), list(STATUS_RECORDS))
+    return JavaCluster(
+        verifiable_topic, monitorable_topic, key, configs, list(OFFSET_RECORDS), list(STATUS_RECORDS)
+    )

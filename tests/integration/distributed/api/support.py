@@ -19,8 +19,9 @@ VERIFIABLE_SINK = "org.apache.kafka.connect.tools.VerifiableSinkConnector"
 STRING_CONVERTER = "org.apache.kafka.connect.storage.StringConverter"
 
 
-def source(topic: str, tasks: int, extra: dict[str, str] | None = None, events: Path | None = None
-           ) -> dict[str, str]:
+def source(
+    topic: str, tasks: int, extra: dict[str, str] | None = None, events: Path | None = None
+) -> dict[str, str]:
     """A MonitorableSource config (20 records/s per task unless ``extra`` says otherwise)."""
     return {**monitorable(topic, tasks, events), **(extra or {})}
 
@@ -40,8 +41,9 @@ def put_config(cluster: ConnectCluster, name: str, config: dict[str, str], via: 
     return dict(r.json())
 
 
-def create(cluster: ConnectCluster, name: str, config: dict[str, str], initial_state: str | None = None,
-           via: int = 0) -> dict[str, Any]:
+def create(
+    cluster: ConnectCluster, name: str, config: dict[str, str], initial_state: str | None = None, via: int = 0
+) -> dict[str, Any]:
     body: dict[str, Any] = {"name": name, "config": config}
     if initial_state is not None:
         body["initial_state"] = initial_state
@@ -53,12 +55,22 @@ def create(cluster: ConnectCluster, name: str, config: dict[str, str], initial_s
 def delete(cluster: ConnectCluster, name: str, via: int = 0) -> None:
     r = request(cluster, "DELETE", f"/connectors/{name}", via)
     assert r.status_code == 204, r.text
-    wait_until(lambda: request(cluster, "GET", f"/connectors/{name}/status").status_code == 404, 30,
-               f"{name} status gone")
+    wait_until(
+        lambda: request(cluster, "GET", f"/connectors/{name}/status").status_code == 404,
+        30,
+        f"{name} status gone",
+    )
 
 
-def wait_state(cluster: ConnectCluster, name: str, connector: str, tasks: int, task_state: str | None = None,
-               timeout_s: float = 60, via: int = 0) -> dict[str, Any]:
+def wait_state(
+    cluster: ConnectCluster,
+    name: str,
+    connector: str,
+    tasks: int,
+    task_state: str | None = None,
+    timeout_s: float = 60,
+    via: int = 0,
+) -> dict[str, Any]:
     """Wait until ``name`` is in state ``connector`` with exactly ``tasks`` tasks, each in
     ``task_state`` (default: the connector's state)."""
     want = task_state or connector
@@ -77,14 +89,21 @@ def wait_stopped(cluster: ConnectCluster, name: str, timeout_s: float = 60) -> d
     return wait_state(cluster, name, "STOPPED", 0, timeout_s=timeout_s)
 
 
-def consume(bootstrap: str, topic: str, at_least: int, timeout_s: float = 30, settle_s: float = 0.0
-            ) -> list[tuple[bytes | None, bytes | None]]:
+def consume(
+    bootstrap: str, topic: str, at_least: int, timeout_s: float = 30, settle_s: float = 0.0
+) -> list[tuple[bytes | None, bytes | None]]:
     """(key, value) of every record of a 1-partition ``topic`` from the start: waits for
     ``at_least``, then keeps reading for ``settle_s`` more seconds."""
     from confluent_kafka import Consumer, TopicPartition
 
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"check-{topic}-{time.monotonic_ns()}",
-                         "enable.auto.commit": False, "logger": quiet_logger()})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"check-{topic}-{time.monotonic_ns()}",
+            "enable.auto.commit": False,
+            "logger": quiet_logger(),
+        }
+    )
     out: list[tuple[bytes | None, bytes | None]] = []
     try:
         consumer.assign([TopicPartition(topic, 0, -2)])
@@ -117,19 +136,32 @@ def produce(bootstrap: str, topic: str, values: list[bytes], partition: int = 0)
     assert producer.flush(30) == 0
 
 
-def raw_topic(bootstrap: str, topic: str, timeout_s: float = 10) -> list[tuple[int, bytes | None, bytes | None]]:
+def raw_topic(
+    bootstrap: str, topic: str, timeout_s: float = 10
+) -> list[tuple[int, bytes | None, bytes | None]]:
     """Every record of ``topic`` (all partitions) as (partition, key, value), in partition then offset order."""
     from confluent_kafka import Consumer, TopicPartition
 
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"raw-{topic}-{time.monotonic_ns()}",
-                         "enable.auto.commit": False, "logger": quiet_logger()})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"raw-{topic}-{time.monotonic_ns()}",
+            "enable.auto.commit": False,
+            "logger": quiet_logger(),
+        }
+    )
     try:
         meta = consumer.list_topics(topic, timeout=10).topics[topic]
-        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in meta.partitions}
+        ends = {
+            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            for p in meta.partitions
+        }
         consumer.assign([TopicPartition(topic, p, -2) for p in meta.partitions])
         got: dict[int, list[Any]] = {p: [] for p in meta.partitions}
         deadline = time.monotonic() + timeout_s
-        while any((got[p][-1][0] + 1 if got[p] else 0) < ends[p] for p in got) and time.monotonic() < deadline:
+        while (
+            any((got[p][-1][0] + 1 if got[p] else 0) < ends[p] for p in got) and time.monotonic() < deadline
+        ):
             for m in consumer.consume(1000, timeout=0.5):
                 partition = m.partition()
                 if m.error() is None and partition is not None:

@@ -58,7 +58,9 @@ def test_runs_java_verifiable_source_from_java_offsets(shared: Shared) -> None:
     cluster = shared.cluster
     status = cluster.wait_running(java.VERIFIABLE, 2, timeout_s=60)
     ids = {worker_id(w.url) for w in cluster.alive()}
-    assert status["connector"]["worker_id"] in ids and all(t["worker_id"] in ids for t in status["tasks"]), status
+    assert status["connector"]["worker_id"] in ids and all(t["worker_id"] in ids for t in status["tasks"]), (
+        status
+    )
     records = consume(shared.bootstrap, shared.java.verifiable_topic, 10, timeout_s=30)
     seqnos = _seqnos_by_task(records)
     for task, saved in java.VERIFIABLE_SAVED.items():
@@ -75,10 +77,24 @@ def test_keeps_java_task_configs_and_writes_offsets_where_java_did(shared: Share
     assert _config_records(shared, java.VERIFIABLE) == prefilled
     with cluster.client(1) as c:
         tasks = c.get(f"/connectors/{java.VERIFIABLE}/tasks").json()
-    assert [t["config"]["task.class"] for t in tasks] == ["org.apache.kafka.connect.tools.VerifiableSourceTask"] * 2
+    assert [t["config"]["task.class"] for t in tasks] == [
+        "org.apache.kafka.connect.tools.VerifiableSourceTask"
+    ] * 2
     # Offsets flushed by connectrt land where Java's records for the same key are.
-    wait_until(lambda: len([r for r in raw_topic(shared.bootstrap, f"{shared.group}-offsets")
-                            if r[1] == b'["java-verifiable",{"id":1}]']) > 1, 30, "connectrt offsets flushed")
+    wait_until(
+        lambda: (
+            len(
+                [
+                    r
+                    for r in raw_topic(shared.bootstrap, f"{shared.group}-offsets")
+                    if r[1] == b'["java-verifiable",{"id":1}]'
+                ]
+            )
+            > 1
+        ),
+        30,
+        "connectrt offsets flushed",
+    )
     offsets = raw_topic(shared.bootstrap, f"{shared.group}-offsets")
     for key in (b'["java-verifiable",{"id":0}]', b'["java-verifiable",{"id":1}]'):
         partitions = {p for p, k, _ in offsets if k == key}
@@ -110,7 +126,9 @@ def test_resumes_java_paused_monitorable_source_after_saved_offsets(shared: Shar
     prefilled = [(k, v) for k, v in shared.java.config_records if java.MONITORABLE.encode() in k]
     # The resume is the only new config record: the Java task configs are kept.
     assert _config_records(shared, java.MONITORABLE) == [
-        *prefilled, (b"target-state-java-monitorable", b'{"state":"STARTED","state.v2":"STARTED"}')]
+        *prefilled,
+        (b"target-state-java-monitorable", b'{"state":"STARTED","state.v2":"STARTED"}'),
+    ]
 
 
 #: Java 4.x's status value: the connector's/task's version last (null when it was not running).
@@ -119,7 +137,9 @@ _STATUS = re.compile(
 )
 
 
-def _states(records: list[tuple[int, bytes | None, bytes | None]], key: bytes, ids: set[str]) -> list[str | None]:
+def _states(
+    records: list[tuple[int, bytes | None, bytes | None]], key: bytes, ids: set[str]
+) -> list[str | None]:
     """The states written under ``key``, in order (consecutive repeats collapsed, None = tombstone);
     every value must be exactly Java's status JSON."""
     out: list[str | None] = []
@@ -146,8 +166,10 @@ def test_lifecycle_records_are_javas(shared: Shared, tmp_path: Any) -> None:
     cluster = shared.cluster
     name, topic = unique_name("lc", "records"), unique_name("lct", "records")
     config = {"connector.class": MONITORABLE_SOURCE, "tasks.max": "2", "topic": topic, "throughput": "5"}
-    props = (b'"connector.class":"org.apache.kafka.connect.integration.MonitorableSourceConnector",'
-             b'"tasks.max":"2","topic":"' + topic.encode() + b'","throughput":"5","name":"' + name.encode() + b'"')
+    props = (
+        b'"connector.class":"org.apache.kafka.connect.integration.MonitorableSourceConnector",'
+        b'"tasks.max":"2","topic":"' + topic.encode() + b'","throughput":"5","name":"' + name.encode() + b'"'
+    )
     r = request(cluster, "PUT", f"/connectors/{name}/config", 1, json=config)
     assert r.status_code == 201, r.text
     cluster.wait_running(name, 2)
@@ -158,7 +180,9 @@ def test_lifecycle_records_are_javas(shared: Shared, tmp_path: Any) -> None:
     assert request(cluster, "PUT", f"/connectors/{name}/resume", 0).status_code == 202
     cluster.wait_running(name, 2)
     assert request(cluster, "DELETE", f"/connectors/{name}", 1).status_code == 204
-    wait_until(lambda: request(cluster, "GET", f"/connectors/{name}/status").status_code == 404, 30, "deleted")
+    wait_until(
+        lambda: request(cluster, "GET", f"/connectors/{name}/status").status_code == 404, 30, "deleted"
+    )
 
     n = name.encode()
 
@@ -166,20 +190,33 @@ def test_lifecycle_records_are_javas(shared: Shared, tmp_path: Any) -> None:
         # Keys in the iteration order of the java.util.HashMap Java writes a task config from (by hash bucket:
         # connector.class 0, connector.name 3, task.class 4, tasks.max 6, name 8, topic 9, task.id 10,
         # throughput 11), as in the task records recorded from Java 4.2.1 (tests/integration/security/data).
-        return (b"task-" + n + b"-" + str(i).encode(),
-                b'{"properties":{"connector.class":"org.apache.kafka.connect.integration.MonitorableSourceConnector",'
-                b'"connector.name":"' + n + b'","task.class":"org.apache.kafka.connect.integration.'
-                b'MonitorableSourceConnector$MonitorableSourceTask","tasks.max":"2","name":"' + n + b'","topic":"' + topic.encode()
-                + b'","task.id":"' + n + b"-" + str(i).encode() + b'","throughput":"5"}}')
+        return (
+            b"task-" + n + b"-" + str(i).encode(),
+            b'{"properties":{"connector.class":"org.apache.kafka.connect.integration.MonitorableSourceConnector",'
+            b'"connector.name":"' + n + b'","task.class":"org.apache.kafka.connect.integration.'
+            b'MonitorableSourceConnector$MonitorableSourceTask","tasks.max":"2","name":"'
+            + n
+            + b'","topic":"'
+            + topic.encode()
+            + b'","task.id":"'
+            + n
+            + b"-"
+            + str(i).encode()
+            + b'","throughput":"5"}}',
+        )
 
     expected: list[tuple[bytes, bytes | None]] = [
         (b"connector-" + n, b'{"properties":{' + props + b"}}"),
-        task(0), task(1), (b"commit-" + n, b'{"tasks":2}'),
+        task(0),
+        task(1),
+        (b"commit-" + n, b'{"tasks":2}'),
         (b"target-state-" + n, b'{"state":"PAUSED","state.v2":"PAUSED"}'),
         (b"commit-" + n, b'{"tasks":0}'),
         (b"target-state-" + n, b'{"state":"PAUSED","state.v2":"STOPPED"}'),
         (b"target-state-" + n, b'{"state":"STARTED","state.v2":"STARTED"}'),
-        task(0), task(1), (b"commit-" + n, b'{"tasks":2}'),
+        task(0),
+        task(1),
+        (b"commit-" + n, b'{"tasks":2}'),
         (b"connector-" + n, None),
         (b"target-state-" + n, None),
     ]
@@ -195,12 +232,25 @@ def test_lifecycle_records_are_javas(shared: Shared, tmp_path: Any) -> None:
         task_states = _states(status, b"status-task-" + n + b"-" + str(i).encode(), ids)
         # RUNNING, PAUSED, removed when stopped, RUNNING again, removed with the connector; a
         # UNASSIGNED (a stopping task, racing the leader's tombstone as in Java) aside:
-        assert _collapse([s for s in task_states if s != "UNASSIGNED"]) == ["RUNNING", "PAUSED", None, "RUNNING", None], \
-            task_states
+        assert _collapse([s for s in task_states if s != "UNASSIGNED"]) == [
+            "RUNNING",
+            "PAUSED",
+            None,
+            "RUNNING",
+            None,
+        ], task_states
         partitions = {p for p, k, _ in status if k == b"status-task-" + n + b"-" + str(i).encode()}
-        assert partitions == {java_partition(b"status-task-" + n + b"-" + str(i).encode(), java.STATUS_PARTITIONS)}
+        assert partitions == {
+            java_partition(b"status-task-" + n + b"-" + str(i).encode(), java.STATUS_PARTITIONS)
+        }
     topic_key = b"status-topic-" + topic.encode() + b":connector-" + n
     topic_values = [v for _, k, v in status if k == topic_key and v is not None]
     assert topic_values, "no topic status record"
-    assert re.fullmatch(rb'\{"topic":\{"name":"' + re.escape(topic.encode()) + rb'","connector":"' + re.escape(n)
-                        + rb'","task":[01],"discoverTimestamp":\d{13}\}\}', topic_values[0]), topic_values[0]
+    assert re.fullmatch(
+        rb'\{"topic":\{"name":"'
+        + re.escape(topic.encode())
+        + rb'","connector":"'
+        + re.escape(n)
+        + rb'","task":[01],"discoverTimestamp":\d{13}\}\}',
+        topic_values[0],
+    ), topic_values[0]

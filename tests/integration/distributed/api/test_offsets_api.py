@@ -35,11 +35,15 @@ pytestmark = pytest.mark.integration
 PARTITIONS = 3
 STRINGS = {"key.converter": STRING_CONVERTER, "value.converter": STRING_CONVERTER}
 RECORDS = 10
-FRAMEWORK = ("The Connect framework-managed offsets for this connector have been {v} successfully. However, if "
-             "this connector manages offsets externally, they will need to be manually {v} in the system that "
-             "the connector uses.")
-STOPPED_FIRST = ("Connectors must be in the STOPPED state before their offsets can be modified. This can be done "
-                 "for the specified connector by issuing a 'PUT' request to the '/connectors/{c}/stop' endpoint")
+FRAMEWORK = (
+    "The Connect framework-managed offsets for this connector have been {v} successfully. However, if "
+    "this connector manages offsets externally, they will need to be manually {v} in the system that "
+    "the connector uses."
+)
+STOPPED_FIRST = (
+    "Connectors must be in the STOPPED state before their offsets can be modified. This can be done "
+    "for the specified connector by issuing a 'PUT' request to the '/connectors/{c}/stop' endpoint"
+)
 
 
 def _offsets(cluster: ConnectCluster, name: str, via: int = 0) -> list[dict[str, Any]]:
@@ -49,8 +53,10 @@ def _offsets(cluster: ConnectCluster, name: str, via: int = 0) -> list[dict[str,
 
 
 def _sink_offsets(topic: str, offsets: dict[int, int]) -> list[dict[str, Any]]:
-    return [{"partition": {"kafka_topic": topic, "kafka_partition": p}, "offset": {"kafka_offset": o}}
-            for p, o in sorted(offsets.items())]
+    return [
+        {"partition": {"kafka_topic": topic, "kafka_partition": p}, "offset": {"kafka_offset": o}}
+        for p, o in sorted(offsets.items())
+    ]
 
 
 def _wait_offsets(cluster: ConnectCluster, name: str, expected: list[dict[str, Any]], via: int = 0) -> None:
@@ -72,8 +78,11 @@ def test_unknown_connector(shared: Shared) -> None:
     name = unique_name("missing", "offsets")
     body = {"offsets": [{"partition": {"a": 1}, "offset": {"b": 2}}]}
     for via in range(3):
-        for r in (request(cluster, "GET", f"/connectors/{name}/offsets", via), _patch(cluster, name, body, via),
-                  request(cluster, "DELETE", f"/connectors/{name}/offsets", via)):
+        for r in (
+            request(cluster, "GET", f"/connectors/{name}/offsets", via),
+            _patch(cluster, name, body, via),
+            request(cluster, "DELETE", f"/connectors/{name}/offsets", via),
+        ):
             assert r.status_code == 404, r.text
             assert r.json() == {"error_code": 404, "message": f"Connector {name} not found"}
 
@@ -105,28 +114,50 @@ def test_sink_offsets(shared: Shared, kafka_admin: Any) -> None:
         ({"offsets": [123]}, "Cannot construct instance"),
         ({}, "Partitions / offsets need to be provided for an alter offsets request"),
         ({"offsets": []}, "Partitions / offsets need to be provided for an alter offsets request"),
-        ({"offsets": [{"partition": None, "offset": {"kafka_offset": 1}}]},
-         "The partition for a sink connector offset cannot be null or missing"),
-        ({"offsets": [{"offset": {"kafka_offset": 1}}]},
-         "The partition for a sink connector offset cannot be null or missing"),
-        ({"offsets": [{"partition": {"kafka_topic": topic}, "offset": {"kafka_offset": 1}}]},
-         "The partition for a sink connector offset must contain the keys 'kafka_topic' and 'kafka_partition'"),
-        ({"offsets": [{"partition": {"kafka_topic": topic, "kafka_partition": "not a number"},
-                       "offset": {"kafka_offset": 1}}]},
-         "Failed to parse the following Kafka partition value in the provided offsets: 'not a number'. "
-         "Partition values for sink connectors need to be integers."),
-        ({"offsets": [{"partition": p0, "offset": {"key": 1}}]},
-         "The offset for a sink connector should either be null or contain the key 'kafka_offset'"),
-        ({"offsets": [{"partition": p0, "offset": {"kafka_offset": "not a number"}}]},
-         "Failed to parse the following Kafka offset value in the provided offsets: 'not a number'. "
-         "Offset values for sink connectors need to be integers."),
+        (
+            {"offsets": [{"partition": None, "offset": {"kafka_offset": 1}}]},
+            "The partition for a sink connector offset cannot be null or missing",
+        ),
+        (
+            {"offsets": [{"offset": {"kafka_offset": 1}}]},
+            "The partition for a sink connector offset cannot be null or missing",
+        ),
+        (
+            {"offsets": [{"partition": {"kafka_topic": topic}, "offset": {"kafka_offset": 1}}]},
+            "The partition for a sink connector offset must contain the keys 'kafka_topic' and 'kafka_partition'",
+        ),
+        (
+            {
+                "offsets": [
+                    {
+                        "partition": {"kafka_topic": topic, "kafka_partition": "not a number"},
+                        "offset": {"kafka_offset": 1},
+                    }
+                ]
+            },
+            "Failed to parse the following Kafka partition value in the provided offsets: 'not a number'. "
+            "Partition values for sink connectors need to be integers.",
+        ),
+        (
+            {"offsets": [{"partition": p0, "offset": {"key": 1}}]},
+            "The offset for a sink connector should either be null or contain the key 'kafka_offset'",
+        ),
+        (
+            {"offsets": [{"partition": p0, "offset": {"kafka_offset": "not a number"}}]},
+            "Failed to parse the following Kafka offset value in the provided offsets: 'not a number'. "
+            "Offset values for sink connectors need to be integers.",
+        ),
     ]:
         _error(_patch(cluster, name, bad, 1), 400, message)
 
     # Partition 0 removed, the others moved back to 5 (numeric strings are accepted).
-    body = {"offsets": [{"partition": p0, "offset": None}] + [
-        {"partition": {"kafka_topic": topic, "kafka_partition": str(p)}, "offset": {"kafka_offset": "5"}}
-        for p in range(1, PARTITIONS)]}
+    body = {
+        "offsets": [{"partition": p0, "offset": None}]
+        + [
+            {"partition": {"kafka_topic": topic, "kafka_partition": str(p)}, "offset": {"kafka_offset": "5"}}
+            for p in range(1, PARTITIONS)
+        ]
+    }
     r = _patch(cluster, name, body, 0)
     assert r.status_code == 200, r.text
     assert r.json() == {"message": FRAMEWORK.format(v="altered")}
@@ -142,15 +173,21 @@ def test_sink_offsets(shared: Shared, kafka_admin: Any) -> None:
     # A live member in the connector's consumer group (a zombie task) blocks alter and reset:
     # 500 with Java's Worker sentence.
     def zombie_blocks() -> None:
-        for op, r in (("alter", _patch(cluster, name, {"offsets": _sink_offsets(topic, {1: 3})}, 0)),
-                      ("reset", request(cluster, "DELETE", f"/connectors/{name}/offsets", 1))):
+        for op, r in (
+            ("alter", _patch(cluster, name, {"offsets": _sink_offsets(topic, {1: 3})}, 0)),
+            ("reset", request(cluster, "DELETE", f"/connectors/{name}/offsets", 1)),
+        ):
             assert r.status_code == 500, r.text
-            assert r.json() == {"error_code": 500, "message": (
-                f"Failed to {op} consumer group offsets for connector {name} either because its tasks haven't "
-                f"stopped completely yet or the connector was resumed before the request to {op} its offsets "
-                "could be successfully completed. If the connector is in a stopped state, this operation can be "
-                "safely retried. If it doesn't eventually succeed, the Connect cluster may need to be restarted "
-                "to get rid of the zombie sink tasks.")}
+            assert r.json() == {
+                "error_code": 500,
+                "message": (
+                    f"Failed to {op} consumer group offsets for connector {name} either because its tasks haven't "
+                    f"stopped completely yet or the connector was resumed before the request to {op} its offsets "
+                    "could be successfully completed. If the connector is in a stopped state, this operation can be "
+                    "safely retried. If it doesn't eventually succeed, the Connect cluster may need to be restarted "
+                    "to get rid of the zombie sink tasks."
+                ),
+            }
 
     _with_zombie(shared.bootstrap, f"connect-{name}", topic, zombie_blocks)
 
@@ -163,8 +200,15 @@ def test_sink_offsets(shared: Shared, kafka_admin: Any) -> None:
     assert request(cluster, "PUT", f"/connectors/{name}/stop", 0).status_code == 204
     wait_stopped(cluster, name)
     for via in (2, 0):
-        r = wait_until(lambda v=via: (resp := request(cluster, "DELETE", f"/connectors/{name}/offsets", v))
-                       .status_code not in (400, 500) and resp, 30, "reset accepted once the tasks' consumers left")
+        r = wait_until(
+            lambda v=via: (
+                (resp := request(cluster, "DELETE", f"/connectors/{name}/offsets", v)).status_code
+                not in (400, 500)
+                and resp
+            ),
+            30,
+            "reset accepted once the tasks' consumers left",
+        )
         assert r.status_code == 200, r.text
         assert r.json() == {"message": "The offsets for this connector have been reset successfully"}
         assert _offsets(cluster, name, 1) == []
@@ -175,8 +219,14 @@ def test_sink_offsets(shared: Shared, kafka_admin: Any) -> None:
 def _with_zombie(bootstrap: str, group: str, topic: str, check: Any) -> None:
     from confluent_kafka import Consumer
 
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
-                         "logger": quiet_logger()})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": group,
+            "enable.auto.commit": False,
+            "logger": quiet_logger(),
+        }
+    )
     try:
         consumer.subscribe([topic])
         wait_until(lambda: consumer.poll(0.2) is not None or bool(consumer.assignment()), 30, "zombie joined")
@@ -193,7 +243,9 @@ def test_source_offsets(shared: Shared) -> None:
     wait_state(cluster, name, "RUNNING", 2)
 
     def saved(values: list[int]) -> list[dict[str, Any]]:
-        return [{"partition": {"task.id": f"{name}-{i}"}, "offset": {"saved": v}} for i, v in enumerate(values)]
+        return [
+            {"partition": {"task.id": f"{name}-{i}"}, "offset": {"saved": v}} for i, v in enumerate(values)
+        ]
 
     _wait_offsets(cluster, name, saved([RECORDS, RECORDS]), via=1)
     config["max.messages"] = str(2 * RECORDS)
@@ -205,9 +257,11 @@ def test_source_offsets(shared: Shared) -> None:
     assert request(cluster, "PUT", f"/connectors/{name}/stop", 1).status_code == 204
     wait_stopped(cluster, name)
 
-    for bad in ({"offsets": [{"partition": None, "offset": {"saved": 1}}]},
-                {"offsets": [{"partition": {"task.id": {"nested": 1}}, "offset": {"saved": 1}}]},
-                {"offsets": [{"partition": {"task.id": f"{name}-0"}, "offset": {"saved": [1]}}]}):
+    for bad in (
+        {"offsets": [{"partition": None, "offset": {"saved": 1}}]},
+        {"offsets": [{"partition": {"task.id": {"nested": 1}}, "offset": {"saved": 1}}]},
+        {"offsets": [{"partition": {"task.id": f"{name}-0"}, "offset": {"saved": [1]}}]},
+    ):
         assert _patch(cluster, name, bad, 2).status_code == 400
     for values in ([5, 5], [7, 7]):
         r = _patch(cluster, name, {"offsets": saved(values)}, values[0] % 3)
@@ -236,8 +290,13 @@ def test_sink_offsets_with_consumer_group_override(shared: Shared, kafka_admin: 
     group = unique_name("grp", "offsets")
     new_topic(kafka_admin, topic, 1)
     produce(shared.bootstrap, topic, [b"x"] * RECORDS)
-    config = {"connector.class": MONITORABLE_SINK, "tasks.max": "1", "topics": topic,
-              "consumer.override.group.id": group, **STRINGS}
+    config = {
+        "connector.class": MONITORABLE_SINK,
+        "tasks.max": "1",
+        "topics": topic,
+        "consumer.override.group.id": group,
+        **STRINGS,
+    }
     create(cluster, name, config, via=0)
     wait_state(cluster, name, "RUNNING", 1)
     _wait_offsets(cluster, name, _sink_offsets(topic, {0: RECORDS}), via=1)
@@ -245,7 +304,11 @@ def test_sink_offsets_with_consumer_group_override(shared: Shared, kafka_admin: 
     _wait_offsets(cluster, name, _sink_offsets(topic, {0: 2 * RECORDS}), via=2)
     from confluent_kafka import ConsumerGroupTopicPartitions
 
-    committed = kafka_admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result(10)
-    assert [(tp.topic, tp.partition, tp.offset) for tp in committed.topic_partitions] == [(topic, 0, 2 * RECORDS)]
+    committed = kafka_admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result(
+        10
+    )
+    assert [(tp.topic, tp.partition, tp.offset) for tp in committed.topic_partitions] == [
+        (topic, 0, 2 * RECORDS)
+    ]
     delete(cluster, name)
     kafka_admin.delete_topics([topic])

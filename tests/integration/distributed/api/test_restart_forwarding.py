@@ -104,9 +104,16 @@ def scenarios(shared: Shared, tmp_path_factory: pytest.TempPathFactory) -> Itera
     for row in ROWS:
         name = out[row.id].name
         connector_state, task_states = _expected_states(row)
-        wait_until(lambda n=name, c=connector_state, t=task_states: (s := cluster.status(n))
-                   and s["connector"]["state"] == c and [x["state"] for x in s["tasks"]] == t,
-                   60, f"{name} settled")
+        wait_until(
+            lambda n=name, c=connector_state, t=task_states: (
+                (s := cluster.status(n))
+                and s["connector"]["state"] == c
+                and [x["state"] for x in s["tasks"]] == t
+            ),
+            60,
+            f"{name} settled",
+        )
+
     def all_counts() -> list[tuple[int, list[int]]]:
         return [_counts(out[r.id], r.tasks) for r in ROWS]
 
@@ -131,13 +138,17 @@ def _assert_no_restart_in_place(s: Scenario) -> None:
     last_pid: dict[str | None, int] = {}
     for e in read_events(s.events):
         if e["event"] == "start":
-            assert last_pid.get(e["task"]) != e["pid"], f"{e['task'] or s.name} started twice in pid {e['pid']}"
+            assert last_pid.get(e["task"]) != e["pid"], (
+                f"{e['task'] or s.name} started twice in pid {e['pid']}"
+            )
             last_pid[e["task"]] = e["pid"]
 
 
 def _counts(s: Scenario, tasks: int) -> tuple[int, list[int]]:
-    return (count_events(s.events, "start", kind="connector", connector=s.name),
-            [count_events(s.events, "start", kind="task", task=f"{s.name}-{i}") for i in range(tasks)])
+    return (
+        count_events(s.events, "start", kind="connector", connector=s.name),
+        [count_events(s.events, "start", kind="task", task=f"{s.name}-{i}") for i in range(tasks)],
+    )
 
 
 def _bystander(cluster: ConnectCluster, status: dict[str, Any], must_avoid: set[str]) -> int:
@@ -152,7 +163,9 @@ def _bystander(cluster: ConnectCluster, status: dict[str, Any], must_avoid: set[
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
-def test_restart_is_forwarded_with_exact_counts(shared: Shared, scenarios: dict[str, Scenario], row: Row) -> None:
+def test_restart_is_forwarded_with_exact_counts(
+    shared: Shared, scenarios: dict[str, Scenario], row: Row
+) -> None:
     cluster = shared.cluster
     s = scenarios[row.id]
     status = cluster.status(s.name)
@@ -160,24 +173,41 @@ def test_restart_is_forwarded_with_exact_counts(shared: Shared, scenarios: dict[
     restarting = {status["connector"]["worker_id"]}
     restarting |= {t["worker_id"] for t in status["tasks"] if row.include_tasks and t["state"] == "FAILED"}
     via = _bystander(cluster, status, restarting)
-    r = request(cluster, "POST", f"/connectors/{s.name}/restart", via,
-                params={"onlyFailed": str(row.only_failed).lower(), "includeTasks": str(row.include_tasks).lower()})
+    r = request(
+        cluster,
+        "POST",
+        f"/connectors/{s.name}/restart",
+        via,
+        params={"onlyFailed": str(row.only_failed).lower(), "includeTasks": str(row.include_tasks).lower()},
+    )
     if not row.only_failed and not row.include_tasks:
         assert r.status_code == 204, r.text
     else:
         assert r.status_code == 202, r.text
         body = r.json()
         assert (body["connector"]["state"] == "RESTARTING") == (row.connector_restarts == 1), body
-        assert [t["state"] == "RESTARTING" for t in body["tasks"]] == [n == 1 for n in row.task_restarts], body
-    expected = (before[0] + row.connector_restarts, [b + n for b, n in zip(before[1], row.task_restarts, strict=True)])
+        assert [t["state"] == "RESTARTING" for t in body["tasks"]] == [n == 1 for n in row.task_restarts], (
+            body
+        )
+    expected = (
+        before[0] + row.connector_restarts,
+        [b + n for b, n in zip(before[1], row.task_restarts, strict=True)],
+    )
     wait_until(lambda: _counts(s, row.tasks) == expected, 30, f"{s.name} starts {expected}")
     time.sleep(SETTLE_S)
     assert _counts(s, row.tasks) == expected
 
 
-@pytest.mark.parametrize("params", [{}, {"onlyFailed": "true"}, {"includeTasks": "true"},
-                                    {"onlyFailed": "true", "includeTasks": "true"},
-                                    {"onlyFailed": "false", "includeTasks": "false"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"onlyFailed": "true"},
+        {"includeTasks": "true"},
+        {"onlyFailed": "true", "includeTasks": "true"},
+        {"onlyFailed": "false", "includeTasks": "false"},
+    ],
+)
 def test_restart_unknown_connector_from_every_worker(shared: Shared, params: dict[str, str]) -> None:
     name = unique_name("nope", "fwd")
     for via in range(3):

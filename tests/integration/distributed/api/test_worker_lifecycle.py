@@ -103,7 +103,9 @@ def test_stopped_state(shared: Shared) -> None:
     failing in stop() still reaches STOPPED and can be resumed and deleted."""
     cluster = shared.cluster
     name, topic = _names("stopped")
-    config = source(topic, NUM_TASKS, {"connector.start.inject.error": "true", "connector.stop.inject.error": "true"})
+    config = source(
+        topic, NUM_TASKS, {"connector.start.inject.error": "true", "connector.stop.inject.error": "true"}
+    )
     put_config(cluster, name, config, via=2)
     status = wait_state(cluster, name, "FAILED", 0)
     assert "Injecting errors during connector start" in status["connector"]["trace"]
@@ -134,7 +136,9 @@ def test_create_with_paused_initial_state(shared: Shared) -> None:
     delete(cluster, name)
 
 
-def test_create_source_with_stopped_initial_state_and_modify_offsets(shared: Shared, kafka_admin: Any) -> None:
+def test_create_source_with_stopped_initial_state_and_modify_offsets(
+    shared: Shared, kafka_admin: Any
+) -> None:
     from tests.fixtures.clients import new_topic
 
     cluster = shared.cluster
@@ -159,8 +163,9 @@ def test_create_source_with_stopped_initial_state_and_modify_offsets(shared: Sha
     kafka_admin.delete_topics([topic])
 
 
-def test_create_sink_with_stopped_initial_state_and_modify_offsets(shared: Shared, kafka_admin: Any,
-                                                                   tmp_path: Path) -> None:
+def test_create_sink_with_stopped_initial_state_and_modify_offsets(
+    shared: Shared, kafka_admin: Any, tmp_path: Path
+) -> None:
     from tests.fixtures.clients import new_topic
 
     cluster = shared.cluster
@@ -168,16 +173,28 @@ def test_create_sink_with_stopped_initial_state_and_modify_offsets(shared: Share
     new_topic(kafka_admin, topic, 1)
     produce(shared.bootstrap, topic, [f"v{i}".encode() for i in range(10)])
     out = tmp_path / "sink.jsonl"
-    config = {"connector.class": VERIFIABLE_SINK, "tasks.max": "1", "topics": topic, "file": str(out),
-              "key.converter": STRING_CONVERTER, "value.converter": STRING_CONVERTER}
+    config = {
+        "connector.class": VERIFIABLE_SINK,
+        "tasks.max": "1",
+        "topics": topic,
+        "file": str(out),
+        "key.converter": STRING_CONVERTER,
+        "value.converter": STRING_CONVERTER,
+    }
     create(cluster, name, config, initial_state="STOPPED", via=2)
     wait_stopped(cluster, name)
     partition = {"kafka_topic": topic, "kafka_partition": 0}
-    r = request(cluster, "PATCH", f"/connectors/{name}/offsets", 0,
-                json={"offsets": [{"partition": partition, "offset": {"kafka_offset": 5}}]})
+    r = request(
+        cluster,
+        "PATCH",
+        f"/connectors/{name}/offsets",
+        0,
+        json={"offsets": [{"partition": partition, "offset": {"kafka_offset": 5}}]},
+    )
     assert r.status_code == 200, r.text
     assert request(cluster, "GET", f"/connectors/{name}/offsets", 1).json() == {
-        "offsets": [{"partition": partition, "offset": {"kafka_offset": 5}}]}
+        "offsets": [{"partition": partition, "offset": {"kafka_offset": 5}}]
+    }
     assert request(cluster, "PUT", f"/connectors/{name}/resume", 1).status_code == 202
     wait_state(cluster, name, "RUNNING", 1)
 
@@ -200,8 +217,12 @@ def test_patch_connector_config(shared: Shared) -> None:
     patch = {"tasks.max": "3", "to-be-added-key": "value", "to-be-deleted-key": None}
     r = request(cluster, "PATCH", f"/connectors/{name}/config", 2, json=patch)
     assert r.status_code == 200, r.text
-    expected = {**{k: v for k, v in config.items() if k != "to-be-deleted-key"}, "name": name,
-                "tasks.max": "3", "to-be-added-key": "value"}
+    expected = {
+        **{k: v for k, v in config.items() if k != "to-be-deleted-key"},
+        "name": name,
+        "tasks.max": "3",
+        "to-be-added-key": "value",
+    }
     assert r.json()["config"] == expected
     wait_state(cluster, name, "RUNNING", 3)
     assert request(cluster, "GET", f"/connectors/{name}", 1).json()["config"] == expected
@@ -211,8 +232,10 @@ def test_patch_connector_config(shared: Shared) -> None:
 
 
 def _too_many(name: str, n: int, max_tasks: int) -> str:
-    return (f"The connector {name} has generated {n} tasks, which is greater than {max_tasks}, "
-            "the maximum number of tasks it is configured to create. ")
+    return (
+        f"The connector {name} has generated {n} tasks, which is greater than {max_tasks}, "
+        "the maximum number of tasks it is configured to create. "
+    )
 
 
 def test_tasks_max_enforcement(shared: Shared) -> None:
@@ -226,13 +249,20 @@ def test_tasks_max_enforcement(shared: Shared) -> None:
     # A task set larger than tasks.max written before enforcement existed (here: by hand, like
     # Java's test does, while the connector is failed): every task fails at start.
     task_configs = [
-        (f"task-{name}-{i}".encode(),
-         b'{"properties":' + orjson.dumps(
-             {**config, "name": name, "connector.name": name, "task.id": f"{name}-{i}"}) + b"}")
+        (
+            f"task-{name}-{i}".encode(),
+            b'{"properties":'
+            + orjson.dumps({**config, "name": name, "connector.name": name, "task.id": f"{name}-{i}"})
+            + b"}",
+        )
         for i in range(2)
     ]
-    java_records.produce(shared.bootstrap, f"{shared.group}-configs",
-                         [*task_configs, (f"commit-{name}".encode(), b'{"tasks":2}')], 1)
+    java_records.produce(
+        shared.bootstrap,
+        f"{shared.group}-configs",
+        [*task_configs, (f"commit-{name}".encode(), b'{"tasks":2}')],
+        1,
+    )
     status = wait_state(cluster, name, "FAILED", 2)
     assert all(_too_many(name, 2, 1) in t["trace"] for t in status["tasks"]), status
 
@@ -250,11 +280,23 @@ def test_tasks_max_enforcement(shared: Shared) -> None:
     put_config(cluster, name, config, via=1)
     wait_state(cluster, name, "FAILED", 1, task_state="RUNNING")
     # 409 "no known leader URL" while the cooperative rebalance's second round runs (as Java): retry.
-    restarted = wait_until(lambda: (r := request(cluster, "POST", f"/connectors/{name}/tasks/0/restart", 2))
-                           .status_code != 409 and r, 30, "task restart accepted")
+    restarted = wait_until(
+        lambda: (
+            (r := request(cluster, "POST", f"/connectors/{name}/tasks/0/restart", 2)).status_code != 409 and r
+        ),
+        30,
+        "task restart accepted",
+    )
     assert restarted.status_code == 204, restarted.text
-    wait_until(lambda: (s := cluster.status(name)) and s["tasks"][0]["state"] == "RUNNING"
-               and s["connector"]["state"] == "FAILED", 30, "task 0 still running")
+    wait_until(
+        lambda: (
+            (s := cluster.status(name))
+            and s["tasks"][0]["state"] == "RUNNING"
+            and s["connector"]["state"] == "FAILED"
+        ),
+        30,
+        "task 0 still running",
+    )
     delete(cluster, name)
 
 
@@ -269,9 +311,14 @@ def test_add_and_remove_worker(shared: Shared, tmp_path: Path) -> None:
     assert len(cluster.alive()) == 4
     for w in cluster.alive():
         assert request(cluster, "GET", "/health", cluster.alive().index(w)).status_code == 200
-    wait_until(lambda: cluster.status(name, via=3).get("connector", {}).get("state") == "RUNNING"
-               and sum(t["state"] == "RUNNING" for t in cluster.status(name, via=3)["tasks"]) >= NUM_TASKS,
-               60, "connector and tasks running with four workers")
+    wait_until(
+        lambda: (
+            cluster.status(name, via=3).get("connector", {}).get("state") == "RUNNING"
+            and sum(t["state"] == "RUNNING" for t in cluster.status(name, via=3)["tasks"]) >= NUM_TASKS
+        ),
+        60,
+        "connector and tasks running with four workers",
+    )
     extra.stop()
     cluster.workers.remove(extra)
     assert len(cluster.alive()) == 3

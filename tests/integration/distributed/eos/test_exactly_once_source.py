@@ -63,10 +63,15 @@ def eos(kafka_bootstrap: str, kafka_admin: Any, tmp_path_factory: pytest.TempPat
 
     group = unique_name("eos", "eos")
     workdir = tmp_path_factory.mktemp("eos-cluster")
-    cluster = ConnectCluster(kafka_bootstrap, group, workdir, **{
-        "exactly.once.source.support": "enabled",
-        "heartbeat.interval.ms": "1000",
-    })
+    cluster = ConnectCluster(
+        kafka_bootstrap,
+        group,
+        workdir,
+        **{
+            "exactly.once.source.support": "enabled",
+            "heartbeat.interval.ms": "1000",
+        },
+    )
     try:
         cluster.start(3)
         yield Eos(cluster, kafka_bootstrap, kafka_admin, workdir)
@@ -83,16 +88,23 @@ def eos(kafka_bootstrap: str, kafka_admin: Any, tmp_path_factory: pytest.TempPat
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def read_committed(bootstrap: str, topic: str, at_least: int = 0, timeout_s: float = 60, settle_s: float = 2.0
-                   ) -> list[tuple[bytes | None, bytes | None]]:
+def read_committed(
+    bootstrap: str, topic: str, at_least: int = 0, timeout_s: float = 60, settle_s: float = 2.0
+) -> list[tuple[bytes | None, bytes | None]]:
     """(key, value) of every committed record of ``topic`` (all partitions), with
     ``isolation.level=read_committed``: waits for ``at_least`` records, then for ``settle_s`` of quiet
     (``settle_s=0``: returns as soon as there are ``at_least``)."""
     from confluent_kafka import Consumer, TopicPartition
 
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"eos-check-{time.monotonic_ns()}",
-                         "enable.auto.commit": False, "isolation.level": "read_committed",
-                         "logger": quiet_logger()})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"eos-check-{time.monotonic_ns()}",
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed",
+            "logger": quiet_logger(),
+        }
+    )
     out: list[tuple[bytes | None, bytes | None]] = []
     try:
         meta = consumer.list_topics(topic, timeout=10).topics[topic]
@@ -119,7 +131,7 @@ def seqnos_by_task(records: list[tuple[bytes | None, bytes | None]]) -> dict[str
     out: dict[str, list[int]] = {}
     for _, value in records:
         text = payload(value)
-        task, _, seqno = text[len("value-"):].rpartition("-")
+        task, _, seqno = text[len("value-") :].rpartition("-")
         out.setdefault(task, []).append(int(seqno))
     return out
 
@@ -130,7 +142,9 @@ def assert_exactly_once(seqnos: dict[str, list[int]], tasks: list[str]) -> None:
         assert sorted(got) == list(range(1, len(got) + 1)), f"{task}: gaps or duplicates in {got}"
 
 
-def committed_offsets(bootstrap: str, topic: str, connector: str, settle_s: float = 2.0) -> dict[str, list[int]]:
+def committed_offsets(
+    bootstrap: str, topic: str, connector: str, settle_s: float = 2.0
+) -> dict[str, list[int]]:
     """The ``saved`` seqnos committed per task to an offsets topic, in commit order per partition."""
     out: dict[str, list[int]] = {}
     for key, value in read_committed(bootstrap, topic, settle_s=settle_s):
@@ -143,9 +157,15 @@ def committed_offsets(bootstrap: str, topic: str, connector: str, settle_s: floa
 
 
 def source(topic: str, tasks: int, **extra: str) -> dict[str, str]:
-    return {"connector.class": MONITORABLE_SOURCE, "tasks.max": str(tasks), "topic": topic,
-            "exactly.once.support": "required", "custom.exactly.once.support": "supported",
-            "throughput": "100", **extra}
+    return {
+        "connector.class": MONITORABLE_SOURCE,
+        "tasks.max": str(tasks),
+        "topic": topic,
+        "exactly.once.support": "required",
+        "custom.exactly.once.support": "supported",
+        "throughput": "100",
+        **extra,
+    }
 
 
 def wait_running(cluster: ConnectCluster, name: str, tasks: int, timeout_s: float = 90) -> dict[str, Any]:
@@ -160,8 +180,12 @@ def task_ids(name: str, n: int) -> list[str]:
 
 
 def _validate_errors(eos: Eos, config: dict[str, str], key: str) -> tuple[int, list[str]]:
-    r = request(eos.cluster, "PUT", VALIDATE, json={"connector.class": MONITORABLE_SOURCE, "name": "v",
-                                                    "topic": "t", **config})
+    r = request(
+        eos.cluster,
+        "PUT",
+        VALIDATE,
+        json={"connector.class": MONITORABLE_SOURCE, "name": "v", "topic": "t", **config},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     errors = next(c["value"]["errors"] for c in body["configs"] if c["value"] and c["value"]["name"] == key)
@@ -171,17 +195,24 @@ def _validate_errors(eos: Eos, config: dict[str, str], key: str) -> tuple[int, l
 @pytest.mark.parametrize("support", ["null", "unsupported", "fail", "supported"])
 def test_preflight_validation_exactly_once_required(eos: Eos, support: str) -> None:
     count, errors = _validate_errors(
-        eos, {"exactly.once.support": "required", "custom.exactly.once.support": support}, "exactly.once.support")
+        eos,
+        {"exactly.once.support": "required", "custom.exactly.once.support": support},
+        "exactly.once.support",
+    )
     assert count == len(errors) == (0 if support == "supported" else 1)
     if support == "unsupported":
-        assert errors == ["The connector does not support exactly-once semantics with the provided configuration."]
+        assert errors == [
+            "The connector does not support exactly-once semantics with the provided configuration."
+        ]
 
 
 @pytest.mark.parametrize("boundaries", ["null", "unsupported", "fail", "supported"])
 def test_preflight_validation_connector_boundary(eos: Eos, boundaries: str) -> None:
     count, errors = _validate_errors(
-        eos, {"transaction.boundary": "connector", "custom.transaction.boundaries": boundaries},
-        "transaction.boundary")
+        eos,
+        {"transaction.boundary": "connector", "custom.transaction.boundaries": boundaries},
+        "transaction.boundary",
+    )
     assert count == len(errors) == (0 if boundaries == "supported" else 1)
 
 
@@ -192,9 +223,9 @@ def test_create_with_failed_preflight_is_rejected(eos: Eos) -> None:
     assert r.json() == {
         "error_code": 400,
         "message": "Connector configuration is invalid and contains the following 1 error(s):\n"
-                   "The connector does not support exactly-once semantics with the provided configuration.\n"
-                   "You can also find the above list of errors at the endpoint "
-                   "`/connector-plugins/{connectorType}/config/validate`",
+        "The connector does not support exactly-once semantics with the provided configuration.\n"
+        "You can also find the above list of errors at the endpoint "
+        "`/connector-plugins/{connectorType}/config/validate`",
     }
 
 
@@ -217,8 +248,11 @@ def test_poll_boundary(eos: Eos) -> None:
         assert saved and all(s % 10 == 0 for s in saved), (task, saved)
         assert saved[-1] == 60
     # The task-count record written by the fencing round, byte for byte as Java writes it.
-    fencing = [(k, v) for _, k, v in raw_topic(eos.bootstrap, f"{eos.group}-configs")
-               if k == f"tasks-fencing-{name}".encode()]
+    fencing = [
+        (k, v)
+        for _, k, v in raw_topic(eos.bootstrap, f"{eos.group}-configs")
+        if k == f"tasks-fencing-{name}".encode()
+    ]
     assert fencing == [(f"tasks-fencing-{name}".encode(), b'{"task-count":3}')]
     delete(eos.cluster, name)
 
@@ -226,9 +260,19 @@ def test_poll_boundary(eos: Eos) -> None:
 def test_interval_boundary(eos: Eos) -> None:
     topic = eos.topic()
     name = unique_name("eos-interval", "eos")
-    put_config(eos.cluster, name, source(topic, 1, **{
-        "transaction.boundary": "interval", "transaction.boundary.interval.ms": "2000", "max.messages": "150",
-    }))
+    put_config(
+        eos.cluster,
+        name,
+        source(
+            topic,
+            1,
+            **{
+                "transaction.boundary": "interval",
+                "transaction.boundary.interval.ms": "2000",
+                "max.messages": "150",
+            },
+        ),
+    )
     wait_running(eos.cluster, name, 1)
     records = read_committed(eos.bootstrap, topic, at_least=150)
     assert_exactly_once(seqnos_by_task(records), task_ids(name, 1))
@@ -256,10 +300,20 @@ def _fibonacci_outcome(limit: int) -> tuple[list[int], set[int]]:
 def test_connector_boundary(eos: Eos) -> None:
     topic = eos.topic()
     name = unique_name("eos-connector", "eos")
-    put_config(eos.cluster, name, source(topic, 1, **{
-        "transaction.boundary": "connector", "custom.transaction.boundaries": "supported", "max.messages": "100",
-        "throughput": "200",
-    }))
+    put_config(
+        eos.cluster,
+        name,
+        source(
+            topic,
+            1,
+            **{
+                "transaction.boundary": "connector",
+                "custom.transaction.boundaries": "supported",
+                "max.messages": "100",
+                "throughput": "200",
+            },
+        ),
+    )
     wait_running(eos.cluster, name, 1)
     boundaries, committed = _fibonacci_outcome(100)
     assert boundaries == [1, 2, 3, 5, 8, 13, 21, 34, 55, 89]
@@ -288,13 +342,20 @@ def test_fenced_leader_recovery(eos: Eos) -> None:
     put_config(eos.cluster, name, config)
     wait_running(eos.cluster, name, 1)
     # A zombie leader: a producer with the cluster's transactional id fences out the leader's writer.
-    zombie = Producer({"bootstrap.servers": eos.bootstrap, "transactional.id": f"connect-cluster-{eos.group}",
-                       "logger": quiet_logger()})
+    zombie = Producer(
+        {
+            "bootstrap.servers": eos.bootstrap,
+            "transactional.id": f"connect-cluster-{eos.group}",
+            "logger": quiet_logger(),
+        }
+    )
     zombie.init_transactions(30)
     r = request(eos.cluster, "PUT", f"/connectors/{name}/config", json={**config, "tasks.max": "2"})
     assert r.status_code == 500, r.text
-    assert r.json()["message"] == ("Failed to write to config topic; this may be due to a transient error and the "
-                                   "request can be safely retried")
+    assert r.json()["message"] == (
+        "Failed to write to config topic; this may be due to a transient error and the "
+        "request can be safely retried"
+    )
     r = request(eos.cluster, "PUT", f"/connectors/{name}/config", json={**config, "tasks.max": "2"})
     assert r.status_code == 200, r.text
     wait_running(eos.cluster, name, 2)
@@ -311,14 +372,28 @@ def test_connector_reconfiguration(eos: Eos) -> None:
         put_config(eos.cluster, name, {**config, "tasks.max": str(tasks)})
         wait_running(eos.cluster, name, tasks)
         time.sleep(1)
-    fencing = [v for _, k, v in raw_topic(eos.bootstrap, f"{eos.group}-configs")
-               if k == f"tasks-fencing-{name}".encode()]
-    assert fencing == [b'{"task-count":3}', b'{"task-count":5}', b'{"task-count":1}', b'{"task-count":5}',
-                       b'{"task-count":3}']
+    fencing = [
+        v
+        for _, k, v in raw_topic(eos.bootstrap, f"{eos.group}-configs")
+        if k == f"tasks-fencing-{name}".encode()
+    ]
+    assert fencing == [
+        b'{"task-count":3}',
+        b'{"task-count":5}',
+        b'{"task-count":1}',
+        b'{"task-count":5}',
+        b'{"task-count":3}',
+    ]
     # The leader fenced the producers of the previous generation each time (none before the first; the
     # producers of all 5 tasks before tasks.max=1; the one of 1 before 5 again, ...).
-    fenced = [int(m.group(1)) for w in eos.cluster.workers for m in re.finditer(
-        rf"Successfully fenced out (\d+) task producers for source connector {name}\b", w.log_path.read_text())]
+    fenced = [
+        int(m.group(1))
+        for w in eos.cluster.workers
+        for m in re.finditer(
+            rf"Successfully fenced out (\d+) task producers for source connector {name}\b",
+            w.log_path.read_text(),
+        )
+    ]
     assert fenced == [3, 5, 1, 5]
     delete(eos.cluster, name)
     records = read_committed(eos.bootstrap, topic, at_least=100)
@@ -329,15 +404,30 @@ def test_separate_offsets_topic(eos: Eos) -> None:
     topic = eos.topic()
     name = unique_name("eos-sep", "eos")
     offsets_topic = unique_name("eos-own-offsets", "eos")
-    put_config(eos.cluster, name, source(topic, 1, **{
-        "offsets.storage.topic": offsets_topic, "messages.per.poll": "5", "max.messages": "100",
-    }))
+    put_config(
+        eos.cluster,
+        name,
+        source(
+            topic,
+            1,
+            **{
+                "offsets.storage.topic": offsets_topic,
+                "messages.per.poll": "5",
+                "max.messages": "100",
+            },
+        ),
+    )
     wait_running(eos.cluster, name, 1)
     records = read_committed(eos.bootstrap, topic, at_least=100)
     assert_exactly_once(seqnos_by_task(records), task_ids(name, 1))
     own = committed_offsets(eos.bootstrap, offsets_topic, name)[f"{name}-0"]
-    wait_until(lambda: committed_offsets(eos.bootstrap, eos.offsets_topic, name, 0.5).get(f"{name}-0", [0])[-1]
-               == 100, 30, "the global offsets topic catching up")
+    wait_until(
+        lambda: (
+            committed_offsets(eos.bootstrap, eos.offsets_topic, name, 0.5).get(f"{name}-0", [0])[-1] == 100
+        ),
+        30,
+        "the global offsets topic catching up",
+    )
     worker = committed_offsets(eos.bootstrap, eos.offsets_topic, name)[f"{name}-0"]
     for saved in (own, worker):
         assert saved[-1] == 100 and all(s % 5 == 0 for s in saved), saved
@@ -353,27 +443,51 @@ def test_offsets_api_with_exactly_once(eos: Eos) -> None:
     partition = {"task.id": f"{name}-0"}
     put_config(eos.cluster, name, source(topic, 1, **{"max.messages": "10"}))
     wait_running(eos.cluster, name, 1)
-    wait_until(lambda: request(eos.cluster, "GET", f"/connectors/{name}/offsets").json()
-               == {"offsets": [{"partition": partition, "offset": {"saved": 10}}]}, 30, "offsets at 10")
+    wait_until(
+        lambda: (
+            request(eos.cluster, "GET", f"/connectors/{name}/offsets").json()
+            == {"offsets": [{"partition": partition, "offset": {"saved": 10}}]}
+        ),
+        30,
+        "offsets at 10",
+    )
     assert request(eos.cluster, "PUT", f"/connectors/{name}/stop").status_code == 204
-    wait_until(lambda: eos.cluster.status(name).get("connector", {}).get("state") == "STOPPED"
-               and eos.cluster.status(name).get("tasks") == [], 30, f"{name} stopped")
-    r = request(eos.cluster, "PATCH", f"/connectors/{name}/offsets",
-                json={"offsets": [{"partition": partition, "offset": {"saved": 5}}]})
+    wait_until(
+        lambda: (
+            eos.cluster.status(name).get("connector", {}).get("state") == "STOPPED"
+            and eos.cluster.status(name).get("tasks") == []
+        ),
+        30,
+        f"{name} stopped",
+    )
+    r = request(
+        eos.cluster,
+        "PATCH",
+        f"/connectors/{name}/offsets",
+        json={"offsets": [{"partition": partition, "offset": {"saved": 5}}]},
+    )
     assert r.status_code == 200, r.text
-    assert r.json() == {"message": "The Connect framework-managed offsets for this connector have been altered "
-                        "successfully. However, if this connector manages offsets externally, they will need to be "
-                        "manually altered in the system that the connector uses."}
+    assert r.json() == {
+        "message": "The Connect framework-managed offsets for this connector have been altered "
+        "successfully. However, if this connector manages offsets externally, they will need to be "
+        "manually altered in the system that the connector uses."
+    }
     assert request(eos.cluster, "GET", f"/connectors/{name}/offsets").json() == {
-        "offsets": [{"partition": partition, "offset": {"saved": 5}}]}
-    fencing = [v for _, k, v in raw_topic(eos.bootstrap, f"{eos.group}-configs")
-               if k == f"tasks-fencing-{name}".encode()]
+        "offsets": [{"partition": partition, "offset": {"saved": 5}}]
+    }
+    fencing = [
+        v
+        for _, k, v in raw_topic(eos.bootstrap, f"{eos.group}-configs")
+        if k == f"tasks-fencing-{name}".encode()
+    ]
     assert fencing == [b'{"task-count":1}', b'{"task-count":0}']
     r = request(eos.cluster, "DELETE", f"/connectors/{name}/offsets")
     assert r.status_code == 200, r.text
-    assert r.json() == {"message": "The Connect framework-managed offsets for this connector have been reset "
-                        "successfully. However, if this connector manages offsets externally, they will need to be "
-                        "manually reset in the system that the connector uses."}
+    assert r.json() == {
+        "message": "The Connect framework-managed offsets for this connector have been reset "
+        "successfully. However, if this connector manages offsets externally, they will need to be "
+        "manually reset in the system that the connector uses."
+    }
     assert request(eos.cluster, "GET", f"/connectors/{name}/offsets").json() == {"offsets": []}
     delete(eos.cluster, name)
 
@@ -387,23 +501,36 @@ def test_fence_endpoint(eos: Eos) -> None:
     from connectrt.herder.signature import signature_headers
 
     r = request(eos.cluster, "PUT", "/connectors/nope/fence")
-    assert (r.status_code, r.json()) == (400, {"error_code": 400,
-                                               "message": "Internal request missing required signature"})
+    assert (r.status_code, r.json()) == (
+        400,
+        {"error_code": 400, "message": "Internal request missing required signature"},
+    )
     keys = [v for _, k, v in raw_topic(eos.bootstrap, f"{eos.group}-configs") if k == b"session-key" and v]
     signed = signature_headers(base64.b64decode(orjson.loads(keys[-1])["key"]), b"")
     # Only the leader runs fencing; as in Java, forwarding copies only the Authorization header, so a
     # signed request sent to another worker arrives at the leader unsigned.
     answers = [request(eos.cluster, "PUT", "/connectors/nope/fence", via, headers=signed) for via in range(3)]
     assert sorted((r.status_code, r.json()["message"]) for r in answers) == [
-        (400, "Internal request missing required signature"), (400, "Internal request missing required signature"),
-        (404, "Connector nope not found")]
+        (400, "Internal request missing required signature"),
+        (400, "Internal request missing required signature"),
+        (404, "Connector nope not found"),
+    ]
     leader = next(i for i, r in enumerate(answers) if r.status_code == 404)
     sink = unique_name("eos-sink", "eos")
-    put_config(eos.cluster, sink, {"connector.class": "org.apache.kafka.connect.integration.MonitorableSinkConnector",
-                                    "topics": eos.topic(), "tasks.max": "1"})
+    put_config(
+        eos.cluster,
+        sink,
+        {
+            "connector.class": "org.apache.kafka.connect.integration.MonitorableSinkConnector",
+            "topics": eos.topic(),
+            "tasks.max": "1",
+        },
+    )
     r = request(eos.cluster, "PUT", f"/connectors/{sink}/fence", leader, headers=signed)
-    assert (r.status_code, r.json()) == (400, {"error_code": 400,
-                                               "message": f"Connector {sink} is not a source connector"})
+    assert (r.status_code, r.json()) == (
+        400,
+        {"error_code": 400, "message": f"Connector {sink} is not a source connector"},
+    )
     delete(eos.cluster, sink)
     # A source connector stopped (task count 0) is pending fencing until a round records its count.
     name = unique_name("eos-fence", "eos")
@@ -411,9 +538,15 @@ def test_fence_endpoint(eos: Eos) -> None:
     wait_running(eos.cluster, name, 2)
     assert request(eos.cluster, "PUT", f"/connectors/{name}/stop").status_code == 204
     for _ in range(2):
-        assert request(eos.cluster, "PUT", f"/connectors/{name}/fence", leader, headers=signed).status_code == 204
-    fencing = [v for _, k, v in raw_topic(eos.bootstrap, f"{eos.group}-configs")
-               if k == f"tasks-fencing-{name}".encode()]
+        assert (
+            request(eos.cluster, "PUT", f"/connectors/{name}/fence", leader, headers=signed).status_code
+            == 204
+        )
+    fencing = [
+        v
+        for _, k, v in raw_topic(eos.bootstrap, f"{eos.group}-configs")
+        if k == f"tasks-fencing-{name}".encode()
+    ]
     assert fencing == [b'{"task-count":2}', b'{"task-count":0}']  # the second request found nothing pending
     delete(eos.cluster, name)
 
@@ -433,9 +566,13 @@ def test_kill9_no_duplicates(eos: Eos) -> None:
 
     def running_elsewhere() -> bool:
         s = eos.cluster.status(name)
-        return (len(s.get("tasks", [])) == 3 and all(t["state"] == "RUNNING" for t in s["tasks"])
-                and all(t["worker_id"] in {w.url.split("://", 1)[1] for w in eos.cluster.alive()}
-                        for t in s["tasks"]))
+        return (
+            len(s.get("tasks", [])) == 3
+            and all(t["state"] == "RUNNING" for t in s["tasks"])
+            and all(
+                t["worker_id"] in {w.url.split("://", 1)[1] for w in eos.cluster.alive()} for t in s["tasks"]
+            )
+        )
 
     wait_until(running_elsewhere, 90, "tasks running on the surviving workers")
     time.sleep(3)

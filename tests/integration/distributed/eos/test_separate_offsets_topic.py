@@ -26,8 +26,9 @@ from tests.integration.worker_process import wait_until
 pytestmark = pytest.mark.integration
 
 
-def test_separate_offsets_topic_survives_restart_without_eos(kafka_bootstrap: str, kafka_admin: Any,
-                                                            tmp_path: Path) -> None:
+def test_separate_offsets_topic_survives_restart_without_eos(
+    kafka_bootstrap: str, kafka_admin: Any, tmp_path: Path
+) -> None:
     group = unique_name("eos-restart", "eos")
     topic = unique_name("eos-restart-data", "eos")
     own_topic = unique_name("eos-restart-offsets", "eos")
@@ -36,8 +37,16 @@ def test_separate_offsets_topic_survives_restart_without_eos(kafka_bootstrap: st
     cluster = ConnectCluster(kafka_bootstrap, group, tmp_path, **{"exactly.once.source.support": "enabled"})
     try:
         cluster.start(1)
-        config = source(topic, 1, **{"offsets.storage.topic": own_topic, "messages.per.poll": "5",
-                                     "max.messages": "50", "exactly.once.support": "requested"})
+        config = source(
+            topic,
+            1,
+            **{
+                "offsets.storage.topic": own_topic,
+                "messages.per.poll": "5",
+                "max.messages": "50",
+                "exactly.once.support": "requested",
+            },
+        )
         assert request(cluster, "PUT", f"/connectors/{name}/config", json=config).status_code == 201
         cluster.wait_running(name, 1, 60)
         read_committed(kafka_bootstrap, topic, at_least=50)
@@ -45,11 +54,17 @@ def test_separate_offsets_topic_survives_restart_without_eos(kafka_bootstrap: st
 
         # The same cluster, exactly-once support disabled: the connector resumes from its own offsets
         # topic and now writes there and to the worker's offsets topic without transactions.
-        cluster = ConnectCluster(kafka_bootstrap, group, tmp_path, **{"exactly.once.source.support": "disabled"})
+        cluster = ConnectCluster(
+            kafka_bootstrap, group, tmp_path, **{"exactly.once.source.support": "disabled"}
+        )
         cluster.start(1)
         cluster.wait_running(name, 1, 60)
-        assert request(cluster, "PUT", f"/connectors/{name}/config",
-                       json={**config, "max.messages": "100"}).status_code == 200
+        assert (
+            request(
+                cluster, "PUT", f"/connectors/{name}/config", json={**config, "max.messages": "100"}
+            ).status_code
+            == 200
+        )
         records = read_committed(kafka_bootstrap, topic, at_least=100)
         assert_exactly_once(seqnos_by_task(records), [f"{name}-0"])
         assert len(records) == 100
@@ -62,16 +77,22 @@ def test_separate_offsets_topic_survives_restart_without_eos(kafka_bootstrap: st
         wait_until(lambda: both_at(100), 30, "offsets at 100 in both offsets topics")
         partition = {"task.id": f"{name}-0"}
         assert request(cluster, "GET", f"/connectors/{name}/offsets").json() == {
-            "offsets": [{"partition": partition, "offset": {"saved": 100}}]}
+            "offsets": [{"partition": partition, "offset": {"saved": 100}}]
+        }
 
         # The offsets API alters the connector's own topic too: the task resumes from the altered offset.
         assert request(cluster, "PUT", f"/connectors/{name}/stop").status_code == 204
         wait_until(lambda: cluster.status(name).get("tasks") == [], 30, f"{name} stopped")
-        r = request(cluster, "PATCH", f"/connectors/{name}/offsets",
-                    json={"offsets": [{"partition": partition, "offset": {"saved": 95}}]})
+        r = request(
+            cluster,
+            "PATCH",
+            f"/connectors/{name}/offsets",
+            json={"offsets": [{"partition": partition, "offset": {"saved": 95}}]},
+        )
         assert r.status_code == 200, r.text
         assert request(cluster, "GET", f"/connectors/{name}/offsets").json() == {
-            "offsets": [{"partition": partition, "offset": {"saved": 95}}]}
+            "offsets": [{"partition": partition, "offset": {"saved": 95}}]
+        }
         assert request(cluster, "PUT", f"/connectors/{name}/resume").status_code == 202
         records = read_committed(kafka_bootstrap, topic, at_least=105)
         assert len(records) == 105
@@ -79,7 +100,8 @@ def test_separate_offsets_topic_survives_restart_without_eos(kafka_bootstrap: st
     finally:
         cluster.stop()
         for future in kafka_admin.delete_topics(
-            [f"{group}-configs", f"{group}-offsets", f"{group}-status", topic, own_topic], operation_timeout=10
+            [f"{group}-configs", f"{group}-offsets", f"{group}-status", topic, own_topic],
+            operation_timeout=10,
         ).values():
             try:
                 future.result(15)
