@@ -21,6 +21,7 @@ from concurrent.futures import Future
 from typing import Any, Protocol, TypeVar
 
 from connectrt.config.providers import ConfigTransformer
+from connectrt.config.worker_config import WorkerConfig
 from connectrt.herder.common import ConnectorState
 from connectrt.herder.distributed.coordinator import GroupMember
 from connectrt.herder.distributed.leader_client import LeaderClient
@@ -156,6 +157,11 @@ class HerderForLeadership(Protocol):
     @property
     def key_ttl_ms(self) -> int:
         """``inter.worker.key.ttl.ms``: how long a session key is used before the leader rotates it."""
+        ...
+
+    @property
+    def config(self) -> WorkerConfig:
+        """The worker config (the leader reads ``inter.worker.key.*`` from it)."""
         ...
 
     def config_topic(self) -> str: ...

@@ -60,6 +60,7 @@ def test_the_herder_has_every_member_the_protocols_name() -> None:
         "worker_id",
         "generation",
         "key_ttl_ms",
+        "config",
     }
     for protocol in (
         interfaces.HerderForWork,
