@@ -16,7 +16,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import secrets
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from connectrt.config.configdef import ConfigException
 from connectrt.model.errors import BadRequestException
@@ -84,6 +86,59 @@ def check_algorithm_configs(signature_algorithm: str, verification_algorithms: l
             signature_algorithm,
             f"Signature algorithm must be present in {VERIFICATION_ALGORITHMS_CONFIG} list",
         )
+
+
+KEY_GENERATION_ALGORITHM_CONFIG = "inter.worker.key.generation.algorithm"
+KEY_SIZE_CONFIG = "inter.worker.key.size"
+
+# The key length, in bits, of a key Java's SunJCE KeyGenerator makes when not given a size: the
+# digest's size, except HmacMD5 and HmacSHA1, whose generators make 64-byte keys.
+_DEFAULT_KEY_BITS = {
+    "HmacMD5": 512,
+    "HmacSHA1": 512,
+    "HmacSHA224": 224,
+    "HmacSHA256": 256,
+    "HmacSHA384": 384,
+    "HmacSHA512": 512,
+    "HmacSHA512/224": 224,
+    "HmacSHA512/256": 256,
+    "HmacSHA3-224": 224,
+    "HmacSHA3-256": 256,
+    "HmacSHA3-384": 384,
+    "HmacSHA3-512": 512,
+}
+MIN_KEY_BITS = 40
+
+
+class SessionKeyGenerator:
+    """Java's ``KeyGenerator`` as DistributedConfig builds it from ``inter.worker.key.generation.algorithm``
+    and ``inter.worker.key.size``: the leader makes each new session key with it and writes its
+    algorithm into the session-key record."""
+
+    def __init__(self, algorithm: str, key_size: int | None = None) -> None:
+        java_name = next((n for n in _DEFAULT_KEY_BITS if n.lower() == algorithm.lower()), None)
+        if java_name is None:
+            raise ConfigException(
+                KEY_GENERATION_ALGORITHM_CONFIG,
+                algorithm,
+                f"the algorithm is not supported by this worker; use one of {', '.join(_DEFAULT_KEY_BITS)}",
+            )
+        bits = _DEFAULT_KEY_BITS[java_name] if key_size is None else key_size
+        if bits < MIN_KEY_BITS:
+            raise ConfigException(
+                KEY_SIZE_CONFIG, key_size, f"Key length must be at least {MIN_KEY_BITS} bits"
+            )
+        self.algorithm = java_name
+        self.key_bytes = (bits + 7) // 8
+
+    @classmethod
+    def from_config(cls, config: Any) -> SessionKeyGenerator:
+        """From a worker config (anything with ``get(key)``)."""
+        size = config.get(KEY_SIZE_CONFIG)
+        return cls(str(config.get(KEY_GENERATION_ALGORITHM_CONFIG)), None if size is None else int(size))
+
+    def generate(self) -> bytes:
+        return secrets.token_bytes(self.key_bytes)
 
 
 def unsupported_signature_message(algorithm: str, verification_algorithms: list[str]) -> str:

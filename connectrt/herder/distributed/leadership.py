@@ -6,17 +6,16 @@ fail connectors whose name the group protocol cannot carry. Every method runs on
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 
 from connectrt.herder.distributed.interfaces import HerderForLeadership
 from connectrt.herder.distributed.protocol import MAX_STRING_BYTES, fits_protocol_string
+from connectrt.herder.signature import SessionKeyGenerator
 from connectrt.storage.kafka_records import SessionKey
 from connectrt.storage.status import State, TaskStatus
 
 log = logging.getLogger(__name__)
 
-SESSION_KEY_ALGORITHM = "HmacSHA256"
 CLAIM_RETRY_S = 1.0
 
 
@@ -25,6 +24,8 @@ class LeaderDuties:
         self.herder = herder
         self._claim_retry_at = 0.0
         self._unassignable_reported: set[str] = set()
+        # inter.worker.key.generation.algorithm / inter.worker.key.size (a bad value stops the worker at start)
+        self.key_generator = SessionKeyGenerator.from_config(herder.config)
 
     def on_elected(self) -> None:
         """After each rebalance this worker leads."""
@@ -78,11 +79,11 @@ class LeaderDuties:
         now = int(time.time() * 1000)
         if (
             key is not None
-            and key.algorithm == SESSION_KEY_ALGORITHM
+            and key.algorithm == self.key_generator.algorithm
             and now < key.creation_timestamp + herder.key_ttl_ms
         ):
             return
-        new_key = SessionKey(secrets.token_bytes(32), SESSION_KEY_ALGORITHM, now)
+        new_key = SessionKey(self.key_generator.generate(), self.key_generator.algorithm, now)
         log.info("Distributing a new session key")
         with herder.stages.stage("writing a new session key to the config topic"):
             herder.config_store.put_session_key(new_key)

@@ -218,3 +218,48 @@ def test_algorithm_settings_are_checked_at_start(
     assert worker.proc is not None
     assert worker.proc.wait(60) != 0
     assert message in worker.tail(), worker.tail()
+
+
+def test_session_key_uses_the_configured_generation_algorithm(
+    kafka_bootstrap: str, unique_name: Any, tmp_path: Path
+) -> None:
+    """inter.worker.key.generation.algorithm=HmacSHA512: the leader writes a 64-byte HmacSHA512 key
+    (SunJCE's default size) into the session-key record, and requests signed with it are accepted."""
+    algorithms = {
+        "inter.worker.key.generation.algorithm": "HmacSHA512",
+        "inter.worker.signature.algorithm": "HmacSHA512",
+        "inter.worker.verification.algorithms": "HmacSHA512",
+    }
+    cluster = ConnectCluster(kafka_bootstrap, unique_name("sha512"), tmp_path, **algorithms).start(1)
+    try:
+        name = unique_name("signed512")
+        with cluster.client() as c:
+            assert (
+                c.put(f"/connectors/{name}/config", json=monitorable(unique_name("t"), 1)).status_code == 201
+            )
+        cluster.wait_running(name, 1)
+        records = read_config_topic(kafka_bootstrap, cluster.props["config.storage.topic"])
+        session = next(json.loads(v) for k, v in reversed(records) if k == "session-key" and v is not None)
+        assert sorted(session) == ["algorithm", "creation-timestamp", "key"]
+        assert session["algorithm"] == "HmacSHA512"
+        key = base64.b64decode(session["key"])
+        assert len(key) == 64
+        with cluster.client() as c:
+            body = json.dumps([t["config"] for t in c.get(f"/connectors/{name}/tasks").json()]).encode()
+            signature = base64.b64encode(hmac.new(key, body, hashlib.sha512).digest()).decode()
+            headers = {"Content-Type": "application/json", "X-Connect-Authorization": signature}
+            r = c.post(
+                f"/connectors/{name}/tasks",
+                content=body,
+                headers={**headers, "X-Connect-Request-Signature-Algorithm": "HmacSHA512"},
+            )
+            assert r.status_code < 300, r.text
+            r = c.post(
+                f"/connectors/{name}/tasks",
+                content=body,
+                headers={**headers, "X-Connect-Request-Signature-Algorithm": "HmacSHA256"},
+            )
+            assert r.status_code == 400, r.text
+        cluster.wait_running(name, 1)
+    finally:
+        cluster.stop()
