@@ -46,6 +46,7 @@ from starlette.types import ASGIApp
 from connectrt.config.configdef import ConfigException
 from connectrt.rest.app import create_admin_app
 from connectrt.rest.config import RestConfig
+from connectrt.rest.http_protocol import ConnectH11Protocol
 from connectrt.rest.listeners import PROTOCOL_HTTPS, Listener, format_url
 from connectrt.rest.listeners import advertised_url as compute_advertised_url
 
@@ -205,6 +206,7 @@ class RestServer:
         context = self._ssl_context(admin) if https else None
         return uvicorn.Config(
             app,
+            http=ConnectH11Protocol,
             lifespan="off",
             log_config=None,
             access_log=True,
