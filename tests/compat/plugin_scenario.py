@@ -1,8 +1,9 @@
 """A REST conversation about the built-in plugins named after Java plugins other than Kafka's own:
 Debezium's PostgreSQL source (3.6.1) and JDBC sink (3.4.0), sent to a Java worker with those plugins
 on its ``plugin.path`` and to connectrt, to list where the plugins' config definitions and
-validation differ (``python -m tests.compat.plugin_diff``). Not a CI test: these plugins' owners
-decide what to match; the report says how far they are.
+validation differ (``python -m tests.compat.plugin_diff``, which also records Java's answers with
+``--record``). ``test_plugin_fidelity`` replays the steps against connectrt in CI and allows only the
+differences ``plugin_fidelity.DELIBERATE`` lists.
 """
 
 from __future__ import annotations

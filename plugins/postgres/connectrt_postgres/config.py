@@ -25,6 +25,8 @@ from connectrt.config.configdef import (
     Type,
 )
 
+from connectrt_postgres.config_metadata import IMPORTANCE, RECOMMENDED, EnumRecommender, NullOr
+
 DEBEZIUM_VERSION = "3.6.1.Final"
 
 SNAPSHOT_MODES = ("always", "initial", "initial_only", "no_data", "when_needed")
@@ -175,7 +177,7 @@ _DEFINITIONS: list[tuple[str, Type, Any, tuple[str, ...] | None, str, str]] = [
     (
         "lsn.flush.mode",
         Type.STRING,
-        "connector",
+        None,
         LSN_FLUSH_MODES,
         _R,
         "Who confirms LSNs to the slot: connector (after Kafka committed the offsets), connector_and_driver, or manual (never).",
@@ -183,7 +185,7 @@ _DEFINITIONS: list[tuple[str, Type, Any, tuple[str, ...] | None, str, str]] = [
     (
         "flush.lsn.source",
         Type.BOOLEAN,
-        None,
+        True,
         None,
         _R,
         "Deprecated: true means lsn.flush.mode=connector, false means manual.",
@@ -450,14 +452,16 @@ _DEFINITIONS: list[tuple[str, Type, Any, tuple[str, ...] | None, str, str]] = [
 
 CONFIG_DEF = ConfigDef()
 for _name, _type, _default, _values, _group, _doc in _DEFINITIONS:
+    _validator = CaseInsensitiveValidString(_values) if _values else None
     CONFIG_DEF.define(
         _name,
         _type,
         _default,
-        CaseInsensitiveValidString(_values) if _values else None,
-        Importance.HIGH if _default is NO_DEFAULT_VALUE else Importance.MEDIUM,
+        NullOr(_validator) if _validator is not None and _default is None else _validator,
+        IMPORTANCE.get(_name, Importance.HIGH if _default is NO_DEFAULT_VALUE else Importance.MEDIUM),
         _doc,
         _group,
+        recommender=EnumRecommender(RECOMMENDED[_name]) if _name in RECOMMENDED else None,
     )
 
 _SLOT_NAME = re.compile(r"[a-z0-9_]{1,63}")
@@ -503,9 +507,8 @@ class PostgresConfig:
 
     @property
     def lsn_flush_mode(self) -> str:
-        legacy = self.values.get("flush.lsn.source")
-        if "lsn.flush.mode" not in self.originals and legacy is not None:
-            return "connector" if legacy else "manual"
+        if self.values.get("lsn.flush.mode") is None:  # unset: the deprecated flag decides, as in Debezium
+            return "manual" if self.values.get("flush.lsn.source") is False else "connector"
         return self.enum("lsn.flush.mode")
 
     def libpq_params(self) -> dict[str, Any]:

@@ -155,7 +155,7 @@ _DEBEZIUM_KEYS: list[_Def] = [
         "Accepted; upserts are always reduced to the last change per key within a batch.",
     ),
     (
-        "cloudevents.schema.name.pattern",
+        "cloud.events.schema.name.pattern",
         Type.STRING,
         ".*CloudEvents\\.Envelope$",
         None,
@@ -205,7 +205,39 @@ _CONFLUENT_KEYS: list[_Def] = [
 ]
 
 
-def _build(keys: list[_Def]) -> ConfigDef:
+#: Debezium's importance of its keys (the others are MEDIUM).
+_DEBEZIUM_IMPORTANCE: dict[str, Importance] = {
+    **dict.fromkeys(
+        ("connection.url", "connection.username", "connection.password", "primary.key.mode"), Importance.HIGH
+    ),
+    **dict.fromkeys(
+        (
+            "connection.pool.min_size",
+            "connection.pool.max_size",
+            "connection.pool.acquire_increment",
+            "connection.pool.timeout",
+            "connection.restart.on.errors",
+            "insert.mode",
+            "delete.enabled",
+            "truncate.enabled",
+            "primary.key.fields",
+            "schema.evolution",
+            "quote.identifiers",
+            "collection.naming.strategy",
+            "table.naming.strategy",
+            "column.naming.strategy",
+            "dialect.postgres.postgis.schema",
+            "dialect.sqlserver.identity.insert",
+            "flush.max.retries",
+            "flush.retry.delay.ms",
+            "cloud.events.schema.name.pattern",
+        ),
+        Importance.LOW,
+    ),
+}
+
+
+def _build(keys: list[_Def], importance: Mapping[str, Importance] | None = None) -> ConfigDef:
     cd = ConfigDef()
     for name, type_, default, enum, doc in keys:
         validator: Validator | None = CaseInsensitiveValidString.in_(*enum) if enum else None
@@ -222,13 +254,17 @@ def _build(keys: list[_Def]) -> ConfigDef:
             type_,
             default,
             validator,
-            Importance.HIGH if name.startswith("connection.") else Importance.MEDIUM,
+            importance.get(name, Importance.MEDIUM)
+            if importance is not None
+            else Importance.HIGH
+            if name.startswith("connection.")
+            else Importance.MEDIUM,
             doc,
         )
     return cd
 
 
-DEBEZIUM_DEF = _build(_DEBEZIUM_KEYS)
+DEBEZIUM_DEF = _build(_DEBEZIUM_KEYS, _DEBEZIUM_IMPORTANCE)
 CONFLUENT_DEF = _build(_CONFLUENT_KEYS)
 
 

@@ -1,0 +1,104 @@
+"""What Debezium 3.6.1's PostgresConnector says about its keys beyond name, type and default: the
+importance of each key and the order its enum recommenders list the values in (Java's HashSet
+order), as ``GET /connector-plugins/.../config`` and validate answer them.
+
+Checked against the recording of a real Debezium worker by ``tests/compat/test_plugin_fidelity.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from connectrt.config.configdef import Importance, Recommender, Validator
+
+#: Keys whose importance is not what their default implies (required keys HIGH, the rest MEDIUM).
+IMPORTANCE: dict[str, Importance] = {
+    **dict.fromkeys(
+        ("database.port", "database.password", "table.include.list", "schema.include.list"), Importance.HIGH
+    ),
+    **dict.fromkeys(
+        (
+            "database.query.timeout.ms",
+            "slot.stream.params",
+            "database.initial.statements",
+            "slot.max.retries",
+            "slot.retry.delay.ms",
+            "skipped.operations",
+            "lsn.flush.mode",
+            "flush.lsn.source",
+            "provide.transaction.metadata",
+            "snapshot.delay.ms",
+            "streaming.delay.ms",
+            "retriable.restart.connector.wait.ms",
+            "errors.max.retries",
+            "extended.headers.enabled",
+            "snapshot.isolation.mode",
+            "snapshot.locking.mode",
+            "hstore.handling.mode",
+            "binary.handling.mode",
+            "schema.name.adjustment.mode",
+            "interval.handling.mode",
+            "heartbeat.action.query",
+        ),
+        Importance.LOW,
+    ),
+}
+
+#: The values Debezium recommends for its enum keys, in the order its worker lists them.
+RECOMMENDED: dict[str, tuple[str, ...]] = {
+    "plugin.name": ("decoderbufs", "pgoutput"),
+    "publication.autocreate.mode": ("no_tables", "filtered", "disabled", "all_tables"),
+    "database.sslmode": ("allow", "prefer", "disable", "verify-ca", "require", "verify-full"),
+    "lsn.flush.timeout.action": ("fail", "warn", "ignore"),
+    "lsn.flush.mode": ("connector_and_driver", "connector", "manual"),
+    "event.processing.failure.handling.mode": ("warn", "fail", "ignore", "skip"),
+    "decimal.handling.mode": ("string", "double", "precise"),
+    "time.precision.mode": (
+        "adaptive",
+        "adaptive_time_microseconds",
+        "isostring",
+        "microseconds",
+        "nanoseconds",
+        "connect",
+    ),
+    "snapshot.mode": (
+        "always",
+        "initial_only",
+        "configuration_based",
+        "when_needed",
+        "initial",
+        "custom",
+        "no_data",
+    ),
+    "snapshot.isolation.mode": ("read_uncommitted", "repeatable_read", "read_committed", "serializable"),
+    "snapshot.locking.mode": ("shared", "custom", "none"),
+    "hstore.handling.mode": ("json", "map"),
+    "binary.handling.mode": ("bytes", "base64", "hex", "base64-url-safe"),
+    "schema.name.adjustment.mode": ("none", "avro_unicode", "avro"),
+    "interval.handling.mode": ("string", "numeric"),
+}
+
+
+class EnumRecommender(Recommender):
+    """Recommends an enum key's values as Debezium lists them."""
+
+    def __init__(self, values: tuple[str, ...]) -> None:
+        self.values = values
+
+    def valid_values(self, name: str, parsed: Mapping[str, Any]) -> list[Any]:
+        return list(self.values)
+
+
+class NullOr(Validator):
+    """``inner``'s check for a set value; an unset one (null) passes."""
+
+    def __init__(self, inner: Validator) -> None:
+        self.inner = inner
+
+    def ensure_valid(self, name: str, value: Any) -> None:
+        if value is not None:
+            self.inner.ensure_valid(name, value)
+
+    def __str__(self) -> str:
+        return str(self.inner)

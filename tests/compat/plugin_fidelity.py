@@ -1,0 +1,242 @@
+"""How connectrt's answers about the Debezium-named plugins are compared with Debezium's on Java 4.2.1.
+
+The steps are ``plugin_scenario``'s (``GET /connector-plugins/<p>/config`` and validate of Debezium
+PostgreSQL, JDBC sink and ExtractNewRecordState configs). Definitions and validate values are matched
+by config key name, and these fields compared: a key's ``type``, ``default_value`` and ``importance``;
+validate's ``errors``, ``recommended_values`` and ``error_count``; the HTTP status; which keys each
+side defines. The presentation fields (documentation, display_name, group, order_in_group, width and
+the order of keys) are not compared: connectrt's documentation is its own words, not Debezium's
+text. The converter and transform keys Kafka's runtime adds are compared by
+``test_rest_fidelity``, not here.
+
+Every other difference must be one of :data:`DELIBERATE`, each with the reason the plugin's README
+gives under "Where it differs from Debezium".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.compat import plugin_scenario
+
+RECORDING = Path(__file__).resolve().parent / "data" / "java_debezium_plugins.json"
+README_HEADING = "## Where it differs from Debezium"
+PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
+
+DEFINITION_FIELDS = ("type", "default_value", "importance")
+VALUE_FIELDS = ("errors", "recommended_values")
+#: keys of Kafka's runtime (validated and recorded by test_rest_fidelity, whose plugin lists differ here)
+_RUNTIME_KEY = re.compile(
+    r"(key|value|header)\.converter(\.plugin\.version)?|transforms\.[^.]+\.(type|plugin\.version)"
+)
+
+
+@dataclass(frozen=True)
+class Deliberate:
+    """Differences allowed where the step id, the key and the field match these patterns."""
+
+    steps: str
+    keys: str
+    fields: str
+    reason: str
+    readme: str  # the plugin README's phrase for it
+    plugin: str  # plugins/<plugin>/README.md
+
+    def allows(self, step: str, key: str, field: str) -> bool:
+        return bool(
+            re.fullmatch(self.steps, step)
+            and re.fullmatch(self.keys, key)
+            and re.fullmatch(self.fields, field)
+        )
+
+
+def _definitions(answer: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    body = answer["body"]
+    if isinstance(body, list):
+        return {d["name"]: {"definition": d} for d in body}
+    return {
+        c["definition"]["name"]: c
+        for c in body.get("configs", [])
+        if c.get("definition") and not _RUNTIME_KEY.fullmatch(c["definition"]["name"])
+    }
+
+
+def differences(java: dict[str, Any], ours: dict[str, Any]) -> Iterator[tuple[str, str, Any, Any]]:
+    """``(key, field, java's, ours)`` for one step; key ``$`` for the step as a whole."""
+    if java["status"] != ours["status"]:
+        yield "$", "status", java["status"], ours["status"]
+    if isinstance(java["body"], dict) and "error_count" in java["body"]:
+        if java["body"]["error_count"] != ours["body"].get("error_count"):
+            yield "$", "error_count", java["body"]["error_count"], ours["body"].get("error_count")
+    jd, od = _definitions(java), _definitions(ours)
+    for key, j in jd.items():
+        o = od.get(key)
+        if o is None:
+            yield key, "defined", True, False
+            continue
+        for f in DEFINITION_FIELDS:
+            if j["definition"].get(f) != o["definition"].get(f):
+                yield key, f, j["definition"].get(f), o["definition"].get(f)
+        if "value" in j:
+            jv, ov = j["value"] or {}, o.get("value") or {}
+            for f in VALUE_FIELDS:
+                if jv.get(f) != ov.get(f):
+                    yield key, f, jv.get(f), ov.get(f)
+    for key in od:
+        if key not in jd:
+            yield key, "defined", False, True
+
+
+def compare(
+    java_answers: list[dict[str, Any]], our_answers: list[dict[str, Any]], deliberate: tuple[Deliberate, ...]
+) -> tuple[list[tuple[str, str, str, Any, Any]], set[int]]:
+    """The differences no entry of ``deliberate`` allows, and the indexes of the entries used."""
+    ours_by_id = {a["id"]: a for a in our_answers}
+    unexpected: list[tuple[str, str, str, Any, Any]] = []
+    used: set[int] = set()
+    for java in java_answers:
+        step = java["id"]
+        for key, field, j, o in differences(java, ours_by_id[step]):
+            allowing = next((i for i, d in enumerate(deliberate) if d.allows(step, key, field)), None)
+            if allowing is None:
+                unexpected.append((step, key, field, j, o))
+            else:
+                used.add(allowing)
+    return unexpected, used
+
+
+def step_ids() -> list[str]:
+    return [s.id for s in plugin_scenario.steps()]
+
+
+def readme_section(plugin: str) -> str:
+    text = (PLUGINS / plugin / "README.md").read_text()
+    start = text.index(README_HEADING)
+    end = text.find("\n## ", start + 1)
+    return " ".join(text[start : end if end > 0 else len(text)].split())  # line breaks as spaces
+
+
+_PG_CONFIG = r"plugin-config:io\.debezium\.connector\.postgresql\.PostgresConnector|validate:postgres-.*"
+_JDBC = r"plugin-config:io\.debezium\.connector\.jdbc\.JdbcSinkConnector|validate:jdbc-.*"
+_ENRS = r"plugin-config:io\.debezium\.transforms\.ExtractNewRecordState|validate:postgres-unwrap"
+_ENRS_KEY = r"(transforms\.unwrap\.)?"
+_REGEX_LISTS = (
+    r"skipped\.operations|snapshot\.include\.collection\.list|(message\.prefix|column|table|schema)\."
+    r"(include|exclude)\.list|(column|datatype)\.propagate\.source\.type"
+)
+
+DELIBERATE: tuple[Deliberate, ...] = (
+    Deliberate(
+        _PG_CONFIG,
+        r"(?!transforms\.).*",
+        "defined",
+        "Debezium 3.6.1 keys connectrt does not implement (OpenLineage, guardrails, signals and "
+        "notifications, custom snapshot modes, column masking, ...) are not listed, and connectrt lists "
+        "five keys Debezium reads but does not list (topic.delimiter, topic.transaction, "
+        "topic.heartbeat.prefix, money.fraction.digits, field.name.adjustment.mode).",
+        "connectrt does not implement are not listed",
+        "postgres",
+    ),
+    Deliberate(
+        _PG_CONFIG,
+        r"plugin\.name",
+        "default_value",
+        "plugin.name defaults to pgoutput: decoderbufs is an extension connectrt cannot read.",
+        "`plugin.name` defaults to `pgoutput`",
+        "postgres",
+    ),
+    Deliberate(
+        _PG_CONFIG,
+        r"snapshot\.fetch\.size",
+        "default_value",
+        "snapshot.fetch.size defaults to 10240 (Debezium: null, then query.fetch.size, a key connectrt "
+        "does not define).",
+        "`snapshot.fetch.size` defaults to 10240",
+        "postgres",
+    ),
+    Deliberate(
+        _PG_CONFIG,
+        _REGEX_LISTS,
+        "type",
+        "The regex and operation lists are typed STRING (Debezium: LIST): they are split on commas "
+        "not preceded by a backslash, as Debezium splits them, which Kafka's LIST type cannot say.",
+        "regex and operation lists are typed STRING",
+        "postgres",
+    ),
+    Deliberate(
+        r"validate:postgres-(no-prefix|bad-values)",
+        r"\$|topic\.prefix|database\.port|snapshot\.mode",
+        "errors|error_count",
+        "Error texts are Kafka's ConfigDef sentences ('Missing required configuration ...', 'Invalid "
+        "value x for configuration ...'), not Debezium's ('The 'x' value is invalid: ...'), and a "
+        "value that is not a number is reported once (Debezium: twice).",
+        "error texts are Kafka's ConfigDef sentences",
+        "postgres",
+    ),
+    Deliberate(
+        _ENRS,
+        _ENRS_KEY + r"(drop\.tombstones|delete\.handling\.mode|replace\.null\.with\.default)",
+        "defined",
+        "ExtractNewRecordState also lists the older keys drop.tombstones, delete.handling.mode and "
+        "replace.null.with.default, which it still honours.",
+        "also lists the older keys",
+        "postgres",
+    ),
+    Deliberate(
+        _ENRS,
+        _ENRS_KEY + r"add\.(fields|headers)",
+        "type",
+        "ExtractNewRecordState's add.fields and add.headers are typed STRING (Debezium: LIST).",
+        "`add.fields` and `add.headers` are typed STRING",
+        "postgres",
+    ),
+    Deliberate(
+        _ENRS,
+        _ENRS_KEY + r"delete\.tombstone\.handling\.mode",
+        "default_value",
+        "ExtractNewRecordState's delete.tombstone.handling.mode defaults to null (Debezium: tombstone): "
+        "null lets the older drop.tombstones and delete.handling.mode decide.",
+        "`delete.tombstone.handling.mode` defaults to null",
+        "postgres",
+    ),
+    Deliberate(
+        _JDBC,
+        r"table\.name\.format|table\.naming\.strategy|database\.time_zone",
+        "default_value",
+        "table.name.format, table.naming.strategy and database.time_zone default to null: unset, the "
+        "sink uses the topic name and UTC, as Debezium's defaults do.",
+        "default to null",
+        "sql",
+    ),
+    Deliberate(
+        _JDBC,
+        r"(collection|table|column)\.naming\.strategy|field\.(include|exclude)\.list",
+        "type",
+        "The naming strategies are typed STRING (Debezium: CLASS: connectrt loads no Java class and "
+        "accepts only Debezium's default strategies) and the field lists STRING (Debezium: LIST).",
+        "naming strategies are typed STRING",
+        "sql",
+    ),
+    Deliberate(
+        _JDBC,
+        r"connection\.provider|dialect\.postgres\.unnest\.insert\.enabled|use\.reduction\.buffer",
+        "defined",
+        "The JDBC sink lists connection.provider, dialect.postgres.unnest.insert.enabled and "
+        "use.reduction.buffer (accepted and ignored), which Debezium 3.4.0 reads but does not list.",
+        "lists `connection.provider`",
+        "sql",
+    ),
+    Deliberate(
+        r"validate:jdbc-bad-values",
+        r"\$|insert\.mode|primary\.key\.mode",
+        "errors|error_count",
+        "An insert.mode or primary.key.mode that is not one of Debezium's values is an error at "
+        "validate (Debezium accepts it there and fails the task when it starts).",
+        "is an error at validate",
+        "sql",
+    ),
+)
