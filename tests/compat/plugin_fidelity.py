@@ -134,11 +134,28 @@ DELIBERATE: tuple[Deliberate, ...] = (
         _PG_CONFIG,
         r"(?!transforms\.).*",
         "defined",
-        "Debezium 3.6.1 keys connectrt does not implement (OpenLineage, guardrails, signals and "
-        "notifications, custom snapshot modes, column masking, ...) are not listed, and connectrt lists "
-        "five keys Debezium reads but does not list (topic.delimiter, topic.transaction, "
-        "topic.heartbeat.prefix, money.fraction.digits, field.name.adjustment.mode).",
-        "connectrt does not implement are not listed",
+        "connectrt lists five keys Debezium reads but does not list (topic.delimiter, "
+        "topic.transaction, topic.heartbeat.prefix, money.fraction.digits, field.name.adjustment.mode).",
+        "lists five keys Debezium reads but does not list",
+        "postgres",
+    ),
+    Deliberate(
+        _PG_CONFIG,
+        r"memory\.management\.(schemas|tables)\.class|topic\.naming\.strategy|transaction\.metadata\."
+        r"factory|sourceinfo\.struct\.maker",
+        "type",
+        "The keys naming Java classes are typed STRING (Debezium: CLASS): connectrt loads no Java class; "
+        "set to anything but Debezium's default, they are refused.",
+        "keys naming Java classes are typed STRING",
+        "postgres",
+    ),
+    Deliberate(
+        r"validate:postgres-.*",
+        r"internal\.legacy\.snapshot\.max\.threads",
+        "errors|recommended_values",
+        "Validate answers internal.legacy.snapshot.max.threads with an empty value (Debezium: null, "
+        "the key being an internal alias of legacy.snapshot.max.threads).",
+        "`internal.legacy.snapshot.max.threads` with an empty value",
         "postgres",
     ),
     Deliberate(

@@ -25,6 +25,7 @@ from connectrt.config.configdef import (
     Type,
 )
 
+from connectrt_postgres.config_accepted import define_accepted, unsupported_pattern_key, unsupported_values
 from connectrt_postgres.config_metadata import IMPORTANCE, RECOMMENDED, EnumRecommender, NullOr
 
 DEBEZIUM_VERSION = "3.6.1.Final"
@@ -463,6 +464,7 @@ for _name, _type, _default, _values, _group, _doc in _DEFINITIONS:
         _group,
         recommender=EnumRecommender(RECOMMENDED[_name]) if _name in RECOMMENDED else None,
     )
+define_accepted(CONFIG_DEF)
 
 _SLOT_NAME = re.compile(r"[a-z0-9_]{1,63}")
 _SKIPPABLE = {"c", "u", "d", "t"}
@@ -563,6 +565,11 @@ def parse_config(props: Mapping[str, str]) -> PostgresConfig:
     errors = validate_values(values)
     if errors:
         raise ConfigException(errors[0][1])
+    masking = unsupported_pattern_key(props)
+    if masking is not None:
+        raise ConfigException(
+            f"{masking} (column masking or truncation) is not supported by connectrt; remove it."
+        )
 
     def e(name: str) -> str:
         return str(values[name]).strip().lower()
@@ -633,6 +640,7 @@ def validate_values(values: Mapping[str, Any]) -> list[tuple[str, str]]:
                 "skipped.operations",
                 f"skipped.operations has unknown operation(s) {', '.join(bad)}; use c, u, d, t or none.",
             )
+    errors.extend(unsupported_values(values))
     for name in ("column.propagate.source.type", "datatype.propagate.source.type"):
         if values.get(name):
             add(name, f"{name} is not supported by connectrt yet; remove it.")

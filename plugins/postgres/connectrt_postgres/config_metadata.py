@@ -77,6 +77,12 @@ RECOMMENDED: dict[str, tuple[str, ...]] = {
     "binary.handling.mode": ("bytes", "base64", "hex", "base64-url-safe"),
     "schema.name.adjustment.mode": ("none", "avro_unicode", "avro"),
     "interval.handling.mode": ("string", "numeric"),
+    # keys connectrt does not implement (config_accepted)
+    "incremental.snapshot.watermarking.strategy": ("insert_delete", "insert_insert"),
+    "guardrail.collections.limit.action": ("warn", "fail"),
+    "snapshot.query.mode": ("custom", "select_all"),
+    "schema.refresh.mode": ("columns_diff", "columns_diff_exclude_unchanged_toast"),
+    "snapshot.tables.order.by.row.count": ("disabled", "ascending", "descending"),
 }
 
 

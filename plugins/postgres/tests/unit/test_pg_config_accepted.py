@@ -1,0 +1,78 @@
+"""Debezium's keys connectrt does not implement: listed, ignored when harmless, refused when they
+would change the events (connectrt_postgres.config_accepted)."""
+
+from __future__ import annotations
+
+import pytest
+from connectrt.config.configdef import ConfigException
+
+from connectrt_postgres.config import CONFIG_DEF, parse_config
+from connectrt_postgres.config_accepted import ACCEPTED, GROUP
+from connectrt_postgres.connector import PostgresConnector
+
+pytestmark = pytest.mark.unit
+
+BASE = {"database.hostname": "h", "database.user": "u", "database.dbname": "d", "topic.prefix": "p"}
+
+
+def _errors(extra: dict[str, str]) -> dict[str, list[str]]:
+    return {v.name: v.errors for v in PostgresConnector().validate({**BASE, **extra}) if v.errors}
+
+
+def test_every_debezium_key_is_listed_in_the_not_implemented_group() -> None:
+    keys = {k.name: k for k in CONFIG_DEF.config_keys().values()}
+    for name, *_ in ACCEPTED:
+        assert keys[name].group == GROUP
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"query.fetch.size": "500", "max.queue.size.in.bytes": "1048576"},
+        {"openlineage.integration.enabled": "true", "openlineage.integration.job.tags": "a=b,c=d"},
+        {"guardrail.collections.max": "10", "guardrail.collections.limit.action": "fail"},
+        {"signal.enabled.channels": "source,kafka", "statistics.metrics.enabled": "false"},
+        # Debezium's defaults spelled out, as configs exported from a Java cluster do
+        {
+            "topic.naming.strategy": "io.debezium.schema.SchemaTopicNamingStrategy",
+            "snapshot.query.mode": "SELECT_ALL",
+        },
+    ],
+)
+def test_harmless_keys_are_accepted_and_ignored(extra: dict[str, str]) -> None:
+    assert _errors(extra) == {}
+    parse_config({**BASE, **extra})
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("converters", "boolean"),
+        ("post.processors", "reselector"),
+        ("signal.data.collection", "public.signals"),
+        ("topic.naming.strategy", "io.debezium.schema.DefaultUnicodeTopicNamingStrategy"),
+        ("heartbeat.topics.prefix", "beats"),
+        ("snapshot.query.mode", "custom"),
+        ("include.schema.comments", "true"),
+        ("slot.failover", "true"),
+        ("replica.identity.autoset.values", "public.t:FULL"),
+        ("sourceinfo.struct.maker", "com.example.Maker"),
+    ],
+)
+def test_keys_that_would_change_the_events_are_refused(key: str, value: str) -> None:
+    message = f"{key} is not supported by connectrt; remove it (or set it to Debezium's default)."
+    assert _errors({key: value}) == {key: [message]}
+    with pytest.raises(ConfigException, match="not supported by connectrt"):
+        parse_config({**BASE, key: value})
+
+
+@pytest.mark.parametrize("key", ["column.mask.with.12.chars", "column.truncate.to.20.chars"])
+def test_column_masking_is_refused_when_the_task_starts(key: str) -> None:
+    with pytest.raises(ConfigException, match=f"{key} \\(column masking or truncation\\) is not supported"):
+        parse_config({**BASE, key: "public.t.c"})
+
+
+def test_a_class_name_in_a_request_is_never_loaded() -> None:
+    # the class-valued keys are strings: validating one imports nothing
+    assert _errors({"memory.management.tables.class": "os.system"}) == {}
+    assert CONFIG_DEF.config_keys()["transaction.metadata.factory"].type.name == "STRING"
