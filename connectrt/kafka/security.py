@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectrt.config.configdef import ConfigException
+from connectrt.kafka import cipher_suites
 from connectrt.kafka.jaas import LoginModule, parse_jaas_config
 from connectrt.kafka.tls import KeyStore, certs_pem, client_context, load_keystore, load_truststore
 
@@ -128,6 +129,7 @@ def client_security(props: Mapping[str, Any], prefix: str = "") -> ClientSecurit
     if protocol in ("SSL", "SASL_SSL"):
         settings = {k: v for k, v in props.items() if k.startswith("ssl.")}
         _warn_not_applied(settings, prefix)
+        _librdkafka_cipher_list(settings, prefix)  # a suite nobody knows refuses the config here
         trust = load_truststore(settings, prefix)
         fields["trust_pem"] = certs_pem(trust) if trust is not None else None
         fields["keystore"] = load_keystore(settings, prefix)
@@ -142,7 +144,7 @@ _WARNED: set[str] = set()
 
 def _warn_not_applied(settings: Mapping[str, Any], prefix: str) -> None:
     """Java-only TLS tuning the Kafka clients cannot apply: said once per key, not silently dropped."""
-    for key in ("ssl.cipher.suites", "ssl.enabled.protocols", "ssl.protocol", "ssl.provider"):
+    for key in ("ssl.enabled.protocols", "ssl.protocol", "ssl.provider"):
         if _str(settings, key) is not None and prefix + key not in _WARNED:
             _WARNED.add(prefix + key)
             log.warning(
@@ -151,6 +153,30 @@ def _warn_not_applied(settings: Mapping[str, Any], prefix: str) -> None:
                 prefix,
                 key,
             )
+
+
+def _librdkafka_cipher_list(settings: Mapping[str, Any], prefix: str) -> str | None:
+    """``ssl.cipher.suites`` for librdkafka: OpenSSL names of the TLS 1.2 suites (librdkafka cannot
+    choose TLS 1.3 suites or versions: said once)."""
+    key = f"{prefix}ssl.cipher.suites"
+    suites = cipher_suites.resolve(_str(settings, "ssl.cipher.suites"), key)
+    if suites is None:
+        return None
+    if key not in _WARNED:
+        _WARNED.add(key)
+        if not suites.tls13:
+            log.warning(
+                "%s lists no TLS 1.3 suite: the Kafka clients (librdkafka) still negotiate TLS 1.3 with "
+                "OpenSSL's TLS 1.3 suites when the broker offers it; the listed suites apply to TLS 1.2.",
+                key,
+            )
+        elif not suites.tls12:
+            log.warning(
+                "%s lists only TLS 1.3 suites: the Kafka clients (librdkafka) keep OpenSSL's default TLS 1.2 "
+                "suites for a broker without TLS 1.3.",
+                key,
+            )
+    return suites.openssl_list() or None
 
 
 def librdkafka_settings(security: ClientSecurity) -> dict[str, str]:
@@ -174,6 +200,9 @@ def librdkafka_settings(security: ClientSecurity) -> dict[str, str]:
             out["ssl.key.pem"] = security.keystore.key_pem().decode("ascii")
             out["ssl.certificate.pem"] = security.keystore.chain_pem().decode("ascii")
         out["ssl.endpoint.identification.algorithm"] = "https" if security.check_hostname else "none"
+        ciphers = _librdkafka_cipher_list(security.settings or {}, "")
+        if ciphers is not None:
+            out["ssl.cipher.suites"] = ciphers
     return out
 
 

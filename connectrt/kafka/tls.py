@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from connectrt.config.configdef import ConfigException
+from connectrt.kafka import cipher_suites
 
 log = logging.getLogger(__name__)
 
@@ -292,18 +293,17 @@ def _protocols(context: ssl.SSLContext, settings: Mapping[str, Any], prefix: str
     context.maximum_version = max(versions)
 
 
-def _warn_unused(settings: Mapping[str, Any], prefix: str) -> None:
-    if _text(settings, "ssl.cipher.suites"):
-        log.warning(
-            "%sssl.cipher.suites is not applied by connectrt: OpenSSL's default cipher suites for the enabled "
-            "TLS versions are used.",
-            prefix,
-        )
+def _cipher_suites(context: ssl.SSLContext, settings: Mapping[str, Any], prefix: str) -> None:
+    """``ssl.cipher.suites`` (IANA names, as Java) applied to ``context`` (after its protocols)."""
+    key = f"{prefix}ssl.cipher.suites"
+    suites = cipher_suites.resolve(_text(settings, "ssl.cipher.suites"), key)
+    if suites is not None:
+        cipher_suites.apply(context, suites, key)
 
 
 def server_context(settings: Mapping[str, Any], prefix: str, what: str) -> ssl.SSLContext:
     """An HTTPS listener's context: keystore, truststore for client certificates,
-    ``ssl.client.auth`` (none/requested/required) and ``ssl.enabled.protocols``."""
+    ``ssl.client.auth`` (none/requested/required), ``ssl.enabled.protocols`` and ``ssl.cipher.suites``."""
     store = load_keystore(settings, prefix)
     if store is None:
         raise ConfigException(
@@ -312,6 +312,7 @@ def server_context(settings: Mapping[str, Any], prefix: str, what: str) -> ssl.S
         )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     _protocols(context, settings, prefix)
+    _cipher_suites(context, settings, prefix)
     _load_cert_chain(context, store)
     trust = load_truststore(settings, prefix)
     client_auth = (_text(settings, "ssl.client.auth") or "none").strip().lower()
@@ -325,7 +326,6 @@ def server_context(settings: Mapping[str, Any], prefix: str, what: str) -> ssl.S
         else:
             context.load_default_certs(ssl.Purpose.CLIENT_AUTH)
         context.verify_mode = ssl.CERT_REQUIRED if client_auth == "required" else ssl.CERT_OPTIONAL
-    _warn_unused(settings, prefix)
     return context
 
 
@@ -335,6 +335,7 @@ def client_context(settings: Mapping[str, Any], prefix: str = "") -> ssl.SSLCont
     ``ssl.endpoint.identification.algorithm`` is empty."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     _protocols(context, settings, prefix)
+    _cipher_suites(context, settings, prefix)
     trust = load_truststore(settings, prefix)
     if trust is not None:
         context.load_verify_locations(cadata=certs_pem(trust))
@@ -346,7 +347,6 @@ def client_context(settings: Mapping[str, Any], prefix: str = "") -> ssl.SSLCont
     algorithm = settings.get("ssl.endpoint.identification.algorithm")
     context.check_hostname = algorithm is None or str(algorithm).strip().lower() == "https"
     context.verify_mode = ssl.CERT_REQUIRED
-    _warn_unused(settings, prefix)
     return context
 
 

@@ -5,7 +5,8 @@
 - ``admin.listeners=https://...`` listeners use ``admin.listeners.https.ssl.*``, else ``ssl.*``.
 - Keys: ``ssl.keystore.*`` / ``ssl.key.password`` (PKCS12 or PEM; JKS refused with the fix),
   ``ssl.truststore.*`` (verifies client certificates), ``ssl.client.auth`` (none, requested,
-  required), ``ssl.enabled.protocols`` (default TLSv1.2,TLSv1.3).
+  required), ``ssl.enabled.protocols`` (default TLSv1.2,TLSv1.3), ``ssl.cipher.suites`` (IANA names,
+  see :mod:`connectrt.kafka.cipher_suites`).
 
 Contexts are built when the config is read, so a bad store stops the worker at start.
 """

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from connectrt.dev.certs import CertificateAuthority
 from tests.integration.worker_process import free_port, write_properties
 
 pytestmark = pytest.mark.integration
@@ -72,4 +73,27 @@ def test_start_refusals(tmp_path: Path, kafka_bootstrap: str) -> None:
         f"connectrt: listeners.https.ssl.keystore.location={jks} is a JKS keystore, which connectrt cannot read; "
         f"convert it to PKCS12 (keytool -importkeystore -srckeystore {jks} -destkeystore keystore.p12 "
         "-deststoretype PKCS12) and set listeners.https.ssl.keystore.type=PKCS12, or use PEM files."
+    ]
+
+
+def test_unknown_cipher_suite_refuses_to_start(tmp_path: Path, kafka_bootstrap: str) -> None:
+    """A suite name nobody knows in listeners.https.ssl.cipher.suites: one line, exit 1 (the keystore is
+    read first, so a real one is written)."""
+    ca = CertificateAuthority.create("test-ca")
+    leaf = ca.issue("localhost", ["localhost"])
+    leaf.write_pem(tmp_path / "server.pem")
+    code, lines = start(
+        tmp_path,
+        kafka_bootstrap,
+        {
+            "listeners": f"https://127.0.0.1:{free_port()}",
+            "listeners.https.ssl.keystore.type": "PEM",
+            "listeners.https.ssl.keystore.location": str(tmp_path / "server.pem"),
+            "listeners.https.ssl.cipher.suites": "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_RSA_WITH_NOTHING",
+        },
+    )
+    assert code == 1
+    assert lines == [
+        "connectrt: listeners.https.ssl.cipher.suites names 'TLS_RSA_WITH_NOTHING', which is not a cipher suite "
+        "connectrt knows; use the IANA names Java uses, e.g. TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384."
     ]

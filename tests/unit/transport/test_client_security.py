@@ -223,11 +223,15 @@ def test_refused_tls_is_named_when_kafka_cannot_be_reached(stores: Stores) -> No
 def test_java_only_tls_tuning_is_named_once(stores: Stores, caplog: pytest.LogCaptureFixture) -> None:
     import logging
 
-    props = _sasl_ssl(stores, **{"ssl.cipher.suites": "TLS_AES_256_GCM_SHA384"})
+    props = _sasl_ssl(
+        stores, **{"ssl.cipher.suites": "TLS_AES_256_GCM_SHA384", "ssl.enabled.protocols": "TLSv1.3"}
+    )
     with caplog.at_level(logging.WARNING, logger="connectrt.kafka.security"):
         client_security(props, "consumer.")
         client_security(props, "consumer.")
     assert caplog.messages == [
-        "consumer.ssl.cipher.suites is not applied to the producers, consumers and admin clients (librdkafka "
-        "uses OpenSSL's defaults: TLS 1.2 and 1.3 with its secure cipher suites)."
+        "consumer.ssl.enabled.protocols is not applied to the producers, consumers and admin clients "
+        "(librdkafka uses OpenSSL's defaults: TLS 1.2 and 1.3 with its secure cipher suites).",
+        "consumer.ssl.cipher.suites lists only TLS 1.3 suites: the Kafka clients (librdkafka) keep OpenSSL's "
+        "default TLS 1.2 suites for a broker without TLS 1.3.",
     ]
