@@ -222,15 +222,6 @@ DELIBERATE: tuple[Deliberate, ...] = (
     ),
     Deliberate(
         _JDBC,
-        r"table\.name\.format|table\.naming\.strategy|database\.time_zone",
-        "default_value",
-        "table.name.format, table.naming.strategy and database.time_zone default to null: unset, the "
-        "sink uses the topic name and UTC, as Debezium's defaults do.",
-        "default to null",
-        "sql",
-    ),
-    Deliberate(
-        _JDBC,
         r"(collection|table|column)\.naming\.strategy|field\.(include|exclude)\.list",
         "type",
         "The naming strategies are typed STRING (Debezium: CLASS: connectrt loads no Java class and "

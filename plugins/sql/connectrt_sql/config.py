@@ -85,7 +85,13 @@ _DEBEZIUM_KEYS: list[_Def] = [
         None,
         "Destination table: ${topic} (dots become underscores), ${source.table}, ${source.schema}, ...",
     ),
-    ("table.name.format", Type.STRING, None, None, "Deprecated alias of collection.name.format."),
+    (
+        "table.name.format",
+        Type.STRING,
+        "${topic}",
+        None,
+        "Deprecated alias of collection.name.format (used when set).",
+    ),
     (
         "primary.key.mode",
         Type.STRING,
@@ -109,7 +115,13 @@ _DEBEZIUM_KEYS: list[_Def] = [
         None,
         "Only the default strategy is supported.",
     ),
-    ("table.naming.strategy", Type.STRING, None, None, "Deprecated alias of collection.naming.strategy."),
+    (
+        "table.naming.strategy",
+        Type.STRING,
+        "io.debezium.sink.naming.DefaultCollectionNamingStrategy",
+        None,
+        "Deprecated alias of collection.naming.strategy; only the default strategy is supported.",
+    ),
     (
         "column.naming.strategy",
         Type.STRING,
@@ -119,7 +131,7 @@ _DEBEZIUM_KEYS: list[_Def] = [
     ),
     ("collection.table.format", Type.STRING, "${table}", None, "Accepted for compatibility."),
     ("use.time.zone", Type.STRING, "UTC", None, "Time zone of temporal values written without one."),
-    ("database.time_zone", Type.STRING, None, None, "Deprecated alias of use.time.zone."),
+    ("database.time_zone", Type.STRING, "UTC", None, "Deprecated alias of use.time.zone (used when set)."),
     ("dialect.postgres.postgis.schema", Type.STRING, "public", None, "Accepted for compatibility."),
     (
         "dialect.postgres.unnest.insert.enabled",
@@ -315,6 +327,12 @@ def _password(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _alias(props: Mapping[str, str], values: Mapping[str, Any], deprecated: str, key: str) -> Any:
+    """A deprecated key's value when it is set (it has a default of its own, as in Debezium), else
+    ``key``'s."""
+    return values[deprecated] if props.get(deprecated) not in (None, "") else values[key]
+
+
 def parse_settings(flavour: str, props: Mapping[str, str]) -> SinkSettings:
     """Parse and check ``props``; raise ConfigException with the first problem."""
     values = config_def(flavour).parse(props)
@@ -333,11 +351,11 @@ def parse_settings(flavour: str, props: Mapping[str, str]) -> SinkSettings:
             pk_fields=split_list(values["primary.key.fields"]),
             delete_enabled=values["delete.enabled"],
             truncate_enabled=values["truncate.enabled"],
-            table_format=values["table.name.format"] or values["collection.name.format"],
+            table_format=_alias(props, values, "table.name.format", "collection.name.format"),
             auto_create=evolve,
             auto_evolve=evolve,
             quote_identifiers=values["quote.identifiers"],
-            time_zone=values["database.time_zone"] or values["use.time.zone"],
+            time_zone=_alias(props, values, "database.time_zone", "use.time.zone"),
             batch_size=values["batch.size"],
             max_retries=values["flush.max.retries"],
             retry_backoff_ms=values["flush.retry.delay.ms"],
@@ -408,15 +426,16 @@ def validate_values(
                     "Cannot define both field.exclude.list and field.include.list. Please specify only one.",
                 )
             )
-        strategy = values.get("table.naming.strategy") or values.get("collection.naming.strategy")
-        if strategy and not str(strategy).endswith("DefaultCollectionNamingStrategy"):
-            errors.append(
-                (
-                    "collection.naming.strategy",
-                    f"Collection naming strategy {strategy} is not available in "
-                    "connectrt; remove the key to use the default strategy.",
+        for key in ("table.naming.strategy", "collection.naming.strategy"):
+            strategy = values.get(key)
+            if strategy and not str(strategy).endswith("DefaultCollectionNamingStrategy"):
+                errors.append(
+                    (
+                        key,
+                        f"Collection naming strategy {strategy} is not available in "
+                        "connectrt; remove the key to use the default strategy.",
+                    )
                 )
-            )
     else:
         if values.get("delete.enabled") and pk_mode != "record_key":
             errors.append(("pk.mode", "Primary key mode must be 'record_key' when delete support is enabled"))
