@@ -108,6 +108,8 @@ _DEFAULT_KEY_BITS = {
     "HmacSHA3-512": 512,
 }
 MIN_KEY_BITS = 40
+# Ours: the key travels in a config-topic record, which must stay far below the broker's message size.
+MAX_KEY_BITS = 65536
 
 
 class SessionKeyGenerator:
@@ -127,6 +129,10 @@ class SessionKeyGenerator:
         if bits < MIN_KEY_BITS:
             raise ConfigException(
                 KEY_SIZE_CONFIG, key_size, f"Key length must be at least {MIN_KEY_BITS} bits"
+            )
+        if bits > MAX_KEY_BITS:
+            raise ConfigException(
+                KEY_SIZE_CONFIG, key_size, f"Key length must be at most {MAX_KEY_BITS} bits"
             )
         self.algorithm = java_name
         self.key_bytes = (bits + 7) // 8

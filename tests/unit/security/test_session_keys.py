@@ -52,6 +52,11 @@ def test_unknown_algorithm_and_short_key_refused() -> None:
     assert str(e.value) == (
         "Invalid value 8 for configuration inter.worker.key.size: Key length must be at least 40 bits"
     )
+    with pytest.raises(ConfigException) as e:
+        SessionKeyGenerator("HmacSHA256", 2**31 - 1)  # a 256 MiB key would never fit a config-topic record
+    assert str(e.value) == (
+        "Invalid value 2147483647 for configuration inter.worker.key.size: Key length must be at most 65536 bits"
+    )
 
 
 def _config(**extra: Any) -> DistributedConfig:
