@@ -4,9 +4,10 @@ The steps are ``plugin_scenario``'s (``GET /connector-plugins/<p>/config`` and v
 PostgreSQL, JDBC sink and ExtractNewRecordState configs). Definitions and validate values are matched
 by config key name, and these fields compared: a key's ``type``, ``default_value`` and ``importance``;
 validate's ``errors``, ``recommended_values`` and ``error_count``; the HTTP status; which keys each
-side defines. The presentation fields (documentation, display_name, group, order_in_group, width and
-the order of keys) are not compared: connectrt's documentation is its own words, not Debezium's
-text. The converter and transform keys Kafka's runtime adds are compared by
+side defines. For ExtractNewRecordState (:data:`LAYOUT_STEPS`) also the display layout: each key's
+display_name, width and order_in_group, and the order of the keys. Documentation texts are not
+compared: connectrt's are its own words, not Debezium's text; nor is the connectors' layout (group,
+display_name, order_in_group, width), which is connectrt's own. The converter and transform keys Kafka's runtime adds are compared by
 ``test_rest_fidelity``, not here.
 
 Every other difference must be one of :data:`DELIBERATE`, each with the reason the plugin's README
@@ -28,6 +29,10 @@ README_HEADING = "## Where it differs from Debezium"
 PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
 
 DEFINITION_FIELDS = ("type", "default_value", "importance")
+#: steps whose display layout is compared too (the plugins whose layout connectrt matches)
+LAYOUT_STEPS = {
+    "plugin-config:io.debezium.transforms.ExtractNewRecordState": ("display_name", "width", "order_in_group")
+}
 VALUE_FIELDS = ("errors", "recommended_values")
 #: keys of Kafka's runtime (validated and recorded by test_rest_fidelity, whose plugin lists differ here)
 _RUNTIME_KEY = re.compile(
@@ -73,12 +78,14 @@ def differences(java: dict[str, Any], ours: dict[str, Any]) -> Iterator[tuple[st
         if java["body"]["error_count"] != ours["body"].get("error_count"):
             yield "$", "error_count", java["body"]["error_count"], ours["body"].get("error_count")
     jd, od = _definitions(java), _definitions(ours)
+    if java["id"] in LAYOUT_STEPS and [k for k in od if k in jd] != list(jd):
+        yield "$", "order", list(jd), list(od)
     for key, j in jd.items():
         o = od.get(key)
         if o is None:
             yield key, "defined", True, False
             continue
-        for f in DEFINITION_FIELDS:
+        for f in DEFINITION_FIELDS + LAYOUT_STEPS.get(java["id"], ()):
             if j["definition"].get(f) != o["definition"].get(f):
                 yield key, f, j["definition"].get(f), o["definition"].get(f)
         if "value" in j:
@@ -201,23 +208,6 @@ DELIBERATE: tuple[Deliberate, ...] = (
         "ExtractNewRecordState also lists the older keys drop.tombstones, delete.handling.mode and "
         "replace.null.with.default, which it still honours.",
         "also lists the older keys",
-        "postgres",
-    ),
-    Deliberate(
-        _ENRS,
-        _ENRS_KEY + r"add\.(fields|headers)",
-        "type",
-        "ExtractNewRecordState's add.fields and add.headers are typed STRING (Debezium: LIST).",
-        "`add.fields` and `add.headers` are typed STRING",
-        "postgres",
-    ),
-    Deliberate(
-        _ENRS,
-        _ENRS_KEY + r"delete\.tombstone\.handling\.mode",
-        "default_value",
-        "ExtractNewRecordState's delete.tombstone.handling.mode defaults to null (Debezium: tombstone): "
-        "null lets the older drop.tombstones and delete.handling.mode decide.",
-        "`delete.tombstone.handling.mode` defaults to null",
         "postgres",
     ),
     Deliberate(

@@ -29,6 +29,7 @@ from connectrt.config.configdef import (
     ConfigException,
     Importance,
     Type,
+    Width,
 )
 
 from connectrt_postgres.config import DEBEZIUM_VERSION
@@ -47,85 +48,149 @@ class _OptionalEnum(CaseInsensitiveValidString):
             super().ensure_valid(name, value)
 
 
-CONFIG_DEF = (
-    ConfigDef()
-    .define(
+_L, _M = Importance.LOW, Importance.MEDIUM
+_SHORT, _MEDIUM, _LONG = Width.SHORT, Width.MEDIUM, Width.LONG
+
+# Debezium 3.6.1's keys in its order, with its type, default, importance, width and display name;
+# then the older keys it no longer lists, which connectrt still honours.
+# name, type, default, validator, importance, width, display name, documentation
+_KEYS: list[tuple[str, Type, Any, CaseInsensitiveValidString | None, Importance, Width, str | None, str]] = [
+    (
         "delete.tombstone.handling.mode",
         Type.STRING,
-        None,
-        _OptionalEnum(MODES),
-        Importance.MEDIUM,
+        "tombstone",
+        CaseInsensitiveValidString(MODES),
+        _M,
+        _MEDIUM,
+        "Handle delete and tombstone records",
         "How deletes and tombstones are handled: drop, tombstone (default), rewrite, rewrite-with-tombstone, "
-        "delete-to-tombstone.",
-    )
-    .define(
-        "drop.tombstones",
-        Type.BOOLEAN,
-        None,
-        None,
-        Importance.LOW,
-        "Deprecated (Debezium 3.0/3.1): drop tombstones; used only without delete.tombstone.handling.mode.",
-    )
-    .define(
-        "delete.handling.mode",
-        Type.STRING,
-        None,
-        _OptionalEnum(("drop", "none", "rewrite")),
-        Importance.LOW,
-        "Deprecated (Debezium 3.0/3.1): drop, none or rewrite delete events.",
-    )
-    .define(
+        "delete-to-tombstone. Unset, the older drop.tombstones and delete.handling.mode decide.",
+    ),
+    (
         "route.by.field",
         Type.STRING,
         "",
         None,
-        Importance.LOW,
+        _L,
+        _LONG,
+        "Route by field name",
         "A row field whose value becomes the record's topic.",
-    )
-    .define("add.fields.prefix", Type.STRING, "__", None, Importance.LOW, "Prefix of added fields.")
-    .define(
-        "add.fields",
+    ),
+    (
+        "add.fields.prefix",
         Type.STRING,
+        "__",
+        None,
+        _L,
+        _SHORT,
+        "Field prefix to be added to each field.",
+        "Prefix of added fields.",
+    ),
+    (
+        "add.fields",
+        Type.LIST,
         "",
         None,
-        Importance.LOW,
+        _L,
+        _LONG,
+        "Adds the specified field(s) to the message if they exist.",
         "Envelope fields added to the row, e.g. op,table,source.ts_ms or name:NEWNAME.",
-    )
-    .define("add.headers.prefix", Type.STRING, "__", None, Importance.LOW, "Prefix of added headers.")
-    .define("add.headers", Type.STRING, "", None, Importance.LOW, "Envelope fields added as headers.")
-    .define(
-        "replace.null.with.default",
-        Type.BOOLEAN,
-        True,
+    ),
+    (
+        "add.headers.prefix",
+        Type.STRING,
+        "__",
         None,
-        Importance.LOW,
-        "Replace null field values with their schema defaults when rewriting.",
-    )
-    .define(
+        _L,
+        _SHORT,
+        "Header prefix to be added to each header.",
+        "Prefix of added headers.",
+    ),
+    (
+        "add.headers",
+        Type.LIST,
+        "",
+        None,
+        _L,
+        _LONG,
+        "Adds the specified fields to the header if they exist.",
+        "Envelope fields added as headers.",
+    ),
+    (
         "drop.fields.header.name",
         Type.STRING,
         None,
         None,
-        Importance.LOW,
-        "A header listing fields to remove from the value.",
-    )
-    .define(
+        _L,
+        _SHORT,
+        "Specifies a header that contains a list of field names to be removed",
+        "A header listing fields to remove from the value (not supported by connectrt yet).",
+    ),
+    (
         "drop.fields.from.key",
         Type.BOOLEAN,
         False,
         None,
-        Importance.LOW,
+        _L,
+        _SHORT,
+        "Specifies whether the fields to be dropped should also be omitted from the key",
         "Also remove those fields from the key.",
-    )
-    .define(
+    ),
+    (
         "drop.fields.keep.schema.compatible",
         Type.BOOLEAN,
         True,
         None,
-        Importance.LOW,
+        _L,
+        _SHORT,
+        "Specifies if fields are dropped, will the event's schemas be compatible",
         "Remove only optional fields, keeping schemas compatible.",
+    ),
+    (
+        "drop.tombstones",
+        Type.BOOLEAN,
+        None,
+        None,
+        _L,
+        Width.NONE,
+        None,
+        "Deprecated (Debezium 3.0/3.1): drop tombstones; used only without delete.tombstone.handling.mode.",
+    ),
+    (
+        "delete.handling.mode",
+        Type.STRING,
+        None,
+        _OptionalEnum(("drop", "none", "rewrite")),
+        _L,
+        Width.NONE,
+        None,
+        "Deprecated (Debezium 3.0/3.1): drop, none or rewrite delete events.",
+    ),
+    (
+        "replace.null.with.default",
+        Type.BOOLEAN,
+        True,
+        None,
+        _L,
+        Width.NONE,
+        None,
+        "Replace null field values with their schema defaults when rewriting.",
+    ),
+]
+
+CONFIG_DEF = ConfigDef()
+for _name, _type, _default, _validator, _importance, _width, _display, _doc in _KEYS:
+    CONFIG_DEF.define(
+        _name,
+        _type,
+        _default,
+        _validator,
+        _importance,
+        _doc,
+        order_in_group=1 if _display else -1,
+        width=_width,
+        display_name=_display,
     )
-)
 
 
 class FieldReference:
@@ -187,8 +252,8 @@ class FieldReference:
         return dict.get(envelope, self.field)
 
 
-def _references(prefix: str, text: str) -> list[FieldReference]:
-    return [FieldReference(prefix, part.strip()) for part in text.split(",") if part.strip()] if text else []
+def _references(prefix: str, parts: list[str]) -> list[FieldReference]:
+    return [FieldReference(prefix, part.strip()) for part in parts if part.strip()]
 
 
 class ExtractNewRecordState(Transformation[ConnectRecord]):
@@ -203,7 +268,7 @@ class ExtractNewRecordState(Transformation[ConnectRecord]):
         mode = values["delete.tombstone.handling.mode"]
         self.legacy_delete: str | None = None
         self.legacy_drop_tombstones = True
-        if mode is None and (
+        if "delete.tombstone.handling.mode" not in configs and (
             values["drop.tombstones"] is not None or values["delete.handling.mode"] is not None
         ):
             self.legacy_delete = (values["delete.handling.mode"] or "drop").lower()
