@@ -14,6 +14,7 @@ import base64
 import contextlib
 import os
 import re
+import socket
 import ssl
 import subprocess
 import sys
@@ -38,6 +39,7 @@ EXTENSION = "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurit
 REST_USER, REST_PASSWORD = "operator", "rest-pass-9d2f"
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"{REST_USER}:{REST_PASSWORD}".encode()).decode()}
 STORE_PASSWORD = "store-pass-71ab"
+SUITE = "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"
 
 
 @contextlib.contextmanager
@@ -176,6 +178,13 @@ def test_distributed_cdc_to_sink_on_sasl_ssl_with_https_and_auth(
                 "listeners.https.ssl.truststore.type": "PEM",
                 "listeners.https.ssl.truststore.location": str(tmp_path / "rest-ca.pem"),
                 "listeners.https.ssl.client.auth": "required",
+                # Java's IANA suite names: TLS 1.2 with this one suite on the REST listeners (the workers'
+                # forwarding included); the Kafka clients limit their TLS 1.2 suites the same way.
+                "listeners.https.ssl.cipher.suites": SUITE,
+                **{
+                    f"{p}ssl.cipher.suites": f"{SUITE},TLS_AES_256_GCM_SHA384"
+                    for p in ("", "producer.", "consumer.")
+                },
             }
             # The second worker reads its SASL credentials and keystore password through Java's FileConfigProvider
             # placeholders in its worker properties, resolved as Java's WorkerConfig resolves them.
@@ -209,6 +218,16 @@ def test_distributed_cdc_to_sink_on_sasl_ssl_with_https_and_auth(
             for w in workers:
                 w.wait_healthy()
             leader, follower = workers
+            for w in workers:
+                host, port = w.url.removeprefix("https://").split(":")
+                with (
+                    socket.create_connection((host, int(port)), timeout=10) as raw,
+                    w.verify.wrap_socket(raw, server_hostname=host) as tls,
+                ):
+                    assert (tls.version(), tls.cipher()[0] if tls.cipher() else None) == (
+                        "TLSv1.2",
+                        "ECDHE-ECDSA-AES256-GCM-SHA384",
+                    )
             with follower.client(authenticated=False) as anonymous:
                 assert anonymous.get("/connectors").status_code == 401
 
