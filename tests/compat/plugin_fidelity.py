@@ -212,10 +212,10 @@ DELIBERATE: tuple[Deliberate, ...] = (
     ),
     Deliberate(
         _JDBC,
-        r"(collection|table|column)\.naming\.strategy|field\.(include|exclude)\.list",
+        r"(collection|table|column)\.naming\.strategy",
         "type",
-        "The naming strategies are typed STRING (Debezium: CLASS: connectrt loads no Java class and "
-        "accepts only Debezium's default strategies) and the field lists STRING (Debezium: LIST).",
+        "The naming strategies are typed STRING (Debezium: CLASS): connectrt loads no Java class and "
+        "accepts only Debezium's default strategies.",
         "naming strategies are typed STRING",
         "sql",
     ),

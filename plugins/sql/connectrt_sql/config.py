@@ -144,14 +144,14 @@ _DEBEZIUM_KEYS: list[_Def] = [
     ("batch.size", Type.INT, 500, None, "Rows per statement batch."),
     (
         "field.include.list",
-        Type.STRING,
+        Type.LIST,
         None,
         None,
         "Regexes of fields to write, as <topic>:<field> or <field>.",
     ),
     (
         "field.exclude.list",
-        Type.STRING,
+        Type.LIST,
         None,
         None,
         "Regexes of fields not to write, as <topic>:<field> or <field>.",
