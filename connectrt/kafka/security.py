@@ -155,14 +155,14 @@ def _warn_not_applied(settings: Mapping[str, Any], prefix: str) -> None:
             )
 
 
-def _librdkafka_cipher_list(settings: Mapping[str, Any], prefix: str) -> str | None:
+def _librdkafka_cipher_list(settings: Mapping[str, Any], prefix: str, warn: bool = True) -> str | None:
     """``ssl.cipher.suites`` for librdkafka: OpenSSL names of the TLS 1.2 suites (librdkafka cannot
     choose TLS 1.3 suites or versions: said once)."""
     key = f"{prefix}ssl.cipher.suites"
     suites = cipher_suites.resolve(_str(settings, "ssl.cipher.suites"), key)
     if suites is None:
         return None
-    if key not in _WARNED:
+    if warn and key not in _WARNED:
         _WARNED.add(key)
         if not suites.tls13:
             log.warning(
@@ -200,7 +200,7 @@ def librdkafka_settings(security: ClientSecurity) -> dict[str, str]:
             out["ssl.key.pem"] = security.keystore.key_pem().decode("ascii")
             out["ssl.certificate.pem"] = security.keystore.chain_pem().decode("ascii")
         out["ssl.endpoint.identification.algorithm"] = "https" if security.check_hostname else "none"
-        ciphers = _librdkafka_cipher_list(security.settings or {}, "")
+        ciphers = _librdkafka_cipher_list(security.settings or {}, "", warn=False)  # warned when read
         if ciphers is not None:
             out["ssl.cipher.suites"] = ciphers
     return out
