@@ -10,6 +10,7 @@ import re
 import socket
 import ssl
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -222,14 +223,9 @@ def test_kafka_clients_get_openssl_names(stores: Stores) -> None:
 
 def test_librdkafka_offers_only_the_listed_suites(stores: Stores) -> None:
     """A real librdkafka client against a TLS 1.2 listener restricted to one suite: the handshake fails
-    when the client's ssl.cipher.suites excludes it, and gets past TLS (to the Kafka protocol, which
-    this listener does not speak) when it includes it."""
-    from concurrent.futures import TimeoutError
-
-    from confluent_kafka import KafkaException
-
+    when the client's ssl.cipher.suites excludes it and succeeds when it includes it (the listener
+    speaks no Kafka: only the handshakes count)."""
     from connectrt.kafka.clients import make_admin
-    from connectrt.kafka.topics import TopicAdmin
 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(stores.server_pem)
@@ -238,7 +234,8 @@ def test_librdkafka_offers_only_the_listed_suites(stores: Stores) -> None:
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
-    negotiated: list[str] = []
+    handshakes: list[str] = []  # the suite negotiated, or "refused"
+    seen = threading.Event()
 
     def serve() -> None:
         while True:
@@ -247,23 +244,24 @@ def test_librdkafka_offers_only_the_listed_suites(stores: Stores) -> None:
             except OSError:
                 return
             try:
-                tls = context.wrap_socket(conn, server_side=True)
-                cipher = tls.cipher()
-                negotiated.append(cipher[0] if cipher else "")
-                tls.close()
+                with context.wrap_socket(conn, server_side=True) as tls:
+                    cipher = tls.cipher()
+                    handshakes.append(cipher[0] if cipher else "")
             except (ssl.SSLError, OSError):
-                pass
+                handshakes.append("refused")
             finally:
                 conn.close()
+                seen.set()
 
     threading.Thread(target=serve, daemon=True).start()
     try:
         port = server.getsockname()[1]
-        for suites, expect_handshake in (
-            ("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", False),
-            ("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", True),
+        for suites, expected in (
+            ("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "refused"),
+            ("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384"),
         ):
-            negotiated.clear()
+            handshakes.clear()
+            seen.clear()
             admin = make_admin(
                 {
                     "bootstrap.servers": f"127.0.0.1:{port}",
@@ -272,10 +270,11 @@ def test_librdkafka_offers_only_the_listed_suites(stores: Stores) -> None:
                     "ssl.cipher.suites": suites,
                 }
             )
-            with pytest.raises((KafkaException, TimeoutError)):  # no Kafka behind the listener
-                TopicAdmin(admin, 3).cluster_id()
-            assert bool(negotiated) == expect_handshake, suites
-            if expect_handshake:
-                assert set(negotiated) == {"ECDHE-ECDSA-AES256-GCM-SHA384"}
+            deadline = time.monotonic() + 20
+            while expected not in handshakes and time.monotonic() < deadline:
+                seen.wait(0.1)
+            # Only the expected outcome (and, for the second client, retries of the first one's refusal).
+            assert expected in handshakes and set(handshakes) <= {expected, "refused"}, (suites, handshakes)
+            del admin
     finally:
         server.close()
