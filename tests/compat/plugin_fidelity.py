@@ -4,10 +4,9 @@ The steps are ``plugin_scenario``'s (``GET /connector-plugins/<p>/config`` and v
 PostgreSQL, JDBC sink and ExtractNewRecordState configs). Definitions and validate values are matched
 by config key name, and these fields compared: a key's ``type``, ``default_value`` and ``importance``;
 validate's ``errors``, ``recommended_values`` and ``error_count``; the HTTP status; which keys each
-side defines. For ExtractNewRecordState (:data:`LAYOUT_STEPS`) also the display layout: each key's
-display_name, width and order_in_group, and the order of the keys. Documentation texts are not
-compared: connectrt's are its own words, not Debezium's text; nor is the connectors' layout (group,
-display_name, order_in_group, width), which is connectrt's own. The converter and transform keys Kafka's runtime adds are compared by
+side defines; in the plugin-config steps (:data:`LAYOUT_STEPS`) also the display layout: each key's
+group, display_name, width and order_in_group, and the order of the keys. Documentation texts are
+not compared: connectrt's are its own words, not Debezium's text. The converter and transform keys Kafka's runtime adds are compared by
 ``test_rest_fidelity``, not here.
 
 Every other difference must be one of :data:`DELIBERATE`, each with the reason the plugin's README
@@ -30,8 +29,14 @@ PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
 
 DEFINITION_FIELDS = ("type", "default_value", "importance")
 #: steps whose display layout is compared too (the plugins whose layout connectrt matches)
+_LAYOUT = ("group", "display_name", "width", "order_in_group")
 LAYOUT_STEPS = {
-    "plugin-config:io.debezium.transforms.ExtractNewRecordState": ("display_name", "width", "order_in_group")
+    f"plugin-config:{plugin}": _LAYOUT
+    for plugin in (
+        plugin_scenario.POSTGRES,
+        plugin_scenario.JDBC_SINK,
+        plugin_scenario.EXTRACT_NEW_RECORD_STATE,
+    )
 }
 VALUE_FIELDS = ("errors", "recommended_values")
 #: keys of Kafka's runtime (validated and recorded by test_rest_fidelity, whose plugin lists differ here)
@@ -226,6 +231,14 @@ DELIBERATE: tuple[Deliberate, ...] = (
         "The JDBC sink lists connection.provider, dialect.postgres.unnest.insert.enabled and "
         "use.reduction.buffer (accepted and ignored), which Debezium 3.4.0 reads but does not list.",
         "lists `connection.provider`",
+        "sql",
+    ),
+    Deliberate(
+        r"plugin-config:io\.debezium\.connector\.jdbc\.JdbcSinkConnector",
+        r"batch\.size",
+        "display_name",
+        "batch.size's display name is 'Batch size' (Debezium's is two sentences of documentation).",
+        "display name is `Batch size`",
         "sql",
     ),
     Deliberate(

@@ -18,14 +18,14 @@ from typing import Any
 from connectrt.config.configdef import (
     NO_DEFAULT_VALUE,
     CaseInsensitiveValidString,
-    ConfigDef,
     ConfigException,
     Importance,
     Password,
     Type,
 )
 
-from connectrt_postgres.config_accepted import define_accepted, unsupported_pattern_key, unsupported_values
+from connectrt_postgres.config_accepted import accepted_specs, unsupported_pattern_key, unsupported_values
+from connectrt_postgres.config_layout import define_in_layout_order
 from connectrt_postgres.config_metadata import IMPORTANCE, RECOMMENDED, EnumRecommender, NullOr
 
 DEBEZIUM_VERSION = "3.6.1.Final"
@@ -451,20 +451,22 @@ _DEFINITIONS: list[tuple[str, Type, Any, tuple[str, ...] | None, str, str]] = [
     ),
 ]
 
-CONFIG_DEF = ConfigDef()
+_SPECS: dict[str, dict[str, Any]] = {}
 for _name, _type, _default, _values, _group, _doc in _DEFINITIONS:
     _validator = CaseInsensitiveValidString(_values) if _values else None
-    CONFIG_DEF.define(
-        _name,
-        _type,
-        _default,
-        NullOr(_validator) if _validator is not None and _default is None else _validator,
-        IMPORTANCE.get(_name, Importance.HIGH if _default is NO_DEFAULT_VALUE else Importance.MEDIUM),
-        _doc,
-        _group,
-        recommender=EnumRecommender(RECOMMENDED[_name]) if _name in RECOMMENDED else None,
-    )
-define_accepted(CONFIG_DEF)
+    _SPECS[_name] = {
+        "type": _type,
+        "default_value": _default,
+        "validator": NullOr(_validator) if _validator is not None and _default is None else _validator,
+        "importance": IMPORTANCE.get(
+            _name, Importance.HIGH if _default is NO_DEFAULT_VALUE else Importance.MEDIUM
+        ),
+        "documentation": _doc,
+        "group": _group,
+        "recommender": EnumRecommender(RECOMMENDED[_name]) if _name in RECOMMENDED else None,
+    }
+_SPECS.update(accepted_specs())
+CONFIG_DEF = define_in_layout_order(_SPECS)
 
 _SLOT_NAME = re.compile(r"[a-z0-9_]{1,63}")
 _SKIPPABLE = {"c", "u", "d", "t"}

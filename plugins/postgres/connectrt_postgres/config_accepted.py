@@ -1,6 +1,7 @@
 """Debezium 3.6.1 PostgresConnector keys that connectrt does not implement, listed so that
 ``GET /connector-plugins/.../config`` shows every key Debezium shows, with Debezium's type, default
-and importance.
+and importance (and its layout, from config_layout); their documentation starts "Not implemented by
+connectrt".
 
 Two kinds: keys whose effect connectrt can do without (tuning, metrics, lineage, the Java classes
 Debezium loads at their defaults) are accepted and ignored; keys that would change the events or
@@ -14,11 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from connectrt.config.configdef import ConfigDef, Importance, Type
+from connectrt.config.configdef import Importance, Type
 
 from connectrt_postgres.config_metadata import RECOMMENDED, EnumRecommender
-
-GROUP = "Not implemented by connectrt"
 
 _H, _M, _L = Importance.HIGH, Importance.MEDIUM, Importance.LOW
 
@@ -118,15 +117,23 @@ ACCEPTED: list[tuple[str, Type, Any, Importance, bool]] = [
 _UNSUPPORTED_PREFIXES = ("column.mask.", "column.truncate.")
 
 
-def define_accepted(config_def: ConfigDef) -> None:
+def accepted_specs() -> dict[str, dict[str, Any]]:
+    """``ConfigDef.define`` keyword arguments of each key, by name."""
+    specs: dict[str, dict[str, Any]] = {}
     for name, type_, default, importance, changes_events in ACCEPTED:
         effect = (
-            "connectrt does not implement it: set, it is refused."
+            "Not implemented by connectrt: set to anything but its default, it is refused."
             if changes_events
-            else "Accepted and ignored: connectrt does not implement it."
+            else "Not implemented by connectrt: accepted and ignored."
         )
-        recommender = EnumRecommender(RECOMMENDED[name]) if name in RECOMMENDED else None
-        config_def.define(name, type_, default, None, importance, effect, GROUP, recommender=recommender)
+        specs[name] = {
+            "type": type_,
+            "default_value": default,
+            "importance": importance,
+            "documentation": effect,
+            "recommender": EnumRecommender(RECOMMENDED[name]) if name in RECOMMENDED else None,
+        }
+    return specs
 
 
 def _text(value: Any) -> str:

@@ -26,6 +26,7 @@ from connectrt.config.configdef import (
     Validator,
 )
 
+from connectrt_sql.config_layout import define_in_layout_order
 from connectrt_sql.urls import DatabaseUrl, UrlError, parse_connection_url, redact_url
 
 log = logging.getLogger(__name__)
@@ -249,8 +250,9 @@ _DEBEZIUM_IMPORTANCE: dict[str, Importance] = {
 }
 
 
-def _build(keys: list[_Def], importance: Mapping[str, Importance] | None = None) -> ConfigDef:
-    cd = ConfigDef()
+def _specs(keys: list[_Def], importance: Mapping[str, Importance] | None = None) -> dict[str, dict[str, Any]]:
+    """``ConfigDef.define`` keyword arguments of each key, by name."""
+    specs: dict[str, dict[str, Any]] = {}
     for name, type_, default, enum, doc in keys:
         validator: Validator | None = CaseInsensitiveValidString.in_(*enum) if enum else None
         if name in (
@@ -261,23 +263,23 @@ def _build(keys: list[_Def], importance: Mapping[str, Importance] | None = None)
             "flush.retry.delay.ms",
         ):
             validator = Range.at_least(1 if name == "batch.size" else 0)
-        cd.define(
-            name,
-            type_,
-            default,
-            validator,
-            importance.get(name, Importance.MEDIUM)
-            if importance is not None
-            else Importance.HIGH
-            if name.startswith("connection.")
-            else Importance.MEDIUM,
-            doc,
-        )
-    return cd
+        if importance is not None:
+            level = importance.get(name, Importance.MEDIUM)
+        else:
+            level = Importance.HIGH if name.startswith("connection.") else Importance.MEDIUM
+        specs[name] = {
+            "type": type_,
+            "default_value": default,
+            "validator": validator,
+            "importance": level,
+            "documentation": doc,
+        }
+    return specs
 
 
-DEBEZIUM_DEF = _build(_DEBEZIUM_KEYS, _DEBEZIUM_IMPORTANCE)
-CONFLUENT_DEF = _build(_CONFLUENT_KEYS)
+#: Debezium's keys in its order and layout (config_layout), then connectrt's extra ones
+DEBEZIUM_DEF = define_in_layout_order(_specs(_DEBEZIUM_KEYS, _DEBEZIUM_IMPORTANCE))
+CONFLUENT_DEF = define_in_layout_order(_specs(_CONFLUENT_KEYS), layout=[])
 
 
 def config_def(flavour: str) -> ConfigDef:
