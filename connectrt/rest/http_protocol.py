@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any
 
 import h11
@@ -27,8 +26,6 @@ log = logging.getLogger(__name__)
 
 # uvicorn's and h11's bound on an incomplete request head (Jetty's default is 8 KiB).
 MAX_REQUEST_HEAD_BYTES = 16 * 1024
-_HEAD_END = re.compile(rb"\r?\n\r?\n")
-_LINE_END = re.compile(rb"\r?\n")
 
 _REASONS = {400: "Bad Request", 414: "URI Too Long", 431: "Request Header Fields Too Large"}
 
@@ -37,16 +34,23 @@ class _HeadTooLarge(h11.RemoteProtocolError):
     pass
 
 
+def _head_end(window: bytes) -> int:
+    """Where the blank line ending the head starts in ``window`` (-1 when there is none); h11 accepts
+    bare LF line ends as well as CRLF."""
+    ends = [i for i in (window.find(b"\n\r\n"), window.find(b"\n\n")) if i >= 0]
+    return min(ends) if ends else -1
+
+
 def _head_error(buffer: bytes) -> _HeadTooLarge | None:
     """The error for a request head over the bound at the start of ``buffer`` (None when it fits)."""
     window = buffer[: MAX_REQUEST_HEAD_BYTES + 4]
-    end = _HEAD_END.search(window)
-    if end is not None and end.start() <= MAX_REQUEST_HEAD_BYTES:
+    end = _head_end(window)
+    if 0 <= end <= MAX_REQUEST_HEAD_BYTES:
         return None
-    if end is None and len(buffer) <= MAX_REQUEST_HEAD_BYTES:
+    if end < 0 and len(buffer) <= MAX_REQUEST_HEAD_BYTES:
         return None
-    line_end = _LINE_END.search(window)
-    if line_end is None or line_end.start() > MAX_REQUEST_HEAD_BYTES:
+    line_end = window.find(b"\n")
+    if line_end < 0 or line_end > MAX_REQUEST_HEAD_BYTES:
         return _HeadTooLarge(
             f"The request line is longer than {MAX_REQUEST_HEAD_BYTES} bytes; shorten the URL.",
             error_status_hint=414,
