@@ -26,7 +26,13 @@ from connectrt.config.configdef import (
 
 from connectrt_postgres.config_accepted import accepted_specs, unsupported_pattern_key, unsupported_values
 from connectrt_postgres.config_layout import define_in_layout_order
-from connectrt_postgres.config_metadata import IMPORTANCE, RECOMMENDED, EnumRecommender, NullOr
+from connectrt_postgres.config_metadata import (
+    IMPORTANCE,
+    RECOMMENDED,
+    DebeziumConfigDef,
+    EnumRecommender,
+    NullOr,
+)
 
 DEBEZIUM_VERSION = "3.6.1.Final"
 
@@ -466,7 +472,7 @@ for _name, _type, _default, _values, _group, _doc in _DEFINITIONS:
         "recommender": EnumRecommender(RECOMMENDED[_name]) if _name in RECOMMENDED else None,
     }
 _SPECS.update(accepted_specs())
-CONFIG_DEF = define_in_layout_order(_SPECS)
+CONFIG_DEF = define_in_layout_order(_SPECS, DebeziumConfigDef())
 
 _SLOT_NAME = re.compile(r"[a-z0-9_]{1,63}")
 _SKIPPABLE = {"c", "u", "d", "t"}

@@ -1,6 +1,7 @@
 """What Debezium 3.6.1's PostgresConnector says about its keys beyond name, type and default: the
-importance of each key and the order its enum recommenders list the values in (Java's HashSet
-order), as ``GET /connector-plugins/.../config`` and validate answer them.
+importance of each key, the order its enum recommenders list the values in (Java's HashSet
+order), as ``GET /connector-plugins/.../config`` and validate answer them, and the wording of
+validate's errors (:class:`DebeziumConfigDef`).
 
 Checked against the recording of a real Debezium worker by ``tests/compat/test_plugin_fidelity.py``.
 """
@@ -10,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from connectrt.config.configdef import Importance, Recommender, Validator
+from connectrt.config.configdef import (
+    ConfigDef,
+    ConfigKey,
+    ConfigValue,
+    Importance,
+    Recommender,
+    Type,
+    Validator,
+)
 
 #: Keys whose importance is not what their default implies (required keys HIGH, the rest MEDIUM).
 IMPORTANCE: dict[str, Importance] = {
@@ -108,3 +117,32 @@ class NullOr(Validator):
 
     def __str__(self) -> str:
         return str(self.inner)
+
+
+_INTEGERS = (Type.SHORT, Type.INT, Type.LONG)
+
+
+def debezium_error(key: ConfigKey, message: str) -> str:
+    """Debezium's wording of a validate error Kafka's ConfigDef words otherwise ("The 'k' value is
+    invalid: ..."); other messages unchanged."""
+    if message.startswith("Missing required configuration"):
+        reason = "A value is required"
+    elif key.type in _INTEGERS and "Not a number" in message:
+        reason = "An integer is expected"
+    elif key.name in RECOMMENDED and "must be one of" in message:
+        reason = "Value must be one of " + ", ".join(RECOMMENDED[key.name])
+    else:
+        return message
+    return f"The '{key.name}' value is invalid: {reason}"
+
+
+class DebeziumConfigDef(ConfigDef):
+    """A ConfigDef whose validate words its errors as Debezium does (parsing at start keeps Kafka's
+    wording, which names the value)."""
+
+    def validate_all(self, props: Mapping[str, Any]) -> dict[str, ConfigValue]:
+        values = super().validate_all(props)
+        keys = self.config_keys()
+        for name, value in values.items():
+            value.errors = [debezium_error(keys[name], e) for e in value.errors]
+        return values

@@ -104,12 +104,14 @@ DEBEZIUM_LAYOUT: list[tuple[str, str, int, Width, str]] = [
 
 
 def define_in_layout_order(
-    specs: Mapping[str, Mapping[str, Any]], layout: list[tuple[str, str, int, Width, str]] = DEBEZIUM_LAYOUT
+    specs: Mapping[str, Mapping[str, Any]],
+    config_def: ConfigDef | None = None,
+    layout: list[tuple[str, str, int, Width, str]] = DEBEZIUM_LAYOUT,
 ) -> ConfigDef:
     """A ConfigDef of ``specs`` (name -> ``ConfigDef.define`` keyword arguments): the keys ``layout``
     names first, in its order and with its group, order, width and display name, then the others
-    as given."""
-    config_def = ConfigDef()
+    as given (into ``config_def`` when given)."""
+    config_def = config_def if config_def is not None else ConfigDef()
     laid_out = set()
     for name, group, order, width, display_name in layout:
         if name in specs:

@@ -77,3 +77,16 @@ def test_a_class_name_in_a_request_is_never_loaded() -> None:
     # the class-valued keys are strings: validating one imports nothing
     assert _errors({"memory.management.tables.class": "os.system"}) == {}
     assert CONFIG_DEF.config_keys()["transaction.metadata.factory"].type.name == "STRING"
+
+
+def test_validate_words_errors_as_debezium_and_start_as_kafka() -> None:
+    errors = _errors({"database.port": "x", "snapshot.mode": "sometimes"})
+    assert errors["database.port"] == ["The 'database.port' value is invalid: An integer is expected"]
+    assert errors["snapshot.mode"] == [
+        "The 'snapshot.mode' value is invalid: Value must be one of always, initial_only, configuration_based, "
+        "when_needed, initial, custom, no_data"
+    ]
+    no_host = {v.name: v.errors for v in PostgresConnector().validate({"topic.prefix": "p"}) if v.errors}
+    assert no_host["database.hostname"] == ["The 'database.hostname' value is invalid: A value is required"]
+    with pytest.raises(ConfigException, match="Invalid value x for configuration database.port"):
+        parse_config({**BASE, "database.port": "x"})
