@@ -27,7 +27,7 @@ RECORDING = Path(__file__).resolve().parent / "data" / "java_debezium_plugins.js
 README_HEADING = "## Where it differs from Debezium"
 PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
 
-DEFINITION_FIELDS = ("type", "default_value", "importance")
+DEFINITION_FIELDS = ("type", "required", "default_value", "importance", "dependents")
 #: steps whose display layout is compared too (the plugins whose layout connectrt matches)
 _LAYOUT = ("group", "display_name", "width", "order_in_group")
 LAYOUT_STEPS = {
@@ -38,7 +38,7 @@ LAYOUT_STEPS = {
         plugin_scenario.EXTRACT_NEW_RECORD_STATE,
     )
 }
-VALUE_FIELDS = ("errors", "recommended_values")
+VALUE_FIELDS = ("value", "errors", "recommended_values", "visible")
 #: keys of Kafka's runtime (validated and recorded by test_rest_fidelity, whose plugin lists differ here)
 _RUNTIME_KEY = re.compile(
     r"(key|value|header)\.converter(\.plugin\.version)?|transforms\.[^.]+\.(type|plugin\.version)"
@@ -164,10 +164,19 @@ DELIBERATE: tuple[Deliberate, ...] = (
     Deliberate(
         r"validate:postgres-.*",
         r"internal\.legacy\.snapshot\.max\.threads",
-        "errors|recommended_values",
+        "errors|recommended_values|visible|value",
         "Validate answers internal.legacy.snapshot.max.threads with an empty value (Debezium: null, "
         "the key being an internal alias of legacy.snapshot.max.threads).",
-        "`internal.legacy.snapshot.max.threads` with an empty value",
+        "`internal.legacy.snapshot.max.threads`, where connectrt answers an empty one",
+        "postgres",
+    ),
+    Deliberate(
+        r"validate:postgres-.*",
+        r"(?!transforms\.).*",
+        "value",
+        "Validate answers each PostgresConnector key's value (the given one, or the default), as Kafka's "
+        "own connectors do; Debezium answers null for every one of its keys.",
+        "answers each key's value",
         "postgres",
     ),
     Deliberate(

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectrt.config.configdef import (
-    NO_DEFAULT_VALUE,
     CaseInsensitiveValidString,
     ConfigException,
     Importance,
@@ -32,6 +31,7 @@ from connectrt_postgres.config_metadata import (
     DebeziumConfigDef,
     EnumRecommender,
     NullOr,
+    Visibility,
 )
 
 DEBEZIUM_VERSION = "3.6.1.Final"
@@ -62,18 +62,18 @@ _DEFINITIONS: list[tuple[str, Type, Any, tuple[str, ...] | None, str, str]] = [
     (
         "database.hostname",
         Type.STRING,
-        NO_DEFAULT_VALUE,
+        None,
         None,
         _C,
         "Resolvable hostname or IP address of the PostgreSQL server.",
     ),
     ("database.port", Type.INT, 5432, None, _C, "Port of the PostgreSQL server."),
-    ("database.user", Type.STRING, NO_DEFAULT_VALUE, None, _C, "Name of the database user to connect as."),
+    ("database.user", Type.STRING, None, None, _C, "Name of the database user to connect as."),
     ("database.password", Type.PASSWORD, None, None, _C, "Password of the database user."),
     (
         "database.dbname",
         Type.STRING,
-        NO_DEFAULT_VALUE,
+        None,
         None,
         _C,
         "The name of the database to capture changes from.",
@@ -117,7 +117,7 @@ _DEFINITIONS: list[tuple[str, Type, Any, tuple[str, ...] | None, str, str]] = [
     (
         "topic.prefix",
         Type.STRING,
-        NO_DEFAULT_VALUE,
+        None,
         None,
         _C,
         "Logical name of the server: the prefix of every topic and the source partition.",
@@ -464,13 +464,13 @@ for _name, _type, _default, _values, _group, _doc in _DEFINITIONS:
         "type": _type,
         "default_value": _default,
         "validator": NullOr(_validator) if _validator is not None and _default is None else _validator,
-        "importance": IMPORTANCE.get(
-            _name, Importance.HIGH if _default is NO_DEFAULT_VALUE else Importance.MEDIUM
-        ),
+        "importance": IMPORTANCE.get(_name, Importance.MEDIUM),
         "documentation": _doc,
         "group": _group,
         "recommender": EnumRecommender(RECOMMENDED[_name]) if _name in RECOMMENDED else None,
     }
+_SPECS["schema.include.list"]["dependents"] = ["table.include.list"]  # as Debezium answers
+_SPECS["schema.exclude.list"]["recommender"] = Visibility(False)
 _SPECS.update(accepted_specs())
 CONFIG_DEF = define_in_layout_order(_SPECS, DebeziumConfigDef())
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from connectrt.config.configdef import (
     ConfigDef,
+    ConfigException,
     ConfigKey,
     ConfigValue,
     Importance,
@@ -21,10 +22,21 @@ from connectrt.config.configdef import (
     Validator,
 )
 
-#: Keys whose importance is not what their default implies (required keys HIGH, the rest MEDIUM).
+#: Keys Debezium requires a value for: it defines them without a default ("required": false in
+#: the answers) and checks them itself, saying "A value is required".
+REQUIRED = ("topic.prefix", "database.hostname", "database.user", "database.dbname")
+
+#: Keys whose importance is not MEDIUM.
 IMPORTANCE: dict[str, Importance] = {
     **dict.fromkeys(
-        ("database.port", "database.password", "table.include.list", "schema.include.list"), Importance.HIGH
+        (
+            *REQUIRED,
+            "database.port",
+            "database.password",
+            "table.include.list",
+            "schema.include.list",
+        ),
+        Importance.HIGH,
     ),
     **dict.fromkeys(
         (
@@ -136,13 +148,37 @@ def debezium_error(key: ConfigKey, message: str) -> str:
     return f"The '{key.name}' value is invalid: {reason}"
 
 
+def _required_message(name: str) -> str:
+    return f"The '{name}' value is invalid: A value is required"
+
+
 class DebeziumConfigDef(ConfigDef):
-    """A ConfigDef whose validate words its errors as Debezium does (parsing at start keeps Kafka's
-    wording, which names the value)."""
+    """A ConfigDef that checks :data:`REQUIRED` as Debezium does and whose validate words its errors
+    as Debezium does (parsing at start keeps Kafka's wording, which names the value)."""
+
+    def parse(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        values = super().parse(props)
+        for name in REQUIRED:
+            if values.get(name) is None:
+                raise ConfigException(_required_message(name))
+        return values
 
     def validate_all(self, props: Mapping[str, Any]) -> dict[str, ConfigValue]:
         values = super().validate_all(props)
         keys = self.config_keys()
         for name, value in values.items():
             value.errors = [debezium_error(keys[name], e) for e in value.errors]
+        for name in REQUIRED:
+            if name in values and values[name].value is None and not values[name].errors:
+                values[name].add_error(_required_message(name))
         return values
+
+
+class Visibility(Recommender):
+    """Debezium's visibility of a key (schema.exclude.list is answered as not visible)."""
+
+    def __init__(self, visible: bool) -> None:
+        self._visible = visible
+
+    def visible(self, name: str, parsed: Mapping[str, Any]) -> bool:
+        return self._visible

@@ -44,7 +44,8 @@ KAFKA_PK_COLUMNS = ("__connect_topic", "__connect_partition", "__connect_offset"
 _Def = tuple[str, Type, Any, tuple[str, ...] | None, str]
 
 _DEBEZIUM_KEYS: list[_Def] = [
-    ("connection.url", Type.STRING, NO_DEFAULT_VALUE, None, "Valid JDBC URL (or an SQLAlchemy URL)."),
+    # required, but defined without a default and checked by validate_values, as Debezium does
+    ("connection.url", Type.STRING, None, None, "Valid JDBC URL (or an SQLAlchemy URL)."),
     (
         "connection.username",
         Type.STRING,
@@ -403,6 +404,8 @@ def validate_values(
     pk_mode = str(values.get(pk_key) or "none").lower()
     insert_mode = str(values.get("insert.mode") or "insert").lower()
     if flavour == DEBEZIUM:
+        if not values.get("connection.url"):
+            errors.append(("connection.url", "The 'connection.url' value is invalid: A value is required"))
         if insert_mode == "upsert" and pk_key not in props:
             if "primary.key.fields" not in props:
                 errors.append(

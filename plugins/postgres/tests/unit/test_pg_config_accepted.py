@@ -90,3 +90,14 @@ def test_validate_words_errors_as_debezium_and_start_as_kafka() -> None:
     assert no_host["database.hostname"] == ["The 'database.hostname' value is invalid: A value is required"]
     with pytest.raises(ConfigException, match="Invalid value x for configuration database.port"):
         parse_config({**BASE, "database.port": "x"})
+
+
+def test_required_keys_are_checked_as_debezium_checks_them() -> None:
+    keys = CONFIG_DEF.config_keys()
+    assert keys["topic.prefix"].default_value is None  # "required": false in the answers, as Debezium's
+    assert keys["schema.include.list"].dependents == ["table.include.list"]
+    answers = {v.name: v for v in PostgresConnector().validate({"database.hostname": "h"})}
+    assert answers["database.user"].errors == ["The 'database.user' value is invalid: A value is required"]
+    assert not answers["schema.exclude.list"].visible
+    with pytest.raises(ConfigException, match="The 'topic.prefix' value is invalid: A value is required"):
+        parse_config({k: v for k, v in BASE.items() if k != "topic.prefix"})

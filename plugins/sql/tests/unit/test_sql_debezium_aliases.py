@@ -4,7 +4,7 @@ database.time_zone=UTC, table.naming.strategy=its default class) and still only 
 from __future__ import annotations
 
 import pytest
-from connectrt.config.configdef import Importance
+from connectrt.config.configdef import ConfigException, Importance
 
 from connectrt_sql.config import DEBEZIUM, DEBEZIUM_DEF, parse_settings, validate_config
 
@@ -56,3 +56,14 @@ def test_a_custom_naming_strategy_is_refused_on_the_key_that_names_it(key: str) 
             "remove the key to use the default strategy."
         ]
     }
+
+
+def test_connection_url_is_required_as_debezium_checks_it() -> None:
+    key = DEBEZIUM_DEF.config_keys()["connection.url"]
+    assert not key.has_default or key.default_value is None  # "required": false, as Debezium answers
+    errors = {
+        cv.name: cv.errors for cv in validate_config(DEBEZIUM, {"connection.username": "u"}) if cv.errors
+    }
+    assert errors == {"connection.url": ["The 'connection.url' value is invalid: A value is required"]}
+    with pytest.raises(ConfigException, match="connection.url' value is invalid: A value is required"):
+        parse_settings(DEBEZIUM, {"connection.username": "u"})
