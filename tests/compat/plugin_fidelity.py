@@ -127,7 +127,7 @@ def readme_section(plugin: str) -> str:
 
 _PG_CONFIG = r"plugin-config:io\.debezium\.connector\.postgresql\.PostgresConnector|validate:postgres-.*"
 _JDBC = r"plugin-config:io\.debezium\.connector\.jdbc\.JdbcSinkConnector|validate:jdbc-.*"
-_ENRS = r"plugin-config:io\.debezium\.transforms\.ExtractNewRecordState|validate:postgres-unwrap"
+_ENRS = r"plugin-config:io\.debezium\.transforms\.ExtractNewRecordState|validate:postgres-unwrap.*"
 _ENRS_KEY = r"(transforms\.unwrap\.)?"
 _REGEX_LISTS = (
     r"skipped\.operations|snapshot\.include\.collection\.list|(message\.prefix|column|table|schema)\."
@@ -181,6 +181,24 @@ DELIBERATE: tuple[Deliberate, ...] = (
         "postgres",
     ),
     Deliberate(
+        r"validate:postgres-decoderbufs",
+        r"\$|plugin\.name",
+        "errors|error_count",
+        "plugin.name=decoderbufs is refused at validate: connectrt reads only pgoutput (Debezium accepts "
+        "it when the server has the decoderbufs extension).",
+        "`decoderbufs` is rejected",
+        "postgres",
+    ),
+    Deliberate(
+        r"validate:postgres-custom-snapshot",
+        r"snapshot\.mode(\.custom\.name)?",
+        "errors",
+        "snapshot.mode=custom is refused on snapshot.mode: connectrt does not implement it (Debezium "
+        "asks for snapshot.mode.custom.name, the Java class to load).",
+        "`configuration_based`/`custom`",
+        "postgres",
+    ),
+    Deliberate(
         _PG_CONFIG,
         r"snapshot\.fetch\.size",
         "default_value",
@@ -207,7 +225,7 @@ DELIBERATE: tuple[Deliberate, ...] = (
         "postgres",
     ),
     Deliberate(
-        r"validate:postgres-unwrap",
+        r"validate:postgres-unwrap.*",
         r"transforms\.unwrap\.(?!type$|plugin\.version$|negate$|predicate$).*",
         "order_in_group",
         "In validate, the transform's keys are numbered three further on than in Debezium's answer: the "
@@ -251,11 +269,12 @@ DELIBERATE: tuple[Deliberate, ...] = (
         "sql",
     ),
     Deliberate(
-        r"validate:jdbc-bad-values",
-        r"\$|insert\.mode|primary\.key\.mode",
+        r"validate:jdbc-(bad-values|upsert-no-key|no-url)",
+        r"\$|insert\.mode|primary\.key\.mode|connection\.url",
         "errors|error_count",
-        "An insert.mode or primary.key.mode that is not one of Debezium's values is an error at "
-        "validate (Debezium accepts it there and fails the task when it starts).",
+        "An insert.mode or primary.key.mode that is not one of Debezium's values, upsert without "
+        "primary.key.mode, or no connection.url is an error at validate (Debezium accepts them there "
+        "and fails the task when it starts).",
         "is an error at validate",
         "sql",
     ),

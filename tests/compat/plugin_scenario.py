@@ -65,6 +65,22 @@ def steps() -> Iterator[Step]:
         ),
         ("jdbc-valid", JDBC_SINK, _jdbc()),
         ("jdbc-bad-values", JDBC_SINK, _jdbc(**{"insert.mode": "merge", "primary.key.mode": "sometimes"})),
+        # what one value alone does (above, a value that does not parse hides the plugin's own checks)
+        ("postgres-decoderbufs", POSTGRES, _postgres(**{"plugin.name": "decoderbufs"})),
+        ("postgres-custom-snapshot", POSTGRES, _postgres(**{"snapshot.mode": "custom"})),
+        (
+            "postgres-unwrap-bad-mode",
+            POSTGRES,
+            _postgres(
+                **{
+                    "transforms": "unwrap",
+                    "transforms.unwrap.type": EXTRACT_NEW_RECORD_STATE,
+                    "transforms.unwrap.delete.tombstone.handling.mode": "sometimes",
+                }
+            ),
+        ),
+        ("jdbc-upsert-no-key", JDBC_SINK, _jdbc(**{"insert.mode": "upsert"})),
+        ("jdbc-no-url", JDBC_SINK, {k: v for k, v in _jdbc().items() if k != "connection.url"}),
     ]
     for case, plugin, config in cases:
         yield Step(f"validate:{case}", "PUT", f"/connector-plugins/{plugin}/config/validate", config)

@@ -29,6 +29,7 @@ from connectrt.config.configdef import (
     ConfigException,
     Importance,
     Type,
+    Validator,
     Width,
 )
 
@@ -40,6 +41,20 @@ MODES = ("drop", "tombstone", "rewrite", "rewrite-with-tombstone", "delete-to-to
 DELETED_FIELD = "__deleted"
 _NO_STRUCT = ("op", "ts_ms", "ts_us", "ts_ns")
 _TRANSACTION_FIELDS = ("id", "total_order", "data_collection_order")
+
+
+class _DebeziumEnum(Validator):
+    """One of ``valid`` (any case), refused in Debezium's words, listing the values in its order."""
+
+    def __init__(self, valid: tuple[str, ...]) -> None:
+        self.valid = valid
+
+    def ensure_valid(self, name: str, value: Any) -> None:
+        if value is None or str(value).strip().lower() not in self.valid:
+            raise ConfigException(name, value, "Value must be one of " + ", ".join(self.valid))
+
+    def __str__(self) -> str:
+        return "[" + ", ".join(self.valid) + "]"
 
 
 class _OptionalEnum(CaseInsensitiveValidString):
@@ -54,12 +69,12 @@ _SHORT, _MEDIUM, _LONG = Width.SHORT, Width.MEDIUM, Width.LONG
 # Debezium 3.6.1's keys in its order, with its type, default, importance, width and display name;
 # then the older keys it no longer lists, which connectrt still honours.
 # name, type, default, validator, importance, width, display name, documentation
-_KEYS: list[tuple[str, Type, Any, CaseInsensitiveValidString | None, Importance, Width, str | None, str]] = [
+_KEYS: list[tuple[str, Type, Any, Validator | None, Importance, Width, str | None, str]] = [
     (
         "delete.tombstone.handling.mode",
         Type.STRING,
         "tombstone",
-        CaseInsensitiveValidString(MODES),
+        _DebeziumEnum(("drop", "tombstone", "rewrite-with-tombstone", "rewrite", "delete-to-tombstone")),
         _M,
         _MEDIUM,
         "Handle delete and tombstone records",
