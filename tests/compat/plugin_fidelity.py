@@ -129,10 +129,6 @@ _PG_CONFIG = r"plugin-config:io\.debezium\.connector\.postgresql\.PostgresConnec
 _JDBC = r"plugin-config:io\.debezium\.connector\.jdbc\.JdbcSinkConnector|validate:jdbc-.*"
 _ENRS = r"plugin-config:io\.debezium\.transforms\.ExtractNewRecordState|validate:postgres-unwrap.*"
 _ENRS_KEY = r"(transforms\.unwrap\.)?"
-_REGEX_LISTS = (
-    r"skipped\.operations|snapshot\.include\.collection\.list|(message\.prefix|column|table|schema)\."
-    r"(include|exclude)\.list|(column|datatype)\.propagate\.source\.type"
-)
 
 DELIBERATE: tuple[Deliberate, ...] = (
     Deliberate(
@@ -205,15 +201,6 @@ DELIBERATE: tuple[Deliberate, ...] = (
         "snapshot.fetch.size defaults to 10240 (Debezium: null, then query.fetch.size, a key connectrt "
         "does not define).",
         "`snapshot.fetch.size` defaults to 10240",
-        "postgres",
-    ),
-    Deliberate(
-        _PG_CONFIG,
-        _REGEX_LISTS,
-        "type",
-        "The regex and operation lists are typed STRING (Debezium: LIST): they are split on commas "
-        "not preceded by a backslash, as Debezium splits them, which Kafka's LIST type cannot say.",
-        "regex and operation lists are typed STRING",
         "postgres",
     ),
     Deliberate(

@@ -26,6 +26,25 @@ from connectrt.config.configdef import (
 #: the answers) and checks them itself, saying "A value is required".
 REQUIRED = ("topic.prefix", "database.hostname", "database.user", "database.dbname")
 
+#: Lists Debezium types LIST but splits itself, on commas not preceded by a backslash (a regex may
+#: hold ``\,``): described as LIST, parsed to the string given, which the connector splits.
+RAW_LISTS = frozenset(
+    (
+        "skipped.operations",
+        "snapshot.include.collection.list",
+        "message.prefix.include.list",
+        "message.prefix.exclude.list",
+        "column.include.list",
+        "column.exclude.list",
+        "table.include.list",
+        "table.exclude.list",
+        "schema.include.list",
+        "schema.exclude.list",
+        "column.propagate.source.type",
+        "datatype.propagate.source.type",
+    )
+)
+
 #: Keys whose importance is not MEDIUM.
 IMPORTANCE: dict[str, Importance] = {
     **dict.fromkeys(
@@ -153,11 +172,18 @@ def _required_message(name: str) -> str:
 
 
 class DebeziumConfigDef(ConfigDef):
-    """A ConfigDef that checks :data:`REQUIRED` as Debezium does and whose validate words its errors
-    as Debezium does (parsing at start keeps Kafka's wording, which names the value)."""
+    """A ConfigDef that checks :data:`REQUIRED` as Debezium does, parses :data:`RAW_LISTS` to the
+    string given, and whose validate words its errors as Debezium does (parsing at start keeps
+    Kafka's wording, which names the value)."""
 
     def parse(self, props: Mapping[str, Any]) -> dict[str, Any]:
         values = super().parse(props)
+        for name in RAW_LISTS & values.keys():
+            raw = props.get(name)
+            if isinstance(raw, str):
+                values[name] = raw.strip()
+            elif isinstance(values[name], list):
+                values[name] = ",".join(values[name])
         for name in REQUIRED:
             if values.get(name) is None:
                 raise ConfigException(_required_message(name))

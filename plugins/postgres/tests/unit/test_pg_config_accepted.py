@@ -101,3 +101,13 @@ def test_required_keys_are_checked_as_debezium_checks_them() -> None:
     assert not answers["schema.exclude.list"].visible
     with pytest.raises(ConfigException, match="The 'topic.prefix' value is invalid: A value is required"):
         parse_config({k: v for k, v in BASE.items() if k != "topic.prefix"})
+
+
+def test_regex_lists_are_described_as_lists_and_keep_escaped_commas() -> None:
+    assert CONFIG_DEF.config_keys()["table.include.list"].type.name == "LIST"
+    c = parse_config(
+        {**BASE, "table.include.list": r" public\.t_\d{1\,3}, public.other ", "skipped.operations": "c,d"}
+    )
+    assert c.get("table.include.list") == r"public\.t_\d{1\,3}, public.other"
+    assert c.skipped_operations == frozenset({"c", "d"})
+    assert parse_config(BASE).skipped_operations == frozenset({"t"})  # Debezium's default, "t"
