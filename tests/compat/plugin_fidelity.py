@@ -195,15 +195,6 @@ DELIBERATE: tuple[Deliberate, ...] = (
         "postgres",
     ),
     Deliberate(
-        _PG_CONFIG,
-        r"snapshot\.fetch\.size",
-        "default_value",
-        "snapshot.fetch.size defaults to 10240 (Debezium: null, then query.fetch.size, a key connectrt "
-        "does not define).",
-        "`snapshot.fetch.size` defaults to 10240",
-        "postgres",
-    ),
-    Deliberate(
         r"validate:postgres-bad-values",
         r"\$|database\.port",
         "errors|error_count",

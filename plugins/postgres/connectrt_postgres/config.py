@@ -35,6 +35,7 @@ from connectrt_postgres.config_metadata import (
 )
 
 DEBEZIUM_VERSION = "3.6.1.Final"
+DEFAULT_SNAPSHOT_FETCH_SIZE = 10240
 
 SNAPSHOT_MODES = ("always", "initial", "initial_only", "no_data", "when_needed")
 UNSUPPORTED_SNAPSHOT_MODES = ("configuration_based", "custom")
@@ -291,7 +292,14 @@ _DEFINITIONS: list[tuple[str, Type, Any, tuple[str, ...] | None, str, str]] = [
         _S,
         "Regexes of captured tables to snapshot (all captured tables by default).",
     ),
-    ("snapshot.fetch.size", Type.INT, 10240, None, _S, "Rows fetched per round trip while snapshotting."),
+    (
+        "snapshot.fetch.size",
+        Type.INT,
+        None,
+        None,
+        _S,
+        f"Rows fetched per round trip while snapshotting; unset, {DEFAULT_SNAPSHOT_FETCH_SIZE}.",
+    ),
     (
         "snapshot.max.threads",
         Type.INT,
@@ -573,6 +581,8 @@ def parse_config(props: Mapping[str, str]) -> PostgresConfig:
     errors = validate_values(values)
     if errors:
         raise ConfigException(errors[0][1])
+    if values["snapshot.fetch.size"] is None:  # Debezium's default when neither fetch size is set
+        values["snapshot.fetch.size"] = DEFAULT_SNAPSHOT_FETCH_SIZE
     masking = unsupported_pattern_key(props)
     if masking is not None:
         raise ConfigException(

@@ -111,3 +111,9 @@ def test_regex_lists_are_described_as_lists_and_keep_escaped_commas() -> None:
     assert c.get("table.include.list") == r"public\.t_\d{1\,3}, public.other"
     assert c.skipped_operations == frozenset({"c", "d"})
     assert parse_config(BASE).skipped_operations == frozenset({"t"})  # Debezium's default, "t"
+
+
+def test_snapshot_fetch_size_unset_is_debeziums_default() -> None:
+    assert CONFIG_DEF.config_keys()["snapshot.fetch.size"].default_value is None  # as Debezium lists it
+    assert parse_config(BASE).get("snapshot.fetch.size") == 10240
+    assert parse_config({**BASE, "snapshot.fetch.size": "500"}).get("snapshot.fetch.size") == 500
