@@ -268,6 +268,14 @@ def test_distributed_cdc_to_sink_on_sasl_ssl_with_https_and_auth(
             source_status = wait_until(lambda: running(leader, "pg-source", 1), 90, "the CDC source RUNNING")
             sink_status = wait_until(lambda: running(follower, "file-sink", 2), 90, "the sink RUNNING")
 
+            # The changes below must come after the snapshot (RUNNING is said before the slot exists: an
+            # UPDATE made earlier is read by the snapshot, and no update event follows).
+            wait_until(
+                lambda: (out_file.exists() and len(out_file.read_text().splitlines()) >= 50) or None,
+                120,
+                "the snapshot's 50 rows in the sink file",
+                interval_s=0.5,
+            )
             with psycopg.connect(pg_dsn, autocommit=True) as conn:
                 conn.execute(f"INSERT INTO {table} SELECT g, 'row ' || g FROM generate_series(51, 100) g")
                 conn.execute(f"UPDATE {table} SET v = 'changed' WHERE id = 7")

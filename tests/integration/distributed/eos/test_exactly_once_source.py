@@ -376,15 +376,27 @@ def test_connector_reconfiguration(eos: Eos) -> None:
     topic = eos.topic()
     name = unique_name("eos-reconfig", "eos")
     config = source(topic, 3, **{"throughput": "50"})
-    for tasks in (3, 5, 1, 5, 3):
+
+    def fencing_records() -> list[bytes]:
+        return [
+            v
+            for _, k, v in raw_topic(eos.bootstrap, f"{eos.group}-configs")
+            if k == f"tasks-fencing-{name}".encode()
+        ]
+
+    for step, tasks in enumerate((3, 5, 1, 5, 3)):
         put_config(eos.cluster, name, {**config, "tasks.max": str(tasks)})
         wait_running(eos.cluster, name, tasks)
+        # RUNNING with N tasks can still be the previous generation's task 0 after a shrink: the new
+        # generation has started once the leader wrote its task count after fencing.
+        wait_until(
+            lambda s=step: len(fencing_records()) > s or None,
+            60,
+            f"the task-count record of tasks.max={tasks}",
+            interval_s=0.5,
+        )
         time.sleep(1)
-    fencing = [
-        v
-        for _, k, v in raw_topic(eos.bootstrap, f"{eos.group}-configs")
-        if k == f"tasks-fencing-{name}".encode()
-    ]
+    fencing = fencing_records()
     assert fencing == [
         b'{"task-count":3}',
         b'{"task-count":5}',
@@ -394,12 +406,17 @@ def test_connector_reconfiguration(eos: Eos) -> None:
     ]
     # The leader fenced the producers of the previous generation each time (none before the first; the
     # producers of all 5 tasks before tasks.max=1; the one of 1 before 5 again, ...).
+    # In time order across the workers' logs: the leader that fences may change during the test.
     fenced = [
-        int(m.group(1))
-        for w in eos.cluster.workers
-        for m in re.finditer(
-            rf"Successfully fenced out (\d+) task producers for source connector {name}\b",
-            w.log_path.read_text(),
+        int(count)
+        for _, count in sorted(
+            (m.group(1), m.group(2))
+            for w in eos.cluster.workers
+            for m in re.finditer(
+                rf"^\[([^\]]+)\] INFO Successfully fenced out (\d+) task producers for source connector {name}\b",
+                w.log_path.read_text(),
+                re.MULTILINE,
+            )
         )
     ]
     assert fenced == [3, 5, 1, 5]
