@@ -185,6 +185,17 @@ class ConnectRecord:
         """
         raise NotImplementedError
 
+    def with_key_or_value(
+        self, is_key: bool, schema: Schema | None, data: Any, headers: Headers | None = None
+    ) -> Self:
+        """A copy with the key (``is_key``) or the value replaced: what the Key and Value variants of a
+        transform (``Cast$Key``, ``Cast$Value``, ...) return. Built on :meth:`new_record`."""
+        if is_key:
+            return self.new_record(self.topic, self.kafka_partition, schema, data, self.value_schema,
+                                   self.value, self.timestamp, headers)  # fmt: skip
+        return self.new_record(self.topic, self.kafka_partition, self.key_schema, self.key, schema, data,
+                               self.timestamp, headers)  # fmt: skip
+
     def _eq_fields(self) -> tuple[Any, ...]:
         return (
             self.topic,

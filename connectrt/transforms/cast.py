@@ -347,25 +347,7 @@ class Cast(Transformation[R]):
                         updated_field.schema.validate_value(v, field.name)
                     items.append((field.name, v))
                 updated = make_struct(updated_schema, items)
-        if self._IS_KEY:
-            return record.new_record(
-                record.topic,
-                record.kafka_partition,
-                updated_schema,
-                updated,
-                record.value_schema,
-                record.value,
-                record.timestamp,
-            )
-        return record.new_record(
-            record.topic,
-            record.kafka_partition,
-            record.key_schema,
-            record.key,
-            updated_schema,
-            updated,
-            record.timestamp,
-        )
+        return record.with_key_or_value(self._IS_KEY, updated_schema, updated)
 
     def _updated_schema(self, schema: Schema) -> Schema:
         if self._whole is not None:

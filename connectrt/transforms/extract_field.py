@@ -79,25 +79,7 @@ class ExtractField(Transformation[R]):
         return self._updated(record, field.schema, extracted)
 
     def _updated(self, record: R, schema: Any, value: Any) -> R:
-        if self._IS_KEY:
-            return record.new_record(
-                record.topic,
-                record.kafka_partition,
-                schema,
-                value,
-                record.value_schema,
-                record.value,
-                record.timestamp,
-            )
-        return record.new_record(
-            record.topic,
-            record.kafka_partition,
-            record.key_schema,
-            record.key,
-            schema,
-            value,
-            record.timestamp,
-        )
+        return record.with_key_or_value(self._IS_KEY, schema, value)
 
     def config(self) -> ConfigDef:
         return CONFIG_DEF

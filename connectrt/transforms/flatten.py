@@ -101,25 +101,7 @@ class Flatten(Transformation[R]):
             items: list[tuple[str, Any]] = []
             _flatten_struct(struct, nodes, items)
             updated = make_struct(updated_schema, items)
-        if self._IS_KEY:
-            return record.new_record(
-                record.topic,
-                record.kafka_partition,
-                updated_schema,
-                updated,
-                record.value_schema,
-                record.value,
-                record.timestamp,
-            )
-        return record.new_record(
-            record.topic,
-            record.kafka_partition,
-            record.key_schema,
-            record.key,
-            updated_schema,
-            updated,
-            record.timestamp,
-        )
+        return record.with_key_or_value(self._IS_KEY, updated_schema, updated)
 
     # --- schemaless ----------------------------------------------------------------------------
     def _flatten_map(self, original: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:

@@ -145,27 +145,7 @@ class HeaderFrom(Transformation[R]):
                 if field_value is None and with_default:
                     field_value = field.schema.default
                 headers.add(header_name, field_value, field.schema)
-        if self._IS_KEY:
-            return record.new_record(
-                record.topic,
-                record.kafka_partition,
-                updated_schema,
-                updated,
-                record.value_schema,
-                record.value,
-                record.timestamp,
-                headers,
-            )
-        return record.new_record(
-            record.topic,
-            record.kafka_partition,
-            record.key_schema,
-            record.key,
-            updated_schema,
-            updated,
-            record.timestamp,
-            headers,
-        )
+        return record.with_key_or_value(self._IS_KEY, updated_schema, updated, headers)
 
     def _move_schema(self, schema: Schema) -> Schema:
         assert schema.fields is not None

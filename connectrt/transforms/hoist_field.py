@@ -56,25 +56,7 @@ class HoistField(Transformation[R]):
                 )
             schema.validate_value(value, self._field)
             updated = make_struct(updated_schema, ((self._field, value),))
-        if self._IS_KEY:
-            return record.new_record(
-                record.topic,
-                record.kafka_partition,
-                updated_schema,
-                updated,
-                record.value_schema,
-                record.value,
-                record.timestamp,
-            )
-        return record.new_record(
-            record.topic,
-            record.kafka_partition,
-            record.key_schema,
-            record.key,
-            updated_schema,
-            updated,
-            record.timestamp,
-        )
+        return record.with_key_or_value(self._IS_KEY, updated_schema, updated)
 
     def config(self) -> ConfigDef:
         return CONFIG_DEF

@@ -200,25 +200,7 @@ class MaskField(Transformation[R]):
                     field.schema.validate_value(v, field.name)
                 items.append((field.name, v))
             updated = make_struct(struct.schema, items)
-        if self._IS_KEY:
-            return record.new_record(
-                record.topic,
-                record.kafka_partition,
-                schema,
-                updated,
-                record.value_schema,
-                record.value,
-                record.timestamp,
-            )
-        return record.new_record(
-            record.topic,
-            record.kafka_partition,
-            record.key_schema,
-            record.key,
-            schema,
-            updated,
-            record.timestamp,
-        )
+        return record.with_key_or_value(self._IS_KEY, schema, updated)
 
     def _masked(self, value: Any, schema: Schema | None) -> Any:
         if value is None:

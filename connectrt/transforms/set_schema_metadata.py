@@ -72,25 +72,7 @@ class SetSchemaMetadata(Transformation[R]):
         if updated_schema is None:
             updated_schema = self._schemas.put(schema, self._updated_schema(schema))
         updated = self.update_schema_in(value, updated_schema)
-        if self._IS_KEY:
-            return record.new_record(
-                record.topic,
-                record.kafka_partition,
-                updated_schema,
-                updated,
-                record.value_schema,
-                record.value,
-                record.timestamp,
-            )
-        return record.new_record(
-            record.topic,
-            record.kafka_partition,
-            record.key_schema,
-            record.key,
-            updated_schema,
-            updated,
-            record.timestamp,
-        )
+        return record.with_key_or_value(self._IS_KEY, updated_schema, updated)
 
     def _updated_schema(self, schema: Schema) -> Schema:
         is_map = schema.type is SchemaType.MAP

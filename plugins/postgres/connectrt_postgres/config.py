@@ -22,9 +22,10 @@ from connectrt.config.configdef import (
     Password,
     Type,
 )
+from connectrt.config.layout import define_in_layout_order
 
 from connectrt_postgres.config_accepted import accepted_specs, unsupported_pattern_key, unsupported_values
-from connectrt_postgres.config_layout import define_in_layout_order
+from connectrt_postgres.config_layout import LAYOUT
 from connectrt_postgres.config_metadata import (
     IMPORTANCE,
     RECOMMENDED,
@@ -480,7 +481,7 @@ for _name, _type, _default, _values, _group, _doc in _DEFINITIONS:
 _SPECS["schema.include.list"]["dependents"] = ["table.include.list"]  # as Debezium answers
 _SPECS["schema.exclude.list"]["recommender"] = Visibility(False)
 _SPECS.update(accepted_specs())
-CONFIG_DEF = define_in_layout_order(_SPECS, DebeziumConfigDef())
+CONFIG_DEF = define_in_layout_order(_SPECS, LAYOUT, DebeziumConfigDef())
 
 _SLOT_NAME = re.compile(r"[a-z0-9_]{1,63}")
 _SKIPPABLE = {"c", "u", "d", "t"}

@@ -25,8 +25,9 @@ from connectrt.config.configdef import (
     Type,
     Validator,
 )
+from connectrt.config.layout import define_in_layout_order
 
-from connectrt_sql.config_layout import define_in_layout_order
+from connectrt_sql.config_layout import DEBEZIUM_LAYOUT
 from connectrt_sql.urls import DatabaseUrl, UrlError, parse_connection_url, redact_url
 
 log = logging.getLogger(__name__)
@@ -279,8 +280,8 @@ def _specs(keys: list[_Def], importance: Mapping[str, Importance] | None = None)
 
 
 #: Debezium's keys in its order and layout (config_layout), then connectrt's extra ones
-DEBEZIUM_DEF = define_in_layout_order(_specs(_DEBEZIUM_KEYS, _DEBEZIUM_IMPORTANCE))
-CONFLUENT_DEF = define_in_layout_order(_specs(_CONFLUENT_KEYS), layout=[])
+DEBEZIUM_DEF = define_in_layout_order(_specs(_DEBEZIUM_KEYS, _DEBEZIUM_IMPORTANCE), DEBEZIUM_LAYOUT)
+CONFLUENT_DEF = define_in_layout_order(_specs(_CONFLUENT_KEYS), [])
 
 
 def config_def(flavour: str) -> ConfigDef:

@@ -7,13 +7,11 @@ that it still matches. Documentation texts are connectrt's own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from connectrt.config.configdef import ConfigDef, Width
+from connectrt.config.configdef import Width
+from connectrt.config.layout import LayoutEntry
 
 # name, group, order_in_group, width, display name
-DEBEZIUM_LAYOUT: list[tuple[str, str, int, Width, str]] = [
+DEBEZIUM_LAYOUT: list[LayoutEntry] = [
     ("connection.url", "Connector", 1, Width.LONG, "Hostname"),
     ("connection.username", "Connector", 2, Width.SHORT, "User"),
     ("connection.password", "Connector", 3, Width.SHORT, "Password"),
@@ -101,32 +99,3 @@ DEBEZIUM_LAYOUT: list[tuple[str, str, int, Width, str]] = [
         "CloudEvents messages schema name pattern",
     ),
 ]
-
-
-def define_in_layout_order(
-    specs: Mapping[str, Mapping[str, Any]],
-    config_def: ConfigDef | None = None,
-    layout: list[tuple[str, str, int, Width, str]] = DEBEZIUM_LAYOUT,
-) -> ConfigDef:
-    """A ConfigDef of ``specs`` (name -> ``ConfigDef.define`` keyword arguments): the keys ``layout``
-    names first, in its order and with its group, order, width and display name, then the others
-    as given (into ``config_def`` when given)."""
-    config_def = config_def if config_def is not None else ConfigDef()
-    laid_out = set()
-    for name, group, order, width, display_name in layout:
-        if name in specs:
-            laid_out.add(name)
-            config_def.define(
-                name,
-                **{
-                    **specs[name],
-                    "group": group,
-                    "order_in_group": order,
-                    "width": width,
-                    "display_name": display_name,
-                },
-            )
-    for name, spec in specs.items():
-        if name not in laid_out:
-            config_def.define(name, **spec)
-    return config_def
