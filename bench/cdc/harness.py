@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from _common import Worker, read_rss_kib
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 PREFIX = "cdcbench"  # every name the benchmark creates in PostgreSQL and Kafka starts with this
 
@@ -100,7 +100,16 @@ class EndOffsets:
         self.tp = TopicPartition(topic, 0)
 
     def __call__(self) -> int:
-        return int(self.consumer.get_watermark_offsets(self.tp, timeout=10, cached=False)[1])
+        # A topic created a moment ago may not be in the broker's metadata yet: retry for a while.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                return int(self.consumer.get_watermark_offsets(self.tp, timeout=10, cached=False)[1])
+            except KafkaException as e:
+                unknown = (KafkaError._UNKNOWN_PARTITION, KafkaError.UNKNOWN_TOPIC_OR_PART)
+                if e.args[0].code() not in unknown or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def close(self) -> None:
         self.consumer.close()
