@@ -178,11 +178,6 @@ class MergeBatches:
                 batch.pending -= count
             self._cond.notify_all()
 
-    def current_size(self, intermediate: TableId) -> int:
-        with self._cond:
-            batch = self._batches[intermediate].get(self._current[intermediate])
-            return batch.total if batch else 0
-
     def close_batch(self, intermediate: TableId) -> int | None:
         """Start a new batch; the closed one's number, or None when it was empty."""
         with self._cond:

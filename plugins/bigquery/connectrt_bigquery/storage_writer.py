@@ -248,6 +248,3 @@ class StorageWriter:
     def committed_offsets(self, partitions: Iterable[TP]) -> dict[TP, int]:
         with self._guard:
             return {tp: self._committed[tp] for tp in partitions if tp in self._committed}
-
-    def has_uncommitted(self) -> bool:
-        return any(s.next_offset for s in self._streams.values())

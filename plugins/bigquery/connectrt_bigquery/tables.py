@@ -112,15 +112,6 @@ class SchemaManager:
             return None
         return list(found.schema)
 
-    def table_partitioning(self, table: TableId) -> Any:
-        """The table's TimePartitioning, or None (unpartitioned or missing)."""
-        from google.api_core.exceptions import NotFound
-
-        try:
-            return self.client.get_table(table.path(self.project), retry=None, timeout=60).time_partitioning
-        except NotFound:
-            return None
-
     def _create(
         self, table: TableId, columns: list[SchemaField], description: str | None, intermediate: bool
     ) -> list[SchemaField]:

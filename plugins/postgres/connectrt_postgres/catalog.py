@@ -82,10 +82,6 @@ class TypeRegistry:
             seen += 1
         return t, typmod
 
-    def oid_of(self, name: str) -> int | None:
-        t = self.by_name.get(name)
-        return t.oid if t is not None else None
-
     @classmethod
     def load(cls, conn: Any) -> TypeRegistry:
         enums: dict[int, list[str]] = {}
@@ -242,12 +238,3 @@ def _read_keys(
             if attnums and all(n in names for n in attnums):
                 keys[relid] = tuple(names[n] for n in attnums)
     return keys
-
-
-def table_oid(conn: Any, table: TableId) -> int | None:
-    row = conn.execute(
-        "SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = %s AND c.relname = %s",
-        (table.schema, table.table),
-    ).fetchone()
-    return int(row[0]) if row else None

@@ -106,10 +106,6 @@ class ReplicationStream:
         self.started_at_lsn = 0
 
     # --- commands (before streaming) -----------------------------------------------------------
-    def identify_system(self) -> tuple[str, int, int, str | None]:
-        row = self.conn.execute("IDENTIFY_SYSTEM").fetchone()
-        assert row is not None
-        return str(row[0]), int(row[1]), parse_lsn(row[2]), row[3]
 
     def create_slot(self, name: str, export_snapshot: bool) -> CreatedSlot:
         mode = "export" if export_snapshot else "nothing"

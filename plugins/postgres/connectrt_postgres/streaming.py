@@ -309,7 +309,3 @@ class StreamProcessor:
         """Nothing arrived for a while: a heartbeat may carry the current offset."""
         if self.heartbeat is not None:
             self.heartbeat(self.offset, out)
-
-
-def offset_from(state: dict[str, Any] | None) -> OffsetState | None:
-    return OffsetState.load(state)
