@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from connectrt.api.plugin import Plugin
 from connectrt.api.records import SinkRecord, SourceRecord
@@ -265,3 +265,30 @@ class SinkTask(Task, ABC):
 
     def close(self, partitions: Sequence[tuple[str, int]]) -> None:
         """Partitions being revoked from this task."""
+
+    def serialized_put(
+        self, key_converter: Any, value_converter: Any, header_converter: Any
+    ) -> SerializedPut | None:
+        """A put that takes consumed messages before conversion, or None (the default: always convert).
+
+        Asked once after ``start`` when the connector has no transformations; see :class:`SerializedPut`
+        for the contract. Return None for converters or configurations the task does not recognise.
+        """
+        return None
+
+
+class SerializedPut(Protocol):
+    """``put`` for consumed messages, skipping the converters when the task can (a compiled fast path).
+
+    Called by the runtime with the consumed messages (confluent-kafka ``Message`` objects: ``topic()``,
+    ``partition()``, ``offset()``, ``key()``, ``value()``, ``headers()``, ``timestamp()``, ``error()``) and the
+    index of the first one not handled yet. It takes a leading run ``messages[start:start + n]`` in order and
+    returns ``n`` (0: it takes none). Each taken message must have exactly the effect ``put()`` would have
+    had with the SinkRecord the task's converters make of it; it must take no message whose conversion
+    could fail, none carrying ``error()``, and none whose headers it would not handle exactly. The runtime
+    does its bookkeeping for taken messages (consumer positions, topics in use, the records-put count) and
+    sends the messages it did not take through the converters and ``put()`` as usual (error tolerance,
+    dead letter queue and retries unchanged), possibly offering the rest to this function again.
+    """
+
+    def __call__(self, messages: Sequence[Any], start: int) -> int: ...

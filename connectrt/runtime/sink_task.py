@@ -12,6 +12,7 @@ from connectrt.api.connector import (
     ConnectException,
     ErrantRecordReporter,
     RetriableException,
+    SerializedPut,
     SinkTask,
     SinkTaskContext,
 )
@@ -31,6 +32,9 @@ from connectrt.runtime.worker_task import StatusListener, WorkerTask
 
 TP = tuple[str, int]
 _new = object.__new__
+# Messages a task's serialized put refused go through the converters in chunks of 1, 2, 4, ... up to this
+# (back to 1 whenever it takes messages again): one put() per message only while it keeps taking them.
+_MAX_CONVERTED_CHUNK = 256
 # A topic of `topics` that does not exist yet: the task waits for it, as Java's.
 _WAIT_FOR_TOPIC_ERRORS = frozenset(
     {KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC, KafkaError._UNKNOWN_PARTITION}
@@ -127,12 +131,19 @@ class WorkerSinkTask(WorkerTask):
         self.batch_consumed: dict[tuple[str, int, int], ConsumedRecord] = {}
         self.retry_batch: list[SinkRecord] | None = None
         self.records_put = 0
+        self.serialized_put: SerializedPut | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
     def initialize_and_start(self) -> None:
         self.task.initialize(self.context)
         self.task.start(self.task_config)
         self.started_task = True
+        if not self.chain.stages:
+            self.serialized_put = self.task.serialized_put(
+                self.key_converter, self.value_converter, self.header_converter
+            )
+            if self.serialized_put is not None:
+                self.log.info("Sink task takes consumed messages before conversion where it can")
         if self.topics_regex:
             pattern = self.topics_regex if self.topics_regex.startswith("^") else "^" + self.topics_regex
             self.consumer.subscribe(
@@ -251,9 +262,55 @@ class WorkerSinkTask(WorkerTask):
             # flush on time there (the S3 sink's rotate.schedule.interval.ms with no new records).
             self.deliver([])
             return
+        if self.serialized_put is not None:
+            self.put_serialized(self.serialized_put, msgs)
+            return
         records = self.convert_messages(msgs)
         if records:
             self.deliver(records)
+
+    def put_serialized(self, put: SerializedPut, msgs: Sequence[Any]) -> None:
+        """The task's serialized put takes what it can, in order; the rest is converted and put as usual."""
+        i, n = 0, len(msgs)
+        chunk = 1
+        while i < n:
+            taken = put(msgs, i)
+            if not 0 <= taken <= n - i:
+                raise ConnectException(f"The task's serialized put took {taken} of {n - i} messages")
+            if taken:
+                self._taken(msgs, i, i + taken)
+                i += taken
+                chunk = 1
+                if i >= n:
+                    return
+            end = min(n, i + chunk)
+            chunk = min(chunk * 2, _MAX_CONVERTED_CHUNK)
+            records = self.convert_messages(msgs[i:end])
+            i = end
+            if records:
+                self.deliver(records)
+            if self.retry_batch is not None:
+                # put() asked for a retry: the rest of the batch is retried with it, as one batch.
+                if i < n:
+                    self.retry_batch = self.retry_batch + self.convert_messages(msgs[i:], keep_consumed=True)
+                return
+
+    def _taken(self, msgs: Sequence[Any], start: int, end: int) -> None:
+        """What convert_messages and deliver do for messages a serialized put took."""
+        current = self.current_offsets
+        known_topics = self.known_topics
+        topic: str | None = None
+        for k in range(start, end):
+            msg = msgs[k]
+            t = msg.topic()
+            if t != topic:
+                topic = t
+                if t not in known_topics:
+                    known_topics.add(t)
+                    if self.on_topic_used is not None:
+                        self.on_topic_used(t)
+            current[(t, msg.partition())] = msg.offset() + 1
+        self.records_put += end - start
 
     def _apply_seeks(self) -> None:
         for tp in list(self.context.pending_offsets):
@@ -285,18 +342,20 @@ class WorkerSinkTask(WorkerTask):
             except Exception as e:
                 self.log.debug("Metadata request for topic %s failed: %s", topic, e)
 
-    def convert_messages(self, msgs: Sequence[Any]) -> list[SinkRecord]:
+    def convert_messages(self, msgs: Sequence[Any], keep_consumed: bool = False) -> list[SinkRecord]:
         """Consumed messages → SinkRecords (converted, transformed), in one tight loop per batch.
 
         Records are built slot by slot (what SinkRecord's constructor does, without its call and defaults),
-        each with its own empty Headers unless the message has headers.
+        each with its own empty Headers unless the message has headers. ``keep_consumed``: the messages
+        join the batch being put (the errant-record reporter's lookup keeps the earlier ones).
         """
         kc, vc, hc = self.key_converter, self.value_converter, self.header_converter
         key_data, value_data = kc.to_connect_data, vc.to_connect_data
         chain, operator = self.chain, self.operator
         out: list[SinkRecord] = []
         append = out.append
-        self.batch_consumed.clear()
+        if not keep_consumed:
+            self.batch_consumed.clear()
         current = self.current_offsets
         known_topics = self.known_topics
         has_stages = bool(chain.stages)
