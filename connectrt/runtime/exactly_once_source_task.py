@@ -408,6 +408,13 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
     def _abort(self) -> None:
         if self.transaction_open:
             self.aborted.add(self.transaction_number)
+            # Deliver the transaction's records before aborting it. librdkafka's abort purges them, and when
+            # it began registering their partition with the transaction just before (AddPartitionsToTxn in
+            # flight, answered CONCURRENT_TRANSACTIONS while the previous commit completes) it still sends
+            # EndTxn(abort), which the coordinator, holding no open transaction, answers INVALID_TXN_STATE: a
+            # fatal producer error. Flushed, the partition is registered (the records could not be written
+            # otherwise) and the abort is valid. Java's producer waits for in-flight batches before EndTxn too.
+            self.producer.flush(self.transaction_timeout_s)
             self.producer.abort_transaction(self.transaction_timeout_s)
             self.transaction_open = False
         self.committable = [(r, m) for r, m in self.committable if m is None]

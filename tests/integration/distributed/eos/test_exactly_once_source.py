@@ -297,14 +297,6 @@ def _fibonacci_outcome(limit: int) -> tuple[list[int], set[int]]:
     return boundaries, committed
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "Known intermittent bug (about 1 full CI run in 2, never seen alone): the task's third "
-        "connector-requested abort in quick succession gets librdkafka's fatal INVALID_TXN_STATE "
-        "('Failed to end transaction') from the Kafka 4.2 broker and the task fails; not fixed yet"
-    ),
-)
 def test_connector_boundary(eos: Eos) -> None:
     topic = eos.topic()
     name = unique_name("eos-connector", "eos")
