@@ -244,6 +244,12 @@ class JsonConverter(Converter, HeaderConverter):
             return result
         return SchemaAndValue(schema, self._decoding.decoder(schema)(payload))
 
+    def envelope_prefixes(self, schema: Schema) -> list[bytes]:
+        """The ``{"schema":...,"payload":`` prefixes this converter remembers for ``schema`` (this very
+        object): a later record that starts with one and whose payload is read as it decodes to a value of
+        that schema object (a sink's compiled path relies on it). Empty without ``schemas.enable``."""
+        return [] if self._envelopes is None else self._envelopes.prefixes(schema)
+
     # --- HeaderConverter ---------------------------------------------------------------------
     def from_connect_header(
         self, topic: str, header_key: str, schema: Schema | None, value: Any

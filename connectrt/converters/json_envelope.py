@@ -71,6 +71,10 @@ class EnvelopeReader:
         decode = e.decode
         return _tuple_new(SchemaAndValue, (e.schema, node if decode is None else decode(node)))
 
+    def prefixes(self, schema: Schema) -> list[bytes]:
+        """The remembered prefixes whose records read as this very ``schema`` object."""
+        return [e.prefix for e in list(self._known._data.values()) if e.schema is schema]
+
     def learn(
         self, value: bytes, schema_node: Any, schema: Schema | None, decode: Callable[[Any], Any] | None
     ) -> None:
