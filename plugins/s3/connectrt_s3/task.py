@@ -27,6 +27,9 @@ class S3SinkTask(SinkTask):
         self.writers: dict[TP, TopicPartitionWriter] = {}
         self.storage: S3Storage | None = None
         self.prefix = ""
+        # Partitions rewound after a failed upload → the last offset put before: records of the same poll
+        # after it are dropped (the consumer reads them again from the rewound offset).
+        self.rewinding: dict[TP, int] = {}
 
     def version(self) -> str:
         return CONFLUENT_VERSION
@@ -63,6 +66,7 @@ class S3SinkTask(SinkTask):
         topic: str | None = None
         partition = -1
         buffer_record: Any = None
+        rewinding = self.rewinding
         for record in records:
             if record.value is None and self._skip_null(record):
                 continue
@@ -77,22 +81,55 @@ class S3SinkTask(SinkTask):
                         f"does not match any assigned partitions. Assigned partitions: {sorted(writers)}"
                     )
                 buffer_record = writer.buffer.append
+            if rewinding and self._dropped(record):
+                continue
             buffer_record(record)
+        self.write_all()
+
+    def _dropped(self, record: SinkRecord) -> bool:
+        """A record of a partition rewound after a failed upload, put after the failure in the same poll
+        (offsets still rising past the last one put before it): the rewound consumer reads it again."""
+        tp = (record.topic, record.kafka_partition or 0)
+        last = self.rewinding.get(tp)
+        if last is None:
+            return False
+        if record.kafka_offset > last:
+            self.rewinding[tp] = record.kafka_offset
+            return True
+        del self.rewinding[tp]  # read again from the rewound offset
+        return False
+
+    def write_all(self) -> None:
+        """Write what each partition has buffered (and rotate on time), as every put() ends."""
         now = self.clock()
+        writers = self.writers
         for tp in sorted(writers):
             writer = writers[tp]
             try:
                 writer.write(now)
             except RetriableException as e:
-                log.error("%sException on topic partition %s-%d: %s", self.prefix, tp[0], tp[1], e)
-                start = writer.current_start_offset()
-                if start is not None:
-                    self.context.offset({tp: start})
-                self.context.timeout(self.timeout_ms)
-                writer.close()
-                replacement = self._new_writer(tp)
-                replacement.failure_time = self.clock()
-                writers[tp] = replacement
+                self.recover(tp, writer, e)
+
+    def recover(self, tp: TP, writer: TopicPartitionWriter, e: RetriableException) -> None:
+        """A partition's upload failed: rewind the consumer to its open files' first offset, back off, and
+        start that partition again with a new writer."""
+        log.error("%sException on topic partition %s-%d: %s", self.prefix, tp[0], tp[1], e)
+        start = writer.current_start_offset()
+        if start is not None:
+            self.context.offset({tp: start})
+            last = writer.buffer[-1].kafka_offset if writer.buffer else writer.current_offset
+            self.rewinding[tp] = max(last, writer.current_offset)
+        self.context.timeout(self.timeout_ms)
+        writer.close()
+        replacement = self._new_writer(tp)
+        replacement.failure_time = self.clock()
+        self.writers[tp] = replacement
+
+    def serialized_put(self, key_converter: Any, value_converter: Any, header_converter: Any) -> Any:
+        """The compiled path's put of consumed JSON envelopes (connectrt_s3.native), where it applies."""
+        from connectrt_s3.native import serialized_put
+
+        return serialized_put(self, key_converter, value_converter)
 
     def _skip_null(self, record: SinkRecord) -> bool:
         if self.null_behavior == "ignore":
@@ -118,6 +155,7 @@ class S3SinkTask(SinkTask):
 
     def close(self, partitions: Sequence[tuple[str, int]]) -> None:
         for tp in partitions:
+            self.rewinding.pop(tp, None)
             writer = self.writers.pop(tp, None)
             if writer is not None:
                 writer.close()

@@ -180,15 +180,21 @@ class TopicPartitionWriter:
         popleft = buffer.popleft
         for _ in range(appended):
             popleft()
-        offset = run[appended - 1].kafka_offset
-        self.current_offset = offset
+        self.appended(appended, run[appended - 1].kafka_offset)
+        return True
+
+    def appended(self, count: int, last_offset: int) -> None:
+        """``count`` records up to ``last_offset`` were appended to the open file of the fast case (here or
+        by the compiled path, connectrt_s3.native): count them, and rotate when the file is full."""
+        encoded = self.fast_encoded
+        assert encoded is not None
+        self.current_offset = last_offset
         self.current_encoded_partition = encoded
-        self.record_count += appended
-        self.record_counts[encoded] += appended
-        self.end_offsets[encoded] = offset
+        self.record_count += count
+        self.record_counts[encoded] += count
+        self.end_offsets[encoded] = last_offset
         if self.record_count >= self.flush_size:
             self._commit_files()
-        return True
 
     # --- one record ------------------------------------------------------------------------------
     def _step(self, now: int) -> None:

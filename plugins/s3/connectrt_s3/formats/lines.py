@@ -46,12 +46,15 @@ class LineRecordWriter:
             pass
         if data:
             separator = self.separator
-            chunk = separator.join(data) + separator
-            self.pending.append(chunk)
-            self.pending_size += len(chunk)
-            if self.pending_size >= 1 << 20:
-                self._drain()
+            self.write_encoded(separator.join(data) + separator)
         return len(data)
+
+    def write_encoded(self, chunk: bytes) -> None:
+        """Append records already encoded, each followed by the separator (the compiled path's lines)."""
+        self.pending.append(chunk)
+        self.pending_size += len(chunk)
+        if self.pending_size >= 1 << 20:
+            self._drain()
 
     def _drain(self) -> None:
         if self.pending:

@@ -120,6 +120,9 @@ class ParquetRecordWriter:
         self.arrow: pa.Schema | None = None
         self.convert: Callable[[Any], Any] | None = None
         self.rows: list[Any] = []
+        # Pieces of the next batch made before ``rows`` (columns from the compiled path, rows before them).
+        self.parts: list[pa.RecordBatch] = []
+        self.parts_rows = 0
         self.batches: list[pa.RecordBatch] = []
         self.batched_rows = 0
         self.writer: pq.ParquetWriter | None = None
@@ -139,7 +142,7 @@ class ParquetRecordWriter:
         elif value.schema is not self.schema and value.schema != self.schema:
             raise DataException("Record schema differs from the schema of the Parquet file being written")
         self.rows.append(value if self.convert is None else self.convert(value))
-        if len(self.rows) >= BATCH_ROWS:
+        if self.pending_count() >= BATCH_ROWS:
             self._batch()
 
     def write_run(self, records: Sequence[SinkRecord]) -> int:
@@ -155,7 +158,7 @@ class ParquetRecordWriter:
                 written += 1
                 continue
             schema, rows, convert = self.schema, self.rows, self.convert
-            room = BATCH_ROWS - len(rows)
+            room = BATCH_ROWS - self.pending_count()
             start = written
             for record in records[start : start + room]:
                 value = record.value
@@ -167,7 +170,7 @@ class ParquetRecordWriter:
                     break
                 rows.append(value if convert is None else convert(value))
                 written += 1
-            if len(rows) >= BATCH_ROWS:
+            if self.pending_count() >= BATCH_ROWS:
                 self._batch()
             elif written == start:  # a record the loop does not take: write() decides
                 try:
@@ -177,14 +180,53 @@ class ParquetRecordWriter:
                 written += 1
         return written
 
-    def _batch(self) -> None:
+    def pending_count(self) -> int:
+        """Rows of the next batch so far."""
+        return self.parts_rows + len(self.rows)
+
+    def append_columns(
+        self, columns: Sequence[tuple[bytes | None, bytes, bytes | None, int]], rows: int
+    ) -> None:
+        """Append ``rows`` rows given as Arrow buffers per column (validity or None, values, string offsets or
+        None, null count), in the file's schema (the compiled path, connectrt_s3.native)."""
+        assert self.arrow is not None
+        self._rows_to_part()
+        arrays = []
+        for (validity, data, offsets, nulls), field in zip(columns, self.arrow, strict=True):
+            buffers = [None if validity is None else pa.py_buffer(validity)]
+            if offsets is not None:
+                buffers.append(pa.py_buffer(offsets))
+            buffers.append(pa.py_buffer(data))
+            arrays.append(pa.Array.from_buffers(field.type, rows, buffers, null_count=nulls))
+        self.parts.append(pa.RecordBatch.from_arrays(arrays, schema=self.arrow))
+        self.parts_rows += rows
+        if self.pending_count() >= BATCH_ROWS:
+            self._batch()
+
+    def _rows_to_part(self) -> None:
         if not self.rows:
             return
         try:
-            batch = pa.RecordBatch.from_pylist(self.rows, schema=self.arrow)
+            part = pa.RecordBatch.from_pylist(self.rows, schema=self.arrow)
         except (pa.ArrowException, TypeError, ValueError) as e:
             raise ConnectException(f"Unable to convert records to Parquet for {self.out.key}: {e}") from e
         self.rows = []
+        self.parts.append(part)
+        self.parts_rows += part.num_rows
+
+    def _batch(self) -> None:
+        """The pending rows as one batch (one contiguous chunk per column, whichever path made them)."""
+        self._rows_to_part()
+        parts = self.parts
+        if not parts:
+            return
+        if len(parts) == 1:
+            batch = parts[0]
+        else:
+            columns = [pa.concat_arrays([p.column(i) for p in parts]) for i in range(len(self.arrow or ()))]
+            batch = pa.RecordBatch.from_arrays(columns, schema=self.arrow)
+        self.parts = []
+        self.parts_rows = 0
         self.batches.append(batch)
         self.batched_rows += batch.num_rows
         if self.batched_rows >= ROW_GROUP_ROWS:
@@ -215,7 +257,7 @@ class ParquetRecordWriter:
         self.out.commit()
 
     def close(self) -> None:
-        self.rows, self.batches, self.writer = [], [], None
+        self.rows, self.parts, self.parts_rows, self.batches, self.writer = [], [], 0, [], None
         self.out.close()
 
 
