@@ -375,10 +375,15 @@ class Worker:
         return overrides
 
     def producer_props(self, conn: Mapping[str, str], task_id: ConnectorTaskId) -> dict[str, Any]:
+        # Java's Worker.baseProducerConfigs: idempotence off, one request in flight (ordering kept across
+        # retries), acks=all, unbounded delivery time; linger.ms=5 is Java 4.x's producer default (KIP-1030).
+        # An idempotent librdkafka producer also spins its broker thread while 5 requests are in flight: the
+        # CDC bench's producer thread spent 7 µs a record that way, against ~1.5 µs with these settings.
         props: dict[str, Any] = {
             "bootstrap.servers": self.config.bootstrap_servers,
             "acks": "all",
-            "enable.idempotence": "true",
+            "enable.idempotence": "false",
+            "max.in.flight.requests.per.connection": "1",
             "linger.ms": "5",
             "delivery.timeout.ms": str(2**31 - 1),
             "client.id": f"connector-producer-{task_id}",

@@ -66,6 +66,24 @@ def test_task_clients_get_only_their_prefix_as_in_java() -> None:
     assert not any(k.startswith(("security.", "sasl.", "ssl.")) for k in consumer)
 
 
+def test_source_producers_default_to_javas_settings() -> None:
+    # Java 4.2's Worker.baseProducerConfigs (plus its producer's linger.ms default of 5 since KIP-1030).
+    producer = worker({"group.id": "g"}).producer_props({}, ConnectorTaskId("c", 3))
+    assert {
+        k: producer[k] for k in ("acks", "enable.idempotence", "max.in.flight.requests.per.connection")
+    } == {
+        "acks": "all",
+        "enable.idempotence": "false",
+        "max.in.flight.requests.per.connection": "1",
+    }
+    assert producer["delivery.timeout.ms"] == str(2**31 - 1)
+    assert producer["client.id"] == "connector-producer-c-3"
+    overridden = worker({"group.id": "g", "producer.enable.idempotence": "true"}).producer_props(
+        {}, ConnectorTaskId("c", 0)
+    )
+    assert overridden["enable.idempotence"] == "true"
+
+
 def test_warning_when_task_clients_would_not_be_secured(caplog: pytest.LogCaptureFixture) -> None:
     assert task_client_warnings({}) == []
     assert task_client_warnings({"security.protocol": "PLAINTEXT"}) == []
