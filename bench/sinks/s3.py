@@ -5,6 +5,10 @@ limit in the same run: the same object bytes uploaded with boto3 alone.
     .venv/bin/python bench/sinks/s3.py                        # 1,000,000 records, flush.size 100,000, all formats
     .venv/bin/python bench/sinks/s3.py --records 100000       # a small run
     .venv/bin/python bench/sinks/s3.py --formats parquet --profile /tmp/s3.txt   # + py-spy
+    .venv/bin/python bench/sinks/s3.py --native on            # only with the compiled path (connectrt-s3-native)
+
+Each format runs with the compiled path on and, unless ``--native on``, off (CONNECTRT_S3_NATIVE=0), back to
+back in the same run; Avro has no compiled path (its "on" run is the Python path).
 
 No Java S3 sink is served from Maven Central (Confluent's and Aiven's are not), so the anchor is the limit.
 A side is done when its consumer group has committed the topic's end offset; the objects are then read back
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -174,10 +179,10 @@ def count_records(client: Any, fmt: str, keys: list[str]) -> int:
 
 
 def run_sink(
-    fmt: str, args: argparse.Namespace, env: dict[str, str], topic: str, workdir: Path
+    fmt: str, args: argparse.Namespace, env: dict[str, str], topic: str, workdir: Path, native: bool = True
 ) -> dict[str, Any]:
     bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
-    name = f"bench-s3-{fmt}-{int(time.time())}"
+    name = f"bench-s3-{fmt}-{'native' if native else 'python'}-{int(time.time())}"
     port = free_port()
     props = {
         "bootstrap.servers": bootstrap, "key.converter": "org.apache.kafka.connect.storage.StringConverter",
@@ -197,8 +202,10 @@ def run_sink(
     conn_file.write_text(json.dumps({"name": name, "config": connector}))
     argv = [sys.executable, "-m", "connectrt.cli", "standalone",
             str(write_properties(workdir / f"{name}-worker.properties", props)), str(conn_file)]  # fmt: skip
-    worker = Worker(fmt, argv, workdir / f"{name}.log", workdir)
-    print(f"-- {fmt}: {args.records:,} records → s3://{BUCKET}/{name}/", flush=True)
+    worker_env = {**os.environ, "CONNECTRT_S3_NATIVE": "1" if native else "0"}
+    worker = Worker(fmt, argv, workdir / f"{name}.log", workdir, env=worker_env)
+    print(f"-- {fmt} (compiled path {'on' if native else 'off'}): {args.records:,} records → s3://{BUCKET}/{name}/",
+          flush=True)  # fmt: skip
     worker.start()
     rss = RssSampler(worker.pid).start()
     spy = PySpy(worker.pid, Path(args.profile), workdir / "py-spy.log") if args.profile else None
@@ -235,8 +242,10 @@ def run_sink(
     written = sum(size for _, size in objects)
     records_after_first = args.records - first[1]
     busy = done - first[0]
+    log_text = (workdir / f"{name}.log").read_text(errors="replace")
     return {
-        "format": fmt, "prefix": name, "objects": objects, "wall": done - worker.started_at, "healthy": healthy,
+        "format": fmt, "native": native and "The compiled path (connectrt-s3-native) writes" in log_text,
+        "prefix": name, "objects": objects, "wall": done - worker.started_at, "healthy": healthy,
         "rate": records_after_first / busy if busy > 0 and records_after_first > 0 else 0.0,
         "rate_wall": args.records / (done - worker.started_at), "mb": written / 1e6,
         "mbps": written / 1e6 * (records_after_first / args.records) / busy if busy > 0 else 0.0,
@@ -284,7 +293,14 @@ def print_stages(n: int, formats: list[str]) -> None:
 
     started = load_average()
     stages = measure(n, record_maker(), formats)
-    rows = [[stage, f"{us:.2f}", note] for stage, us, note in stages]
+    rows = [
+        [
+            stage,
+            f"{us:.2f}",
+            note + (f"; {1e6 / us:,.0f} records/s on one free core" if "compiled" in stage else ""),
+        ]
+        for stage, us, note in stages
+    ]
     convert = next(us for stage, us, _ in stages if stage.startswith("= "))
     for stage, us, _ in stages:
         if stage.startswith("S3SinkTask.put"):
@@ -305,6 +321,8 @@ def main() -> int:
     parser.add_argument("--formats", default="json,avro,parquet")
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--profile", help="py-spy output file (needs py-spy)")
+    parser.add_argument("--native", default="on,off",
+                        help="compiled path runs per format: on, off or on,off (CONNECTRT_S3_NATIVE)")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the objects written")
     parser.add_argument("--stage-records", type=int, default=50_000,
                         help="records for the in-process per-stage CPU table (0: skip it)")  # fmt: skip
@@ -322,14 +340,15 @@ def main() -> int:
     topic = prepare_topic(env["KAFKA_BOOTSTRAP_SERVERS"], args.records)
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-s3-") as tmp:
-        for fmt in formats:
-            r = run_sink(fmt, args, env, topic, Path(tmp))
+        modes = [m.strip() == "on" for m in args.native.split(",")]
+        for fmt, native in [(f, m) for f in formats for m in modes if m or f != "avro" or len(modes) == 1]:
+            r = run_sink(fmt, args, env, topic, Path(tmp), native)
             keys = [k for k, _ in r["objects"]]
             found = count_records(client, r["format"], keys)
             limit = raw_limit(env, r["objects"])
             limit_rate = args.records / limit["seconds"]
             rows.append([
-                r["format"], f"{len(keys)}", f"{found:,}" + ("" if found == args.records else " MISMATCH"),
+                r["format"], "on" if r["native"] else "off", f"{len(keys)}", f"{found:,}" + ("" if found == args.records else " MISMATCH"),
                 f"{r['rate']:,.0f}", f"{r['rate_wall']:,.0f}", f"{r['mb']:.1f}", f"{r['mbps']:.1f}",
                 f"{r['cpu_us']:.2f}", f"{r['peak_mib']:.0f}", f"{r['healthy']:.2f}",
                 f"{limit['mbps']:.1f}", f"{limit_rate:,.0f}", f"{limit['p50'] * 1000:.0f}/{limit['p99'] * 1000:.0f}",
@@ -343,7 +362,7 @@ def main() -> int:
                 print(summarize_collapsed(Path(args.profile), 25))
     print()
     print(table(
-        ["format", "objects", "records read back", "records/s", "records/s incl. start", "MB", "MB/s",
+        ["format", "compiled", "objects", "records read back", "records/s", "records/s incl. start", "MB", "MB/s",
          "CPU µs/record", "peak RSS MiB", "start s", "limit MB/s", "limit records/s", "limit p50/p99 ms",
          "sink / limit"], rows,
     ))  # fmt: skip

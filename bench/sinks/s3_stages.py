@@ -61,7 +61,7 @@ def _messages(n: int, record: Callable[[int], tuple[bytes, bytes]]) -> list[Any]
     return out
 
 
-def _worker_task() -> Any:
+def _worker_task(sink: Any = None) -> Any:
     from connectrt.api.connector import SinkTask
     from connectrt.converters.json_converter import JsonConverter
     from connectrt.converters.string import StringConverter
@@ -89,7 +89,7 @@ def _worker_task() -> Any:
     value.configure({"schemas.enable": "true"}, False)
     operator = RetryWithToleranceOperator(0, 60000, False, [])
     return WorkerSinkTask(
-        ConnectorTaskId("bench", 0), Nothing(), {}, lambda *a: None, TargetState.STARTED, None, ["bench"], None,
+        ConnectorTaskId("bench", 0), sink or Nothing(), {}, lambda *a: None, TargetState.STARTED, None, ["bench"], None,
         key, value, JsonConverter(), TransformationChain([], operator), operator, 1000, 5000,
     )  # fmt: skip
 
@@ -176,6 +176,20 @@ def measure(
                 s3.put(r)
             keep(fmt, clock() - t0)
             sizes[fmt] = client.bytes
+    from connectrt_s3 import native
+
+    compiled = [f for f in formats if f in ("json", "parquet")] if native.available() else []
+    for fmt in compiled:
+        for _ in range(rounds):
+            s3, client = _s3_task(fmt, max(1, n // 10))
+            worker = _worker_task(s3)
+            put = s3.serialized_put(worker.key_converter, worker.value_converter, worker.header_converter)
+            assert put is not None
+            t0 = clock()
+            for b in batches:
+                worker.put_serialized(put, b)
+            keep(f"compiled {fmt}", clock() - t0)
+            assert client.bytes == sizes[fmt], "the compiled path wrote other bytes"
     gc.unfreeze()
     gc.set_threshold(*thresholds)
     out = [
@@ -192,4 +206,7 @@ def measure(
         out.append(
             (f"S3SinkTask.put, {fmt}", best[fmt], f"{sizes[fmt] / n:.0f} B/record written, upload excluded")
         )
+    for fmt in compiled:
+        out.append((f"compiled path, {fmt}: consumed messages → objects", best[f"compiled {fmt}"],
+                    "WorkerSinkTask.put_serialized (connectrt-s3-native), all of the task thread's work"))  # fmt: skip
     return out
