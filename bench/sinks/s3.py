@@ -187,7 +187,7 @@ def run_sink(
     props = {
         "bootstrap.servers": bootstrap, "key.converter": "org.apache.kafka.connect.storage.StringConverter",
         "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "true",
-        "offset.storage.file.filename": str(workdir / f"{name}.offsets"), "offset.flush.interval.ms": "1000",
+        "offset.storage.file.filename": str(workdir / f"{name}.offsets"), "offset.flush.interval.ms": "200",
         "listeners": f"http://127.0.0.1:{port}",
     }  # fmt: skip
     connector = {
@@ -286,6 +286,29 @@ def raw_limit(
     return {"seconds": elapsed, "mbps": size / 1e6 / elapsed, "p50": q[49], "p99": q[98]}
 
 
+def consume_limit(bootstrap: str, topic: str, n: int) -> dict[str, float]:
+    """The other physical limit: the topic read by a consumer configured as the worker's sink consumer,
+    in batches of 500 (librdkafka's threads and the Message objects; no conversion, no sink)."""
+    from confluent_kafka import Consumer
+
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-s3-consume-{time.time_ns()}",
+                  "enable.auto.commit": "false", "auto.offset.reset": "earliest"})  # fmt: skip
+    try:
+        c.subscribe([topic])
+        count, first = 0, 0.0
+        cpu0 = time.process_time()
+        deadline = time.monotonic() + 300
+        while count < n and time.monotonic() < deadline:
+            msgs = c.consume(500, 1.0)
+            if msgs and not first:
+                first = time.monotonic()
+            count += len(msgs)
+        elapsed = time.monotonic() - first
+        return {"rate": count / elapsed, "cpu_us": (time.process_time() - cpu0) / max(1, count) * 1e6}
+    finally:
+        c.close()
+
+
 def print_stages(n: int, formats: list[str]) -> None:
     """The in-process per-stage CPU table (bench/sinks/s3_stages.py)."""
     sys.path.insert(0, str(HERE))
@@ -338,6 +361,9 @@ def main() -> int:
     if args.stage_records > 0:
         print_stages(args.stage_records, formats)
     topic = prepare_topic(env["KAFKA_BOOTSTRAP_SERVERS"], args.records)
+    consumed = consume_limit(env["KAFKA_BOOTSTRAP_SERVERS"], topic, args.records)
+    print(f"-- consuming alone (the sink's consumer settings, batches of 500): {consumed['rate']:,.0f} records/s, "
+          f"{consumed['cpu_us']:.2f} CPU µs/record (load average {load_average()})", flush=True)  # fmt: skip
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-s3-") as tmp:
         modes = [m.strip() == "on" for m in args.native.split(",")]
