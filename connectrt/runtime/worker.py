@@ -379,12 +379,16 @@ class Worker:
         # retries), acks=all, unbounded delivery time; linger.ms=5 is Java 4.x's producer default (KIP-1030).
         # An idempotent librdkafka producer also spins its broker thread while 5 requests are in flight: the
         # CDC bench's producer thread spent 7 µs a record that way, against ~1.5 µs with these settings.
+        # One deliberate difference: records are compressed with lz4 (Java: none); the broker stores them as
+        # sent. Uncompressed JSON change events cost the CDC bench's broker 29 µs of CPU a row (8 µs with lz4),
+        # more than the whole connector (21 µs). producer.compression.type=none gives Java's setting.
         props: dict[str, Any] = {
             "bootstrap.servers": self.config.bootstrap_servers,
             "acks": "all",
             "enable.idempotence": "false",
             "max.in.flight.requests.per.connection": "1",
             "linger.ms": "5",
+            "compression.type": "lz4",
             "delivery.timeout.ms": str(2**31 - 1),
             "client.id": f"connector-producer-{task_id}",
         }

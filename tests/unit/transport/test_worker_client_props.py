@@ -84,6 +84,19 @@ def test_source_producers_default_to_javas_settings() -> None:
     assert overridden["enable.idempotence"] == "true"
 
 
+def test_source_producers_compress_with_lz4_unless_told_otherwise() -> None:
+    # The one deliberate difference from Java's producer defaults (compression.type=none), listed in the README.
+    assert worker({"group.id": "g"}).producer_props({}, ConnectorTaskId("c", 0))["compression.type"] == "lz4"
+    javas = worker({"group.id": "g", "producer.compression.type": "none"}).producer_props(
+        {}, ConnectorTaskId("c", 0)
+    )
+    assert javas["compression.type"] == "none"
+    per_connector = worker({"group.id": "g"}).producer_props(
+        {"producer.override.compression.type": "zstd"}, ConnectorTaskId("c", 0)
+    )
+    assert per_connector["compression.type"] == "zstd"
+
+
 def test_warning_when_task_clients_would_not_be_secured(caplog: pytest.LogCaptureFixture) -> None:
     assert task_client_warnings({}) == []
     assert task_client_warnings({"security.protocol": "PLAINTEXT"}) == []
