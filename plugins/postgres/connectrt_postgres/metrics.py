@@ -15,11 +15,11 @@ Counting costs one pass over each batch of records, never a step per row in the 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 from connectrt.api.records import SourceRecord
 
-from connectrt_postgres.native import NativeChangeRecord
+from connectrt_postgres.native import NativeChangeRecord, native_ops
 
 
 class SnapshotProgress:
@@ -102,6 +102,10 @@ class StreamingProgress:
     def on_batch(self, out: list[SourceRecord]) -> None:
         """Count the change events among the records of one processed batch (a record of the compiled
         path tells its operation and position without building its value)."""
+        ops = native_ops(out)
+        if ops is not None:  # all from the compiled path: count operations without a call per record
+            self._count_native(out, ops)
+            return
         creates = updates = deletes = events = 0
         last: Any = None
         for record in out:
@@ -133,6 +137,18 @@ class StreamingProgress:
                 updates += 1
             elif op == "d":
                 deletes += 1
+        self._add(events, creates, updates, deletes, last)
+
+    def _count_native(self, out: list[SourceRecord], ops: list[str]) -> None:
+        tombstones = ops.count("T")
+        events = len(ops) - tombstones
+        if not events:
+            return
+        last = next(i for i in range(len(ops) - 1, -1, -1) if ops[i] != "T")
+        summary = cast(NativeChangeRecord, out[last]).change_summary()
+        self._add(events, ops.count("c"), ops.count("u"), ops.count("d"), summary)
+
+    def _add(self, events: int, creates: int, updates: int, deletes: int, last: Any) -> None:
         if not events:
             return
         self.events += events

@@ -349,6 +349,13 @@ class NativeChangeRecord(SourceRecord):
         return key_bytes, value_bytes
 
 
+def native_ops(records: list[Any]) -> list[str] | None:
+    """The operation of each record ("c", "u", "d", "t", "T" for a tombstone...) when every one is a
+    NativeChangeRecord, else None: the streaming metrics count them without a call per record."""
+    ops = [r._lazy[2] for r in records if type(r) is NativeChangeRecord]
+    return ops if len(ops) == len(records) else None
+
+
 class PlanContext:
     """What the records of one table plan share: how to materialize them and check their bytes."""
 

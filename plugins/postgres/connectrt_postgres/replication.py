@@ -31,6 +31,7 @@ SESSION_OPTIONS = (
 )
 
 _XLOG_HEADER = struct.Struct("!QQq").unpack_from
+_WAL_START = struct.Struct("!Q").unpack_from
 _KEEPALIVE = struct.Struct("!QqB").unpack_from
 _STATUS = struct.Struct("!cQQQqB").pack
 
@@ -151,6 +152,7 @@ class ReplicationStream:
         ``frame[25]``. Waits up to ``timeout_s`` for the first one; answers keepalives meanwhile."""
         pg = self.conn.pgconn
         out: list[tuple[int, bytes]] = []
+        append = out.append
         deadline = time.monotonic() + timeout_s
         try:
             while len(out) < max_frames:
@@ -174,14 +176,10 @@ class ReplicationStream:
                     )
                 data = bytes(buf)
                 tag = data[0]
-                if tag == 0x77:  # 'w' XLogData
-                    wal_start, wal_end, _send_time = _XLOG_HEADER(data, 1)
-                    if wal_end > self.server_wal_end:
-                        self.server_wal_end = wal_end
-                    if wal_start > self.received_lsn:
-                        self.received_lsn = wal_start
-                    out.append((wal_start, data))
+                if tag == 0x77:  # 'w' XLogData; the positions are noted from the last frame (_note_frames)
+                    append((_WAL_START(data, 1)[0], data))
                 elif tag == 0x6B:  # 'k' keepalive
+                    self._note_frames(out)
                     wal_end, _send_time, reply = _KEEPALIVE(data, 1)
                     if wal_end > self.server_wal_end:
                         self.server_wal_end = wal_end
@@ -194,8 +192,19 @@ class ReplicationStream:
             raise ReplicationStreamError(f"the replication connection failed: {e}") from e
         except OSError as e:
             raise ReplicationStreamError(f"the replication connection failed: {e}") from e
+        self._note_frames(out)
         self.maybe_send_status()
         return out
+
+    def _note_frames(self, frames: list[tuple[int, bytes]]) -> None:
+        """The highest WAL start received and server WAL end seen, from the last XLogData frame read (both
+        grow from frame to frame of a stream)."""
+        if frames:
+            wal_start, wal_end, _send_time = _XLOG_HEADER(frames[-1][1], 1)
+            if wal_end > self.server_wal_end:
+                self.server_wal_end = wal_end
+            if wal_start > self.received_lsn:
+                self.received_lsn = wal_start
 
     def maybe_send_status(self) -> None:
         with self._lock:
