@@ -286,13 +286,18 @@ def raw_limit(
     return {"seconds": elapsed, "mbps": size / 1e6 / elapsed, "p50": q[49], "p99": q[98]}
 
 
-def consume_limit(bootstrap: str, topic: str, n: int) -> dict[str, float]:
-    """The other physical limit: the topic read by a consumer configured as the worker's sink consumer,
-    in batches of 500 (librdkafka's threads and the Message objects; no conversion, no sink)."""
+def consume_limit(bootstrap: str, topic: str, n: int, sink_settings: bool) -> dict[str, float]:
+    """The other physical limit: the topic read in batches of 500 (librdkafka's threads and the Message
+    objects; no conversion, no sink) by a consumer with the worker's sink-consumer settings
+    (``connectrt.kafka.clients.consumer_conf``: 256 KiB fetches, a prefetch queue of about one fetch) or, with
+    ``sink_settings`` false, librdkafka's defaults (prefetching up to 100,000 messages)."""
     from confluent_kafka import Consumer
 
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-s3-consume-{time.time_ns()}",
-                  "enable.auto.commit": "false", "auto.offset.reset": "earliest"})  # fmt: skip
+    from connectrt.kafka.clients import consumer_conf
+
+    props = {"bootstrap.servers": bootstrap, "group.id": f"bench-s3-consume-{time.time_ns()}",
+             "enable.auto.commit": "false", "auto.offset.reset": "earliest"}  # fmt: skip
+    c = Consumer(consumer_conf(props) if sink_settings else props)
     try:
         c.subscribe([topic])
         count, first = 0, 0.0
@@ -361,9 +366,12 @@ def main() -> int:
     if args.stage_records > 0:
         print_stages(args.stage_records, formats)
     topic = prepare_topic(env["KAFKA_BOOTSTRAP_SERVERS"], args.records)
-    consumed = consume_limit(env["KAFKA_BOOTSTRAP_SERVERS"], topic, args.records)
+    consumed = consume_limit(env["KAFKA_BOOTSTRAP_SERVERS"], topic, args.records, sink_settings=True)
     print(f"-- consuming alone (the sink's consumer settings, batches of 500): {consumed['rate']:,.0f} records/s, "
           f"{consumed['cpu_us']:.2f} CPU µs/record (load average {load_average()})", flush=True)  # fmt: skip
+    unbounded = consume_limit(env["KAFKA_BOOTSTRAP_SERVERS"], topic, args.records, sink_settings=False)
+    print(f"-- consuming alone (librdkafka's defaults, batches of 500): {unbounded['rate']:,.0f} records/s, "
+          f"{unbounded['cpu_us']:.2f} CPU µs/record (load average {load_average()})", flush=True)  # fmt: skip
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-s3-") as tmp:
         modes = [m.strip() == "on" for m in args.native.split(",")]
@@ -378,7 +386,7 @@ def main() -> int:
                 f"{r['rate']:,.0f}", f"{r['rate_wall']:,.0f}", f"{r['mb']:.1f}", f"{r['mbps']:.1f}",
                 f"{r['cpu_us']:.2f}", f"{r['peak_mib']:.0f}", f"{r['healthy']:.2f}",
                 f"{limit['mbps']:.1f}", f"{limit_rate:,.0f}", f"{limit['p50'] * 1000:.0f}/{limit['p99'] * 1000:.0f}",
-                f"{r['rate'] / limit_rate:.0%}",
+                f"{r['rate'] / limit_rate:.0%}", f"{r['rate'] / consumed['rate']:.0%}",
             ])  # fmt: skip
             if not args.keep:
                 for key in keys:
@@ -390,12 +398,12 @@ def main() -> int:
     print(table(
         ["format", "compiled", "objects", "records read back", "records/s", "records/s incl. start", "MB", "MB/s",
          "CPU µs/record", "peak RSS MiB", "start s", "limit MB/s", "limit records/s", "limit p50/p99 ms",
-         "sink / limit"], rows,
+         "sink / limit", "sink / consumer alone"], rows,
     ))  # fmt: skip
     print(f"\nload average at end: {load_average()}")
     print("records/s: from the first committed offset to the last (start-up excluded); CPU µs/record over the same "
           "span (all worker threads); limit: the same object bytes PUT (multipart above 25 MiB) with boto3 alone, "
-          "sequentially.")  # fmt: skip
+          "sequentially; consumer alone: the first consumer line (the sink's consumer settings).")  # fmt: skip
     return 0
 
 
