@@ -262,21 +262,21 @@ class WorkerSourceTask(WorkerTask):
             if topic not in known_topics:
                 self._first_use_of(topic)
             cb = self._per_record_callback(batch, record) if per_record else on_delivery
+            partition_or_any = out.kafka_partition
             try:
-                if out.kafka_partition is None:
-                    producer.produce(
-                        topic, value, key, on_delivery=cb, timestamp=out.timestamp or 0, headers=headers
-                    )
-                else:
-                    producer.produce(
-                        topic,
-                        value,
-                        key,
-                        out.kafka_partition,
-                        on_delivery=cb,
-                        timestamp=out.timestamp or 0,
-                        headers=headers,
-                    )
+                # confluent-kafka's positional order (topic, value, key, partition, callback, on_delivery,
+                # timestamp, headers): keyword arguments cost the call ~1 µs more per record. -1 is
+                # RD_KAFKA_PARTITION_UA, the partitioner's choice.
+                producer.produce(
+                    topic,
+                    value,
+                    key,
+                    -1 if partition_or_any is None else partition_or_any,
+                    cb,
+                    None,
+                    out.timestamp or 0,
+                    headers,
+                )
             except BufferError:
                 # librdkafka's queue is full: serve delivery reports and come back for this record.
                 self.send_index = i

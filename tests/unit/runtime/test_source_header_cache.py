@@ -27,10 +27,18 @@ class HeaderProducer(FakeProducer):
         self.headers: list[Any] = []
 
     def produce(
-        self, topic: str, value: bytes | None = None, key: bytes | None = None, *args: Any, **kw: Any
+        self,
+        topic: str,
+        value: bytes | None = None,
+        key: bytes | None = None,
+        partition: int = -1,
+        callback: Any = None,
+        on_delivery: Any = None,
+        timestamp: int = 0,
+        headers: Any = None,
     ) -> None:
-        super().produce(topic, value, key, *args, **kw)
-        self.headers.append(kw.get("headers"))
+        super().produce(topic, value, key, partition, callback, on_delivery, timestamp, headers)
+        self.headers.append(headers)
 
 
 def test_same_header_objects_are_converted_once_and_changes_are_seen() -> None:

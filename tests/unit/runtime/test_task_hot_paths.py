@@ -40,13 +40,23 @@ class FakeProducer:
         self.full_after = full_after
 
     def produce(
-        self, topic: str, value: bytes | None = None, key: bytes | None = None, *args: Any, **kw: Any
+        self,
+        topic: str,
+        value: bytes | None = None,
+        key: bytes | None = None,
+        partition: int = -1,
+        callback: Any = None,
+        on_delivery: Any = None,
+        timestamp: int = 0,
+        headers: Any = None,
     ) -> None:
+        """confluent-kafka's Producer.produce signature (callback and on_delivery are aliases)."""
         if self.full_after is not None and len(self.sent) >= self.full_after:
             self.full_after = None
             raise BufferError("Local: Queue full")
-        self.sent.append((topic, value, kw.get("on_delivery")))
-        self.callbacks.append(kw.get("on_delivery"))
+        cb = callback if callback is not None else on_delivery
+        self.sent.append((topic, value, cb))
+        self.callbacks.append(cb)
 
     def poll(self, timeout: float = 0) -> int:
         return 0
