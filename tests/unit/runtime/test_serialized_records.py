@@ -8,7 +8,6 @@ from typing import Any
 from connectrt.api.data import Schema
 from connectrt.api.records import SourceRecord
 from connectrt.runtime.serialized import preconverted
-from tests.unit.runtime.test_source_header_cache import HeaderProducer
 from tests.unit.runtime.test_task_hot_paths import FakeProducer, send, source_task
 
 
@@ -45,7 +44,7 @@ def test_offered_bytes_are_sent_as_they_are_and_none_means_convert() -> None:
 
 
 def test_offered_headers_are_sent_as_they_are() -> None:
-    producer = HeaderProducer()
+    producer = FakeProducer()
     task, _ = source_task(producer)
     with_headers = record((b"K", b"V", [("h", b"offered")]))
     with_headers.headers.add("h", "not converted", Schema.STRING_SCHEMA)

@@ -21,28 +21,8 @@ class CountingHeaderConverter(SimpleHeaderConverter):
         return super().from_connect_header(topic, header_key, schema, value)
 
 
-class HeaderProducer(FakeProducer):
-    def __init__(self) -> None:
-        super().__init__()
-        self.headers: list[Any] = []
-
-    def produce(
-        self,
-        topic: str,
-        value: bytes | None = None,
-        key: bytes | None = None,
-        partition: int = -1,
-        callback: Any = None,
-        on_delivery: Any = None,
-        timestamp: int = 0,
-        headers: Any = None,
-    ) -> None:
-        super().produce(topic, value, key, partition, callback, on_delivery, timestamp, headers)
-        self.headers.append(headers)
-
-
 def test_same_header_objects_are_converted_once_and_changes_are_seen() -> None:
-    producer = HeaderProducer()
+    producer = FakeProducer()
     task, _ = source_task(producer)
     hc = CountingHeaderConverter()
     task.header_converter = hc

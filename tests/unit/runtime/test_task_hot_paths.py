@@ -32,11 +32,12 @@ from connectrt.storage.offsets import (
 
 
 class FakeProducer:
-    """Keeps produced messages and their callbacks; ``full_after`` raises BufferError once that many are queued."""
+    """Keeps produced messages, their callbacks and headers; ``full_after`` raises BufferError once that many are queued."""
 
     def __init__(self, full_after: int | None = None) -> None:
         self.sent: list[tuple[str, bytes | None, Any]] = []
         self.callbacks: list[Any] = []
+        self.headers: list[Any] = []  # each produced message's headers argument
         self.full_after = full_after
 
     def produce(
@@ -57,6 +58,7 @@ class FakeProducer:
         cb = callback if callback is not None else on_delivery
         self.sent.append((topic, value, cb))
         self.callbacks.append(cb)
+        self.headers.append(headers)
 
     def poll(self, timeout: float = 0) -> int:
         return 0
