@@ -32,7 +32,8 @@ from connectrt.storage.offsets import (
 
 
 class FakeProducer:
-    """Keeps produced messages, their callbacks and headers; ``full_after`` raises BufferError once that many are queued."""
+    """Keeps produced messages, their callbacks and headers; ``full_after`` raises BufferError once that
+    many are queued."""
 
     def __init__(self, full_after: int | None = None) -> None:
         self.sent: list[tuple[str, bytes | None, Any]] = []
