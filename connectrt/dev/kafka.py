@@ -40,6 +40,7 @@ DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 MAVEN_TIMEOUT = 900.0
 FORMAT_TIMEOUT = 120.0
 DEFAULT_START_TIMEOUT = 90.0
+MAX_LOG_LOADING = 900.0  # seconds of partition loading at start-up not counted in the limit
 DEFAULT_HEAP_OPTS = "-Xms256m -Xmx512m"
 
 _POM = """<?xml version="1.0" encoding="UTF-8"?>
@@ -380,10 +381,51 @@ def count_brokers(bootstrap: str, timeout: float = 3.0) -> int:
         return 0
 
 
+class LogLoading:
+    """Follows a node's log for the broker's log-loading phase (``Loading logs from log dirs`` up to
+    ``Loaded N logs in``): its length grows with the partitions kept on disk, so start-up time
+    spent there does not count against the readiness limit."""
+
+    BEGIN = b"Loading logs from log dirs"
+    END = re.compile(rb"Loaded \d+ logs in")
+
+    def __init__(self, log: Path) -> None:
+        self.log = log  # rotated when the node was launched: read from its start
+        self.position = 0
+        self.began: float | None = None
+        self.spent = 0.0
+        self._rest = b""
+
+    def seconds(self) -> float:
+        """Seconds spent loading logs so far (ongoing loading included)."""
+        try:
+            with self.log.open("rb") as f:
+                f.seek(self.position)
+                chunk = f.read()
+        except OSError:
+            chunk = b""
+        self.position += len(chunk)
+        text = self._rest + chunk
+        cut = text.rfind(b"\n") + 1
+        text, self._rest = text[:cut], text[cut:]
+        now = time.monotonic()
+        for line in text.splitlines():
+            if self.began is None and self.BEGIN in line:
+                self.began = now
+            elif self.began is not None and self.END.search(line):
+                self.spent += now - self.began
+                self.began = None
+        return self.spent + (now - self.began if self.began is not None else 0.0)
+
+
 def wait_ready(settings: DevSettings, records: list[ServiceRecord], timeout: float | None) -> None:
-    """Wait until every node runs and the cluster metadata lists all brokers."""
+    """Wait until every node runs and the cluster metadata lists all brokers.
+
+    The limit does not count the time a node spends loading its partitions from disk (up to
+    ``MAX_LOG_LOADING`` seconds): a long-used instance holds thousands of them."""
     limit = timeout or DEFAULT_START_TIMEOUT
-    deadline = time.monotonic() + limit
+    started = time.monotonic()
+    loading = [LogLoading(Path(rec.log)) for rec in records]
     while True:
         for rec in records:
             if not rec.alive():
@@ -394,9 +436,10 @@ def wait_ready(settings: DevSettings, records: list[ServiceRecord], timeout: flo
         if all(port_accepts(int(rec.address.rsplit(":", 1)[1])) for rec in records):
             if count_brokers(settings.bootstrap_servers) >= settings.brokers:
                 if settings.sasl:
-                    kafka_sasl.create_user(settings, max(5.0, deadline - time.monotonic()))
+                    kafka_sasl.create_user(settings, max(5.0, limit - (time.monotonic() - started)))
                 return
-        if time.monotonic() > deadline:
+        excused = min(MAX_LOG_LOADING, max(progress.seconds() for progress in loading))
+        if time.monotonic() - started > limit + excused:
             rec = records[0]
             raise DevError(
                 f"Kafka did not become ready within {limit:g} s (log: {rec.log}).",

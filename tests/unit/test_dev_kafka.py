@@ -131,3 +131,26 @@ def test_missing_java_and_maven(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
         kafka.find_java()
     with pytest.raises(DevError, match=r"Maven \(mvn\) was not found on PATH"):
         kafka.find_mvn()
+
+
+def test_log_loading_time_is_measured_from_the_node_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A broker with thousands of partitions spends minutes in this phase; wait_ready excuses it.
+    clock = [100.0]
+    monkeypatch.setattr(kafka.time, "monotonic", lambda: clock[0])
+    log = tmp_path / "kafka-1.log"
+    log.write_bytes(b"[..] INFO Registered signal handlers\n")
+    loading = kafka.LogLoading(log)
+    assert loading.seconds() == 0.0
+    with log.open("ab") as f:
+        f.write(b"[..] INFO Loading logs from log dirs ArrayBuffer(/d) (kafka.log.LogManager)\n[..] INFO Loa")
+    assert loading.seconds() == 0.0  # loading begins now
+    clock[0] = 130.0
+    assert loading.seconds() == 30.0  # still loading
+    with log.open("ab") as f:
+        f.write(b"ded 8499 logs in 51196ms (unclean log dirs = ArrayBuffer(/d)) (kafka.log.LogManager)\n")
+    clock[0] = 140.0
+    assert loading.seconds() == 40.0  # the end line is seen now
+    clock[0] = 500.0
+    assert loading.seconds() == 40.0  # later time does not count

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.fixtures.names import UniqueNames, unique_name
+from tests.fixtures.names import SESSION_TOKEN, UniqueNames, unique_name
 
 pytestmark = pytest.mark.unit
 
@@ -22,3 +22,10 @@ def test_names_are_unique_and_valid_everywhere() -> None:
 
 def test_unique_name_fixture_uses_the_test_name(unique_name: UniqueNames) -> None:
     assert unique_name("orders").startswith("orders_test_unique_name_fixture")
+
+
+def test_every_name_carries_the_session_token() -> None:
+    # The session deletes the topics it created by this token (tests/fixtures/services.py).
+    names = UniqueNames("a context long enough to be trimmed " * 3)
+    for name in (names(), names.topic(), unique_name("x"), names.bucket().replace("-", "_")):
+        assert SESSION_TOKEN in name, name
