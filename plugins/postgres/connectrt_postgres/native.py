@@ -47,7 +47,7 @@ from connectrt_postgres.types import ValueModes, resolve_type
 
 log = logging.getLogger(__name__)
 
-ABI = 2
+ABI = 3
 DISABLE_ENV = "CONNECTRT_POSTGRES_NATIVE"  # "0" turns the native path off (comparisons, debugging)
 
 try:

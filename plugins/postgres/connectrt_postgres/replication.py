@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 from psycopg import pq
 
+from connectrt_postgres import native_copy
 from connectrt_postgres.catalog import quote_ident, quote_literal
 from connectrt_postgres.pgoutput import PG_EPOCH_OFFSET_US, format_lsn, parse_lsn
 
@@ -105,6 +106,8 @@ class ReplicationStream:
         self.streaming = False
         self._last_status = 0.0
         self.started_at_lsn = 0
+        self.compiled_reader = True  # read frames in batches natively when the module is built
+        self._fast_read: native_copy.CopyReader | None = None
 
     # --- commands (before streaming) -----------------------------------------------------------
 
@@ -135,6 +138,7 @@ class ReplicationStream:
             raise ReplicationStreamError(f"START_REPLICATION did not enter streaming mode: {command}")
         self.streaming = True
         self._last_status = time.monotonic()
+        self._fast_read = native_copy.copy_reader(self.conn.pgconn) if self.compiled_reader else None
 
     def request_flush(self, lsn: int) -> None:
         """Confirm ``lsn`` to the slot with the next status update (thread-safe)."""
@@ -151,12 +155,25 @@ class ReplicationStream:
         """Up to ``max_frames`` XLogData frames ``(wal_start, frame)``: the pgoutput message starts at
         ``frame[25]``. Waits up to ``timeout_s`` for the first one; answers keepalives meanwhile."""
         pg = self.conn.pgconn
+        fast = self._fast_read
         out: list[tuple[int, bytes]] = []
         append = out.append
         deadline = time.monotonic() + timeout_s
         try:
             while len(out) < max_frames:
-                n, buf = pg.get_copy_data(1)
+                if fast is not None:
+                    # Every frame libpq has received, in one call without the GIL; it stops at anything
+                    # else than XLogData (handled below, as the frame-by-frame loop would).
+                    code, frames, other = fast(max_frames - len(out))
+                    if frames:
+                        out += frames
+                    if code == native_copy.FULL:
+                        break
+                    n = len(other) if other is not None else (0 if code == native_copy.DRAINED else code)
+                    data = other or b""
+                else:
+                    n, buf = pg.get_copy_data(1)
+                    data = bytes(buf) if n > 0 else b""
                 if n == 0:
                     if out:
                         break
@@ -174,7 +191,6 @@ class ReplicationStream:
                     raise ReplicationStreamError(
                         f"the replication stream ended: {message or 'COPY finished'}"
                     )
-                data = bytes(buf)
                 tag = data[0]
                 if tag == 0x77:  # 'w' XLogData; the positions are noted from the last frame (_note_frames)
                     append((_WAL_START(data, 1)[0], data))
@@ -236,6 +252,7 @@ class ReplicationStream:
         """End COPY mode cleanly so the connection can run commands again."""
         if not self.streaming:
             return
+        self._fast_read = None
         pg = self.conn.pgconn
         try:
             self.send_status()
@@ -256,6 +273,7 @@ class ReplicationStream:
         self.streaming = False
 
     def close(self) -> None:
+        self._fast_read = None
         try:
             self.conn.close()
         except Exception as e:  # closing a broken connection

@@ -9,6 +9,7 @@
 //! thus processed in order, by one path or the other, and both give the same bytes (tests/unit check).
 
 mod convert;
+mod copyread;
 mod json;
 mod snapshot;
 mod stream;
@@ -16,7 +17,7 @@ mod stream;
 use pyo3::prelude::*;
 
 /// Bumped whenever the interface between native.py and this module changes: a stale build is not used.
-pub const ABI: u32 = 2;
+pub const ABI: u32 = 3;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -27,5 +28,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stream::process, m)?)?;
     m.add_function(wrap_pyfunction!(stream::convert_value, m)?)?;
     m.add_function(wrap_pyfunction!(snapshot::snapshot_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(copyread::read_copy_frames, m)?)?;
     Ok(())
 }
