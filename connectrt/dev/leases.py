@@ -37,6 +37,12 @@ def acquire(settings: DevSettings, holder: str) -> None:
     (directory / f"{holder}.lease").write_text(f"{pid} {process_start_time(pid)}\n")
 
 
+def others_alive(settings: DevSettings, holder: str) -> bool:
+    """Whether a live process other than ``holder`` holds a lease on the instance."""
+    directory = _lease_dir(settings)
+    return any(path.name != f"{holder}.lease" and _lease_alive(path) for path in directory.glob("*.lease"))
+
+
 def release(settings: DevSettings, holder: str, started_by: str) -> list[str]:
     """Drop this process's lease; when no live lease is left, stop the services labelled
     ``started_by``. Returns the names of the services stopped."""

@@ -47,3 +47,20 @@ def test_last_lease_out_stops_labelled_services_only(tmp_path: Path) -> None:
         for proc in (labelled, manual, other_user):
             proc.kill()
             proc.wait()
+
+
+def test_others_alive_sees_live_leases_of_other_holders_only(tmp_path: Path) -> None:
+    settings = DevSettings(cache_dir=tmp_path)
+    leases.acquire(settings, "me")
+    assert not leases.others_alive(settings, "me")
+    lease_dir = settings.instance_dir / "leases"
+    (lease_dir / "stale.lease").write_text("999999999 12345\n")
+    assert not leases.others_alive(settings, "me")  # its process is gone
+    other = _sleeper("other")
+    try:
+        (lease_dir / "other.lease").write_text(f"{other.pid} {process_start_time(other.pid)}\n")
+        assert leases.others_alive(settings, "me")
+    finally:
+        other.kill()
+        other.wait()
+    assert not leases.others_alive(settings, "me")
