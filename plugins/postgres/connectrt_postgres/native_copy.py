@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 CopyReader = Callable[[int], tuple[int, list[tuple[int, bytes]], bytes | None]]
 DRAINED, FULL, OTHER = 0, 1, 2  # read_copy_frames's codes; negative ones are PQgetCopyData's
 
+DISABLE_ENV = "CONNECTRT_POSTGRES_NATIVE_READ"  # "0": frame by frame in Python (comparisons, debugging)
+
 _libpq: tuple[ctypes.CDLL, int, int] | bool | None = False  # False: not looked for yet
 
 
@@ -71,6 +73,8 @@ def copy_reader(pgconn: Any) -> CopyReader | None:
     reader cannot be used (not built, turned off, libpq not found)."""
     global _libpq
     if not native.available() or not hasattr(native._native, "read_copy_frames"):
+        return None
+    if os.environ.get(DISABLE_ENV, "1") == "0":
         return None
     if _libpq is False:
         try:
