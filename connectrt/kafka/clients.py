@@ -145,8 +145,35 @@ def producer_conf(props: Mapping[str, Any]) -> dict[str, Any]:
     return conf
 
 
+#: confluent-kafka's own producer setting (a bool, not a librdkafka string): delivery reports for failed
+#: messages only. The runtime's source producers use it (WorkerSourceTask.acks_by_flush).
+ONLY_ERROR_REPORTS = "delivery.report.only.error"
+
+
+def only_error_reports(props: dict[str, Any], per_record: bool) -> bool:
+    """Decide whether a source task's producer reports failed deliveries only, and set it in ``props``:
+    yes unless the task acknowledges records one by one (SourceTask.commit_record) or the configuration
+    says ``false``. Saves the Python callback, and the copy of each message it is handed, per record."""
+    if per_record:
+        props[ONLY_ERROR_REPORTS] = "false"
+        return False
+    value = str(props.setdefault(ONLY_ERROR_REPORTS, "true")).strip().lower()
+    if value not in ("true", "false"):
+        raise ConfigException(
+            f"Invalid producer configuration: {ONLY_ERROR_REPORTS} must be true or false, not {value!r}"
+        )
+    return value == "true"
+
+
 def make_producer(props: Mapping[str, Any], **callbacks: Any) -> Producer:
     conf = producer_conf(props)
+    if ONLY_ERROR_REPORTS in conf:
+        value = str(conf[ONLY_ERROR_REPORTS]).strip().lower()
+        if value not in ("true", "false"):
+            raise ConfigException(
+                f"Invalid producer configuration: {ONLY_ERROR_REPORTS} must be true or false, not {value!r}"
+            )
+        conf[ONLY_ERROR_REPORTS] = value == "true"
     conf.update(callbacks)
     return _build(Producer, conf, "producer")
 

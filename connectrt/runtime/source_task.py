@@ -103,6 +103,7 @@ class WorkerSourceTask(WorkerTask):
         topic_creator: TopicCreator | None = None,
         on_topic_used: Callable[[str], None] | None = None,
         close_hook: Callable[[], None] | None = None,
+        acks_by_flush: bool = False,
     ) -> None:
         super().__init__(task_id, listener, target_state)
         self.task = task
@@ -130,6 +131,10 @@ class WorkerSourceTask(WorkerTask):
         # id(Header) -> (header, value, schema, topic, converted) of headers seen lately (_convert_headers)
         self._header_cache: dict[int, tuple[Any, Any, Any, str, tuple[str, bytes | None]]] = {}
         self.per_record_commit = type(task).commit_record is not SourceTask.commit_record
+        # The producer reports failed deliveries only (delivery.report.only.error, see
+        # delivery_reports_only_errors): records count as acknowledged once the producer has none
+        # outstanding (an idle moment, or the flush before each offset commit).
+        self.acks_by_flush = acks_by_flush and not self.per_record_commit
         self.records_sent = 0
         self.started_task = False
 
@@ -173,6 +178,8 @@ class WorkerSourceTask(WorkerTask):
                 self.send_records()
             producer.poll(0)
             self.check_batch_errors()
+            if self.acks_by_flush and self.batches and len(producer) == 0:
+                self._all_delivered()
             self.collect_acknowledged()
             if time.monotonic() >= next_commit:
                 self.commit_offsets()
@@ -392,6 +399,13 @@ class WorkerSourceTask(WorkerTask):
             last.sealed = True
         return _Batch(self.failed_batches)
 
+    def _all_delivered(self) -> None:
+        """The producer holds no record of ours any more (and served every failure report): each batch
+        without an error is acknowledged in full."""
+        for batch in self.batches:
+            if batch.error is None:
+                batch.pending = 0
+
     def collect_acknowledged(self) -> None:
         """Java's updateCommittableOffsets: the offsets of the leading sealed, fully acknowledged batches
         become committable and the batches are dropped (they would otherwise wait for the next commit)."""
@@ -403,6 +417,17 @@ class WorkerSourceTask(WorkerTask):
     def commit_offsets(self) -> bool:
         """Flush the offsets of every fully acknowledged leading batch; then call task.commit()."""
         writer = self.offset_writer
+        if self.acks_by_flush and self.batches:
+            # Java's pre-KIP-618 commit: wait for the records in flight, then commit all that was sent.
+            remaining = self.producer.flush(self.flush_timeout_s)
+            self.check_batch_errors(raise_errors=False)
+            if remaining == 0:
+                self._all_delivered()
+            else:
+                self.log.warning(
+                    "%d records still in flight after offset.flush.timeout.ms; their offsets wait for the next commit",
+                    remaining,
+                )
         if self.batches and self.to_send is None:
             self.batches[-1].sealed = True  # not being sent: its acknowledged records are committed now
         self.collect_acknowledged()

@@ -14,7 +14,7 @@ from connectrt.api.plugin import Converter, HeaderConverter
 from connectrt.config.configdef import ConfigException
 from connectrt.config.providers import ConfigTransformer
 from connectrt.config.worker_config import DistributedConfig, WorkerConfig
-from connectrt.kafka.clients import make_admin, make_consumer, make_producer
+from connectrt.kafka.clients import make_admin, make_consumer, make_producer, only_error_reports
 from connectrt.kafka.security import task_client_warnings
 from connectrt.kafka.topics import TopicAdmin, TopicSpec
 from connectrt.model.entities import ConnectorTaskId
@@ -275,7 +275,11 @@ class Worker:
                 )
                 eos.stopping = stop_event
                 return eos
-            producer = make_producer(self.producer_props(conn, task_id))
+            producer_props = self.producer_props(conn, task_id)
+            acks_by_flush = only_error_reports(
+                producer_props, type(task).commit_record is not SourceTask.commit_record
+            )
+            producer = make_producer(producer_props)
             # Distributed mode: a connector with offsets.storage.topic reads and writes its own offsets topic
             # (and writes the worker's too); standalone ignores the setting, as Java.
             store: OffsetBackingStore = self.offset_store
@@ -305,6 +309,7 @@ class Worker:
                 creator,
                 topic_used,
                 close_hook=own.stop if own is not None else None,
+                acks_by_flush=acks_by_flush,
             )
             source.stopping = stop_event
             return source
