@@ -35,7 +35,7 @@ from connectrt.api.connector import (
 )
 from connectrt.api.plugin import Converter, HeaderConverter
 from connectrt.api.records import SourceRecord
-from connectrt.kafka.clients import make_producer, producer_error_message
+from connectrt.kafka.clients import make_producer, only_error_reports, producer_error_message
 from connectrt.model.entities import ConnectorTaskId
 from connectrt.model.states import TargetState
 from connectrt.runtime.connector_offset_stores import WorkerClients, connector_offsets_topic_store
@@ -523,6 +523,8 @@ def build_exactly_once_task(
     props = worker.producer_props(conn, task_id)
     props["enable.idempotence"] = "true"
     props["acks"] = "all"
+    # Every record's delivery report, whatever producer.delivery.report.only.error says (commit_record).
+    only_error_reports(props, per_record=True)
     props["transactional.id"] = transactional_id(hooks.group_id, task_id)
     primary_topic, connector_store = connector_offsets_topic_store(
         worker, conn, task_id, exactly_once=True, producer_props=props
