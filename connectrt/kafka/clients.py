@@ -157,23 +157,22 @@ def only_error_reports(props: dict[str, Any], per_record: bool) -> bool:
     if per_record:
         props[ONLY_ERROR_REPORTS] = "false"
         return False
-    value = str(props.setdefault(ONLY_ERROR_REPORTS, "true")).strip().lower()
-    if value not in ("true", "false"):
+    return _only_errors_flag(props.setdefault(ONLY_ERROR_REPORTS, "true"))
+
+
+def _only_errors_flag(value: Any) -> bool:
+    text = str(value).strip().lower()
+    if text not in ("true", "false"):
         raise ConfigException(
-            f"Invalid producer configuration: {ONLY_ERROR_REPORTS} must be true or false, not {value!r}"
+            f"Invalid producer configuration: {ONLY_ERROR_REPORTS} must be true or false, not {text!r}"
         )
-    return value == "true"
+    return text == "true"
 
 
 def make_producer(props: Mapping[str, Any], **callbacks: Any) -> Producer:
     conf = producer_conf(props)
-    if ONLY_ERROR_REPORTS in conf:
-        value = str(conf[ONLY_ERROR_REPORTS]).strip().lower()
-        if value not in ("true", "false"):
-            raise ConfigException(
-                f"Invalid producer configuration: {ONLY_ERROR_REPORTS} must be true or false, not {value!r}"
-            )
-        conf[ONLY_ERROR_REPORTS] = value == "true"
+    if ONLY_ERROR_REPORTS in conf:  # confluent-kafka takes a bool
+        conf[ONLY_ERROR_REPORTS] = _only_errors_flag(conf[ONLY_ERROR_REPORTS])
     conf.update(callbacks)
     return _build(Producer, conf, "producer")
 
