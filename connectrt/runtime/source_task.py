@@ -132,7 +132,7 @@ class WorkerSourceTask(WorkerTask):
         self._header_cache: dict[int, tuple[Any, Any, Any, str, tuple[str, bytes | None]]] = {}
         self.per_record_commit = type(task).commit_record is not SourceTask.commit_record
         # The producer reports failed deliveries only (delivery.report.only.error, see
-        # delivery_reports_only_errors): records count as acknowledged once the producer has none
+        # kafka.clients.only_error_reports): records count as acknowledged once the producer has none
         # outstanding (an idle moment, or the flush before each offset commit).
         self.acks_by_flush = acks_by_flush and not self.per_record_commit
         self.records_sent = 0
