@@ -178,8 +178,7 @@ class WorkerSourceTask(WorkerTask):
                 self.send_records()
             producer.poll(0)
             self.check_batch_errors()
-            if self.acks_by_flush and self.batches and len(producer) == 0:
-                self._all_delivered()
+            self._acknowledge_if_idle()
             self.collect_acknowledged()
             if time.monotonic() >= next_commit:
                 self.commit_offsets()
@@ -398,6 +397,11 @@ class WorkerSourceTask(WorkerTask):
                 return last
             last.sealed = True
         return _Batch(self.failed_batches)
+
+    def _acknowledge_if_idle(self) -> None:
+        """Acknowledgements by flush: a producer holding none of our records delivered them all."""
+        if self.acks_by_flush and self.batches and len(self.producer) == 0:
+            self._all_delivered()
 
     def _all_delivered(self) -> None:
         """The producer holds no record of ours any more (and served every failure report): each batch

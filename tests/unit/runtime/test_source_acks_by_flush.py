@@ -14,13 +14,7 @@ from connectrt.api.data import Schema
 from connectrt.api.records import SourceRecord
 from connectrt.config.configdef import ConfigException
 from connectrt.kafka.clients import ONLY_ERROR_REPORTS, make_producer, only_error_reports
-from connectrt.model.entities import ConnectorTaskId
-from connectrt.model.states import TargetState
-from connectrt.runtime.errors import RetryWithToleranceOperator
-from connectrt.runtime.source_task import WorkerSourceTask
-from connectrt.runtime.transformation_chain import TransformationChain
-from connectrt.storage.offsets import MemoryOffsetBackingStore, OffsetStorageReaderImpl, OffsetStorageWriter
-from tests.unit.runtime.test_task_hot_paths import FakeProducer, NoopSourceTask, json_converter, send, stored
+from tests.unit.runtime.test_task_hot_paths import FakeProducer, send, source_task, stored
 
 pytestmark = pytest.mark.unit
 
@@ -53,18 +47,6 @@ class OnlyErrorProducer(FakeProducer):
         return self.outstanding
 
 
-def task_with(producer: FakeProducer) -> tuple[WorkerSourceTask, MemoryOffsetBackingStore]:
-    store = MemoryOffsetBackingStore()
-    operator = RetryWithToleranceOperator(0, 60000, False, [])
-    task = WorkerSourceTask(
-        ConnectorTaskId("conn", 0), NoopSourceTask(), {}, lambda *a: None, TargetState.STARTED, producer,
-        json_converter(True), json_converter(False), json_converter(False), TransformationChain([], operator),
-        operator, OffsetStorageReaderImpl(store, "conn"), OffsetStorageWriter(store, "conn"), 1000, 5000,
-        acks_by_flush=True,
-    )  # fmt: skip
-    return task, store
-
-
 def records(part: dict[str, str], first: int, n: int) -> list[SourceRecord]:
     return [
         SourceRecord(part, {"pos": i}, "t", value_schema=Schema.STRING_SCHEMA, value=str(i))
@@ -74,7 +56,7 @@ def records(part: dict[str, str], first: int, n: int) -> list[SourceRecord]:
 
 def test_offsets_are_committed_after_the_producer_flushed_everything() -> None:
     producer = OnlyErrorProducer()
-    task, store = task_with(producer)
+    task, store = source_task(producer, acks_by_flush=True)
     part = {"file": "a"}
     send(task, records(part, 0, 5))
     task.collect_acknowledged()
@@ -88,7 +70,7 @@ def test_offsets_are_committed_after_the_producer_flushed_everything() -> None:
 def test_nothing_is_committed_while_records_are_still_in_flight() -> None:
     producer = OnlyErrorProducer()
     producer.flush_leaves = 3
-    task, store = task_with(producer)
+    task, store = source_task(producer, acks_by_flush=True)
     part = {"file": "a"}
     send(task, records(part, 0, 5))
     task.commit_offsets()
@@ -100,14 +82,14 @@ def test_nothing_is_committed_while_records_are_still_in_flight() -> None:
 
 def test_an_idle_producer_acknowledges_the_batches_sent_before() -> None:
     producer = OnlyErrorProducer()
-    task, store = task_with(producer)
+    task, store = source_task(producer, acks_by_flush=True)
     part = {"file": "a"}
     send(task, records(part, 0, 3))
     task.batches[-1].sealed = True
     producer.deliver()
     # What execute() does after each poll: an empty producer means every record was delivered.
     assert len(producer) == 0
-    task._all_delivered()
+    task._acknowledge_if_idle()
     task.collect_acknowledged()
     assert not task.batches
     task.commit_offsets()
@@ -117,7 +99,7 @@ def test_an_idle_producer_acknowledges_the_batches_sent_before() -> None:
 
 def test_a_failure_report_fails_the_task_and_keeps_its_offsets_uncommitted() -> None:
     producer = OnlyErrorProducer()
-    task, store = task_with(producer)
+    task, store = source_task(producer, acks_by_flush=True)
     part = {"file": "a"}
     send(task, records(part, 0, 3))
     producer.deliver(fail=1)

@@ -93,13 +93,16 @@ def json_converter(is_key: bool) -> JsonConverter:
     return c
 
 
-def source_task(producer: FakeProducer) -> tuple[WorkerSourceTask, MemoryOffsetBackingStore]:
+def source_task(
+    producer: FakeProducer, acks_by_flush: bool = False
+) -> tuple[WorkerSourceTask, MemoryOffsetBackingStore]:
     store = MemoryOffsetBackingStore()
     operator = RetryWithToleranceOperator(0, 60000, False, [])
     task = WorkerSourceTask(
         ConnectorTaskId("conn", 0), NoopSourceTask(), {}, lambda *a: None, TargetState.STARTED, producer,
         json_converter(True), json_converter(False), json_converter(False), TransformationChain([], operator),
         operator, OffsetStorageReaderImpl(store, "conn"), OffsetStorageWriter(store, "conn"), 1000, 5000,
+        acks_by_flush=acks_by_flush,
     )  # fmt: skip
     return task, store
 
