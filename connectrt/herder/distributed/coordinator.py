@@ -280,11 +280,20 @@ class GroupMember(ABC):
         log.debug("Assignments for generation %s: %s", self.generation, result.assignments)
         return result.encode()
 
-    def _prepare_join(self) -> None:
-        """Before (re)joining (Java's ``onJoinPrepare``): under eager, queue the revocation of the
-        whole assignment once per rebalance; the caller delivers it before sending JoinGroup."""
+    def _begin_rebalance(self) -> None:
+        """Once per rebalance attempt, before JoinGroup (Java's ``onJoinPrepare`` sets the leader
+        state to null): the owners computed for the previous generation no longer hold. Not in
+        :meth:`_prepare_join`: that runs before every join slice of :meth:`poll`, also after this
+        member, as leader, computed the new assignment in an earlier slice; clearing the leader
+        state then left the leader unable to route requests until the next rebalance."""
         with self._lock:
             self._leader_state = None
+
+    def _prepare_join(self) -> None:
+        """Before (re)joining (Java's ``onJoinPrepare``): under eager, queue the revocation of the
+        whole assignment once per rebalance; the caller delivers it before sending JoinGroup.
+        Called before every join slice, so idempotent within a rebalance."""
+        with self._lock:
             snapshot = self._assignment
             if self._current_protocol is not EAGER or self._eager_revoked:
                 return
@@ -559,6 +568,7 @@ class _ConnectCoordinator(BaseCoordinator):
 
     async def _on_join_prepare_async(self, generation: int, member_id: str, timeout_ms: Any = None) -> None:
         log.info("Rebalance started (generation %s, member %s)", generation, member_id)
+        self._owner._begin_rebalance()
         self._owner._prepare_join()  # poll() already delivered an eager revocation; this is a no-op then
 
     async def _on_join_complete_async(

@@ -91,6 +91,7 @@ class InMemoryGroup:
         if not members:
             return
         for m in members.values():
+            m._begin_rebalance()
             m._prepare_join()
         protocols = {mid: dict(m.metadata()) for mid, m in members.items()}
         protocol = self.select_protocol({mid: list(p) for mid, p in protocols.items()})

@@ -253,3 +253,21 @@ def test_config_from_distributed_worker_config() -> None:
         40_000,
         100,
     )
+
+
+def test_the_leader_state_survives_a_join_resumed_in_a_later_slice() -> None:
+    """poll() drives a join in slices and calls _prepare_join before each. When the leader computed
+    the assignment in one slice and the join completed in the next, clearing the owners there left
+    the leader unable to route a forwarded restart (409 "no known leader URL") until the next
+    rebalance. Only the start of a rebalance (Java's onJoinPrepare) forgets them."""
+    group = InMemoryGroup()
+    w1 = Worker(group, "w1", lambda: CONFIG)
+    w2 = Worker(group, "w2", lambda: CONFIG)
+    settle(w1, w2)
+    leader = w1 if w1.member.is_leader() else w2
+    owner = "http://w1:8083" if "a" in w1.running[0] else "http://w2:8083"
+    assert leader.member.owner_url("a") == owner
+    leader.member._prepare_join()  # what a later join slice runs
+    assert leader.member.owner_url("a") == owner
+    leader.member._begin_rebalance()  # a new rebalance: the owners are unknown until it completes
+    assert leader.member.owner_url("a") is None
