@@ -340,3 +340,27 @@ def test_wakeup_and_request_rejoin(kafka_bootstrap: str, unique_name: Any) -> No
         assert listener.snapshot()[1] == {ConnectorTaskId("only", 0), ConnectorTaskId("only", 1)}
     finally:
         member.stop()
+
+
+def test_the_leader_knows_the_owners_after_a_join_that_outlasted_a_poll(cluster: Cluster) -> None:
+    """The leader computes the assignment on the client's IO thread while the herder polls in
+    slices. Here each assignment takes longer than a poll (0.2 s), so the join completes in a later
+    slice than the one that computed it: the leader must still know who runs what (it once forgot,
+    and answered every forwarded restart with 409 until the next rebalance)."""
+    workers = [cluster.start("w1"), cluster.start("w2")]
+    for w in workers:
+        compute = w.member.perform_assignment
+
+        def slow(leader_id: str, protocol: str, members: Any, compute: Any = compute) -> dict[str, bytes]:
+            result = compute(leader_id, protocol, members)
+            time.sleep(0.6)
+            return dict(result)
+
+        w.member.perform_assignment = slow  # type: ignore[method-assign]
+    cluster.wait_settled()
+    leader = cluster.leader()
+    for w in workers:
+        for connector in w.listener.snapshot()[0]:
+            assert leader.member.owner_url(connector) == f"http://{w.name}:8083/"
+        for task in w.listener.snapshot()[1]:
+            assert leader.member.owner_url(task) == f"http://{w.name}:8083/"
