@@ -354,7 +354,7 @@ def test_the_leader_knows_the_owners_after_a_join_that_outlasted_a_poll(cluster:
         def slow(leader_id: str, protocol: str, members: Any, compute: Any = compute) -> dict[str, bytes]:
             result = compute(leader_id, protocol, members)
             time.sleep(0.6)
-            return dict(result)
+            return result
 
         w.member.perform_assignment = slow  # type: ignore[method-assign]
     cluster.wait_settled()
