@@ -47,7 +47,7 @@ from connectrt_postgres.types import ValueModes, resolve_type
 
 log = logging.getLogger(__name__)
 
-ABI = 3
+ABI = 4
 DISABLE_ENV = "CONNECTRT_POSTGRES_NATIVE"  # "0" turns the native path off (comparisons, debugging)
 
 try:

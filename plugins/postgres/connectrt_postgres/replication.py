@@ -39,6 +39,9 @@ _STATUS = struct.Struct("!cQQQqB").pack
 
 #: How long a read waits for more frames once it has some (and fewer than it may return).
 LINGER_S = 0.002
+#: While lingering, the Python reader reads the socket this often, and up to DRAIN_READS times in a row.
+DRAIN_S = 0.0002
+DRAIN_READS = 64
 
 
 class ReplicationStreamError(Exception):
@@ -159,7 +162,13 @@ class ReplicationStream:
     def read(self, max_frames: int, timeout_s: float) -> list[tuple[int, bytes]]:
         """Up to ``max_frames`` XLogData frames ``(wal_start, frame)``: the pgoutput message starts at
         ``frame[25]``. Waits up to ``timeout_s`` for the first one, then up to ``linger_s`` more for others
-        (up to ``max_frames``); answers keepalives meanwhile."""
+        (up to ``max_frames``); answers keepalives meanwhile.
+
+        The walsender sends each change as it decodes it: without lingering, a busy stream arrives a frame
+        or two per read, and every batch costs the pipeline its fixed work (measured: 2 frames per read,
+        ~7 µs of reader CPU per frame). While lingering the socket is read every :data:`DRAIN_S` (one
+        PQconsumeInput takes ~16 KB at most): left unread, it fills in about a millisecond, and the
+        walsender then waits for us (pg_stat_activity's WalSenderWriteData)."""
         pg = self.conn.pgconn
         fast = self._fast_read
         out: list[tuple[int, bytes]] = []
@@ -169,13 +178,20 @@ class ReplicationStream:
         try:
             while len(out) < max_frames:
                 if fast is not None:
-                    # Every frame libpq has received, in one call without the GIL; it stops at anything
-                    # else than XLogData (handled below, as the frame-by-frame loop would).
-                    code, frames, other = fast(max_frames - len(out))
+                    # Every frame libpq has received and the socket holds, in one call without the GIL;
+                    # it lingers for more itself, and stops at anything else than XLogData (handled
+                    # below, as the frame-by-frame loop would).
+                    linger = self.linger_s if not linger_until else max(0.0, linger_until - time.monotonic())
+                    code, frames, other = fast(max_frames - len(out), linger, bool(out))
                     if frames:
                         out += frames
-                    if code == native_copy.FULL:
+                        if not linger_until:
+                            linger_until = time.monotonic() + self.linger_s
+                    if code == native_copy.FULL or (code == native_copy.DRAINED and out):
                         break
+                    if code == native_copy.CONSUME_FAILED:
+                        pg.consume_input()  # raises the connection's error
+                        raise ReplicationStreamError("the replication connection failed")
                     n = len(other) if other is not None else (0 if code == native_copy.DRAINED else code)
                     data = other or b""
                 else:
@@ -183,16 +199,13 @@ class ReplicationStream:
                     data = bytes(buf) if n > 0 else b""
                 if n == 0:
                     if out:
-                        # The walsender sends each change as it decodes it: without lingering, a busy
-                        # stream arrives a frame or two per read, and every batch costs the pipeline
-                        # its fixed work (measured: 2 frames per read, ~7 µs of reader CPU per frame).
                         now = time.monotonic()
                         if not linger_until:
                             linger_until = now + self.linger_s
                         if now >= linger_until:
                             break
-                        time.sleep(min(linger_until - now, self.linger_s))
-                        pg.consume_input()
+                        time.sleep(min(linger_until - now, DRAIN_S))
+                        self._drain_socket()
                         continue
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
@@ -228,6 +241,15 @@ class ReplicationStream:
         self._note_frames(out)
         self.maybe_send_status()
         return out
+
+    def _drain_socket(self) -> None:
+        """Move what the socket holds into libpq's buffer (a PQconsumeInput reads ~16 KB at most)."""
+        pg = self.conn.pgconn
+        sock = pg.socket
+        for _ in range(DRAIN_READS):
+            pg.consume_input()
+            if not select.select([sock], [], [], 0)[0]:
+                break
 
     def _note_frames(self, frames: list[tuple[int, bytes]]) -> None:
         """The highest WAL start received and server WAL end seen, from the last XLogData frame read (both

@@ -17,7 +17,7 @@ mod stream;
 use pyo3::prelude::*;
 
 /// Bumped whenever the interface between native.py and this module changes: a stale build is not used.
-pub const ABI: u32 = 3;
+pub const ABI: u32 = 4;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -115,6 +115,44 @@ def test_compiled_reader_answers_keepalives_and_reports_the_end(
             conn.execute(f'DROP PUBLICATION "{pub}"')
 
 
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "python"])
+def test_a_read_drains_the_socket_beyond_one_libpq_buffer(
+    pg_dsn: str, pg_params: dict[str, str], unique_name: Any, compiled: bool
+) -> None:
+    """One PQconsumeInput takes ~16 KB (about 100 of these frames): a read must take all the socket holds,
+    or the walsender waits on a full socket while the reader lingers (the cause of a 0.4x raw rate)."""
+    if compiled and not native.available():
+        pytest.skip("connectrt-postgres-native is not built")
+    table, slot, pub = unique_name.table(), unique_name.slot(), unique_name.publication()
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE {table} (id int PRIMARY KEY, v text)")
+        conn.execute(f'CREATE PUBLICATION "{pub}" FOR TABLE {table}')
+        setup = ReplicationStream(dict(pg_params))
+        created = setup.create_slot(slot, export_snapshot=False)
+        setup.close()
+        stream = _stream(pg_params, slot, pub, created.consistent_point, compiled=compiled)
+        try:
+            assert (stream._fast_read is not None) is compiled
+            conn.execute(f"INSERT INTO {table} SELECT g, repeat('v', 100) FROM generate_series(1, 20000) g")
+            time.sleep(1.0)  # the walsender fills the socket meanwhile, then waits for us
+            first = stream.read(20000, 5.0)
+        finally:
+            stream.close()
+            for _ in range(50):
+                if not conn.execute(
+                    "SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)
+                ).fetchone()[0]:
+                    break
+                time.sleep(0.1)
+            conn.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
+            conn.execute(f'DROP PUBLICATION "{pub}"')
+            conn.execute(f"DROP TABLE {table}")
+    frame_bytes = sum(len(f) for _, f in first) / max(1, len(first))
+    assert frame_bytes > 100
+    # Two buffers' worth is what a read that consumed once, lingered and consumed again would get.
+    assert len(first) * frame_bytes > 4 * 16384, (len(first), frame_bytes)
+
+
 def test_reader_is_not_used_when_the_module_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(native.DISABLE_ENV, "0")
     assert native_copy.copy_reader(object()) is None
