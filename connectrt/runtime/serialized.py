@@ -11,6 +11,25 @@ them in place), and whenever it does not recognise the converters. Plain SourceR
 
 Used by connectrt-postgres (connectrt_postgres/native.py) to hand over Debezium change events as the
 JsonConverter bytes its Rust code made off the task thread.
+
+Record runs. Building a SourceRecord per row costs a source task's reader, and asking each one for its bytes
+costs the task thread, more than producing the row. A task may therefore define ``poll_serialized()``: the
+same as ``poll()``, except that the list may hold, among SourceRecords, *record runs*: objects (not
+SourceRecords) standing for consecutive records, with
+
+- ``len(run)``: how many records it stands for;
+- ``run.serialized(key_converter, value_converter, header_converter)``: ``(rows, source_partition,
+  source_offset)``, where ``rows`` is a list of ``(topic, key_bytes, value_bytes, headers)`` (``headers`` the
+  ``[(key, bytes)]`` the header converter makes of the record's headers, or None), and the partition and
+  offset are those of the run's last record (what committing the whole run commits); or None when the bytes
+  are not known for these converters;
+- ``run.records()``: the SourceRecords it stands for (the worker then handles them one by one, as from
+  ``poll()``).
+
+WorkerSourceTask calls ``poll_serialized()`` instead of ``poll()`` only when the connector has no
+transforms and the task does not override ``commit_record`` (nobody needs the records themselves); the
+exactly-once task always calls ``poll()``. Records of a run are produced with partition "any" and no
+timestamp, like records whose ``kafka_partition`` and ``timestamp`` are None.
 """
 
 from __future__ import annotations
@@ -18,6 +37,11 @@ from __future__ import annotations
 from typing import Any
 
 from connectrt.api.records import SourceRecord
+
+
+def is_record_run(item: Any) -> bool:
+    """Whether an element of ``poll_serialized()``'s list is a record run rather than a SourceRecord."""
+    return type(item) is not SourceRecord and not isinstance(item, SourceRecord)
 
 
 def preconverted(

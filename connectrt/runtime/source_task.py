@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -22,7 +22,7 @@ from connectrt.kafka.clients import producer_error_message
 from connectrt.model.entities import ConnectorTaskId
 from connectrt.model.states import TargetState
 from connectrt.runtime.errors import FAILED, RetryWithToleranceOperator, Stage
-from connectrt.runtime.serialized import preconverted
+from connectrt.runtime.serialized import is_record_run, preconverted
 from connectrt.runtime.topic_creation import TopicCreator
 from connectrt.runtime.transformation_chain import TransformationChain
 from connectrt.runtime.worker_task import StatusListener, WorkerTask
@@ -135,6 +135,16 @@ class WorkerSourceTask(WorkerTask):
         # kafka.clients.only_error_reports): records count as acknowledged once the producer has none
         # outstanding (an idle moment, or the flush before each offset commit).
         self.acks_by_flush = acks_by_flush and not self.per_record_commit
+        # Record runs (connectrt/runtime/serialized.py) when nothing needs the records themselves.
+        poll_serialized = getattr(task, "poll_serialized", None)
+        self.poll_serialized: Callable[[], list[Any] | None] | None = (
+            poll_serialized
+            if callable(poll_serialized) and not chain.stages and not self.per_record_commit
+            else None
+        )
+        self.run_rows: list[Any] | None = None  # the rows of the run being sent (kept across a BufferError)
+        self.run_index = 0
+        self.run_offset: tuple[Any, Any] = (None, None)
         self.records_sent = 0
         self.started_task = False
 
@@ -163,7 +173,7 @@ class WorkerSourceTask(WorkerTask):
                 continue
             if self.to_send is None:
                 try:
-                    records = self.task.poll()
+                    records = self.poll_serialized() if self.poll_serialized is not None else self.task.poll()
                 except RetriableException as e:
                     # As Java: a retriable poll failure is logged and the task polls again.
                     self.log.warning("Retriable exception from poll(); polling again: %s", e)
@@ -232,6 +242,22 @@ class WorkerSourceTask(WorkerTask):
         n = len(records)
         while i < n:
             record = records[i]
+            if type(record) is not SourceRecord and is_record_run(record):
+                sent = self._send_run(record, batch, connector)
+                if sent is None:  # the bytes are not known: its records go the usual way
+                    records[i : i + 1] = cast(Any, record).records()
+                    n = len(records)
+                    continue
+                if sent < 0:  # librdkafka's queue is full: come back for the rest of the run
+                    self.send_index = i
+                    self.records_sent += i - start
+                    producer.poll(0.05)
+                    return
+                # The run counts as one element of the list; its other records are counted here.
+                self.records_sent += sent - 1
+                batch.sent += sent - 1
+                i += 1
+                continue
             out = chain.apply(record, source_record=record) if has_stages else record
             if out is None:
                 self._record_offset(batch, connector, record)
@@ -307,6 +333,41 @@ class WorkerSourceTask(WorkerTask):
         self.to_send = None
         self.current = None
         self.send_index = 0
+
+    def _send_run(self, run: Any, batch: _Batch, connector: str) -> int | None:
+        """Produce a record run's rows: how many it stands for, -1 when librdkafka's queue filled up first
+        (``run_rows``/``run_index`` say where to go on), None when the run has no bytes for our converters."""
+        rows = self.run_rows
+        if rows is None:
+            answer = run.serialized(self.key_converter, self.value_converter, self.header_converter)
+            if answer is None:
+                return None
+            rows, partition, offset = answer
+            self.run_rows = rows
+            self.run_index = 0
+            self.run_offset = (partition, offset)
+        producer = self.producer
+        known_topics = self.known_topics
+        on_delivery = batch.on_delivery
+        j = start = self.run_index
+        n = len(rows)
+        try:
+            while j < n:
+                topic, key, value, headers = rows[j]
+                if topic not in known_topics:
+                    self._first_use_of(topic)
+                producer.produce(topic, value, key, -1, on_delivery, None, 0, headers)
+                j += 1
+        except BufferError:
+            batch.pending += j - start
+            self.run_index = j
+            return -1
+        batch.pending += j - start
+        self.run_rows = None
+        partition, offset = self.run_offset
+        if partition is not None and offset is not None:
+            batch.raw_offsets[offset_key(connector, partition)] = offset
+        return n
 
     @staticmethod
     def _record_offset(batch: _Batch, connector: str, record: SourceRecord) -> None:

@@ -20,6 +20,7 @@ from typing import Any, cast
 from connectrt.api.records import SourceRecord
 
 from connectrt_postgres.native import NativeChangeRecord, native_ops
+from connectrt_postgres.native_stream import NativeRun
 
 
 class SnapshotProgress:
@@ -109,6 +110,16 @@ class StreamingProgress:
         creates = updates = deletes = events = 0
         last: Any = None
         for record in out:
+            if type(record) is NativeRun:
+                ops = record.ops()
+                n = len(ops) - ops.count("T")
+                if n:
+                    events += n
+                    creates += ops.count("c")
+                    updates += ops.count("u")
+                    deletes += ops.count("d")
+                    last = record.change_summary()
+                continue
             summary: Any = record.change_summary() if type(record) is NativeChangeRecord else None
             if summary is None:
                 value = record.value  # a Struct (a dict) or None

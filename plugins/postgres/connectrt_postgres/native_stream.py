@@ -1,4 +1,10 @@
-"""The compiled path in the streaming phase: runs of frames to NativeChangeRecords (see native.py)."""
+"""The compiled path in the streaming phase: runs of frames to change events (see native.py).
+
+A run of frames the native path took becomes one :class:`NativeRun`: the events' bytes as Rust made them,
+handed to the worker as a record run (connectrt/runtime/serialized.py) when it asks for them
+(``PostgresConnectorTask.poll_serialized``), or as the NativeChangeRecords they stand for (``poll()``).
+No Python object per row is made on the reader thread.
+"""
 
 from __future__ import annotations
 
@@ -33,9 +39,8 @@ class NativeStream:
         self.processor = processor
         self.target = target if target is not None else SerializationTarget()
         self.builder = PlanBuilder(processor.events, processor.tables.settings.modes, self.target)
-        self.plans: dict[
-            int, tuple[TableSchema, Any, PlanContext | None]
-        ] = {}  # oid -> (schema, plan, context)
+        # oid -> (schema, plan, context); replaced, never changed in place, once runs refer to it
+        self.plans: dict[int, tuple[TableSchema, Any, PlanContext | None]] = {}
         self.native_plans: dict[int, Any] = {}
         self.config = self.builder.stream_config(processor.heartbeat is not None)
         self.enabled = True
@@ -49,25 +54,28 @@ class NativeStream:
 
     def _refresh(self) -> None:
         builder = self.builder
+        plans = self.plans
         if builder.refresh():
-            self.plans.clear()
+            plans = {}
             self.config = builder.stream_config(self.processor.heartbeat is not None)
         elif not self.dirty:
             return
         self.dirty = False
         tables = self.processor.tables
         native_plans = {}
+        fresh = dict(plans)  # runs made so far keep the plans they were made with
         for oid, ts in tables.by_oid.items():
-            cached = self.plans.get(oid)
+            cached = fresh.get(oid)
             if cached is None or cached[0] is not ts:
                 plan = builder.plan(ts, tables.types)
                 context = (
                     PlanContext(self.processor.events, ts, plan, self.target) if plan is not None else None
                 )
                 cached = (ts, plan, context)
-                self.plans[oid] = cached
+                fresh[oid] = cached
             if cached[1] is not None:
                 native_plans[oid] = cached[1]
+        self.plans = fresh
         self.native_plans = native_plans
 
     # --- batches -------------------------------------------------------------------------------
@@ -141,19 +149,22 @@ class NativeStream:
         p.origin, p.origin_lsn = (None, None) if state["origin"] is None else (p.origin, state["origin_lsn"])
         p.messages += messages
         if events:
-            self._records(events, out, o.xmin, origin)
+            out.append(NativeRun(self, events, o.xmin, origin))  # type: ignore[arg-type]
         return int(nxt)
 
     def _records(
-        self, events: list[Any], out: list[SourceRecord], xmin: int | None, origin: tuple[Any, Any]
+        self,
+        events: list[Any],
+        out: list[SourceRecord],
+        xmin: int | None,
+        origin: tuple[Any, Any],
+        plans: dict[int, tuple[TableSchema, Any, PlanContext | None]],
+        version: int,
     ) -> None:
-        plans = self.plans
         partition = self._partition
         headers_template = self._headers
-        version = self.builder.version
         new = object.__new__
         cls = NativeChangeRecord
-        names = _MT_NAMES
         append = out.append
         offset: dict[str, Any] = {}
         headers: Any = None
@@ -162,35 +173,7 @@ class NativeStream:
             r = new(cls)
             r.source_partition = partition
             if op != "T":
-                if n_at <= 1 and xmin is None and tx_id is not None and ts_usec is not None:
-                    if lsn_commit is not None:
-                        offset = {
-                            "lsn_proc": lsn,
-                            "messageType": names[mt],
-                            "lsn_commit": lsn_commit,
-                            "lsn": lsn,
-                            "txId": tx_id,
-                            "ts_usec": ts_usec,
-                        }
-                    else:
-                        offset = {
-                            "lsn_proc": lsn,
-                            "messageType": names[mt],
-                            "lsn": lsn,
-                            "txId": tx_id,
-                            "ts_usec": ts_usec,
-                        }
-                else:
-                    offset = OffsetState(
-                        lsn=lsn,
-                        tx_id=tx_id,
-                        ts_usec=ts_usec,
-                        lsn_proc=lsn,
-                        lsn_commit=lsn_commit,
-                        message_type=names[mt],
-                        events_at_lsn=n_at,
-                        xmin=xmin,
-                    ).to_dict()
+                offset = event_offset(lsn, n_at, mt, tx_id, ts_usec, lsn_commit, xmin)
                 headers = headers_template.duplicate()
                 r.value_schema = ts.envelope_schema
             else:
@@ -204,3 +187,146 @@ class NativeStream:
             r._done = False
             r._lazy = (context, frame, op, now, key, value, version, origin)
             append(r)
+
+
+def event_offset(
+    lsn: int, n_at: int, mt: int, tx_id: Any, ts_usec: Any, lsn_commit: Any, xmin: int | None
+) -> dict[str, Any]:
+    """The source offset of a change event of the native path (as OffsetState.to_dict writes it)."""
+    if n_at <= 1 and xmin is None and tx_id is not None and ts_usec is not None:
+        if lsn_commit is not None:
+            return {
+                "lsn_proc": lsn,
+                "messageType": _MT_NAMES[mt],
+                "lsn_commit": lsn_commit,
+                "lsn": lsn,
+                "txId": tx_id,
+                "ts_usec": ts_usec,
+            }
+        return {"lsn_proc": lsn, "messageType": _MT_NAMES[mt], "lsn": lsn, "txId": tx_id, "ts_usec": ts_usec}
+    return OffsetState(
+        lsn=lsn,
+        tx_id=tx_id,
+        ts_usec=ts_usec,
+        lsn_proc=lsn,
+        lsn_commit=lsn_commit,
+        message_type=_MT_NAMES[mt],
+        events_at_lsn=n_at,
+        xmin=xmin,
+    ).to_dict()
+
+
+class NativeRun:
+    """Consecutive change events of the native path, as Rust made them: a record run for the worker
+    (connectrt/runtime/serialized.py), or the NativeChangeRecords it stands for (:meth:`records`)."""
+
+    __slots__ = ("_offset", "events", "origin", "plans", "stream", "version", "xmin")
+
+    def __init__(
+        self, stream: NativeStream, events: list[Any], xmin: int | None, origin: tuple[Any, Any]
+    ) -> None:
+        self.stream = stream
+        self.events = events
+        self.xmin = xmin
+        self.origin = origin
+        self.plans = stream.plans
+        self.version = stream.builder.version
+        self._offset: dict[str, Any] | None = None
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def _part(self, events: list[Any]) -> NativeRun:
+        part = object.__new__(NativeRun)
+        part.stream, part.events, part.xmin, part.origin = self.stream, events, self.xmin, self.origin
+        part.plans, part.version, part._offset = self.plans, self.version, None
+        return part
+
+    def split(self, k: int) -> tuple[NativeRun, NativeRun | None]:
+        """The first ``k`` events (one more when the next is the tombstone of the last: a tombstone goes with
+        its delete, whose offset it carries) and the rest, if any."""
+        events = self.events
+        if k < len(events) and events[k][1] == "T":
+            k += 1
+        if k >= len(events):
+            return self, None
+        return self._part(events[:k]), self._part(events[k:])
+
+    @property
+    def source_partition(self) -> dict[str, Any]:
+        return self.stream._partition
+
+    @property
+    def source_offset(self) -> dict[str, Any]:
+        """The offset of the last event (a tombstone's is its delete's): committing it commits the run."""
+        offset = self._offset
+        if offset is None:
+            for event in reversed(self.events):
+                if event[1] != "T":
+                    _oid, _op, _k, _v, _f, lsn, n_at, mt, tx_id, ts_usec, lsn_commit, _now = event
+                    offset = event_offset(lsn, n_at, mt, tx_id, ts_usec, lsn_commit, self.xmin)
+                    break
+            else:  # pragma: no cover - a tombstone always follows its delete in a run
+                offset = {}
+            self._offset = offset
+        return offset
+
+    def records(self) -> list[SourceRecord]:
+        out: list[SourceRecord] = []
+        self.stream._records(self.events, out, self.xmin, self.origin, self.plans, self.version)
+        return out
+
+    def ops(self) -> list[str]:
+        return [event[1] for event in self.events]
+
+    def change_summary(self) -> tuple[Any, ...] | None:
+        """NativeChangeRecord.change_summary of the last event that is not a tombstone."""
+        for event in reversed(self.events):
+            if event[1] != "T":
+                ts = self.plans[event[0]][0]
+                offset = self.source_offset
+                ts_us = offset.get("ts_usec")
+                tid = ts.table.id
+                return (
+                    event[1],
+                    tid.schema,
+                    tid.table,
+                    offset.get("txId"),
+                    offset.get("lsn"),
+                    ts_us // 1000 if ts_us is not None else None,
+                )
+        return None
+
+    def serialized(
+        self, key_converter: Any, value_converter: Any, header_converter: Any
+    ) -> tuple[list[tuple[str, Any, Any, Any]], dict[str, Any], dict[str, Any]] | None:
+        """The rows as ``(topic, key, value, headers)`` bytes for these converters, with the run's partition
+        and offset; None while a table's first event is not checked yet, or for other converters (the worker
+        then takes :meth:`records`, which check, or are converted)."""
+        stream = self.stream
+        target = stream.target
+        if key_converter is not target.key_converter or value_converter is not target.value_converter:
+            target.learn(key_converter, value_converter)
+        if not target.supported or self.version != target.version or header_converter is None:
+            return None
+        events = self.events
+        plans = self.plans
+        verified = target.verified
+        converted_headers = target.headers
+        per_table: dict[int, tuple[str, Any]] = {}
+        for oid in {event[0] for event in events}:
+            ts, plan, _context = plans[oid]
+            if id(plan) not in verified:
+                return None
+            topic = ts.topic
+            converted = converted_headers.get(topic)
+            if converted is None or converted[0] is not header_converter:
+                converted = target.convert_headers(header_converter, topic, stream._headers)
+            per_table[oid] = (topic, converted[1] or None)
+        target.served += len(events)
+        if len(per_table) == 1:
+            ((topic, headers),) = per_table.values()
+            rows = [(topic, event[2], event[3], headers) for event in events]
+        else:
+            rows = [(t[0], event[2], event[3], t[1]) for event in events for t in (per_table[event[0]],)]
+        return rows, stream._partition, self.source_offset

@@ -36,6 +36,7 @@ from connectrt_postgres.native import SerializationTarget
 from connectrt_postgres.native import available as native_available
 from connectrt_postgres.native import unavailable_reason as native_unavailable_reason
 from connectrt_postgres.native_snapshot import NativeSnapshot
+from connectrt_postgres.native_stream import NativeRun
 from connectrt_postgres.offsets import OffsetState, ResumeFilter
 from connectrt_postgres.replication import ReplicationStream, ReplicationStreamError, connect
 from connectrt_postgres.schemas import SchemaSettings
@@ -163,6 +164,20 @@ class PostgresConnectorTask(SourceTask):
         self.thread.start()
 
     def poll(self) -> list[SourceRecord] | None:
+        items = self.poll_serialized()
+        if not items or all(type(item) is not NativeRun for item in items):
+            return items
+        records: list[SourceRecord] = []
+        for item in items:
+            if type(item) is NativeRun:
+                records += item.records()
+            else:
+                records.append(item)
+        return records
+
+    def poll_serialized(self) -> list[Any] | None:
+        """poll(), with the native path's events as record runs (connectrt/runtime/serialized.py): the worker
+        calls it when nothing needs the records themselves (no transforms)."""
         assert self.queue is not None
         records = self.queue.poll(self.max_batch, self.poll_timeout_s)
         if not records and self.error is not None:

@@ -20,6 +20,7 @@ from connectrt_postgres import native
 from connectrt_postgres.catalog import ColumnInfo, PgType, TableId, TableInfo, TypeRegistry
 from connectrt_postgres.events import EventFactory, EventSettings
 from connectrt_postgres.filters import Filters
+from connectrt_postgres.native_stream import NativeRun
 from connectrt_postgres.offsets import OffsetState
 from connectrt_postgres.pgoutput import Relation
 from connectrt_postgres.schemas import SchemaSettings, TableSchema
@@ -277,6 +278,17 @@ def frames() -> list[tuple[int, bytes]]:
     return out
 
 
+def process(p: StreamProcessor, fs: list[tuple[int, bytes]], out: list[SourceRecord]) -> None:
+    """p.process, with the native path's runs as the records they stand for (what the task's poll() gives)."""
+    items: list[Any] = []
+    p.process(fs, items)
+    for item in items:
+        if type(item) is NativeRun:
+            out += item.records()
+        else:
+            out.append(item)
+
+
 def make_processor(modes: ValueModes, settings: EventSettings | None = None) -> StreamProcessor:
     events = EventFactory(
         settings or EventSettings(prefix="dbserver1", database="shop"),
@@ -334,7 +346,7 @@ def run(
     records: list[SourceRecord] = []
     for _ in range(batches):  # the second batch runs with what the first taught about the converters
         out: list[SourceRecord] = []
-        p.process(frames(), out)
+        process(p, frames(), out)
         records += out
         sent += send(out, *converters)
     return sent, p, records
@@ -393,10 +405,10 @@ def test_a_value_changed_in_place_is_converted_not_sent_stale() -> None:
     p = make_processor(ValueModes())
     assert p.use_native()
     out: list[SourceRecord] = []
-    p.process(frames(), out)
+    process(p, frames(), out)
     send(out, kc, vc)  # learn the converters, check the first record
     out = []
-    p.process(frames(), out)
+    process(p, frames(), out)
     record = next(r for r in out if type(r) is native.NativeChangeRecord and r.topic.endswith("wide"))
     record.value["after"]["c_text"] = "edited"
     value = send([record], kc, vc)[0][2][1]
@@ -409,10 +421,10 @@ def test_headers_are_offered_converted_until_changed() -> None:
     assert p.use_native()
     for _ in range(2):
         out: list[SourceRecord] = []
-        p.process(frames(), out)
+        process(p, frames(), out)
         send(out, kc, vc)
     out = []
-    p.process(frames(), out)
+    process(p, frames(), out)
     # (each batch starts with a Relation that FakeTables makes a new schema of: its first record is checked again)
     checked, first, changed = [r for r in out if type(r) is native.NativeChangeRecord][:3]
     assert preconverted(checked, kc, vc, HEADERS) is not None
@@ -560,7 +572,7 @@ def test_transforms_see_the_python_paths_records_and_their_output_is_sent(chain_
         sent: list[tuple[Any, ...]] = []
         for _ in range(12):  # enough batches for the native path to see its work is wasted
             out: list[SourceRecord] = []
-            p.process(frames(), out)
+            process(p, frames(), out)
             transformed = [t for r in out if (t := chain.apply(r, source_record=r)) is not None]
             sent += send(transformed, kc, vc)
         return sent, p
@@ -597,3 +609,91 @@ def test_streaming_metrics_count_native_events_as_the_python_path_does() -> None
     assert compiled.last_event is not None and python.last_event is not None
     assert compiled.last_event["op"] == python.last_event["op"] == "d"
     assert compiled.last_event["table"] == python.last_event["table"]
+
+
+def _runs_and_records(p: StreamProcessor, relations: bool = True) -> tuple[list[Any], list[SourceRecord]]:
+    """One batch of frames as the reader hands it over, and the records it stands for (without the Relation
+    messages, the tables' plans stay those already checked)."""
+    items: list[Any] = []
+    p.process([f for f in frames() if relations or f[1][25] != 0x52], items)
+    return items, [r for item in items for r in (item.records() if type(item) is NativeRun else [item])]
+
+
+@pytest.mark.parametrize("converters", list(CONVERTERS))
+def test_a_run_serves_the_bytes_its_records_would_send(converters: str) -> None:
+    """The worker produces a run's rows (poll_serialized) instead of its records (poll): same topics, keys,
+    values and headers, and the run's offset is its last record's."""
+    kc, vc = CONVERTERS[converters]()
+    p = make_processor(ValueModes())
+    assert p.use_native()
+    items, records = _runs_and_records(p)
+    runs = [item for item in items if type(item) is NativeRun]
+    assert runs
+    # Before the tables' first records are checked against the converters, a run has no bytes to offer.
+    assert runs[0].serialized(kc, vc, HEADERS) is None
+    send(records, kc, vc)  # the first records teach the converters (what the worker does with a declined run)
+    _, records = _runs_and_records(p, relations=False)
+    send(records, kc, vc)  # and the plans made for them are checked
+    items, _ = _runs_and_records(p, relations=False)
+    p2 = make_processor(ValueModes())
+    assert p2.use_native()
+    for relations in (True, False):
+        send(_runs_and_records(p2, relations)[1], kc, vc)
+    expected = send(_runs_and_records(p2, relations=False)[1], kc, vc)
+    got: list[tuple[Any, ...]] = []
+    for item in items:
+        if type(item) is not NativeRun:
+            got += [(s[0], s[2], s[5]) for s in send([item], kc, vc)]
+            continue
+        answer = item.serialized(kc, vc, HEADERS)
+        assert answer is not None
+        rows, partition, offset = answer
+        assert len(rows) == len(item)
+        assert partition == item.records()[-1].source_partition
+        assert offset == item.records()[-1].source_offset == item.source_offset
+        for topic, key, value, headers in rows:
+            named = [(k, b"<run id>" if k == "__debezium.context.runId" else v) for k, v in headers or []]
+            got.append((topic, (key, value), named))
+    assert got == [(e[0], e[2], e[5]) for e in expected]
+
+
+def test_a_run_splits_without_parting_a_delete_from_its_tombstone() -> None:
+    p = make_processor(ValueModes())
+    assert p.use_native()
+    items: list[Any] = []
+    p.process(frames(), items)
+    runs = [item for item in items if type(item) is NativeRun]
+    run_ = next(r for r in runs if "T" in r.ops())
+    t = run_.ops().index("T")
+    head, rest = run_.split(t)  # at the tombstone: it goes with its delete
+    assert head.ops()[-2:] == ["d", "T"] and head.source_offset == run_.records()[t - 1].source_offset
+    assert rest is None or rest.ops()[0] != "T"
+    assert len(head) + (len(rest) if rest is not None else 0) == len(run_)
+    whole, none = run_.split(len(run_))
+    assert whole is run_ and none is None
+
+
+def test_the_queue_counts_and_splits_runs_as_records() -> None:
+    import threading
+
+    from connectrt_postgres.eventqueue import ChangeEventQueue
+
+    p = make_processor(ValueModes())
+    assert p.use_native()
+    items: list[Any] = []
+    p.process(frames(), items)
+    total = sum(len(i) if type(i) is NativeRun else 1 for i in items)
+    queue = ChangeEventQueue(10_000)
+    assert queue.put(items, threading.Event())
+    assert len(queue) == total
+    got: list[Any] = []
+    while len(queue):
+        batch = queue.poll(3, 0)
+        # at most 3 records a poll (4 when a tombstone follows its delete)
+        assert 0 < sum(len(i) if type(i) is NativeRun else 1 for i in batch) <= 4
+        got += batch
+    flat = [r for i in got for r in (i.records() if type(i) is NativeRun else [i])]
+    expected = [r for i in items for r in (i.records() if type(i) is NativeRun else [i])]
+    assert [(r.topic, r.source_offset, r.key) for r in flat] == [
+        (r.topic, r.source_offset, r.key) for r in expected
+    ]
