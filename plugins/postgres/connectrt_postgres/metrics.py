@@ -15,11 +15,10 @@ Counting costs one pass over each batch of records, never a step per row in the 
 from __future__ import annotations
 
 import time
-from typing import Any, cast
+from typing import Any
 
 from connectrt.api.records import SourceRecord
 
-from connectrt_postgres.native import NativeChangeRecord, native_ops
 from connectrt_postgres.native_stream import NativeRun
 
 
@@ -101,12 +100,8 @@ class StreamingProgress:
         self.position: dict[str, str] = {}
 
     def on_batch(self, out: list[SourceRecord]) -> None:
-        """Count the change events among the records of one processed batch (a record of the compiled
-        path tells its operation and position without building its value)."""
-        ops = native_ops(out)
-        if ops is not None:  # all from the compiled path: count operations without a call per record
-            self._count_native(out, ops)
-            return
+        """Count the change events among the records of one processed batch (a run of the compiled path
+        tells its operations and last position without building values)."""
         creates = updates = deletes = events = 0
         last: Any = None
         for record in out:
@@ -120,25 +115,21 @@ class StreamingProgress:
                     deletes += ops.count("d")
                     last = record.change_summary()
                 continue
-            summary: Any = record.change_summary() if type(record) is NativeChangeRecord else None
-            if summary is None:
-                value = record.value  # a Struct (a dict) or None
-                if value is None:
-                    continue
-                op = value.get("op")
-                if op is None:  # heartbeats, transaction metadata
-                    continue
-                source = value.get("source") or {}
-                summary = (
-                    op,
-                    source.get("schema"),
-                    source.get("table"),
-                    source.get("txId"),
-                    source.get("lsn"),
-                    source.get("ts_ms"),
-                )
-            elif summary is False:  # a tombstone
+            value = record.value  # a Struct (a dict) or None
+            if value is None:  # a tombstone
                 continue
+            op = value.get("op")
+            if op is None:  # heartbeats, transaction metadata
+                continue
+            source = value.get("source") or {}
+            summary = (
+                op,
+                source.get("schema"),
+                source.get("table"),
+                source.get("txId"),
+                source.get("lsn"),
+                source.get("ts_ms"),
+            )
             events += 1
             last = summary
             op = summary[0]
@@ -149,15 +140,6 @@ class StreamingProgress:
             elif op == "d":
                 deletes += 1
         self._add(events, creates, updates, deletes, last)
-
-    def _count_native(self, out: list[SourceRecord], ops: list[str]) -> None:
-        tombstones = ops.count("T")
-        events = len(ops) - tombstones
-        if not events:
-            return
-        last = next(i for i in range(len(ops) - 1, -1, -1) if ops[i] != "T")
-        summary = cast(NativeChangeRecord, out[last]).change_summary()
-        self._add(events, ops.count("c"), ops.count("u"), ops.count("d"), summary)
 
     def _add(self, events: int, creates: int, updates: int, deletes: int, last: Any) -> None:
         if not events:

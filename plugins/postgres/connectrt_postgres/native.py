@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Literal
+from typing import Any
 
 from connectrt.api.data import Schema, SchemaType, Struct
 from connectrt.api.records import ConnectRecord, SourceRecord
@@ -306,24 +306,6 @@ class NativeChangeRecord(SourceRecord):
             self._materialize()
         _VALUE_SLOT.__set__(self, value)
 
-    def change_summary(self) -> tuple[Any, ...] | Literal[False]:
-        """(op, schema, table, txId, lsn, source ts_ms) for the streaming metrics (StreamingProgress), False for
-        a tombstone, without building the value."""
-        context, _frame, op, _now = self._lazy[:4]
-        if op == "T":
-            return False
-        offset = self.source_offset or {}
-        ts_us = offset.get("ts_usec")
-        tid = context.ts.table.id
-        return (
-            op,
-            tid.schema,
-            tid.table,
-            offset.get("txId"),
-            offset.get("lsn"),
-            ts_us // 1000 if ts_us is not None else None,
-        )
-
     def connect_serialized(
         self, key_converter: Any, value_converter: Any, header_converter: Any = None
     ) -> tuple[Any, ...] | None:
@@ -347,13 +329,6 @@ class NativeChangeRecord(SourceRecord):
                 converted = target.convert_headers(header_converter, self.topic, self.headers)
             return key_bytes, value_bytes, converted[1] or None
         return key_bytes, value_bytes
-
-
-def native_ops(records: list[Any]) -> list[str] | None:
-    """The operation of each record ("c", "u", "d", "t", "T" for a tombstone...) when every one is a
-    NativeChangeRecord, else None: the streaming metrics count them without a call per record."""
-    ops = [r._lazy[2] for r in records if type(r) is NativeChangeRecord]
-    return ops if len(ops) == len(records) else None
 
 
 class PlanContext:

@@ -256,19 +256,19 @@ class NativeRun:
     def source_partition(self) -> dict[str, Any]:
         return self.stream._partition
 
+    def _last_event(self) -> tuple[Any, ...]:
+        """The last event that is not a tombstone (a tombstone always follows its delete in a run)."""
+        events = self.events
+        i = len(events) - 1
+        return events[i - 1] if events[i][1] == "T" else events[i]
+
     @property
     def source_offset(self) -> dict[str, Any]:
         """The offset of the last event (a tombstone's is its delete's): committing it commits the run."""
         offset = self._offset
         if offset is None:
-            for event in reversed(self.events):
-                if event[1] != "T":
-                    _oid, _op, _k, _v, _f, lsn, n_at, mt, tx_id, ts_usec, lsn_commit, _now = event
-                    offset = event_offset(lsn, n_at, mt, tx_id, ts_usec, lsn_commit, self.xmin)
-                    break
-            else:  # pragma: no cover - a tombstone always follows its delete in a run
-                offset = {}
-            self._offset = offset
+            _oid, _op, _k, _v, _f, lsn, n_at, mt, tx_id, ts_usec, lsn_commit, _now = self._last_event()
+            offset = self._offset = event_offset(lsn, n_at, mt, tx_id, ts_usec, lsn_commit, self.xmin)
         return offset
 
     def records(self) -> list[SourceRecord]:
@@ -279,23 +279,20 @@ class NativeRun:
     def ops(self) -> list[str]:
         return [event[1] for event in self.events]
 
-    def change_summary(self) -> tuple[Any, ...] | None:
-        """NativeChangeRecord.change_summary of the last event that is not a tombstone."""
-        for event in reversed(self.events):
-            if event[1] != "T":
-                ts = self.plans[event[0]][0]
-                offset = self.source_offset
-                ts_us = offset.get("ts_usec")
-                tid = ts.table.id
-                return (
-                    event[1],
-                    tid.schema,
-                    tid.table,
-                    offset.get("txId"),
-                    offset.get("lsn"),
-                    ts_us // 1000 if ts_us is not None else None,
-                )
-        return None
+    def change_summary(self) -> tuple[Any, ...]:
+        """(op, schema, table, txId, lsn, source ts_ms) of the last event, for the streaming metrics."""
+        oid, op = self._last_event()[:2]
+        offset = self.source_offset
+        ts_us = offset.get("ts_usec")
+        tid = self.plans[oid][0].table.id
+        return (
+            op,
+            tid.schema,
+            tid.table,
+            offset.get("txId"),
+            offset.get("lsn"),
+            ts_us // 1000 if ts_us is not None else None,
+        )
 
     def serialized(
         self, key_converter: Any, value_converter: Any, header_converter: Any

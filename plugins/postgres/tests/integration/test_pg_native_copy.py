@@ -27,6 +27,16 @@ def _read_all(stream: ReplicationStream, until_lsn: int, timeout_s: float = 30.0
     raise AssertionError(f"the stream did not reach {until_lsn} within {timeout_s} s")
 
 
+def _drop_slot_when_released(conn: psycopg.Connection[Any], slot: str) -> None:
+    """Drop the slot once the walsender of the closed stream has let go of it (up to 5 s)."""
+    for _ in range(50):
+        row = conn.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone()
+        if not row or not row[0]:
+            break
+        time.sleep(0.1)
+    conn.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
+
+
 def _stream(pg_params: dict[str, str], slot: str, pub: str, start: int, compiled: bool) -> ReplicationStream:
     stream = ReplicationStream(dict(pg_params), status_interval_s=1.0)
     stream.compiled_reader = compiled
@@ -105,13 +115,7 @@ def test_compiled_reader_answers_keepalives_and_reports_the_end(
                     stream.read(100, 0.5)
         finally:
             stream.close()
-            for _ in range(50):
-                if not conn.execute(
-                    "SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)
-                ).fetchone()[0]:
-                    break
-                time.sleep(0.1)
-            conn.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
+            _drop_slot_when_released(conn, slot)
             conn.execute(f'DROP PUBLICATION "{pub}"')
 
 
@@ -138,13 +142,7 @@ def test_a_read_drains_the_socket_beyond_one_libpq_buffer(
             first = stream.read(20000, 5.0)
         finally:
             stream.close()
-            for _ in range(50):
-                if not conn.execute(
-                    "SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)
-                ).fetchone()[0]:
-                    break
-                time.sleep(0.1)
-            conn.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
+            _drop_slot_when_released(conn, slot)
             conn.execute(f'DROP PUBLICATION "{pub}"')
             conn.execute(f"DROP TABLE {table}")
     frame_bytes = sum(len(f) for _, f in first) / max(1, len(first))
